@@ -1,0 +1,14 @@
+from onevisit.accounts import roles
+from onevisit.accounts.models import Staff
+
+
+def staff(request):
+    """Template context: the signed-in staff member and their roles, for the navigation bar."""
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {}
+    member = Staff.objects.select_related("hall", "window").filter(user=user).first()
+    names = set(user.groups.values_list("name", flat=True))
+    if roles.HALL_ADMIN in names:
+        names |= set(roles.ALL)
+    return {"staff_member": member, "staff_roles": names}

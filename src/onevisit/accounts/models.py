@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import models
+
+
+class Hall(models.Model):
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+    timezone = models.CharField(max_length=64, default="Asia/Shanghai")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "大厅"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def event_ref(self) -> str:
+        return self.code
+
+
+class Window(models.Model):
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="windows")
+    code = models.SlugField(max_length=32)
+    name = models.CharField(max_length=50)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "窗口"
+        ordering = ["hall", "code"]
+        constraints = [models.UniqueConstraint(fields=["hall", "code"], name="window_code_per_hall")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def event_ref(self) -> str:
+        return self.code
+
+
+class Staff(models.Model):
+    """A user working in one hall; roles come from the user's groups."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="staff")
+    window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    display_name = models.CharField(max_length=50)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "工作人员"
+
+    def __str__(self) -> str:
+        return self.display_name

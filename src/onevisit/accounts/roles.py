@@ -1,0 +1,16 @@
+"""Staff roles, held as Django groups so the IT centre manages them in the admin."""
+
+GUIDE = "guide"  # 导办 at the guide desk
+CLERK = "clerk"  # 业务 at a window
+ANALYST = "analyst"  # 数据分析: aggregates only
+HALL_ADMIN = "hall_admin"  # 大厅管理
+LEGAL = "legal"  # 法制科
+
+LABELS = {
+    GUIDE: "导办人员",
+    CLERK: "窗口人员",
+    ANALYST: "数据分析",
+    HALL_ADMIN: "大厅管理",
+    LEGAL: "法制审核",
+}
+ALL = tuple(LABELS)

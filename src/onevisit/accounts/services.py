@@ -1,0 +1,71 @@
+"""Who may do what, where: every page and API call asks here first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+
+from onevisit.accounts import roles
+from onevisit.accounts.models import Hall, Staff, Window
+from onevisit.core.errors import Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in staff member as services see them."""
+
+    staff: Staff
+    roles: frozenset[str]
+
+    @property
+    def hall(self) -> Hall:
+        return self.staff.hall
+
+    @property
+    def user(self):
+        return self.staff.user
+
+    @property
+    def username(self) -> str:
+        return self.staff.user.username
+
+    def has(self, *wanted: str) -> bool:
+        return bool(self.roles & set(wanted)) or roles.HALL_ADMIN in self.roles
+
+
+def actor_for(user) -> Actor:
+    """The staff record of a signed-in user, or Forbidden (admins of the IT centre have no hall)."""
+    if user is None or not user.is_authenticated:
+        raise Forbidden("请先登录")
+    staff = Staff.objects.select_related("hall", "window", "user").filter(user=user).first()
+    if staff is None:
+        raise Forbidden("该账号未分配到任何大厅")
+    names = frozenset(user.groups.values_list("name", flat=True))
+    return Actor(staff=staff, roles=names)
+
+
+def require(user, *wanted: str) -> Actor:
+    """The actor if they hold one of the roles (hall admins hold all), else Forbidden naming the role."""
+    actor = actor_for(user)
+    if not actor.has(*wanted):
+        labels = "、".join(roles.LABELS[r] for r in wanted)
+        raise Forbidden(f"需要以下角色之一：{labels}")
+    return actor
+
+
+def window_of(actor: Actor, code: str) -> Window:
+    """A window in the actor's own hall; another hall's window is reported as not found."""
+    window = Window.objects.filter(hall=actor.hall, code=code, active=True).first()
+    if window is None:
+        raise NotFound(f"本大厅没有窗口 {code}", field="window")
+    return window
+
+
+def windows_of(hall: Hall) -> list[Window]:
+    return list(Window.objects.filter(hall=hall, active=True))
+
+
+def ensure_role_groups() -> None:
+    for name in roles.ALL:
+        Group.objects.get_or_create(name=name)

@@ -1,0 +1,47 @@
+"""The JSON API: one NinjaAPI, a router per domain, one error shape for every 4xx."""
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import django_auth
+
+from onevisit.cases.api import router as cases_router
+from onevisit.catalog.api import router as catalog_router
+from onevisit.core.errors import DomainError
+from onevisit.intake.api import router as intake_router
+from onevisit.metrics.api import router as metrics_router
+from onevisit.queueing.api import router as queueing_router
+
+api = NinjaAPI(
+    title="onevisit API",
+    version="1",
+    description="一次办成：导引预审、取号、叫号、受理、办结。所有接口需登录，并按角色与大厅校验权限。",
+    auth=django_auth,
+    urls_namespace="api",
+)
+api.add_router("/catalog", catalog_router)
+api.add_router("/intake", intake_router)
+api.add_router("/queueing", queueing_router)
+api.add_router("/cases", cases_router)
+api.add_router("/metrics", metrics_router)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError):
+    return api.create_response(request, exc.as_json(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError):
+    errors = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path")]
+        errors.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
+    detail = "；".join(f"{e['field']}: {e['message']}" for e in errors)
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError):
+    return api.create_response(request, {"detail": "请先登录", "errors": []}, status=401)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "onevisit.cases"
+    label = "cases"
+    verbose_name = "受理办件"

@@ -1,0 +1,95 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from onevisit.accounts import roles
+from onevisit.accounts.pages import staff_page
+from onevisit.accounts.services import window_of, windows_of
+from onevisit.cases import services
+from onevisit.core.errors import DomainError
+from onevisit.intake import services as intake
+from onevisit.queueing import services as queueing
+
+app_name = "cases"
+
+
+@staff_page(roles.CLERK)
+def window_home(request):
+    own = request.actor.staff.window
+    if own is not None:
+        return redirect("cases:window", code=own.code)
+    return render(request, "cases/choose_window.html", {"windows": windows_of(request.actor.hall)})
+
+
+def _window_page(request, window, *, scanned=None, scan_error=None, code="", status=200):
+    context = {
+        "window": window,
+        "queues": queueing.waiting_counts(window.hall, window),
+        "called": queueing.called_at_window(window),
+        "open_cases": services.open_cases_at(window),
+        "scanned": scanned,
+        "prereview": intake.prereview_of(scanned) if scanned else None,
+        "scan_error": scan_error,
+        "code": code,
+    }
+    return render(request, "cases/window.html", context, status=status)
+
+
+@staff_page(roles.CLERK)
+def window_page(request, code: str):
+    window = window_of(request.actor, code)
+    scanned_code = request.GET.get("code", "").strip()
+    if not scanned_code:
+        return _window_page(request, window)
+    try:
+        ticket = queueing.find_ticket(hall=request.actor.hall, code=scanned_code)
+    except DomainError as exc:
+        return _window_page(request, window, scan_error=exc.message, code=scanned_code, status=exc.status)
+    return _window_page(request, window, scanned=ticket, code=scanned_code)
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def call_next(request, code: str):
+    window = window_of(request.actor, code)
+    ticket = queueing.call_next(window=window, actor=request.actor)
+    if ticket is None:
+        messages.info(request, "当前没有等候的群众")
+    else:
+        messages.success(request, f"已叫号：请 {ticket.number} 号到{window.name}")
+    return redirect("cases:window", code=code)
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def accept(request, code: str):
+    window = window_of(request.actor, code)
+    scanned_code = request.POST.get("code", "")
+    try:
+        case = services.accept(actor=request.actor, window=window, code=scanned_code)
+    except DomainError as exc:
+        return _window_page(request, window, scan_error=exc.message, code=scanned_code, status=exc.status)
+    messages.success(request, f"已受理，办件号 {case.number}")
+    return redirect("cases:window", code=code)
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def complete(request, code: str, case_id: int):
+    window = window_of(request.actor, code)
+    try:
+        case = services.complete(actor=request.actor, case_id=case_id)
+    except DomainError as exc:
+        return _window_page(request, window, scan_error=exc.message, status=exc.status)
+    messages.success(request, f"办件 {case.number} 已办结")
+    return redirect("cases:window", code=code)
+
+
+urlpatterns = [
+    path("", window_home, name="window-home"),
+    path("<slug:code>/", window_page, name="window"),
+    path("<slug:code>/call/", call_next, name="call"),
+    path("<slug:code>/accept/", accept, name="accept"),
+    path("<slug:code>/cases/<int:case_id>/complete/", complete, name="complete"),
+]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "onevisit.core"
+    label = "core"
+    verbose_name = "基础(事件日志与个人信息)"

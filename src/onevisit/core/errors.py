@@ -1,0 +1,36 @@
+"""Domain errors: services raise them; pages and the API turn them into 4xx answers."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors: dict[str, str] = dict(errors or {})
+        if field:
+            self.errors.setdefault(field, message)
+
+    def as_json(self) -> dict:
+        return {
+            "detail": self.message,
+            "errors": [{"field": f, "message": m} for f, m in self.errors.items()],
+        }
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Invalid(DomainError):
+    status = 422
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Forbidden(DomainError):
+    status = 403

@@ -1,0 +1,71 @@
+"""The event log's one way in: emit() appends a fact inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from onevisit.core import clock
+from onevisit.core.ids import contains_personal_number
+from onevisit.core.models import Event
+
+# The vocabulary of the log (DESIGN.md §4); later domains add theirs here.
+EVENT_TYPES = frozenset(
+    {
+        "prereview.completed",
+        "ticket.issued",
+        "ticket.called",
+        "ticket.no_show",
+        "case.accepted",
+        "case.completed",
+    }
+)
+
+
+def _ref(value: Any) -> str:
+    if value is None:
+        return ""
+    ref = getattr(value, "event_ref", None)
+    return str(ref if ref is not None else value)
+
+
+def emit(
+    type: str,
+    *,
+    hall: Any = None,
+    window: Any = None,
+    queue: Any = None,
+    matter: Any = None,
+    bundle: Any = None,
+    case: Any = None,
+    ticket: Any = None,
+    visit: Any = None,
+    actor: Any = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Append one event. Must run inside the service's transaction so the fact and the change land together."""
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("emit() must run inside the service's transaction.atomic()")
+    payload = data or {}
+    if contains_personal_number(json.dumps(payload, ensure_ascii=False, default=str)):
+        raise ValueError(f"event {type} carries a full resident ID or phone number; store a masked value")
+    return Event.objects.create(
+        at=at or clock.now(),
+        type=type,
+        hall=_ref(hall),
+        window=_ref(window),
+        queue=_ref(queue),
+        matter=_ref(matter),
+        bundle=_ref(bundle),
+        case=_ref(case),
+        ticket=_ref(ticket),
+        visit=_ref(visit),
+        actor=_ref(getattr(actor, "username", actor)),
+        data=payload,
+    )

@@ -1,0 +1,128 @@
+"""Resident ID and phone number rules (GB 11643-1999): validation, masking, redaction. No Django here.
+
+This module is the only place that knows what a resident ID looks like; everything else asks it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+# First two digits: province-level codes in use (GB/T 2260), plus 71/81/82 for Taiwan, Hong Kong, Macao
+# residence permits, and 83 used by some older Taiwan permits.
+PROVINCE_CODES = frozenset(
+    {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46}
+    | {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
+)
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
+_EARLIEST_BIRTH = date(1900, 1, 1)
+
+# Patterns for finding personal numbers inside free text (logs, event payloads).
+RESIDENT_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
+_NAME = re.compile(r"[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·• .'-]{0,48}[\u3400-\u9fffA-Za-z]?")
+
+
+class PersonalDataError(ValueError):
+    """A personal number or name that fails its rule; `reason` is the Chinese message for the user."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    value: str
+    region: str
+    birth_date: date
+    male: bool
+
+    @property
+    def masked(self) -> str:
+        return mask_resident_id(self.value)
+
+
+def check_digit(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character for the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
+    return _CHECK_CHARS[total % 11]
+
+
+def parse_resident_id(raw: str, *, today: date, field: str = "resident_id") -> ResidentId:
+    """Validate an 18-character resident ID and return its parts, or raise PersonalDataError."""
+    value = (raw or "").strip().replace(" ", "").upper()
+    if not value:
+        raise PersonalDataError(field, "请填写公民身份号码")
+    if len(value) != 18:
+        raise PersonalDataError(field, f"公民身份号码应为18位，当前为{len(value)}位")
+    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+        raise PersonalDataError(field, "公民身份号码前17位须为数字，末位为数字或X")
+    if int(value[:2]) not in PROVINCE_CODES:
+        raise PersonalDataError(field, "公民身份号码的地址码不存在")
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise PersonalDataError(field, "公民身份号码中的出生日期不存在") from None
+    if born < _EARLIEST_BIRTH or born > today:
+        raise PersonalDataError(field, "公民身份号码中的出生日期不合理")
+    if check_digit(value[:17]) != value[17]:
+        raise PersonalDataError(field, "公民身份号码校验码错误")
+    return ResidentId(value=value, region=value[:6], birth_date=born, male=int(value[16]) % 2 == 1)
+
+
+def mask_resident_id(value: str) -> str:
+    """Show region and last four only: 110105********1234."""
+    if len(value) != 18:
+        return "*" * len(value)
+    return f"{value[:6]}{'*' * 8}{value[-4:]}"
+
+
+def normalize_phone(raw: str, *, field: str = "phone") -> str:
+    """A mainland mobile (11 digits) or a landline with area code; spaces and +86 are dropped."""
+    value = re.sub(r"[\s()]", "", raw or "")
+    if value.startswith("+86"):
+        value = value[3:]
+    if not value:
+        raise PersonalDataError(field, "请填写联系电话")
+    if _MOBILE.fullmatch(value) or _LANDLINE.fullmatch(value):
+        return value
+    raise PersonalDataError(field, "联系电话格式不正确，应为11位手机号或带区号的固定电话")
+
+
+def mask_phone(value: str) -> str:
+    """138****1234 for mobiles; area code and last four for landlines."""
+    if _MOBILE.fullmatch(value):
+        return f"{value[:3]}****{value[-4:]}"
+    digits = value.replace("-", "")
+    return f"{digits[:4]}****{digits[-4:]}" if len(digits) > 8 else "*" * len(digits)
+
+
+def normalize_name(raw: str, *, field: str = "name") -> str:
+    value = " ".join((raw or "").split())
+    if not value:
+        raise PersonalDataError(field, "请填写姓名")
+    if len(value) > 50 or not _NAME.fullmatch(value):
+        raise PersonalDataError(field, "姓名只能包含汉字、字母和间隔号，最长50个字符")
+    return value
+
+
+def mask_name(value: str) -> str:
+    """First character kept: 张*, 欧阳** — for pages a citizen or a passer-by can see."""
+    return value[:1] + "*" * max(len(value) - 1, 1) if value else ""
+
+
+def redact(text: str) -> str:
+    """Replace every resident ID and mobile number found in free text by its masked form."""
+    text = RESIDENT_ID_IN_TEXT.sub(lambda m: mask_resident_id(m.group(0)), text)
+    return MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def contains_personal_number(text: str) -> bool:
+    return bool(RESIDENT_ID_IN_TEXT.search(text) or MOBILE_IN_TEXT.search(text))

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.db import models
+
+from onevisit.core import crypto
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("events are append-only")
+
+    def delete(self):
+        raise AppendOnlyError("events are append-only")
+
+
+class Event(models.Model):
+    """One fact of the journey. Append-only: the ORM and database triggers refuse updates and deletes.
+
+    References are codes or ids as text, so the log stands on its own when other tables change.
+    """
+
+    at = models.DateTimeField(db_index=True)
+    type = models.CharField(max_length=64)
+    hall = models.CharField(max_length=32, blank=True, default="")
+    window = models.CharField(max_length=32, blank=True, default="")
+    queue = models.CharField(max_length=32, blank=True, default="")
+    matter = models.CharField(max_length=64, blank=True, default="")
+    bundle = models.CharField(max_length=64, blank=True, default="")
+    case = models.CharField(max_length=32, blank=True, default="")
+    ticket = models.CharField(max_length=32, blank=True, default="")
+    visit = models.CharField(max_length=32, blank=True, default="")
+    actor = models.CharField(max_length=150, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["hall", "at"]),
+            models.Index(fields=["type", "at"]),
+            models.Index(fields=["case"]),
+            models.Index(fields=["ticket"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.type}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("events are append-only")
+
+
+class Person(models.Model):
+    """A citizen known to the hall. The resident ID is kept sealed and matched by keyed digest only."""
+
+    id_digest = models.CharField(max_length=64, unique=True)
+    id_sealed = models.TextField()
+    id_masked = models.CharField(max_length=18)
+    name = models.CharField(max_length=50)
+    phone_sealed = models.TextField(blank=True, default="")
+    phone_masked = models.CharField(max_length=20, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "办事人"
+        verbose_name_plural = "办事人"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id_masked}"
+
+    @property
+    def resident_id(self) -> str:
+        """The full number, for the data ferry and nothing else; never log or display it."""
+        return crypto.unseal(self.id_sealed)
+
+    @property
+    def phone(self) -> str:
+        return crypto.unseal(self.phone_sealed) if self.phone_sealed else ""
+
+    @property
+    def event_ref(self) -> str:
+        return f"p{self.pk}"

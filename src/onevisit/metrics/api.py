@@ -1,0 +1,52 @@
+from datetime import date
+
+from ninja import Router, Schema
+
+from onevisit.accounts import roles
+from onevisit.accounts.services import require
+from onevisit.core import clock
+from onevisit.metrics.queries import day_summary
+
+router = Router(tags=["metrics"])
+
+
+class RowOut(Schema):
+    key: str
+    accepted: int
+    completed_on_the_spot: int
+    one_visit_rate: float | None
+    handled: int
+    mean_handling_seconds: float | None
+
+
+class SummaryOut(Schema):
+    hall: str
+    day: date
+    total: RowOut
+    by_window: list[RowOut]
+    by_matter: list[RowOut]
+
+
+def row_out(row) -> RowOut:
+    return RowOut(
+        key=row.key,
+        accepted=row.accepted,
+        completed_on_the_spot=row.completed_on_the_spot,
+        one_visit_rate=row.one_visit_rate,
+        handled=row.handled,
+        mean_handling_seconds=row.mean_handling_seconds,
+    )
+
+
+@router.get("/today", response=SummaryOut, summary="今日一次性办成率与平均办理时长(按窗口、按事项)")
+def today(request):
+    actor = require(request.user, roles.ANALYST)
+    day = clock.local_date(actor.hall.timezone)
+    summary = day_summary(hall=actor.hall.code, day=day, tz_name=actor.hall.timezone)
+    return SummaryOut(
+        hall=actor.hall.code,
+        day=day,
+        total=row_out(summary.total),
+        by_window=[row_out(r) for r in summary.by_window.values()],
+        by_matter=[row_out(r) for r in summary.by_matter.values()],
+    )

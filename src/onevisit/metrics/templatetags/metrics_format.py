@@ -1,0 +1,18 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def percent(value):
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@register.filter
+def minutes(seconds):
+    return "—" if seconds is None else f"{seconds / 60:.1f} 分钟"
+
+
+@register.filter
+def label(mapping, key):
+    return mapping.get(key, key) if key else "(未记录)"

@@ -1,0 +1,86 @@
+from django.conf import settings
+from django.db import models
+
+from onevisit.accounts.models import Hall, Window
+from onevisit.catalog.models import Matter
+from onevisit.core.models import Person
+
+
+class Queue(models.Model):
+    """A waiting line in one hall; windows serve one or more queues, a queue serves some matters."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="queues")
+    code = models.SlugField(max_length=32)
+    name = models.CharField(max_length=50)
+    prefix = models.CharField(max_length=2, help_text="票号前缀，如 A")
+    matters = models.ManyToManyField(Matter, related_name="queues", blank=True)
+    windows = models.ManyToManyField(Window, related_name="queues", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "队列"
+        ordering = ["hall", "prefix"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "code"], name="queue_code_per_hall"),
+            models.UniqueConstraint(fields=["hall", "prefix"], name="queue_prefix_per_hall"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.name}"
+
+    @property
+    def event_ref(self) -> str:
+        return self.code
+
+
+class TicketCounter(models.Model):
+    """The last sequence number given out per queue per service day; locked while a number is taken."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE)
+    service_day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["queue", "service_day"], name="one_counter_per_queue_day")]
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "等候中"
+        CALLED = "called", "已叫号"
+        SERVED = "served", "已受理"
+        NO_SHOW = "no_show", "过号"
+
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="tickets")
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets")
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="tickets")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
+    service_day = models.DateField()
+    seq = models.PositiveIntegerField()
+    number = models.CharField(max_length=8)
+    token = models.CharField(max_length=16, unique=True)
+    priority = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
+    issued_at = models.DateTimeField()
+    called_at = models.DateTimeField(null=True, blank=True)
+    called_window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    served_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "小票"
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "service_day", "seq"], name="one_seq_per_queue_day"),
+        ]
+        indexes = [
+            models.Index(fields=["queue", "service_day", "status", "priority", "issued_at"]),
+            models.Index(fields=["hall", "service_day", "number"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def event_ref(self) -> str:
+        return str(self.pk)

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from onevisit.api import api
+from onevisit.web.views import home
+
+admin.site.site_header = "onevisit 管理后台"
+admin.site.site_title = "onevisit"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("guide/", include("onevisit.intake.views")),
+    path("window/", include("onevisit.cases.views")),
+    path("metrics/", include("onevisit.metrics.views")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from onevisit.web import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo hall, matters and staff (idempotent). Needs ONEVISIT_DEMO=1: demo logins share a password."
+
+    def handle(self, *args, **options):
+        if not settings.ONEVISIT_DEMO:
+            raise CommandError("demo accounts use a published password; set ONEVISIT_DEMO=1 to load them")
+        hall = demo.load()
+        self.stdout.write(self.style.SUCCESS(f"demo data ready: {hall.name}"))
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    "  guide desk 导引台   http://127.0.0.1:8000/guide/    login daoban",
+                    "  window 窗口         http://127.0.0.1:8000/window/   login chuangkou1 / chuangkou2 / chuangkou3",
+                    "  metrics 指标        http://127.0.0.1:8000/metrics/  login fenxi",
+                    "  admin 管理后台      http://127.0.0.1:8000/admin/    login admin",
+                    "  API docs            http://127.0.0.1:8000/api/docs",
+                    f"  password for every demo login: {demo.DEMO_PASSWORD}",
+                    "",
+                ]
+            )
+        )

@@ -1,0 +1,47 @@
+"""Serve onevisit with gunicorn (several worker processes) and whitenoise for static files."""
+
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from onevisit.wsgi import application
+
+        return application
+
+
+class Command(BaseCommand):
+    help = "Run the production server (gunicorn) after collecting static files."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("ONEVISIT_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("ONEVISIT_PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("ONEVISIT_WORKERS", "3")))
+        parser.add_argument("--no-collectstatic", action="store_true")
+
+    def handle(self, *args, host, port, workers, no_collectstatic, **options):
+        if not no_collectstatic:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(f"onevisit on http://{host}:{port}/ with {workers} workers ({settings.DATABASES['default']['ENGINE']})")
+        _Gunicorn(
+            {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "accesslog": "-",
+                "timeout": 60,
+                "graceful_timeout": 10,
+            }
+        ).run()

@@ -1,0 +1,21 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from onevisit.accounts import roles
+from onevisit.accounts.services import actor_for
+from onevisit.core.errors import Forbidden
+
+
+@login_required
+def home(request):
+    """Send each staff member to the page of their role."""
+    try:
+        actor = actor_for(request.user)
+    except Forbidden as exc:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        return render(request, "error.html", {"error": exc}, status=exc.status)
+    for role, target in ((roles.CLERK, "cases:window-home"), (roles.GUIDE, "intake:guide"), (roles.ANALYST, "metrics:today")):
+        if role in actor.roles:
+            return redirect(target)
+    return redirect("intake:guide" if actor.has(roles.GUIDE) else "admin:index")
