@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from onevisit.accounts import roles
 from onevisit.accounts.services import require, window_of
@@ -43,7 +43,9 @@ class ScanIn(Schema):
 def applicant_out(person) -> ApplicantOut | None:
     if person is None:
         return None
-    return ApplicantOut(name=person.name, resident_id_masked=person.id_masked, phone_masked=person.phone_masked)
+    return ApplicantOut(
+        name=person.name, resident_id_masked=person.id_masked, phone_masked=person.phone_masked
+    )
 
 
 def case_out(case) -> CaseOut:
@@ -72,11 +74,13 @@ def ticket_detail(request, code: str):
     )
 
 
-@router.post("/windows/{window}/accept", response={201: CaseOut}, summary="受理：凭已叫到本窗口的小票建立办件")
+@router.post(
+    "/windows/{window}/accept", response={201: CaseOut}, summary="受理：凭已叫到本窗口的小票建立办件"
+)
 def accept(request, window: str, payload: ScanIn):
     actor = require(request.user, roles.CLERK)
     case = services.accept(actor=actor, window=window_of(actor, window), code=payload.code)
-    return 201, case_out(case)
+    return Status(201, case_out(case))
 
 
 @router.post("/{case_id}/complete", response=CaseOut, summary="办结")

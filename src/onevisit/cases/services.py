@@ -54,9 +54,7 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
 
 def get_case(*, actor: Actor, case_id: int) -> Case:
     case = (
-        Case.objects.select_related("matter", "person", "window")
-        .filter(hall=actor.hall, pk=case_id)
-        .first()
+        Case.objects.select_related("matter", "person", "window").filter(hall=actor.hall, pk=case_id).first()
     )
     if case is None:
         raise NotFound(f"本大厅没有办件 {case_id}", field="case")
@@ -69,7 +67,9 @@ def complete(*, actor: Actor, case_id: int) -> Case:
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("hall", "window", "matter").get(pk=case_id)
         if case.status == Case.Status.COMPLETED:
-            raise Conflict(f"办件 {case.number} 已于 {clock.localtime(case.completed_at):%H:%M} 办结", field="case")
+            raise Conflict(
+                f"办件 {case.number} 已于 {clock.localtime(case.completed_at):%H:%M} 办结", field="case"
+            )
         now = clock.now()
         case.status = Case.Status.COMPLETED
         case.completed_at = now

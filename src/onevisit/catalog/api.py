@@ -28,7 +28,9 @@ def matter_out(matter) -> MatterOut:
         name=matter.name,
         department=matter.department,
         time_limit_days=matter.time_limit_days,
-        materials=[MaterialOut.model_validate(m, from_attributes=True) for m in services.materials_of(matter)],
+        materials=[
+            MaterialOut.model_validate(m, from_attributes=True) for m in services.materials_of(matter)
+        ],
     )
 
 

@@ -16,7 +16,9 @@ from django.conf import settings
 
 @cache
 def _derive(master: str, purpose: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(master.encode())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+        master.encode()
+    )
 
 
 def _key(purpose: str) -> bytes:

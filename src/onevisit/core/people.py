@@ -56,7 +56,9 @@ def register(identity: Identity) -> Person:
         "phone_masked": mask_phone(identity.phone),
     }
     try:
-        with transaction.atomic():  # savepoint: a concurrent first visit of the same person may win the insert
+        with (
+            transaction.atomic()
+        ):  # savepoint: a concurrent first visit of the same person may win the insert
             person, created = Person.objects.get_or_create(
                 id_digest=digest,
                 defaults={

@@ -1,4 +1,4 @@
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from onevisit.accounts import roles
 from onevisit.accounts.services import require
@@ -35,9 +35,15 @@ def submit_prereview(request, payload: PreReviewIn):
         resident_id=payload.resident_id,
         phone=payload.phone,
     )
-    return 201, PreReviewOut(
-        id=prereview.pk,
-        verdict=prereview.verdict,
-        missing=[MaterialOut.model_validate(m, from_attributes=True) for m in services.missing_materials(prereview)],
-        ticket=ticket_out(prereview.ticket) if prereview.ticket else None,
+    return Status(
+        201,
+        PreReviewOut(
+            id=prereview.pk,
+            verdict=prereview.verdict,
+            missing=[
+                MaterialOut.model_validate(m, from_attributes=True)
+                for m in services.missing_materials(prereview)
+            ],
+            ticket=ticket_out(prereview.ticket) if prereview.ticket else None,
+        ),
     )

@@ -21,7 +21,9 @@ class PreReview(models.Model):
     present = models.JSONField(default=list, help_text="material codes ticked as present")
     missing = models.JSONField(default=list, help_text="material codes missing")
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
-    ticket = models.OneToOneField(Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="prereview")
+    ticket = models.OneToOneField(
+        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="prereview"
+    )
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 

@@ -28,7 +28,8 @@ def submit_prereview(
     identity = people.check_identity(name=name, resident_id=resident_id, phone=phone)
     queueing.queue_for(actor.hall, matter)  # refuse a matter this hall does not serve before writing anything
     result = rules.review(
-        [rules.Requirement(m.code, m.name, m.tolerable) for m in materials], [c for c in present if c in known]
+        [rules.Requirement(m.code, m.name, m.tolerable) for m in materials],
+        [c for c in present if c in known],
     )
     with transaction.atomic():
         person = people.register(identity)
@@ -58,7 +59,9 @@ def submit_prereview(
             at=prereview.created_at,
         )
         if result.gets_ticket:
-            prereview.ticket = queueing.issue_ticket(hall=actor.hall, matter=matter, person=person, actor=actor)
+            prereview.ticket = queueing.issue_ticket(
+                hall=actor.hall, matter=matter, person=person, actor=actor
+            )
             prereview.save(update_fields=["ticket"])
     return prereview
 

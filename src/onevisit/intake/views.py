@@ -26,7 +26,9 @@ def prereview_form(request, code: str):
         present = request.POST.getlist("materials")
         values = {k: request.POST.get(k, "") for k in ("name", "resident_id", "phone")}
         try:
-            prereview = services.submit_prereview(actor=request.actor, matter_code=code, present=present, **values)
+            prereview = services.submit_prereview(
+                actor=request.actor, matter_code=code, present=present, **values
+            )
         except Invalid as exc:
             context.update(values=values, present=set(present), errors=exc.errors, error=exc.message)
             return render(request, "intake/prereview_form.html", context, status=422)
@@ -36,9 +38,11 @@ def prereview_form(request, code: str):
 
 @staff_page(roles.GUIDE)
 def prereview_result(request, pk: int):
-    prereview = PreReview.objects.select_related("matter", "person", "ticket__queue").filter(
-        pk=pk, hall=request.actor.hall
-    ).first()
+    prereview = (
+        PreReview.objects.select_related("matter", "person", "ticket__queue")
+        .filter(pk=pk, hall=request.actor.hall)
+        .first()
+    )
     if prereview is None:
         return render(request, "error.html", {"error": Invalid("本大厅没有该预审记录")}, status=404)
     ticket = prereview.ticket
@@ -49,7 +53,9 @@ def prereview_result(request, pk: int):
             "prereview": prereview,
             "missing": services.missing_materials(prereview),
             "ticket": ticket,
-            "waiting_ahead": queueing.waiting_ahead(ticket) if ticket and ticket.status == "waiting" else None,
+            "waiting_ahead": queueing.waiting_ahead(ticket)
+            if ticket and ticket.status == "waiting"
+            else None,
         },
     )
 

@@ -98,4 +98,6 @@ def summarize(events: Iterable[EventRecord], tz: tzinfo) -> Summary:
         for row in rows(done.window, done.matter):
             row.handling_seconds.append((done.at - call.at).total_seconds())
 
-    return Summary(by_window=dict(sorted(by_window.items())), by_matter=dict(sorted(by_matter.items())), total=total)
+    return Summary(
+        by_window=dict(sorted(by_window.items())), by_matter=dict(sorted(by_matter.items())), total=total
+    )

@@ -15,7 +15,9 @@ def day_summary(*, hall: str, day: date, tz_name: str) -> Summary:
     tz = ZoneInfo(tz_name)
     start = datetime.combine(day, time.min, tzinfo=tz)
     rows = (
-        Event.objects.filter(hall=hall, type__in=METRIC_EVENT_TYPES, at__gte=start, at__lt=start + timedelta(days=1))
+        Event.objects.filter(
+            hall=hall, type__in=METRIC_EVENT_TYPES, at__gte=start, at__lt=start + timedelta(days=1)
+        )
         .order_by("at", "id")
         .values_list("type", "at", "window", "matter", "case", "ticket", "visit")
     )

@@ -40,7 +40,9 @@ class TicketCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["queue", "service_day"], name="one_counter_per_queue_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "service_day"], name="one_counter_per_queue_day")
+        ]
 
 
 class Ticket(models.Model):
@@ -53,7 +55,9 @@ class Ticket(models.Model):
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="tickets")
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets")
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="tickets")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
     service_day = models.DateField()
     seq = models.PositiveIntegerField()
     number = models.CharField(max_length=8)
@@ -62,7 +66,9 @@ class Ticket(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
     issued_at = models.DateTimeField()
     called_at = models.DateTimeField(null=True, blank=True)
-    called_window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    called_window = models.ForeignKey(
+        Window, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     called_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

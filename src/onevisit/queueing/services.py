@@ -82,7 +82,9 @@ def issue_ticket(*, hall: Hall, matter: Matter, person: Person | None, actor, pr
 def waiting_ahead(ticket: Ticket) -> int:
     """Tickets of the same queue and day that will be called before this one."""
     return (
-        Ticket.objects.filter(queue_id=ticket.queue_id, service_day=ticket.service_day, status=Ticket.Status.WAITING)
+        Ticket.objects.filter(
+            queue_id=ticket.queue_id, service_day=ticket.service_day, status=Ticket.Status.WAITING
+        )
         .filter(
             Q(priority__gt=ticket.priority)
             | Q(priority=ticket.priority, issued_at__lt=ticket.issued_at)
@@ -147,7 +149,9 @@ def find_ticket(*, hall: Hall, code: str) -> Ticket:
 
 
 def find_by_token(token: str) -> Ticket | None:
-    return Ticket.objects.select_related("queue", "matter", "hall").filter(token=(token or "").upper()).first()
+    return (
+        Ticket.objects.select_related("queue", "matter", "hall").filter(token=(token or "").upper()).first()
+    )
 
 
 def claim_for_window(*, ticket: Ticket, window: Window) -> Ticket:
@@ -185,4 +189,6 @@ def waiting_counts(hall: Hall, window: Window | None = None) -> list[tuple[Queue
     day = clock.local_date(hall.timezone)
     queues = Queue.objects.filter(hall=hall) if window is None else window.queues.all()
     waiting = Q(tickets__service_day=day, tickets__status=Ticket.Status.WAITING)
-    return [(q, q.waiting) for q in queues.annotate(waiting=Count("tickets", filter=waiting)).order_by("prefix")]
+    return [
+        (q, q.waiting) for q in queues.annotate(waiting=Count("tickets", filter=waiting)).order_by("prefix")
+    ]

@@ -83,14 +83,21 @@ def load(hall_code: str = "demo", hall_name: str = "示范区政务服务中心"
             Material.objects.update_or_create(
                 matter=matter,
                 code=code,
-                defaults={"name": name, "original_required": original, "tolerable": tolerable, "position": position},
+                defaults={
+                    "name": name,
+                    "original_required": original,
+                    "tolerable": tolerable,
+                    "position": position,
+                },
             )
         matters[matter.code] = matter
     windows = {}
     for code, name in WINDOWS:
         windows[code], _ = Window.objects.update_or_create(hall=hall, code=code, defaults={"name": name})
     for code, name, prefix, matter_codes, window_codes in QUEUES:
-        queue, _ = Queue.objects.update_or_create(hall=hall, code=code, defaults={"name": name, "prefix": prefix})
+        queue, _ = Queue.objects.update_or_create(
+            hall=hall, code=code, defaults={"name": name, "prefix": prefix}
+        )
         queue.matters.set([matters[c] for c in matter_codes])
         queue.windows.set([windows[c] for c in window_codes])
     user_model = get_user_model()

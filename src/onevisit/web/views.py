@@ -15,7 +15,11 @@ def home(request):
         if request.user.is_staff:
             return redirect("admin:index")
         return render(request, "error.html", {"error": exc}, status=exc.status)
-    for role, target in ((roles.CLERK, "cases:window-home"), (roles.GUIDE, "intake:guide"), (roles.ANALYST, "metrics:today")):
+    for role, target in (
+        (roles.CLERK, "cases:window-home"),
+        (roles.GUIDE, "intake:guide"),
+        (roles.ANALYST, "metrics:today"),
+    ):
         if role in actor.roles:
             return redirect(target)
     return redirect("intake:guide" if actor.has(roles.GUIDE) else "admin:index")

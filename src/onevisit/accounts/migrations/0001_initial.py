@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,49 +14,92 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Hall',
+            name="Hall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('timezone', models.CharField(default='Asia/Shanghai', max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                ("timezone", models.CharField(default="Asia/Shanghai", max_length=64)),
             ],
             options={
-                'verbose_name': '大厅',
-                'verbose_name_plural': '大厅',
+                "verbose_name": "大厅",
+                "verbose_name_plural": "大厅",
             },
         ),
         migrations.CreateModel(
-            name='Window',
+            name="Window",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32)),
-                ('name', models.CharField(max_length=50)),
-                ('active', models.BooleanField(default=True)),
-                ('hall', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='windows', to='accounts.hall')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32)),
+                ("name", models.CharField(max_length=50)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "hall",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="windows",
+                        to="accounts.hall",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '窗口',
-                'verbose_name_plural': '窗口',
-                'ordering': ['hall', 'code'],
+                "verbose_name": "窗口",
+                "verbose_name_plural": "窗口",
+                "ordering": ["hall", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Staff',
+            name="Staff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(max_length=50)),
-                ('hall', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='accounts.hall')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='staff', to=settings.AUTH_USER_MODEL)),
-                ('window', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.window')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("display_name", models.CharField(max_length=50)),
+                (
+                    "hall",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="staff", to="accounts.hall"
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "window",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.window",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工作人员',
-                'verbose_name_plural': '工作人员',
+                "verbose_name": "工作人员",
+                "verbose_name_plural": "工作人员",
             },
         ),
         migrations.AddConstraint(
-            model_name='window',
-            constraint=models.UniqueConstraint(fields=('hall', 'code'), name='window_code_per_hall'),
+            model_name="window",
+            constraint=models.UniqueConstraint(fields=("hall", "code"), name="window_code_per_hall"),
         ),
     ]

@@ -6,65 +6,149 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('catalog', '0001_initial'),
-        ('core', '0001_initial'),
-        ('queueing', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("catalog", "0001_initial"),
+        ("core", "0001_initial"),
+        ("queueing", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('accepted', '已受理'), ('completed', '已办结')], default='accepted', max_length=16)),
-                ('accepted_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('hall', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.hall')),
-                ('matter', models.ForeignKey(help_text='主事项', on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='catalog.matter')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='core.person')),
-                ('window', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.window')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("accepted", "已受理"), ("completed", "已办结")],
+                        default="accepted",
+                        max_length=16,
+                    ),
+                ),
+                ("accepted_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "hall",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="accounts.hall"
+                    ),
+                ),
+                (
+                    "matter",
+                    models.ForeignKey(
+                        help_text="主事项",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="catalog.matter",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="core.person",
+                    ),
+                ),
+                (
+                    "window",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="accounts.window",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '办件',
-                'verbose_name_plural': '办件',
+                "verbose_name": "办件",
+                "verbose_name_plural": "办件",
             },
         ),
         migrations.CreateModel(
-            name='CaseItem',
+            name="CaseItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='cases.case')),
-                ('matter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.matter')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="cases.case"
+                    ),
+                ),
+                (
+                    "matter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.matter"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveSmallIntegerField()),
-                ('started_at', models.DateTimeField()),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='cases.case')),
-                ('ticket', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='visit', to='queueing.ticket')),
-                ('window', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.window')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveSmallIntegerField()),
+                ("started_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="visits", to="cases.case"
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visit",
+                        to="queueing.ticket",
+                    ),
+                ),
+                (
+                    "window",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.window"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['hall', 'status'], name='cases_case_hall_id_233708_idx'),
+            model_name="case",
+            index=models.Index(fields=["hall", "status"], name="cases_case_hall_id_233708_idx"),
         ),
         migrations.AddConstraint(
-            model_name='caseitem',
-            constraint=models.UniqueConstraint(fields=('case', 'matter'), name='one_item_per_matter'),
+            model_name="caseitem",
+            constraint=models.UniqueConstraint(fields=("case", "matter"), name="one_item_per_matter"),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.UniqueConstraint(fields=('case', 'seq'), name='visit_seq_per_case'),
+            model_name="visit",
+            constraint=models.UniqueConstraint(fields=("case", "seq"), name="visit_seq_per_case"),
         ),
     ]

@@ -5,44 +5,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Matter',
+            name="Matter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('department', models.CharField(max_length=100)),
-                ('time_limit_days', models.PositiveIntegerField(default=0, help_text='承诺时限(工作日)，0 为即办')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                ("department", models.CharField(max_length=100)),
+                (
+                    "time_limit_days",
+                    models.PositiveIntegerField(default=0, help_text="承诺时限(工作日)，0 为即办"),
+                ),
             ],
             options={
-                'verbose_name': '事项',
-                'verbose_name_plural': '事项',
-                'ordering': ['code'],
+                "verbose_name": "事项",
+                "verbose_name_plural": "事项",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Material',
+            name="Material",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64)),
-                ('name', models.CharField(max_length=200)),
-                ('original_required', models.BooleanField(default=False)),
-                ('tolerable', models.BooleanField(default=False, help_text='可容缺: may be promised later')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('matter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='materials', to='catalog.matter')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64)),
+                ("name", models.CharField(max_length=200)),
+                ("original_required", models.BooleanField(default=False)),
+                ("tolerable", models.BooleanField(default=False, help_text="可容缺: may be promised later")),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "matter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="materials",
+                        to="catalog.matter",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '材料',
-                'verbose_name_plural': '材料',
-                'ordering': ['matter', 'position', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('matter', 'code'), name='material_code_per_matter')],
+                "verbose_name": "材料",
+                "verbose_name_plural": "材料",
+                "ordering": ["matter", "position", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("matter", "code"), name="material_code_per_matter")
+                ],
             },
         ),
     ]

@@ -4,51 +4,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('id_digest', models.CharField(max_length=64, unique=True)),
-                ('id_sealed', models.TextField()),
-                ('id_masked', models.CharField(max_length=18)),
-                ('name', models.CharField(max_length=50)),
-                ('phone_sealed', models.TextField(blank=True, default='')),
-                ('phone_masked', models.CharField(blank=True, default='', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("id_digest", models.CharField(max_length=64, unique=True)),
+                ("id_sealed", models.TextField()),
+                ("id_masked", models.CharField(max_length=18)),
+                ("name", models.CharField(max_length=50)),
+                ("phone_sealed", models.TextField(blank=True, default="")),
+                ("phone_masked", models.CharField(blank=True, default="", max_length=20)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': '办事人',
-                'verbose_name_plural': '办事人',
+                "verbose_name": "办事人",
+                "verbose_name_plural": "办事人",
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('type', models.CharField(max_length=64)),
-                ('hall', models.CharField(blank=True, default='', max_length=32)),
-                ('window', models.CharField(blank=True, default='', max_length=32)),
-                ('queue', models.CharField(blank=True, default='', max_length=32)),
-                ('matter', models.CharField(blank=True, default='', max_length=64)),
-                ('bundle', models.CharField(blank=True, default='', max_length=64)),
-                ('case', models.CharField(blank=True, default='', max_length=32)),
-                ('ticket', models.CharField(blank=True, default='', max_length=32)),
-                ('visit', models.CharField(blank=True, default='', max_length=32)),
-                ('actor', models.CharField(blank=True, default='', max_length=150)),
-                ('data', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                ("type", models.CharField(max_length=64)),
+                ("hall", models.CharField(blank=True, default="", max_length=32)),
+                ("window", models.CharField(blank=True, default="", max_length=32)),
+                ("queue", models.CharField(blank=True, default="", max_length=32)),
+                ("matter", models.CharField(blank=True, default="", max_length=64)),
+                ("bundle", models.CharField(blank=True, default="", max_length=64)),
+                ("case", models.CharField(blank=True, default="", max_length=32)),
+                ("ticket", models.CharField(blank=True, default="", max_length=32)),
+                ("visit", models.CharField(blank=True, default="", max_length=32)),
+                ("actor", models.CharField(blank=True, default="", max_length=150)),
+                ("data", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['hall', 'at'], name='core_event_hall_6bda52_idx'), models.Index(fields=['type', 'at'], name='core_event_type_4246d1_idx'), models.Index(fields=['case'], name='core_event_case_bee718_idx'), models.Index(fields=['ticket'], name='core_event_ticket_d89128_idx')],
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(fields=["hall", "at"], name="core_event_hall_6bda52_idx"),
+                    models.Index(fields=["type", "at"], name="core_event_type_4246d1_idx"),
+                    models.Index(fields=["case"], name="core_event_case_bee718_idx"),
+                    models.Index(fields=["ticket"], name="core_event_ticket_d89128_idx"),
+                ],
             },
         ),
     ]

@@ -6,35 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('catalog', '0001_initial'),
-        ('core', '0001_initial'),
-        ('queueing', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("catalog", "0001_initial"),
+        ("core", "0001_initial"),
+        ("queueing", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PreReview',
+            name="PreReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('present', models.JSONField(default=list, help_text='material codes ticked as present')),
-                ('missing', models.JSONField(default=list, help_text='material codes missing')),
-                ('verdict', models.CharField(choices=[('complete', '材料齐全'), ('tolerance', '容缺受理'), ('incomplete', '材料不齐')], max_length=16)),
-                ('created_at', models.DateTimeField()),
-                ('hall', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prereviews', to='accounts.hall')),
-                ('matter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prereviews', to='catalog.matter')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prereviews', to='core.person')),
-                ('reviewed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='prereview', to='queueing.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("present", models.JSONField(default=list, help_text="material codes ticked as present")),
+                ("missing", models.JSONField(default=list, help_text="material codes missing")),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[
+                            ("complete", "材料齐全"),
+                            ("tolerance", "容缺受理"),
+                            ("incomplete", "材料不齐"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "hall",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prereviews",
+                        to="accounts.hall",
+                    ),
+                ),
+                (
+                    "matter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prereviews",
+                        to="catalog.matter",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prereviews",
+                        to="core.person",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prereview",
+                        to="queueing.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '预审',
-                'verbose_name_plural': '预审',
+                "verbose_name": "预审",
+                "verbose_name_plural": "预审",
             },
         ),
     ]

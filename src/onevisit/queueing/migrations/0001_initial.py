@@ -6,90 +6,181 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('catalog', '0001_initial'),
-        ('core', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("catalog", "0001_initial"),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Queue',
+            name="Queue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32)),
-                ('name', models.CharField(max_length=50)),
-                ('prefix', models.CharField(help_text='票号前缀，如 A', max_length=2)),
-                ('hall', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='queues', to='accounts.hall')),
-                ('matters', models.ManyToManyField(blank=True, related_name='queues', to='catalog.matter')),
-                ('windows', models.ManyToManyField(blank=True, related_name='queues', to='accounts.window')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32)),
+                ("name", models.CharField(max_length=50)),
+                ("prefix", models.CharField(help_text="票号前缀，如 A", max_length=2)),
+                (
+                    "hall",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="queues", to="accounts.hall"
+                    ),
+                ),
+                ("matters", models.ManyToManyField(blank=True, related_name="queues", to="catalog.matter")),
+                ("windows", models.ManyToManyField(blank=True, related_name="queues", to="accounts.window")),
             ],
             options={
-                'verbose_name': '队列',
-                'verbose_name_plural': '队列',
-                'ordering': ['hall', 'prefix'],
+                "verbose_name": "队列",
+                "verbose_name_plural": "队列",
+                "ordering": ["hall", "prefix"],
             },
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service_day', models.DateField()),
-                ('seq', models.PositiveIntegerField()),
-                ('number', models.CharField(max_length=8)),
-                ('token', models.CharField(max_length=16, unique=True)),
-                ('priority', models.PositiveSmallIntegerField(default=0)),
-                ('status', models.CharField(choices=[('waiting', '等候中'), ('called', '已叫号'), ('served', '已受理'), ('no_show', '过号')], default='waiting', max_length=16)),
-                ('issued_at', models.DateTimeField()),
-                ('called_at', models.DateTimeField(blank=True, null=True)),
-                ('served_at', models.DateTimeField(blank=True, null=True)),
-                ('called_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('called_window', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.window')),
-                ('hall', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='accounts.hall')),
-                ('matter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='catalog.matter')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='core.person')),
-                ('queue', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='queueing.queue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("service_day", models.DateField()),
+                ("seq", models.PositiveIntegerField()),
+                ("number", models.CharField(max_length=8)),
+                ("token", models.CharField(max_length=16, unique=True)),
+                ("priority", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "等候中"),
+                            ("called", "已叫号"),
+                            ("served", "已受理"),
+                            ("no_show", "过号"),
+                        ],
+                        default="waiting",
+                        max_length=16,
+                    ),
+                ),
+                ("issued_at", models.DateTimeField()),
+                ("called_at", models.DateTimeField(blank=True, null=True)),
+                ("served_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "called_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "called_window",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.window",
+                    ),
+                ),
+                (
+                    "hall",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="accounts.hall",
+                    ),
+                ),
+                (
+                    "matter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="catalog.matter",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="core.person",
+                    ),
+                ),
+                (
+                    "queue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="queueing.queue",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '小票',
-                'verbose_name_plural': '小票',
+                "verbose_name": "小票",
+                "verbose_name_plural": "小票",
             },
         ),
         migrations.CreateModel(
-            name='TicketCounter',
+            name="TicketCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service_day', models.DateField()),
-                ('last', models.PositiveIntegerField(default=0)),
-                ('queue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='queueing.queue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("service_day", models.DateField()),
+                ("last", models.PositiveIntegerField(default=0)),
+                (
+                    "queue",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="queueing.queue"),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='queue',
-            constraint=models.UniqueConstraint(fields=('hall', 'code'), name='queue_code_per_hall'),
+            model_name="queue",
+            constraint=models.UniqueConstraint(fields=("hall", "code"), name="queue_code_per_hall"),
         ),
         migrations.AddConstraint(
-            model_name='queue',
-            constraint=models.UniqueConstraint(fields=('hall', 'prefix'), name='queue_prefix_per_hall'),
+            model_name="queue",
+            constraint=models.UniqueConstraint(fields=("hall", "prefix"), name="queue_prefix_per_hall"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['queue', 'service_day', 'status', 'priority', 'issued_at'], name='queueing_ti_queue_i_3fa6b5_idx'),
+            model_name="ticket",
+            index=models.Index(
+                fields=["queue", "service_day", "status", "priority", "issued_at"],
+                name="queueing_ti_queue_i_3fa6b5_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['hall', 'service_day', 'number'], name='queueing_ti_hall_id_9a826a_idx'),
+            model_name="ticket",
+            index=models.Index(
+                fields=["hall", "service_day", "number"], name="queueing_ti_hall_id_9a826a_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.UniqueConstraint(fields=('queue', 'service_day', 'seq'), name='one_seq_per_queue_day'),
+            model_name="ticket",
+            constraint=models.UniqueConstraint(
+                fields=("queue", "service_day", "seq"), name="one_seq_per_queue_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticketcounter',
-            constraint=models.UniqueConstraint(fields=('queue', 'service_day'), name='one_counter_per_queue_day'),
+            model_name="ticketcounter",
+            constraint=models.UniqueConstraint(
+                fields=("queue", "service_day"), name="one_counter_per_queue_day"
+            ),
         ),
     ]

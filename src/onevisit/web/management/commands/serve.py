@@ -35,7 +35,9 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, no_collectstatic, **options):
         if not no_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
-        self.stdout.write(f"onevisit on http://{host}:{port}/ with {workers} workers ({settings.DATABASES['default']['ENGINE']})")
+        self.stdout.write(
+            f"onevisit on http://{host}:{port}/ with {workers} workers ({settings.DATABASES['default']['ENGINE']})"
+        )
         _Gunicorn(
             {
                 "bind": f"{host}:{port}",

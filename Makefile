@@ -1,0 +1,47 @@
+# Two commands: `make demo` runs the product on SQLite with demo data; `make test` runs every check.
+# Needs only python3 (3.11+). Everything else is installed into .venv by these targets.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: demo test lint install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit migrate --noinput
+	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit demo
+	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit serve --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
+
+test: lint
+	@echo "== pytest on SQLite =="
+	DATABASE_URL= $(BIN)/pytest
+	@if [ -n "$$ONEVISIT_TEST_DATABASE_URL" ]; then \
+		echo "== pytest on PostgreSQL =="; \
+		DATABASE_URL="$$ONEVISIT_TEST_DATABASE_URL" $(BIN)/pytest; \
+	else \
+		echo "== PostgreSQL leg skipped: set ONEVISIT_TEST_DATABASE_URL to run it =="; \
+	fi
+
+clean:
+	rm -rf $(VENV) var build src/*.egg-info

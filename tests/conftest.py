@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from onevisit.accounts.models import Hall, Window
+from onevisit.accounts.services import actor_for
+from onevisit.web import demo
+
+
+def _row_counts() -> dict[str, int]:
+    counts = {}
+    for app in ("core", "accounts", "catalog", "queueing", "intake", "cases"):
+        for model in apps.get_app_config(app).get_models():
+            counts[model._meta.label] = model.objects.count()
+    return counts
+
+
+@contextlib.contextmanager
+def nothing_written():
+    """Assert that the block writes no row to any domain table and no event."""
+    before = _row_counts()
+    yield
+    after = _row_counts()
+    changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    assert not changed, f"rows written: {changed}"
+
+
+@pytest.fixture
+def hall(db) -> Hall:
+    """The demo hall: windows w1-w3, queues A/B/C, matters cbdj/gxzy/jfhd, staff with roles."""
+    return demo.load()
+
+
+def _actor(username: str):
+    return actor_for(get_user_model().objects.get(username=username))
+
+
+@pytest.fixture
+def guide(hall):
+    return _actor("daoban")
+
+
+@pytest.fixture
+def clerk(hall):
+    """Clerk at w1, which serves queues A (参保登记) and B (关系转移)."""
+    return _actor("chuangkou1")
+
+
+@pytest.fixture
+def clerk2(hall):
+    """Clerk at w2, which serves queues B and C."""
+    return _actor("chuangkou2")
+
+
+@pytest.fixture
+def window1(hall) -> Window:
+    return Window.objects.get(hall=hall, code="w1")
+
+
+@pytest.fixture
+def window2(hall) -> Window:
+    return Window.objects.get(hall=hall, code="w2")
+
+
+def login(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password=demo.DEMO_PASSWORD)
+    return client
+
+
+@pytest.fixture
+def guide_client(hall) -> Client:
+    return login("daoban")
+
+
+@pytest.fixture
+def clerk_client(hall) -> Client:
+    return login("chuangkou1")
+
+
+@pytest.fixture
+def analyst_client(hall) -> Client:
+    return login("fenxi")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Demo staff are created in many tests; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

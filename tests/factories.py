@@ -1,0 +1,113 @@
+"""Factories with named traits for the tables tests need beyond the demo hall."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from onevisit.accounts import roles
+from onevisit.accounts.models import Hall, Staff, Window
+from onevisit.catalog.models import Material, Matter
+from onevisit.core.ids import check_digit
+from onevisit.queueing.models import Queue
+
+
+def resident_id(region: str = "110105", born: date = date(1985, 6, 15), seq: str | None = None) -> str:
+    """A valid 18-digit resident ID (correct check digit) for tests."""
+    seq = seq or f"{random.randint(0, 999):03d}"
+    first17 = f"{region}{born:%Y%m%d}{seq}"
+    return first17 + check_digit(first17)
+
+
+class HallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Hall
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"hall{n}")
+    name = factory.Sequence(lambda n: f"测试大厅{n}")
+
+
+class WindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Window
+
+    hall = factory.SubFactory(HallFactory)
+    code = factory.Sequence(lambda n: f"win{n}")
+    name = factory.Sequence(lambda n: f"{n}号窗口")
+
+
+class MatterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Matter
+        django_get_or_create = ("code",)
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"matter{n}")
+    name = factory.Sequence(lambda n: f"测试事项{n}")
+    department = "测试部门"
+
+    @factory.post_generation
+    def materials(self, create, extracted, **kwargs):
+        for position, (code, tolerable) in enumerate(extracted or [("id-card", False), ("photo", True)]):
+            Material.objects.get_or_create(
+                matter=self,
+                code=code,
+                defaults={"name": f"材料{code}", "tolerable": tolerable, "position": position},
+            )
+
+
+class QueueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Queue
+        skip_postgeneration_save = True
+
+    hall = factory.SubFactory(HallFactory)
+    code = factory.Sequence(lambda n: f"q{n}")
+    name = factory.Sequence(lambda n: f"队列{n}")
+    prefix = factory.Sequence(lambda n: "ABCDEFGHJKLMNPQRSTUVWXYZ"[n % 24] + ("" if n < 24 else "Z"))
+
+    @factory.post_generation
+    def matters(self, create, extracted, **kwargs):
+        if extracted:
+            self.matters.set(extracted)
+
+    @factory.post_generation
+    def windows(self, create, extracted, **kwargs):
+        if extracted:
+            self.windows.set(extracted)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    password = factory.django.Password("test-password-1")
+
+
+class StaffFactory(factory.django.DjangoModelFactory):
+    """Staff with a role trait: StaffFactory(clerk=True, window=w), StaffFactory(guide=True, hall=h)."""
+
+    class Meta:
+        model = Staff
+        skip_postgeneration_save = True
+
+    class Params:
+        guide = factory.Trait(groups=[roles.GUIDE])
+        clerk = factory.Trait(groups=[roles.CLERK])
+        analyst = factory.Trait(groups=[roles.ANALYST])
+
+    user = factory.SubFactory(UserFactory)
+    hall = factory.SubFactory(HallFactory)
+    display_name = factory.Sequence(lambda n: f"工作人员{n}")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        for name in extracted or []:
+            self.user.groups.add(Group.objects.get_or_create(name=name)[0])

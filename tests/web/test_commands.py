@@ -1,0 +1,83 @@
+"""The two-command promise: demo data loads idempotently and `onevisit serve` serves pages and static files."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from onevisit.accounts.models import Staff, Window
+from onevisit.catalog.models import Material
+from onevisit.queueing.models import Queue
+
+
+@pytest.mark.django_db
+def test_demo_data_loads_twice_without_duplicates(settings):
+    settings.ONEVISIT_DEMO = True
+    call_command("demo", stdout=open(os.devnull, "w"))
+    counts = (Window.objects.count(), Queue.objects.count(), Material.objects.count(), Staff.objects.count())
+    call_command("demo", stdout=open(os.devnull, "w"))
+    assert counts == (3, 3, 10, 6)
+    assert (
+        Window.objects.count(),
+        Queue.objects.count(),
+        Material.objects.count(),
+        Staff.objects.count(),
+    ) == counts
+
+
+@pytest.mark.django_db
+def test_demo_accounts_are_refused_outside_demo_mode(settings):
+    settings.ONEVISIT_DEMO = False
+    with pytest.raises(CommandError, match="ONEVISIT_DEMO=1"):
+        call_command("demo")
+    assert not Staff.objects.exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_runs_gunicorn_with_static_files(tmp_path: Path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "ONEVISIT_DATA_DIR": str(tmp_path),
+        "ONEVISIT_DEMO": "1",
+    }
+    cli = [sys.executable, "-m", "onevisit"]
+    subprocess.run([*cli, "migrate", "--noinput", "-v0"], env=env, check=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                login = urllib.request.urlopen(f"{base}/login/", timeout=5)
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "server did not start within 60 s"
+                time.sleep(0.3)
+        assert login.status == 200 and "工作人员登录" in login.read().decode()
+        css = urllib.request.urlopen(f"{base}/static/onevisit/site.css", timeout=5)
+        assert css.status == 200 and b"--brand" in css.read()
+        htmx = urllib.request.urlopen(f"{base}/static/django_htmx/htmx-2.min.js", timeout=5)
+        assert htmx.status == 200
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode()
+    assert "gunicorn" in output.lower() or "Booting worker" in output
