@@ -1,5 +1,6 @@
 """The two-command promise: demo data loads idempotently and `onevisit serve` serves pages and static files."""
 
+import io
 import os
 import socket
 import subprocess
@@ -19,9 +20,9 @@ from onevisit.queueing.models import Queue
 @pytest.mark.django_db
 def test_demo_data_loads_twice_without_duplicates(settings):
     settings.ONEVISIT_DEMO = True
-    call_command("demo", stdout=open(os.devnull, "w"))
+    call_command("demo", stdout=io.StringIO())
     counts = (Window.objects.count(), Queue.objects.count(), Material.objects.count(), Staff.objects.count())
-    call_command("demo", stdout=open(os.devnull, "w"))
+    call_command("demo", stdout=io.StringIO())
     assert counts == (3, 3, 10, 6)
     assert (
         Window.objects.count(),
