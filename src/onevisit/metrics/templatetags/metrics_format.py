@@ -10,7 +10,9 @@ def percent(value):
 
 @register.filter
 def minutes(seconds):
-    return "—" if seconds is None else f"{seconds / 60:.1f} 分钟"
+    if seconds is None:
+        return "—"
+    return f"{seconds:.0f} 秒" if seconds < 60 else f"{seconds / 60:.1f} 分钟"
 
 
 @register.filter

@@ -15,7 +15,8 @@ class _Gunicorn(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # options an older gunicorn does not know are skipped
+                self.cfg.set(key, value)
 
     def load(self):
         from onevisit.wsgi import application
@@ -45,5 +46,7 @@ class Command(BaseCommand):
                 "accesslog": "-",
                 "timeout": 60,
                 "graceful_timeout": 10,
+                # One socket per user would clash between two servers on one machine; nothing here uses it.
+                "control_socket_disable": True,
             }
         ).run()

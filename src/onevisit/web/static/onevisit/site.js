@@ -16,8 +16,24 @@
       var first = Array.prototype.find.call(document.querySelectorAll(t.dataset.filter), function (c) { return !c.hidden; });
       if (first) { e.preventDefault(); first.click(); }
     }
+    // The scanner field is always ready: a scan that starts while focus is elsewhere (or mid-swap) still lands in it.
+    var scanner = document.querySelector("[data-scanner]");
+    var typing = t.matches && t.matches("input, textarea, select");
+    if (scanner && !typing && e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey) {
+      e.preventDefault();
+      scanner.focus();
+      scanner.value += e.key;
+      return;
+    }
     // Function-key shortcuts, e.g. F2 calls the next ticket at the window.
     var hot = document.querySelector('[data-hotkey="' + e.key + '"]');
     if (hot) { e.preventDefault(); hot.click(); }
   });
+  // A rejected scan stays selected, so the next scan replaces it instead of appending to it.
+  function selectRejectedScan() {
+    var bad = document.querySelector("[data-scanner][aria-invalid=true]");
+    if (bad) { bad.focus(); bad.select(); }
+  }
+  document.addEventListener("DOMContentLoaded", selectRejectedScan);
+  document.addEventListener("htmx:afterSettle", selectRejectedScan);
 })();
