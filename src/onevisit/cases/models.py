@@ -3,6 +3,7 @@ from django.db import models
 
 from onevisit.accounts.models import Hall, Window
 from onevisit.catalog.models import Matter
+from onevisit.core import clock
 from onevisit.core.models import Person
 from onevisit.queueing.models import Ticket
 
@@ -32,7 +33,7 @@ class Case(models.Model):
 
     @property
     def number(self) -> str:
-        return f"{self.accepted_at:%Y%m%d}-{self.pk:06d}"
+        return f"{clock.localtime(self.accepted_at, self.hall.timezone):%Y%m%d}-{self.pk:06d}"
 
     @property
     def event_ref(self) -> str:

@@ -54,7 +54,9 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
 
 def get_case(*, actor: Actor, case_id: int) -> Case:
     case = (
-        Case.objects.select_related("matter", "person", "window").filter(hall=actor.hall, pk=case_id).first()
+        Case.objects.select_related("hall", "matter", "person", "window")
+        .filter(hall=actor.hall, pk=case_id)
+        .first()
     )
     if case is None:
         raise NotFound(f"本大厅没有办件 {case_id}", field="case")
@@ -65,7 +67,11 @@ def complete(*, actor: Actor, case_id: int) -> Case:
     """Close the case at the window; a second completion is a conflict, not a silent success."""
     get_case(actor=actor, case_id=case_id)
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("hall", "window", "matter").get(pk=case_id)
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("hall", "window", "matter")
+            .get(pk=case_id)
+        )
         if case.status == Case.Status.COMPLETED:
             raise Conflict(
                 f"办件 {case.number} 已于 {clock.localtime(case.completed_at):%H:%M} 办结", field="case"
@@ -92,7 +98,7 @@ def complete(*, actor: Actor, case_id: int) -> Case:
 
 def open_cases_at(window: Window) -> list[Case]:
     return list(
-        Case.objects.select_related("matter", "person")
+        Case.objects.select_related("hall", "matter", "person")
         .filter(window=window, status=Case.Status.ACCEPTED)
         .order_by("-accepted_at")[:20]
     )
