@@ -25,6 +25,7 @@ install-dev: $(VENV)/.installed-dev
 
 demo: install
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit migrate --noinput
+	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit catalog import data/catalog
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit demo
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit serve --port $(PORT)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -9,6 +10,8 @@ from django.test import Client
 
 from onevisit.accounts.models import Hall, Window
 from onevisit.accounts.services import actor_for
+from onevisit.catalog.importer import import_catalog
+from onevisit.catalog.models import Matter
 from onevisit.web import demo
 
 
@@ -30,8 +33,22 @@ def nothing_written():
     assert not changed, f"rows written: {changed}"
 
 
+SEED_CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog"
+
+
+def load_seed_catalog() -> None:
+    """The seed catalog, once per database state (rolled-back tests keep it; flushed ones reload it)."""
+    if not Matter.objects.filter(code="cbdj").exists():
+        import_catalog(SEED_CATALOG, progress=lambda _: None)
+
+
 @pytest.fixture
-def hall(db) -> Hall:
+def catalog(db) -> None:
+    load_seed_catalog()
+
+
+@pytest.fixture
+def hall(catalog) -> Hall:
     """The demo hall: windows w1-w3, queues A/B/C, matters cbdj/gxzy/jfhd, staff with roles."""
     return demo.load()
 
@@ -92,3 +109,10 @@ def analyst_client(hall) -> Client:
 def _fast_password_hashing(settings):
     """Demo staff are created in many tests; the production hasher is slow on purpose."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def journey_events():
+    """Events of the citizen's journey, leaving out the catalog's own (checklist.*) from the seed import."""
+    from onevisit.core.models import Event
+
+    return Event.objects.exclude(type__startswith="checklist.")

@@ -8,10 +8,11 @@ from datetime import date
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from onevisit.accounts import roles
 from onevisit.accounts.models import Hall, Staff, Window
-from onevisit.catalog.models import Material, Matter
+from onevisit.catalog.models import ChecklistVersion, Material, Matter
 from onevisit.core.ids import check_digit
 from onevisit.queueing.models import Queue
 
@@ -53,12 +54,20 @@ class MatterFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def materials(self, create, extracted, **kwargs):
+        """A published checklist version 1 with the given (code, tolerable) materials."""
+        if self.checklists.exists():
+            return
+        version = ChecklistVersion.objects.create(matter=self, number=1, created_at=timezone.now())
         for position, (code, tolerable) in enumerate(extracted or [("id-card", False), ("photo", True)]):
-            Material.objects.get_or_create(
+            Material.objects.create(
+                checklist=version,
                 matter=self,
                 code=code,
-                defaults={"name": f"材料{code}", "tolerable": tolerable, "position": position},
+                name=f"材料{code}",
+                tolerable=tolerable,
+                position=position,
             )
+        ChecklistVersion.objects.filter(pk=version.pk).update(status="published", published_at=timezone.now())
 
 
 class QueueFactory(factory.django.DjangoModelFactory):

@@ -4,7 +4,7 @@ from onevisit.accounts.services import actor_for
 from onevisit.core.errors import Invalid, NotFound
 from onevisit.core.models import Event, Person
 from onevisit.intake import services
-from tests.conftest import nothing_written
+from tests.conftest import journey_events, nothing_written
 from tests.factories import HallFactory, MatterFactory, QueueFactory, StaffFactory, resident_id
 from tests.journey import prereview
 
@@ -14,7 +14,7 @@ def test_complete_materials_give_the_first_ticket_of_the_queue(guide):
     assert pr.verdict == "complete" and pr.missing == []
     assert pr.ticket.number == "A001" and pr.ticket.status == "waiting"
     assert len(pr.ticket.token) == 12
-    types = list(Event.objects.values_list("type", flat=True))
+    types = list(journey_events().values_list("type", flat=True))
     assert types == ["prereview.completed", "ticket.issued"]
     done = Event.objects.get(type="prereview.completed")
     assert done.data["verdict"] == "complete" and done.data["present"] == done.data["required"] == 4
@@ -35,7 +35,7 @@ def test_an_essential_item_missing_gives_the_notice_and_no_ticket(guide):
     pr = prereview(guide, "cbdj", present=["hkb"])
     assert pr.verdict == "incomplete" and pr.ticket is None
     assert [m.code for m in services.missing_materials(pr)] == ["sfz", "ldht", "zp"]
-    assert list(Event.objects.values_list("type", flat=True)) == ["prereview.completed"]
+    assert list(journey_events().values_list("type", flat=True)) == ["prereview.completed"]
 
 
 def test_no_full_resident_id_reaches_any_event(guide):

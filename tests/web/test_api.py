@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from onevisit.core.models import Event
-from tests.conftest import nothing_written
+from tests.conftest import journey_events, nothing_written
 from tests.factories import resident_id
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +81,7 @@ def test_unknown_ticket_token_at_the_window(clerk_client):
 def test_call_with_nobody_waiting(clerk_client):
     response = post(clerk_client, "/api/queueing/windows/w1/call-next")
     assert response.status_code == 200 and response.json() == {"ticket": None, "detail": "当前没有等候的群众"}
-    assert not Event.objects.exists()
+    assert not journey_events().exists()
 
 
 def test_api_checks_login_role_and_hall(client, guide_client, clerk_client):

@@ -12,24 +12,30 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from onevisit.accounts.models import Staff, Window
-from onevisit.catalog.models import Material
+from onevisit.accounts.models import Hall, Staff, Window
 from onevisit.queueing.models import Queue
 
 
-@pytest.mark.django_db
-def test_demo_data_loads_twice_without_duplicates(settings):
+def test_demo_data_loads_twice_without_duplicates(settings, catalog):
     settings.ONEVISIT_DEMO = True
     call_command("demo", stdout=io.StringIO())
-    counts = (Window.objects.count(), Queue.objects.count(), Material.objects.count(), Staff.objects.count())
+    counts = (Window.objects.count(), Queue.objects.count(), Hall.objects.count(), Staff.objects.count())
     call_command("demo", stdout=io.StringIO())
-    assert counts == (3, 3, 10, 6)
+    assert counts == (3, 3, 1, 6)
     assert (
         Window.objects.count(),
         Queue.objects.count(),
-        Material.objects.count(),
+        Hall.objects.count(),
         Staff.objects.count(),
     ) == counts
+
+
+@pytest.mark.django_db
+def test_demo_needs_the_catalog_first(settings):
+    settings.ONEVISIT_DEMO = True
+    with pytest.raises(CommandError, match="catalog import"):
+        call_command("demo", stdout=io.StringIO())
+    assert not Hall.objects.exists()
 
 
 @pytest.mark.django_db

@@ -54,6 +54,14 @@ def require(user, *wanted: str) -> Actor:
     return actor
 
 
+def require_role(user, role: str) -> None:
+    """For work that is not tied to one hall (the legal section's catalog review): the role alone."""
+    if user is None or not user.is_authenticated:
+        raise Forbidden("请先登录")
+    if not user.groups.filter(name=role).exists():
+        raise Forbidden(f"需要角色：{roles.LABELS[role]}")
+
+
 def window_of(actor: Actor, code: str) -> Window:
     """A window in the actor's own hall; another hall's window is reported as not found."""
     window = Window.objects.filter(hall=actor.hall, code=code, active=True).first()

@@ -1,13 +1,88 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
+
+from onevisit.catalog.situations import FieldUse, MaterialSpec
+
+version_tag = RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", "版本须为年-月格式，如 2026-11")
+
+
+class ImmutableError(RuntimeError):
+    """A published or superseded checklist version cannot change; edit a new draft instead."""
+
+
+class Clause(models.Model):
+    """条款: the legal text a material rests on, versioned by year-month."""
+
+    code = models.SlugField(max_length=64)
+    version = models.CharField(max_length=7, validators=[version_tag])
+    title = models.CharField(max_length=200)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "条款"
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="clause_code_version")]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.version}版）"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.code}@{self.version}"
+
+
+class FieldDefinition(models.Model):
+    """字段字典: one canonical field per fact, with the other names departments give it."""
+
+    class Type(models.TextChoices):
+        TEXT = "text", "文本"
+        DATE = "date", "日期"
+        NUMBER = "number", "数字"
+        CHOICE = "choice", "选择"
+        RESIDENT_ID = "resident_id", "公民身份号码"
+        PHONE = "phone", "电话"
+        MONEY = "money", "金额"
+        ADDRESS = "address", "地址"
+
+    class Sensitivity(models.TextChoices):
+        PUBLIC = "public", "公开"
+        PERSONAL = "personal", "个人信息"
+        SENSITIVE = "sensitive", "敏感个人信息"
+
+    code = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100)
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.TEXT)
+    sensitivity = models.CharField(max_length=16, choices=Sensitivity.choices, default=Sensitivity.PERSONAL)
+    core = models.BooleanField(default=False, help_text="身份核心字段：始终放在一表的核心页")
+    synonyms = models.JSONField(default=list, blank=True)
+    validation = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "字段字典"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.label}（{self.code}）"
 
 
 class Matter(models.Model):
     """事项: one thing a department handles, e.g. 参保登记."""
 
+    class Level(models.TextChoices):
+        PROVINCE = "province", "省级"
+        CITY = "city", "市级"
+        DISTRICT = "district", "区县级"
+        STREET = "street", "街道(乡镇)级"
+
     code = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=100)
     department = models.CharField(max_length=100)
+    level = models.CharField(max_length=16, choices=Level.choices, default=Level.DISTRICT)
+    legal_basis = models.TextField(blank=True)
     time_limit_days = models.PositiveIntegerField(default=0, help_text="承诺时限(工作日)，0 为即办")
+    channels = models.JSONField(default=list, blank=True, help_text="window / online / self_service")
 
     class Meta:
         verbose_name = verbose_name_plural = "事项"
@@ -21,18 +96,186 @@ class Matter(models.Model):
         return self.code
 
 
+class MatterField(models.Model):
+    """A field of the matter's own form: a canonical field under the matter's own label."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="form_fields")
+    field = models.ForeignKey(FieldDefinition, on_delete=models.PROTECT, related_name="uses")
+    label = models.CharField(max_length=100)
+    required = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事项表单字段"
+        ordering = ["matter", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["matter", "field"], name="field_once_per_matter")]
+
+    def spec(self) -> FieldUse:
+        return FieldUse(field=self.field.code, label=self.label, required=self.required)
+
+
+class ChecklistVersion(models.Model):
+    """A version of a matter's material checklist. Published versions never change; edits make a new one."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已提交法制审核"
+        PUBLISHED = "published", "已发布"
+        SUPERSEDED = "superseded", "已被替代"
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="checklists")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    temporary = models.BooleanField(default=False, help_text="临时调整：须有备案号和理由")
+    filing_number = models.CharField(max_length=64, blank=True, help_text="备案号")
+    reason = models.TextField(blank=True)
+    source = models.CharField(max_length=16, default="admin", help_text="admin / import")
+    content_hash = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "材料清单版本"
+        ordering = ["matter", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["matter", "number"], name="checklist_number_per_matter"),
+            models.UniqueConstraint(
+                fields=["matter"], condition=Q(status="published"), name="one_published_checklist_per_matter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.matter.name} 第{self.number}版（{self.get_status_display()}）"
+
+    @property
+    def editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def specs(self) -> list[MaterialSpec]:
+        return [m.spec() for m in self.materials.select_related("clause")]
+
+
 class Material(models.Model):
+    """材料: one document of a checklist version, with what the window must check about it."""
+
+    checklist = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="materials")
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="materials")
     code = models.SlugField(max_length=64)
     name = models.CharField(max_length=200)
-    original_required = models.BooleanField(default=False)
+    original_required = models.BooleanField(default=False, help_text="是否必须原件")
+    electronic_accepted = models.BooleanField(default=False, help_text="电子证照或截图可用")
+    stamp_unit = models.CharField(max_length=100, blank=True, help_text="盖章单位；空为不需盖章")
+    copies = models.PositiveSmallIntegerField(default=1)
     tolerable = models.BooleanField(default=False, help_text="可容缺: may be promised later")
+    shared = models.BooleanField(default=False, help_text="免提交：大厅通过数据共享获取")
+    clause = models.ForeignKey(
+        Clause, null=True, blank=True, on_delete=models.PROTECT, related_name="materials"
+    )
+    note = models.CharField(max_length=300, blank=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "材料"
-        ordering = ["matter", "position", "id"]
-        constraints = [models.UniqueConstraint(fields=["matter", "code"], name="material_code_per_matter")]
+        ordering = ["checklist", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["checklist", "code"], name="material_code_per_checklist")
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if (
+            self.checklist_id
+            and not ChecklistVersion.objects.filter(pk=self.checklist_id, status="draft").exists()
+        ):
+            raise ImmutableError("已发布或已提交的材料清单不能修改，请新建草稿")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if not self.checklist.editable:
+            raise ImmutableError("已发布或已提交的材料清单不能修改，请新建草稿")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def stamp_required(self) -> bool:
+        return bool(self.stamp_unit)
+
+    def spec(self) -> MaterialSpec:
+        return MaterialSpec(
+            code=self.code,
+            name=self.name,
+            original=self.original_required,
+            electronic=self.electronic_accepted,
+            stamp=self.stamp_unit,
+            copies=self.copies,
+            tolerable=self.tolerable,
+            shared=self.shared,
+            clause=self.clause.ref if self.clause_id else "",
+            note=self.note,
+        )
+
+
+class ChecklistCheck(models.Model):
+    """The legal section's monthly check of a matter's checklist (月度核查)."""
+
+    class Result(models.TextChoices):
+        OK = "ok", "无需调整"
+        CHANGES_NEEDED = "changes_needed", "需要调整"
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="checks")
+    month = models.CharField(max_length=7, validators=[version_tag])
+    checklist = models.ForeignKey(ChecklistVersion, on_delete=models.PROTECT, related_name="checks")
+    result = models.CharField(max_length=16, choices=Result.choices)
+    note = models.TextField(blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月度核查"
+        ordering = ["-month", "matter"]
+        constraints = [models.UniqueConstraint(fields=["matter", "month"], name="one_check_per_matter_month")]
+
+
+class Bundle(models.Model):
+    """一件事: matters handled together, with situations deciding which matters and materials apply."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=100)
+    key_matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="key_of")
+    audience = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    spec = models.JSONField(default=dict, help_text="questions, matter conditions, add/drop materials")
+    matters = models.ManyToManyField(Matter, through="BundleMatter", related_name="bundles")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "一件事"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def event_ref(self) -> str:
+        return self.code
+
+
+class BundleMatter(models.Model):
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="members")
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["bundle", "position"]
+        constraints = [models.UniqueConstraint(fields=["bundle", "matter"], name="matter_once_per_bundle")]

@@ -1,9 +1,46 @@
-"""Read access to the catalog for the other domains."""
+"""The catalog's use cases: read what applies, resolve situations, and the legal section's version workflow."""
 
 from __future__ import annotations
 
-from onevisit.catalog.models import Material, Matter
-from onevisit.core.errors import NotFound
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Prefetch
+
+from onevisit.accounts import roles
+from onevisit.accounts.services import require_role
+from onevisit.catalog import diff as diffing
+from onevisit.catalog import merge
+from onevisit.catalog.models import (
+    Bundle,
+    ChecklistCheck,
+    ChecklistVersion,
+    FieldDefinition,
+    Material,
+    Matter,
+    MatterField,
+)
+from onevisit.catalog.situations import (
+    AddMaterial,
+    AnswerError,
+    BundleMatter,
+    BundleSpec,
+    DropMaterial,
+    MaterialSpec,
+    MatterSpec,
+    Option,
+    Question,
+    normalize_answers,
+    resolve,
+)
+from onevisit.core import clock
+from onevisit.core.errors import Conflict, Invalid, NotFound
+from onevisit.core.events import emit
+
+# ---- reading ------------------------------------------------------------------------------------------------
 
 
 def get_matter(code: str) -> Matter:
@@ -13,6 +50,13 @@ def get_matter(code: str) -> Matter:
     return matter
 
 
+def get_bundle(code: str) -> Bundle:
+    bundle = Bundle.objects.select_related("key_matter").filter(code=code).first()
+    if bundle is None:
+        raise NotFound(f"未找到一件事 {code}", field="bundle")
+    return bundle
+
+
 def list_matters(codes: list[str] | None = None) -> list[Matter]:
     qs = Matter.objects.all()
     if codes is not None:
@@ -20,9 +64,328 @@ def list_matters(codes: list[str] | None = None) -> list[Matter]:
     return list(qs)
 
 
+def list_bundles() -> list[Bundle]:
+    return list(Bundle.objects.select_related("key_matter"))
+
+
+def bundles_containing(matter: Matter) -> list[Bundle]:
+    return list(Bundle.objects.filter(members__matter=matter).order_by("code"))
+
+
+def published_checklist(matter: Matter) -> ChecklistVersion | None:
+    return matter.checklists.filter(status=ChecklistVersion.Status.PUBLISHED).first()
+
+
 def materials_of(matter: Matter) -> list[Material]:
-    return list(matter.materials.all())
+    """The materials of the matter's published checklist, in order."""
+    return list(
+        Material.objects.select_related("clause").filter(
+            matter=matter, checklist__status=ChecklistVersion.Status.PUBLISHED
+        )
+    )
 
 
 def matter_names() -> dict[str, str]:
     return dict(Matter.objects.values_list("code", "name"))
+
+
+def matter_specs(codes: list[str] | None = None) -> dict[str, MatterSpec]:
+    """Pure specs of matters (published materials and form fields) for the situation and merge rules."""
+    published = Material.objects.select_related("clause").filter(
+        checklist__status=ChecklistVersion.Status.PUBLISHED
+    )
+    qs = Matter.objects.prefetch_related(
+        Prefetch("materials", queryset=published, to_attr="published_materials"),
+        Prefetch("form_fields", queryset=MatterField.objects.select_related("field")),
+    )
+    if codes is not None:
+        qs = qs.filter(code__in=codes)
+    return {
+        m.code: MatterSpec(
+            code=m.code,
+            name=m.name,
+            materials=tuple(x.spec() for x in m.published_materials),
+            fields=tuple(f.spec() for f in m.form_fields.all()),
+        )
+        for m in qs
+    }
+
+
+def bundle_spec(bundle: Bundle) -> BundleSpec:
+    """The stored situation rules as the pure module's types (validated on import)."""
+    return spec_from_data(bundle.code, bundle.name, bundle.key_matter.code, bundle.spec)
+
+
+def spec_from_data(code: str, name: str, key_matter: str, data: dict[str, Any]) -> BundleSpec:
+    def material(d: dict) -> MaterialSpec:
+        return MaterialSpec(
+            code=d["code"],
+            name=d["name"],
+            original=bool(d.get("original", False)),
+            electronic=bool(d.get("electronic", False)),
+            stamp=d.get("stamp") or "",
+            copies=int(d.get("copies", 1)),
+            tolerable=bool(d.get("tolerable", False)),
+            shared=bool(d.get("shared", False)),
+            clause=d.get("clause") or "",
+            note=d.get("note") or "",
+        )
+
+    return BundleSpec(
+        code=code,
+        name=name,
+        key_matter=key_matter,
+        questions=tuple(
+            Question(
+                code=q["code"],
+                text=q.get("text", ""),
+                kind=q.get("kind", ""),
+                options=tuple(Option(o["code"], o.get("label", o["code"])) for o in q.get("options", [])),
+                min=q.get("min"),
+                max=q.get("max"),
+                when=q.get("when"),
+            )
+            for q in data.get("questions", [])
+        ),
+        matters=tuple(
+            BundleMatter(m, None) if isinstance(m, str) else BundleMatter(m["matter"], m.get("when"))
+            for m in data.get("matters", [])
+        ),
+        add_materials=tuple(
+            AddMaterial(a["matter"], material(a["material"]), a.get("when"))
+            for a in data.get("add_materials", [])
+        ),
+        drop_materials=tuple(
+            DropMaterial(d["matter"], d["material"], d.get("when")) for d in data.get("drop_materials", [])
+        ),
+    )
+
+
+# ---- resolving a checklist and the merged form ----------------------------------------------------------------
+
+
+@dataclass
+class Checklist:
+    """What a citizen needs for a bundle or matter in their situation: one set of materials, one form."""
+
+    kind: str  # bundle | matter
+    code: str
+    name: str
+    answers: dict[str, Any]
+    asked: list[Question]
+    matters: list[Matter]
+    materials: list[merge.MergedMaterial]
+    form: merge.MergedForm
+
+    @property
+    def questions(self) -> list[Question]:
+        return self.asked
+
+
+def _form_for(specs: dict[str, MatterSpec], codes: list[str]) -> merge.MergedForm:
+    used = {u.field for c in codes for u in specs[c].fields}
+    defs = {f.code: f for f in FieldDefinition.objects.filter(code__in=used)}
+    return merge.merge_form(
+        {c: specs[c].fields for c in codes},
+        core_fields={code for code, f in defs.items() if f.core},
+        labels={code: f.label for code, f in defs.items()},
+    )
+
+
+def checklist_for_bundle(code: str, answers: dict[str, Any] | None = None) -> Checklist:
+    bundle = get_bundle(code)
+    spec = bundle_spec(bundle)
+    specs = matter_specs([bm.matter for bm in spec.matters])
+    try:
+        result = resolve(spec, specs, answers or {})
+        clean = normalize_answers(spec, answers or {})
+    except AnswerError as exc:
+        raise Invalid(exc.reason, field=f"answers.{exc.question}") from None
+    by_code = {m.code: m for m in list_matters(result.matters)}
+    return Checklist(
+        kind="bundle",
+        code=bundle.code,
+        name=bundle.name,
+        answers=clean,
+        asked=[q for q in spec.questions if q.code in result.asked],
+        matters=[by_code[c] for c in result.matters],
+        materials=merge.merge_materials(result.materials),
+        form=_form_for(specs, result.matters),
+    )
+
+
+def checklist_for_matter(code: str, answers: dict[str, Any] | None = None) -> Checklist:
+    matter = get_matter(code)
+    if answers:
+        unknown = sorted(answers)[0]
+        raise Invalid(f"事项「{matter.name}」没有情形问题 {unknown}", field=f"answers.{unknown}")
+    specs = matter_specs([code])
+    return Checklist(
+        kind="matter",
+        code=matter.code,
+        name=matter.name,
+        answers={},
+        asked=[],
+        matters=[matter],
+        materials=merge.merge_materials({code: specs[code].materials}),
+        form=_form_for(specs, [code]),
+    )
+
+
+def merged_form(codes: list[str]) -> merge.MergedForm:
+    specs = matter_specs(codes)
+    missing = sorted(set(codes) - set(specs))
+    if missing:
+        raise NotFound(f"未找到事项 {', '.join(missing)}", field="matters")
+    return _form_for(specs, codes)
+
+
+# ---- the legal section's workflow ----------------------------------------------------------------------------
+
+
+def content_hash(specs: list[MaterialSpec]) -> str:
+    return hashlib.sha256(json.dumps([asdict(s) for s in specs], ensure_ascii=False).encode()).hexdigest()
+
+
+def open_draft(*, matter: Matter, user) -> ChecklistVersion:
+    """The matter's editable draft, started from the published version when there is none yet."""
+    with transaction.atomic():
+        Matter.objects.select_for_update().get(pk=matter.pk)  # one draft per matter, even under concurrency
+        draft = matter.checklists.filter(status=ChecklistVersion.Status.DRAFT).first()
+        if draft:
+            return draft
+        if matter.checklists.filter(status=ChecklistVersion.Status.SUBMITTED).exists():
+            raise Conflict(f"事项「{matter.name}」已有待审核的版本，审核后才能再起草", field="matter")
+        base = published_checklist(matter)
+        number = (matter.checklists.aggregate(n=Max("number"))["n"] or 0) + 1
+        draft = ChecklistVersion.objects.create(
+            matter=matter, number=number, created_by=user, created_at=clock.now()
+        )
+        if base:
+            for m in base.materials.all():
+                m.pk, m.checklist = None, draft
+                m.save()
+        return draft
+
+
+def submit(*, version: ChecklistVersion, user) -> ChecklistVersion:
+    with transaction.atomic():
+        version = ChecklistVersion.objects.select_for_update().get(pk=version.pk)
+        if version.status != ChecklistVersion.Status.DRAFT:
+            raise Conflict(f"只有草稿可以提交审核，该版本{version.get_status_display()}", field="status")
+        if not version.materials.exists():
+            raise Invalid("材料清单为空，不能提交", field="materials")
+        version.status = ChecklistVersion.Status.SUBMITTED
+        version.submitted_by, version.submitted_at = user, clock.now()
+        version.content_hash = content_hash(version.specs())
+        version.save(update_fields=["status", "submitted_by", "submitted_at", "content_hash"])
+    return version
+
+
+def publish(
+    *, version: ChecklistVersion, user, temporary: bool = False, filing_number: str = "", reason: str = ""
+) -> ChecklistVersion:
+    """Approve and publish a submitted version (legal role only); the previous published one is superseded."""
+    require_role(user, roles.LEGAL)
+    if temporary and not (filing_number.strip() and reason.strip()):
+        errors = {}
+        if not filing_number.strip():
+            errors["filing_number"] = "临时调整须填写备案号"
+        if not reason.strip():
+            errors["reason"] = "临时调整须说明理由"
+        raise Invalid("；".join(errors.values()), errors=errors)
+    with transaction.atomic():
+        version = ChecklistVersion.objects.select_for_update().select_related("matter").get(pk=version.pk)
+        if version.status != ChecklistVersion.Status.SUBMITTED:
+            raise Conflict(
+                f"只有已提交审核的版本可以发布，该版本{version.get_status_display()}", field="status"
+            )
+        return _make_published(
+            version, user=user, temporary=temporary, filing_number=filing_number, reason=reason
+        )
+
+
+def publish_imported(*, version: ChecklistVersion, user=None) -> ChecklistVersion:
+    """Seed and reviewed-catalog imports publish directly; the version records that it came from an import."""
+    return _make_published(version, user=user)
+
+
+def _make_published(version: ChecklistVersion, *, user, temporary=False, filing_number="", reason=""):
+    now = clock.now()
+    previous = published_checklist(version.matter)
+    if previous:
+        previous.status, previous.superseded_at = ChecklistVersion.Status.SUPERSEDED, now
+        previous.save(update_fields=["status", "superseded_at"])
+    version.status = ChecklistVersion.Status.PUBLISHED
+    version.published_by, version.published_at = user, now
+    version.temporary, version.filing_number, version.reason = (
+        temporary,
+        filing_number.strip(),
+        reason.strip(),
+    )
+    version.content_hash = content_hash(version.specs())
+    version.save()
+    emit(
+        "checklist.published",
+        matter=version.matter,
+        actor=user,
+        data={
+            "version": version.number,
+            "previous": previous.number if previous else None,
+            "temporary": temporary,
+            "filing_number": version.filing_number,
+            "source": version.source,
+            "changes": [
+                c.sentence
+                for c in diffing.diff_materials(previous.specs() if previous else [], version.specs())
+            ],
+        },
+        at=now,
+    )
+    return version
+
+
+def diff(old: ChecklistVersion, new: ChecklistVersion) -> list[diffing.Change]:
+    if old.matter_id != new.matter_id:
+        raise Invalid("只能比较同一事项的两个版本", field="versions")
+    return diffing.diff_materials(old.specs(), new.specs())
+
+
+def current_month() -> str:
+    return f"{clock.local_date():%Y-%m}"
+
+
+def checks_due(month: str | None = None) -> list[Matter]:
+    """Matters with a published checklist that the legal section has not checked this month."""
+    month = month or current_month()
+    checked = ChecklistCheck.objects.filter(month=month).values("matter")
+    return list(
+        Matter.objects.filter(checklists__status=ChecklistVersion.Status.PUBLISHED)
+        .exclude(pk__in=checked)
+        .distinct()
+    )
+
+
+def record_check(*, matter: Matter, user, result: str, note: str = "") -> ChecklistCheck:
+    require_role(user, roles.LEGAL)
+    if result not in ChecklistCheck.Result.values:
+        raise Invalid(f"核查结果须为 {'/'.join(ChecklistCheck.Result.values)}", field="result")
+    published = published_checklist(matter)
+    if published is None:
+        raise Conflict(f"事项「{matter.name}」没有已发布的材料清单", field="matter")
+    month = current_month()
+    with transaction.atomic():
+        if ChecklistCheck.objects.filter(matter=matter, month=month).exists():
+            raise Conflict(f"事项「{matter.name}」{month} 已核查", field="matter")
+        check = ChecklistCheck.objects.create(
+            matter=matter, month=month, checklist=published, result=result, note=note.strip(), checked_by=user,
+            checked_at=clock.now(),
+        )  # fmt: skip
+        emit(
+            "checklist.checked",
+            matter=matter,
+            actor=user,
+            data={"month": month, "version": published.number, "result": result},
+            at=check.checked_at,
+        )
+    return check

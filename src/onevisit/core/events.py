@@ -21,6 +21,8 @@ EVENT_TYPES = frozenset(
         "ticket.no_show",
         "case.accepted",
         "case.completed",
+        "checklist.published",
+        "checklist.checked",
     }
 )
 

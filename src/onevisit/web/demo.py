@@ -1,5 +1,6 @@
-"""Demo data: one hall, three windows, three queues, the pilot's social-insurance matters, demo staff.
+"""Demo data: one hall, three windows, three queues for the pilot's social-insurance matters, demo staff.
 
+The matters themselves come from the seed catalog (`onevisit catalog import data/catalog`).
 Idempotent: codes are natural keys, so running it again updates rather than duplicates.
 """
 
@@ -12,47 +13,16 @@ from django.db import transaction
 from onevisit.accounts import roles
 from onevisit.accounts.models import Hall, Staff, Window
 from onevisit.accounts.services import ensure_role_groups
-from onevisit.catalog.models import Material, Matter
+from onevisit.catalog.models import Matter
 from onevisit.queueing.models import Queue
 
 DEMO_PASSWORD = "onevisit-demo"
 
-MATTERS = [
-    {
-        "code": "cbdj",
-        "name": "参保登记",
-        "department": "社会保险经办机构",
-        "time_limit_days": 0,
-        "materials": [
-            ("sfz", "居民身份证", True, False),
-            ("ldht", "劳动合同或用工证明", False, False),
-            ("hkb", "户口簿(首页及本人页)", True, True),
-            ("zp", "近期一寸免冠照片", False, True),
-        ],
-    },
-    {
-        "code": "gxzy",
-        "name": "养老保险关系转移接续",
-        "department": "社会保险经办机构",
-        "time_limit_days": 15,
-        "materials": [
-            ("sfz", "居民身份证", True, False),
-            ("jfpz", "转出地《基本养老保险参保缴费凭证》", True, False),
-            ("sqb", "关系转移接续申请表", False, True),
-        ],
-    },
-    {
-        "code": "jfhd",
-        "name": "缴费核定",
-        "department": "社会保险经办机构",
-        "time_limit_days": 0,
-        "materials": [
-            ("sfz", "居民身份证", True, False),
-            ("sbb", "缴费基数申报表(加盖单位公章)", True, False),
-            ("gzmx", "上年度工资发放明细", False, True),
-        ],
-    },
-]
+
+class MissingCatalog(LookupError):
+    """The demo hall serves seed-catalog matters; import the catalog first."""
+
+
 WINDOWS = [("w1", "1号窗口"), ("w2", "2号窗口"), ("w3", "3号综合窗口")]
 QUEUES = [
     ("cbdj", "参保登记", "A", ["cbdj"], ["w1", "w3"]),
@@ -72,25 +42,11 @@ STAFF = [
 @transaction.atomic
 def load(hall_code: str = "demo", hall_name: str = "示范区政务服务中心") -> Hall:
     ensure_role_groups()
+    wanted = {c for queue in QUEUES for c in queue[3]}
+    matters = {m.code: m for m in Matter.objects.filter(code__in=wanted)}
+    if set(matters) != wanted:
+        raise MissingCatalog(f"matters {', '.join(sorted(wanted - set(matters)))} are not in the catalog")
     hall, _ = Hall.objects.update_or_create(code=hall_code, defaults={"name": hall_name})
-    matters = {}
-    for spec in MATTERS:
-        matter, _ = Matter.objects.update_or_create(
-            code=spec["code"],
-            defaults={k: spec[k] for k in ("name", "department", "time_limit_days")},
-        )
-        for position, (code, name, original, tolerable) in enumerate(spec["materials"]):
-            Material.objects.update_or_create(
-                matter=matter,
-                code=code,
-                defaults={
-                    "name": name,
-                    "original_required": original,
-                    "tolerable": tolerable,
-                    "position": position,
-                },
-            )
-        matters[matter.code] = matter
     windows = {}
     for code, name in WINDOWS:
         windows[code], _ = Window.objects.update_or_create(hall=hall, code=code, defaults={"name": name})

@@ -10,7 +10,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.ONEVISIT_DEMO:
             raise CommandError("demo accounts use a published password; set ONEVISIT_DEMO=1 to load them")
-        hall = demo.load()
+        try:
+            hall = demo.load()
+        except demo.MissingCatalog as exc:
+            raise CommandError(f"{exc}: run `onevisit catalog import data/catalog` first") from None
         self.stdout.write(self.style.SUCCESS(f"demo data ready: {hall.name}"))
         self.stdout.write(
             "\n".join(

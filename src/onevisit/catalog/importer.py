@@ -1,0 +1,489 @@
+"""YAML in and out of the catalog. All-or-nothing: every problem names the file, the item and the reason."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+
+from onevisit.catalog import services
+from onevisit.catalog.models import (
+    Bundle,
+    BundleMatter,
+    ChecklistVersion,
+    Clause,
+    FieldDefinition,
+    Material,
+    Matter,
+    MatterField,
+)
+from onevisit.catalog.situations import MaterialSpec, MatterSpec, RuleError, validate_bundle
+from onevisit.core import clock
+
+_CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_FIELD_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+_VERSION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_CLAUSE_REF = re.compile(r"^([a-z0-9][a-z0-9-]*)@(\d{4}-(?:0[1-9]|1[0-2]))$")
+_CHANNELS = {"window", "online", "self_service"}
+_VALIDATION_KEYS = {"max_length", "pattern", "choices", "min", "max"}
+_MATERIAL_KEYS = {
+    "code",
+    "name",
+    "original",
+    "electronic",
+    "stamp",
+    "copies",
+    "tolerable",
+    "shared",
+    "clause",
+    "note",
+}
+
+
+class CatalogImportError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Item:
+    source: str
+    data: dict[str, Any]
+
+
+@dataclass
+class Loaded:
+    clauses: dict[tuple[str, str], Item] = field(default_factory=dict)
+    fields: dict[str, Item] = field(default_factory=dict)
+    matters: dict[str, Item] = field(default_factory=dict)
+    bundles: dict[str, Item] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Stats:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    published: list[str] = field(default_factory=list)
+
+    def count(self, created: bool, changed: bool) -> None:
+        if created:
+            self.created += 1
+        elif changed:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+
+def yaml_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.yaml") if p.is_file()) + sorted(path.rglob("*.yml"))
+    return [path]
+
+
+def read(paths: Iterable[Path]) -> Loaded:
+    loaded = Loaded()
+    for path in paths:
+        name = str(path)
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            loaded.problems.append(f"{name}: 无法读取：{exc}")
+            continue
+        if not isinstance(doc, dict):
+            loaded.problems.append(f"{name}: 顶层须为 clauses/fields/matters/bundles 映射")
+            continue
+        unknown = set(doc) - {"clauses", "fields", "matters", "bundles"}
+        if unknown:
+            loaded.problems.append(f"{name}: 未知的顶层键 {', '.join(sorted(unknown))}")
+        for kind in ("clauses", "fields", "matters", "bundles"):
+            items = doc.get(kind) or []
+            if not isinstance(items, list):
+                loaded.problems.append(f"{name}: {kind} 须为列表")
+                continue
+            for i, data in enumerate(items):
+                if not isinstance(data, dict):
+                    loaded.problems.append(f"{name}: {kind}[{i}] 须为映射")
+                    continue
+                key = (
+                    (str(data.get("code", "")), str(data.get("version", "")))
+                    if kind == "clauses"
+                    else str(data.get("code", ""))
+                )
+                target = getattr(loaded, kind)
+                label = f"{kind[:-1]} {key[0] + '@' + key[1] if kind == 'clauses' else key}"
+                if key in target:
+                    loaded.problems.append(f"{name}: {label}: 重复定义（另见 {target[key].source}）")
+                    continue
+                target[key] = Item(name, data)
+    return loaded
+
+
+# ---- validation ---------------------------------------------------------------------------------------------
+
+
+def _check_material(data: Any, where: str, clause_refs: set[str], problems: list[str]) -> MaterialSpec | None:
+    if not isinstance(data, dict):
+        problems.append(f"{where}: 材料须为映射")
+        return None
+    unknown = set(data) - _MATERIAL_KEYS
+    code, name = str(data.get("code", "")), str(data.get("name", "")).strip()
+    where = f"{where} 材料 {code or '?'}"
+    before = len(problems)
+    if unknown:
+        problems.append(f"{where}: 未知属性 {', '.join(sorted(unknown))}")
+    if not _CODE.match(code):
+        problems.append(f"{where}: 材料编码须为小写字母、数字和连字符")
+    if not name:
+        problems.append(f"{where}: 缺少材料名称")
+    for flag in ("original", "electronic", "tolerable", "shared"):
+        if flag in data and not isinstance(data[flag], bool):
+            problems.append(f"{where}: {flag} 须为 true 或 false")
+    copies = data.get("copies", 1)
+    if not isinstance(copies, int) or isinstance(copies, bool) or copies < 1:
+        problems.append(f"{where}: copies 须为正整数")
+    clause = data.get("clause") or ""
+    if clause:
+        match = _CLAUSE_REF.match(str(clause))
+        if not match:
+            problems.append(f"{where}: 条款引用 {clause} 须写成 编码@年-月（如 shbxf-58@2026-11），缺少版本")
+        elif clause not in clause_refs:
+            problems.append(f"{where}: 引用的条款 {clause} 未定义")
+    if len(problems) > before:
+        return None
+    return MaterialSpec(
+        code=code,
+        name=name,
+        original=data.get("original", False),
+        electronic=data.get("electronic", False),
+        stamp=str(data.get("stamp") or ""),
+        copies=copies,
+        tolerable=data.get("tolerable", False),
+        shared=data.get("shared", False),
+        clause=str(clause),
+        note=str(data.get("note") or ""),
+    )
+
+
+def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
+    """Check everything before anything is written; returns the matters' specs and the problems found."""
+    problems = list(loaded.problems)
+    for (code, version), item in loaded.clauses.items():
+        where = f"{item.source}: 条款 {code}"
+        if not _CODE.match(code):
+            problems.append(f"{where}: 条款编码须为小写字母、数字和连字符")
+        if not _VERSION.match(version):
+            problems.append(f"{where}: 条款缺少版本或版本不是 年-月 格式（如 2026-11）")
+        if not str(item.data.get("title", "")).strip():
+            problems.append(f"{where}: 缺少条款标题")
+    clause_refs = {f"{c}@{v}" for c, v in loaded.clauses} | {c.ref for c in Clause.objects.all()}
+
+    for code, item in loaded.fields.items():
+        where = f"{item.source}: 字段 {code}"
+        d = item.data
+        if not _FIELD_CODE.match(code):
+            problems.append(f"{where}: 字段编码须为小写字母、数字和下划线")
+        if not str(d.get("label", "")).strip():
+            problems.append(f"{where}: 缺少字段名称 label")
+        if d.get("type", "text") not in FieldDefinition.Type.values:
+            problems.append(f"{where}: 类型 {d.get('type')} 不存在")
+        if d.get("sensitivity", "personal") not in FieldDefinition.Sensitivity.values:
+            problems.append(f"{where}: 敏感级别 {d.get('sensitivity')} 不存在")
+        if not isinstance(d.get("synonyms", []), list):
+            problems.append(f"{where}: synonyms 须为列表")
+        validation = d.get("validation", {}) or {}
+        if not isinstance(validation, dict) or set(validation) - _VALIDATION_KEYS:
+            problems.append(f"{where}: validation 只能包含 {', '.join(sorted(_VALIDATION_KEYS))}")
+        elif "pattern" in validation:
+            try:
+                re.compile(validation["pattern"])
+            except re.error as exc:
+                problems.append(f"{where}: pattern 不是合法的正则表达式：{exc}")
+    field_codes = set(loaded.fields) | set(FieldDefinition.objects.values_list("code", flat=True))
+
+    specs: dict[str, MatterSpec] = {}
+    for code, item in loaded.matters.items():
+        where = f"{item.source}: 事项 {code}"
+        d = item.data
+        before = len(problems)
+        if not _CODE.match(code):
+            problems.append(f"{where}: 事项编码须为小写字母、数字和连字符")
+        for key in ("name", "department"):
+            if not str(d.get(key, "")).strip():
+                problems.append(f"{where}: 缺少 {key}")
+        if d.get("level", "district") not in Matter.Level.values:
+            problems.append(f"{where}: 层级 {d.get('level')} 须为 {'/'.join(Matter.Level.values)}")
+        days = d.get("time_limit_days", 0)
+        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+            problems.append(f"{where}: time_limit_days 须为非负整数")
+        channels = d.get("channels", ["window"])
+        if not isinstance(channels, list) or set(channels) - _CHANNELS:
+            problems.append(f"{where}: channels 只能是 {', '.join(sorted(_CHANNELS))}")
+        materials, seen = [], set()
+        for m in d.get("materials") or []:
+            spec = _check_material(m, where, clause_refs, problems)
+            if spec and spec.code in seen:
+                problems.append(f"{where} 材料 {spec.code}: 同一事项中重复")
+            elif spec:
+                seen.add(spec.code)
+                materials.append(spec)
+        if not d.get("materials"):
+            problems.append(f"{where}: 材料清单为空")
+        uses, seen_fields = [], set()
+        for f in d.get("fields") or []:
+            ref = f.get("field") if isinstance(f, dict) else None
+            if ref not in field_codes:
+                problems.append(f"{where}: 表单引用的字段 {ref} 未在字段字典中定义")
+            elif ref in seen_fields:
+                problems.append(f"{where}: 字段 {ref} 重复")
+            else:
+                seen_fields.add(ref)
+                uses.append(ref)
+        if len(problems) == before:
+            specs[code] = MatterSpec(code=code, name=str(d["name"]), materials=tuple(materials))
+
+    known = {**services.matter_specs(), **specs}
+    for code, item in loaded.bundles.items():
+        where = f"{item.source}: 一件事 {code}"
+        d = item.data
+        if not _CODE.match(code):
+            problems.append(f"{where}: 编码须为小写字母、数字和连字符")
+            continue
+        if not str(d.get("name", "")).strip():
+            problems.append(f"{where}: 缺少名称")
+        for add in d.get("add_materials") or []:
+            _check_material(
+                add.get("material") if isinstance(add, dict) else None, where, clause_refs, problems
+            )
+        try:
+            spec = services.spec_from_data(code, str(d.get("name", "")), str(d.get("key_matter", "")), d)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            problems.append(
+                f"{where}: 结构不正确（{exc.__class__.__name__}: {exc}），请对照 docs/catalog-format.md"
+            )
+            continue
+        try:
+            validate_bundle(spec, known)
+        except RuleError as exc:
+            problems.append(f"{item.source}: {exc.where}: {exc.reason}")
+    return specs, problems
+
+
+# ---- writing ------------------------------------------------------------------------------------------------
+
+
+def _upsert(model, lookup: dict, values: dict, stats: Stats):
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        stats.count(created=True, changed=True)
+        return obj
+    changed = any(getattr(obj, k) != v for k, v in values.items())
+    if changed:
+        for k, v in values.items():
+            setattr(obj, k, v)
+        obj.save()
+    stats.count(created=False, changed=changed)
+    return obj
+
+
+def import_catalog(
+    path: Path,
+    *,
+    dry_run: bool = False,
+    as_draft: bool = False,
+    user=None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Stats:
+    """Validate every file, then write all of it in one transaction (or nothing)."""
+    loaded = read(yaml_files(Path(path)))
+    _, problems = validate(loaded)
+    if problems:
+        raise CatalogImportError(problems)
+    stats = Stats()
+    if dry_run:
+        return stats
+    with transaction.atomic():
+        for (code, version), item in loaded.clauses.items():
+            values = {"title": item.data["title"].strip(), "text": str(item.data.get("text", "")).strip()}
+            _upsert(Clause, {"code": code, "version": version}, values, stats)
+            progress(f"clause {code}@{version}")
+        for code, item in loaded.fields.items():
+            d = item.data
+            values = {
+                "label": d["label"].strip(),
+                "type": d.get("type", "text"),
+                "sensitivity": d.get("sensitivity", "personal"),
+                "core": bool(d.get("core", False)),
+                "synonyms": list(d.get("synonyms") or []),
+                "validation": dict(d.get("validation") or {}),
+            }
+            _upsert(FieldDefinition, {"code": code}, values, stats)
+            progress(f"field {code}")
+        for code, item in loaded.matters.items():
+            _write_matter(code, item.data, stats, as_draft=as_draft, user=user)
+            progress(f"matter {code}")
+        for code, item in loaded.bundles.items():
+            _write_bundle(code, item.data, stats)
+            progress(f"bundle {code}")
+    return stats
+
+
+def _write_matter(code: str, d: dict, stats: Stats, *, as_draft: bool, user) -> None:
+    values = {
+        "name": d["name"].strip(),
+        "department": d["department"].strip(),
+        "level": d.get("level", "district"),
+        "legal_basis": str(d.get("legal_basis", "")).strip(),
+        "time_limit_days": d.get("time_limit_days", 0),
+        "channels": list(d.get("channels", ["window"])),
+    }
+    matter = _upsert(Matter, {"code": code}, values, stats)
+    fields = {f.code: f for f in FieldDefinition.objects.all()}
+    wanted = []
+    for position, use in enumerate(d.get("fields") or []):
+        definition = fields[use["field"]]
+        wanted.append(definition.code)
+        form_values = {
+            "label": str(use.get("label") or definition.label),
+            "required": bool(use.get("required", True)),
+            "position": position,
+        }
+        _upsert(MatterField, {"matter": matter, "field": definition}, form_values, stats)
+    MatterField.objects.filter(matter=matter).exclude(field__code__in=wanted).delete()
+
+    clauses = {c.ref: c for c in Clause.objects.all()}
+    specs = [_check_material(m, "", set(clauses), []) for m in d["materials"]]
+    digest = services.content_hash(specs)
+    published = services.published_checklist(matter)
+    if published and published.content_hash == digest:
+        return
+    if (
+        as_draft
+        and matter.checklists.filter(status=ChecklistVersion.Status.SUBMITTED, content_hash=digest).exists()
+    ):
+        return
+    number = (matter.checklists.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    version = ChecklistVersion.objects.create(
+        matter=matter, number=number, source="import", created_by=user, created_at=clock.now()
+    )
+    Material.objects.bulk_create(
+        Material(
+            checklist=version,
+            matter=matter,
+            code=s.code,
+            name=s.name,
+            original_required=s.original,
+            electronic_accepted=s.electronic,
+            stamp_unit=s.stamp,
+            copies=s.copies,
+            tolerable=s.tolerable,
+            shared=s.shared,
+            clause=clauses.get(s.clause),
+            note=s.note,
+            position=position,
+        )
+        for position, s in enumerate(specs)
+    )
+    if as_draft:
+        services.submit(version=version, user=user)
+    else:
+        services.publish_imported(version=version, user=user)
+        stats.published.append(f"{matter.code} v{version.number}")
+
+
+def _write_bundle(code: str, d: dict, stats: Stats) -> None:
+    spec_data = {k: d.get(k) or [] for k in ("questions", "matters", "add_materials", "drop_materials")}
+    values = {
+        "name": d["name"].strip(),
+        "key_matter": Matter.objects.get(code=d["key_matter"]),
+        "audience": str(d.get("audience", "")).strip(),
+        "description": str(d.get("description", "")).strip(),
+        "spec": spec_data,
+    }
+    bundle = _upsert(Bundle, {"code": code}, values, stats)
+    codes = [m if isinstance(m, str) else m["matter"] for m in spec_data["matters"]]
+    matters = {m.code: m for m in Matter.objects.filter(code__in=codes)}
+    for position, c in enumerate(codes):
+        BundleMatter.objects.update_or_create(
+            bundle=bundle, matter=matters[c], defaults={"position": position}
+        )
+    BundleMatter.objects.filter(bundle=bundle).exclude(matter__code__in=codes).delete()
+
+
+# ---- export -------------------------------------------------------------------------------------------------
+
+
+def export_catalog(path: Path) -> Path:
+    """Write the published catalog as one YAML file that import reads back to the same state."""
+    path = Path(path)
+    if path.is_dir() or not path.suffix:
+        path.mkdir(parents=True, exist_ok=True)
+        path = path / "catalog.yaml"
+
+    def material(m: MaterialSpec) -> dict:
+        out: dict[str, Any] = {"code": m.code, "name": m.name}
+        defaults = MaterialSpec(code="", name="")
+        for key in ("original", "electronic", "stamp", "copies", "tolerable", "shared", "clause", "note"):
+            if getattr(m, key) != getattr(defaults, key):
+                out[key] = getattr(m, key)
+        return out
+
+    doc = {
+        "clauses": [
+            {"code": c.code, "version": c.version, "title": c.title, "text": c.text}
+            for c in Clause.objects.all()
+        ],
+        "fields": [
+            {
+                "code": f.code,
+                "label": f.label,
+                "type": f.type,
+                "sensitivity": f.sensitivity,
+                "core": f.core,
+                "synonyms": f.synonyms,
+                "validation": f.validation,
+            }
+            for f in FieldDefinition.objects.all()
+        ],
+        "matters": [],
+        "bundles": [],
+    }
+    specs = services.matter_specs()
+    for m in Matter.objects.prefetch_related("form_fields__field"):
+        doc["matters"].append(
+            {
+                "code": m.code,
+                "name": m.name,
+                "department": m.department,
+                "level": m.level,
+                "legal_basis": m.legal_basis,
+                "time_limit_days": m.time_limit_days,
+                "channels": m.channels,
+                "materials": [material(s) for s in specs[m.code].materials],
+                "fields": [
+                    {"field": f.field.code, "label": f.label, "required": f.required}
+                    for f in m.form_fields.all()
+                ],
+            }
+        )
+    for b in Bundle.objects.select_related("key_matter"):
+        doc["bundles"].append(
+            {
+                "code": b.code,
+                "name": b.name,
+                "key_matter": b.key_matter.code,
+                "audience": b.audience,
+                "description": b.description,
+                **{k: v for k, v in b.spec.items() if v},
+            }
+        )
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    return path
