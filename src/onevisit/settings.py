@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "onevisit.accounts.context.staff",
             ],
+            "builtins": ["onevisit.web.templatetags.onevisit_tags"],
         },
     },
 ]
@@ -153,3 +154,6 @@ LOGGING = {
 
 # Ticket numbers and "today" follow the hall's own clock, not UTC.
 ONEVISIT_DEMO = _flag("ONEVISIT_DEMO")
+
+# A TrueType CJK font to embed in PDFs (notices, tickets, reports); empty = find one, else the CID font.
+ONEVISIT_PDF_FONT = os.environ.get("ONEVISIT_PDF_FONT", "")

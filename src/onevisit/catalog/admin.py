@@ -1,15 +1,145 @@
-from django.contrib import admin
+"""Catalog admin for the IT centre and the legal section: drafts are edited here, published versions never."""
 
-from onevisit.catalog.models import Material, Matter
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+
+from onevisit.catalog import services
+from onevisit.catalog.models import (
+    Bundle,
+    BundleMatter,
+    ChecklistCheck,
+    ChecklistVersion,
+    Clause,
+    FieldDefinition,
+    Material,
+    Matter,
+    MatterField,
+)
+from onevisit.core.errors import DomainError
+
+
+@admin.register(Clause)
+class ClauseAdmin(admin.ModelAdmin):
+    list_display = ["code", "version", "title"]
+    search_fields = ["code", "title"]
+    list_filter = ["version"]
+
+
+@admin.register(FieldDefinition)
+class FieldDefinitionAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "type", "sensitivity", "core"]
+    list_filter = ["type", "sensitivity", "core"]
+    search_fields = ["code", "label", "synonyms"]
+
+
+class MatterFieldInline(admin.TabularInline):
+    model = MatterField
+    extra = 0
+    autocomplete_fields = ["field"]
+
+
+@admin.register(Matter)
+class MatterAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "department", "level", "time_limit_days"]
+    list_filter = ["level", "department"]
+    search_fields = ["code", "name"]
+    inlines = [MatterFieldInline]
+    actions = ["open_draft"]
+
+    @admin.action(description="新建材料清单草稿（从现行版本复制）")
+    def open_draft(self, request, queryset):
+        for matter in queryset:
+            try:
+                draft = services.open_draft(matter=matter, user=request.user)
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, f"{matter.name}：草稿 第{draft.number}版 可编辑")
 
 
 class MaterialInline(admin.TabularInline):
     model = Material
     extra = 0
+    fields = [
+        "position", "code", "name", "original_required", "electronic_accepted", "stamp_unit", "copies",
+        "tolerable", "shared", "clause", "note",
+    ]  # fmt: skip
+    autocomplete_fields = ["clause"]
+
+    def _editable(self, obj) -> bool:
+        return obj is not None and obj.editable
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-@admin.register(Matter)
-class MatterAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "department", "time_limit_days"]
-    search_fields = ["code", "name"]
+@admin.register(ChecklistVersion)
+class ChecklistVersionAdmin(admin.ModelAdmin):
+    list_display = ["matter", "number", "status", "source", "temporary", "published_at"]
+    list_filter = ["status", "source", "temporary"]
+    search_fields = ["matter__name", "matter__code", "filing_number"]
     inlines = [MaterialInline]
+    actions = ["submit_for_review"]
+    readonly_fields = [
+        "matter", "number", "status", "source", "content_hash", "created_by", "created_at", "submitted_by",
+        "submitted_at", "published_by", "published_at", "superseded_at", "temporary", "filing_number", "reason",
+        "changes",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False  # drafts start from a matter (action “新建材料清单草稿”)
+
+    def save_model(self, request, obj, form, change):
+        if not obj.editable:
+            raise PermissionDenied("已发布或已提交的版本不能修改")
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="与上一版本相比")
+    def changes(self, obj):
+        previous = obj.matter.checklists.filter(number__lt=obj.number).order_by("-number").first()
+        if previous is None:
+            return "首个版本"
+        return "；".join(c.sentence for c in services.diff(previous, obj)) or "无变化"
+
+    @admin.action(description="提交法制审核")
+    def submit_for_review(self, request, queryset):
+        for version in queryset:
+            try:
+                services.submit(version=version, user=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{version}：{exc.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{version.matter.name} 第{version.number}版已提交，等待法制科发布"
+                )
+
+
+@admin.register(ChecklistCheck)
+class ChecklistCheckAdmin(admin.ModelAdmin):
+    list_display = ["month", "matter", "result", "checked_by", "checked_at"]
+    list_filter = ["month", "result"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class BundleMatterInline(admin.TabularInline):
+    model = BundleMatter
+    extra = 0
+
+
+@admin.register(Bundle)
+class BundleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "key_matter"]
+    search_fields = ["code", "name"]
+    inlines = [BundleMatterInline]
+    readonly_fields = ["spec"]

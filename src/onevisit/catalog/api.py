@@ -1,10 +1,12 @@
+"""Catalog API: public reading (the catalog is public information) and checklist resolution."""
+
+from typing import Any
+
 from ninja import Router, Schema
 
-from onevisit.accounts import roles
-from onevisit.accounts.services import require
 from onevisit.catalog import services
 
-router = Router(tags=["catalog"])
+router = Router(tags=["catalog"], auth=None)
 
 
 class MaterialOut(Schema):
@@ -18,8 +20,79 @@ class MatterOut(Schema):
     code: str
     name: str
     department: str
+    level: str
+    legal_basis: str
     time_limit_days: int
+    channels: list[str]
     materials: list[MaterialOut]
+
+
+class OptionOut(Schema):
+    code: str
+    label: str
+
+
+class QuestionOut(Schema):
+    code: str
+    text: str
+    kind: str
+    options: list[OptionOut]
+    min: float | None
+    max: float | None
+
+
+class BundleOut(Schema):
+    code: str
+    name: str
+    key_matter: str
+    audience: str
+    description: str
+    matters: list[str]
+    questions: list[QuestionOut]
+
+
+class AnswersIn(Schema):
+    answers: dict[str, Any] = {}
+
+
+class ChecklistMaterialOut(Schema):
+    code: str
+    name: str
+    matters: list[str]
+    original: bool
+    electronic: bool
+    stamp: str
+    copies: int
+    tolerable: bool
+    shared: bool
+    clause: str
+    note: str
+
+
+class FormFieldOut(Schema):
+    field: str
+    label: str
+    required: bool
+    matters: list[str]
+
+
+class MergedFormOut(Schema):
+    core: list[FormFieldOut]
+    pages: dict[str, list[FormFieldOut]]
+    entries_separately: int
+    entries_merged: int
+    entries_saved: int
+
+
+class ChecklistOut(Schema):
+    kind: str
+    code: str
+    name: str
+    answers: dict[str, Any]
+    questions: list[QuestionOut]
+    matters: list[str]
+    materials: list[ChecklistMaterialOut]
+    form: MergedFormOut
 
 
 def matter_out(matter) -> MatterOut:
@@ -27,20 +100,86 @@ def matter_out(matter) -> MatterOut:
         code=matter.code,
         name=matter.name,
         department=matter.department,
+        level=matter.level,
+        legal_basis=matter.legal_basis,
         time_limit_days=matter.time_limit_days,
+        channels=matter.channels,
         materials=[
             MaterialOut.model_validate(m, from_attributes=True) for m in services.materials_of(matter)
         ],
     )
 
 
-@router.get("/matters", response=list[MatterOut], summary="事项及其材料清单")
+def question_out(q) -> QuestionOut:
+    return QuestionOut(
+        code=q.code, text=q.text, kind=q.kind, options=[OptionOut(code=o.code, label=o.label) for o in q.options],
+        min=q.min, max=q.max,
+    )  # fmt: skip
+
+
+def checklist_out(c: services.Checklist) -> ChecklistOut:
+    form = c.form
+    return ChecklistOut(
+        kind=c.kind,
+        code=c.code,
+        name=c.name,
+        answers=c.answers,
+        questions=[question_out(q) for q in c.asked],
+        matters=[m.code for m in c.matters],
+        materials=[ChecklistMaterialOut.model_validate(m, from_attributes=True) for m in c.materials],
+        form=MergedFormOut(
+            core=[FormFieldOut.model_validate(f, from_attributes=True) for f in form.core],
+            pages={
+                k: [FormFieldOut.model_validate(f, from_attributes=True) for f in v]
+                for k, v in form.pages.items()
+            },
+            entries_separately=form.entries_separately,
+            entries_merged=form.entries_merged,
+            entries_saved=form.entries_saved,
+        ),
+    )
+
+
+@router.get("/matters", response=list[MatterOut], summary="事项及其现行材料清单")
 def list_matters(request):
-    require(request.user, *roles.ALL)
     return [matter_out(m) for m in services.list_matters()]
 
 
 @router.get("/matters/{code}", response=MatterOut, summary="单个事项")
 def get_matter(request, code: str):
-    require(request.user, *roles.ALL)
     return matter_out(services.get_matter(code))
+
+
+@router.post("/matters/{code}/checklist", response=ChecklistOut, summary="单个事项的材料清单与表单")
+def matter_checklist(request, code: str, payload: AnswersIn):
+    return checklist_out(services.checklist_for_matter(code, payload.answers))
+
+
+@router.get("/bundles", response=list[BundleOut], summary="一件事列表")
+def list_bundles(request):
+    return [bundle_out(b) for b in services.list_bundles()]
+
+
+@router.get("/bundles/{code}", response=BundleOut, summary="一件事及其情形问题")
+def get_bundle(request, code: str):
+    return bundle_out(services.get_bundle(code))
+
+
+@router.post(
+    "/bundles/{code}/checklist", response=ChecklistOut, summary="回答情形问题，得到个性化材料清单与一表"
+)
+def bundle_checklist(request, code: str, payload: AnswersIn):
+    return checklist_out(services.checklist_for_bundle(code, payload.answers))
+
+
+def bundle_out(bundle) -> BundleOut:
+    spec = services.bundle_spec(bundle)
+    return BundleOut(
+        code=bundle.code,
+        name=bundle.name,
+        key_matter=bundle.key_matter.code,
+        audience=bundle.audience,
+        description=bundle.description,
+        matters=[bm.matter for bm in spec.matters],
+        questions=[question_out(q) for q in spec.questions],
+    )

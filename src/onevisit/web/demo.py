@@ -35,6 +35,7 @@ STAFF = [
     ("chuangkou2", "窗口 赵敏", [roles.CLERK], "w2"),
     ("chuangkou3", "窗口 陈晨", [roles.CLERK], "w3"),
     ("fenxi", "分析 周洁", [roles.ANALYST], None),
+    ("fazhi", "法制 孙立", [roles.LEGAL], None),
     ("admin", "管理员", [roles.HALL_ADMIN], None),
 ]
 

@@ -22,6 +22,8 @@ class Command(BaseCommand):
                     "  guide desk 导引台   http://127.0.0.1:8000/guide/    login daoban",
                     "  window 窗口         http://127.0.0.1:8000/window/   login chuangkou1 / chuangkou2 / chuangkou3",
                     "  metrics 指标        http://127.0.0.1:8000/metrics/  login fenxi",
+                    "  notice 办事指南     http://127.0.0.1:8000/notice/   no login (public)",
+                    "  legal 法制审核      http://127.0.0.1:8000/notice/review/  login fazhi",
                     "  admin 管理后台      http://127.0.0.1:8000/admin/    login admin",
                     "  API docs            http://127.0.0.1:8000/api/docs",
                     f"  password for every demo login: {demo.DEMO_PASSWORD}",

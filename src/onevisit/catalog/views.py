@@ -1,0 +1,223 @@
+"""Public one-time notice pages and PDFs; the legal section's review and monthly-check pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from onevisit.accounts import roles
+from onevisit.accounts.pages import staff_page
+from onevisit.catalog import notice, services
+from onevisit.catalog.models import ChecklistVersion
+from onevisit.core import clock
+from onevisit.core.errors import DomainError, Invalid
+
+app_name = "catalog"
+ANSWER_PREFIX = "q-"
+
+
+def _raw_answers(query: QueryDict, spec) -> dict:
+    """Answers from the query string: q-<question>=<value>, repeated for multiple choice."""
+    raw = {}
+    for key in query:
+        if not key.startswith(ANSWER_PREFIX):
+            continue
+        code = key[len(ANSWER_PREFIX) :]
+        q = spec.question(code) if spec else None
+        raw[code] = query.getlist(key) if q is not None and q.kind == "multiple" else query.get(key)
+    return raw
+
+
+def _situation(checklist) -> list[tuple[str, str]]:
+    lines = []
+    for q in checklist.asked:
+        if q.code not in checklist.answers:
+            continue
+        value = checklist.answers[q.code]
+        labels = {o.code: o.label for o in q.options}
+        if q.kind == "yesno":
+            shown = "是" if value else "否"
+        elif q.kind == "multiple":
+            shown = "、".join(labels[v] for v in value)
+        elif q.kind == "single":
+            shown = labels[value]
+        else:
+            shown = str(value)
+        lines.append((q.text, shown))
+    return lines
+
+
+def _error_page(request, exc: DomainError, template="error.html"):
+    return render(request, template, {"error": exc}, status=exc.status)
+
+
+def index(request):
+    return render(
+        request,
+        "catalog/index.html",
+        {"bundles": services.list_bundles(), "matters": services.list_matters()},
+    )
+
+
+def _checklist(request, kind: str, code: str):
+    if kind == "bundle":
+        spec = services.bundle_spec(services.get_bundle(code))
+        return services.checklist_for_bundle(code, _raw_answers(request.GET, spec))
+    extra = [k for k in request.GET if k.startswith(ANSWER_PREFIX)]
+    if extra:
+        raise Invalid(f"事项没有情形问题 {extra[0][len(ANSWER_PREFIX) :]}", field="answers")
+    return services.checklist_for_matter(code)
+
+
+def notice_page(request, code: str, kind: str):
+    try:
+        checklist = _checklist(request, kind, code)
+    except DomainError as exc:
+        return _error_page(request, exc)
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "catalog/notice.html",
+        {
+            "checklist": checklist,
+            "kind": kind,
+            "situation": _situation(checklist),
+            "matter_names": services.matter_names(),
+            "pdf_url": reverse(f"catalog:{kind}-pdf", args=[code]) + (f"?{query}" if query else ""),
+        },
+    )
+
+
+def notice_pdf(request, code: str, kind: str):
+    try:
+        checklist = _checklist(request, kind, code)
+    except DomainError as exc:
+        return _error_page(request, exc)
+    query = request.GET.urlencode()
+    page_url = request.build_absolute_uri(
+        reverse(f"catalog:{kind}", args=[code]) + (f"?{query}" if query else "")
+    )
+    pdf = notice.render_notice(
+        checklist,
+        url=page_url,
+        situation=_situation(checklist),
+        today=clock.local_date(),
+        matter_names=services.matter_names(),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{code}.pdf"'
+    return response
+
+
+def cards_pdf(request):
+    """Notice-board cards for the matters named in ?matter=… (all matters when none is named)."""
+    codes = request.GET.getlist("matter") or None
+    matters = services.list_matters(codes)
+    if codes and len(matters) != len(set(codes)):
+        missing = sorted(set(codes) - {m.code for m in matters})
+        return _error_page(request, Invalid(f"未找到事项 {', '.join(missing)}", field="matter"))
+    specs = services.matter_specs([m.code for m in matters])
+    cards = []
+    for m in matters:
+        version = services.published_checklist(m)
+        cards.append((m, specs[m.code].materials, version.number if version else None))
+    pdf = notice.render_cards(
+        cards, url_for=lambda m: request.build_absolute_uri(reverse("catalog:matter", args=[m.code]))
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="notice-cards.pdf"'
+    return response
+
+
+# ---- the legal section ----------------------------------------------------------------------------------------
+
+
+@staff_page(roles.LEGAL)
+def review(request):
+    return render(
+        request,
+        "catalog/review.html",
+        {
+            "submitted": ChecklistVersion.objects.filter(
+                status=ChecklistVersion.Status.SUBMITTED
+            ).select_related("matter", "submitted_by"),
+            "due": services.checks_due(),
+            "month": services.current_month(),
+            "diffs": {},
+        },
+    )
+
+
+@require_POST
+@staff_page(roles.LEGAL)
+def publish(request, pk: int):
+    version = ChecklistVersion.objects.filter(pk=pk).first()
+    if version is None:
+        return _error_page(request, Invalid("没有这个版本"))
+    try:
+        services.publish(
+            version=version,
+            user=request.user,
+            temporary=request.POST.get("temporary") == "on",
+            filing_number=request.POST.get("filing_number", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("catalog:review")
+    messages.success(request, f"已发布：{version.matter.name} 第{version.number}版")
+    return redirect("catalog:review")
+
+
+@require_POST
+@staff_page(roles.LEGAL)
+def record_check(request, code: str):
+    try:
+        services.record_check(
+            matter=services.get_matter(code),
+            user=request.user,
+            result=request.POST.get("result", ""),
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("catalog:review")
+    messages.success(request, "已记录本月核查")
+    return redirect("catalog:review")
+
+
+@staff_page(roles.LEGAL)
+def versions(request, code: str):
+    matter = services.get_matter(code)
+    history = list(matter.checklists.select_related("published_by", "submitted_by").order_by("-number"))
+    by_number = {v.number: v for v in history}
+    changes = None
+    a, b = request.GET.get("a"), request.GET.get("b")
+    if a and b:
+        try:
+            old, new = by_number[int(a)], by_number[int(b)]
+        except (KeyError, ValueError):
+            return _error_page(request, Invalid("请选择该事项已有的两个版本", field="versions"))
+        changes = services.diff(old, new)
+    return render(
+        request,
+        "catalog/versions.html",
+        {"matter": matter, "history": history, "changes": changes, "a": a, "b": b},
+    )
+
+
+urlpatterns = [
+    path("", index, name="index"),
+    path("bundles/<slug:code>/", notice_page, {"kind": "bundle"}, name="bundle"),
+    path("matters/<slug:code>/", notice_page, {"kind": "matter"}, name="matter"),
+    path("bundles/<slug:code>/notice.pdf", notice_pdf, {"kind": "bundle"}, name="bundle-pdf"),
+    path("matters/<slug:code>/notice.pdf", notice_pdf, {"kind": "matter"}, name="matter-pdf"),
+    path("cards.pdf", cards_pdf, name="cards"),
+    path("review/", review, name="review"),
+    path("review/versions/<int:pk>/publish/", publish, name="publish"),
+    path("review/matters/<slug:code>/check/", record_check, name="check"),
+    path("review/matters/<slug:code>/versions/", versions, name="versions"),
+]
