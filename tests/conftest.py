@@ -42,6 +42,13 @@ def load_seed_catalog() -> None:
         import_catalog(SEED_CATALOG, progress=lambda _: None)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Import the seed catalog once into the test database; per-test rollbacks keep it."""
+    with django_db_blocker.unblock():
+        load_seed_catalog()
+
+
 @pytest.fixture
 def catalog(db) -> None:
     load_seed_catalog()

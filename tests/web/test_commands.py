@@ -13,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from onevisit.accounts.models import Hall, Staff, Window
+from onevisit.catalog.models import Matter
 from onevisit.queueing.models import Queue
 
 
@@ -33,6 +34,7 @@ def test_demo_data_loads_twice_without_duplicates(settings, catalog):
 @pytest.mark.django_db
 def test_demo_needs_the_catalog_first(settings):
     settings.ONEVISIT_DEMO = True
+    Matter.objects.filter(code="cbdj").update(code="cbdj-renamed")
     with pytest.raises(CommandError, match="catalog import"):
         call_command("demo", stdout=io.StringIO())
     assert not Hall.objects.exists()

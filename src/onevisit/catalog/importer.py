@@ -327,8 +327,12 @@ def import_catalog(
             }
             _upsert(FieldDefinition, {"code": code}, values, stats)
             progress(f"field {code}")
+        fields = {f.code: f for f in FieldDefinition.objects.all()}
+        clauses = {c.ref: c for c in Clause.objects.all()}
         for code, item in loaded.matters.items():
-            _write_matter(code, item.data, stats, as_draft=as_draft, user=user)
+            _write_matter(
+                code, item.data, stats, fields=fields, clauses=clauses, as_draft=as_draft, user=user
+            )
             progress(f"matter {code}")
         for code, item in loaded.bundles.items():
             _write_bundle(code, item.data, stats)
@@ -336,7 +340,9 @@ def import_catalog(
     return stats
 
 
-def _write_matter(code: str, d: dict, stats: Stats, *, as_draft: bool, user) -> None:
+def _write_matter(
+    code: str, d: dict, stats: Stats, *, fields: dict, clauses: dict, as_draft: bool, user
+) -> None:
     values = {
         "name": d["name"].strip(),
         "department": d["department"].strip(),
@@ -346,7 +352,6 @@ def _write_matter(code: str, d: dict, stats: Stats, *, as_draft: bool, user) -> 
         "channels": list(d.get("channels", ["window"])),
     }
     matter = _upsert(Matter, {"code": code}, values, stats)
-    fields = {f.code: f for f in FieldDefinition.objects.all()}
     wanted = []
     for position, use in enumerate(d.get("fields") or []):
         definition = fields[use["field"]]
@@ -359,7 +364,6 @@ def _write_matter(code: str, d: dict, stats: Stats, *, as_draft: bool, user) -> 
         _upsert(MatterField, {"matter": matter, "field": definition}, form_values, stats)
     MatterField.objects.filter(matter=matter).exclude(field__code__in=wanted).delete()
 
-    clauses = {c.ref: c for c in Clause.objects.all()}
     specs = [_check_material(m, "", set(clauses), []) for m in d["materials"]]
     digest = services.content_hash(specs)
     published = services.published_checklist(matter)

@@ -14,8 +14,7 @@ app_name = "intake"
 
 @staff_page(roles.GUIDE)
 def guide(request):
-    matters = catalog.list_matters()
-    return render(request, "intake/guide.html", {"matters": matters})
+    return render(request, "intake/guide.html", {"matters": queueing.served_matters(request.actor.hall)})
 
 
 @staff_page(roles.GUIDE)

@@ -38,6 +38,11 @@ def queue_for(hall: Hall, matter: Matter) -> Queue:
     return queue
 
 
+def served_matters(hall: Hall) -> list[Matter]:
+    """Matters some queue of this hall serves, i.e. those a ticket can be issued for."""
+    return list(Matter.objects.filter(queues__hall=hall).distinct().order_by("code"))
+
+
 def _take_number(queue: Queue, day) -> int:
     TicketCounter.objects.bulk_create(
         [TicketCounter(queue=queue, service_day=day, last=0)], ignore_conflicts=True
