@@ -5,14 +5,16 @@ import itertools
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from onevisit.catalog import services
-from onevisit.catalog.models import Bundle
+from onevisit.catalog.models import Bundle, ChecklistVersion, Matter
 from onevisit.catalog.situations import answer_combinations, resolve
-from tests.conftest import load_seed_catalog
+from tests.conftest import load_seed_catalog, login
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +160,34 @@ def test_notice_board_cards_have_one_page_per_matter(client, catalog):
     assert len(reader.pages) == 3
     assert "养老保险关系转移接续" in reader.pages[1].extract_text().replace("\n", "")
     assert client.get("/notice/cards.pdf", {"matter": "nosuch"}).status_code == 422
+
+
+def test_merged_form_for_the_pilot_matters(client, catalog):
+    response = client.post(
+        "/api/catalog/forms",
+        json.dumps({"matters": ["cbdj", "gxzy", "jfhd"]}),
+        content_type="application/json",
+    )
+    form = response.json()
+    core = [f["field"] for f in form["core"]]
+    assert core[:3] == ["name", "resident_id", "phone"] and "employer_name" in core
+    assert form["entries_saved"] == form["entries_separately"] - form["entries_merged"] > 0
+    assert {f["field"] for f in form["pages"]["jfhd"]} == {"monthly_wage", "contribution_base"}
+    missing = client.post(
+        "/api/catalog/forms", json.dumps({"matters": ["cbdj", "nosuch"]}), content_type="application/json"
+    )
+    assert missing.status_code == 404 and "nosuch" in missing.json()["detail"]
+    empty = client.post("/api/catalog/forms", json.dumps({"matters": []}), content_type="application/json")
+    assert empty.status_code == 422
+
+
+def test_admin_publishing_is_for_the_legal_role_only(catalog, hall):
+    draft = services.open_draft(matter=Matter.objects.get(code="gxzy"), user=None)
+    services.submit(version=draft, user=None)
+    admin = login("admin")  # a superuser and hall admin, but not of the legal section
+    publish = {"action": "approve_and_publish", "_selected_action": [draft.pk]}
+    admin.post("/admin/catalog/checklistversion/", publish, follow=True)
+    assert ChecklistVersion.objects.get(pk=draft.pk).status == "submitted"
+    get_user_model().objects.get(username="admin").groups.add(Group.objects.get(name="legal"))
+    admin.post("/admin/catalog/checklistversion/", publish, follow=True)
+    assert ChecklistVersion.objects.get(pk=draft.pk).status == "published"

@@ -85,7 +85,7 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
     list_filter = ["status", "source", "temporary"]
     search_fields = ["matter__name", "matter__code", "filing_number"]
     inlines = [MaterialInline]
-    actions = ["submit_for_review"]
+    actions = ["submit_for_review", "approve_and_publish"]
     readonly_fields = [
         "matter", "number", "status", "source", "content_hash", "created_by", "created_at", "submitted_by",
         "submitted_at", "published_by", "published_at", "superseded_at", "temporary", "filing_number", "reason",
@@ -118,6 +118,16 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
                 self.message_user(
                     request, f"{version.matter.name} 第{version.number}版已提交，等待法制科发布"
                 )
+
+    @admin.action(description="审核通过并发布（仅法制审核角色）")
+    def approve_and_publish(self, request, queryset):
+        for version in queryset:
+            try:
+                services.publish(version=version, user=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{version}：{exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{version.matter.name} 第{version.number}版已发布")
 
 
 @admin.register(ChecklistCheck)

@@ -118,7 +118,6 @@ def question_out(q) -> QuestionOut:
 
 
 def checklist_out(c: services.Checklist) -> ChecklistOut:
-    form = c.form
     return ChecklistOut(
         kind=c.kind,
         code=c.code,
@@ -127,16 +126,7 @@ def checklist_out(c: services.Checklist) -> ChecklistOut:
         questions=[question_out(q) for q in c.asked],
         matters=[m.code for m in c.matters],
         materials=[ChecklistMaterialOut.model_validate(m, from_attributes=True) for m in c.materials],
-        form=MergedFormOut(
-            core=[FormFieldOut.model_validate(f, from_attributes=True) for f in form.core],
-            pages={
-                k: [FormFieldOut.model_validate(f, from_attributes=True) for f in v]
-                for k, v in form.pages.items()
-            },
-            entries_separately=form.entries_separately,
-            entries_merged=form.entries_merged,
-            entries_saved=form.entries_saved,
-        ),
+        form=form_out(c.form),
     )
 
 
@@ -170,6 +160,28 @@ def get_bundle(request, code: str):
 )
 def bundle_checklist(request, code: str, payload: AnswersIn):
     return checklist_out(services.checklist_for_bundle(code, payload.answers))
+
+
+class FormIn(Schema):
+    matters: list[str]
+
+
+@router.post("/forms", response=MergedFormOut, summary="任意一组事项的一表：核心页 + 各事项附页，及少填项数")
+def merged_form(request, payload: FormIn):
+    return form_out(services.merged_form(payload.matters))
+
+
+def form_out(form) -> MergedFormOut:
+    return MergedFormOut(
+        core=[FormFieldOut.model_validate(f, from_attributes=True) for f in form.core],
+        pages={
+            k: [FormFieldOut.model_validate(f, from_attributes=True) for f in v]
+            for k, v in form.pages.items()
+        },
+        entries_separately=form.entries_separately,
+        entries_merged=form.entries_merged,
+        entries_saved=form.entries_saved,
+    )
 
 
 def bundle_out(bundle) -> BundleOut:

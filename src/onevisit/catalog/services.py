@@ -233,6 +233,9 @@ def checklist_for_matter(code: str, answers: dict[str, Any] | None = None) -> Ch
 
 
 def merged_form(codes: list[str]) -> merge.MergedForm:
+    if not codes:
+        raise Invalid("请至少选择一个事项", field="matters")
+    codes = list(dict.fromkeys(codes))
     specs = matter_specs(codes)
     missing = sorted(set(codes) - set(specs))
     if missing:
