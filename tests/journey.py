@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from onevisit.catalog.models import Material
+from datetime import timedelta
+
+from onevisit.catalog import services as catalog
+from onevisit.core import clock
 from onevisit.intake import services as intake
 from tests.factories import resident_id
 
 
-def prereview(
-    actor, matter: str = "cbdj", present: list[str] | None = None, rid: str | None = None, **identity
-):
+def prereview(actor, matter: str = "cbdj", present: list[str] | None = None, rid: str | None = None, **options):
+    """A pre-review with everything ticked unless `present` says otherwise; tolerance is signed when needed."""
     if present is None:
-        present = list(Material.objects.filter(matter__code=matter).values_list("code", flat=True))
+        present = [m.code for m in catalog.checklist_for_matter(matter).materials]
+    options.setdefault("commitment_signed", True)
+    options.setdefault("tolerance_due", clock.local_date() + timedelta(days=7))
     return intake.submit_prereview(
         actor=actor,
         matter_code=matter,
         present=present,
-        name=identity.get("name", "张三"),
+        name=options.pop("name", "张三"),
         resident_id=rid or resident_id(),
-        phone=identity.get("phone", "13812345678"),
+        phone=options.pop("phone", "13812345678"),
+        **options,
     )
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notice/", include("onevisit.catalog.views")),
+    path("", include("onevisit.queueing.views")),
     path("guide/", include("onevisit.intake.views")),
     path("window/", include("onevisit.cases.views")),
     path("metrics/", include("onevisit.metrics.views")),

@@ -15,9 +15,9 @@ def test_complete_materials_give_the_first_ticket_of_the_queue(guide):
     assert pr.ticket.number == "A001" and pr.ticket.status == "waiting"
     assert len(pr.ticket.token) == 12
     types = list(journey_events().values_list("type", flat=True))
-    assert types == ["prereview.completed", "ticket.issued"]
+    assert types == ["prereview.completed", "triage.routed", "ticket.issued"]
     done = Event.objects.get(type="prereview.completed")
-    assert done.data["verdict"] == "complete" and done.data["present"] == done.data["required"] == 4
+    assert done.data["verdict"] == "complete" and done.data["present"] == done.data["required"] == 3  # 居民身份证 is shared: the hall obtains it
 
 
 def test_numbers_run_per_queue(guide):
@@ -34,8 +34,8 @@ def test_only_tolerable_items_missing_still_gives_a_ticket(guide):
 def test_an_essential_item_missing_gives_the_notice_and_no_ticket(guide):
     pr = prereview(guide, "cbdj", present=["hkb"])
     assert pr.verdict == "incomplete" and pr.ticket is None
-    assert [m.code for m in services.missing_materials(pr)] == ["sfz", "ldht", "zp"]
-    assert list(journey_events().values_list("type", flat=True)) == ["prereview.completed"]
+    assert [m.code for m in services.missing_materials(pr)] == ["ldht", "zp"]
+    assert list(journey_events().values_list("type", flat=True)) == ["prereview.completed", "triage.routed"]
 
 
 def test_no_full_resident_id_reaches_any_event(guide):

@@ -44,6 +44,7 @@ class Staff(models.Model):
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="staff")
     window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     display_name = models.CharField(max_length=50)
+    desk = models.SlugField(max_length=32, blank=True, help_text="导引台或自助机编号，用于选择打印机")
 
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"

@@ -5,6 +5,7 @@ CLERK = "clerk"  # 业务 at a window
 ANALYST = "analyst"  # 数据分析: aggregates only
 HALL_ADMIN = "hall_admin"  # 大厅管理
 LEGAL = "legal"  # 法制科
+KIOSK = "kiosk"  # 自助取号机 (a device account)
 
 LABELS = {
     GUIDE: "导办人员",
@@ -12,5 +13,6 @@ LABELS = {
     ANALYST: "数据分析",
     HALL_ADMIN: "大厅管理",
     LEGAL: "法制审核",
+    KIOSK: "自助取号机",
 }
 ALL = tuple(LABELS)

@@ -25,6 +25,8 @@ def window_home(request):
 def _window_page(request, window, *, scanned=None, scan_error=None, code="", status=200):
     context = {
         "window": window,
+        "paused": queueing.is_paused(window),
+        "hall_queues": [q for q, _ in queueing.waiting_counts(window.hall)],
         "queues": queueing.waiting_counts(window.hall, window),
         "called": queueing.called_at_window(window),
         "open_cases": services.open_cases_at(window),
@@ -53,12 +55,73 @@ def window_page(request, code: str):
 @staff_page(roles.CLERK)
 def call_next(request, code: str):
     window = window_of(request.actor, code)
-    ticket = queueing.call_next(window=window, actor=request.actor)
+    try:
+        ticket = queueing.call_next(window=window, actor=request.actor)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases:window", code=code)
     if ticket is None:
         messages.info(request, "当前没有等候的群众")
     else:
         messages.success(request, f"已叫号：请 {ticket.number} 号到{window.name}")
     return redirect("cases:window", code=code)
+
+
+def _ticket_action(request, code: str, action) -> object:
+    window = window_of(request.actor, code)
+    try:
+        message = action(window)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, message)
+    return redirect("cases:window", code=code)
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def recall(request, code: str, ticket_id: int):
+    def act(window):
+        t = queueing.recall(window=window, ticket_id=ticket_id, actor=request.actor)
+        return f"{t.number} 已过号" if t.status == "no_show" else f"已重呼 {t.number}（第{t.recalls}次）"
+
+    return _ticket_action(request, code, act)
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def no_show(request, code: str, ticket_id: int):
+    return _ticket_action(
+        request,
+        code,
+        lambda w: (
+            f"{queueing.mark_no_show(window=w, ticket_id=ticket_id, actor=request.actor).number} 已过号"
+        ),
+    )
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def transfer(request, code: str, ticket_id: int):
+    def act(window):
+        t = queueing.transfer(
+            window=window, ticket_id=ticket_id, queue_code=request.POST.get("queue", ""), actor=request.actor
+        )
+        return f"{t.number} 已转到{t.queue.name}，保留原排队时间"
+
+    return _ticket_action(request, code, act)
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def pause(request, code: str):
+    paused = request.POST.get("paused") == "1"
+
+    def act(window):
+        queueing.set_paused(window=window, paused=paused, actor=request.actor)
+        return f"{window.name}已暂停叫号" if paused else f"{window.name}已恢复叫号"
+
+    return _ticket_action(request, code, act)
 
 
 @require_POST
@@ -90,6 +153,10 @@ urlpatterns = [
     path("", window_home, name="window-home"),
     path("<slug:code>/", window_page, name="window"),
     path("<slug:code>/call/", call_next, name="call"),
+    path("<slug:code>/pause/", pause, name="pause"),
+    path("<slug:code>/tickets/<int:ticket_id>/recall/", recall, name="recall"),
+    path("<slug:code>/tickets/<int:ticket_id>/no-show/", no_show, name="no-show"),
+    path("<slug:code>/tickets/<int:ticket_id>/transfer/", transfer, name="transfer"),
     path("<slug:code>/accept/", accept, name="accept"),
     path("<slug:code>/cases/<int:case_id>/complete/", complete, name="complete"),
 ]

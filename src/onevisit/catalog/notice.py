@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from datetime import date
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -22,15 +20,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from onevisit.core.pdf import cjk_font, style
-
-
-def qr_drawing(url: str, size: float = 30 * mm) -> Drawing:
-    widget = QrCodeWidget(url, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    return drawing
+from onevisit.core.pdf import cjk_font, qr_drawing, style
 
 
 def requirement_text(m) -> str:

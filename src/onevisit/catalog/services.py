@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Prefetch
+from pypinyin import lazy_pinyin
 
 from onevisit.accounts import roles
 from onevisit.accounts.services import require_role
@@ -83,6 +84,12 @@ def materials_of(matter: Matter) -> list[Material]:
             matter=matter, checklist__status=ChecklistVersion.Status.PUBLISHED
         )
     )
+
+
+def search_text(name: str, code: str = "") -> str:
+    """What a guide types to find an item: the name, its code, full pinyin and initials (参保登记 → cbdj)."""
+    syllables = lazy_pinyin(name, errors="ignore")
+    return " ".join([name, code, "".join(syllables), "".join(s[0] for s in syllables if s)]).lower()
 
 
 def matter_names() -> dict[str, str]:

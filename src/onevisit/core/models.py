@@ -65,7 +65,7 @@ class Person(models.Model):
     id_digest = models.CharField(max_length=64, unique=True)
     id_sealed = models.TextField()
     id_masked = models.CharField(max_length=18)
-    name = models.CharField(max_length=50)
+    name = models.CharField(max_length=50, blank=True)
     phone_sealed = models.TextField(blank=True, default="")
     phone_masked = models.CharField(max_length=20, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

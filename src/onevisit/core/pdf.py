@@ -11,7 +11,10 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
@@ -49,3 +52,12 @@ def style(name: str = "body", *, size: float = 10.5, leading: float | None = Non
     return ParagraphStyle(
         name, fontName=cjk_font(), fontSize=size, leading=leading or size * 1.45, wordWrap="CJK", **kw
     )
+
+
+def qr_drawing(url: str, size: float = 30 * mm) -> Drawing:
+    """A QR code of `url`, `size` points square, to place in a PDF."""
+    widget = QrCodeWidget(url, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    return drawing

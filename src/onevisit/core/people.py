@@ -47,14 +47,23 @@ def check_identity(*, name: str, resident_id: str, phone: str) -> Identity:
     return Identity(**values)
 
 
+def check_resident_id(resident_id: str) -> Identity:
+    """Identity from the resident ID alone (self-service kiosk); name and phone stay unknown."""
+    try:
+        value = parse_resident_id(resident_id, today=clock.local_date()).value
+    except PersonalDataError as exc:
+        raise Invalid(exc.reason, field="resident_id") from None
+    return Identity(name="", resident_id=value, phone="")
+
+
 def register(identity: Identity) -> Person:
     """Find the citizen by keyed digest, or record them; name and phone follow the latest visit."""
     digest = crypto.digest("resident_id", identity.resident_id)
-    fields = {
-        "name": identity.name,
-        "phone_sealed": crypto.seal(identity.phone),
-        "phone_masked": mask_phone(identity.phone),
-    }
+    fields = {"name": identity.name}
+    if identity.phone:
+        fields |= {"phone_sealed": crypto.seal(identity.phone), "phone_masked": mask_phone(identity.phone)}
+    if not identity.name:
+        del fields["name"]  # a kiosk visit does not forget the name a guide desk recorded
     try:
         with (
             transaction.atomic()
@@ -69,7 +78,7 @@ def register(identity: Identity) -> Person:
             )
     except IntegrityError:
         person, created = Person.objects.get(id_digest=digest), False
-    if not created:
+    if not created and fields:
         Person.objects.filter(pk=person.pk).update(**fields)
         person.refresh_from_db()
     return person

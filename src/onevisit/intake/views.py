@@ -1,49 +1,155 @@
+"""Guide desk (导引台) and self-service kiosk (自助取号) pages."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
 from onevisit.catalog import services as catalog
-from onevisit.core.errors import Invalid
-from onevisit.intake import services
+from onevisit.catalog.notice import render_notice
+from onevisit.core import clock
+from onevisit.core.errors import DomainError, Invalid, NotFound
+from onevisit.intake import printing, services
 from onevisit.intake.models import PreReview
 from onevisit.queueing import services as queueing
+from onevisit.queueing.models import Ticket
 
 app_name = "intake"
+ANSWER_PREFIX = "q-"
+
+
+def _answers(query, bundle_code: str | None) -> dict:
+    if not bundle_code:
+        return {}
+    spec = catalog.bundle_spec(catalog.get_bundle(bundle_code))
+    raw = {}
+    for key in query:
+        if key.startswith(ANSWER_PREFIX):
+            code = key[len(ANSWER_PREFIX) :]
+            q = spec.question(code)
+            raw[code] = query.getlist(key) if q is not None and q.kind == "multiple" else query.get(key)
+    return raw
+
+
+def _served_bundles(hall) -> list:
+    served = {m.code for m in queueing.served_matters(hall)}
+    return [b for b in catalog.list_bundles() if served & {m.code for m in b.matters.all()}]
 
 
 @staff_page(roles.GUIDE)
 def guide(request):
-    return render(request, "intake/guide.html", {"matters": queueing.served_matters(request.actor.hall)})
+    hall = request.actor.hall
+    matters = queueing.served_matters(hall)
+    bundles = _served_bundles(hall)
+    return render(
+        request,
+        "intake/guide.html",
+        {
+            "items": [("bundle", b, catalog.search_text(b.name, b.code)) for b in bundles]
+            + [("matter", m, catalog.search_text(m.name, m.code)) for m in matters],
+            "matters": matters,
+            "bundles": bundles,
+        },
+    )
+
+
+def ticket_outcome(request, ticket: Ticket, location: str) -> printing.PrintOutcome:
+    """Print the ticket where it was issued and tell the staff member what happened."""
+    content = printing.content_for(
+        ticket,
+        status_url=request.build_absolute_uri(reverse("queueing:status", args=[ticket.token])),
+        waiting_ahead=queueing.waiting_ahead(ticket),
+        estimated_minutes=queueing.estimated_wait_minutes(ticket),
+    )
+    outcome = printing.print_ticket(ticket=ticket, location=location, content=content, actor=request.actor)
+    if outcome.printed_on and not outcome.needs_pdf:
+        note = "（主打印机故障，已改用备用打印机）" if outcome.failed_over else ""
+        messages.success(request, f"小票 {ticket.number} 已在{outcome.printed_on.name}打印{note}")
+    elif outcome.failures:
+        messages.warning(request, f"打印机不可用（{outcome.failures[-1][1]}），请点击“打印小票 PDF”")
+    return outcome
 
 
 @staff_page(roles.GUIDE)
-def prereview_form(request, code: str):
-    matter = catalog.get_matter(code)
-    context = {"matter": matter, "materials": catalog.materials_of(matter), "values": {}, "errors": {}}
+def prereview_form(request, kind: str, code: str):
+    matter_code, bundle_code = (code, None) if kind == "matter" else (None, code)
+    source = request.POST if request.method == "POST" else request.GET
+    answers = _answers(source, bundle_code)
+    try:
+        checklist = services.checklist(matter_code=matter_code, bundle_code=bundle_code, answers=answers)
+        error, errors = None, {}
+    except Invalid as exc:
+        if exc.field == "answers" and bundle_code:  # no matter applies yet: show the questions
+            checklist = catalog.checklist_for_bundle(bundle_code, answers)
+            error, errors = exc.message, {"answers": exc.message}
+        else:
+            raise
+    today = clock.local_date(request.actor.hall.timezone)
+    context = {
+        "kind": kind,
+        "code": code,
+        "checklist": checklist,
+        "values": {"tolerance_due": (today + timedelta(days=7)).isoformat(), "channel": "window"},
+        "present": set(),
+        "errors": errors,
+        "error": error,
+        "idempotency_key": request.POST.get("idempotency_key") or queueing.new_token(),
+    }
     if request.method == "POST":
+        values = {
+            k: request.POST.get(k, "") for k in ("name", "resident_id", "phone", "channel", "tolerance_due")
+        }
         present = request.POST.getlist("materials")
-        values = {k: request.POST.get(k, "") for k in ("name", "resident_id", "phone")}
+        try:
+            due = date.fromisoformat(values["tolerance_due"]) if values["tolerance_due"] else None
+        except ValueError:
+            due = None
         try:
             prereview = services.submit_prereview(
-                actor=request.actor, matter_code=code, present=present, **values
+                actor=request.actor,
+                matter_code=matter_code,
+                bundle_code=bundle_code,
+                answers=answers,
+                present=present,
+                name=values["name"],
+                resident_id=values["resident_id"],
+                phone=values["phone"],
+                channel=values["channel"] or PreReview.Channel.WINDOW,
+                disability=request.POST.get("disability") == "on",
+                commitment_signed=request.POST.get("commitment") == "on",
+                tolerance_due=due,
+                idempotency_key=request.POST.get("idempotency_key", ""),
             )
         except Invalid as exc:
             context.update(values=values, present=set(present), errors=exc.errors, error=exc.message)
             return render(request, "intake/prereview_form.html", context, status=422)
+        if prereview.ticket and prereview.ticket.status == Ticket.Status.WAITING:
+            ticket_outcome(request, prereview.ticket, request.actor.staff.desk or "guide")
         return redirect("intake:prereview", pk=prereview.pk)
     return render(request, "intake/prereview_form.html", context)
 
 
-@staff_page(roles.GUIDE)
-def prereview_result(request, pk: int):
+def _own_prereview(request, pk: int) -> PreReview:
     prereview = (
-        PreReview.objects.select_related("matter", "person", "ticket__queue")
+        PreReview.objects.select_related("matter", "bundle", "person", "ticket__queue")
         .filter(pk=pk, hall=request.actor.hall)
         .first()
     )
     if prereview is None:
-        return render(request, "error.html", {"error": Invalid("本大厅没有该预审记录")}, status=404)
+        raise NotFound("本大厅没有该预审记录")
+    return prereview
+
+
+@staff_page(roles.GUIDE)
+def prereview_result(request, pk: int):
+    prereview = _own_prereview(request, pk)
     ticket = prereview.ticket
     return render(
         request,
@@ -55,12 +161,141 @@ def prereview_result(request, pk: int):
             "waiting_ahead": queueing.waiting_ahead(ticket)
             if ticket and ticket.status == "waiting"
             else None,
+            "estimated": queueing.estimated_wait_minutes(ticket)
+            if ticket and ticket.status == "waiting"
+            else None,
+        },
+    )
+
+
+@staff_page(roles.GUIDE)
+def missing_notice_pdf(request, pk: int):
+    """The personalised one-time notice: only what this citizen still has to bring."""
+    prereview = _own_prereview(request, pk)
+    checklist = services.checklist(
+        matter_code=None if prereview.bundle_id else prereview.matter.code,
+        bundle_code=prereview.bundle.code if prereview.bundle_id else None,
+        answers=prereview.answers,
+    )
+    checklist.materials = services.missing_materials(prereview)
+    kind, code = (
+        ("bundle", prereview.bundle.code) if prereview.bundle_id else ("matter", prereview.matter.code)
+    )
+    pdf = render_notice(
+        checklist,
+        url=request.build_absolute_uri(reverse(f"catalog:{kind}", args=[code])),
+        situation=[],
+        today=clock.local_date(request.actor.hall.timezone),
+        matter_names=catalog.matter_names(),
+    )
+    return HttpResponse(pdf, content_type="application/pdf")
+
+
+def ticket_pdf_response(request, ticket: Ticket) -> HttpResponse:
+    content = printing.content_for(
+        ticket,
+        status_url=request.build_absolute_uri(reverse("queueing:status", args=[ticket.token])),
+        waiting_ahead=queueing.waiting_ahead(ticket) if ticket.status == "waiting" else 0,
+        estimated_minutes=queueing.estimated_wait_minutes(ticket) if ticket.status == "waiting" else 0,
+    )
+    response = HttpResponse(printing.ticket_pdf(content), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="ticket-{ticket.number}.pdf"'
+    return response
+
+
+@staff_page(roles.GUIDE, roles.KIOSK)
+def ticket_pdf(request, token: str):
+    ticket = queueing.find_ticket(hall=request.actor.hall, code=token)
+    return ticket_pdf_response(request, ticket)
+
+
+@require_POST
+@staff_page(roles.GUIDE)
+def consultation(request):
+    target = request.POST.get("target", "")
+    kind, _, code = target.partition(":")
+    try:
+        services.record_consultation(
+            actor=request.actor,
+            matter_code=code if kind == "matter" else None,
+            bundle_code=code if kind == "bundle" else None,
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已记录一次咨询")
+    return redirect("intake:guide")
+
+
+@require_POST
+@staff_page(roles.GUIDE, roles.KIOSK)
+def check_in(request):
+    try:
+        ticket, on_time = queueing.check_in(
+            hall=request.actor.hall, code=request.POST.get("code", ""), actor=request.actor
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(request.POST.get("back") or "intake:guide")
+    if not on_time:
+        messages.warning(request, "已超过预约时段，按普通号排队")
+    ticket_outcome(request, ticket, request.actor.staff.desk or "guide")
+    return redirect("intake:kiosk-ticket", token=ticket.token)
+
+
+# ---- kiosk --------------------------------------------------------------------------------------------------
+
+
+@staff_page(roles.KIOSK)
+def kiosk(request):
+    return render(request, "intake/kiosk.html", {"matters": queueing.served_matters(request.actor.hall)})
+
+
+@staff_page(roles.KIOSK)
+def kiosk_matter(request, code: str):
+    checklist = catalog.checklist_for_matter(code)
+    context = {"checklist": checklist, "matter": checklist.matters[0], "key": queueing.new_token()}
+    if request.method == "POST":
+        try:
+            ticket = services.issue_at_kiosk(
+                actor=request.actor,
+                matter_code=code,
+                resident_id=request.POST.get("resident_id", ""),
+                idempotency_key=request.POST.get("idempotency_key", ""),
+            )
+        except Invalid as exc:
+            context.update(error=exc.message, key=request.POST.get("idempotency_key", ""))
+            return render(request, "intake/kiosk_matter.html", context, status=422)
+        ticket_outcome(request, ticket, request.actor.staff.desk or "kiosk")
+        return redirect("intake:kiosk-ticket", token=ticket.token)
+    return render(request, "intake/kiosk_matter.html", context)
+
+
+@staff_page(roles.KIOSK, roles.GUIDE)
+def kiosk_ticket(request, token: str):
+    ticket = queueing.find_ticket(hall=request.actor.hall, code=token)
+    return render(
+        request,
+        "intake/kiosk_ticket.html",
+        {
+            "ticket": ticket,
+            "waiting_ahead": queueing.waiting_ahead(ticket),
+            "estimated": queueing.estimated_wait_minutes(ticket),
         },
     )
 
 
 urlpatterns = [
     path("", guide, name="guide"),
-    path("matters/<slug:code>/", prereview_form, name="prereview-form"),
+    path("matters/<slug:code>/", prereview_form, {"kind": "matter"}, name="prereview-matter"),
+    path("bundles/<slug:code>/", prereview_form, {"kind": "bundle"}, name="prereview-bundle"),
     path("prereviews/<int:pk>/", prereview_result, name="prereview"),
+    path("prereviews/<int:pk>/notice.pdf", missing_notice_pdf, name="missing-notice"),
+    path("tickets/<str:token>.pdf", ticket_pdf, name="ticket-pdf"),
+    path("consultations/", consultation, name="consultation"),
+    path("check-in/", check_in, name="check-in"),
+    path("kiosk/", kiosk, name="kiosk"),
+    path("kiosk/matters/<slug:code>/", kiosk_matter, name="kiosk-matter"),
+    path("kiosk/tickets/<str:token>/", kiosk_ticket, name="kiosk-ticket"),
 ]

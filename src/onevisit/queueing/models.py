@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from onevisit.accounts.models import Hall, Window
 from onevisit.catalog.models import Matter
@@ -15,6 +16,10 @@ class Queue(models.Model):
     prefix = models.CharField(max_length=2, help_text="票号前缀，如 A")
     matters = models.ManyToManyField(Matter, related_name="queues", blank=True)
     windows = models.ManyToManyField(Window, related_name="queues", blank=True)
+    max_recalls = models.PositiveSmallIntegerField(default=2, help_text="重呼几次仍未到即记为过号")
+    service_minutes = models.PositiveSmallIntegerField(
+        default=12, help_text="估算等候时间用的默认办理时长(分钟)"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "队列"
@@ -52,6 +57,12 @@ class Ticket(models.Model):
         SERVED = "served", "已受理"
         NO_SHOW = "no_show", "过号"
 
+    class PriorityClass(models.TextChoices):
+        NORMAL = "normal", "普通"
+        APPOINTMENT = "appointment", "预约"
+        ELDERLY = "elderly", "70岁以上老人"
+        DISABILITY = "disability", "残疾人"
+
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="tickets")
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets")
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="tickets")
@@ -63,6 +74,11 @@ class Ticket(models.Model):
     number = models.CharField(max_length=8)
     token = models.CharField(max_length=16, unique=True)
     priority = models.PositiveSmallIntegerField(default=0)
+    priority_class = models.CharField(
+        max_length=16, choices=PriorityClass.choices, default=PriorityClass.NORMAL
+    )
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    recalls = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
     issued_at = models.DateTimeField()
     called_at = models.DateTimeField(null=True, blank=True)
@@ -78,6 +94,11 @@ class Ticket(models.Model):
         verbose_name = verbose_name_plural = "小票"
         constraints = [
             models.UniqueConstraint(fields=["queue", "service_day", "seq"], name="one_seq_per_queue_day"),
+            models.UniqueConstraint(
+                fields=["hall", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="one_ticket_per_request_key",
+            ),
         ]
         indexes = [
             models.Index(fields=["queue", "service_day", "status", "priority", "issued_at"]),
@@ -90,3 +111,51 @@ class Ticket(models.Model):
     @property
     def event_ref(self) -> str:
         return str(self.pk)
+
+
+class WindowState(models.Model):
+    """Whether a window is open for calling; a paused window cannot call until it resumes."""
+
+    window = models.OneToOneField(Window, on_delete=models.CASCADE, related_name="state")
+    paused = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+
+class AppointmentSlot(models.Model):
+    """A bookable period of one queue with its capacity."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="slots")
+    day = models.DateField()
+    start = models.TimeField()
+    end = models.TimeField()
+    capacity = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "预约时段"
+        ordering = ["queue", "day", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "day", "start"], name="one_slot_per_queue_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue.name} {self.day} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "已预约"
+        CHECKED_IN = "checked_in", "已签到"
+        CANCELLED = "cancelled", "已取消"
+
+    slot = models.ForeignKey(AppointmentSlot, on_delete=models.PROTECT, related_name="appointments")
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
+    code = models.CharField(max_length=12, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED)
+    booked_at = models.DateTimeField()
+    ticket = models.OneToOneField(
+        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="appointment"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "预约"

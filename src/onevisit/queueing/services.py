@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
 from onevisit.accounts.models import Hall, Window
 from onevisit.catalog.models import Matter
-from onevisit.core import clock
+from onevisit.core import clock, people
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
 from onevisit.core.models import Person
-from onevisit.queueing.models import Queue, Ticket, TicketCounter
+from onevisit.queueing.models import Appointment, AppointmentSlot, Queue, Ticket, TicketCounter, WindowState
 
 # Crockford base32: no I, L, O, U — nothing a clerk or a scanner confuses when typed.
 _TOKEN_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -53,34 +55,80 @@ def _take_number(queue: Queue, day) -> int:
     return counter.last
 
 
-def issue_ticket(*, hall: Hall, matter: Matter, person: Person | None, actor, priority: int = 0) -> Ticket:
-    """Give the next number of the matter's queue for today and put the ticket in line."""
-    queue = queue_for(hall, matter)
-    with transaction.atomic():
-        day = clock.local_date(hall.timezone)
-        seq = _take_number(queue, day)
-        ticket = Ticket.objects.create(
-            hall=hall,
-            queue=queue,
-            matter=matter,
-            person=person,
-            service_day=day,
-            seq=seq,
-            number=format_number(queue.prefix, seq),
-            token=new_token(),
-            priority=priority,
-            issued_at=clock.now(),
-        )
-        emit(
-            "ticket.issued",
-            hall=hall,
-            queue=queue,
-            matter=matter,
-            ticket=ticket,
-            actor=actor,
-            data={"number": ticket.number, "priority": priority, "waiting_ahead": waiting_ahead(ticket)},
-            at=ticket.issued_at,
-        )
+# Green channel first (elderly 70+, disability), then appointments, then everyone else; arrival order within.
+PRIORITY = {
+    Ticket.PriorityClass.NORMAL: 0,
+    Ticket.PriorityClass.APPOINTMENT: 1,
+    Ticket.PriorityClass.ELDERLY: 2,
+    Ticket.PriorityClass.DISABILITY: 2,
+}
+
+
+def issue_ticket(
+    *,
+    hall: Hall,
+    matter: Matter,
+    person: Person | None,
+    actor,
+    priority_class: str = Ticket.PriorityClass.NORMAL,
+    idempotency_key: str = "",
+    queue: Queue | None = None,
+) -> Ticket:
+    """Give the next number of the matter's queue for today and put the ticket in line.
+
+    Idempotent: a retried request with the same key returns the ticket the first one got.
+    """
+    if priority_class not in PRIORITY:
+        raise Invalid(f"优先类别 {priority_class} 不存在", field="priority_class")
+    key = (idempotency_key or "").strip()[:64]
+    if key:
+        existing = Ticket.objects.filter(hall=hall, idempotency_key=key).first()
+        if existing:
+            return existing
+    queue = queue or queue_for(hall, matter)
+    priority = PRIORITY[priority_class]
+    try:
+        with transaction.atomic():
+            ticket = _issue(hall, queue, matter, person, actor, priority_class, priority, key)
+    except IntegrityError:
+        if key and (existing := Ticket.objects.filter(hall=hall, idempotency_key=key).first()):
+            return existing  # a concurrent retry with the same key won the insert
+        raise
+    return ticket
+
+
+def _issue(hall, queue, matter, person, actor, priority_class, priority, key) -> Ticket:
+    day = clock.local_date(hall.timezone)
+    seq = _take_number(queue, day)
+    ticket = Ticket.objects.create(
+        hall=hall,
+        queue=queue,
+        matter=matter,
+        person=person,
+        service_day=day,
+        seq=seq,
+        number=format_number(queue.prefix, seq),
+        token=new_token(),
+        priority=priority,
+        priority_class=priority_class,
+        idempotency_key=key,
+        issued_at=clock.now(),
+    )
+    emit(
+        "ticket.issued",
+        hall=hall,
+        queue=queue,
+        matter=matter,
+        ticket=ticket,
+        actor=actor,
+        data={
+            "number": ticket.number,
+            "priority": priority,
+            "priority_class": priority_class,
+            "waiting_ahead": waiting_ahead(ticket),
+        },
+        at=ticket.issued_at,
+    )
     return ticket
 
 
@@ -99,8 +147,8 @@ def waiting_ahead(ticket: Ticket) -> int:
     )
 
 
-def call_next(*, window: Window, actor) -> Ticket | None:
-    """Call the first waiting ticket of the window's queues: priority first, then arrival.
+def call_next(*, window: Window, actor, queue_code: str | None = None) -> Ticket | None:
+    """Call the first waiting ticket of the window's queues (or of one of them): priority first, then arrival.
 
     On PostgreSQL the candidate row is locked with SKIP LOCKED, so concurrent windows each take a
     different ticket without waiting on each other; SQLite serialises writers (BEGIN IMMEDIATE).
@@ -108,6 +156,15 @@ def call_next(*, window: Window, actor) -> Ticket | None:
     queue_ids = list(window.queues.values_list("id", flat=True))
     if not queue_ids:
         raise Invalid(f"{window.name}未分配任何队列", field="window")
+    if queue_code:
+        queue = Queue.objects.filter(hall_id=window.hall_id, code=queue_code).first()
+        if queue is None:
+            raise NotFound(f"本大厅没有队列 {queue_code}", field="queue")
+        if queue.id not in queue_ids:
+            raise Invalid(f"{window.name}不服务队列「{queue.name}」，不能为其叫号", field="queue")
+        queue_ids = [queue.id]
+    if is_paused(window):
+        raise Conflict(f"{window.name}已暂停叫号，请先恢复", field="window")
     day = clock.local_date(window.hall.timezone)
     with transaction.atomic():
         ticket = (
@@ -123,7 +180,8 @@ def call_next(*, window: Window, actor) -> Ticket | None:
         ticket.called_at = now
         ticket.called_window = window
         ticket.called_by = getattr(actor, "user", None)
-        ticket.save(update_fields=["status", "called_at", "called_window", "called_by"])
+        ticket.recalls = 0
+        ticket.save(update_fields=["status", "called_at", "called_window", "called_by", "recalls"])
         emit(
             "ticket.called",
             hall=window.hall,
@@ -136,6 +194,90 @@ def call_next(*, window: Window, actor) -> Ticket | None:
             at=now,
         )
     return ticket
+
+
+def _called_here(window: Window, ticket_id: int) -> Ticket:
+    ticket = (
+        Ticket.objects.select_for_update()
+        .select_related("queue")
+        .filter(pk=ticket_id, hall_id=window.hall_id)
+        .first()
+    )
+    if ticket is None:
+        raise NotFound("本大厅没有这张小票", field="ticket")
+    if ticket.status != Ticket.Status.CALLED or ticket.called_window_id != window.id:
+        raise Conflict(f"小票 {ticket.number} 当前不是叫到{window.name}的号", field="ticket")
+    return ticket
+
+
+def recall(*, window: Window, ticket_id: int, actor) -> Ticket:
+    """重呼. After the queue's number of recalls, one more recall marks the ticket as a no-show (过号)."""
+    with transaction.atomic():
+        ticket = _called_here(window, ticket_id)
+        now = clock.now()
+        if ticket.recalls >= ticket.queue.max_recalls:
+            ticket.status = Ticket.Status.NO_SHOW
+            ticket.save(update_fields=["status"])
+            emit("ticket.no_show", hall=window.hall, window=window, queue=ticket.queue, matter=ticket.matter,
+                 ticket=ticket, actor=actor, data={"number": ticket.number, "recalls": ticket.recalls}, at=now)  # fmt: skip
+            return ticket
+        ticket.recalls += 1
+        ticket.save(update_fields=["recalls"])
+        emit("ticket.recalled", hall=window.hall, window=window, queue=ticket.queue, matter=ticket.matter,
+             ticket=ticket, actor=actor, data={"number": ticket.number, "recall": ticket.recalls}, at=now)  # fmt: skip
+    return ticket
+
+
+def mark_no_show(*, window: Window, ticket_id: int, actor) -> Ticket:
+    with transaction.atomic():
+        ticket = _called_here(window, ticket_id)
+        ticket.status = Ticket.Status.NO_SHOW
+        ticket.save(update_fields=["status"])
+        emit("ticket.no_show", hall=window.hall, window=window, queue=ticket.queue, matter=ticket.matter,
+             ticket=ticket, actor=actor, data={"number": ticket.number, "recalls": ticket.recalls})  # fmt: skip
+    return ticket
+
+
+def transfer(*, window: Window, ticket_id: int, queue_code: str, actor) -> Ticket:
+    """Send a called ticket to another queue of the hall; it keeps its number and its arrival time."""
+    target = Queue.objects.filter(hall_id=window.hall_id, code=queue_code).first()
+    if target is None:
+        raise NotFound(f"本大厅没有队列 {queue_code}", field="queue")
+    with transaction.atomic():
+        ticket = _called_here(window, ticket_id)
+        if target.id == ticket.queue_id:
+            raise Invalid("小票已在该队列", field="queue")
+        source = ticket.queue
+        ticket.queue = target
+        ticket.status = Ticket.Status.WAITING
+        ticket.called_window = None
+        ticket.called_at = None
+        ticket.recalls = 0
+        ticket.save(update_fields=["queue", "status", "called_window", "called_at", "recalls"])
+        emit("ticket.transferred", hall=window.hall, window=window, queue=target, matter=ticket.matter,
+             ticket=ticket, actor=actor, data={"number": ticket.number, "from": source.code, "to": target.code})  # fmt: skip
+    return ticket
+
+
+def is_paused(window: Window) -> bool:
+    return WindowState.objects.filter(window=window, paused=True).exists()
+
+
+def set_paused(*, window: Window, paused: bool, actor) -> None:
+    with transaction.atomic():
+        state, _ = WindowState.objects.select_for_update().get_or_create(window=window)
+        if state.paused == paused:
+            return
+        state.paused, state.changed_at = paused, clock.now()
+        state.save()
+        emit("window.paused" if paused else "window.resumed", hall=window.hall, window=window, actor=actor,
+             at=state.changed_at)  # fmt: skip
+
+
+def estimated_wait_minutes(ticket: Ticket) -> int:
+    """Tickets ahead × the queue's service time ÷ the open windows serving the queue (at least one)."""
+    open_windows = ticket.queue.windows.filter(active=True).exclude(state__paused=True).count()
+    return round(waiting_ahead(ticket) * ticket.queue.service_minutes / max(open_windows, 1))
 
 
 def find_ticket(*, hall: Hall, code: str) -> Ticket:
@@ -197,3 +339,148 @@ def waiting_counts(hall: Hall, window: Window | None = None) -> list[tuple[Queue
     return [
         (q, q.waiting) for q in queues.annotate(waiting=Count("tickets", filter=waiting)).order_by("prefix")
     ]
+
+
+# ---- the hall display board -----------------------------------------------------------------------------------
+
+
+def board(hall: Hall, *, latest: int = 8) -> dict:
+    """What the display board shows: the latest call of each window (newest first) and the waiting counts."""
+    day = clock.local_date(hall.timezone)
+    called = (
+        Ticket.objects.select_related("called_window", "queue")
+        .filter(hall=hall, service_day=day, called_window__isnull=False)
+        .order_by("-called_at")
+    )
+    calls, seen = [], set()
+    for t in called[:200]:
+        if t.called_window_id in seen:
+            continue
+        seen.add(t.called_window_id)
+        calls.append(
+            {
+                "key": f"{t.pk}-{t.recalls}",
+                "number": t.number,
+                "window": t.called_window.name,
+                "at": t.called_at,
+                "speech": f"请 {' '.join(t.number)} 号到{t.called_window.name}",
+                "status": t.status,
+            }
+        )
+        if len(calls) == latest:
+            break
+    return {"calls": calls, "queues": waiting_counts(hall)}
+
+
+# ---- appointments ---------------------------------------------------------------------------------------------
+
+CHECK_IN_EARLY = timedelta(minutes=30)  # check-in opens this long before the slot starts
+CHECK_IN_GRACE = timedelta(
+    minutes=15
+)  # after the slot ends, a late arrival still checks in, as a normal ticket
+
+
+def create_slots(*, queue: Queue, day: date, start: time, end: time, minutes: int, capacity: int) -> list:
+    """Cut a day into bookable slots (idempotent: existing slots keep their bookings)."""
+    if minutes <= 0 or capacity <= 0:
+        raise Invalid("时段长度和容量须为正数", field="capacity")
+    slots, at = [], datetime.combine(day, start)
+    while at + timedelta(minutes=minutes) <= datetime.combine(day, end):
+        slot, _ = AppointmentSlot.objects.get_or_create(
+            queue=queue,
+            day=day,
+            start=at.time(),
+            defaults={"end": (at + timedelta(minutes=minutes)).time(), "capacity": capacity},
+        )
+        slots.append(slot)
+        at += timedelta(minutes=minutes)
+    return slots
+
+
+def open_slots(hall: Hall, *, days: int = 7) -> list[tuple[AppointmentSlot, int]]:
+    """Slots from now on with the places still free."""
+    today = clock.local_date(hall.timezone)
+    now_local = clock.localtime(clock.now(), hall.timezone).time()
+    active = Q(appointments__status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN])
+    slots = (
+        AppointmentSlot.objects.select_related("queue")
+        .filter(queue__hall=hall, day__gte=today, day__lt=today + timedelta(days=days))
+        .exclude(day=today, end__lte=now_local)
+        .annotate(taken=Count("appointments", filter=active))
+        .order_by("day", "start", "queue__prefix")
+    )
+    return [(s, s.capacity - s.taken) for s in slots]
+
+
+def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
+    """Book a place in a slot; the code printed or sent to the citizen is what they check in with."""
+    with transaction.atomic():
+        slot = (
+            AppointmentSlot.objects.select_for_update()
+            .select_related("queue__hall")
+            .filter(pk=slot_id)
+            .first()
+        )
+        if slot is None:
+            raise NotFound("没有这个预约时段", field="slot")
+        hall = slot.queue.hall
+        if not slot.queue.matters.filter(pk=matter.pk).exists():
+            raise Invalid(f"该时段的队列不办理「{matter.name}」", field="matter")
+        if datetime.combine(slot.day, slot.end, tzinfo=ZoneInfo(hall.timezone)) <= clock.now():
+            raise Invalid("该时段已过，请选择其他时段", field="slot")
+        active = slot.appointments.filter(
+            status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
+        )
+        if active.filter(person=person).exists():
+            raise Conflict("您已预约该时段", field="slot")
+        if active.count() >= slot.capacity:
+            raise Conflict("该时段已约满，请选择其他时段", field="slot")
+        appointment = Appointment.objects.create(
+            slot=slot, matter=matter, person=person, code=new_token()[:8], booked_at=clock.now()
+        )
+        emit("appointment.booked", hall=hall, queue=slot.queue, matter=matter,
+             data={"slot": str(slot), "person": person.event_ref})  # fmt: skip
+    return appointment
+
+
+def book_for(*, slot_id: int, matter: Matter, identity) -> Appointment:
+    """Book for a citizen identified online: the person record and the booking land together."""
+    with transaction.atomic():
+        return book(slot_id=slot_id, matter=matter, person=people.register(identity))
+
+
+def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
+    """Check in within the slot (from 30 min before): a priority ticket; a late arrival gets a normal one."""
+    value = (code or "").strip().upper()
+    appointment = (
+        Appointment.objects.select_related("slot__queue", "matter", "person")
+        .filter(code=value, slot__queue__hall=hall)
+        .first()
+    )
+    if appointment is None:
+        raise NotFound(f"未找到预约码 {value}", field="code")
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Conflict(f"预约码 {value} {appointment.get_status_display()}，不能再次签到", field="code")
+    slot, tz = appointment.slot, ZoneInfo(hall.timezone)
+    starts = datetime.combine(slot.day, slot.start, tzinfo=tz)
+    ends = datetime.combine(slot.day, slot.end, tzinfo=tz)
+    now = clock.now()
+    if now < starts - CHECK_IN_EARLY:
+        opens = clock.localtime(starts - CHECK_IN_EARLY, hall.timezone)
+        raise Invalid(f"未到签到时间：请于 {opens:%m月%d日 %H:%M} 后签到", field="code")
+    on_time = now <= ends + CHECK_IN_GRACE
+    with transaction.atomic():
+        ticket = issue_ticket(
+            hall=hall,
+            matter=appointment.matter,
+            person=appointment.person,
+            actor=actor,
+            queue=slot.queue,
+            priority_class=Ticket.PriorityClass.APPOINTMENT if on_time else Ticket.PriorityClass.NORMAL,
+            idempotency_key=f"appointment-{appointment.code}",
+        )
+        appointment.status, appointment.ticket = Appointment.Status.CHECKED_IN, ticket
+        appointment.save(update_fields=["status", "ticket"])
+        emit("appointment.checked_in", hall=hall, queue=slot.queue, matter=appointment.matter, ticket=ticket,
+             actor=actor, data={"on_time": on_time, "number": ticket.number})  # fmt: skip
+    return ticket, on_time

@@ -6,6 +6,8 @@ Idempotent: codes are natural keys, so running it again updates rather than dupl
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -14,9 +16,46 @@ from onevisit.accounts import roles
 from onevisit.accounts.models import Hall, Staff, Window
 from onevisit.accounts.services import ensure_role_groups
 from onevisit.catalog.models import Matter
+from onevisit.core import clock
+from onevisit.intake.models import Printer
+from onevisit.queueing import services as queueing
 from onevisit.queueing.models import Queue
 
 DEMO_PASSWORD = "onevisit-demo"
+
+
+DESKS = {"daoban": "guide-1", "zizhu": "kiosk-1"}
+
+
+def _printers(hall: Hall) -> None:
+    """Each desk prints on a thermal printer at 127.0.0.1:9100 (`onevisit fake-printer`), PDF as backup."""
+    for location, name in (("guide-1", "导引台1"), ("kiosk-1", "自助机1")):
+        backup, _ = Printer.objects.update_or_create(
+            hall=hall,
+            code=f"{location}-pdf",
+            defaults={"name": f"{name}浏览器打印", "kind": "pdf", "location": f"{location}-backup"},
+        )
+        Printer.objects.update_or_create(
+            hall=hall,
+            code=location,
+            defaults={"name": f"{name}热敏打印机", "kind": "escpos", "address": "127.0.0.1:9100", "location": location,
+                      "backup": backup, "timeout_seconds": 1.0},
+        )  # fmt: skip
+
+
+def _slots(hall: Hall) -> None:
+    """Hourly appointment slots, four places each, for today and the next six days."""
+    today = clock.local_date(hall.timezone)
+    for queue in Queue.objects.filter(hall=hall):
+        for offset in range(7):
+            queueing.create_slots(
+                queue=queue,
+                day=today + timedelta(days=offset),
+                start=time(9),
+                end=time(17),
+                minutes=60,
+                capacity=4,
+            )
 
 
 class MissingCatalog(LookupError):
@@ -36,6 +75,7 @@ STAFF = [
     ("chuangkou3", "窗口 陈晨", [roles.CLERK], "w3"),
     ("fenxi", "分析 周洁", [roles.ANALYST], None),
     ("fazhi", "法制 孙立", [roles.LEGAL], None),
+    ("zizhu", "自助取号机1", [roles.KIOSK], None),
     ("admin", "管理员", [roles.HALL_ADMIN], None),
 ]
 
@@ -57,6 +97,8 @@ def load(hall_code: str = "demo", hall_name: str = "示范区政务服务中心"
         )
         queue.matters.set([matters[c] for c in matter_codes])
         queue.windows.set([windows[c] for c in window_codes])
+    _printers(hall)
+    _slots(hall)
     user_model = get_user_model()
     for username, display, role_names, window_code in STAFF:
         user, created = user_model.objects.get_or_create(username=username)
@@ -67,6 +109,11 @@ def load(hall_code: str = "demo", hall_name: str = "示范区政务服务中心"
         user.groups.set(Group.objects.filter(name__in=role_names))
         Staff.objects.update_or_create(
             user=user,
-            defaults={"hall": hall, "display_name": display, "window": windows.get(window_code)},
+            defaults={
+                "hall": hall,
+                "display_name": display,
+                "window": windows.get(window_code),
+                "desk": DESKS.get(username, ""),
+            },
         )
     return hall

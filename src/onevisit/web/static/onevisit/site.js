@@ -6,6 +6,15 @@
       card.hidden = q !== "" && card.dataset.search.toLowerCase().indexOf(q) === -1;
     });
   }
+  // On-screen keypad for the touch kiosk: no physical keyboard needed.
+  document.addEventListener("click", function (e) {
+    var key = e.target.closest && e.target.closest("[data-key]");
+    if (!key) return;
+    var pad = key.closest("[data-keypad]");
+    var input = document.getElementById(pad.dataset.keypad);
+    input.value = key.dataset.key === "back" ? input.value.slice(0, -1) : input.value + key.dataset.key;
+    input.focus();
+  });
   document.addEventListener("input", function (e) {
     if (e.target.matches("[data-filter]")) filterCards(e.target);
   });

@@ -1,0 +1,205 @@
+"""Ticket printing: the ticket as ESC/POS for thermal printers over TCP 9100, or as PDF; backup failover.
+
+The port is `TicketPrinter.send(payload)`; the adapter is chosen by the printer's kind in settings data, never
+by a vendor check inside a use case.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from escpos.printer import Dummy
+from reportlab.graphics.barcode import code128
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+
+from onevisit.core import clock
+from onevisit.core.errors import Invalid
+from onevisit.core.events import emit
+from onevisit.core.pdf import cjk_font, qr_drawing
+from onevisit.intake.models import Printer
+from onevisit.queueing.models import Ticket
+
+_HOST = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """host:port (IPv4 or a host name), as a printer is configured; anything else is refused with the reason."""
+    value = (address or "").strip()
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536 or not _HOST.match(host):
+        raise Invalid(f"打印机地址「{value}」须为 主机:端口，如 10.0.0.21:9100", field="address")
+    return host, int(port)
+
+
+@dataclass(frozen=True)
+class TicketContent:
+    hall: str
+    number: str
+    queue: str
+    matter: str
+    token: str
+    waiting_ahead: int
+    estimated_minutes: int
+    issued_at: datetime
+    status_url: str
+    priority: str = ""
+
+
+def escpos_bytes(t: TicketContent) -> bytes:
+    """ESC/POS for an 80 mm thermal printer: Chinese in GB18030, Code128 of the token, native QR."""
+    p = Dummy()
+    p._raw(b"\x1c\x26")  # FS &: Chinese character mode
+
+    def line(text: str) -> None:
+        p._raw(text.encode("gb18030") + b"\n")
+
+    p.set(align="center")
+    line(t.hall)
+    p.set(align="center", double_height=True, double_width=True)
+    line(t.number)
+    p.set(align="center")
+    line(f"{t.queue} · {t.matter}")
+    if t.priority:
+        line(t.priority)
+    line(f"前面还有 {t.waiting_ahead} 人，约等候 {t.estimated_minutes} 分钟")
+    line(f"{t.issued_at:%Y-%m-%d %H:%M}")
+    p.barcode("{B" + t.token, "CODE128", height=80, width=2, pos="BELOW", function_type="B")
+    p.qr(t.status_url, size=5, native=True)
+    line("扫码查看排队与办理进度")
+    p.cut()
+    return p.output
+
+
+def ticket_pdf(t: TicketContent) -> bytes:
+    """The same ticket as an 80 mm wide PDF (browser printing, and the fallback when printers are down)."""
+    width, height = 80 * mm, 130 * mm
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(width, height))
+    c.setTitle(f"小票 {t.number}")
+    font = cjk_font()
+    y = height - 12 * mm
+    c.setFont(font, 11)
+    c.drawCentredString(width / 2, y, t.hall)
+    c.setFont(font, 34)
+    c.drawCentredString(width / 2, y - 14 * mm, t.number)
+    c.setFont(font, 10)
+    c.drawCentredString(width / 2, y - 21 * mm, f"{t.queue} · {t.matter}")
+    if t.priority:
+        c.drawCentredString(width / 2, y - 26 * mm, t.priority)
+    c.drawCentredString(
+        width / 2, y - 31 * mm, f"前面还有 {t.waiting_ahead} 人，约等候 {t.estimated_minutes} 分钟"
+    )
+    c.drawCentredString(width / 2, y - 36 * mm, f"{t.issued_at:%Y-%m-%d %H:%M}")
+    barcode = code128.Code128(t.token, barHeight=14 * mm, barWidth=0.38 * mm, humanReadable=True)
+    barcode.drawOn(c, (width - barcode.width) / 2, y - 58 * mm)
+    qr = qr_drawing(t.status_url, 30 * mm)
+    qr.drawOn(c, (width - 30 * mm) / 2, y - 94 * mm)
+    c.setFont(font, 8)
+    c.drawCentredString(width / 2, y - 98 * mm, "扫码查看排队与办理进度")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+class TicketPrinter:
+    """Port: something that takes a rendered ticket. Adapters raise OSError when the device fails."""
+
+    def send(self, content: TicketContent) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class EscposNetworkPrinter(TicketPrinter):
+    def __init__(self, address: str, timeout: float) -> None:
+        self.host, self.port = parse_address(address)
+        self.timeout = timeout
+
+    def send(self, content: TicketContent) -> None:
+        with socket.create_connection((self.host, self.port), timeout=self.timeout) as conn:
+            conn.settimeout(self.timeout)
+            conn.sendall(escpos_bytes(content))
+
+
+class BrowserPdfPrinter(TicketPrinter):
+    """The page offers the PDF to the browser's print dialog; nothing to send from the server."""
+
+    def send(self, content: TicketContent) -> None:
+        return None
+
+
+ADAPTERS = {
+    Printer.Kind.ESCPOS: lambda p: EscposNetworkPrinter(p.address, p.timeout_seconds),
+    Printer.Kind.PDF: lambda p: BrowserPdfPrinter(),
+}
+
+
+@dataclass
+class PrintOutcome:
+    printed_on: Printer | None = None
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (printer name, reason)
+
+    @property
+    def needs_pdf(self) -> bool:
+        return self.printed_on is None or self.printed_on.kind == Printer.Kind.PDF
+
+    @property
+    def failed_over(self) -> bool:
+        return bool(self.failures) and self.printed_on is not None
+
+
+def content_for(
+    ticket: Ticket, *, status_url: str, waiting_ahead: int, estimated_minutes: int
+) -> TicketContent:
+    return TicketContent(
+        hall=ticket.hall.name,
+        number=ticket.number,
+        queue=ticket.queue.name,
+        matter=ticket.matter.name,
+        token=ticket.token,
+        waiting_ahead=waiting_ahead,
+        estimated_minutes=estimated_minutes,
+        issued_at=clock.localtime(ticket.issued_at, ticket.hall.timezone),
+        status_url=status_url,
+        priority=""
+        if ticket.priority_class == Ticket.PriorityClass.NORMAL
+        else ticket.get_priority_class_display(),
+    )
+
+
+def print_ticket(*, ticket: Ticket, location: str, content: TicketContent, actor) -> PrintOutcome:
+    """Print at the location's printer; on refusal or timeout, fail over to its backup and record it."""
+    outcome = PrintOutcome()
+    primary = Printer.objects.select_related("backup").filter(hall=ticket.hall, location=location).first()
+    chain = [p for p in (primary, primary.backup if primary else None) if p is not None]
+    for printer in chain:
+        try:
+            ADAPTERS[printer.kind](printer).send(content)
+        except (OSError, Invalid) as exc:
+            reason = getattr(exc, "message", None) or exc.__class__.__name__ + (
+                f": {exc}" if str(exc) else ""
+            )
+            outcome.failures.append((printer.name, reason))
+            with transaction.atomic():
+                emit("print.failed", hall=ticket.hall, ticket=ticket, actor=actor,
+                     data={"printer": printer.code, "reason": reason[:200]})  # fmt: skip
+            continue
+        outcome.printed_on = printer
+        with transaction.atomic():
+            emit("print.sent", hall=ticket.hall, ticket=ticket, actor=actor,
+                 data={"printer": printer.code, "kind": printer.kind, "backup": printer is not primary})  # fmt: skip
+            if printer is not primary:
+                emit("contingency.on", hall=ticket.hall, ticket=ticket, actor=actor,
+                     data={"mode": "printer_failover", "from": primary.code, "to": printer.code})  # fmt: skip
+        return outcome
+    if chain:
+        with transaction.atomic():
+            emit("contingency.on", hall=ticket.hall, ticket=ticket, actor=actor,
+                 data={"mode": "printer_down", "printers": [p.code for p in chain], "fallback": "pdf"})  # fmt: skip
+    return outcome
