@@ -67,7 +67,7 @@ def test_unknown_matter_page_is_404_naming_it(guide_client):
 
 def test_incomplete_materials_show_the_one_time_notice_and_no_ticket(guide_client):
     html = _prereview(guide_client, materials=("zp",)).content.decode()
-    assert "一次告知" in html and "劳动合同或用工证明" in html and "近期一寸免冠照片" in html
+    assert "一次告知" in html and "劳动合同或用工证明" in html and "户口簿(首页及本人页)" in html
     assert not Ticket.objects.exists()
 
 
