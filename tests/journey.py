@@ -10,7 +10,9 @@ from onevisit.intake import services as intake
 from tests.factories import resident_id
 
 
-def prereview(actor, matter: str = "cbdj", present: list[str] | None = None, rid: str | None = None, **options):
+def prereview(
+    actor, matter: str = "cbdj", present: list[str] | None = None, rid: str | None = None, **options
+):
     """A pre-review with everything ticked unless `present` says otherwise; tolerance is signed when needed."""
     if present is None:
         present = [m.code for m in catalog.checklist_for_matter(matter).materials]

@@ -17,7 +17,9 @@ def test_complete_materials_give_the_first_ticket_of_the_queue(guide):
     types = list(journey_events().values_list("type", flat=True))
     assert types == ["prereview.completed", "triage.routed", "ticket.issued"]
     done = Event.objects.get(type="prereview.completed")
-    assert done.data["verdict"] == "complete" and done.data["present"] == done.data["required"] == 3  # 居民身份证 is shared: the hall obtains it
+    assert (
+        done.data["verdict"] == "complete" and done.data["present"] == done.data["required"] == 3
+    )  # 居民身份证 is shared: the hall obtains it
 
 
 def test_numbers_run_per_queue(guide):

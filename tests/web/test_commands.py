@@ -86,7 +86,11 @@ def test_serve_runs_gunicorn_with_static_files(tmp_path: Path):
         assert css.status == 200 and b"--brand" in css.read()
         htmx = urllib.request.urlopen(f"{base}/static/django_htmx/htmx-2.min.js", timeout=5)
         assert htmx.status == 200
+        urllib.request.urlopen(f"{base}/login/?code=11010519491231002X", timeout=5)
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
     assert "gunicorn" in output.lower() or "Booting worker" in output
+    assert (
+        "GET /login/" in output and "11010519491231002X" not in output
+    )  # the access log has no query strings

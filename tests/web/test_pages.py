@@ -38,7 +38,7 @@ def test_the_whole_journey_through_the_pages(guide_client, clerk_client, analyst
     called = clerk_client.post("/window/w1/call/", follow=True).content.decode()
     assert "请 A001 号到1号窗口" in called
 
-    scanned = clerk_client.get("/window/w1/", {"code": token}).content.decode()
+    scanned = clerk_client.post("/window/w1/scan/", {"code": token}).content.decode()
     assert "小票 A001" in scanned and "预审结论：<b>材料齐全</b>" in scanned and rid not in scanned
     accepted = clerk_client.post("/window/w1/accept/", {"code": token}, follow=True).content.decode()
     assert "已受理，办件号" in accepted
@@ -72,7 +72,7 @@ def test_incomplete_materials_show_the_one_time_notice_and_no_ticket(guide_clien
 
 
 def test_scanning_an_unknown_token_is_a_clear_message(clerk_client):
-    response = clerk_client.get("/window/w1/", {"code": "NOSUCHTOKEN1"})
+    response = clerk_client.post("/window/w1/scan/", {"code": "NOSUCHTOKEN1"})
     assert response.status_code == 404 and "未找到小票 NOSUCHTOKEN1" in response.content.decode()
 
 

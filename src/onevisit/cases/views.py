@@ -40,8 +40,15 @@ def _window_page(request, window, *, scanned=None, scan_error=None, code="", sta
 
 @staff_page(roles.CLERK)
 def window_page(request, code: str):
+    return _window_page(request, window_of(request.actor, code))
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def scan(request, code: str):
+    """The scanned (or typed) ticket code comes by POST: whatever a scanner types never lands in a URL or log."""
     window = window_of(request.actor, code)
-    scanned_code = request.GET.get("code", "").strip()
+    scanned_code = request.POST.get("code", "").strip()
     if not scanned_code:
         return _window_page(request, window)
     try:
@@ -152,6 +159,7 @@ def complete(request, code: str, case_id: int):
 urlpatterns = [
     path("", window_home, name="window-home"),
     path("<slug:code>/", window_page, name="window"),
+    path("<slug:code>/scan/", scan, name="scan"),
     path("<slug:code>/call/", call_next, name="call"),
     path("<slug:code>/pause/", pause, name="pause"),
     path("<slug:code>/tickets/<int:ticket_id>/recall/", recall, name="recall"),

@@ -20,9 +20,19 @@ from onevisit.core.errors import DomainError
 
 @admin.register(Clause)
 class ClauseAdmin(admin.ModelAdmin):
+    """A clause version that a material cites is fixed: a new text is a new version (a new row)."""
+
     list_display = ["code", "version", "title"]
     search_fields = ["code", "title"]
     list_filter = ["version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.materials.exists():
+            return ["code", "version", "title", "text"]
+        return []
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.materials.exists()
 
 
 @admin.register(FieldDefinition)
@@ -94,6 +104,9 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # drafts start from a matter (action “新建材料清单草稿”)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and obj.editable  # only drafts; published history is kept
 
     def save_model(self, request, obj, form, change):
         if not obj.editable:

@@ -132,7 +132,7 @@ def checklist_out(c: services.Checklist) -> ChecklistOut:
 
 @router.get("/matters", response=list[MatterOut], summary="事项及其现行材料清单")
 def list_matters(request):
-    return [matter_out(m) for m in services.list_matters()]
+    return [matter_out(m) for m in services.list_matters(published_only=True)]
 
 
 @router.get("/matters/{code}", response=MatterOut, summary="单个事项")

@@ -134,9 +134,23 @@ def _check_material(data: Any, where: str, clause_refs: set[str], problems: list
         problems.append(f"{where}: 材料须为映射")
         return None
     unknown = set(data) - _MATERIAL_KEYS
-    code, name = str(data.get("code", "")), str(data.get("name", "")).strip()
+    code = data.get("code", "")
+    name = data.get("name", "")
     where = f"{where} 材料 {code or '?'}"
     before = len(problems)
+    if not isinstance(code, str) or not isinstance(name, str):
+        problems.append(f"{where}: 编码和名称须为文字")
+        return None
+    name = name.strip()
+    if len(name) > 200:
+        problems.append(f"{where}: 材料名称不超过200字")
+    for key, limit in (("stamp", 100), ("note", 300)):
+        if (
+            key in data
+            and data[key] is not None
+            and (not isinstance(data[key], str) or len(data[key]) > limit)
+        ):
+            problems.append(f"{where}: {key} 须为不超过{limit}字的文字")
     if unknown:
         problems.append(f"{where}: 未知属性 {', '.join(sorted(unknown))}")
     if not _CODE.match(code):
@@ -147,8 +161,8 @@ def _check_material(data: Any, where: str, clause_refs: set[str], problems: list
         if flag in data and not isinstance(data[flag], bool):
             problems.append(f"{where}: {flag} 须为 true 或 false")
     copies = data.get("copies", 1)
-    if not isinstance(copies, int) or isinstance(copies, bool) or copies < 1:
-        problems.append(f"{where}: copies 须为正整数")
+    if not isinstance(copies, int) or isinstance(copies, bool) or not 1 <= copies <= 99:
+        problems.append(f"{where}: copies 须为 1 到 99 的整数")
     clause = data.get("clause") or ""
     if clause:
         match = _CLAUSE_REF.match(str(clause))
@@ -181,8 +195,9 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
             problems.append(f"{where}: 条款编码须为小写字母、数字和连字符")
         if not _VERSION.match(version):
             problems.append(f"{where}: 条款缺少版本或版本不是 年-月 格式（如 2026-11）")
-        if not str(item.data.get("title", "")).strip():
-            problems.append(f"{where}: 缺少条款标题")
+        title = item.data.get("title", "")
+        if not isinstance(title, str) or not title.strip() or len(title) > 200:
+            problems.append(f"{where}: 条款标题须为不超过200字的文字")
     clause_refs = {f"{c}@{v}" for c, v in loaded.clauses} | {c.ref for c in Clause.objects.all()}
 
     for code, item in loaded.fields.items():
@@ -190,8 +205,8 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
         d = item.data
         if not _FIELD_CODE.match(code):
             problems.append(f"{where}: 字段编码须为小写字母、数字和下划线")
-        if not str(d.get("label", "")).strip():
-            problems.append(f"{where}: 缺少字段名称 label")
+        if not isinstance(d.get("label"), str) or not d["label"].strip() or len(d["label"]) > 100:
+            problems.append(f"{where}: 字段名称 label 须为不超过100字的文字")
         if d.get("type", "text") not in FieldDefinition.Type.values:
             problems.append(f"{where}: 类型 {d.get('type')} 不存在")
         if d.get("sensitivity", "personal") not in FieldDefinition.Sensitivity.values:
@@ -216,15 +231,20 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
         if not _CODE.match(code):
             problems.append(f"{where}: 事项编码须为小写字母、数字和连字符")
         for key in ("name", "department"):
-            if not str(d.get(key, "")).strip():
-                problems.append(f"{where}: 缺少 {key}")
+            value = d.get(key, "")
+            if not isinstance(value, str) or not value.strip() or len(value) > 100:
+                problems.append(f"{where}: {key} 须为不超过100字的文字")
         if d.get("level", "district") not in Matter.Level.values:
             problems.append(f"{where}: 层级 {d.get('level')} 须为 {'/'.join(Matter.Level.values)}")
         days = d.get("time_limit_days", 0)
-        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
-            problems.append(f"{where}: time_limit_days 须为非负整数")
+        if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 3650:
+            problems.append(f"{where}: time_limit_days 须为 0 到 3650 的整数")
         channels = d.get("channels", ["window"])
-        if not isinstance(channels, list) or set(channels) - _CHANNELS:
+        if (
+            not isinstance(channels, list)
+            or not all(isinstance(c, str) for c in channels)
+            or set(channels) - _CHANNELS
+        ):
             problems.append(f"{where}: channels 只能是 {', '.join(sorted(_CHANNELS))}")
         materials, seen = [], set()
         for m in d.get("materials") or []:
@@ -256,8 +276,12 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
         if not _CODE.match(code):
             problems.append(f"{where}: 编码须为小写字母、数字和连字符")
             continue
-        if not str(d.get("name", "")).strip():
-            problems.append(f"{where}: 缺少名称")
+        if not isinstance(d.get("name"), str) or not d["name"].strip() or len(d["name"]) > 100:
+            problems.append(f"{where}: 名称须为不超过100字的文字")
+            continue
+        if not isinstance(d.get("key_matter"), str):
+            problems.append(f"{where}: 缺少主事项 key_matter")
+            continue
         for add in d.get("add_materials") or []:
             _check_material(
                 add.get("material") if isinstance(add, dict) else None, where, clause_refs, problems
@@ -369,11 +393,14 @@ def _write_matter(
     published = services.published_checklist(matter)
     if published and published.content_hash == digest:
         return
-    if (
-        as_draft
-        and matter.checklists.filter(status=ChecklistVersion.Status.SUBMITTED, content_hash=digest).exists()
-    ):
-        return
+    if as_draft:
+        waiting = matter.checklists.filter(status=ChecklistVersion.Status.SUBMITTED).first()
+        if waiting and waiting.content_hash == digest:
+            return
+        if waiting:
+            raise CatalogImportError(
+                [f"事项 {code}: 已有待审核的第{waiting.number}版，请先审核或退回后再导入"]
+            )
     number = (matter.checklists.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = ChecklistVersion.objects.create(
         matter=matter, number=number, source="import", created_by=user, created_at=clock.now()
@@ -462,6 +489,8 @@ def export_catalog(path: Path) -> Path:
     }
     specs = services.matter_specs()
     for m in Matter.objects.prefetch_related("form_fields__field"):
+        if not specs[m.code].materials:
+            continue  # nothing published yet: import would refuse an empty checklist
         doc["matters"].append(
             {
                 "code": m.code,

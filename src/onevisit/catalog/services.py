@@ -58,8 +58,10 @@ def get_bundle(code: str) -> Bundle:
     return bundle
 
 
-def list_matters(codes: list[str] | None = None) -> list[Matter]:
+def list_matters(codes: list[str] | None = None, *, published_only: bool = False) -> list[Matter]:
     qs = Matter.objects.all()
+    if published_only:
+        qs = qs.filter(checklists__status=ChecklistVersion.Status.PUBLISHED)
     if codes is not None:
         qs = qs.filter(code__in=codes)
     return list(qs)
@@ -208,6 +210,9 @@ def checklist_for_bundle(code: str, answers: dict[str, Any] | None = None) -> Ch
         clean = normalize_answers(spec, answers or {})
     except AnswerError as exc:
         raise Invalid(exc.reason, field=f"answers.{exc.question}") from None
+    except OverflowError:
+        raise Invalid("数字超出范围", field="answers") from None
+    _require_published(specs, result.matters)
     by_code = {m.code: m for m in list_matters(result.matters)}
     return Checklist(
         kind="bundle",
@@ -221,12 +226,21 @@ def checklist_for_bundle(code: str, answers: dict[str, Any] | None = None) -> Ch
     )
 
 
+def _require_published(specs: dict[str, MatterSpec], codes: list[str]) -> None:
+    """A matter whose checklist the legal section has not published yet cannot be noticed or reviewed against."""
+    pending = [c for c in codes if not specs[c].materials]
+    if pending:
+        names = "、".join(specs[c].name for c in pending)
+        raise NotFound(f"「{names}」的材料清单尚未发布", field="matter")
+
+
 def checklist_for_matter(code: str, answers: dict[str, Any] | None = None) -> Checklist:
     matter = get_matter(code)
     if answers:
         unknown = sorted(answers)[0]
         raise Invalid(f"事项「{matter.name}」没有情形问题 {unknown}", field=f"answers.{unknown}")
     specs = matter_specs([code])
+    _require_published(specs, [code])
     return Checklist(
         kind="matter",
         code=matter.code,
@@ -351,6 +365,7 @@ def _make_published(version: ChecklistVersion, *, user, temporary=False, filing_
             ],
         },
         at=now,
+        public_data=True,
     )
     return version
 
@@ -397,5 +412,6 @@ def record_check(*, matter: Matter, user, result: str, note: str = "") -> Checkl
             actor=user,
             data={"month": month, "version": published.number, "result": result},
             at=check.checked_at,
+            public_data=True,
         )
     return check

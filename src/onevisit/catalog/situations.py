@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import itertools
 import operator
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = ("single", "multiple", "yesno", "number")
+_CODE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _COMPARE = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 _BOUNDS = tuple(_COMPARE)
 
@@ -183,6 +185,8 @@ def _check_number_condition(q: Question, value: Any, where: str) -> None:
         unknown = set(value) - set(_BOUNDS)
         if unknown:
             raise RuleError(where, f"数字条件只能用 gt/gte/lt/lte，不能用 {', '.join(sorted(unknown))}")
+        if any(isinstance(b, bool) or not isinstance(b, int | float) for b in value.values()):
+            raise RuleError(where, f"问题 {q.code} 的数字条件边界须为数字")
         low = max(
             [value[k] for k in ("gt", "gte") if k in value] + ([q.min] if q.min is not None else []),
             default=None,
@@ -242,6 +246,14 @@ def validate_bundle(spec: BundleSpec, matters: Mapping[str, MatterSpec]) -> None
     questions: dict[str, Question] = {}
     for q in spec.questions:
         qwhere = f"{where} 问题 {q.code}"
+        if not isinstance(q.code, str) or not _CODE.fullmatch(q.code):
+            raise RuleError(qwhere, "问题编码须为小写字母、数字和下划线")
+        if any(not isinstance(o.code, str) or not _CODE.fullmatch(o.code) for o in q.options):
+            raise RuleError(qwhere, "选项编码须为小写字母、数字和下划线")
+        if any(
+            b is not None and (isinstance(b, bool) or not isinstance(b, int | float)) for b in (q.min, q.max)
+        ):
+            raise RuleError(qwhere, "min/max 须为数字")
         if q.code in questions:
             raise RuleError(qwhere, "问题编码重复")
         if q.kind not in KINDS:
@@ -288,14 +300,15 @@ def validate_bundle(spec: BundleSpec, matters: Mapping[str, MatterSpec]) -> None
             raise RuleError(dwhere, "该事项没有这项材料")
         check_condition(drop.when, questions, dwhere)
         for add in spec.add_materials:
-            if (add.matter, add.material.code) == (drop.matter, drop.material) and _same_condition(
+            if (add.matter, add.material.code) == (drop.matter, drop.material) and _can_both_hold(
                 add.when, drop.when
             ):
                 raise RuleError(dwhere, "同一情形下既增加又免交同一材料，规则矛盾")
 
 
-def _same_condition(a: Mapping | None, b: Mapping | None) -> bool:
-    return (a or {}) == (b or {})
+def _can_both_hold(a: Mapping | None, b: Mapping | None) -> bool:
+    """Conservative: an unconditional rule overlaps everything, and identical conditions overlap."""
+    return not a or not b or dict(a) == dict(b)
 
 
 def _refuse_cycles(spec: BundleSpec, questions: Mapping[str, Question], where: str) -> None:
@@ -359,7 +372,7 @@ def _answer(q: Question, value: Any) -> Any:
     if q.kind == "number":
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise AnswerError(q.code, f"问题 {q.code} 须填数字") from None
         if isinstance(value, bool) or number != number:
             raise AnswerError(q.code, f"问题 {q.code} 须填数字")

@@ -58,7 +58,7 @@ def index(request):
     return render(
         request,
         "catalog/index.html",
-        {"bundles": services.list_bundles(), "matters": services.list_matters()},
+        {"bundles": services.list_bundles(), "matters": services.list_matters(published_only=True)},
     )
 
 
@@ -115,7 +115,7 @@ def notice_pdf(request, code: str, kind: str):
 def cards_pdf(request):
     """Notice-board cards for the matters named in ?matter=… (all matters when none is named)."""
     codes = request.GET.getlist("matter") or None
-    matters = services.list_matters(codes)
+    matters = services.list_matters(codes, published_only=True)
     if codes and len(matters) != len(set(codes)):
         missing = sorted(set(codes) - {m.code for m in matters})
         return _error_page(request, Invalid(f"未找到事项 {', '.join(missing)}", field="matter"))

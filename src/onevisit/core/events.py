@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from onevisit.core import clock
-from onevisit.core.ids import contains_personal_number
+from onevisit.core.ids import RESIDENT_ID_IN_TEXT, contains_personal_number
 from onevisit.core.models import Event
 
 # The vocabulary of the log (DESIGN.md §4); later domains add theirs here.
@@ -59,6 +59,7 @@ def emit(
     actor: Any = None,
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
+    public_data: bool = False,
 ) -> Event:
     """Append one event. Must run inside the service's transaction so the fact and the change land together."""
     if type not in EVENT_TYPES:
@@ -66,7 +67,9 @@ def emit(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("emit() must run inside the service's transaction.atomic()")
     payload = data or {}
-    if contains_personal_number(json.dumps(payload, ensure_ascii=False, default=str)):
+    text = json.dumps(payload, ensure_ascii=False, default=str)
+    # Catalog facts (public_data) may mention hotlines or filing numbers; resident IDs are refused everywhere.
+    if RESIDENT_ID_IN_TEXT.search(text) or (not public_data and contains_personal_number(text)):
         raise ValueError(f"event {type} carries a full resident ID or phone number; store a masked value")
     return Event.objects.create(
         at=at or clock.now(),

@@ -6,6 +6,7 @@ This module is the only place that knows what a resident ID looks like; everythi
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,7 +26,9 @@ MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
-_NAME = re.compile(r"[\u3400-\u9fffA-Za-z][\u3400-\u9fffA-Za-z·• .'-]{0,48}[\u3400-\u9fffA-Za-z]?")
+_HAN = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"  # incl. extension B+ (生僻字)
+_NAME = re.compile(f"[{_HAN}A-Za-z][{_HAN}A-Za-z·• .'-]{{0,48}}[{_HAN}A-Za-z]?")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 class PersonalDataError(ValueError):
@@ -57,12 +60,13 @@ def check_digit(first17: str) -> str:
 
 def parse_resident_id(raw: str, *, today: date, field: str = "resident_id") -> ResidentId:
     """Validate an 18-character resident ID and return its parts, or raise PersonalDataError."""
-    value = (raw or "").strip().replace(" ", "").upper()
+    # Full-width digits (１２３) are what some input methods type: fold them to ASCII, then insist on ASCII.
+    value = unicodedata.normalize("NFKC", raw or "").strip().replace(" ", "").upper()
     if not value:
         raise PersonalDataError(field, "请填写公民身份号码")
     if len(value) != 18:
         raise PersonalDataError(field, f"公民身份号码应为18位，当前为{len(value)}位")
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not _ID_SHAPE.fullmatch(value):
         raise PersonalDataError(field, "公民身份号码前17位须为数字，末位为数字或X")
     if int(value[:2]) not in PROVINCE_CODES:
         raise PersonalDataError(field, "公民身份号码的地址码不存在")
@@ -86,7 +90,7 @@ def mask_resident_id(value: str) -> str:
 
 def normalize_phone(raw: str, *, field: str = "phone") -> str:
     """A mainland mobile (11 digits) or a landline with area code; spaces and +86 are dropped."""
-    value = re.sub(r"[\s()]", "", raw or "")
+    value = re.sub(r"[\s()]", "", unicodedata.normalize("NFKC", raw or ""))
     if value.startswith("+86"):
         value = value[3:]
     if not value:
@@ -101,7 +105,7 @@ def mask_phone(value: str) -> str:
     if _MOBILE.fullmatch(value):
         return f"{value[:3]}****{value[-4:]}"
     digits = value.replace("-", "")
-    return f"{digits[:4]}****{digits[-4:]}" if len(digits) > 8 else "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 5)}{digits[-2:]}" if len(digits) > 6 else "*" * len(digits)
 
 
 def normalize_name(raw: str, *, field: str = "name") -> str:

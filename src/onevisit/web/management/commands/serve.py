@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "accesslog": "-",
+                # Path only, never the query string: nothing a person typed reaches the access log.
+                "access_log_format": '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms',
                 "timeout": 60,
                 "graceful_timeout": 10,
                 # One socket per user would clash between two servers on one machine; nothing here uses it.
