@@ -92,7 +92,10 @@ class Printer(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "打印机"
-        constraints = [models.UniqueConstraint(fields=["hall", "code"], name="printer_code_per_hall")]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "code"], name="printer_code_per_hall"),
+            models.UniqueConstraint(fields=["hall", "location"], name="one_printer_per_location"),
+        ]
 
     def __str__(self) -> str:
         return self.name

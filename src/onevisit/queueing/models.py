@@ -93,7 +93,8 @@ class Ticket(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "小票"
         constraints = [
-            models.UniqueConstraint(fields=["queue", "service_day", "seq"], name="one_seq_per_queue_day"),
+            # Numbers are unique in a hall and day (queue prefixes are); a transferred ticket keeps its number.
+            models.UniqueConstraint(fields=["hall", "service_day", "number"], name="one_number_per_hall_day"),
             models.UniqueConstraint(
                 fields=["hall", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
