@@ -30,8 +30,8 @@ demo: install
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit serve --port $(PORT)
 
 lint: install-dev
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
 
 test: lint
