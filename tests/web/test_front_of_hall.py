@@ -146,3 +146,14 @@ def test_prereview_api_with_a_bundle_and_situations(guide_client):
     assert "gxzy" in response.json()["matters"] and response.json()["verdict"] == "incomplete"
     bad = post_json(guide_client, "/api/intake/prereviews", body | {"answers": {"transferred": "maybe"}})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "answers.transferred"
+
+
+def test_printers_are_configured_in_the_admin_with_a_checked_address(hall):
+    admin = login("admin")
+    page = admin.post(
+        "/admin/intake/printer/add/",
+        {"hall": hall.pk, "code": "w1-printer", "name": "1号窗口打印机", "kind": "escpos", "address": "not-an-address",
+         "location": "w1", "timeout_seconds": 3},
+    )  # fmt: skip
+    assert page.status_code == 200 and "须为 主机:端口" in page.content.decode()
+    assert admin.get("/admin/intake/printer/").status_code == 200

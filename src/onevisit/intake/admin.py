@@ -1,10 +1,31 @@
 from django.contrib import admin
 
-from onevisit.intake.models import PreReview
+from onevisit.intake.models import Consultation, PreReview, Printer
 
 
 @admin.register(PreReview)
 class PreReviewAdmin(admin.ModelAdmin):
-    list_display = ["id", "hall", "matter", "verdict", "ticket", "created_at"]
-    list_filter = ["hall", "verdict"]
+    list_display = ["id", "hall", "matter", "bundle", "verdict", "channel", "ticket", "created_at"]
+    list_filter = ["hall", "verdict", "channel"]
     readonly_fields = [f.name for f in PreReview._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "hall", "matter", "bundle", "note"]
+    list_filter = ["hall"]
+    readonly_fields = [f.name for f in Consultation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Printer)
+class PrinterAdmin(admin.ModelAdmin):
+    """Each guide desk, kiosk and window names its printer (location) and a backup to fail over to."""
+
+    list_display = ["code", "name", "hall", "kind", "address", "location", "backup"]
+    list_filter = ["hall", "kind"]
