@@ -104,3 +104,12 @@ def test_login_page_is_chinese_and_wrong_password_says_so(client, hall):
 
 def test_metrics_page_with_no_cases_says_so(analyst_client):
     assert "暂无指标" in analyst_client.get("/metrics/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("username", "page"),
+    [("daoban", "/guide/"), ("chuangkou1", "/window/w1/"), ("fenxi", "/metrics/"), ("fazhi", "/notice/review/"),
+     ("zizhu", "/guide/kiosk/")],
+)  # fmt: skip
+def test_each_role_lands_on_its_own_page(hall, username, page):
+    assert login(username).get("/", follow=True).redirect_chain[-1][0] == page

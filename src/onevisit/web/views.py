@@ -18,7 +18,9 @@ def home(request):
     for role, target in (
         (roles.CLERK, "cases:window-home"),
         (roles.GUIDE, "intake:guide"),
+        (roles.KIOSK, "intake:kiosk"),
         (roles.ANALYST, "metrics:today"),
+        (roles.LEGAL, "catalog:review"),
     ):
         if role in actor.roles:
             return redirect(target)
