@@ -14,9 +14,12 @@ class _Handler(socketserver.BaseRequestHandler):
         chunks = []
         while data := self.request.recv(65536):
             chunks.append(data)
-        self.server.jobs.append(b"".join(chunks))
+        job = b"".join(chunks)
+        with self.server.received:
+            self.server.jobs.append(job)
+            self.server.received.notify_all()
         if self.server.on_job:
-            self.server.on_job(self.server.jobs[-1])
+            self.server.on_job(job)
 
 
 class FakePrinter(socketserver.ThreadingTCPServer):
@@ -27,6 +30,13 @@ class FakePrinter(socketserver.ThreadingTCPServer):
         super().__init__((host, port), _Handler)
         self.jobs: list[bytes] = []
         self.on_job = on_job
+        self.received = threading.Condition()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[bytes]:
+        """The jobs once `count` have fully arrived (the sender closing first does not mean we have read it)."""
+        with self.received:
+            self.received.wait_for(lambda: len(self.jobs) >= count, timeout=timeout)
+            return list(self.jobs)
 
     @property
     def address(self) -> str:
