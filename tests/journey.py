@@ -31,3 +31,12 @@ def prereview(
 
 def ticket(actor, matter: str = "cbdj", **kwargs):
     return prereview(actor, matter, **kwargs).ticket
+
+
+def called(guide, clerk, window, matter: str = "cbdj"):
+    """A ticket issued at the guide desk and called to `window`."""
+    from onevisit.queueing import services as queueing
+
+    t = ticket(guide, matter)
+    assert queueing.call_next(window=window, actor=clerk) == t
+    return t

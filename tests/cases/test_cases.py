@@ -8,17 +8,11 @@ from onevisit.core.models import Event
 from onevisit.queueing import services as queueing
 from tests.conftest import nothing_written
 from tests.factories import HallFactory, StaffFactory
-from tests.journey import ticket
-
-
-def _called(guide, clerk, window, matter="cbdj"):
-    t = ticket(guide, matter)
-    assert queueing.call_next(window=window, actor=clerk) == t
-    return t
+from tests.journey import called, ticket
 
 
 def test_accept_opens_a_case_with_an_item_and_a_visit(guide, clerk, window1):
-    t = _called(guide, clerk, window1)
+    t = called(guide, clerk, window1)
     case = services.accept(actor=clerk, window=window1, code=t.token)
     assert case.status == "accepted" and case.person == t.person
     assert [i.matter.code for i in case.items.all()] == ["cbdj"]
@@ -35,12 +29,12 @@ def test_accept_opens_a_case_with_an_item_and_a_visit(guide, clerk, window1):
 
 
 def test_the_typed_number_is_the_backup_for_an_unreadable_barcode(guide, clerk, window1):
-    t = _called(guide, clerk, window1)
+    t = called(guide, clerk, window1)
     assert services.accept(actor=clerk, window=window1, code=t.number.lower()).visits.get().ticket == t
 
 
 def test_complete_closes_the_case_once(guide, clerk, window1):
-    case = services.accept(actor=clerk, window=window1, code=_called(guide, clerk, window1).token)
+    case = services.accept(actor=clerk, window=window1, code=called(guide, clerk, window1).token)
     done = services.complete(actor=clerk, case_id=case.pk)
     assert done.status == "completed" and done.completed_at is not None
     with nothing_written(), pytest.raises(Conflict, match="已于") as err:
@@ -50,7 +44,7 @@ def test_complete_closes_the_case_once(guide, clerk, window1):
 
 
 def test_a_used_ticket_cannot_open_a_second_case(guide, clerk, window1):
-    t = _called(guide, clerk, window1)
+    t = called(guide, clerk, window1)
     services.accept(actor=clerk, window=window1, code=t.token)
     with nothing_written(), pytest.raises(Conflict, match="已受理，不能重复使用"):
         services.accept(actor=clerk, window=window1, code=t.token)
@@ -68,13 +62,13 @@ def test_a_ticket_not_yet_called_cannot_be_accepted(guide, clerk, window1):
 
 
 def test_a_ticket_called_to_another_window_cannot_be_accepted_here(guide, clerk, clerk2, window1, window2):
-    t = _called(guide, clerk2, window2, "gxzy")
+    t = called(guide, clerk2, window2, "gxzy")
     with nothing_written(), pytest.raises(Conflict, match="已叫到其他窗口"):
         services.accept(actor=clerk, window=window1, code=t.token)
 
 
 def test_another_halls_ticket_and_case_are_invisible(guide, clerk, window1):
-    case = services.accept(actor=clerk, window=window1, code=_called(guide, clerk, window1).token)
+    case = services.accept(actor=clerk, window=window1, code=called(guide, clerk, window1).token)
     stranger = actor_for(StaffFactory(clerk=True, hall=HallFactory(code="south")).user)
     with nothing_written(), pytest.raises(NotFound):
         services.complete(actor=stranger, case_id=case.pk)

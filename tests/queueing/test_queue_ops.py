@@ -6,19 +6,13 @@ from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.queueing import services
 from onevisit.queueing.models import Queue, Ticket
 from tests.conftest import journey_events, nothing_written
-from tests.journey import ticket
+from tests.journey import called, ticket
 
 pytestmark = pytest.mark.django_db
 
 
-def _called(guide, clerk, window, matter="cbdj"):
-    t = ticket(guide, matter)
-    assert services.call_next(window=window, actor=clerk) == t
-    return t
-
-
 def test_recall_then_no_show_after_the_queues_limit(guide, clerk, window1):
-    t = _called(guide, clerk, window1)
+    t = called(guide, clerk, window1)
     limit = t.queue.max_recalls
     for n in range(1, limit + 1):
         assert services.recall(window=window1, ticket_id=t.pk, actor=clerk).recalls == n
@@ -30,7 +24,7 @@ def test_recall_then_no_show_after_the_queues_limit(guide, clerk, window1):
 
 
 def test_transfer_keeps_the_arrival_time(guide, clerk, clerk2, window1, window2):
-    early = _called(guide, clerk, window1, "gxzy")  # queue B
+    early = called(guide, clerk, window1, "gxzy")  # queue B
     later = ticket(guide, "jfhd")  # queue C, issued after
     moved = services.transfer(window=window1, ticket_id=early.pk, queue_code="jfhd", actor=clerk)
     assert moved.queue.prefix == "C" and moved.status == "waiting" and moved.issued_at == early.issued_at
@@ -68,7 +62,7 @@ def test_estimated_wait_uses_open_windows(guide, clerk, window1, hall):
 
 
 def test_board_shows_the_latest_call_per_window_and_speaks_it(guide, clerk, window1, hall):
-    t = _called(guide, clerk, window1)
+    t = called(guide, clerk, window1)
     data = services.board(hall)
     assert (
         data["calls"][0]["number"] == t.number

@@ -170,6 +170,23 @@ def spec_from_data(code: str, name: str, key_matter: str, data: dict[str, Any]) 
     )
 
 
+ANSWER_PREFIX = "q-"
+
+
+def answers_from_query(query, bundle_code: str | None) -> dict[str, Any]:
+    """Answers from a page's query or form data: q-<question>=<value>, repeated for multiple choice."""
+    if not bundle_code:
+        return {}
+    spec = bundle_spec(get_bundle(bundle_code))
+    raw: dict[str, Any] = {}
+    for key in query:
+        if key.startswith(ANSWER_PREFIX):
+            code = key[len(ANSWER_PREFIX) :]
+            q = spec.question(code)
+            raw[code] = query.getlist(key) if q is not None and q.kind == "multiple" else query.get(key)
+    return raw
+
+
 # ---- resolving a checklist and the merged form ----------------------------------------------------------------
 
 

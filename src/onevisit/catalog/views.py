@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -16,19 +16,7 @@ from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
 
 app_name = "catalog"
-ANSWER_PREFIX = "q-"
-
-
-def _raw_answers(query: QueryDict, spec) -> dict:
-    """Answers from the query string: q-<question>=<value>, repeated for multiple choice."""
-    raw = {}
-    for key in query:
-        if not key.startswith(ANSWER_PREFIX):
-            continue
-        code = key[len(ANSWER_PREFIX) :]
-        q = spec.question(code) if spec else None
-        raw[code] = query.getlist(key) if q is not None and q.kind == "multiple" else query.get(key)
-    return raw
+ANSWER_PREFIX = services.ANSWER_PREFIX
 
 
 def _situation(checklist) -> list[tuple[str, str]]:
@@ -64,8 +52,7 @@ def index(request):
 
 def _checklist(request, kind: str, code: str):
     if kind == "bundle":
-        spec = services.bundle_spec(services.get_bundle(code))
-        return services.checklist_for_bundle(code, _raw_answers(request.GET, spec))
+        return services.checklist_for_bundle(code, services.answers_from_query(request.GET, code))
     extra = [k for k in request.GET if k.startswith(ANSWER_PREFIX)]
     if extra:
         raise Invalid(f"事项没有情形问题 {extra[0][len(ANSWER_PREFIX) :]}", field="answers")

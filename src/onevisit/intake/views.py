@@ -22,20 +22,6 @@ from onevisit.queueing import services as queueing
 from onevisit.queueing.models import Ticket
 
 app_name = "intake"
-ANSWER_PREFIX = "q-"
-
-
-def _answers(query, bundle_code: str | None) -> dict:
-    if not bundle_code:
-        return {}
-    spec = catalog.bundle_spec(catalog.get_bundle(bundle_code))
-    raw = {}
-    for key in query:
-        if key.startswith(ANSWER_PREFIX):
-            code = key[len(ANSWER_PREFIX) :]
-            q = spec.question(code)
-            raw[code] = query.getlist(key) if q is not None and q.kind == "multiple" else query.get(key)
-    return raw
 
 
 def _served_bundles(hall) -> list:
@@ -81,7 +67,7 @@ def ticket_outcome(request, ticket: Ticket, location: str) -> printing.PrintOutc
 def prereview_form(request, kind: str, code: str):
     matter_code, bundle_code = (code, None) if kind == "matter" else (None, code)
     source = request.POST if request.method == "POST" else request.GET
-    answers = _answers(source, bundle_code)
+    answers = catalog.answers_from_query(source, bundle_code)
     try:
         checklist = services.checklist(matter_code=matter_code, bundle_code=bundle_code, answers=answers)
         error, errors = None, {}
