@@ -297,6 +297,10 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
             validate_bundle(spec, known)
         except RuleError as exc:
             problems.append(f"{item.source}: {exc.where}: {exc.reason}")
+        problems += [
+            f"{where}: {p}"
+            for p in services.task_problems(d.get("tasks") or [], [bm.matter for bm in spec.matters])
+        ]
     return specs, problems
 
 
@@ -431,7 +435,9 @@ def _write_matter(
 
 
 def _write_bundle(code: str, d: dict, stats: Stats) -> None:
-    spec_data = {k: d.get(k) or [] for k in ("questions", "matters", "add_materials", "drop_materials")}
+    spec_data = {
+        k: d.get(k) or [] for k in ("questions", "matters", "add_materials", "drop_materials", "tasks")
+    }
     values = {
         "name": d["name"].strip(),
         "key_matter": Matter.objects.get(code=d["key_matter"]),

@@ -14,7 +14,7 @@ from pypinyin import lazy_pinyin
 from onevisit.accounts import roles
 from onevisit.accounts.services import require_role
 from onevisit.catalog import diff as diffing
-from onevisit.catalog import merge
+from onevisit.catalog import merge, tasks
 from onevisit.catalog.models import (
     Bundle,
     ChecklistCheck,
@@ -185,6 +185,68 @@ def answers_from_query(query, bundle_code: str | None) -> dict[str, Any]:
             q = spec.question(code)
             raw[code] = query.getlist(key) if q is not None and q.kind == "multiple" else query.get(key)
     return raw
+
+
+# ---- back-office task graphs -----------------------------------------------------------------------------------
+
+
+def _task(d: dict) -> tasks.TaskSpec:
+    return tasks.TaskSpec(
+        code=d["code"],
+        department=d["department"],
+        matter=d.get("matter", ""),
+        time_limit_days=d.get("time_limit_days", 1),
+        after=tuple(d.get("after") or ()),
+        role=d.get("role", ""),
+    )
+
+
+def task_problems(data: list, bundle_matters: list[str]) -> list[str]:
+    """What is wrong with a bundle's task list, in words; empty when it can be used."""
+    if not isinstance(data, list):
+        return ["tasks 须为列表"]
+    problems = []
+    for i, d in enumerate(data):
+        if not isinstance(d, dict) or not all(
+            isinstance(d.get(k), str) and d.get(k) for k in ("code", "department")
+        ):
+            problems.append(f"任务[{i}] 须有文字的 code 和 department")
+        elif d.get("matter") and d["matter"] not in bundle_matters:
+            problems.append(f"任务 {d['code']} 的事项 {d['matter']} 不在本一件事中")
+        elif not isinstance(d.get("after", []), list) or not isinstance(d.get("time_limit_days", 1), int):
+            problems.append(f"任务 {d['code']}: after 须为列表，time_limit_days 须为整数")
+    if problems:
+        return problems
+    try:
+        tasks.validate([_task(d) for d in data])
+    except tasks.GraphError as exc:
+        return [exc.reason]
+    return []
+
+
+def tasks_for(bundle: Bundle | None, matters: list[Matter]) -> list[tasks.TaskSpec]:
+    """The back-office tasks for the matters that apply; a prerequisite that does not apply is no longer waited for."""
+    declared = [_task(d) for d in (bundle.spec.get("tasks") or [])] if bundle else []
+    if not declared:
+        return tasks.default_tasks([(m.code, m.department, m.time_limit_days) for m in matters])
+    applying = {m.code for m in matters}
+    by_code = {t.code: t for t in declared}
+    kept = [t for t in declared if not t.matter or t.matter in applying]
+    codes = {t.code for t in kept}
+
+    def waits_for(code: str) -> set[str]:
+        """Kept prerequisites; a prerequisite that does not apply passes on the ones it waited for."""
+        found: set[str] = set()
+        for dep in by_code[code].after:
+            found |= {dep} if dep in codes else waits_for(dep)
+        return found
+
+    return [
+        tasks.TaskSpec(
+            t.code, t.department, t.matter, t.time_limit_days, tuple(sorted(waits_for(t.code))), t.role
+        )
+        for t in kept
+    ]
 
 
 # ---- resolving a checklist and the merged form ----------------------------------------------------------------
