@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("onevisit.queueing.views")),
     path("guide/", include("onevisit.intake.views")),
     path("window/", include("onevisit.cases.views")),
+    path("office/", include("onevisit.cases.office")),
     path("metrics/", include("onevisit.metrics.views")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

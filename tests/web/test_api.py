@@ -16,8 +16,8 @@ def post(client, url, body=None):
 
 def _prereview(client, **overrides):
     body = {
-        "matter": "gxzy",
-        "materials": ["sfz", "jfpz", "sqb"],
+        "matter": "cbdj",
+        "materials": ["ldht", "hkb", "zp"],
         "name": "王五",
         "resident_id": resident_id(),
         "phone": "13700001111",
@@ -30,10 +30,10 @@ def test_the_whole_journey_through_the_api(guide_client, clerk_client, analyst_c
     created = _prereview(guide_client)
     assert created.status_code == 201, created.content
     ticket = created.json()["ticket"]
-    assert ticket["number"] == "B001" and ticket["waiting_ahead"] == 0
+    assert ticket["number"] == "A001" and ticket["waiting_ahead"] == 0
 
     call = post(clerk_client, "/api/queueing/windows/w1/call-next").json()
-    assert call["ticket"]["number"] == "B001" and call["ticket"]["window"] == "w1"
+    assert call["ticket"]["number"] == "A001" and call["ticket"]["window"] == "w1"
     detail = clerk_client.get(f"/api/cases/tickets/{ticket['token']}").json()
     assert detail["verdict"] == "complete" and detail["applicant"]["resident_id_masked"].count("*") == 8
 
@@ -46,7 +46,7 @@ def test_the_whole_journey_through_the_api(guide_client, clerk_client, analyst_c
 
     today = analyst_client.get("/api/metrics/today").json()
     assert today["total"]["accepted"] == 1 and today["total"]["one_visit_rate"] == 1.0
-    assert today["by_matter"][0]["key"] == "gxzy" and today["by_window"][0]["key"] == "w1"
+    assert today["by_matter"][0]["key"] == "cbdj" and today["by_window"][0]["key"] == "w1"
     assert today["total"]["mean_handling_seconds"] >= 0
 
 

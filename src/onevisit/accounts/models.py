@@ -45,6 +45,7 @@ class Staff(models.Model):
     window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     display_name = models.CharField(max_length=50)
     desk = models.SlugField(max_length=32, blank=True, help_text="导引台或自助机编号，用于选择打印机")
+    department = models.CharField(max_length=100, blank=True, help_text="后台人员所属部门，决定其工作清单")
 
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"

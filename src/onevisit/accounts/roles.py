@@ -6,6 +6,7 @@ ANALYST = "analyst"  # 数据分析: aggregates only
 HALL_ADMIN = "hall_admin"  # 大厅管理
 LEGAL = "legal"  # 法制科
 KIOSK = "kiosk"  # 自助取号机 (a device account)
+OFFICE = "office"  # 后台: department staff working the back-office tasks
 
 LABELS = {
     GUIDE: "导办人员",
@@ -14,5 +15,6 @@ LABELS = {
     HALL_ADMIN: "大厅管理",
     LEGAL: "法制审核",
     KIOSK: "自助取号机",
+    OFFICE: "后台审批",
 }
 ALL = tuple(LABELS)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from onevisit.accounts.models import Hall, Window
-from onevisit.catalog.models import Matter
+from onevisit.catalog.models import Bundle, Matter
 from onevisit.core import clock
 from onevisit.core.models import Person
 from onevisit.queueing.models import Ticket
@@ -13,16 +13,23 @@ class Case(models.Model):
 
     class Status(models.TextChoices):
         ACCEPTED = "accepted", "已受理"
+        IN_PROGRESS = "in_progress", "后台办理中"
+        RETURNED = "returned", "已退件"
         COMPLETED = "completed", "已办结"
+        DELIVERED = "delivered", "已出件"
 
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="cases")
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="cases", help_text="主事项")
+    bundle = models.ForeignKey(Bundle, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
     window = models.ForeignKey(Window, on_delete=models.PROTECT, related_name="cases")
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACCEPTED)
     accepted_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
+    delivery_method = models.CharField(max_length=16, blank=True, help_text="pickup / mail / electronic")
+    tracking_number = models.CharField(max_length=40, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "办件"
@@ -63,3 +70,60 @@ class Visit(models.Model):
     @property
     def event_ref(self) -> str:
         return str(self.pk)
+
+
+class Task(models.Model):
+    """A back-office task of a case (后台任务); tasks without a dependency between them run in parallel."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "等待前置任务"
+        READY = "ready", "待办理"
+        ON_HOLD = "on_hold", "核验中"
+        DONE = "done", "已通过"
+        RETURNED = "returned", "已退件"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    code = models.SlugField(max_length=64)
+    department = models.CharField(max_length=100)
+    matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=100, blank=True, help_text="责任环节")
+    after = models.JSONField(default=list, blank=True)
+    time_limit_days = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "后台任务"
+        ordering = ["case", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "code"], name="task_code_per_case")]
+        indexes = [models.Index(fields=["department", "status", "due_at"])]
+
+    @property
+    def event_ref(self) -> str:
+        return str(self.pk)
+
+
+class Verification(models.Model):
+    """核验: a question to another department answered in the system, both times kept."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="verifications")
+    to_department = models.CharField(max_length=100)
+    question = models.CharField(max_length=300)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    answer = models.CharField(max_length=300, blank=True)
+    confirmed = models.BooleanField(null=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "跨部门核验"
+        indexes = [models.Index(fields=["to_department", "answered_at"])]

@@ -224,11 +224,22 @@ def task_problems(data: list, bundle_matters: list[str]) -> list[str]:
     return []
 
 
+def departments() -> set[str]:
+    """Departments the catalog knows: those of matters and of bundle tasks (verifications go to one of these)."""
+    known = set(Matter.objects.values_list("department", flat=True))
+    for spec in Bundle.objects.values_list("spec", flat=True):
+        known |= {t.get("department", "") for t in spec.get("tasks") or [] if isinstance(t, dict)}
+    return {d for d in known if d}
+
+
 def tasks_for(bundle: Bundle | None, matters: list[Matter]) -> list[tasks.TaskSpec]:
     """The back-office tasks for the matters that apply; a prerequisite that does not apply is no longer waited for."""
     declared = [_task(d) for d in (bundle.spec.get("tasks") or [])] if bundle else []
     if not declared:
-        return tasks.default_tasks([(m.code, m.department, m.time_limit_days) for m in matters])
+        # 即办 matters (time limit 0) are finished at the window; the others get one back-office task each.
+        return tasks.default_tasks(
+            [(m.code, m.department, m.time_limit_days) for m in matters if m.time_limit_days]
+        )
     applying = {m.code for m in matters}
     by_code = {t.code: t for t in declared}
     kept = [t for t in declared if not t.matter or t.matter in applying]

@@ -32,6 +32,12 @@ EVENT_TYPES = frozenset(
         "contingency.on",
         "case.accepted",
         "case.completed",
+        "case.returned",
+        "case.delivered",
+        "task.started",
+        "task.finished",
+        "verification.started",
+        "verification.finished",
         "checklist.published",
         "checklist.checked",
     }

@@ -3,7 +3,8 @@
 一次性办成率 (one-visit completion rate): of the cases first accepted in the period, the share completed on
 the spot — completed in the same visit, on the same local day as that first acceptance.
 平均办理时长 (average handling time): from the call of the ticket to the completion of the case at the
-window, over the cases completed in the period whose call is in the period.
+window, over the cases completed at the window in the period whose call is in the period (cases finished by
+the back office are not window handling time).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class EventRecord:
     case: str = ""
     ticket: str = ""
     visit: str = ""
+    at_window: bool = True  # case.completed: finished at the window, or by the back office
 
 
 @dataclass
@@ -93,8 +95,8 @@ def summarize(events: Iterable[EventRecord], tz: tzinfo) -> Summary:
             row.completed_on_the_spot += on_the_spot
 
     for done, call in completions:
-        if call is None or call.at > done.at:
-            continue
+        if call is None or call.at > done.at or not done.at_window:
+            continue  # handling time is call → completion at the window; back-office time is reported apart
         for row in rows(done.window, done.matter):
             row.handling_seconds.append((done.at - call.at).total_seconds())
 

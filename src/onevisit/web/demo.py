@@ -25,6 +25,7 @@ DEMO_PASSWORD = "onevisit-demo"
 
 
 DESKS = {"daoban": "guide-1", "zizhu": "kiosk-1"}
+DEPARTMENTS = {"houtai1": "区社会保险经办机构", "houtai2": "区人力资源和社会保障局"}
 
 
 def _printers(hall: Hall) -> None:
@@ -76,6 +77,8 @@ STAFF = [
     ("fenxi", "分析 周洁", [roles.ANALYST], None),
     ("fazhi", "法制 孙立", [roles.LEGAL], None),
     ("zizhu", "自助取号机1", [roles.KIOSK], None),
+    ("houtai1", "后台 社保经办", [roles.OFFICE], None),
+    ("houtai2", "后台 人社审批", [roles.OFFICE], None),
     ("admin", "管理员", [roles.HALL_ADMIN], None),
 ]
 
@@ -114,6 +117,7 @@ def load(hall_code: str = "demo", hall_name: str = "示范区政务服务中心"
                 "display_name": display,
                 "window": windows.get(window_code),
                 "desk": DESKS.get(username, ""),
+                "department": DEPARTMENTS.get(username, ""),
             },
         )
     return hall

@@ -21,6 +21,7 @@ def home(request):
         (roles.KIOSK, "intake:kiosk"),
         (roles.ANALYST, "metrics:today"),
         (roles.LEGAL, "catalog:review"),
+        (roles.OFFICE, "office:work-list"),
     ):
         if role in actor.roles:
             return redirect(target)
