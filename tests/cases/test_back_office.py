@@ -137,3 +137,27 @@ def test_the_office_page(guide, clerk, window1):
     office.post(f"/office/tasks/{case.tasks.get().pk}/approve/", {"note": "同意"})
     assert Case.objects.get(pk=case.pk).status == "completed"
     assert login("chuangkou1").get("/office/").status_code == 403
+
+
+def test_office_and_delivery_through_the_api(guide, clerk, window1, hall):
+    import json
+
+    case = _transfer_case(guide, clerk, window1)
+    office = login("houtai1")
+    tasks = office.get("/api/cases/office/tasks").json()
+    assert [t["case"] for t in tasks] == [case.number]
+    bad = office.post(f"/api/cases/office/tasks/{tasks[0]['id']}/verify", json.dumps({"department": "外星局", "question": "?"}),
+                      content_type="application/json")  # fmt: skip
+    assert bad.status_code == 422 and "没有部门" in bad.json()["detail"]
+    approved = office.post(
+        f"/api/cases/office/tasks/{tasks[0]['id']}/approve", "{}", content_type="application/json"
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "done"
+    window = login("chuangkou1")
+    assert case.number in window.get("/window/w1/").content.decode()  # listed to deliver
+    window.post(f"/window/w1/cases/{case.pk}/deliver/", {"method": "pickup"})
+    assert Case.objects.get(pk=case.pk).status == "delivered"
+    again = window.post(
+        f"/api/cases/{case.pk}/deliver", json.dumps({"method": "pickup"}), content_type="application/json"
+    )
+    assert again.status_code == 409

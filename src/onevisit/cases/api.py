@@ -87,3 +87,86 @@ def accept(request, window: str, payload: ScanIn):
 def complete(request, case_id: int):
     actor = require(request.user, roles.CLERK)
     return case_out(services.complete(actor=actor, case_id=case_id))
+
+
+class TaskOut(Schema):
+    id: int
+    case: str
+    code: str
+    department: str
+    role: str
+    status: str
+    due_at: datetime | None
+
+
+def task_out(t) -> TaskOut:
+    return TaskOut(id=t.pk, case=t.case.number, code=t.code, department=t.department, role=t.role, status=t.status,
+                   due_at=t.due_at)  # fmt: skip
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class ReturnIn(Schema):
+    reasons: str
+    to: str = "window"
+
+
+class VerifyIn(Schema):
+    department: str
+    question: str
+
+
+class AnswerIn(Schema):
+    confirmed: bool
+    answer: str = ""
+
+
+class DeliverIn(Schema):
+    method: str
+    tracking_number: str = ""
+
+
+@router.get("/office/tasks", response=list[TaskOut], summary="本部门后台工作清单（超期在前）")
+def office_tasks(request):
+    actor = require(request.user, roles.OFFICE)
+    return [task_out(t) for t in services.work_list(actor)]
+
+
+@router.post("/office/tasks/{task_id}/approve", response=TaskOut, summary="审批通过")
+def approve_task(request, task_id: int, payload: NoteIn):
+    actor = require(request.user, roles.OFFICE)
+    return task_out(services.approve_task(actor=actor, task_id=task_id, note=payload.note))
+
+
+@router.post("/office/tasks/{task_id}/return", response=TaskOut, summary="退件（写明理由）")
+def return_task(request, task_id: int, payload: ReturnIn):
+    actor = require(request.user, roles.OFFICE)
+    return task_out(
+        services.return_task(actor=actor, task_id=task_id, reasons=payload.reasons, to=payload.to)
+    )
+
+
+@router.post("/office/tasks/{task_id}/verify", response={201: None}, summary="发起跨部门核验")
+def verify_task(request, task_id: int, payload: VerifyIn):
+    actor = require(request.user, roles.OFFICE)
+    services.request_verification(
+        actor=actor, task_id=task_id, department=payload.department, question=payload.question
+    )
+    return Status(201, None)
+
+
+@router.post("/office/verifications/{verification_id}/answer", response={204: None}, summary="答复核验")
+def answer_verification(request, verification_id: int, payload: AnswerIn):
+    actor = require(request.user, roles.OFFICE)
+    services.answer_verification(actor=actor, verification_id=verification_id, confirmed=payload.confirmed,
+                                 answer=payload.answer)  # fmt: skip
+    return Status(204, None)
+
+
+@router.post("/{case_id}/deliver", response=CaseOut, summary="出件：窗口领取、邮寄或电子证照")
+def deliver(request, case_id: int, payload: DeliverIn):
+    actor = require(request.user, roles.CLERK)
+    return case_out(services.deliver(actor=actor, case_id=case_id, method=payload.method,
+                                     tracking_number=payload.tracking_number))  # fmt: skip

@@ -106,10 +106,21 @@ def complete(*, actor: Actor, case_id: int) -> Case:
     return case
 
 
+def to_deliver_at(window: Window) -> list[Case]:
+    """Cases accepted at this window whose result is ready to leave (一端出件)."""
+    return list(
+        Case.objects.select_related("hall", "matter", "person")
+        .filter(window=window, status=Case.Status.COMPLETED)
+        .order_by("completed_at")[:20]
+    )
+
+
 def open_cases_at(window: Window) -> list[Case]:
     return list(
         Case.objects.select_related("hall", "matter", "person")
-        .filter(window=window, status=Case.Status.ACCEPTED)
+        .filter(
+            window=window, status__in=[Case.Status.ACCEPTED, Case.Status.IN_PROGRESS, Case.Status.RETURNED]
+        )
         .order_by("-accepted_at")[:20]
     )
 

@@ -30,6 +30,8 @@ def _window_page(request, window, *, scanned=None, scan_error=None, code="", sta
         "queues": queueing.waiting_counts(window.hall, window),
         "called": queueing.called_at_window(window),
         "open_cases": services.open_cases_at(window),
+        "to_deliver": services.to_deliver_at(window),
+        "delivery_methods": services.DELIVERY_METHODS,
         "scanned": scanned,
         "prereview": intake.prereview_of(scanned) if scanned else None,
         "scan_error": scan_error,
@@ -133,6 +135,17 @@ def pause(request, code: str):
 
 @require_POST
 @staff_page(roles.CLERK)
+def deliver(request, code: str, case_id: int):
+    def act(window):
+        case = services.deliver(actor=request.actor, case_id=case_id, method=request.POST.get("method", ""),
+                                tracking_number=request.POST.get("tracking_number", ""))  # fmt: skip
+        return f"办件 {case.number} 已出件（{services.DELIVERY_METHODS[case.delivery_method]}）"
+
+    return _ticket_action(request, code, act)
+
+
+@require_POST
+@staff_page(roles.CLERK)
 def accept(request, code: str):
     window = window_of(request.actor, code)
     scanned_code = request.POST.get("code", "")
@@ -167,4 +180,5 @@ urlpatterns = [
     path("<slug:code>/tickets/<int:ticket_id>/transfer/", transfer, name="transfer"),
     path("<slug:code>/accept/", accept, name="accept"),
     path("<slug:code>/cases/<int:case_id>/complete/", complete, name="complete"),
+    path("<slug:code>/cases/<int:case_id>/deliver/", deliver, name="deliver"),
 ]
