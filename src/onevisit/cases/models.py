@@ -59,8 +59,11 @@ class Visit(models.Model):
     """One arrival at the hall for a case; round trips are visits per case."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits")
-    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="visit")
-    window = models.ForeignKey(Window, on_delete=models.PROTECT, related_name="+")
+    ticket = models.OneToOneField(
+        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="visit"
+    )
+    window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=16, default="accept", help_text="accept / resubmit / supply")
     seq = models.PositiveSmallIntegerField()
     started_at = models.DateTimeField()
 
@@ -127,3 +130,48 @@ class Verification(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "跨部门核验"
         indexes = [models.Index(fields=["to_department", "answered_at"])]
+
+
+class FieldEntry(models.Model):
+    """A value of the case's merged form, with where it came from; personal values are stored sealed."""
+
+    class Source(models.TextChoices):
+        KNOWN = "known", "已知(免录)"
+        TYPED = "typed", "窗口录入"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries")
+    field = models.CharField(max_length=64)
+    value = models.TextField(help_text="plain for public fields, sealed (core.crypto) for personal ones")
+    sealed = models.BooleanField(default=False)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    duplicate = models.BooleanField(default=False, help_text="typed although the value was already known")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entered_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "表单字段值"
+        constraints = [models.UniqueConstraint(fields=["case", "field"], name="one_value_per_case_field")]
+
+
+class Commitment(models.Model):
+    """容缺承诺: a tolerable material promised by a date; supplied online, by mail or at the hall."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待补交"
+        SUPPLIED = "supplied", "已补交"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="commitments")
+    material = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    due = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    supplied_via = models.CharField(max_length=16, blank=True, help_text="online / mail / hall")
+    supplied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "容缺承诺"
+        constraints = [
+            models.UniqueConstraint(fields=["case", "material"], name="one_commitment_per_material")
+        ]

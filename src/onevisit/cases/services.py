@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
+from django.db.models import Max
 
 from onevisit.accounts.models import Window
 from onevisit.accounts.services import Actor
-from onevisit.cases.models import Case, CaseItem, Task, Verification, Visit
+from onevisit.cases.known import known_values
+from onevisit.cases.models import Case, CaseItem, Commitment, FieldEntry, Task, Verification, Visit
 from onevisit.catalog import services as catalog
-from onevisit.core import clock
+from onevisit.catalog.fields import FieldValueError, check_value
+from onevisit.catalog.merge import MergedForm
+from onevisit.catalog.models import FieldDefinition
+from onevisit.core import clock, crypto
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
 from onevisit.intake import services as intake
@@ -16,12 +23,18 @@ from onevisit.queueing import services as queueing
 
 
 def accept(*, actor: Actor, window: Window, code: str) -> Case:
-    """Accept the citizen's ticket at this window: open the case, its items, and the first visit."""
+    """Accept the citizen's ticket at this window: open the case, its items, and the first visit.
+
+    A returning citizen (same resident ID, same matter, case still open) joins that case as a further visit.
+    """
     ticket = queueing.find_ticket(hall=actor.hall, code=code)
     with transaction.atomic():
         ticket = queueing.claim_for_window(ticket=ticket, window=window)
         prereview = intake.prereview_of(ticket)
         now = clock.now()
+        existing = open_case_for(hall=actor.hall, person=ticket.person, matter=ticket.matter)
+        if existing is not None:
+            return _rejoin(existing, ticket=ticket, window=window, actor=actor, now=now)
         case = Case.objects.create(
             hall=actor.hall,
             matter=ticket.matter,
@@ -37,6 +50,9 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
         CaseItem.objects.bulk_create(CaseItem(case=case, matter=m) for m in matters)
         visit = Visit.objects.create(case=case, ticket=ticket, window=window, seq=1, started_at=now)
         _open_tasks(case, catalog.tasks_for(case.bundle, matters), actor=actor, now=now)
+        if prereview and prereview.verdict == "tolerance":
+            for code in prereview.missing:
+                add_commitment(case=case, material_code=code, due=prereview.tolerance_due, actor=actor)
         emit(
             "case.accepted",
             hall=actor.hall,
@@ -56,6 +72,16 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
             },
             at=now,
         )
+    return case
+
+
+def _rejoin(case: Case, *, ticket, window: Window, actor, now) -> Case:
+    """A further visit for an open case; a returned case goes back to the departments that returned it."""
+    _record_visit(case, ticket=ticket, window=window, purpose="resubmit", actor=actor, now=now)
+    if case.status == Case.Status.RETURNED:
+        case.tasks.filter(status=Task.Status.RETURNED).update(status=Task.Status.READY)
+        case.status = Case.Status.IN_PROGRESS
+        case.save(update_fields=["status"])
     return case
 
 
@@ -328,4 +354,208 @@ def deliver(*, actor: Actor, case_id: int, method: str, tracking_number: str = "
         case.save(update_fields=["status", "delivered_at", "delivery_method", "tracking_number"])
         emit("case.delivered", hall=case.hall, window=case.window, matter=case.matter, case=case, actor=actor,
              data={"method": method}, at=now)  # fmt: skip
+    return case
+
+
+# ---- one form, never typed twice ---------------------------------------------------------------------------
+
+
+@dataclass
+class CaseForm:
+    form: MergedForm
+    definitions: dict[str, FieldDefinition]
+    known: dict[str, tuple[str, str]]  # field → (value, source)
+    entered: dict[str, str]
+
+    def value(self, field: str) -> str:
+        return self.entered.get(field) or self.known.get(field, ("", ""))[0]
+
+    def readonly(self, field: str) -> bool:
+        """Known personal values are shown masked and never retyped."""
+        d = self.definitions.get(field)
+        return field in self.known and d is not None and d.sensitivity != FieldDefinition.Sensitivity.PUBLIC
+
+
+def case_form(case: Case) -> CaseForm:
+    codes = list(case.items.values_list("matter__code", flat=True))
+    form = catalog.merged_form(codes)
+    fields = [f.field for f in form.core] + [f.field for page in form.pages.values() for f in page]
+    entered = {
+        e.field: crypto.unseal(e.value) if e.sealed else e.value for e in FieldEntry.objects.filter(case=case)
+    }
+    return CaseForm(
+        form=form,
+        definitions={d.code: d for d in FieldDefinition.objects.filter(code__in=fields)},
+        known=known_values(case),
+        entered=entered,
+    )
+
+
+def save_form(*, actor: Actor, case_id: int, submitted: dict[str, str]) -> list[FieldEntry]:
+    """Record the values of the merged form. A typed value the system already knew is a duplicate entry."""
+    case = get_case(actor=actor, case_id=case_id)
+    cf = case_form(case)
+    all_fields = {f.field: f for f in cf.form.core} | {f.field: f for p in cf.form.pages.values() for f in p}
+    unknown = sorted(set(submitted) - set(all_fields))
+    if unknown:
+        raise Invalid(f"表单没有字段 {', '.join(unknown)}", field=unknown[0])
+    today = clock.local_date(case.hall.timezone)
+    values, errors = {}, {}
+    for code, use in all_fields.items():
+        raw = (submitted.get(code) or "").strip()
+        if not raw and code in cf.known:
+            continue  # known and not retyped: taken from what the system knows
+        if not raw and (not use.required or code in cf.entered):
+            continue
+        d = cf.definitions[code]
+        try:
+            values[code] = check_value(d.type, d.validation, raw, label=use.label, today=today)
+        except FieldValueError as exc:
+            errors[code] = exc.reason
+    if errors:
+        raise Invalid("；".join(errors.values()), errors=errors)
+    now, saved = clock.now(), []
+    with transaction.atomic():
+        for code in all_fields:
+            if code in values:
+                known = cf.known.get(code, ("", ""))[0]
+                if cf.entered.get(code) == values[code]:
+                    continue  # resubmitted unchanged: no new entry
+                sealed = cf.definitions[code].sensitivity != FieldDefinition.Sensitivity.PUBLIC
+                stored = crypto.seal(values[code]) if sealed else values[code]
+                entry, _ = FieldEntry.objects.update_or_create(
+                    case=case, field=code,
+                    defaults={"value": stored, "sealed": sealed, "source": FieldEntry.Source.TYPED,
+                              "duplicate": bool(known), "entered_by": actor.user, "entered_at": now},
+                )  # fmt: skip
+                emit("field.entered", hall=case.hall, window=case.window, matter=case.matter, case=case, actor=actor,
+                     data={"field": code, "duplicate": bool(known), "known_from": cf.known.get(code, ("", ""))[1]},
+                     at=now)  # fmt: skip
+                saved.append(entry)
+            elif code in cf.known and code not in cf.entered:
+                value = cf.known[code][0]
+                sealed = cf.definitions[code].sensitivity != FieldDefinition.Sensitivity.PUBLIC
+                FieldEntry.objects.create(
+                    case=case, field=code, value=crypto.seal(value) if sealed else value, sealed=sealed,
+                    source=FieldEntry.Source.KNOWN, entered_by=actor.user, entered_at=now,
+                )  # fmt: skip
+    return saved
+
+
+# ---- tolerance, visits, continuation -------------------------------------------------------------------------
+
+
+def add_commitment(*, case: Case, material_code: str, due, actor) -> Commitment:
+    """容缺: only a material the checklist marks tolerable may be promised for later."""
+    materials = {
+        m.code: m for c in case.items.select_related("matter") for m in catalog.materials_of(c.matter)
+    }
+    material = materials.get(material_code)
+    if material is None:
+        raise Invalid(f"办件的材料清单中没有 {material_code}", field="material")
+    if not material.tolerable:
+        raise Invalid(f"「{material.name}」不可容缺，须当场提交", field="material")
+    commitment = Commitment.objects.create(case=case, material=material.code, name=material.name, due=due)
+    emit("commitment.made", hall=case.hall, matter=case.matter, case=case, actor=actor,
+         data={"material": material.code, "due": due.isoformat()})  # fmt: skip
+    return commitment
+
+
+def supply(*, actor: Actor, commitment_id: int, via: str, window: Window | None = None) -> Commitment:
+    """The promised material arrives online, by mail, or at the hall — only the hall is a round trip."""
+    if via not in ("online", "mail", "hall"):
+        raise Invalid("补交方式须为网上、邮寄或大厅", field="via")
+    with transaction.atomic():
+        commitment = (
+            Commitment.objects.select_for_update(of=("self",)).select_related("case__hall")
+            .filter(pk=commitment_id, case__hall=actor.hall).first()
+        )  # fmt: skip
+        if commitment is None:
+            raise NotFound(f"本大厅没有容缺承诺 {commitment_id}", field="commitment")
+        if commitment.status == Commitment.Status.SUPPLIED:
+            raise Conflict(f"「{commitment.name}」已补交", field="commitment")
+        now = clock.now()
+        commitment.status, commitment.supplied_via, commitment.supplied_at = (
+            Commitment.Status.SUPPLIED,
+            via,
+            now,
+        )
+        commitment.save()
+        case = commitment.case
+        if via == "hall":
+            _record_visit(case, ticket=None, window=window, purpose="supply", actor=actor, now=now)
+        emit("commitment.supplied", hall=case.hall, matter=case.matter, case=case, actor=actor,
+             data={"material": commitment.material, "via": via, "late": clock.local_date(case.hall.timezone) > commitment.due})  # fmt: skip
+    return commitment
+
+
+def overdue_commitments(hall) -> list[Commitment]:
+    today = clock.local_date(hall.timezone)
+    return list(
+        Commitment.objects.select_related("case").filter(
+            case__hall=hall, status=Commitment.Status.OPEN, due__lt=today
+        )
+    )
+
+
+def _record_visit(case: Case, *, ticket, window, purpose: str, actor, now) -> Visit:
+    seq = (case.visits.aggregate(n=Max("seq"))["n"] or 0) + 1
+    visit = Visit.objects.create(
+        case=case, ticket=ticket, window=window, seq=seq, started_at=now, purpose=purpose
+    )
+    emit("visit.recorded", hall=case.hall, window=window, matter=case.matter, case=case, ticket=ticket, visit=visit,
+         actor=actor, data={"visit_seq": seq, "purpose": purpose}, at=now)  # fmt: skip
+    return visit
+
+
+def open_case_for(*, hall, person, matter) -> Case | None:
+    """A returning citizen's open case for the same matter (recognised by the keyed digest of the ID)."""
+    if person is None:
+        return None
+    return (
+        Case.objects.filter(hall=hall, person=person, items__matter=matter)
+        .filter(status__in=[Case.Status.ACCEPTED, Case.Status.IN_PROGRESS, Case.Status.RETURNED])
+        .order_by("-accepted_at")
+        .first()
+    )
+
+
+def continuation_offers(case: Case) -> list:
+    """接续受理: the bundles that contain the case's matter, offered after a single matter is accepted."""
+    if case.bundle_id:
+        return []
+    return catalog.bundles_containing(case.matter)
+
+
+def continue_into(*, actor: Actor, case_id: int, bundle_code: str, answers: dict | None = None) -> Case:
+    """Turn a single-matter case into its bundle, keeping every value and material already taken."""
+    case = get_case(actor=actor, case_id=case_id)
+    bundle = catalog.get_bundle(bundle_code)
+    if not bundle.matters.filter(pk=case.matter_id).exists():
+        raise Invalid(f"「{bundle.name}」不包含事项「{case.matter.name}」，不能接续", field="bundle")
+    if case.bundle_id:
+        raise Conflict(f"办件 {case.number} 已属于「{case.bundle.name}」", field="case")
+    checklist = catalog.checklist_for_bundle(bundle_code, answers or {})
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("hall", "window", "matter")
+            .get(pk=case_id)
+        )
+        existing = set(case.items.values_list("matter__code", flat=True))
+        added = [m for m in checklist.matters if m.code not in existing]
+        CaseItem.objects.bulk_create(CaseItem(case=case, matter=m) for m in added)
+        case.bundle = bundle
+        case.save(update_fields=["bundle"])
+        now = clock.now()
+        graph = [
+            t
+            for t in catalog.tasks_for(bundle, checklist.matters)
+            if t.matter not in existing or not t.matter
+        ]
+        known_codes = set(case.tasks.values_list("code", flat=True))
+        _open_tasks(case, [t for t in graph if t.code not in known_codes], actor=actor, now=now)
+        emit("case.continued", hall=case.hall, window=case.window, matter=case.matter, bundle=bundle, case=case,
+             actor=actor, data={"from": case.matter.code, "matters": [m.code for m in checklist.matters],
+                                "added": [m.code for m in added]}, at=now)  # fmt: skip
     return case
