@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("notice/", include("onevisit.catalog.views")),
     path("", include("onevisit.queueing.views")),
+    path("", include("onevisit.cases.public")),
     path("guide/", include("onevisit.intake.views")),
     path("window/", include("onevisit.cases.views")),
     path("office/", include("onevisit.cases.office")),

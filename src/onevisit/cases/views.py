@@ -7,7 +7,9 @@ from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
 from onevisit.accounts.services import window_of, windows_of
 from onevisit.cases import services
+from onevisit.catalog import services as catalog
 from onevisit.core.errors import DomainError
+from onevisit.core.ids import mask_phone, mask_resident_id
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
 
@@ -154,7 +156,7 @@ def accept(request, code: str):
     except DomainError as exc:
         return _window_page(request, window, scan_error=exc.message, code=scanned_code, status=exc.status)
     messages.success(request, f"已受理，办件号 {case.number}")
-    return redirect("cases:window", code=code)
+    return redirect("cases:case", code=code, case_id=case.pk)
 
 
 @require_POST
@@ -169,6 +171,96 @@ def complete(request, code: str, case_id: int):
     return redirect("cases:window", code=code)
 
 
+def _display(field: str, value: str) -> str:
+    """What the window shows of a known value: identity numbers masked, the rest as is."""
+    if field == "resident_id":
+        return mask_resident_id(value)
+    if field == "phone":
+        return mask_phone(value)
+    return value
+
+
+@staff_page(roles.CLERK)
+def case_page(request, code: str, case_id: int, *, errors=None, submitted=None, status=200):
+    window = window_of(request.actor, code)
+    case = services.get_case(actor=request.actor, case_id=case_id)
+    cf = services.case_form(case)
+    pages = [("核心信息（各事项共用）", cf.form.core)] + [
+        (next((i.matter.name for i in case.items.all() if i.matter.code == m), m), fields)
+        for m, fields in cf.form.pages.items() if fields
+    ]  # fmt: skip
+    rows = []
+    for title, fields in pages:
+        rows.append((title, [
+            {"field": f.field, "label": f.label, "required": f.required, "readonly": cf.readonly(f.field),
+             "value": (submitted or {}).get(f.field, cf.value(f.field)), "display": _display(f.field, cf.value(f.field)),
+             "source": cf.known.get(f.field, ("", ""))[1], "error": (errors or {}).get(f.field)}
+            for f in fields
+        ]))  # fmt: skip
+    matters = [item.matter for item in case.items.select_related("matter")]
+    guidance = [(m, catalog.materials_of(m), catalog.latest_check(m)) for m in matters]
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "window": window,
+            "case": case,
+            "rows": rows,
+            "form": cf.form,
+            "guidance": guidance,
+            "tasks": case.tasks.select_related("matter"),
+            "commitments": case.commitments.all(),
+            "offers": services.continuation_offers(case),
+            "delivery_methods": services.DELIVERY_METHODS,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def save_form(request, code: str, case_id: int):
+    submitted = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken",)}
+    try:
+        services.save_form(actor=request.actor, case_id=case_id, submitted=submitted)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return case_page.__wrapped__(
+            request, code, case_id, errors=exc.errors, submitted=submitted, status=exc.status
+        )
+    messages.success(request, "表单已保存")
+    return redirect("cases:case", code=code, case_id=case_id)
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def supply(request, code: str, case_id: int, commitment_id: int):
+    window = window_of(request.actor, code)
+    try:
+        services.supply(
+            actor=request.actor, commitment_id=commitment_id, via=request.POST.get("via", ""), window=window
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已登记补交")
+    return redirect("cases:case", code=code, case_id=case_id)
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def continue_case(request, code: str, case_id: int):
+    try:
+        services.continue_into(
+            actor=request.actor, case_id=case_id, bundle_code=request.POST.get("bundle", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已接续受理为一件事")
+    return redirect("cases:case", code=code, case_id=case_id)
+
+
 urlpatterns = [
     path("", window_home, name="window-home"),
     path("<slug:code>/", window_page, name="window"),
@@ -179,6 +271,10 @@ urlpatterns = [
     path("<slug:code>/tickets/<int:ticket_id>/no-show/", no_show, name="no-show"),
     path("<slug:code>/tickets/<int:ticket_id>/transfer/", transfer, name="transfer"),
     path("<slug:code>/accept/", accept, name="accept"),
+    path("<slug:code>/cases/<int:case_id>/", case_page, name="case"),
+    path("<slug:code>/cases/<int:case_id>/form/", save_form, name="form"),
+    path("<slug:code>/cases/<int:case_id>/commitments/<int:commitment_id>/supply/", supply, name="supply"),
+    path("<slug:code>/cases/<int:case_id>/continue/", continue_case, name="continue"),
     path("<slug:code>/cases/<int:case_id>/complete/", complete, name="complete"),
     path("<slug:code>/cases/<int:case_id>/deliver/", deliver, name="deliver"),
 ]

@@ -466,6 +466,11 @@ def diff(old: ChecklistVersion, new: ChecklistVersion) -> list[diffing.Change]:
     return diffing.diff_materials(old.specs(), new.specs())
 
 
+def latest_check(matter: Matter) -> ChecklistCheck | None:
+    """The legal section's latest monthly note on the matter, shown beside it at the window."""
+    return matter.checks.order_by("-month").first()
+
+
 def current_month() -> str:
     return f"{clock.local_date():%Y-%m}"
 

@@ -50,7 +50,7 @@ def ticket_outcome(request, ticket: Ticket, location: str) -> printing.PrintOutc
     """Print the ticket where it was issued and tell the staff member what happened."""
     content = printing.content_for(
         ticket,
-        status_url=request.build_absolute_uri(reverse("queueing:status", args=[ticket.token])),
+        status_url=request.build_absolute_uri(reverse("public:status", args=[ticket.token])),
         waiting_ahead=queueing.waiting_ahead(ticket),
         estimated_minutes=queueing.estimated_wait_minutes(ticket),
     )
@@ -180,7 +180,7 @@ def missing_notice_pdf(request, pk: int):
 def ticket_pdf_response(request, ticket: Ticket) -> HttpResponse:
     content = printing.content_for(
         ticket,
-        status_url=request.build_absolute_uri(reverse("queueing:status", args=[ticket.token])),
+        status_url=request.build_absolute_uri(reverse("public:status", args=[ticket.token])),
         waiting_ahead=queueing.waiting_ahead(ticket) if ticket.status == "waiting" else 0,
         estimated_minutes=queueing.estimated_wait_minutes(ticket) if ticket.status == "waiting" else 0,
     )

@@ -10,7 +10,7 @@ from onevisit.catalog import services as catalog
 from onevisit.core import people
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.queueing import services
-from onevisit.queueing.models import Appointment, Ticket
+from onevisit.queueing.models import Appointment
 
 app_name = "queueing"
 
@@ -24,23 +24,6 @@ def board(request, hall: str):
 def board_feed(request, hall: str):
     hall_obj = get_object_or_404(Hall, code=hall)
     return render(request, "queueing/_board_feed.html", {"hall": hall_obj, **services.board(hall_obj)})
-
-
-def status(request, token: str):
-    """The citizen's status page from the QR on the ticket: no login, no personal data."""
-    ticket = services.find_by_token(token)
-    if ticket is None:
-        return render(request, "error.html", {"error": Invalid("未找到这张小票")}, status=404)
-    waiting = ticket.status == Ticket.Status.WAITING
-    return render(
-        request,
-        "queueing/status.html",
-        {
-            "ticket": ticket,
-            "waiting_ahead": services.waiting_ahead(ticket) if waiting else None,
-            "estimated": services.estimated_wait_minutes(ticket) if waiting else None,
-        },
-    )
 
 
 def book(request, hall: str):
@@ -75,7 +58,6 @@ def booked(request, hall: str, code: str):
 urlpatterns = [
     path("board/<slug:hall>/", board, name="board"),
     path("board/<slug:hall>/feed/", board_feed, name="board-feed"),
-    path("t/<str:token>/", status, name="status"),
     path("book/<slug:hall>/", book, name="book"),
     path("book/<slug:hall>/<str:code>/", booked, name="booked"),
 ]

@@ -1,0 +1,60 @@
+"""The citizen's page from the QR on the ticket: queue position, then the case's progress. No login, masked data."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+from onevisit.cases import certificate
+from onevisit.cases.models import Case
+from onevisit.core.errors import Invalid
+from onevisit.core.ids import mask_name
+from onevisit.queueing import services as queueing
+from onevisit.queueing.models import Ticket
+
+app_name = "public"
+
+
+def _ticket_and_case(token: str):
+    ticket = queueing.find_by_token(token)
+    if ticket is None:
+        return None, None
+    case = Case.objects.filter(visits__ticket=ticket).select_related("matter", "bundle", "person").first()
+    return ticket, case
+
+
+def status(request, token: str):
+    ticket, case = _ticket_and_case(token)
+    if ticket is None:
+        return render(request, "error.html", {"error": Invalid("未找到这张小票")}, status=404)
+    waiting = ticket.status == Ticket.Status.WAITING
+    tasks = list(case.tasks.all()) if case else []
+    return render(
+        request,
+        "cases/status.html",
+        {
+            "ticket": ticket,
+            "case": case,
+            "masked_name": mask_name(case.person.name) if case and case.person else "",
+            "tasks": tasks,
+            "done": sum(1 for t in tasks if t.status == "done"),
+            "commitments": case.commitments.all() if case else [],
+            "waiting_ahead": queueing.waiting_ahead(ticket) if waiting else None,
+            "estimated": queueing.estimated_wait_minutes(ticket) if waiting else None,
+        },
+    )
+
+
+def certificate_pdf(request, token: str):
+    """The electronic certificate (电子证照) of a case delivered electronically."""
+    ticket, case = _ticket_and_case(token)
+    if case is None or case.status != Case.Status.DELIVERED or case.delivery_method != "electronic":
+        return render(request, "error.html", {"error": Invalid("没有可下载的电子证照")}, status=404)
+    response = HttpResponse(certificate.render(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{case.number}.pdf"'
+    return response
+
+
+urlpatterns = [
+    path("t/<str:token>/", status, name="status"),
+    path("t/<str:token>/certificate.pdf", certificate_pdf, name="certificate"),
+]
