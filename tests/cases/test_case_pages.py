@@ -1,0 +1,69 @@
+"""The window's case page and the citizen's status page through HTTP."""
+
+from datetime import timedelta
+
+import pytest
+
+from onevisit.cases.models import Case, FieldEntry
+from onevisit.core import clock
+from onevisit.queueing.models import Ticket
+from tests.conftest import login
+from tests.factories import resident_id
+
+pytestmark = pytest.mark.django_db
+
+
+def _accept_through_pages(
+    guide_client, clerk_client, matter="cbdj", materials=("ldht", "hkb", "zp"), rid=None
+):
+    guide_client.post(
+        f"/guide/matters/{matter}/",
+        {"materials": list(materials), "name": "欧阳娜娜", "resident_id": rid or resident_id(), "phone": "13812345678",
+         "commitment": "on", "tolerance_due": (clock.local_date() + timedelta(days=5)).isoformat()},
+    )  # fmt: skip
+    clerk_client.post("/window/w1/call/")
+    ticket = Ticket.objects.filter(status="called").latest("called_at")
+    page = clerk_client.post("/window/w1/accept/", {"code": ticket.token}, follow=True)
+    return ticket, Case.objects.latest("accepted_at"), page.content.decode()
+
+
+def test_case_page_shows_known_values_masked_and_saves_the_rest(guide_client, clerk_client):
+    rid = resident_id()
+    ticket, case, html = _accept_through_pages(guide_client, clerk_client, rid=rid)
+    assert "一表申请" in html and rid not in html and rid[:6] + "********" + rid[-4:] in html
+    assert (
+        "138****5678" in html and "《中华人民共和国社会保险法》第五十八条" in html
+    )  # the clause beside the matter
+    bad = clerk_client.post(f"/window/w1/cases/{case.pk}/form/", {"employer_credit_code": "x"})
+    assert bad.status_code == 422 and "统一社会信用代码格式不正确" in bad.content.decode()
+    clerk_client.post(
+        f"/window/w1/cases/{case.pk}/form/",
+        {"address": "滨江区江南大道1号", "employer_name": "示范科技有限公司", "employer_credit_code": "91330108MA2H0XXX0X",
+         "employment_start": "2026-11-01", "insurance_types": "养老"},
+    )  # fmt: skip
+    assert FieldEntry.objects.filter(case=case, source="typed").count() == 5
+    clerk_client.post(f"/window/w1/cases/{case.pk}/complete/")
+    clerk_client.post(f"/window/w1/cases/{case.pk}/deliver/", {"method": "electronic"})
+    status = login("daoban").get(f"/t/{ticket.token}/").content.decode()  # any browser; no login needed
+    assert "已出件" in status and "欧***" in status and "欧阳娜娜" not in status and rid not in status
+    pdf = clerk_client.get(f"/t/{ticket.token}/certificate.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+
+
+def test_commitments_and_continuation_on_the_case_page(guide_client, clerk_client):
+    ticket, case, html = _accept_through_pages(guide_client, clerk_client, materials=("ldht",))
+    assert "容缺承诺" in html
+    commitment = case.commitments.get(material="hkb")
+    clerk_client.post(f"/window/w1/cases/{case.pk}/commitments/{commitment.pk}/supply/", {"via": "hall"})
+    assert case.visits.count() == 2
+    status = login("fenxi").get(f"/t/{ticket.token}/").content.decode()
+    assert "近期一寸免冠照片" in status  # still to bring
+
+
+def test_continuation_offer_on_the_page(guide_client, clerk_client):
+    _, case, html = _accept_through_pages(
+        guide_client, clerk_client, matter="gxzy", materials=("jfpz", "sqb")
+    )
+    assert "转为「退休一件事」" in html
+    clerk_client.post(f"/window/w1/cases/{case.pk}/continue/", {"bundle": "retirement"})
+    assert Case.objects.get(pk=case.pk).bundle.code == "retirement"

@@ -1,0 +1,69 @@
+"""A bundle in a real browser, from the guide desk and the window's scan to the back office and delivery."""
+
+import re
+
+import pytest
+
+from onevisit.cases.models import Case
+from onevisit.web import demo
+from tests.conftest import load_seed_catalog
+from tests.e2e.test_browser_journey import CHROMIUM, _login, browser  # noqa: F401 (fixture)
+from tests.factories import resident_id
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not __import__("os").path.exists(CHROMIUM), reason="Debian's chromium is not installed"
+    ),
+]
+
+
+def test_retirement_bundle_from_scan_to_delivery(live_server, browser, settings):  # noqa: F811
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    load_seed_catalog()
+    demo.load()
+    base = live_server.url
+
+    guide = _login(browser, base, "daoban")
+    guide.goto(f"{base}/guide/bundles/retirement/?q-transferred=true")
+    guide.wait_for_selector("input[name=materials]")
+    for box in guide.query_selector_all("input[name=materials]"):
+        box.check()
+    guide.fill("input[name=name]", "退休人")
+    guide.fill("input[name=resident_id]", resident_id())
+    guide.fill("input[name=phone]", "13812345678")
+    guide.click("button.primary.big")
+    guide.wait_for_selector(".ticket-slip")
+    token = re.search(r"<code>([0-9A-Z]{12})</code>", guide.content()).group(1)
+
+    window = _login(browser, base, "chuangkou1")
+    window.keyboard.press("F2")
+    window.wait_for_selector("text=已叫号")
+    window.keyboard.type(token)
+    window.keyboard.press("Enter")
+    window.wait_for_selector("text=预审结论")
+    window.keyboard.press("Enter")
+    window.wait_for_selector("text=一表申请")
+    assert "后台进度" in window.content()
+
+    office = _login(browser, base, "admin")  # hall admin: every department's list
+    for _ in range(10):
+        office.goto(f"{base}/office/")
+        button = office.locator("button:has-text('审批通过')")
+        if button.count() == 0:
+            break
+        with office.expect_response(lambda r: "/approve/" in r.url):
+            button.first.click()
+    case = Case.objects.get()
+    assert case.status == "completed"
+
+    window.goto(f"{base}/window/w1/")
+    window.wait_for_selector("text=待出件")
+    window.select_option("select[name=method]", "mail")
+    window.fill("input[name=tracking_number]", "SF1234567890")
+    window.click("button:has-text('出件')")
+    window.wait_for_selector("text=已出件")
+
+    citizen = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone, no login
+    citizen.goto(f"{base}/t/{token}/")
+    assert "已出件" in citizen.content() and "SF1234567890" in citizen.content()
