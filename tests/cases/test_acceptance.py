@@ -117,3 +117,10 @@ def test_continuation_turns_a_matter_into_its_bundle_keeping_what_was_taken(guid
     assert case.tasks.filter(code="approval").exists()
     with pytest.raises(Conflict, match="已属于"):
         services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement")
+
+
+def test_overdue_commitments_show_on_the_window_page(guide, clerk, window1, clerk_client):
+    case = _accepted(guide, clerk, window1, present=["ldht"])
+    Commitment.objects.filter(case=case, material="zp").update(due=clock.local_date() - timedelta(days=1))
+    page = clerk_client.get("/window/w1/").content.decode()
+    assert "逾期未补的容缺材料" in page and "近期一寸免冠照片" in page

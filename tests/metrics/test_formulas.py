@@ -66,3 +66,26 @@ def test_event_order_in_the_input_does_not_matter():
     events = [*journey("1", "t1", "w1", "cbdj", 0, 1, 10), *journey("2", "t2", "w1", "cbdj", 2, 3)]
     forward, backward = summarize(events, SH), summarize(list(reversed(events)), SH)
     assert forward.total == backward.total
+
+
+def test_duplicate_entries_and_round_trips():
+    events = [
+        *journey("1", "t1", "w1", "cbdj", 0, 1, 12),
+        EventRecord("field.entered", T0 + timedelta(minutes=3), "w1", "cbdj", "1", duplicate=True),
+        EventRecord("field.entered", T0 + timedelta(minutes=4), "w1", "cbdj", "1", duplicate=False),
+        EventRecord(
+            "case.completed",
+            T0 + timedelta(minutes=50),
+            "w2",
+            "gxzy",
+            "9",
+            "t9",
+            "v9",
+            at_window=False,
+            visits=3,
+        ),
+    ]
+    s = summarize(events, SH)
+    assert s.by_window["w1"].duplicate_entries == 1 and s.total.duplicate_entries == 1
+    assert s.by_matter["gxzy"].mean_round_trips == 3.0
+    assert s.by_matter["gxzy"].handled == 0  # back-office completion is not window handling time

@@ -33,6 +33,7 @@ def _window_page(request, window, *, scanned=None, scan_error=None, code="", sta
         "called": queueing.called_at_window(window),
         "open_cases": services.open_cases_at(window),
         "to_deliver": services.to_deliver_at(window),
+        "overdue": services.overdue_commitments(window.hall),
         "delivery_methods": services.DELIVERY_METHODS,
         "scanned": scanned,
         "prereview": intake.prereview_of(scanned) if scanned else None,

@@ -17,6 +17,8 @@ class RowOut(Schema):
     one_visit_rate: float | None
     handled: int
     mean_handling_seconds: float | None
+    duplicate_entries: int
+    mean_round_trips: float | None
 
 
 class SummaryOut(Schema):
@@ -35,6 +37,8 @@ def row_out(row) -> RowOut:
         one_visit_rate=row.one_visit_rate,
         handled=row.handled,
         mean_handling_seconds=row.mean_handling_seconds,
+        duplicate_entries=row.duplicate_entries,
+        mean_round_trips=row.mean_round_trips,
     )
 
 

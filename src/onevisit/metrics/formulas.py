@@ -5,6 +5,8 @@ the spot — completed in the same visit, on the same local day as that first ac
 平均办理时长 (average handling time): from the call of the ticket to the completion of the case at the
 window, over the cases completed at the window in the period whose call is in the period (cases finished by
 the back office are not window handling time).
+重复录入条次 (duplicate entries): window entries of a field whose value was already known.
+群众往返次数 (round trips): visits per case, over the cases completed in the period.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ class EventRecord:
     ticket: str = ""
     visit: str = ""
     at_window: bool = True  # case.completed: finished at the window, or by the back office
+    duplicate: bool = False  # field.entered: the value was already known
+    visits: int = 0  # case.completed: visits the case took
 
 
 @dataclass
@@ -35,6 +39,13 @@ class Row:
     accepted: int = 0
     completed_on_the_spot: int = 0
     handling_seconds: list[float] = field(default_factory=list)
+    duplicate_entries: int = 0
+    visits_per_completed_case: list[int] = field(default_factory=list)
+
+    @property
+    def mean_round_trips(self) -> float | None:
+        trips = self.visits_per_completed_case
+        return sum(trips) / len(trips) if trips else None
 
     @property
     def one_visit_rate(self) -> float | None:
@@ -57,7 +68,7 @@ class Summary:
 
     @property
     def empty(self) -> bool:
-        return self.total.accepted == 0 and self.total.handled == 0
+        return self.total.accepted == 0 and self.total.handled == 0 and not self.total.duplicate_entries
 
 
 def summarize(events: Iterable[EventRecord], tz: tzinfo) -> Summary:
@@ -65,6 +76,7 @@ def summarize(events: Iterable[EventRecord], tz: tzinfo) -> Summary:
     first_acceptance: dict[str, EventRecord] = {}
     last_call: dict[str, EventRecord] = {}
     completions: list[tuple[EventRecord, EventRecord | None]] = []
+    duplicates: list[EventRecord] = []
     for e in events:
         if e.type == "ticket.called":
             last_call[e.ticket] = e
@@ -72,6 +84,8 @@ def summarize(events: Iterable[EventRecord], tz: tzinfo) -> Summary:
             first_acceptance.setdefault(e.case, e)
         elif e.type == "case.completed":
             completions.append((e, last_call.get(e.ticket)))
+        elif e.type == "field.entered" and e.duplicate:
+            duplicates.append(e)
 
     by_window: dict[str, Row] = defaultdict(lambda: Row(""))
     by_matter: dict[str, Row] = defaultdict(lambda: Row(""))
@@ -93,6 +107,15 @@ def summarize(events: Iterable[EventRecord], tz: tzinfo) -> Summary:
         for row in rows(accepted.window, accepted.matter):
             row.accepted += 1
             row.completed_on_the_spot += on_the_spot
+
+    for e in duplicates:
+        for row in rows(e.window, e.matter):
+            row.duplicate_entries += 1
+
+    for done, _ in completions:
+        if done.visits:
+            for row in rows(done.window, done.matter):
+                row.visits_per_completed_case.append(done.visits)
 
     for done, call in completions:
         if call is None or call.at > done.at or not done.at_window:

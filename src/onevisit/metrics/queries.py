@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from onevisit.core.models import Event
 from onevisit.metrics.formulas import EventRecord, Summary, summarize
 
-METRIC_EVENT_TYPES = ("ticket.called", "case.accepted", "case.completed")
+METRIC_EVENT_TYPES = ("ticket.called", "case.accepted", "case.completed", "field.entered")
 
 
 def day_summary(*, hall: str, day: date, tz_name: str) -> Summary:
@@ -21,5 +21,13 @@ def day_summary(*, hall: str, day: date, tz_name: str) -> Summary:
         .order_by("at", "id")
         .values_list("type", "at", "window", "matter", "case", "ticket", "visit", "data")
     )
-    records = (EventRecord(*row[:7], at_window=(row[7] or {}).get("at_window", True)) for row in rows)
+    records = (
+        EventRecord(
+            *row[:7],
+            at_window=(row[7] or {}).get("at_window", True),
+            duplicate=bool((row[7] or {}).get("duplicate")),
+            visits=int((row[7] or {}).get("visits") or 0),
+        )
+        for row in rows
+    )
     return summarize(records, tz)
