@@ -21,6 +21,7 @@ class Command(BaseCommand):
                     "",
                     "  guide desk 导引台   http://127.0.0.1:8000/guide/    login daoban",
                     "  window 窗口         http://127.0.0.1:8000/window/   login chuangkou1 / chuangkou2 / chuangkou3",
+                    "  back office 后台    http://127.0.0.1:8000/office/   login houtai1 / houtai2",
                     "  metrics 指标        http://127.0.0.1:8000/metrics/  login fenxi",
                     "  kiosk 自助取号      http://127.0.0.1:8000/guide/kiosk/  login zizhu",
                     "  display board 叫号屏 http://127.0.0.1:8000/board/demo/  no login",
