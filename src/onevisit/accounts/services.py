@@ -67,6 +67,9 @@ def window_of(actor: Actor, code: str) -> Window:
     window = Window.objects.filter(hall=actor.hall, code=code, active=True).first()
     if window is None:
         raise NotFound(f"本大厅没有窗口 {code}", field="window")
+    own = actor.staff.window_id
+    if own is not None and own != window.id and roles.HALL_ADMIN not in actor.roles:
+        raise Forbidden(f"您的岗位是{actor.staff.window}，不能在{window.name}操作", field="window")
     return window
 
 

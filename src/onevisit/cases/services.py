@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import Max
@@ -51,8 +51,10 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
         visit = Visit.objects.create(case=case, ticket=ticket, window=window, seq=1, started_at=now)
         _open_tasks(case, catalog.tasks_for(case.bundle, matters), actor=actor, now=now)
         if prereview and prereview.verdict == "tolerance":
-            for code in prereview.missing:
-                add_commitment(case=case, material_code=code, due=prereview.tolerance_due, actor=actor)
+            resolved = intake.missing_materials(prereview)
+            for material in resolved:
+                add_commitment(case=case, material_code=material.code, due=prereview.tolerance_due, actor=actor,
+                               materials={m.code: m for m in resolved})  # fmt: skip
         emit(
             "case.accepted",
             hall=actor.hall,
@@ -164,8 +166,9 @@ def _open_tasks(case: Case, specs, *, actor, now) -> None:
              after=list(t.after), time_limit_days=t.time_limit_days)
         for t in specs
     )  # fmt: skip
-    case.status = Case.Status.IN_PROGRESS
-    case.save(update_fields=["status"])
+    if case.status == Case.Status.ACCEPTED:
+        case.status = Case.Status.IN_PROGRESS
+        case.save(update_fields=["status"])
     _start_ready(case, actor=actor, now=now)
 
 
@@ -193,6 +196,9 @@ def _office_task(actor: Actor, task_id: int) -> Task:
     )
     if task is None:
         raise NotFound(f"本大厅没有后台任务 {task_id}", field="task")
+    # One decision per case at a time: parallel approvals must each see the other's result.
+    Case.objects.select_for_update(of=("self",)).get(pk=task.case_id)
+    task.refresh_from_db()
     dept = actor.staff.department
     if dept and task.department != dept:
         raise Conflict(f"该任务属于{task.department}，不在本部门工作清单中", field="task")
@@ -247,11 +253,21 @@ def return_task(*, actor: Actor, task_id: int, reasons: str, to: str = "window")
             )
         task.status, task.note, task.handled_by = Task.Status.RETURNED, reasons.strip(), actor.user
         task.save(update_fields=["status", "note", "handled_by"])
+        task.verifications.filter(answered_at__isnull=True).update(
+            answered_at=clock.now(), answer="因退件撤回", answered_by=actor.user
+        )
         case = task.case
         case.status = Case.Status.RETURNED
         case.save(update_fields=["status"])
-        emit("case.returned", hall=case.hall, matter=task.matter, case=case, actor=actor,
-             data={"task": task.code, "department": task.department, "to": to, "reasons": reasons.strip()[:200]})  # fmt: skip
+        # The reasons stay on the task: free text may hold numbers that an event must never carry.
+        emit(
+            "case.returned",
+            hall=case.hall,
+            matter=task.matter,
+            case=case,
+            actor=actor,
+            data={"task": task.code, "department": task.department, "to": to},
+        )  # fmt: skip  (reasons stay on the task)
     return task
 
 
@@ -298,6 +314,9 @@ def answer_verification(
             raise Conflict(f"该核验请求发给{verification.to_department}", field="verification")
         if verification.answered_at:
             raise Conflict("该核验请求已答复", field="verification")
+        Case.objects.select_for_update(of=("self",)).get(pk=verification.task.case_id)
+        if Task.objects.get(pk=verification.task_id).status != Task.Status.ON_HOLD:
+            raise Conflict("该任务已不在核验中", field="verification")
         now = clock.now()
         verification.confirmed, verification.answer = confirmed, answer.strip()[:300]
         verification.answered_by, verification.answered_at = actor.user, now
@@ -394,6 +413,14 @@ def case_form(case: Case) -> CaseForm:
 def save_form(*, actor: Actor, case_id: int, submitted: dict[str, str]) -> list[FieldEntry]:
     """Record the values of the merged form. A typed value the system already knew is a duplicate entry."""
     case = get_case(actor=actor, case_id=case_id)
+    with transaction.atomic():
+        Case.objects.select_for_update(of=("self",)).get(
+            pk=case.pk
+        )  # a double submit waits, then sees the first
+        return _save_form(actor, case, submitted)
+
+
+def _save_form(actor: Actor, case: Case, submitted: dict[str, str]) -> list[FieldEntry]:
     cf = case_form(case)
     all_fields = {f.field: f for f in cf.form.core} | {f.field: f for p in cf.form.pages.values() for f in p}
     unknown = sorted(set(submitted) - set(all_fields))
@@ -445,11 +472,14 @@ def save_form(*, actor: Actor, case_id: int, submitted: dict[str, str]) -> list[
 # ---- tolerance, visits, continuation -------------------------------------------------------------------------
 
 
-def add_commitment(*, case: Case, material_code: str, due, actor) -> Commitment:
+def add_commitment(
+    *, case: Case, material_code: str, due, actor, materials: dict | None = None
+) -> Commitment:
     """容缺: only a material the checklist marks tolerable may be promised for later."""
-    materials = {
-        m.code: m for c in case.items.select_related("matter") for m in catalog.materials_of(c.matter)
-    }
+    if materials is None:
+        materials = {
+            m.code: m for c in case.items.select_related("matter") for m in catalog.materials_of(c.matter)
+        }
     material = materials.get(material_code)
     if material is None:
         raise Invalid(f"办件的材料清单中没有 {material_code}", field="material")
@@ -535,6 +565,8 @@ def continue_into(*, actor: Actor, case_id: int, bundle_code: str, answers: dict
         raise Invalid(f"「{bundle.name}」不包含事项「{case.matter.name}」，不能接续", field="bundle")
     if case.bundle_id:
         raise Conflict(f"办件 {case.number} 已属于「{case.bundle.name}」", field="case")
+    if case.status not in (Case.Status.ACCEPTED, Case.Status.IN_PROGRESS):
+        raise Conflict(f"办件 {case.number} {case.get_status_display()}，不能接续受理", field="case")
     checklist = catalog.checklist_for_bundle(bundle_code, answers or {})
     with transaction.atomic():
         case = (
@@ -548,13 +580,28 @@ def continue_into(*, actor: Actor, case_id: int, bundle_code: str, answers: dict
         case.bundle = bundle
         case.save(update_fields=["bundle"])
         now = clock.now()
-        graph = [
-            t
-            for t in catalog.tasks_for(bundle, checklist.matters)
-            if t.matter not in existing or not t.matter
-        ]
+        # The bundle's tasks for matters the case already has are the case's existing tasks: later steps wait
+        # for those (by their codes) instead of for tasks that will never be created.
+        current = {t.matter.code: t.code for t in case.tasks.select_related("matter") if t.matter_id}
+        graph = catalog.tasks_for(bundle, checklist.matters)
+        stands_for = {
+            t.code: current[t.matter] for t in graph if t.matter in existing and t.matter in current
+        }
+        dropped = {t.code for t in graph if t.matter in existing}
         known_codes = set(case.tasks.values_list("code", flat=True))
-        _open_tasks(case, [t for t in graph if t.code not in known_codes], actor=actor, now=now)
+        new = [
+            replace(
+                t,
+                after=tuple(
+                    dict.fromkeys(
+                        stands_for.get(a, a) for a in t.after if a in stands_for or a not in dropped
+                    )
+                ),
+            )
+            for t in graph
+            if t.code not in dropped and t.code not in known_codes
+        ]
+        _open_tasks(case, new, actor=actor, now=now)
         emit("case.continued", hall=case.hall, window=case.window, matter=case.matter, bundle=bundle, case=case,
              actor=actor, data={"from": case.matter.code, "matters": [m.code for m in checklist.matters],
                                 "added": [m.code for m in added]}, at=now)  # fmt: skip

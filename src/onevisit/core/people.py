@@ -56,8 +56,12 @@ def check_resident_id(resident_id: str) -> Identity:
     return Identity(name="", resident_id=value, phone="")
 
 
-def register(identity: Identity) -> Person:
-    """Find the citizen by keyed digest, or record them; name and phone follow the latest visit."""
+def register(identity: Identity, *, update_existing: bool = True) -> Person:
+    """Find the citizen by keyed digest, or record them; name and phone follow the latest visit.
+
+    Anonymous channels (online booking) pass update_existing=False: knowing an ID number must not be enough
+    to change what the hall holds for that citizen.
+    """
     digest = crypto.digest("resident_id", identity.resident_id)
     fields = {"name": identity.name}
     if identity.phone:
@@ -78,7 +82,7 @@ def register(identity: Identity) -> Person:
             )
     except IntegrityError:
         person, created = Person.objects.get(id_digest=digest), False
-    if not created and fields:
+    if not created and fields and update_existing:
         Person.objects.filter(pk=person.pk).update(**fields)
         person.refresh_from_db()
     return person

@@ -223,7 +223,7 @@ def check_in(request):
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect(request.POST.get("back") or "intake:guide")
+        return redirect("intake:kiosk" if request.POST.get("back") == "intake:kiosk" else "intake:guide")
     if not on_time:
         messages.warning(request, "已超过预约时段，按普通号排队")
     ticket_outcome(request, ticket, request.actor.staff.desk or "guide")

@@ -446,7 +446,7 @@ def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
 def book_for(*, slot_id: int, matter: Matter, identity) -> Appointment:
     """Book for a citizen identified online: the person record and the booking land together."""
     with transaction.atomic():
-        return book(slot_id=slot_id, matter=matter, person=people.register(identity))
+        return book(slot_id=slot_id, matter=matter, person=people.register(identity, update_existing=False))
 
 
 def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
@@ -470,6 +470,9 @@ def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
         raise Invalid(f"未到签到时间：请于 {opens:%m月%d日 %H:%M} 后签到", field="code")
     on_time = now <= ends + CHECK_IN_GRACE
     with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status != Appointment.Status.BOOKED:
+            raise Conflict(f"预约码 {value} 已签到", field="code")
         ticket = issue_ticket(
             hall=hall,
             matter=appointment.matter,

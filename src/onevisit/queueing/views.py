@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
@@ -37,7 +39,7 @@ def book(request, hall: str):
             identity = people.check_identity(
                 name=values["name"], resident_id=values["resident_id"], phone=values["phone"]
             )
-            if not values["slot"].isdigit():
+            if not re.fullmatch(r"[0-9]{1,9}", values["slot"]):
                 raise Invalid("请选择预约时段", field="slot")
             matter = catalog.get_matter(values["matter"])
             appointment = services.book_for(slot_id=int(values["slot"]), matter=matter, identity=identity)
