@@ -88,3 +88,48 @@ def test_a_clerk_works_at_their_own_window(hall):
         "/api/queueing/windows/w2/call-next", "{}", content_type="application/json"
     )
     assert response.status_code == 403 and "2号窗口" in response.json()["detail"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_approvals_of_the_last_two_tasks_complete_the_case(hall):
+    """Two departments approve the two last parallel tasks at the same moment: the case still completes."""
+    import threading
+
+    from django.db import connections
+
+    from onevisit.cases.models import Case
+    from tests.conftest import load_seed_catalog
+
+    load_seed_catalog()
+    guide, clerk, admin = _actor("daoban"), _actor("chuangkou1"), _actor("admin")
+    window = clerk.staff.window
+    cases = []
+    for _ in range(3):
+        case = _gxzy_case(guide, clerk, window)
+        services.continue_into(
+            actor=clerk, case_id=case.pk, bundle_code="retirement", answers={"transferred": False}
+        )
+        for code in ("gxzy", "approval"):
+            services.approve_task(actor=admin, task_id=case.tasks.get(code=code).pk)
+        cases.append(case)
+    barrier, errors = threading.Barrier(2), []
+
+    def approve(task_id):
+        try:
+            barrier.wait()
+            services.approve_task(actor=admin, task_id=task_id)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    for case in cases:
+        ids = list(case.tasks.filter(status="ready").values_list("pk", flat=True))
+        assert len(ids) == 2  # pension and medical insurance, in parallel
+        threads = [threading.Thread(target=approve, args=(i,)) for i in ids]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    assert not errors, errors
+    assert [Case.objects.get(pk=c.pk).status for c in cases] == ["completed"] * 3
