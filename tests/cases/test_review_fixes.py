@@ -133,3 +133,27 @@ def test_parallel_approvals_of_the_last_two_tasks_complete_the_case(hall):
             t.join(timeout=60)
     assert not errors, errors
     assert [Case.objects.get(pk=c.pk).status for c in cases] == ["completed"] * 3
+
+
+def test_a_tolerable_material_added_by_the_bundle_can_be_promised(guide, clerk, window1, hall):
+    """公司住所变更: the bundle adds 住所使用证明 (tolerable); accepting without it records the commitment."""
+    from datetime import timedelta
+
+    from onevisit.catalog.models import Matter
+    from onevisit.core import clock
+    from onevisit.intake import services as intake
+    from onevisit.queueing import services as queueing
+
+    Queue.objects.get(hall=hall, prefix="A").matters.add(Matter.objects.get(code="company-change-reg"))
+    answers = {"change_type": "address"}
+    checklist = intake.checklist(bundle_code="company-change", answers=answers)
+    present = [m.code for m in checklist.materials if m.code != "zscl"]
+    pr = intake.submit_prereview(
+        actor=guide, bundle_code="company-change", answers=answers, present=present, name="李老板",
+        resident_id=resident_id(), phone="13700001111", commitment_signed=True,
+        tolerance_due=clock.local_date() + timedelta(days=5),
+    )  # fmt: skip
+    assert pr.verdict == "tolerance" and pr.missing == ["zscl"]
+    assert queueing.call_next(window=window1, actor=clerk) == pr.ticket
+    case = services.accept(actor=clerk, window=window1, code=pr.ticket.token)
+    assert list(case.commitments.values_list("material", flat=True)) == ["zscl"]
