@@ -188,17 +188,17 @@ def _start_ready(case: Case, *, actor, now) -> list[Task]:
 
 
 def _office_task(actor: Actor, task_id: int) -> Task:
+    case_id = Task.objects.filter(pk=task_id, case__hall=actor.hall).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise NotFound(f"本大厅没有后台任务 {task_id}", field="task")
+    # One decision per case at a time, always locking the case before its tasks: parallel approvals each see
+    # the other's result, and no two paths take the same locks in opposite orders.
+    Case.objects.select_for_update(of=("self",)).get(pk=case_id)
     task = (
         Task.objects.select_for_update(of=("self",))
         .select_related("case__hall", "case__window", "matter")
-        .filter(pk=task_id, case__hall=actor.hall)
-        .first()
+        .get(pk=task_id)
     )
-    if task is None:
-        raise NotFound(f"本大厅没有后台任务 {task_id}", field="task")
-    # One decision per case at a time: parallel approvals must each see the other's result.
-    Case.objects.select_for_update(of=("self",)).get(pk=task.case_id)
-    task.refresh_from_db()
     dept = actor.staff.department
     if dept and task.department != dept:
         raise Conflict(f"该任务属于{task.department}，不在本部门工作清单中", field="task")
