@@ -11,6 +11,7 @@ from onevisit.core.errors import Invalid
 from onevisit.intake import printing
 from onevisit.intake.fakeprinter import FakePrinter
 from onevisit.intake.models import Printer
+from onevisit.queueing.models import Ticket
 from tests.conftest import journey_events
 from tests.journey import ticket
 
@@ -96,3 +97,24 @@ def test_a_printer_address_must_be_host_and_port(address, hall):
     with pytest.raises(ValidationError):
         printer.full_clean()
     assert printing.parse_address("printer-3.hall.local:9100") == ("printer-3.hall.local", 9100)
+
+
+def test_the_window_prints_the_acceptance_receipt_on_its_own_printer(guide_client, clerk_client, hall):
+    from onevisit.cases.models import Case
+    from tests.factories import resident_id
+
+    guide_client.post("/guide/matters/cbdj/", {"materials": ["ldht", "hkb", "zp"], "name": "回执", "resident_id": resident_id(),
+                                               "phone": "13812345678"})  # fmt: skip
+    clerk_client.post("/window/w1/call/")
+    with FakePrinter() as device:
+        Printer.objects.filter(hall=hall, location="w1").update(address=device.address)
+        token = Ticket.objects.get().token
+        page = clerk_client.post("/window/w1/accept/", {"code": token}, follow=True).content.decode()
+        job = device.wait_for(1)[0]
+    case = Case.objects.get()
+    assert "受理回执已在" in page
+    assert (
+        "受理回执".encode("gb18030") in job
+        and case.number.encode() in job
+        and "当场办结".encode("gb18030") in job
+    )

@@ -143,6 +143,18 @@ def to_deliver_at(window: Window) -> list[Case]:
     )
 
 
+def promised_by(case: Case) -> str:
+    """What the receipt promises: on the spot, or the latest due date of the back office."""
+    due = case.tasks.exclude(due_at__isnull=True).aggregate(last=Max("due_at"))["last"]
+    if due is None and not case.tasks.exists():
+        return "当场办结"
+    limit = max([case.accepted_at, *([due] if due else [])])
+    if due is None:  # tasks still waiting for others: the bundle's promised working days from acceptance
+        days = sum(t.time_limit_days for t in case.tasks.all())
+        limit = clock.add_working_days(case.accepted_at, days)
+    return f"{clock.localtime(limit, case.hall.timezone):%Y年%m月%d日}前"
+
+
 def open_cases_at(window: Window) -> list[Case]:
     return list(
         Case.objects.select_related("hall", "matter", "person")

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
@@ -10,6 +10,7 @@ from onevisit.cases import services
 from onevisit.catalog import services as catalog
 from onevisit.core.errors import DomainError
 from onevisit.core.ids import mask_phone, mask_resident_id
+from onevisit.intake import printing
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
 
@@ -157,7 +158,28 @@ def accept(request, code: str):
     except DomainError as exc:
         return _window_page(request, window, scan_error=exc.message, code=scanned_code, status=exc.status)
     messages.success(request, f"已受理，办件号 {case.number}")
+    _print_receipt(request, window, case, scanned_code)
     return redirect("cases:case", code=code, case_id=case.pk)
+
+
+def _print_receipt(request, window, case, code: str) -> None:
+    """The acceptance receipt on the window's own printer (its backup if it fails)."""
+    visit = case.visits.select_related("ticket").order_by("-seq").first()
+    token = visit.ticket.token if visit and visit.ticket else ""
+    payload = printing.receipt_bytes(
+        hall=case.hall.name,
+        case_number=case.number,
+        matters=[i.matter.name for i in case.items.select_related("matter")],
+        promised=services.promised_by(case),
+        status_url=request.build_absolute_uri(reverse("public:status", args=[token])) if token else "",
+    )
+    outcome = printing.print_job(
+        hall=case.hall, location=window.code, payload=payload, actor=request.actor, case=case
+    )
+    if outcome.printed_on and not outcome.needs_pdf:
+        messages.info(request, f"受理回执已在{outcome.printed_on.name}打印")
+    elif outcome.failures:
+        messages.warning(request, f"窗口打印机不可用（{outcome.failures[-1][1]}），回执请改用电子版")
 
 
 @require_POST

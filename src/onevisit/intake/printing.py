@@ -110,9 +110,9 @@ def ticket_pdf(t: TicketContent) -> bytes:
 
 
 class TicketPrinter:
-    """Port: something that takes a rendered ticket. Adapters raise OSError when the device fails."""
+    """Port: something that takes a rendered ESC/POS job. Adapters raise OSError when the device fails."""
 
-    def send(self, content: TicketContent) -> None:  # pragma: no cover - interface
+    def send(self, payload: bytes) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
 
@@ -121,16 +121,16 @@ class EscposNetworkPrinter(TicketPrinter):
         self.host, self.port = parse_address(address)
         self.timeout = timeout
 
-    def send(self, content: TicketContent) -> None:
+    def send(self, payload: bytes) -> None:
         with socket.create_connection((self.host, self.port), timeout=self.timeout) as conn:
             conn.settimeout(self.timeout)
-            conn.sendall(escpos_bytes(content))
+            conn.sendall(payload)
 
 
 class BrowserPdfPrinter(TicketPrinter):
     """The page offers the PDF to the browser's print dialog; nothing to send from the server."""
 
-    def send(self, content: TicketContent) -> None:
+    def send(self, payload: bytes) -> None:
         return None
 
 
@@ -173,33 +173,62 @@ def content_for(
     )
 
 
+def receipt_bytes(
+    *, hall: str, case_number: str, matters: list[str], promised: str, status_url: str
+) -> bytes:
+    """受理回执 printed at the window: what was accepted, by when, and the QR to follow it."""
+    p = Dummy()
+    p._raw(b"\x1c\x26")
+    p.set(align="center")
+    for text in (hall, "受理回执", f"办件号 {case_number}", "、".join(matters), f"承诺办结：{promised}"):
+        p._raw(text.encode("gb18030") + b"\n")
+    if status_url:
+        p.qr(status_url, size=5, native=True)
+        p._raw("扫码查看办理进度".encode("gb18030") + b"\n")
+    p.cut()
+    return p.output
+
+
 def print_ticket(*, ticket: Ticket, location: str, content: TicketContent, actor) -> PrintOutcome:
+    """Print a ticket at the location's printer (see print_job)."""
+    return print_job(
+        hall=ticket.hall, location=location, payload=escpos_bytes(content), actor=actor, ticket=ticket
+    )
+
+
+def print_job(*, hall, location: str, payload: bytes, actor, ticket=None, case=None) -> PrintOutcome:
     """Print at the location's printer; on refusal or timeout, fail over to its backup and record it."""
     outcome = PrintOutcome()
-    primary = Printer.objects.select_related("backup").filter(hall=ticket.hall, location=location).first()
+    primary = Printer.objects.select_related("backup").filter(hall=hall, location=location).first()
     chain = [p for p in (primary, primary.backup if primary else None) if p is not None]
+    refs = {"hall": hall, "ticket": ticket, "case": case, "actor": actor}
     for printer in chain:
         try:
-            ADAPTERS[printer.kind](printer).send(content)
+            ADAPTERS[printer.kind](printer).send(payload)
         except (OSError, Invalid) as exc:
             reason = getattr(exc, "message", None) or exc.__class__.__name__ + (
                 f": {exc}" if str(exc) else ""
             )
             outcome.failures.append((printer.name, reason))
             with transaction.atomic():
-                emit("print.failed", hall=ticket.hall, ticket=ticket, actor=actor,
-                     data={"printer": printer.code, "reason": reason[:200]})  # fmt: skip
+                emit("print.failed", **refs, data={"printer": printer.code, "reason": reason[:200]})
             continue
         outcome.printed_on = printer
         with transaction.atomic():
-            emit("print.sent", hall=ticket.hall, ticket=ticket, actor=actor,
-                 data={"printer": printer.code, "kind": printer.kind, "backup": printer is not primary})  # fmt: skip
+            emit(
+                "print.sent",
+                **refs,
+                data={"printer": printer.code, "kind": printer.kind, "backup": printer is not primary},
+            )
             if printer is not primary:
-                emit("contingency.on", hall=ticket.hall, ticket=ticket, actor=actor,
-                     data={"mode": "printer_failover", "from": primary.code, "to": printer.code})  # fmt: skip
+                emit(
+                    "contingency.on",
+                    **refs,
+                    data={"mode": "printer_failover", "from": primary.code, "to": printer.code},
+                )
         return outcome
     if chain:
         with transaction.atomic():
-            emit("contingency.on", hall=ticket.hall, ticket=ticket, actor=actor,
+            emit("contingency.on", **refs,
                  data={"mode": "printer_down", "printers": [p.code for p in chain], "fallback": "pdf"})  # fmt: skip
     return outcome

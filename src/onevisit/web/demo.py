@@ -29,8 +29,9 @@ DEPARTMENTS = {"houtai1": "区社会保险经办机构", "houtai2": "区人力�
 
 
 def _printers(hall: Hall) -> None:
-    """Each desk prints on a thermal printer at 127.0.0.1:9100 (`onevisit fake-printer`), PDF as backup."""
-    for location, name in (("guide-1", "导引台1"), ("kiosk-1", "自助机1")):
+    """Each desk and window prints on a thermal printer at 127.0.0.1:9100 (`onevisit fake-printer`), PDF as backup."""
+    desks = [("guide-1", "导引台1"), ("kiosk-1", "自助机1")] + [(code, name) for code, name in WINDOWS]
+    for location, name in desks:
         backup, _ = Printer.objects.update_or_create(
             hall=hall,
             code=f"{location}-pdf",
