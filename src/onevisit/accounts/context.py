@@ -7,8 +7,12 @@ def staff(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    member = Staff.objects.select_related("hall", "window").filter(user=user).first()
-    names = set(user.groups.values_list("name", flat=True))
+    actor = getattr(request, "actor", None)  # set by staff_page: no second lookup
+    if actor is not None:
+        member, names = actor.staff, set(actor.roles)
+    else:
+        member = Staff.objects.select_related("hall", "window").filter(user=user).first()
+        names = set(user.groups.values_list("name", flat=True))
     if roles.HALL_ADMIN in names:
         names |= set(roles.ALL)
     return {"staff_member": member, "staff_roles": names}

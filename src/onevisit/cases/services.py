@@ -114,24 +114,18 @@ def complete(*, actor: Actor, case_id: int) -> Case:
             raise Conflict(
                 f"办件 {case.number} 已于 {clock.localtime(case.completed_at):%H:%M} 办结", field="case"
             )
-        now = clock.now()
-        case.status = Case.Status.COMPLETED
-        case.completed_at = now
-        case.save(update_fields=["status", "completed_at"])
-        visit = case.visits.select_related("ticket").order_by("-seq").first()
-        emit(
-            "case.completed",
-            hall=case.hall,
-            window=case.window,
-            matter=case.matter,
-            case=case,
-            ticket=visit.ticket if visit else None,
-            visit=visit,
-            actor=actor,
-            data={"visits": visit.seq if visit else 0, "at_window": True},
-            at=now,
-        )
+        _complete(case, actor=actor, now=clock.now(), at_window=True)
     return case
+
+
+def _complete(case: Case, *, actor, now, at_window: bool) -> None:
+    """Close the case and record it with its last visit; at_window tells window handling from back office."""
+    case.status, case.completed_at = Case.Status.COMPLETED, now
+    case.save(update_fields=["status", "completed_at"])
+    visit = case.visits.select_related("ticket").order_by("-seq").first()
+    emit("case.completed", hall=case.hall, window=case.window, matter=case.matter, case=case,
+         ticket=visit.ticket if visit else None, visit=visit, actor=actor,
+         data={"visits": visit.seq if visit else 0, "at_window": at_window}, at=now)  # fmt: skip
 
 
 def to_deliver_at(window: Window) -> list[Case]:
@@ -242,12 +236,7 @@ def approve_task(*, actor: Actor, task_id: int, note: str = "") -> Task:
                    "overdue": bool(task.due_at and now > task.due_at)}, at=now)  # fmt: skip
         _start_ready(case, actor=actor, now=now)
         if not case.tasks.exclude(status=Task.Status.DONE).exists():
-            case.status, case.completed_at = Case.Status.COMPLETED, now
-            case.save(update_fields=["status", "completed_at"])
-            visit = case.visits.select_related("ticket").order_by("-seq").first()
-            emit("case.completed", hall=case.hall, window=case.window, matter=case.matter, case=case,
-                 ticket=visit.ticket if visit else None, visit=visit, actor=actor,
-                 data={"visits": visit.seq if visit else 0, "at_window": False}, at=now)  # fmt: skip
+            _complete(case, actor=actor, now=now, at_window=False)
     return task
 
 

@@ -34,7 +34,6 @@ from onevisit.catalog.situations import (
     MatterSpec,
     Option,
     Question,
-    normalize_answers,
     resolve,
 )
 from onevisit.core import clock
@@ -68,7 +67,7 @@ def list_matters(codes: list[str] | None = None, *, published_only: bool = False
 
 
 def list_bundles() -> list[Bundle]:
-    return list(Bundle.objects.select_related("key_matter"))
+    return list(Bundle.objects.select_related("key_matter").prefetch_related("matters"))
 
 
 def bundles_containing(matter: Matter) -> list[Bundle]:
@@ -297,7 +296,6 @@ def checklist_for_bundle(code: str, answers: dict[str, Any] | None = None) -> Ch
     specs = matter_specs([bm.matter for bm in spec.matters])
     try:
         result = resolve(spec, specs, answers or {})
-        clean = normalize_answers(spec, answers or {})
     except AnswerError as exc:
         raise Invalid(exc.reason, field=f"answers.{exc.question}") from None
     except OverflowError:
@@ -308,7 +306,7 @@ def checklist_for_bundle(code: str, answers: dict[str, Any] | None = None) -> Ch
         kind="bundle",
         code=bundle.code,
         name=bundle.name,
-        answers=clean,
+        answers=result.answers,
         asked=[q for q in spec.questions if q.code in result.asked],
         matters=[by_code[c] for c in result.matters],
         materials=merge.merge_materials(result.materials),

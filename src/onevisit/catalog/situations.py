@@ -126,6 +126,7 @@ class Resolution:
     asked: list[str]
     matters: list[str]
     materials: dict[str, list[MaterialSpec]] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
 
 
 # ---- conditions -------------------------------------------------------------------------------------------
@@ -397,7 +398,9 @@ def resolve(
     answers = normalize_answers(spec, raw_answers)
     index = {q.code: q for q in spec.questions}
     applicable = [bm.matter for bm in spec.matters if holds(bm.when, answers, index)]
-    result = Resolution(asked=[q.code for q in asked_questions(spec, answers)], matters=applicable)
+    result = Resolution(
+        asked=[q.code for q in asked_questions(spec, answers)], matters=applicable, answers=answers
+    )
     for code in applicable:
         items = list(matters[code].materials)
         items += [

@@ -46,14 +46,19 @@ def guide(request):
     )
 
 
-def ticket_outcome(request, ticket: Ticket, location: str) -> printing.PrintOutcome:
-    """Print the ticket where it was issued and tell the staff member what happened."""
-    content = printing.content_for(
+def _content(request, ticket: Ticket) -> printing.TicketContent:
+    waiting = ticket.status == Ticket.Status.WAITING
+    return printing.content_for(
         ticket,
         status_url=request.build_absolute_uri(reverse("public:status", args=[ticket.token])),
-        waiting_ahead=queueing.waiting_ahead(ticket),
-        estimated_minutes=queueing.estimated_wait_minutes(ticket),
+        waiting_ahead=queueing.waiting_ahead(ticket) if waiting else 0,
+        estimated_minutes=queueing.estimated_wait_minutes(ticket) if waiting else 0,
     )
+
+
+def ticket_outcome(request, ticket: Ticket, location: str) -> printing.PrintOutcome:
+    """Print the ticket where it was issued and tell the staff member what happened."""
+    content = _content(request, ticket)
     outcome = printing.print_ticket(ticket=ticket, location=location, content=content, actor=request.actor)
     if outcome.printed_on and not outcome.needs_pdf:
         note = "（主打印机故障，已改用备用打印机）" if outcome.failed_over else ""
@@ -178,13 +183,7 @@ def missing_notice_pdf(request, pk: int):
 
 
 def ticket_pdf_response(request, ticket: Ticket) -> HttpResponse:
-    content = printing.content_for(
-        ticket,
-        status_url=request.build_absolute_uri(reverse("public:status", args=[ticket.token])),
-        waiting_ahead=queueing.waiting_ahead(ticket) if ticket.status == "waiting" else 0,
-        estimated_minutes=queueing.estimated_wait_minutes(ticket) if ticket.status == "waiting" else 0,
-    )
-    response = HttpResponse(printing.ticket_pdf(content), content_type="application/pdf")
+    response = HttpResponse(printing.ticket_pdf(_content(request, ticket)), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="ticket-{ticket.number}.pdf"'
     return response
 
