@@ -8,7 +8,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onevisit.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["onevisit", *sys.argv[1:]])
+    args = sys.argv[1:]
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")  # `onevisit legacy-sim` runs the legacy_sim command
+    execute_from_command_line(["onevisit", *args])
 
 
 if __name__ == "__main__":

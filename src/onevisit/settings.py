@@ -36,6 +36,8 @@ DEBUG = _flag("ONEVISIT_DEBUG")
 SECRET_KEY = _persisted_secret("ONEVISIT_SECRET_KEY", "secret_key")
 # Key for keyed hashing and encryption of personal data; rotate only with a re-encryption run.
 ONEVISIT_DATA_KEY = _persisted_secret("ONEVISIT_DATA_KEY", "data_key")
+# Key the data ferry shares with the legacy back ends (signatures, API keys); see onevisit.ferry.keys.
+ONEVISIT_FERRY_KEY = _persisted_secret("ONEVISIT_FERRY_KEY", "ferry_key")
 ALLOWED_HOSTS = [h for h in os.environ.get("ONEVISIT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("ONEVISIT_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
     "onevisit.queueing",
     "onevisit.intake",
     "onevisit.cases",
+    "onevisit.ferry",
     "onevisit.metrics",
     "onevisit.web",
 ]
@@ -151,6 +154,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_personal_data"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("ONEVISIT_LOG_LEVEL", "INFO")},
+    # Client libraries log every request at INFO; the ferry logs what matters itself.
+    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpcore", "zeep")},
 }
 
 # Ticket numbers and "today" follow the hall's own clock, not UTC.
@@ -158,3 +163,10 @@ ONEVISIT_DEMO = _flag("ONEVISIT_DEMO")
 
 # A TrueType CJK font to embed in PDFs (notices, tickets, reports); empty = find one, else the CID font.
 ONEVISIT_PDF_FONT = os.environ.get("ONEVISIT_PDF_FONT", "")
+
+# Where the audit chain's signed checkpoints are kept: outside the database, ideally on write-once storage.
+ONEVISIT_AUDIT_DIR = Path(os.environ.get("ONEVISIT_AUDIT_DIR", DATA_DIR / "audit")).resolve()
+# The ferry's audit chain; off only for the throughput benchmark's comparison run.
+ONEVISIT_FERRY_CHAIN = _flag("ONEVISIT_FERRY_CHAIN", default=True)
+# The file-exchange back end's directory (relative addresses resolve under DATA_DIR).
+ONEVISIT_EXCHANGE_DIR = Path(os.environ.get("ONEVISIT_EXCHANGE_DIR", DATA_DIR / "exchange")).resolve()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("guide/", include("onevisit.intake.views")),
     path("window/", include("onevisit.cases.views")),
     path("office/", include("onevisit.cases.office")),
+    path("ferry/", include("onevisit.ferry.views")),
     path("metrics/", include("onevisit.metrics.views")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -7,6 +7,7 @@ HALL_ADMIN = "hall_admin"  # 大厅管理
 LEGAL = "legal"  # 法制科
 KIOSK = "kiosk"  # 自助取号机 (a device account)
 OFFICE = "office"  # 后台: department staff working the back-office tasks
+IT = "it"  # 信息中心: the data ferry, its back ends and its audit chain
 
 LABELS = {
     GUIDE: "导办人员",
@@ -16,5 +17,6 @@ LABELS = {
     LEGAL: "法制审核",
     KIOSK: "自助取号机",
     OFFICE: "后台审批",
+    IT: "信息中心",
 }
 ALL = tuple(LABELS)

@@ -9,6 +9,7 @@ from django.db.models import Max
 
 from onevisit.accounts.models import Window
 from onevisit.accounts.services import Actor
+from onevisit.cases import hooks
 from onevisit.cases.known import known_values
 from onevisit.cases.models import Case, CaseItem, Commitment, FieldEntry, Task, Verification, Visit
 from onevisit.catalog import services as catalog
@@ -50,6 +51,8 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
         CaseItem.objects.bulk_create(CaseItem(case=case, matter=m) for m in matters)
         visit = Visit.objects.create(case=case, ticket=ticket, window=window, seq=1, started_at=now)
         _open_tasks(case, catalog.tasks_for(case.bundle, matters), actor=actor, now=now)
+        for hook in hooks.ON_ACCEPTED:
+            hook(case, actor)
         if prereview and prereview.verdict == "tolerance":
             resolved = intake.missing_materials(prereview)
             for material in resolved:

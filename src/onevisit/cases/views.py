@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
 from onevisit.accounts.services import window_of, windows_of
-from onevisit.cases import services
+from onevisit.cases import hooks, services
 from onevisit.catalog import services as catalog
 from onevisit.core.errors import DomainError
 from onevisit.core.ids import mask_phone, mask_resident_id
@@ -235,6 +235,7 @@ def case_page(request, code: str, case_id: int, *, errors=None, submitted=None, 
             "commitments": case.commitments.all(),
             "offers": [(b, catalog.bundle_spec(b).questions) for b in services.continuation_offers(case)],
             "delivery_methods": services.DELIVERY_METHODS,
+            "panels": [p for p in (panel(case, window) for panel in hooks.PANELS) if p],
         },
         status=status,
     )

@@ -80,6 +80,7 @@ STAFF = [
     ("zizhu", "自助取号机1", [roles.KIOSK], None),
     ("houtai1", "后台 社保经办", [roles.OFFICE], None),
     ("houtai2", "后台 人社审批", [roles.OFFICE], None),
+    ("xinxi", "信息中心 张主任", [roles.IT], None),
     ("admin", "管理员", [roles.HALL_ADMIN], None),
 ]
 

@@ -22,6 +22,7 @@ def home(request):
         (roles.ANALYST, "metrics:today"),
         (roles.LEGAL, "catalog:review"),
         (roles.OFFICE, "office:work-list"),
+        (roles.IT, "ferry:console"),
     ):
         if role in actor.roles:
             return redirect(target)

@@ -1,0 +1,97 @@
+"""Pages of the data ferry: the window's panel and manual entry, and the information centre's console."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from onevisit.accounts import roles
+from onevisit.accounts.pages import staff_page
+from onevisit.accounts.services import window_of
+from onevisit.cases import services as cases
+from onevisit.core.errors import DomainError
+from onevisit.ferry import audit, services
+from onevisit.ferry.hooks import panel_context
+from onevisit.ferry.models import AuditVerification, FieldSet
+
+app_name = "ferry"
+
+
+@staff_page(roles.CLERK)
+def case_panel(request, code: str, case_id: int):
+    """The panel alone, for htmx to refresh while replies are on their way."""
+    window = window_of(request.actor, code)
+    case = cases.get_case(actor=request.actor, case_id=case_id)
+    found = panel_context(case, window)
+    if found is None:
+        return render(request, "ferry/_empty.html")
+    template, ctx = found
+    return render(request, template, {"panel": ctx})
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def manual_entry(request, code: str, case_id: int, field_set: str):
+    window = window_of(request.actor, code)
+    case = cases.get_case(actor=request.actor, case_id=case_id)
+    fs = services.field_set(field_set)
+    values = {f: request.POST.get(f, "") for f in fs.reply_fields if f in request.POST}
+    try:
+        services.manual_entry(actor=request.actor, case=case, field_set_code=field_set, values=values)
+    except DomainError as exc:
+        messages.error(request, f"手工录入未保存：{exc.message}")
+    else:
+        messages.success(request, f"「{fs.label}」已手工录入，系统恢复后自动补录并对账")
+    return redirect("cases:case", code=window.code, case_id=case.pk)
+
+
+@staff_page(roles.IT)
+def console(request):
+    return render(
+        request,
+        "ferry/console.html",
+        {
+            "health": services.health(),
+            "field_sets": FieldSet.objects.order_by("code", "-version"),
+            "entries": services.reconciliation(request.actor.hall),
+            "verification": AuditVerification.objects.first(),
+            "checkpoints": audit.checkpoints()[-5:],
+            "refusals": services.recent_refusals(),
+        },
+    )
+
+
+@require_POST
+@staff_page(roles.IT)
+def breaker(request, backend: str):
+    open_ = request.POST.get("state") == "open"
+    try:
+        b = services.switch_breaker(actor=request.actor, backend_code=backend, open_=open_,
+                                    reason=request.POST.get("reason", ""))  # fmt: skip
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{b.name}：{b.get_breaker_display()}")
+    return redirect("ferry:console")
+
+
+@require_POST
+@staff_page(roles.IT)
+def verify(request):
+    verdict = audit.verify(by=request.actor.user.username)
+    if verdict.ok:
+        messages.success(
+            request, f"审计链完整：已核验 {verdict.checked} 条记录、{verdict.checkpoints} 个签名检查点"
+        )
+    else:
+        messages.error(request, f"审计链被破坏：{verdict.reason}")
+    return redirect("ferry:console")
+
+
+urlpatterns = [
+    path("", console, name="console"),
+    path("breaker/<slug:backend>/", breaker, name="breaker"),
+    path("audit/verify/", verify, name="verify"),
+    path("window/<slug:code>/case/<int:case_id>/panel/", case_panel, name="panel"),
+    path("window/<slug:code>/case/<int:case_id>/manual/<slug:field_set>/", manual_entry, name="manual"),
+]
