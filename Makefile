@@ -26,8 +26,9 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit migrate --noinput
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit catalog import data/catalog
+	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit ferry load data/ferry
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit demo
-	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit serve --port $(PORT)
+	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit serve --port $(PORT) --with-ferry
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks

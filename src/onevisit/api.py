@@ -9,6 +9,7 @@ from ninja.security import django_auth
 from onevisit.cases.api import router as cases_router
 from onevisit.catalog.api import router as catalog_router
 from onevisit.core.errors import DomainError
+from onevisit.ferry.api import router as ferry_router
 from onevisit.intake.api import router as intake_router
 from onevisit.metrics.api import router as metrics_router
 from onevisit.queueing.api import router as queueing_router
@@ -24,6 +25,7 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/intake", intake_router)
 api.add_router("/queueing", queueing_router)
 api.add_router("/cases", cases_router)
+api.add_router("/ferry", ferry_router)
 api.add_router("/metrics", metrics_router)
 
 
@@ -36,7 +38,9 @@ def domain_error(request: HttpRequest, exc: DomainError):
 def validation_error(request: HttpRequest, exc: NinjaValidationError):
     errors = []
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query", "path")]
+        loc = [str(p) for p in err.get("loc", ())]
+        # ("body", <parameter name>, field…) or ("query"|"path", field): keep only the field's own path
+        loc = loc[2:] if loc[:1] == ["body"] and len(loc) > 2 else loc[1:]
         errors.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
     detail = "；".join(f"{e['field']}: {e['message']}" for e in errors)
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)

@@ -66,6 +66,7 @@ def test_exchange_rules_flag_a_transfer_without_active_insurance(ferry, guide, c
     insurance = [f for f in rows["insurance_status"].findings if f.level == "error"]
     assert [f.message for f in insurance] == ["关系转移要求参保状态为“正常参保”"]
     assert any(f.level == "warn" and "姓名" in f.message for f in rows["identity"].findings)
+    assert cases.case_form(case).known["transfer_out_region"] == ("杭州市西湖区", "数据摆渡")  # via `fills`
     page = login("chuangkou1").get(f"/window/w1/cases/{case.pk}/")
     assert "关系转移要求参保状态为“正常参保”" in page.content.decode()
 

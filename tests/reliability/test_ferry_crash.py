@@ -88,15 +88,17 @@ def test_a_killed_worker_loses_nothing_and_applies_nothing_twice(tmp_path, setti
         assert killed_at < ENVELOPES, "the worker finished before it could be killed"
         assert Envelope.objects.exclude(status="delivered").exists()
 
-        second = _start_worker(tmp_path, "restarted")
+        # Restarted as two processes at once: they share the outbox without taking the same envelope twice.
+        restarted = [_start_worker(tmp_path, f"restarted-{i}") for i in (1, 2)]
         try:
             _wait(
                 lambda: not Envelope.objects.exclude(status="delivered").exists(), 300, "the outbox to drain"
             )
         finally:
-            second.send_signal(signal.SIGTERM)
-            _, err = second.communicate(timeout=30)
-        assert second.returncode == 0, err.decode()[-2000:]
+            for worker in restarted:
+                worker.send_signal(signal.SIGTERM)
+            errors = [w.communicate(timeout=30)[1] for w in restarted]
+        assert [w.returncode for w in restarted] == [0, 0], b"".join(errors).decode()[-2000:]
 
         assert len(ledger.applied) == ENVELOPES
         assert set(ledger.applied.values()) == {1}, "an envelope took effect twice"

@@ -22,6 +22,7 @@ class FieldSet(models.Model):
     reply_fields = models.JSONField(default=list)
     matters = models.JSONField(default=list, help_text="matter codes whose cases may use this set")
     checks = models.JSONField(default=list)
+    fills = models.JSONField(default=dict, blank=True, help_text="reply field → the form field it also fills")
     loaded_at = models.DateTimeField()
 
     class Meta:

@@ -31,7 +31,7 @@ from onevisit.ferry.models import Backend, Envelope, FieldSet, ManualEntry
 
 # ---- field sets and back ends as data ----------------------------------------------------------------------
 
-_SET_KEYS = {"code", "version", "label", "request", "reply", "matters", "checks"}
+_SET_KEYS = {"code", "version", "label", "request", "reply", "matters", "checks", "fills"}
 _BACKEND_KEYS = {"code", "name", "style", "address", "field_sets", "timeout_seconds"}
 
 
@@ -54,7 +54,7 @@ def load(path: Path) -> LoadReport:
     problems = []
     for i, spec in enumerate(sets, 1):
         where = f"{path.name} field_sets[{i}] {spec.get('code', '?') if isinstance(spec, dict) else ''}"
-        if not isinstance(spec, dict) or _SET_KEYS - {"checks", "matters"} - set(spec):
+        if not isinstance(spec, dict) or _SET_KEYS - {"checks", "matters", "fills"} - set(spec):
             problems.append(f"{where}: 需要 {', '.join(sorted(_SET_KEYS))}")
             continue
         if extra := set(spec) - _SET_KEYS:
@@ -70,6 +70,9 @@ def load(path: Path) -> LoadReport:
                 problems.append(f"{where}: {reason}")
             elif check["field"] not in spec["reply"]:
                 problems.append(f"{where}: 校验字段 {check['field']} 不在 reply 中")
+        fills = spec.get("fills") or {}
+        if not isinstance(fills, dict) or set(fills) - set(spec["reply"]):
+            problems.append(f"{where}: fills 的键须是 reply 中的字段")
         existing = FieldSet.objects.filter(code=spec["code"], version=spec.get("version")).first()
         if existing and (
             existing.request_fields,
@@ -100,7 +103,8 @@ def load(path: Path) -> LoadReport:
             _, created = FieldSet.objects.get_or_create(
                 code=spec["code"], version=spec["version"],
                 defaults={"label": spec["label"], "request_fields": spec["request"], "reply_fields": spec["reply"],
-                          "matters": spec.get("matters") or [], "checks": spec.get("checks") or [], "loaded_at": now},
+                          "matters": spec.get("matters") or [], "checks": spec.get("checks") or [],
+                          "fills": spec.get("fills") or {}, "loaded_at": now},
             )  # fmt: skip
             if created:
                 report.field_sets_added.append(f"{spec['code']} v{spec['version']}")
@@ -359,6 +363,8 @@ def known_for_case(case: Case) -> dict[str, str]:
             for k, v in row.values.items():
                 if v and not any(f.field == k and f.level == "error" for f in row.findings):
                     found.setdefault(k, v)
+                    if k in row.field_set.fills:
+                        found.setdefault(row.field_set.fills[k], v)
     return found
 
 

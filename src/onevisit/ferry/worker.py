@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 
@@ -267,9 +268,11 @@ class Worker:
         for backend in Backend.objects.filter(style=Backend.Style.FILES):
             waiting = {
                 str(pk)
-                for pk in Envelope.objects.filter(
-                    backend=backend, status=Envelope.Status.SENDING
-                ).values_list("pk", flat=True)
+                for pk in Envelope.objects.filter(backend=backend)
+                .filter(  # a late answer to an attempt that timed out is still awaited by the retry
+                    Q(status=Envelope.Status.SENDING) | Q(status=Envelope.Status.PENDING, attempts__gt=0)
+                )
+                .values_list("pk", flat=True)
             }
             strays = self.adapter(backend).sweep(waiting)
             if strays:
@@ -298,8 +301,8 @@ class Worker:
         outcomes = [self.exchange(e) for e in claimed]
         self.record(outcomes)
         self.sweep()
-        if claimed and settings_chain_on():
-            self.maybe_checkpoint()
+        if settings_chain_on():
+            self.maybe_checkpoint()  # also when idle: the last records before a quiet spell get signed too
         return len(claimed)
 
     def run(self, *, stop: threading.Event | None = None, until_idle: bool = False) -> int:
@@ -324,8 +327,6 @@ class Worker:
 
 
 def settings_chain_on() -> bool:
-    from django.conf import settings
-
     return settings.ONEVISIT_FERRY_CHAIN
 
 

@@ -28,9 +28,12 @@ class Command(BaseCommand):
                     "  booking 网上预约    http://127.0.0.1:8000/book/demo/   no login",
                     "  notice 办事指南     http://127.0.0.1:8000/notice/   no login (public)",
                     "  legal 法制审核      http://127.0.0.1:8000/notice/review/  login fazhi",
+                    "  info centre 信息中心 http://127.0.0.1:8000/ferry/    login xinxi (data ferry, audit chain)",
                     "  admin 管理后台      http://127.0.0.1:8000/admin/    login admin",
                     "  API docs            http://127.0.0.1:8000/api/docs",
                     f"  password for every demo login: {demo.DEMO_PASSWORD}",
+                    "  the back-end simulators know e.g. 林星石 330106198506151233 and 王桂英 330106195603012469",
+                    "  (data/ferry/population.yaml); switch a fault: onevisit legacy-sim --set-fault social_insurance=down",
                     "",
                 ]
             )

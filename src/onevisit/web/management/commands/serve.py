@@ -1,6 +1,9 @@
 """Serve onevisit with gunicorn (several worker processes) and whitenoise for static files."""
 
+import atexit
 import os
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -32,10 +35,21 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("ONEVISIT_PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("ONEVISIT_WORKERS", "3")))
         parser.add_argument("--no-collectstatic", action="store_true")
+        parser.add_argument(
+            "--with-ferry",
+            action="store_true",
+            help="also run the legacy back-end simulators and one ferry worker (the demo's data ferry)",
+        )
 
-    def handle(self, *args, host, port, workers, no_collectstatic, **options):
+    def handle(self, *args, host, port, workers, no_collectstatic, with_ferry=False, **options):
         if not no_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
+        if with_ferry:
+            children = [
+                subprocess.Popen([sys.executable, "-m", "onevisit", *command])
+                for command in (["legacy_sim"], ["worker"])
+            ]
+            atexit.register(lambda: [child.terminate() for child in children])
         self.stdout.write(
             f"onevisit on http://{host}:{port}/ with {workers} workers ({settings.DATABASES['default']['ENGINE']})"
         )

@@ -1,0 +1,77 @@
+"""The ferry's API: the edge for envelopes, the window's view of a case, manual entry, back-end health."""
+
+from __future__ import annotations
+
+import pytest
+
+from onevisit.ferry.models import AuditRecord, Backend, Envelope
+from tests.conftest import login
+from tests.ferry.conftest import LIN, accepted, drain
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(client, body):
+    return client.post("/api/ferry/envelopes", body, content_type="application/json")
+
+
+def test_envelopes_are_handed_in_once_and_looked_up(ferry):
+    it = login("xinxi")
+    body = {
+        "backend": "population",
+        "field_set": "identity",
+        "payload": {"resident_id": LIN},
+        "idempotency_key": "api-1",
+    }
+    first = _post(it, body)
+    assert first.status_code == 201 and first.json()["status"] == "pending"
+    again = _post(it, body)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    drain()
+    found = it.get(f"/api/ferry/envelopes/{first.json()['id']}").json()
+    assert found["status"] == "delivered" and found["reply_fields"] == ["birth_date", "gender", "name"]
+    assert it.get("/api/ferry/envelopes/not-a-uuid").status_code == 404
+
+
+def test_a_bad_envelope_gets_a_named_error_and_only_an_audit_record(ferry):
+    it = login("xinxi")
+    before = (Envelope.objects.count(), AuditRecord.objects.count())
+    response = _post(it, {"backend": "population", "field_set": "identity",
+                          "payload": {"resident_id": LIN, "phone": "13812345678"}, "idempotency_key": "api-2"})  # fmt: skip
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "payload" and "phone" in response.json()["detail"]
+    assert (Envelope.objects.count(), AuditRecord.objects.count()) == (before[0], before[1] + 1)
+    assert "13812345678" not in str(AuditRecord.objects.last().detail)
+    missing = _post(it, {"backend": "population", "field_set": "identity"})
+    assert missing.status_code == 422 and {e["field"] for e in missing.json()["errors"]} >= {"payload"}
+
+
+def test_roles_and_halls_are_checked(ferry, guide, clerk, window1):
+    clerk_client = login("chuangkou1")
+    assert _post(clerk_client, {"backend": "population", "field_set": "identity", "payload": {"resident_id": LIN},
+                                "idempotency_key": "x"}).status_code == 403  # fmt: skip
+    assert clerk_client.get("/api/ferry/backends").status_code == 403
+    case = accepted(guide, clerk, window1, "cbdj")
+    assert login("xinxi").get(f"/api/ferry/cases/{case.pk}").status_code == 403
+    assert clerk_client.get("/api/ferry/cases/999999").status_code == 404
+
+
+def test_the_window_reads_a_case_and_types_by_hand_when_a_back_end_is_down(ferry, guide, clerk, window1):
+    client = login("chuangkou1")
+    Backend.objects.filter(code="population").update(breaker="open", held=True)
+    case = accepted(guide, clerk, window1, "cbdj")
+    drain()
+    states = {r["field_set"]: r["state"] for r in client.get(f"/api/ferry/cases/{case.pk}").json()}
+    assert states == {"identity": "degraded", "insurance_status": "ok"}
+    bad = client.post(f"/api/ferry/cases/{case.pk}/manual/identity", {"values": {"gender": "未知"}},
+                      content_type="application/json")  # fmt: skip
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "gender"
+    good = client.post(f"/api/ferry/cases/{case.pk}/manual/identity", {"values": {"name": "林星石", "gender": "男"}},
+                       content_type="application/json")  # fmt: skip
+    assert (
+        good.status_code == 201
+        and good.json()["state"] == "manual"
+        and good.json()["manual_status"] == "queued"
+    )
+    health = {b["code"]: b for b in login("xinxi").get("/api/ferry/backends").json()}
+    assert health["population"]["breaker"] == "open" and health["population"]["backfill_waiting"] == 1
