@@ -75,3 +75,37 @@ def test_the_window_reads_a_case_and_types_by_hand_when_a_back_end_is_down(ferry
     )
     health = {b["code"]: b for b in login("xinxi").get("/api/ferry/backends").json()}
     assert health["population"]["breaker"] == "open" and health["population"]["backfill_waiting"] == 1
+
+
+def test_one_hall_cannot_see_or_probe_another_halls_envelopes(ferry, guide, clerk, window1):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from onevisit.accounts.models import Hall, Staff
+    from onevisit.web import demo
+
+    case = accepted(guide, clerk, window1, "cbdj")
+    other_hall = Hall.objects.create(code="other", name="另一大厅")
+    user = get_user_model().objects.create_user("xinxi2", password=demo.DEMO_PASSWORD)
+    user.groups.add(Group.objects.get(name="it"))
+    Staff.objects.create(user=user, hall=other_hall, display_name="另一信息中心")
+    outsider = login("xinxi2")
+    probe = {"backend": "population", "field_set": "identity", "payload": {"resident_id": LIN},
+             "idempotency_key": f"case-{case.pk}-identity-v1-query"}  # fmt: skip
+    response = _post(outsider, probe)
+    assert response.status_code == 201  # a fresh envelope in its own hall, not the other hall's
+    assert (
+        Envelope.objects.filter(idempotency_key=f"case-{case.pk}-identity-v1-query", case=case).count() == 1
+    )
+    mine = _post(login("xinxi"), {**probe, "idempotency_key": "shared"}).json()["id"]
+    assert outsider.get(f"/api/ferry/envelopes/{mine}").status_code == 404
+
+
+def test_outside_text_that_looks_personal_is_refused_not_crashed(ferry):
+    response = _post(login("xinxi"), {"backend": "13812345678", "field_set": "identity",
+                                      "payload": {"resident_id": LIN}, "idempotency_key": "x" * 40})  # fmt: skip
+    assert response.status_code == 422 and "没有后端系统" in response.json()["detail"]
+    assert "13812345678" not in str(AuditRecord.objects.last().detail)
+    too_long = _post(login("xinxi"), {"backend": "population", "field_set": "identity",
+                                      "payload": {"resident_id": LIN}, "idempotency_key": "k" * 65})  # fmt: skip
+    assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "idempotency_key"

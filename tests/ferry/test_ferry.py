@@ -17,7 +17,7 @@ from onevisit.ferry import audit, services, wire
 from onevisit.ferry.models import AuditRecord, Backend, Envelope, ManualEntry
 from tests.conftest import login
 from tests.factories import resident_id
-from tests.ferry.conftest import LIN, WANG, accepted, drain
+from tests.ferry.conftest import FERRY_DATA, LIN, WANG, accepted, drain
 
 pytestmark = pytest.mark.django_db
 
@@ -160,8 +160,8 @@ def test_a_replayed_idempotency_key_with_other_content_is_refused(ferry, clerk):
     assert _counts() == (envelopes, refusals + 1)
 
 
-def test_the_back_end_refuses_a_replay_it_has_not_seen_from_us(ferry, clerk):
-    """A captured request replayed with changed content never gets past the back end's signature check."""
+def test_the_back_end_refuses_a_forged_request(ferry, clerk):
+    """A captured request altered to ask about someone else never gets past the back end's signature check."""
     env, _ = services.submit(actor=clerk, backend="population", field_set_code="identity", operation="query",
                              payload={"resident_id": LIN}, idempotency_key="edge-3")  # fmt: skip
     request = services.request_of(env)
@@ -281,8 +281,6 @@ def test_a_stray_file_in_the_exchange_is_refused_and_audited(ferry, guide, clerk
 def test_verify_finds_a_record_altered_in_the_database(ferry, guide, clerk, window1):
     accepted(guide, clerk, window1, "gxzy")
     drain()
-    with connection.cursor() as cur:
-        pass
     assert audit.checkpoint() is not None
     assert audit.verify().ok
     call_command("audit", "verify", verbosity=0)
@@ -307,3 +305,104 @@ def test_wire_signatures_cover_every_field():
     assert not wire.signature_ok({**message, "fields": {"name": "乙"}}, key)
     assert not wire.signature_ok({**message, "duplicate": True}, key)
     assert not wire.signature_ok(message, b"x" * 32)
+
+
+def test_records_cut_from_the_tail_are_found_through_the_head(ferry, guide, clerk, window1):
+    accepted(guide, clerk, window1, "cbdj")
+    drain()
+    assert audit.verify().ok
+    last = AuditRecord.objects.order_by("-seq").first()
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM ferry_auditrecord WHERE id = %s", [last.pk])
+    verdict = audit.verify()
+    assert not verdict.ok and verdict.first_broken == last.seq and "尾部" in verdict.reason
+
+
+def test_a_corrupted_envelope_or_an_unforeseen_error_never_freezes_a_batch(
+    ferry, guide, clerk, window1, monkeypatch
+):
+    case = accepted(guide, clerk, window1, "cbdj")
+    identity = Envelope.objects.get(case=case, field_set__code="identity")
+    Envelope.objects.filter(pk=identity.pk).update(request_sealed="v1:" + "A" * 80)  # not our ciphertext
+    from onevisit.ferry.adapters import RestAdapter
+
+    def explode(self, request, *, timeout):
+        raise RuntimeError("a library error nobody foresaw")
+
+    monkeypatch.setattr(RestAdapter, "send", explode)
+    drain()
+    identity.refresh_from_db()
+    insurance = Envelope.objects.get(case=case, field_set__code="insurance_status")
+    assert identity.status == "refused" and "无法解密" in identity.error
+    assert insurance.status == "pending" and insurance.attempts == 1 and "RuntimeError" in insurance.error
+
+
+def test_personal_numbers_in_a_back_end_refusal_are_masked(ferry, guide, clerk, window1, monkeypatch):
+    ledger = ferry.soap.ledger
+    original = ledger._problem
+    monkeypatch.setattr(
+        ledger, "_problem", lambda request: f"证件 {request['payload']['resident_id']} 已注销"
+    )
+    case = accepted(guide, clerk, window1, "cbdj")
+    drain()
+    monkeypatch.setattr(ledger, "_problem", original)
+    env = Envelope.objects.get(case=case, field_set__code="identity")
+    assert env.status == "refused" and LIN not in env.error and "已注销" in env.error
+    assert LIN not in json.dumps(
+        list(AuditRecord.objects.values_list("detail", flat=True)), ensure_ascii=False
+    )
+
+
+def test_a_failing_back_end_stops_taking_the_batch_after_three_failures(ferry, clerk):
+    ferry.set_fault("population", "down")
+    for i in range(6):
+        services.submit(actor=clerk, backend="population", field_set_code="identity", operation="query",
+                        payload={"resident_id": LIN}, idempotency_key=f"batch-{i}")  # fmt: skip
+    from onevisit.ferry.worker import Worker
+
+    assert Worker(batch=50).run_once() == 6
+    attempts = sorted(Envelope.objects.values_list("attempts", flat=True))
+    assert attempts == [0, 0, 0, 1, 1, 1]  # three tried, three released untouched
+    assert set(Envelope.objects.values_list("status", flat=True)) == {"pending"}
+    assert Backend.objects.get(code="population").breaker == "open"
+
+
+def test_a_probe_never_closes_a_breaker_held_open_by_hand(ferry):
+    from django.db import transaction
+
+    from onevisit.core import clock
+    from onevisit.ferry import breaker
+
+    backend = Backend.objects.get(code="payment")
+    Backend.objects.filter(pk=backend.pk).update(breaker="open", held=True)
+    with transaction.atomic():
+        breaker.close(backend, now=clock.now(), automatic=True)
+    assert Backend.objects.get(pk=backend.pk).breaker == "open"
+
+
+def test_a_new_field_set_version_does_not_strand_open_cases(ferry, guide, clerk, window1, tmp_path):
+    case = accepted(guide, clerk, window1, "cbdj")
+    drain()
+    text = (FERRY_DATA / "field-sets.yaml").read_text(encoding="utf-8")
+    bumped = text.replace("  - code: identity\n    version: 1\n", "  - code: identity\n    version: 2\n", 1)
+    assert bumped != text
+    (tmp_path / "field-sets.yaml").write_text(bumped, encoding="utf-8")
+    assert services.load(tmp_path).field_sets_added == ["identity v2"]
+    rows = {r.field_set.code: r for r in services.case_status(case)}
+    assert rows["identity"].field_set.version == 2 and rows["identity"].state == "ok"
+
+
+def test_a_changed_field_set_must_carry_a_new_version(ferry, tmp_path):
+    text = (FERRY_DATA / "field-sets.yaml").read_text(encoding="utf-8")
+    (tmp_path / "field-sets.yaml").write_text(
+        text.replace("label: 参保状态", "label: 参保情况"), encoding="utf-8"
+    )
+    with pytest.raises(Invalid, match="请提升版本号"):
+        services.load(tmp_path)
+
+
+def test_manual_entry_for_a_set_without_a_back_end_is_refused_clearly(ferry, guide, clerk, window1):
+    case = accepted(guide, clerk, window1, "cbdj")
+    Backend.objects.filter(code="population").update(field_sets=[])
+    with pytest.raises(Invalid, match="未配置后端系统"):
+        services.manual_entry(actor=clerk, case=case, field_set_code="identity", values={"name": "林星石"})

@@ -79,7 +79,7 @@ class BackendOut(Schema):
 
 def envelope_out(e: Envelope) -> EnvelopeOut:
     return EnvelopeOut(
-        id=str(e.pk), idempotency_key=e.idempotency_key, backend=e.backend.code, field_set=e.field_set.code,
+        id=str(e.pk), idempotency_key=e.idempotency_key.split(":", 1)[-1], backend=e.backend.code, field_set=e.field_set.code,
         version=e.field_set.version, operation=e.operation, status=e.status, attempts=e.attempts,
         reply_status=e.reply_status, reply_fields=sorted(services.reply_of(e).get("fields", {})), error=e.error,
         created_at=e.created_at, delivered_at=e.delivered_at,

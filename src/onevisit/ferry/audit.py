@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -78,11 +78,12 @@ def as_link(record: AuditRecord) -> chain.Link:
                       record.field_set, record.actor, record.detail, record.prev_hash, record.hash)  # fmt: skip
 
 
-def stored_links(batch: int = 2000) -> Iterator[chain.Link]:
+def stored_links(*, upto: int | None = None, batch: int = 2000) -> Iterator[chain.Link]:
     """Every record in sequence order, streamed in pages so a long chain never sits in memory at once."""
     last = 0
     while True:
-        page = list(AuditRecord.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        qs = AuditRecord.objects.filter(seq__gt=last)
+        page = list((qs.filter(seq__lte=upto) if upto is not None else qs).order_by("seq")[:batch])
         if not page:
             return
         yield from (as_link(r) for r in page)
@@ -119,6 +120,17 @@ def _signing_key() -> Ed25519PrivateKey:
 
 def public_key() -> Ed25519PublicKey:
     return _signing_key().public_key()
+
+
+def pinned_public_key() -> Ed25519PublicKey | None:
+    """The key published beside the checkpoints when the first one was signed; verification trusts only it
+    (it never derives one from, or creates, the private key)."""
+    path = _audit_dir() / PUBLIC_KEY_FILE
+    if not path.exists():
+        return None
+    key = serialization.load_pem_public_key(path.read_bytes())
+    assert isinstance(key, Ed25519PublicKey)
+    return key
 
 
 def checkpoint() -> chain.Checkpoint | None:
@@ -165,24 +177,49 @@ def last_checkpoint_seq() -> int:
     return max((c.seq for c in marks), default=0)
 
 
-def signature_ok(cp: chain.Checkpoint) -> bool:
+def signature_ok(cp: chain.Checkpoint, key: Ed25519PublicKey | None = None) -> bool:
+    key = key or pinned_public_key()
+    if key is None:
+        return False
     try:
-        public_key().verify(bytes.fromhex(cp.signature), cp.message())
+        key.verify(bytes.fromhex(cp.signature), cp.message())
     except (InvalidSignature, ValueError):
         return False
     return True
 
 
-def verify(*, by: str = "", links: Iterable[chain.Link] | None = None) -> chain.Verdict:
-    """Check the whole stored chain against the checkpoints and record the outcome."""
+def verify(*, by: str = "", progress: Callable[[], None] | None = None) -> chain.Verdict:
+    """Check the stored chain, up to the head as it stands now, against the checkpoints; record the outcome.
+
+    Workers may append while this runs: the head is read first and only records up to it are checked, so a
+    busy chain is never reported broken. The head row also tells whether records were cut from the tail.
+    """
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, chain.GENESIS)
     try:
-        marks = checkpoints()
+        marks = [cp for cp in checkpoints() if cp.seq <= head_seq]
+        key = pinned_public_key() if marks else None
     except ValueError as exc:
         verdict = chain.Verdict(False, 0, 0, None, str(exc))
     else:
-        verdict = chain.verify(stored_links() if links is None else links, marks, signature_ok=signature_ok)
+        if marks and key is None:
+            verdict = chain.Verdict(False, 0, 0, None, f"有检查点但缺少公钥文件 {PUBLIC_KEY_FILE}")
+        else:
+            links = stored_links(upto=head_seq)
+            if progress is not None:
+                links = _ticking(links, progress)
+            verdict = chain.verify(links, marks, signature_ok=lambda cp: signature_ok(cp, key))
+            if verdict.ok and (verdict.checked != head_seq or verdict.last_hash != head_hash):
+                verdict = chain.Verdict(False, verdict.checked, verdict.checkpoints, verdict.checked + 1,
+                                        f"链头记到第 {head_seq} 条，链只到第 {verdict.checked} 条（尾部被删除或改动）")  # fmt: skip
     with transaction.atomic():
         AuditVerification.objects.create(at=clock.now(), ok=verdict.ok, checked=verdict.checked,
                                          checkpoints=verdict.checkpoints, first_broken=verdict.first_broken,
                                          reason=verdict.reason[:255], by=by)  # fmt: skip
     return verdict
+
+
+def _ticking(links: Iterable[chain.Link], tick: Callable[[], None]) -> Iterator[chain.Link]:
+    for link in links:
+        tick()
+        yield link

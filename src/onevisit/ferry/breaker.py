@@ -35,8 +35,12 @@ def trip(backend: Backend, *, reason: str, actor: str = "", now: datetime, held:
          data={"mode": "ferry_breaker", "backend": row.code, "reason": reason[:200], "manual": held})  # fmt: skip
 
 
-def close(backend: Backend, *, actor: str = "", now: datetime) -> None:
+def close(backend: Backend, *, actor: str = "", now: datetime, automatic: bool = False) -> None:
+    """Close the breaker (inside a transaction). A probe (automatic) never closes one held open by hand,
+    even if the hold was set while the probe was in flight."""
     row = Backend.objects.select_for_update().get(pk=backend.pk)
+    if automatic and row.held:
+        return
     if row.breaker == Backend.Breaker.CLOSED and not row.failures:
         return
     was_open = row.breaker != Backend.Breaker.CLOSED

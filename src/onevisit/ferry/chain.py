@@ -53,6 +53,7 @@ class Verdict:
     checkpoints: int
     first_broken: int | None = None  # the sequence number (position) of the first record that fails
     reason: str = ""
+    last_hash: str = GENESIS  # the hash of the last record checked
 
 
 def link_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
@@ -77,9 +78,9 @@ def verify(
     marks: dict[int, Checkpoint] = {}
     for cp in checkpoints:
         if not signature_ok(cp):
-            return Verdict(False, 0, len(marks), cp.seq, f"检查点 {cp.seq} 的签名无效")
+            return Verdict(False, 0, len(marks), None, f"检查点 {cp.seq} 的签名无效（检查点文件被改动）")
         if cp.seq in marks and marks[cp.seq].hash != cp.hash:
-            return Verdict(False, 0, len(marks), cp.seq, f"检查点 {cp.seq} 有两个不同的哈希")
+            return Verdict(False, 0, len(marks), None, f"检查点 {cp.seq} 有两个不同的哈希")
         marks[cp.seq] = cp
     prev_hash, expected_seq, checked = GENESIS, 1, 0
     for link in links:
@@ -108,4 +109,4 @@ def verify(
             checked + 1,
             f"检查点记到第 {min(beyond)} 条，链只到第 {checked} 条（尾部被截断）",
         )
-    return Verdict(True, checked, len(marks))
+    return Verdict(True, checked, len(marks), last_hash=prev_hash)

@@ -86,7 +86,7 @@ class Envelope(models.Model):
         BACKFILL = "backfill", "补录"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    idempotency_key = models.CharField(max_length=80, unique=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
     hall = models.ForeignKey(Hall, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="envelopes")
     backend = models.ForeignKey(Backend, on_delete=models.PROTECT, related_name="envelopes")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
 from onevisit.accounts.services import Actor
@@ -25,7 +25,7 @@ from onevisit.cases.models import Case
 from onevisit.core import clock, crypto
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
-from onevisit.core.ids import PersonalDataError, mask_resident_id, parse_resident_id
+from onevisit.core.ids import PersonalDataError, mask_resident_id, parse_resident_id, redact
 from onevisit.ferry import audit, keys, rules, wire
 from onevisit.ferry.models import Backend, Envelope, FieldSet, ManualEntry
 
@@ -74,12 +74,11 @@ def load(path: Path) -> LoadReport:
         if not isinstance(fills, dict) or set(fills) - set(spec["reply"]):
             problems.append(f"{where}: fills 的键须是 reply 中的字段")
         existing = FieldSet.objects.filter(code=spec["code"], version=spec.get("version")).first()
-        if existing and (
-            existing.request_fields,
-            existing.reply_fields,
-            existing.matters,
-            existing.checks,
-        ) != (spec["request"], spec["reply"], spec.get("matters") or [], spec.get("checks") or []):
+        stored = (existing.label, existing.request_fields, existing.reply_fields, existing.matters,
+                  existing.checks, existing.fills) if existing else None  # fmt: skip
+        wanted = (spec["label"], spec["request"], spec["reply"], spec.get("matters") or [],
+                  spec.get("checks") or [], fills)  # fmt: skip
+        if existing and stored != wanted:
             problems.append(f"{where}: v{spec['version']} 已载入且内容不同，请提升版本号")
     set_codes = {s.get("code") for s in sets if isinstance(s, dict)} | set(
         FieldSet.objects.values_list("code", flat=True)
@@ -165,11 +164,19 @@ def allowed_payload(fs: FieldSet, operation: str) -> set[str]:
 
 def refuse(reason: str, *, error: type = Invalid, field: str, backend: str = "", field_set: str = "",
            actor: str = "", detail: dict[str, Any] | None = None):  # fmt: skip
-    """Audit a refusal in its own transaction, then raise: the refusal is the only thing written."""
+    """Audit a refusal in its own transaction, then raise: the refusal is the only thing written.
+
+    What came from outside is cut to the audit columns' sizes and any personal number in it masked."""
+    reason = clean(reason, 200)
     with transaction.atomic():
-        audit.append("refusal", backend=backend, field_set=field_set, actor=actor,
-                     detail={"reason": reason, "field": field, **(detail or {})})  # fmt: skip
+        audit.append("refusal", backend=clean(backend, 32), field_set=clean(field_set, 40), actor=clean(actor, 150),
+                     detail={"reason": reason, "field": clean(field, 40), **(detail or {})})  # fmt: skip
     raise error(reason, field=field)
+
+
+def clean(text: str, limit: int) -> str:
+    """Outside text made safe to keep: no NUL, personal numbers masked, cut to size."""
+    return redact(str(text).replace("\x00", ""))[:limit]
 
 
 def _wire_request(envelope_id: str, key: str, backend: Backend, fs: FieldSet, operation: str,
@@ -216,7 +223,7 @@ def submit(*, actor: Actor | None, backend: str, field_set_code: str, operation:
     different content. The same key with the same content returns the first envelope.
     """
     who = actor.user.username if actor else ""
-    ctx = {"backend": backend, "field_set": field_set_code, "actor": who}
+    ctx = {"backend": clean(backend, 32), "field_set": clean(field_set_code, 40), "actor": who}
     target = Backend.objects.filter(code=backend).first()
     if target is None:
         refuse(f"没有后端系统 {backend}", field="backend", **ctx)
@@ -234,8 +241,8 @@ def submit(*, actor: Actor | None, backend: str, field_set_code: str, operation:
     if outside:
         refuse(f"字段 {', '.join(outside)} 不在字段集「{fs.label}」内", field="payload", **ctx,
                detail={"outside": outside})  # fmt: skip
-    if not idempotency_key or len(idempotency_key) > 80:
-        refuse("幂等键不能为空且不超过80个字符", field="idempotency_key", **ctx)
+    if not idempotency_key or len(idempotency_key) > 64:
+        refuse("幂等键不能为空且不超过64个字符", field="idempotency_key", **ctx)
     today = clock.local_date()
     payload = dict(payload)
     errors = rules.entry_errors({k: v for k, v in payload.items() if k != "resident_id"},
@@ -248,16 +255,24 @@ def submit(*, actor: Actor | None, backend: str, field_set_code: str, operation:
         first = next(iter(errors))
         refuse("；".join(errors.values()), field=first, **ctx)
     now = clock.now()
-    existing = Envelope.objects.filter(idempotency_key=idempotency_key).first()
-    digest = content_digest(_wire_request("-", idempotency_key, target, fs, operation, payload, now))
-    if existing is not None:
-        if existing.content_digest != digest:
-            refuse("幂等键重放：该键已用于不同内容", error=Conflict, field="idempotency_key", **ctx)
-        return existing, False
-    with transaction.atomic():
-        envelope = _create(backend=target, fs=fs, operation=operation, payload=payload, key=idempotency_key,
-                           case=None, hall=actor.hall if actor else None, actor=who, now=now)  # fmt: skip
-    return envelope, True
+    # Keys handed in at the edge live in their hall's namespace: one hall can neither collide with nor probe
+    # another hall's envelopes (or the keys acceptance makes, which never contain a colon).
+    key = f"{actor.hall.code}:{idempotency_key}" if actor else f"edge:{idempotency_key}"
+    digest = content_digest(_wire_request("-", key, target, fs, operation, payload, now))
+    for _ in range(2):
+        existing = Envelope.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            if existing.content_digest != digest:
+                refuse("幂等键重放：该键已用于不同内容", error=Conflict, field="idempotency_key", **ctx)
+            return existing, False
+        try:
+            with transaction.atomic():
+                envelope = _create(backend=target, fs=fs, operation=operation, payload=payload, key=key,
+                                   case=None, hall=actor.hall if actor else None, actor=who, now=now)  # fmt: skip
+        except IntegrityError:  # the same key handed in twice at the same moment: the first one wins
+            continue
+        return envelope, True
+    raise Conflict("幂等键冲突，请重试", field="idempotency_key")
 
 
 def request_of(envelope: Envelope) -> dict[str, Any]:
@@ -311,8 +326,9 @@ class SetStatus:
 
 
 def _latest_lookup(case: Case, fs: FieldSet) -> Envelope | None:
+    """The case's newest lookup for this set, whichever version it used (a new version must not strand it)."""
     return (
-        Envelope.objects.filter(case=case, field_set=fs, operation=Envelope.Operation.QUERY)
+        Envelope.objects.filter(case=case, field_set__code=fs.code, operation=Envelope.Operation.QUERY)
         .order_by("-created_at")
         .first()
     )
@@ -378,6 +394,8 @@ def manual_entry(*, actor: Actor, case: Case, field_set_code: str, values: dict[
     if fs not in sets_for(case):
         raise Invalid(f"本办件不使用字段集「{fs.label}」", field="field_set")
     backend = route(fs)
+    if backend is None:
+        raise Invalid(f"字段集「{fs.label}」未配置后端系统，无法补录；请联系信息中心", field="field_set")
     if not degraded(backend, _latest_lookup(case, fs)):
         raise Conflict(f"{backend.name}当前可用，请以系统返回为准", field="field_set")
     unknown = sorted(set(values) - set(fs.reply_fields))

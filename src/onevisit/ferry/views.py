@@ -55,10 +55,17 @@ def console(request):
             "field_sets": FieldSet.objects.order_by("code", "-version"),
             "entries": services.reconciliation(request.actor.hall),
             "verification": AuditVerification.objects.first(),
-            "checkpoints": audit.checkpoints()[-5:],
+            "checkpoints": _recent_checkpoints(),
             "refusals": services.recent_refusals(),
         },
     )
+
+
+def _recent_checkpoints():
+    try:
+        return audit.checkpoints()[-5:]
+    except ValueError:  # an unreadable checkpoint file is what verification reports; the page still opens
+        return []
 
 
 @require_POST

@@ -28,6 +28,7 @@ from django.db.models import F, Q
 
 from onevisit.core import clock, crypto
 from onevisit.core.events import emit
+from onevisit.core.ids import redact
 from onevisit.ferry import adapters, audit, breaker, keys, services, wire
 from onevisit.ferry.models import AuditHead, Backend, Envelope, ManualEntry
 
@@ -35,15 +36,15 @@ log = logging.getLogger("onevisit.ferry.worker")
 
 MAX_QUERY_ATTEMPTS = 6  # a lookup the window waits for is worth a few tries, then the clerk types it
 BACKFILL_MAX_DELAY = 300.0  # a back-fill is never given up: what was typed must reach the back end
-CHECKPOINT_EVERY = 500  # audit records between signed checkpoints
-CHECKPOINT_SECONDS = 60.0
+CHECKPOINT_EVERY = 100  # audit records between signed checkpoints (one short line in a file each)
+CHECKPOINT_SECONDS = 10.0
 SWEEP_SECONDS = 5.0
 
 
 @dataclass
 class Outcome:
     envelope: Envelope
-    result: str  # delivered | refused | retry | dead
+    result: str  # delivered | refused | retry | dead | release
     reason: str = ""
     reply: dict[str, Any] | None = None
     transport: bool = False  # a transport failure: counts toward the breaker
@@ -83,7 +84,7 @@ class Worker:
                     healthy = False
                 with transaction.atomic():
                     if healthy:
-                        breaker.close(backend, now=clock.now())
+                        breaker.close(backend, now=clock.now(), automatic=True)
                     else:
                         breaker.trip(
                             backend, reason=backend.last_error or "健康检查失败", now=clock.now(), held=False
@@ -119,15 +120,30 @@ class Worker:
         return rows
 
     def exchange(self, envelope: Envelope) -> Outcome:
-        """Check the stored envelope, send it, check the reply. No database writes here."""
+        """Check the stored envelope, send it, check the reply. No database writes here.
+
+        Never raises: whatever goes wrong becomes an outcome, so one bad envelope cannot hold up its batch.
+        """
+        try:
+            return self._exchange(envelope)
+        except (
+            Exception
+        ) as exc:  # an adapter or library error nobody foresaw: retried and counted, never stuck
+            log.warning("ferry exchange of %s failed unexpectedly: %s", envelope.pk, type(exc).__name__)
+            return self._failure(
+                envelope, f"{envelope.backend.name}交换异常：{type(exc).__name__}", malformed=True
+            )
+
+    def _exchange(self, envelope: Envelope) -> Outcome:
         backend, fs = envelope.backend, envelope.field_set
         key = keys.signing_key(backend.code)
         try:
             request = json.loads(crypto.unseal(envelope.request_sealed))
             wire.check_request(request, key)
-        except (ValueError, wire.WireError) as exc:
-            reason = exc.reason if isinstance(exc, wire.WireError) else "信封无法解密"
-            return Outcome(envelope, "refused", f"信封校验失败（库内记录被改动？）：{reason}")
+        except wire.WireError as exc:
+            return Outcome(envelope, "refused", f"信封校验失败（库内记录被改动？）：{exc.reason}")
+        except Exception:  # InvalidTag, bad base64, bad JSON: the stored ciphertext was altered
+            return Outcome(envelope, "refused", "信封校验失败（库内记录被改动？）：信封无法解密")
         expected = (
             str(envelope.id),
             envelope.idempotency_key,
@@ -154,21 +170,38 @@ class Worker:
         except adapters.Malformed as exc:
             return self._failure(envelope, f"{backend.name}回执格式错误：{exc}"[:250], malformed=True)
         except adapters.Rejected as exc:
-            return Outcome(envelope, "refused", f"{backend.name}拒绝接入：{exc}"[:250])
+            if envelope.operation == Envelope.Operation.BACKFILL:  # typed values are never given up
+                return self._failure(envelope, f"{backend.name}拒绝接入：{exc}"[:250])
+            return Outcome(envelope, "refused", redact(f"{backend.name}拒绝接入：{exc}")[:250])
         try:
             reply = wire.check_reply(raw, key, envelope_id=str(envelope.id))
         except wire.WireError as exc:
             return self._failure(envelope, f"{backend.name}回执无效：{exc.reason}"[:250], malformed=True)
         if reply["status"] == "refused":
-            return Outcome(
-                envelope, "refused", f"{backend.name}拒绝：{reply.get('reason', '')}"[:250], reply=reply
-            )
+            reason = redact(f"{backend.name}拒绝：{reply.get('reason', '')}")[:250]
+            return Outcome(envelope, "refused", reason, reply=reply)
         extra = sorted(set(reply["fields"]) - set(fs.reply_fields))
         if extra:
             return Outcome(envelope, "refused", f"回执含字段集外字段 {', '.join(extra)}，已拒收", reply=None)
         return Outcome(envelope, "delivered", reply=reply)
 
+    def exchange_all(self, claimed: list[Envelope]) -> list[Outcome]:
+        """Exchange a claimed batch, but stop sending to a back end that has failed THRESHOLD times in it,
+        and stop altogether before the lease runs out: those envelopes are released untouched."""
+        outcomes: list[Outcome] = []
+        failed: dict[int, int] = defaultdict(int)
+        deadline = time.monotonic() + self.lease.total_seconds() * 0.8
+        for envelope in claimed:
+            if failed[envelope.backend_id] >= breaker.THRESHOLD or time.monotonic() > deadline:
+                outcomes.append(Outcome(envelope, "release"))
+                continue
+            outcome = self.exchange(envelope)
+            failed[envelope.backend_id] += outcome.transport
+            outcomes.append(outcome)
+        return outcomes
+
     def _failure(self, envelope: Envelope, reason: str, *, malformed: bool = False) -> Outcome:
+        reason = redact(reason)
         backfill = envelope.operation == Envelope.Operation.BACKFILL
         result = "retry" if backfill or envelope.attempts < MAX_QUERY_ATTEMPTS else "dead"
         return Outcome(envelope, result, reason, transport=True, malformed=malformed)
@@ -189,6 +222,9 @@ class Worker:
                 )
                 base = {"backend": env.backend.code, "envelope": str(env.id), "field_set": f"{fs.code}@v{fs.version}",
                         "actor": "worker"}  # fmt: skip
+                if o.result == "release":  # never sent: back to the outbox, the attempt not counted
+                    mine.update(status=Envelope.Status.PENDING, lease_until=None, attempts=F("attempts") - 1)
+                    continue
                 if o.result == "delivered":
                     reply = o.reply or {}
                     if not mine.update(status=Envelope.Status.DELIVERED, reply_status=reply["status"],
@@ -237,13 +273,15 @@ class Worker:
                     if not retry and env.case_id:
                         emit("ferry.failed", hall=env.hall.code if env.hall_id else None, case=env.case_id, at=now,
                              data={"backend": env.backend.code, "field_set": fs.code, "result": "dead"})  # fmt: skip
-            audit.append_many(items)
-            for backend_id in successes - set(failures):
+            # Back-end rows before the audit head: the same lock order as breaker.trip/close, so two
+            # transactions never wait on each other's locks.
+            for backend_id in sorted(successes - set(failures)):
                 breaker.record_success(Backend(pk=backend_id), now=now)
-            for backend_id, reasons in failures.items():
+            for backend_id, reasons in sorted(failures.items()):
                 breaker.record_failures(
                     Backend.objects.get(pk=backend_id), len(reasons), reason=reasons[-1], now=now
                 )
+            audit.append_many(items)
 
     def _reconcile(
         self, env: Envelope, reply: dict[str, Any], base: dict[str, Any], now: datetime
@@ -298,8 +336,7 @@ class Worker:
         now = clock.now()
         backends = self.available(now)
         claimed = self.claim(backends, now)
-        outcomes = [self.exchange(e) for e in claimed]
-        self.record(outcomes)
+        self.record(self.exchange_all(claimed))
         self.sweep()
         if settings_chain_on():
             self.maybe_checkpoint()  # also when idle: the last records before a quiet spell get signed too

@@ -26,13 +26,7 @@ class Command(BaseCommand):
         total = AuditHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
         with Progress(transient=True, disable=options.get("verbosity", 1) < 1) as bar:
             task = bar.add_task("verifying audit chain", total=total)
-
-            def links():
-                for link in audit.stored_links():
-                    bar.advance(task)
-                    yield link
-
-            verdict = audit.verify(by="cli", links=links())
+            verdict = audit.verify(by="cli", progress=lambda: bar.advance(task))
         if not verdict.ok:
             raise CommandError(f"audit chain BROKEN at record {verdict.first_broken}: {verdict.reason}")
         self.stdout.write(
