@@ -73,6 +73,9 @@ def test_the_window_reads_a_case_and_types_by_hand_when_a_back_end_is_down(ferry
         and good.json()["state"] == "manual"
         and good.json()["manual_status"] == "queued"
     )
+    again = client.post(f"/api/ferry/cases/{case.pk}/manual/identity", {"values": {"name": "林星石", "gender": "男"}},
+                        content_type="application/json")  # fmt: skip
+    assert again.status_code == 201 and case.manual_entries.count() == 1  # a double submit back-fills once
     health = {b["code"]: b for b in login("xinxi").get("/api/ferry/backends").json()}
     assert health["population"]["breaker"] == "open" and health["population"]["backfill_waiting"] == 1
 

@@ -24,7 +24,7 @@ import zeep.exceptions
 from django.conf import settings
 from lxml.etree import XMLSyntaxError
 
-from onevisit.ferry import keys
+from onevisit.ferry import keys, wire
 
 # Request keys as ExchangeRequest elements, and ExchangeResponse elements as reply keys (see population.wsdl).
 SOAP_REQUEST = {
@@ -256,12 +256,6 @@ class RestAdapter:
 # --- File exchange -------------------------------------------------------------------------------------------
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
-
-
 class FileAdapter:
     """Requests into `inbox/<envelope_id>.json`, replies from `outbox/<envelope_id>.json`."""
 
@@ -292,7 +286,7 @@ class FileAdapter:
             if not (inbox / name).exists():  # an earlier attempt still waiting is the same request
                 body = json.dumps(request, ensure_ascii=False).encode()
                 try:
-                    _write_atomically(inbox / name, body)
+                    wire.write_file(inbox / name, body)
                 except OSError as exc:
                     raise Unavailable(f"无法写入交换目录: {exc}") from exc
             while raw is None:

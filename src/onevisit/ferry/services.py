@@ -413,6 +413,9 @@ def manual_entry(*, actor: Actor, case: Case, field_set_code: str, values: dict[
     now = clock.now()
     with transaction.atomic():
         Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+        previous = ManualEntry.objects.filter(case=case, field_set=fs).order_by("-entered_at").first()
+        if previous is not None and json.loads(crypto.unseal(previous.values_sealed)) == typed:
+            return previous  # the same values submitted twice (a double click): one back-fill is enough
         n = ManualEntry.objects.filter(case=case, field_set=fs).count() + 1
         envelope = _create(backend=backend, fs=fs, operation=Envelope.Operation.BACKFILL,
                            payload={"resident_id": rid, **typed}, key=f"case-{case.pk}-{fs.code}-v{fs.version}-backfill-{n}",

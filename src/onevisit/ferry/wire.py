@@ -13,6 +13,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import uuid
+from pathlib import Path
 from typing import Any
 
 OPERATIONS = ("query", "backfill")
@@ -38,6 +41,16 @@ class WireError(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """The file exchange's one way to write: beside the target under a dot name, readable by the owner only
+    (requests carry a resident ID), then renamed, so the file appears whole or not at all."""
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(temp, path)
 
 
 def canonical(message: dict[str, Any]) -> bytes:

@@ -10,21 +10,14 @@ import json
 import logging
 import os
 import threading
-import uuid
 from pathlib import Path
 
+from onevisit.ferry import wire
 from onevisit.ferry.legacy.ledger import Ledger
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target under a dot name, then rename: the file appears whole or not at all."""
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
 
 
 class FileSim:
@@ -106,5 +99,5 @@ class FileSim:
             body = b"<html>503 Service Temporarily Unavailable"
         else:
             body = json.dumps(reply, ensure_ascii=False, indent=2).encode()
-        write_atomically(self.outbox / path.name, body)
+        wire.write_file(self.outbox / path.name, body)
         path.unlink(missing_ok=True)  # answered first, removed second: a crash in between means a duplicate
