@@ -7,11 +7,13 @@ import os
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
+from onevisit.core import clock
 from onevisit.ferry import keys, wire
 from onevisit.ferry.adapters import Malformed, Rejected, Unavailable, adapter_for
 from onevisit.ferry.legacy import soap
@@ -55,7 +57,11 @@ class Backend:
             "payload": {"resident_id": resident_id, **(extra or {})},
             **changes,
         }
-        return wire.sign(message, self.key)
+        return wire.stamp(message, self.key, now=clock.now())
+
+    def resend(self, request):
+        """What the worker does on a retry: the same content with a new send time and nonce."""
+        return wire.stamp(request, self.key, now=clock.now())
 
     def send(self, request, *, timeout=2.0):
         return self.adapter.send(request, timeout=timeout)
@@ -111,14 +117,25 @@ def test_unknown_resident_is_not_found(backend):
     assert (reply["status"], reply["fields"]) == ("not_found", {})
 
 
-def test_replay_of_the_same_request_is_a_duplicate_applied_once(backend):
+def test_a_redelivery_of_the_same_content_is_a_duplicate_applied_once(backend):
     request = backend.request()
     first = backend.send(request)
-    again = _signed_by(backend.send(request), backend)
+    again = _signed_by(backend.send(backend.resend(request)), backend)
     assert again["duplicate"] is True
     assert again["fields"] == first["fields"]
     assert backend.ledger.applied == {request["idempotency_key"]: 1}
     assert backend.ledger.duplicates == 1
+
+
+def test_a_captured_request_sent_again_is_refused_as_a_replay(backend):
+    request = backend.request()
+    backend.send(request)
+    replayed = _signed_by(backend.send(request), backend)
+    assert (replayed["status"], replayed["fields"]) == ("refused", {}) and "nonce" in replayed["reason"]
+    stale = wire.stamp(request, backend.key, now=clock.now() - timedelta(minutes=10))
+    refused = _signed_by(backend.send(stale), backend)
+    assert refused["status"] == "refused" and "过期" in refused["reason"]
+    assert backend.ledger.applied == {request["idempotency_key"]: 1}
 
 
 def test_same_idempotency_key_with_other_content_is_refused(backend):
@@ -204,7 +221,7 @@ def test_retry_after_a_lost_reply_gets_the_first_answer_as_a_duplicate(backend):
     with pytest.raises(Malformed):
         backend.send(request)
     backend.ledger.fault = "none"
-    reply = _signed_by(backend.send(request), backend)
+    reply = _signed_by(backend.send(backend.resend(request)), backend)
     assert (reply["status"], reply["duplicate"]) == ("ok", True)
     assert backend.ledger.applied == {request["idempotency_key"]: 1}
 

@@ -35,6 +35,8 @@ SOAP_REQUEST = {
     "version": "Version",
     "operation": "Operation",
     "created_at": "CreatedAt",
+    "sent_at": "SentAt",
+    "nonce": "Nonce",
     "signature": "Signature",
 }
 REST_EXCHANGE_PATH = "api/v1/exchange"

@@ -5,6 +5,9 @@ form (sorted keys, no spaces, UTF-8), so any change to any field invalidates it.
 
 request: envelope_id, idempotency_key, backend, field_set, version, operation ("query" | "backfill"),
          created_at (ISO 8601), payload {field: str}, signature
+         + per delivery attempt: sent_at (ISO 8601) and nonce, re-signed — a back end refuses a request
+         older than MAX_SKEW_SECONDS or a nonce it has seen, so a captured request cannot be replayed;
+         the idempotency key still makes a genuine redelivery (new nonce, same content) take effect once
 reply:   envelope_id, status ("ok" | "not_found" | "refused"), fields {field: str}, reason, duplicate, signature
 """
 
@@ -15,6 +18,7 @@ import hmac
 import json
 import os
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,8 @@ REQUEST_KEYS = frozenset(
     }
 )
 REPLY_KEYS = frozenset({"envelope_id", "status", "fields", "reason", "duplicate"})
+ATTEMPT_KEYS = frozenset({"sent_at", "nonce"})
+MAX_SKEW_SECONDS = 300
 
 
 class WireError(ValueError):
@@ -59,8 +65,15 @@ def canonical(message: dict[str, Any]) -> bytes:
 
 
 def digest(message: dict[str, Any]) -> str:
-    """SHA-256 of the canonical form: what 'the same content' means for an idempotency key."""
-    return hashlib.sha256(canonical(message)).hexdigest()
+    """SHA-256 of the canonical form without the attempt's stamp: what 'the same content' means for an
+    idempotency key."""
+    return hashlib.sha256(canonical({k: v for k, v in message.items() if k not in ATTEMPT_KEYS})).hexdigest()
+
+
+def stamp(request: dict[str, Any], key: bytes, *, now: datetime) -> dict[str, Any]:
+    """One delivery attempt of a request: its send time and a fresh nonce, signed with the rest."""
+    body = {k: v for k, v in request.items() if k != "signature" and k not in ATTEMPT_KEYS}
+    return sign({**body, "sent_at": now.isoformat(), "nonce": uuid.uuid4().hex}, key)
 
 
 def sign(message: dict[str, Any], key: bytes) -> dict[str, Any]:
@@ -82,14 +95,14 @@ def _strings(value: Any, what: str) -> dict[str, str]:
     return value
 
 
-def check_request(message: Any, key: bytes) -> dict[str, Any]:
-    """Shape first, then signature: names the first problem found."""
+def check_request(message: Any, key: bytes, *, now: datetime | None = None) -> dict[str, Any]:
+    """Shape first, then signature, then (for a receiver, which passes now) freshness of the attempt."""
     if not isinstance(message, dict):
         raise WireError("请求不是 JSON 对象")
     missing = sorted(REQUEST_KEYS - set(message))
     if missing:
         raise WireError(f"请求缺少 {', '.join(missing)}")
-    extra = sorted(set(message) - REQUEST_KEYS - {"signature"})
+    extra = sorted(set(message) - REQUEST_KEYS - ATTEMPT_KEYS - {"signature"})
     if extra:
         raise WireError(f"请求含有未定义的键 {', '.join(extra)}")
     if message["operation"] not in OPERATIONS:
@@ -99,6 +112,15 @@ def check_request(message: Any, key: bytes) -> dict[str, Any]:
         raise WireError("请求没有签名")
     if not signature_ok(message, key):
         raise WireError("请求签名无效")
+    if now is not None:
+        if not set(message) >= ATTEMPT_KEYS:
+            raise WireError("请求缺少发送时间或随机数（sent_at、nonce）")
+        try:
+            sent = datetime.fromisoformat(str(message["sent_at"]))
+        except ValueError:
+            raise WireError("sent_at 不是有效时间") from None
+        if sent.tzinfo is None or abs((now - sent).total_seconds()) > MAX_SKEW_SECONDS:
+            raise WireError("请求已过期或来自未来（sent_at 超出5分钟）：按重放拒收")
     return message
 
 

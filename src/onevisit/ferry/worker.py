@@ -164,7 +164,8 @@ class Worker:
         if outside:
             return Outcome(envelope, "refused", f"字段 {', '.join(outside)} 不在字段集「{fs.label}」内")
         try:
-            raw = self.adapter(backend).send(request, timeout=backend.timeout_seconds)
+            attempt = wire.stamp(request, key, now=clock.now())  # fresh time and nonce: replays are refused
+            raw = self.adapter(backend).send(attempt, timeout=backend.timeout_seconds)
         except adapters.Unavailable as exc:
             return self._failure(envelope, f"{backend.name}不可用：{exc}"[:250])
         except adapters.Malformed as exc:

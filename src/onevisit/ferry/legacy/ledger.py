@@ -8,6 +8,8 @@ idempotency key — live here, so the hall's side can be tested against all thre
 from __future__ import annotations
 
 import threading
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ class Ledger:
         self._fault = "none"
         self._lock = threading.Lock()
         self._journal: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._nonces: dict[str, float] = {}
         self.applied: dict[str, int] = {}
         self.backfilled: dict[str, dict[str, str]] = {}
         self.deliveries = 0
@@ -59,9 +62,11 @@ class Ledger:
             self.deliveries += 1
             envelope_id = _envelope_id(request)
             try:
-                wire.check_request(request, self.key)
+                wire.check_request(request, self.key, now=datetime.fromtimestamp(time.time(), UTC))
             except wire.WireError as exc:
                 return self._refuse(envelope_id, exc.reason)
+            if not self._fresh_nonce(str(request["nonce"])):
+                return self._refuse(envelope_id, "重放：同一请求已收到过（nonce 重复）")
             problem = self._problem(request)
             if problem:
                 return self._refuse(envelope_id, problem)
@@ -76,6 +81,16 @@ class Ledger:
             self._journal[key] = (seen, reply)
             self.applied[key] = self.applied.get(key, 0) + 1
             return self._signed(reply)
+
+    def _fresh_nonce(self, nonce: str) -> bool:
+        """Remember each nonce for as long as its request could still pass the freshness check."""
+        now = time.monotonic()
+        if len(self._nonces) > 1000:
+            self._nonces = {n: t for n, t in self._nonces.items() if t > now}
+        if self._nonces.get(nonce, 0) > now:
+            return False
+        self._nonces[nonce] = now + 2 * wire.MAX_SKEW_SECONDS
+        return True
 
     def refuse(self, envelope_id: str, reason: str) -> dict[str, Any]:
         """A signed refusal for something that never became a request (e.g. an unreadable exchange file)."""

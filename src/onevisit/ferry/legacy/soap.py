@@ -30,6 +30,8 @@ REQUEST_ELEMENTS = {
     "Operation": "operation",
     "CreatedAt": "created_at",
     "Payload": "payload",
+    "SentAt": "sent_at",
+    "Nonce": "nonce",
     "Signature": "signature",
 }
 
