@@ -157,6 +157,13 @@ def test_bad_signature_is_refused_and_nothing_applied(backend):
     assert backend.ledger.refusals == 1
 
 
+def test_missing_signature_is_refused_and_nothing_applied(backend):
+    request = {k: v for k, v in backend.request().items() if k != "signature"}
+    reply = _signed_by(backend.send(request), backend)
+    assert (reply["status"], reply["reason"]) == ("refused", "请求没有签名")
+    assert backend.ledger.applied == {}
+
+
 def test_query_carrying_more_than_the_resident_id_is_refused(backend):
     reply = backend.send(backend.request(extra={"name": "林星石"}))
     assert reply["status"] == "refused"
