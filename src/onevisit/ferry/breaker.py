@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from django.db.models import F
+from django.db.models import F, Q
 
 from onevisit.core.events import emit
 from onevisit.ferry import audit
@@ -59,7 +59,10 @@ def record_failures(backend: Backend, count: int, *, reason: str, now: datetime)
 
 
 def record_success(backend: Backend, *, now: datetime) -> None:
-    Backend.objects.filter(pk=backend.pk).update(failures=0, last_ok_at=now)
+    """Reset the failure count; refresh 'last ok' at most every few seconds, so busy workers do not queue on
+    the back end's row for a timestamp."""
+    stale = Q(failures__gt=0) | Q(last_ok_at__isnull=True) | Q(last_ok_at__lt=now - timedelta(seconds=5))
+    Backend.objects.filter(stale, pk=backend.pk).update(failures=0, last_ok_at=now)
 
 
 def due_for_probe(backend: Backend, now: datetime) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,8 @@ class Ledger:
         self._fault = "none"
         self._lock = threading.Lock()
         self._journal: dict[str, tuple[str, dict[str, Any]]] = {}
-        self._nonces: dict[str, float] = {}
+        self._nonces: set[str] = set()
+        self._expiries: deque[tuple[float, str]] = deque()
         self.applied: dict[str, int] = {}
         self.backfilled: dict[str, dict[str, str]] = {}
         self.deliveries = 0
@@ -85,11 +87,12 @@ class Ledger:
     def _fresh_nonce(self, nonce: str) -> bool:
         """Remember each nonce for as long as its request could still pass the freshness check."""
         now = time.monotonic()
-        if len(self._nonces) > 1000:
-            self._nonces = {n: t for n, t in self._nonces.items() if t > now}
-        if self._nonces.get(nonce, 0) > now:
+        while self._expiries and self._expiries[0][0] <= now:  # oldest first: forgetting costs O(1) each
+            self._nonces.discard(self._expiries.popleft()[1])
+        if nonce in self._nonces:
             return False
-        self._nonces[nonce] = now + 2 * wire.MAX_SKEW_SECONDS
+        self._nonces.add(nonce)
+        self._expiries.append((now + 2 * wire.MAX_SKEW_SECONDS, nonce))
         return True
 
     def refuse(self, envelope_id: str, reason: str) -> dict[str, Any]:
