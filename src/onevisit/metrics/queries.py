@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
+
 from onevisit.core.models import Event
+from onevisit.metrics import engine
 from onevisit.metrics.formulas import EventRecord, Summary, summarize
 
 METRIC_EVENT_TYPES = ("ticket.called", "case.accepted", "case.completed", "field.entered")
@@ -31,3 +34,14 @@ def day_summary(*, hall: str, day: date, tz_name: str) -> Summary:
         for row in rows
     )
     return summarize(records, tz)
+
+
+def events_table(*, start: datetime, end: datetime, tz_name: str, halls: list[str] | None = None) -> pa.Table:
+    """The events the indicators need, in log order, as Arrow for the engine."""
+    qs = Event.objects.filter(type__in=engine.EVENT_TYPES, at__gte=start, at__lt=end)
+    if halls:
+        qs = qs.filter(hall__in=halls)
+    rows = qs.order_by("at", "id").values_list(
+        "at", "type", "hall", "window", "matter", "case", "ticket", "visit", "data"
+    )
+    return engine.events_table(rows.iterator(chunk_size=5000), ZoneInfo(tz_name))
