@@ -55,7 +55,7 @@ def journeys(draw):
 
 
 def _table(events):
-    rows = [(at, t, "demo", w, m, c, tk, v, d) for (t, at, w, m, c, tk, v, d) in events]
+    rows = [(at, t, "demo", w, m, "", c, tk, v, d) for (t, at, w, m, c, tk, v, d) in events]
     return engine.events_table(rows, TZ)
 
 
@@ -168,3 +168,74 @@ def test_the_engine_reads_the_real_log_and_agrees_with_the_day_page(guide, clerk
     (total,) = engine.compute(table).to_pylist()
     _same(total, day.total)
     assert total["accepted"] == 2 and total["completed_on_the_spot"] == 1 and total["waited"] == 2
+
+
+@st.composite
+def rich_logs(draw):
+    """journeys() plus the pre-review, triage, consultation, verification, return and joint-handling events."""
+    events = list(draw(journeys()))
+    extra = []
+    for i in range(draw(st.integers(0, 8))):
+        at = START + timedelta(minutes=draw(st.integers(0, 3000)))
+        matter = draw(st.sampled_from(["cbdj", "gxzy", "jfhd"]))
+        kind = draw(
+            st.sampled_from(["prereview", "triage", "consultation", "verification", "returned", "visit"])
+        )
+        if kind == "prereview":
+            data = {"verdict": draw(st.sampled_from(["complete", "tolerance", "incomplete"])),
+                    "first_visit": draw(st.booleans())}  # fmt: skip
+            extra.append(("prereview.completed", at, "", matter, "", "", "", data))
+        elif kind == "triage":
+            data = {"channel": draw(st.sampled_from(["window", "self_service", "online_assisted", "none"]))}
+            extra.append(("triage.routed", at, "", matter, "", "", "", data))
+        elif kind == "consultation":
+            extra.append(("consultation.recorded", at, "", matter, "", "", "", {}))
+        elif kind == "verification":
+            ref = f"ver{draw(st.integers(0, 3))}"
+            extra.append(("verification.started", at, "", matter, f"c{i}", "", "", {"verification": ref}))
+            if draw(st.booleans()):
+                later = at + timedelta(seconds=draw(st.integers(0, 200000)))
+                extra.append(
+                    ("verification.finished", later, "", matter, f"c{i}", "", "", {"verification": ref})
+                )
+        elif kind == "returned":
+            extra.append(("case.returned", at, "", matter, f"c{draw(st.integers(0, 11))}", "", "", {}))
+        else:
+            extra.append(("visit.recorded", at, "w1", matter, f"c{draw(st.integers(0, 11))}", "", "",
+                          {"visit_seq": draw(st.integers(1, 4))}))  # fmt: skip
+    for n, e in enumerate(events):
+        if e[0] == "case.accepted" and draw(st.booleans()):
+            events[n] = (
+                *e[:7],
+                {**e[7], "matters": ["cbdj", "gxzy", "jfhd", "x"][: draw(st.integers(1, 4))]},
+            )
+    return sorted(events + extra, key=lambda e: e[1])
+
+
+def _rows(events):
+    return [(at, t, "demo", w, m, "", c, tk, v, d) for (t, at, w, m, c, tk, v, d) in events]
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_logs(), st.sampled_from([(), ("window",), ("matter",), ("day",), ("hour",), ("window", "day")]))
+def test_every_indicator_matches_the_plain_python_reference(events, dims):
+    from onevisit.metrics import reference
+
+    expected = reference.indicators(_rows(events), dims, TZ)
+    got = {
+        tuple(r[d] for d in dims): r
+        for r in engine.compute(engine.events_table(_rows(events), TZ), dims).to_pylist()
+    }
+    if not dims and not expected:
+        expected = {(): None}
+    for key, row in got.items():
+        ref = expected.get(key)
+        for metric in engine.METRICS:
+            want = None if ref is None else ref[metric]
+            if ref is None:  # a group with events but no facts: counts are zero, rates and means are empty
+                assert row[metric] in (0, None), (key, metric, row[metric])
+            elif want is None or isinstance(want, int):
+                assert row[metric] == want, (key, metric, row[metric], want)
+            else:
+                assert row[metric] == pytest.approx(want), (key, metric, row[metric], want)
+    assert set(expected) - {()} <= set(got)

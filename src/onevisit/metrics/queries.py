@@ -42,6 +42,6 @@ def events_table(*, start: datetime, end: datetime, tz_name: str, halls: list[st
     if halls:
         qs = qs.filter(hall__in=halls)
     rows = qs.order_by("at", "id").values_list(
-        "at", "type", "hall", "window", "matter", "case", "ticket", "visit", "data"
+        "at", "type", "hall", "window", "matter", "bundle", "case", "ticket", "visit", "data"
     )
     return engine.events_table(rows.iterator(chunk_size=5000), ZoneInfo(tz_name))
