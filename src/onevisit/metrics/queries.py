@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
+from onevisit.core.errors import Invalid
 from onevisit.core.models import Event
 from onevisit.metrics import engine
 from onevisit.metrics.formulas import EventRecord, Summary, summarize
@@ -45,3 +46,34 @@ def events_table(*, start: datetime, end: datetime, tz_name: str, halls: list[st
         "at", "type", "hall", "window", "matter", "bundle", "case", "ticket", "visit", "data"
     )
     return engine.events_table(rows.iterator(chunk_size=5000), ZoneInfo(tz_name))
+
+
+MAX_PERIOD_DAYS = 400
+
+
+def period(
+    *, hall: str, start: date, end: date, tz_name: str, dims: list[str] | tuple[str, ...] = ()
+) -> list[dict]:
+    """Every indicator for the local days start..end (inclusive), grouped by dims. Bad periods and names are
+    refused with the field named; a period without events gives an empty list (or one all-empty total row)."""
+    return views(hall=hall, start=start, end=end, tz_name=tz_name, dims={"rows": tuple(dims)})["rows"]
+
+
+def views(
+    *, hall: str, start: date, end: date, tz_name: str, dims: dict[str, tuple[str, ...]]
+) -> dict[str, list[dict]]:
+    """Several groupings of one period from one read of the log: {name: rows} for {name: dims}."""
+    if end < start:
+        raise Invalid("结束日期不能早于开始日期", field="to")
+    if (end - start).days >= MAX_PERIOD_DAYS:
+        raise Invalid(f"时段不能超过 {MAX_PERIOD_DAYS} 天", field="to")
+    try:
+        for wanted in dims.values():
+            engine.check_names(wanted)
+    except engine.UnknownName as exc:
+        raise Invalid(str(exc), field="dims") from None
+    tz = ZoneInfo(tz_name)
+    begin = datetime.combine(start, time.min, tzinfo=tz)
+    finish = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    table = events_table(start=begin, end=finish, tz_name=tz_name, halls=[hall])
+    return {name: engine.compute(table, list(wanted)).to_pylist() for name, wanted in dims.items()}

@@ -18,3 +18,11 @@ def minutes(seconds):
 @register.filter
 def label(mapping, key):
     return mapping.get(key, key) if key else "(未记录)"
+
+
+@register.filter
+def metric(value, name: str) -> str:
+    """A value of the named indicator as the review shows it (rates in %, durations in minutes or hours)."""
+    from onevisit.metrics.review import display
+
+    return display(name, value)

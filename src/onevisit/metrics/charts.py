@@ -1,0 +1,61 @@
+"""Charts for the review, drawn once with reportlab's graphics: SVG for the pages, the same drawing in the PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.graphics import renderSVG
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+
+BRAND = colors.HexColor("#b3202a")
+
+
+def _frame(title: str, width: int, height: int, font: str) -> Drawing:
+    d = Drawing(width, height)
+    d.add(String(8, height - 16, title, fontName=font, fontSize=12))
+    return d
+
+
+def bars(title: str, labels: Sequence[str], values: Sequence[float | None], *, font: str = "Helvetica",
+         width: int = 520, height: int = 220, percent: bool = False) -> Drawing:  # fmt: skip
+    d = _frame(title, width, height, font)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 40, width - 60, height - 75
+    chart.data = [[(v or 0) * (100 if percent else 1) for v in values] or [0]]
+    chart.categoryAxis.categoryNames = list(labels) or [""]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 8
+    chart.categoryAxis.labels.angle = 30 if len(labels) > 8 else 0
+    chart.categoryAxis.labels.boxAnchor = "ne" if len(labels) > 8 else "n"
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontSize = 8
+    chart.bars[0].fillColor = BRAND
+    d.add(chart)
+    return d
+
+
+def trend(title: str, labels: Sequence[str], values: Sequence[float | None], *, font: str = "Helvetica",
+          width: int = 520, height: int = 220, percent: bool = False) -> Drawing:  # fmt: skip
+    d = _frame(title, width, height, font)
+    chart = HorizontalLineChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 40, width - 60, height - 75
+    chart.data = [[(v or 0) * (100 if percent else 1) for v in values] or [0]]
+    chart.categoryAxis.categoryNames = list(labels) or [""]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.angle = 45
+    chart.categoryAxis.labels.boxAnchor = "ne"
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontSize = 8
+    chart.lines[0].strokeColor = BRAND
+    chart.lines[0].strokeWidth = 2
+    d.add(chart)
+    return d
+
+
+def svg(drawing: Drawing) -> str:
+    text = renderSVG.drawToString(drawing)
+    return text[text.index("<svg") :]  # no XML declaration inside an HTML page
