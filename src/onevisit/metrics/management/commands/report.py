@@ -1,0 +1,50 @@
+"""`onevisit report --from … --to … --format xlsx|pdf|csv`: the review's figures for the Friday meeting."""
+
+from datetime import date
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from onevisit.accounts.models import Hall
+from onevisit.core.errors import DomainError
+from onevisit.metrics import report
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"not a date (YYYY-MM-DD): {value}") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the indicators of a period against its baseline, with the pilot targets, as xlsx, pdf or csv."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from", dest="start", required=True, type=_date)
+        parser.add_argument("--to", dest="end", required=True, type=_date)
+        parser.add_argument("--base-from", dest="base_start", type=_date)
+        parser.add_argument("--base-to", dest="base_end", type=_date)
+        parser.add_argument("--format", choices=sorted(report.FORMATS), default="xlsx")
+        parser.add_argument("--hall", help="hall code (default: the only hall)")
+        parser.add_argument(
+            "--output", "-o", type=Path, help="file to write (default: report-<from>-<to>.<format>)"
+        )
+
+    def handle(self, *args, start, end, base_start, base_end, format, hall, output, **options):
+        halls = Hall.objects.filter(code=hall) if hall else Hall.objects.all()
+        if halls.count() != 1:
+            known = ", ".join(Hall.objects.values_list("code", flat=True)) or "none"
+            raise CommandError(f"name one hall with --hall (known: {known})")
+        the_hall = halls.get()
+        try:
+            built = report.build(hall=the_hall.code, tz_name=the_hall.timezone, start=start, end=end,
+                                 base_start=base_start, base_end=base_end)  # fmt: skip
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        output = output or Path(f"report-{start:%Y%m%d}-{end:%Y%m%d}.{format}")
+        output.write_bytes(report.FORMATS[format](built))
+        note = " (no events in the period: the report says so)" if built.empty else ""
+        self.stdout.write(self.style.SUCCESS(f"report written to {output}{note}"))
