@@ -1,0 +1,927 @@
+"""Synthetic event history: weeks of guide desk, windows and back office for halls that never existed.
+
+The events have exactly the shapes the services emit (the `data` of each `emit()` call), so the indicators, the
+exports and the benchmarks can run on months of plausible facts. Reproducible with a seed; no database here:
+`generate()` yields `HistoryEvent` tuples in time order, and `onevisit history generate` writes them.
+
+What a day looks like (weekdays only, hall open 9:00-12:00 and 13:30-17:00 local time):
+
+- arrivals per half hour with a morning and an afternoon peak, more on Mondays, a little noise per day;
+- a share only asks (consultation.recorded); the others are pre-reviewed at the guide desk: complete,
+  tolerance (容缺: tolerable materials promised later) or incomplete (no ticket; most come back a few working
+  days later, a second visit), then triaged to a window, to self-service or to online assistance;
+- window tickets queue per matter; windows call the highest priority, then the earliest ticket of the queues
+  they serve; some citizens are recalled, some never come (no-show);
+- acceptance opens the case: typed fields (some retyped although known: duplicate entries), tolerance
+  commitments, a continuation of a single matter into its bundle (接续受理);
+- 即办 matters are completed at the window; the others go to the back office as a task graph, with
+  verifications by other departments taking hours to days, a few returns to the citizen (who comes back and
+  resubmits: a further visit) and deliveries after completion;
+- over the period the share of incomplete materials and of duplicate entries falls, as a pilot hopes.
+
+Halls are event codes only (hist01, hist02, …); case, ticket, visit and person refs carry the hall's prefix
+(h01-c000123) and pre-review and verification numbers live in a high range per hall, so they never meet the ids
+of real rows. Events that would fall after the end of the period are left out: cases still open at the end are
+open in the history too.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from onevisit.core.clock import add_working_days
+
+TZ_NAME = "Asia/Shanghai"
+HALL_PREFIX = "hist"
+MAX_HALLS = 99
+
+
+class HistoryEvent(NamedTuple):
+    """One event as core.Event holds it (without its id); references are codes or ids as text."""
+
+    at: datetime
+    type: str
+    hall: str
+    window: str
+    queue: str
+    matter: str
+    bundle: str
+    case: str
+    ticket: str
+    visit: str
+    actor: str
+    data: dict[str, Any]
+
+
+# ---- a snapshot of the seed catalog (data/catalog), the part the history needs --------------------------------
+
+
+@dataclass(frozen=True)
+class MatterSpec:
+    department: str
+    days: int  # time limit in working days; 0 = 即办, completed at the window
+    channels: tuple[str, ...]
+    materials: tuple[tuple[str, bool], ...]  # (code, tolerable) the citizen brings; shared ones left out
+    fields: tuple[str, ...]
+
+
+_SI = "区社会保险经办机构"
+MATTERS: dict[str, MatterSpec] = {
+    "cbdj": MatterSpec(_SI, 0, ("window", "online"), (("ldht", False), ("hkb", True), ("zp", True)),
+                       ("name", "resident_id", "phone", "gender", "address", "employer_name", "employer_credit_code",
+                        "employment_start", "insurance_types")),
+    "gxzy": MatterSpec(_SI, 15, ("window", "online"), (("jfpz", False), ("sqb", True)),
+                       ("name", "resident_id", "phone", "transfer_out_region", "transfer_in_region", "employer_name")),
+    "jfhd": MatterSpec(_SI, 0, ("window", "online"), (("sbb", False), ("gzmx", True)),
+                       ("name", "resident_id", "phone", "employer_name", "employer_credit_code", "monthly_wage",
+                        "contribution_base")),
+    "retire-approval": MatterSpec("区人力资源和社会保障局", 10, ("window", "online"), (("rsda", False), ("txsqb", False)),
+                                  ("name", "resident_id", "gender", "birth_date", "employer_name", "employer_credit_code",
+                                   "employment_start", "phone")),
+    "retire-pension-claim": MatterSpec(_SI, 15, ("window", "online"), (("dysl-sqb", False), ("yhk", False)),
+                                       ("name", "resident_id", "phone", "address", "retire_date", "insured_years",
+                                        "bank_account")),
+    "retire-medins": MatterSpec("区医疗保障局", 10, ("window", "online"), (("ybtx-hdb", False),),
+                                ("name", "resident_id", "phone", "employer_name", "retire_date", "insured_years")),
+    "hf-withdraw-retire": MatterSpec("市住房公积金管理中心（区管理部）", 3, ("window", "online"),
+                                     (("gjj-tqsq", True), ("yhk", False)),
+                                     ("name", "resident_id", "phone", "housing_fund_account", "bank_account")),
+    "birth-medical-cert": MatterSpec("区卫生健康局（助产机构签发）", 0, ("window",),
+                                     (("sfz", False), ("cszm-djb", False), ("mzjksc", True)),
+                                     ("child_name", "child_gender", "child_birth_date", "birth_place", "father_name",
+                                      "father_resident_id", "mother_name", "mother_resident_id")),
+    "vaccination-cert": MatterSpec("社区卫生服务中心（区疾病预防控制中心）", 0, ("window", "online"),
+                                   (("sfz", False), ("jzdj", True)),
+                                   ("child_name", "child_gender", "child_birth_date", "name", "phone", "address")),
+    "hukou-birth": MatterSpec("公安派出所", 0, ("window", "online"), (("hkb", False), ("sfz", False), ("csdjb", True)),
+                              ("child_name", "child_gender", "child_birth_date", "birth_cert_no", "name", "resident_id",
+                               "relationship", "hukou_address")),
+    "child-medical-insurance": MatterSpec("区医疗保障局", 0, ("window", "online", "self_service"),
+                                          (("sfz", False), ("jmyb-djb", True)),
+                                          ("child_name", "child_resident_id", "child_birth_date", "name", "phone")),
+    "social-security-card": MatterSpec("区人力资源和社会保障局", 5, ("window", "online", "self_service"),
+                                       (("sfz", False), ("zp", True)),
+                                       ("child_name", "child_resident_id", "name", "resident_id", "phone", "address")),
+    "maternity-benefit": MatterSpec("区医疗保障局", 15, ("window", "online"),
+                                    (("sfz", False), ("sybx-sqb", False), ("fypj", True), ("yhk", False)),
+                                    ("name", "resident_id", "phone", "employer_name", "employer_credit_code",
+                                     "child_birth_date", "bank_account")),
+    "childcare-subsidy": MatterSpec("区卫生健康局", 20, ("window", "online"), (("sfz", False), ("yhk", False)),
+                                    ("child_name", "child_resident_id", "child_birth_date", "name", "resident_id", "phone",
+                                     "bank_account")),
+    "power-connection": MatterSpec("供电公司", 15, ("window", "online"), (("yd-sqs", True), ("sfz", False)),
+                                   ("company_name", "employer_credit_code", "business_address", "project_name",
+                                    "power_capacity", "name", "phone")),
+    "water-connection": MatterSpec("供水公司", 10, ("window", "online"), (("ys-sqb", True), ("sfz", False)),
+                                   ("company_name", "employer_credit_code", "business_address", "project_name", "name",
+                                    "phone")),
+    "gas-connection": MatterSpec("燃气公司", 10, ("window", "online"),
+                                 (("yq-sqb", True), ("sfz", False), ("yqsb-qd", True)),
+                                 ("company_name", "employer_credit_code", "business_address", "project_name", "name",
+                                  "phone")),
+    "broadband-connection": MatterSpec("通信运营企业", 5, ("window", "online"), (("kd-sqb", True), ("sfz", False)),
+                                       ("company_name", "employer_credit_code", "business_address", "name", "phone")),
+    "business-setup": MatterSpec("区市场监督管理局", 1, ("window", "online", "self_service"),
+                                 (("slsqs", False), ("gszc", False), ("sfz", False), ("zscl", True)),
+                                 ("company_name", "company_type", "business_address", "legal_rep_name",
+                                  "registered_capital", "business_scope", "name", "phone")),
+    "food-license": MatterSpec("区市场监督管理局", 10, ("window", "online"),
+                               (("sfz", False), ("spjy-sqs", False), ("jycs-bjt", False), ("spaq-zd", True)),
+                               ("company_name", "employer_credit_code", "legal_rep_name", "business_address",
+                                "business_area", "food_business_items", "phone")),
+    "fire-check": MatterSpec("区消防救援大队", 0, ("window", "online"),
+                             (("xfjc-sqb", False), ("xf-cns", False), ("sfz", False), ("xf-pmt", False)),
+                             ("company_name", "business_address", "business_area", "legal_rep_name", "name", "phone")),
+    "signboard": MatterSpec("区城市管理局", 5, ("window", "online"),
+                            (("zpsz-sqb", False), ("sfz", False), ("zp-xgt", False)),
+                            ("company_name", "business_address", "signboard_spec", "legal_rep_name", "phone")),
+    "drainage-permit": MatterSpec("区水务局", 10, ("window", "online"),
+                                  (("ps-sqb", False), ("sfz", False), ("ps-pmt", False), ("ps-cns", True)),
+                                  ("company_name", "employer_credit_code", "legal_rep_name", "business_address",
+                                   "daily_drainage", "phone")),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TaskDef:
+    code: str
+    matter: str
+    department: str
+    days: int
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BundleSpec:
+    key: str
+    matters: tuple[tuple[str, str], ...]  # (matter, situation that must hold; "" = always), in catalog order
+    situations: dict[str, float]  # situation → share of applicants it holds for
+    tasks: tuple[TaskDef, ...] = ()  # declared back-office graph; none: one task per matter with a time limit
+
+
+BUNDLES: dict[str, BundleSpec] = {
+    "retirement": BundleSpec(
+        key="retire-pension-claim",
+        matters=(("retire-approval", ""), ("gxzy", "transferred"), ("retire-pension-claim", ""),
+                 ("retire-medins", ""), ("hf-withdraw-retire", "has_housing_fund")),
+        situations={"transferred": 0.35, "has_housing_fund": 0.7},
+        tasks=(TaskDef("transfer", "gxzy", _SI, 3),
+               TaskDef("approval", "retire-approval", "区人力资源和社会保障局", 5, ("transfer",)),
+               TaskDef("pension", "retire-pension-claim", _SI, 5, ("approval",)),
+               TaskDef("medins", "retire-medins", "区医疗保障局", 5, ("approval",)),
+               TaskDef("housing-fund", "hf-withdraw-retire", "市住房公积金管理中心", 3, ("approval",))),
+    ),
+    "newborn": BundleSpec(
+        key="hukou-birth",
+        matters=(("birth-medical-cert", "born_local"), ("vaccination-cert", "born_local"), ("hukou-birth", ""),
+                 ("child-medical-insurance", ""), ("social-security-card", ""),
+                 ("maternity-benefit", "mother_insured"), ("childcare-subsidy", "")),
+        situations={"born_local": 0.6, "mother_insured": 0.7},
+    ),
+    "utilities-connection": BundleSpec(
+        key="power-connection",
+        matters=(("power-connection", ""), ("water-connection", "water"), ("gas-connection", "gas"),
+                 ("broadband-connection", "broadband")),
+        situations={"water": 0.6, "gas": 0.3, "broadband": 0.5},
+    ),
+    "restaurant": BundleSpec(
+        key="business-setup",
+        matters=(("business-setup", ""), ("food-license", ""), ("fire-check", "large"), ("signboard", "signboard"),
+                 ("drainage-permit", "")),
+        situations={"large": 0.4, "signboard": 0.7},
+    ),
+}  # fmt: skip
+
+# Which single matters a continuation can turn into which bundle (接续受理).
+CONTINUATIONS = {"gxzy": "retirement"}
+
+# ---- the synthetic hall: queues, windows, rhythm, shares ---------------------------------------------------------
+
+QUEUES = {  # code → (ticket prefix, matters whose tickets join it)
+    "cbdj": ("A", ("cbdj",)),
+    "gxzy": ("B", ("gxzy",)),
+    "jfhd": ("C", ("jfhd",)),
+    "yjs": ("D", tuple(b.key for b in BUNDLES.values())),
+}
+QUEUE_OF = {m: q for q, (_, matters) in QUEUES.items() for m in matters}
+WINDOWS = {  # w6 is the comprehensive window (综合窗口): every queue
+    "w1": ("cbdj",),
+    "w2": ("cbdj", "gxzy"),
+    "w3": ("gxzy", "jfhd"),
+    "w4": ("jfhd", "yjs"),
+    "w5": ("yjs",),
+    "w6": ("cbdj", "gxzy", "jfhd", "yjs"),
+}
+# Opening hours in seconds after local midnight: 9:00-12:00 and 13:30-17:00.
+PERIODS = ((9 * 3600, 12 * 3600), (13 * 3600 + 1800, 17 * 3600))
+LAST_CALL = 17 * 3600 + 1800  # tickets still waiting then are left uncalled
+_BINS = tuple(  # (start of half hour, relative arrival rate): peaks mid-morning and mid-afternoon
+    [(9 * 3600 + i * 1800, w) for i, w in enumerate((0.8, 1.3, 1.5, 1.35, 1.0, 0.6))]
+    + [(13 * 3600 + 1800 + i * 1800, w) for i, w in enumerate((0.7, 1.1, 1.35, 1.3, 1.05, 0.8, 0.45))]
+)
+_BIN_WEIGHTS = np.array([w for _, w in _BINS]) / sum(w for _, w in _BINS)
+WEEKDAY_LOAD = (1.15, 1.0, 1.0, 0.95, 0.9)
+ARRIVALS_PER_DAY = 185  # at the guide desk, hall load 1.0, an ordinary Tuesday
+
+# What people come for: a single matter or a bundle, with its share, window service minutes (median) and the
+# chance that the materials are incomplete on a first visit at the start of the period.
+DEMAND: dict[str, tuple[float, float, float]] = {
+    "cbdj": (0.30, 8.0, 0.16),
+    "gxzy": (0.20, 11.0, 0.24),
+    "jfhd": (0.24, 6.0, 0.12),
+    "retirement": (0.07, 22.0, 0.26),
+    "newborn": (0.07, 18.0, 0.22),
+    "utilities-connection": (0.05, 16.0, 0.24),
+    "restaurant": (0.07, 24.0, 0.30),
+}
+_DEMAND_KEYS = tuple(DEMAND)
+_DEMAND_P = np.array([v[0] for v in DEMAND.values()]) / sum(v[0] for v in DEMAND.values())
+
+CONSULTATION_SHARE = 0.12
+TOLERANCE_SHARE = 0.12  # of first visits: only tolerable materials missing (容缺)
+ONLINE_SHARE, SELF_SERVICE_SHARE = 0.08, 0.12
+COMES_BACK_AFTER_INCOMPLETE = 0.8
+INCOMPLETE_DROP = 0.4  # the incomplete share falls by this fraction over the period
+DUPLICATE_ENTRY = 0.25  # chance a clerk retypes a known value, at the start of the period
+DUPLICATE_DROP = 0.5
+ABSENT_AT_CALL, SHOWS_AFTER_RECALL, MAX_RECALLS = 0.05, 0.4, 2
+CONTINUATION_SHARE = 0.06
+DEFERRED_COMPLETION = 0.005  # window cases completed hours later or the next working day (extremes)
+VERIFICATION_SHARE, RETURN_SHARE = 0.18, 0.05  # per task; per case
+COMES_BACK_AFTER_RETURN = 0.85
+# Known from the identity the guide desk took (cases.known.PersonRecord): typing them again is a duplicate.
+PERSON_FIELDS = ("name", "resident_id", "phone", "gender", "birth_date")
+DEPARTMENTS = tuple(
+    dict.fromkeys(m.department for m in MATTERS.values())
+)  # asked to verify, as the catalog's
+DELIVERY = (("pickup", 0.4), ("mail", 0.25), ("electronic", 0.35))
+SUPPLY = (("online", 0.45), ("mail", 0.15), ("hall", 0.3), ("", 0.1))  # "": never supplied
+
+EVENT_TYPES = frozenset(
+    {
+        "consultation.recorded", "prereview.completed", "triage.routed", "ticket.issued", "ticket.called",
+        "ticket.recalled", "ticket.no_show", "case.accepted", "case.continued", "case.completed", "case.returned",
+        "case.delivered", "visit.recorded", "field.entered", "commitment.made", "commitment.supplied",
+        "task.started", "task.finished", "verification.started", "verification.finished",
+    }
+)  # fmt: skip
+
+
+def hall_codes(halls: int) -> list[str]:
+    if not 1 <= halls <= MAX_HALLS:
+        raise ValueError(f"halls must be between 1 and {MAX_HALLS}")
+    return [f"{HALL_PREFIX}{n:02d}" for n in range(1, halls + 1)]
+
+
+def resolve(key: str, situations: dict[str, bool]) -> tuple[str, str, list[str]]:
+    """(key matter, bundle code or "", matters that apply) for a single matter code or a bundle code."""
+    bundle = BUNDLES.get(key)
+    if bundle is None:
+        return key, "", [key]
+    matters = [m for m, cond in bundle.matters if not cond or situations.get(cond)]
+    return bundle.key, key, matters
+
+
+def needed_materials(matters: list[str]) -> list[tuple[str, bool]]:
+    """The materials to bring for these matters, each once; tolerable only if every matter tolerates it."""
+    found: dict[str, bool] = {}
+    for m in matters:
+        for code, tolerable in MATTERS[m].materials:
+            found[code] = found.get(code, True) and tolerable
+    return list(found.items())
+
+
+def form_fields(matters: list[str]) -> list[str]:
+    return list(dict.fromkeys(f for m in matters for f in MATTERS[m].fields))
+
+
+def task_graph(bundle: str, matters: list[str]) -> list[TaskDef]:
+    """The bundle's declared tasks for the matters that apply (as catalog.services.tasks_for), or one per matter."""
+    declared = BUNDLES[bundle].tasks if bundle else ()
+    if not declared:
+        return [
+            TaskDef(m, m, MATTERS[m].department, max(MATTERS[m].days, 1)) for m in matters if MATTERS[m].days
+        ]
+    applying = set(matters)
+    by_code = {t.code: t for t in declared}
+    kept = [t for t in declared if not t.matter or t.matter in applying]
+    codes = {t.code for t in kept}
+
+    def waits_for(code: str) -> set[str]:
+        found: set[str] = set()
+        for dep in by_code[code].after:
+            found |= {dep} if dep in codes else waits_for(dep)
+        return found
+
+    return [TaskDef(t.code, t.matter, t.department, t.days, tuple(sorted(waits_for(t.code)))) for t in kept]
+
+
+# ---- the simulation --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Task:
+    spec: TaskDef
+    status: str = "waiting"  # waiting | ready | done | returned
+    ready_at: datetime | None = None
+    due_at: datetime | None = None
+
+
+@dataclass
+class _Case:
+    id: str
+    window: str
+    queue: str
+    matter: str
+    bundle: str
+    matters: list[str]
+    person: str
+    visits: list[tuple[datetime, int, str, str]] = field(default_factory=list)  # (at, seq, visit, ticket)
+    tasks: dict[str, _Task] = field(default_factory=dict)
+    session_end: datetime | None = None
+    returned_at: datetime | None = None
+    returnable: bool = True  # one return per case, and none while materials are promised
+
+
+@dataclass
+class _Journey:
+    """Someone at the guide desk: a new applicant, one who comes back with the missing materials, or one whose
+    returned case needs them again (`case`)."""
+
+    key: str  # single matter or bundle code
+    person: str
+    matter: str
+    bundle: str
+    matters: list[str]
+    first_visit: bool
+    case: _Case | None = None
+
+
+@dataclass
+class _Ticket:
+    id: str
+    number: str
+    queue: str
+    issued: float  # seconds after local midnight
+    priority: int
+    priority_class: str
+    journey: _Journey
+    verdict: str = "complete"
+    missing: list[str] = field(default_factory=list)
+    called: float | None = None
+
+
+class _Log:
+    """Events waiting to be released in time order (ties in the order they were made)."""
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[datetime, int, HistoryEvent]] = []
+        self.n = 0
+
+    def add(self, event: HistoryEvent) -> None:
+        self.n += 1
+        heapq.heappush(self.heap, (event.at, self.n, event))
+
+    def release(self, before: datetime) -> Iterator[HistoryEvent]:
+        while self.heap and self.heap[0][0] < before:
+            yield heapq.heappop(self.heap)[2]
+
+
+class _Hall:
+    def __init__(self, *, no: int, seed: int, tz: ZoneInfo, log: _Log, start: date, days: int) -> None:
+        self.no, self.code, self.tz, self.log = no, f"{HALL_PREFIX}{no:02d}", tz, log
+        self.rng = np.random.default_rng([seed, no])
+        self.start, self.days = start, days
+        # Halls differ: the first is the busiest; the others have their own load and habits.
+        self.load = 1.0 if no == 1 else float(self.rng.uniform(0.7, 1.0))
+        self.incomplete = 1.0 if no == 1 else float(self.rng.uniform(0.7, 1.3))
+        self.retyping = 1.0 if no == 1 else float(self.rng.uniform(0.5, 1.5))
+        self.speed = {w: float(self.rng.lognormal(0.0, 0.12)) for w in WINDOWS}  # clerk pace per window
+        self.counters: dict[str, int] = {}
+        self.later: dict[date, list[tuple[float, _Journey]]] = {}  # journeys booked for a coming day
+        self._midnight: dict[date, datetime] = {}
+        self.trend = 0.0
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+
+    def _next(self, kind: str) -> int:
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        return self.counters[kind]
+
+    def _ref(self, kind: str, width: int = 6) -> str:
+        return f"h{self.no:02d}-{kind}{self._next(kind):0{width}d}"
+
+    def _number(self, kind: str) -> int:
+        """Pre-review and verification numbers: ints as the services emit, in a range of their own per hall."""
+        return 1_000_000_000 + self.no * 10_000_000 + self._next(kind)
+
+    def _at(self, day: date, seconds: float) -> datetime:
+        base = self._midnight.get(day)
+        if base is None:
+            base = self._midnight[day] = datetime.combine(day, time.min, tzinfo=self.tz).astimezone(UTC)
+        return base + timedelta(milliseconds=round(seconds * 1000))
+
+    def _local(self, at: datetime) -> tuple[date, float]:
+        local = at.astimezone(self.tz)
+        return local.date(), local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+
+    def _work_after(self, start: datetime, hours: float) -> datetime:
+        """The moment `hours` of office time (weekdays, opening hours) after `start`."""
+        left = hours * 3600
+        day, sec = self._local(start)
+        while True:
+            if day.weekday() < 5:
+                for a, b in PERIODS:
+                    s = max(a, sec)
+                    if s < b:
+                        if s + left <= b:
+                            return self._at(day, s + left)
+                        left -= b - s
+                        sec = b
+            day, sec = day + timedelta(days=1), 0.0
+
+    def _working_day_after(self, day: date, n: int) -> date:
+        while n > 0:
+            day += timedelta(days=1)
+            n -= day.weekday() < 5
+        return day
+
+    def _arrival_second(self) -> float:
+        i = int(self.rng.choice(len(_BINS), p=_BIN_WEIGHTS))
+        return _BINS[i][0] + float(self.rng.uniform(0, 1800))
+
+    def _pick(self, options: tuple[tuple[str, float], ...]) -> str:
+        r, acc = float(self.rng.random()), 0.0
+        for value, p in options:
+            acc += p
+            if r < acc:
+                return value
+        return options[-1][0]
+
+    def emit(self, at: datetime, type: str, *, data: dict[str, Any] | None = None, **refs: str) -> None:
+        self.log.add(
+            HistoryEvent(
+                at=at,
+                type=type,
+                hall=self.code,
+                window=refs.get("window", ""),
+                queue=refs.get("queue", ""),
+                matter=refs.get("matter", ""),
+                bundle=refs.get("bundle", ""),
+                case=refs.get("case", ""),
+                ticket=refs.get("ticket", ""),
+                visit=refs.get("visit", ""),
+                actor=refs.get("actor", ""),
+                data=data if data is not None else {},
+            )
+        )
+
+    def _clerk(self, window: str) -> str:
+        return f"{self.code}-chuangkou{window[1:]}"
+
+    # -- a day ----------------------------------------------------------------------------------------------------
+
+    def day(self, day: date, offset: int) -> None:
+        booked = self.later.pop(day, [])
+        if day.weekday() >= 5:
+            return  # closed; anyone booked for the weekend simply does not come
+        self.trend = offset / max(self.days - 1, 1)
+        volume = (
+            ARRIVALS_PER_DAY * self.load * WEEKDAY_LOAD[day.weekday()] * float(self.rng.lognormal(0, 0.1))
+        )
+        counts = self.rng.poisson(_BIN_WEIGHTS * volume)
+        arrivals: list[tuple[float, _Journey | None]] = list(booked)
+        for (begin, _), n in zip(_BINS, counts, strict=True):
+            for s in np.sort(self.rng.uniform(begin, begin + 1800, int(n))):
+                arrivals.append((float(s), None))
+        arrivals.sort(key=lambda a: a[0])
+        tickets = [t for second, journey in arrivals if (t := self._desk(day, second, journey)) is not None]
+        tickets.sort(key=lambda t: t.issued)
+        numbers: dict[str, int] = {}
+        for ticket in tickets:
+            numbers[ticket.queue] = numbers.get(ticket.queue, 0) + 1
+            ticket.number = f"{QUEUES[ticket.queue][0]}{numbers[ticket.queue]:03d}"
+        self._windows(day, tickets)
+        for t in tickets:  # issued events once the calls are known, for the number waiting ahead
+            ahead = sum(
+                1
+                for o in tickets
+                if o.queue == t.queue and o is not t and (o.called is None or o.called > t.issued)
+                and (o.priority > t.priority or (o.priority == t.priority and o.issued < t.issued))
+                and o.issued <= t.issued
+            )  # fmt: skip
+            self.emit(self._at(day, t.issued), "ticket.issued", queue=t.queue, matter=t.journey.matter,
+                      ticket=t.id, actor=f"{self.code}-daoban",
+                      data={"number": t.number, "priority": t.priority, "priority_class": t.priority_class,
+                            "waiting_ahead": ahead})  # fmt: skip
+
+    # -- guide desk -------------------------------------------------------------------------------------------------
+
+    def _new_journey(self) -> _Journey:
+        key = _DEMAND_KEYS[int(self.rng.choice(len(_DEMAND_KEYS), p=_DEMAND_P))]
+        situations = {
+            s: bool(self.rng.random() < p)
+            for s, p in (BUNDLES[key].situations.items() if key in BUNDLES else ())
+        }
+        matter, bundle, matters = resolve(key, situations)
+        return _Journey(key=key, person=self._ref("p"), matter=matter, bundle=bundle, matters=matters,
+                        first_visit=bool(self.rng.random() < 0.95))  # fmt: skip
+
+    def _desk(self, day: date, second: float, journey: _Journey | None) -> _Ticket | None:
+        guide = f"{self.code}-daoban"
+        if journey is None:
+            if self.rng.random() < CONSULTATION_SHARE:
+                key = _DEMAND_KEYS[int(self.rng.choice(len(_DEMAND_KEYS), p=_DEMAND_P))]
+                refs = {"bundle": key} if key in BUNDLES else {"matter": key}
+                self.emit(self._at(day, second + float(self.rng.uniform(60, 300))), "consultation.recorded",
+                          actor=guide, **refs)  # fmt: skip
+                return None
+            journey = self._new_journey()
+        at_s = second + float(self.rng.uniform(90, 240))
+        at = self._at(day, at_s)
+        needed = needed_materials(journey.matters)
+        tolerable = [c for c, t in needed if t]
+        strict = [c for c, t in needed if not t]
+        if journey.case is not None:
+            verdict = "complete"
+        elif journey.first_visit:
+            p_incomplete = DEMAND[journey.key][2] * self.incomplete * (1 - INCOMPLETE_DROP * self.trend)
+            r, verdict = float(self.rng.random()), "complete"
+            if r < p_incomplete:
+                verdict = "incomplete"
+            elif r < p_incomplete + TOLERANCE_SHARE:
+                verdict = "tolerance"
+        else:
+            verdict = self._pick((("complete", 0.85), ("tolerance", 0.08), ("incomplete", 0.07)))
+        if verdict == "tolerance" and not tolerable:
+            verdict = "complete"
+        missing: list[str] = []
+        if verdict == "tolerance":
+            k = 1 + int(len(tolerable) > 1 and self.rng.random() < 0.25)
+            missing = [str(c) for c in self.rng.choice(tolerable, size=k, replace=False)]
+        elif verdict == "incomplete":
+            k = 1 + int(len(strict) > 1 and self.rng.random() < 0.3)
+            missing = [str(c) for c in self.rng.choice(strict, size=k, replace=False)]
+            if tolerable and self.rng.random() < 0.3:
+                missing.append(str(self.rng.choice(tolerable)))
+            missing = [c for c, _ in needed if c in missing]
+        prereview = self._number("prereview")
+        refs = {"matter": journey.matter, "bundle": journey.bundle, "actor": guide}
+        self.emit(at, "prereview.completed", **refs,
+                  data={"prereview": prereview, "verdict": verdict, "required": len(needed),
+                        "present": len(needed) - len(missing), "missing": missing, "matters": list(journey.matters),
+                        "first_visit": journey.first_visit, "person": journey.person})  # fmt: skip
+        channel = "window"
+        if verdict == "incomplete":
+            channel = "none"
+        elif journey.case is None and journey.first_visit:
+            r, channels = float(self.rng.random()), MATTERS[journey.matter].channels
+            if r < ONLINE_SHARE and "online" in channels:
+                channel = "online_assisted"
+            elif r < ONLINE_SHARE + SELF_SERVICE_SHARE and "self_service" in channels:
+                channel = "self_service"
+        self.emit(at, "triage.routed", **refs, data={"prereview": prereview, "channel": channel})
+        if verdict == "incomplete":
+            if self.rng.random() < COMES_BACK_AFTER_INCOMPLETE:
+                back = _Journey(key=journey.key, person=journey.person, matter=journey.matter,
+                                bundle=journey.bundle, matters=journey.matters, first_visit=False)  # fmt: skip
+                self._book(day, int(self.rng.integers(1, 8)), back)
+            return None
+        if channel != "window":
+            return None
+        r = float(self.rng.random())
+        priority_class = "elderly" if r < 0.08 else "disability" if r < 0.09 else "normal"
+        return _Ticket(id=self._ref("t", 7), number="", queue=QUEUE_OF[journey.matter], issued=at_s,
+                       priority=0 if priority_class == "normal" else 2, priority_class=priority_class,
+                       journey=journey, verdict=verdict, missing=missing)  # fmt: skip
+
+    def _book(self, day: date, working_days: int, journey: _Journey) -> None:
+        when = self._working_day_after(day, working_days)
+        self.later.setdefault(when, []).append((self._arrival_second(), journey))
+
+    # -- windows ----------------------------------------------------------------------------------------------------
+
+    def _windows(self, day: date, tickets: list[_Ticket]) -> None:
+        """Each window calls the first ticket of its queues (priority, then arrival) whenever it is free."""
+        waiting: dict[str, list[_Ticket]] = {q: [] for q in QUEUES}
+        for t in tickets:
+            waiting[t.queue].append(t)
+        free = [(PERIODS[0][0] + float(self.rng.uniform(0, 120)), i, w) for i, w in enumerate(WINDOWS)]
+        heapq.heapify(free)
+        while free:
+            t, i, w = heapq.heappop(free)
+            if PERIODS[0][1] <= t < PERIODS[1][0]:
+                t = PERIODS[1][0] + float(self.rng.uniform(0, 120))
+            if t >= LAST_CALL:
+                continue
+            best: _Ticket | None = None
+            upcoming = None
+            for q in WINDOWS[w]:
+                for tk in waiting[q]:
+                    if tk.issued <= t:
+                        if best is None or (-tk.priority, tk.issued) < (-best.priority, best.issued):
+                            best = tk
+                    else:
+                        upcoming = tk.issued if upcoming is None else min(upcoming, tk.issued)
+                        break  # the queue's list is in issue order
+            if best is None:
+                if upcoming is not None:
+                    heapq.heappush(free, (upcoming, i, w))
+                continue
+            waiting[best.queue].remove(best)
+            best.called = t
+            end = self._serve(day, w, best)
+            heapq.heappush(free, (end + float(self.rng.uniform(15, 60)), i, w))
+
+    def _serve(self, day: date, window: str, ticket: _Ticket) -> float:
+        """The window session for a called ticket; returns when the window is free again (seconds)."""
+        j, clerk = ticket.journey, self._clerk(window)
+        refs = {
+            "window": window,
+            "queue": ticket.queue,
+            "matter": j.matter,
+            "ticket": ticket.id,
+            "actor": clerk,
+        }
+        t = ticket.called or 0.0
+        self.emit(self._at(day, t), "ticket.called", **refs,
+                  data={"number": ticket.number, "waited_seconds": round(t - ticket.issued)})  # fmt: skip
+        if self.rng.random() < ABSENT_AT_CALL:
+            for recall in range(1, MAX_RECALLS + 2):
+                t += float(self.rng.uniform(45, 75))
+                if recall > MAX_RECALLS:
+                    self.emit(self._at(day, t), "ticket.no_show", **refs,
+                              data={"number": ticket.number, "recalls": MAX_RECALLS})  # fmt: skip
+                    return t
+                self.emit(
+                    self._at(day, t),
+                    "ticket.recalled",
+                    **refs,
+                    data={"number": ticket.number, "recall": recall},
+                )
+                if self.rng.random() < SHOWS_AFTER_RECALL:
+                    break
+        t += float(self.rng.uniform(20, 60))
+        if j.case is not None:
+            return self._resubmit(day, window, ticket, t)
+        return self._accept(day, window, ticket, t)
+
+    def _resubmit(self, day: date, window: str, ticket: _Ticket, t: float) -> float:
+        case = ticket.journey.case
+        assert case is not None
+        at = self._at(day, t)
+        seq = len(case.visits) + 1
+        visit = self._ref("v", 7)
+        case.visits.append((at, seq, visit, ticket.id))
+        self.emit(at, "visit.recorded", window=window, matter=case.matter, case=case.id, ticket=ticket.id, visit=visit,
+                  actor=self._clerk(window), data={"visit_seq": seq, "purpose": "resubmit"})  # fmt: skip
+        for task in case.tasks.values():
+            if task.status == "returned":
+                task.status = "ready"
+        end = t + 60 * float(self.rng.lognormal(np.log(5.0), 0.4))
+        case.session_end = self._at(day, end)
+        self._office(case, at)
+        return end
+
+    def _accept(self, day: date, window: str, ticket: _Ticket, t: float) -> float:
+        j, clerk = ticket.journey, self._clerk(window)
+        at = self._at(day, t)
+        verdict, missing = ticket.verdict, ticket.missing
+        case = _Case(id=self._ref("c"), window=window, queue=ticket.queue, matter=j.matter, bundle=j.bundle,
+                     matters=list(j.matters), person=j.person)  # fmt: skip
+        visit = self._ref("v", 7)
+        case.visits.append((at, 1, visit, ticket.id))
+        base = {"matter": case.matter, "case": case.id, "actor": clerk}
+        for spec in task_graph(case.bundle, case.matters):
+            case.tasks[spec.code] = _Task(spec)
+        for task in case.tasks.values():
+            if not task.spec.after:
+                self._start(case, task, at, clerk)
+        due = None
+        if verdict == "tolerance":
+            case.returnable = False
+            due = self._working_day_after(day, 5)
+            for material in missing:
+                self.emit(at, "commitment.made", **base, data={"material": material, "due": due.isoformat()})
+        self.emit(at, "case.accepted", window=window, queue=ticket.queue, ticket=ticket.id, visit=visit, **base,
+                  data={"number": ticket.number, "visit_seq": 1, "verdict": verdict, "matters": list(case.matters),
+                        "tasks": len(case.tasks)})  # fmt: skip
+
+        minutes = float(self.rng.lognormal(np.log(DEMAND[j.key][1] * self.speed[window]), 0.45))
+        end = t + 60 * minutes
+        if not case.bundle and case.matter in CONTINUATIONS and self.rng.random() < CONTINUATION_SHARE:
+            end = self._continue(day, window, case, t + 0.6 * (end - t), end)
+        self._fields(self._at(day, t + 0.7 * (end - t)), window, case)
+        case.session_end = self._at(day, end)
+
+        if due is not None:
+            self._supply(case, day, due, missing)
+        if not case.tasks:
+            done_at = case.session_end
+            if self.rng.random() < DEFERRED_COMPLETION:  # the system was down, or a signature was missing
+                if self.rng.random() < 0.5:
+                    done_at = self._work_after(done_at, float(self.rng.uniform(1, 3)))
+                else:
+                    next_day = self._at(self._working_day_after(day, 1), PERIODS[0][0])
+                    done_at = self._work_after(next_day, float(self.rng.uniform(0.2, 3)))
+            self._complete(case, done_at, at_window=True)
+        else:
+            self._office(case, at)
+        return end + 20
+
+    def _continue(self, day: date, window: str, case: _Case, t: float, end: float) -> float:
+        """接续受理: the single matter becomes its bundle; the bundle's tasks for it stand for the existing task."""
+        bundle = CONTINUATIONS[case.matter]
+        spec = BUNDLES[bundle]
+        situations = {s: bool(self.rng.random() < p) for s, p in spec.situations.items()}
+        situations.update({cond: True for m, cond in spec.matters if m == case.matter and cond})
+        _, _, matters = resolve(bundle, situations)
+        added = [m for m in matters if m not in case.matters]
+        existing = set(case.matters)
+        current = {task.spec.matter: code for code, task in case.tasks.items()}
+        graph = task_graph(bundle, matters)
+        stands_for = {
+            g.code: current[g.matter] for g in graph if g.matter in existing and g.matter in current
+        }
+        dropped = {g.code for g in graph if g.matter in existing}
+        for g in graph:
+            if g.code in dropped or g.code in case.tasks:
+                continue
+            after = tuple(
+                dict.fromkeys(stands_for.get(a, a) for a in g.after if a in stands_for or a not in dropped)
+            )
+            case.tasks[g.code] = _Task(TaskDef(g.code, g.matter, g.department, g.days, after))
+        case.bundle, case.matters = bundle, [*case.matters, *added]
+        at = self._at(day, t)
+        for task in case.tasks.values():
+            if task.status == "waiting" and all(case.tasks[a].status == "done" for a in task.spec.after):
+                self._start(case, task, at, self._clerk(window))
+        self.emit(at, "case.continued", window=window, matter=case.matter, bundle=bundle, case=case.id,
+                  actor=self._clerk(window), data={"from": case.matter, "matters": matters, "added": added})  # fmt: skip
+        return end + 60 * float(self.rng.lognormal(np.log(12.0), 0.4))
+
+    def _fields(self, at: datetime, window: str, case: _Case) -> None:
+        """One save of the merged form: unknown values typed, some known ones typed again (duplicate entries)."""
+        p_dup = DUPLICATE_ENTRY * self.retyping * (1 - DUPLICATE_DROP * self.trend)
+        for f in form_fields(case.matters):
+            if f in PERSON_FIELDS:
+                if self.rng.random() < p_dup:
+                    data = {"field": f, "duplicate": True, "known_from": "办事人信息"}
+                else:
+                    continue
+            elif self.rng.random() < 0.92:
+                data = {"field": f, "duplicate": False, "known_from": ""}
+            else:
+                continue
+            self.emit(at, "field.entered", window=window, matter=case.matter, case=case.id,
+                      actor=self._clerk(window), data=data)  # fmt: skip
+
+    def _supply(self, case: _Case, day: date, due: date, materials: list[str]) -> None:
+        via = self._pick(SUPPLY)
+        if not via:
+            return
+        at = self._work_after(self._at(day, PERIODS[1][1]), float(self.rng.lognormal(np.log(10.0), 0.8)))
+        if via == "hall":
+            seq, visit = len(case.visits) + 1, self._ref("v", 7)
+            case.visits.append((at, seq, visit, ""))
+            self.emit(at, "visit.recorded", window=case.window, matter=case.matter, case=case.id, visit=visit,
+                      actor=self._clerk(case.window), data={"visit_seq": seq, "purpose": "supply"})  # fmt: skip
+        late = at.astimezone(self.tz).date() > due
+        for material in materials:
+            self.emit(at, "commitment.supplied", matter=case.matter, case=case.id, actor=self._clerk(case.window),
+                      data={"material": material, "via": via, "late": late})  # fmt: skip
+
+    # -- back office ----------------------------------------------------------------------------------------------
+
+    def _start(self, case: _Case, task: _Task, at: datetime, actor: str) -> None:
+        task.status, task.ready_at = "ready", at
+        task.due_at = add_working_days(at, task.spec.days)
+        assert task.due_at is not None
+        self.emit(at, "task.started", matter=task.spec.matter, case=case.id, actor=actor,
+                  data={"task": task.spec.code, "department": task.spec.department,
+                        "due": task.due_at.isoformat()})  # fmt: skip
+
+    def _office(self, case: _Case, now: datetime) -> None:
+        """Work the case's ready tasks in parallel, starting their dependants as they finish, until the case is
+        complete or a task went back to the citizen."""
+        pending: list[tuple[datetime, int, str, bool]] = []
+        begin = max(now, case.session_end or now)
+        for task in case.tasks.values():
+            if task.status == "ready":
+                pending.append(self._work(case, task, begin))
+        heapq.heapify(pending)
+        last, office = now, f"{self.code}-houtai"
+        while pending:
+            at, _, code, returned = heapq.heappop(pending)
+            task = case.tasks[code]
+            if returned:
+                task.status = "returned"
+                self.emit(at, "case.returned", matter=task.spec.matter, case=case.id, actor=office,
+                          data={"task": code, "department": task.spec.department, "to": "citizen"})  # fmt: skip
+                continue
+            task.status, last = "done", at
+            assert task.ready_at is not None and task.due_at is not None
+            self.emit(at, "task.finished", matter=task.spec.matter, case=case.id, actor=office,
+                      data={"task": code, "department": task.spec.department,
+                            "seconds": round((at - task.ready_at).total_seconds()), "overdue": at > task.due_at})  # fmt: skip
+            done = {c for c, t in case.tasks.items() if t.status == "done"}
+            for other in case.tasks.values():
+                if other.status == "waiting" and set(other.spec.after) <= done:
+                    self._start(case, other, at, office)
+                    heapq.heappush(pending, self._work(case, other, at))
+        if all(t.status == "done" for t in case.tasks.values()):
+            self._complete(case, last, at_window=False)
+        elif (
+            any(t.status == "returned" for t in case.tasks.values())
+            and self.rng.random() < COMES_BACK_AFTER_RETURN
+        ):
+            returned_on = (case.returned_at or now).astimezone(self.tz).date()
+            back = _Journey(key=case.bundle or case.matter, person=case.person, matter=case.matter,
+                            bundle=case.bundle, matters=case.matters, first_visit=False, case=case)  # fmt: skip
+            self._book(returned_on, int(self.rng.integers(1, 8)), back)
+
+    def _work(self, case: _Case, task: _Task, begin: datetime) -> tuple[datetime, int, str, bool]:
+        """Decide how this task's work goes from `begin`: verification, return or approval, and when."""
+        hours = max(0.5, float(self.rng.lognormal(np.log(0.3 * max(task.spec.days, 1) * 6.5), 0.8)))
+        office = f"{self.code}-houtai"
+        seq = self._next("work")
+        if case.returnable and self.rng.random() < RETURN_SHARE / len(case.tasks):
+            case.returnable = False
+            at = self._work_after(begin, hours * float(self.rng.uniform(0.2, 0.8)))
+            case.returned_at = at
+            return at, seq, task.spec.code, True
+        if self.rng.random() < VERIFICATION_SHARE:
+            asked = self._work_after(begin, hours * float(self.rng.uniform(0.1, 0.5)))
+            number = self._number("verification")
+            to = str(self.rng.choice([d for d in DEPARTMENTS if d != task.spec.department]))
+            self.emit(asked, "verification.started", matter=task.spec.matter, case=case.id, actor=office,
+                      data={"task": task.spec.code, "verification": number, "to": to})  # fmt: skip
+            answered = self._work_after(asked, min(60.0, float(self.rng.lognormal(np.log(3.0), 1.0))))
+            self.emit(answered, "verification.finished", matter=task.spec.matter, case=case.id,
+                      actor=f"{self.code}-hecha",
+                      data={"task": task.spec.code, "verification": number,
+                            "confirmed": bool(self.rng.random() < 0.93),
+                            "seconds": round((answered - asked).total_seconds())})  # fmt: skip
+            return self._work_after(answered, hours * 0.5), seq, task.spec.code, False
+        return self._work_after(begin, hours), seq, task.spec.code, False
+
+    def _complete(self, case: _Case, at: datetime, *, at_window: bool) -> None:
+        _, seq, visit, ticket = max((v for v in case.visits if v[0] <= at), key=lambda v: v[1])
+        refs = {"window": case.window, "matter": case.matter, "case": case.id}
+        actor = self._clerk(case.window) if at_window else f"{self.code}-houtai"
+        self.emit(at, "case.completed", **refs, ticket=ticket, visit=visit, actor=actor,
+                  data={"visits": seq, "at_window": at_window})  # fmt: skip
+        if at_window and self.rng.random() < 0.5:
+            self.emit(at + timedelta(seconds=float(self.rng.uniform(10, 60))), "case.delivered", **refs,
+                      actor=self._clerk(case.window),
+                      data={"method": self._pick((("pickup", 0.6), ("electronic", 0.4)))})  # fmt: skip
+        elif not at_window:
+            when = self._work_after(at, float(self.rng.uniform(0.5, 16)))
+            self.emit(
+                when,
+                "case.delivered",
+                **refs,
+                actor=self._clerk(case.window),
+                data={"method": self._pick(DELIVERY)},
+            )
+
+
+def generate(
+    *,
+    start: date,
+    days: int,
+    halls: int = 1,
+    seed: int = 1,
+    tz_name: str = TZ_NAME,
+    on_day: Callable[[date], None] | None = None,
+) -> Iterator[HistoryEvent]:
+    """The events of `days` calendar days from `start` for halls hist01…, in time order.
+
+    Each hall draws from its own seeded stream, so hist01 is the same whether one hall or five are generated.
+    `on_day` is told each day once its events have been yielded (for a progress bar).
+    """
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    tz = ZoneInfo(tz_name)
+    log = _Log()
+    sims = [
+        _Hall(no=n, seed=seed, tz=tz, log=log, start=start, days=days)
+        for n in range(1, len(hall_codes(halls)) + 1)
+    ]
+    end = datetime.combine(start + timedelta(days=days), time.min, tzinfo=tz).astimezone(UTC)
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        for sim in sims:
+            sim.day(day, offset)
+        next_midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+        yield from log.release(min(next_midnight, end))
+        if on_day is not None:
+            on_day(day)
+    log.heap.clear()  # what would happen after the period is not history yet

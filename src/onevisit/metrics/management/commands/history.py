@@ -1,0 +1,105 @@
+"""`onevisit history generate --days N --halls N [--seed S] [--start YYYY-MM-DD]`: a synthetic event history."""
+
+from datetime import date, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from onevisit.core import clock
+from onevisit.core.models import Event
+from onevisit.metrics import history
+
+BATCH = 5000
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--start {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a synthetic, reproducible event history for halls hist01, hist02, … into the event log "
+        "(weekdays, peaks, incomplete materials, second visits, back office…). The log is append-only, so "
+        "nothing written here can be removed again: generate into a fresh database, e.g. "
+        "DATABASE_URL=sqlite:///history.sqlite3 onevisit migrate first. If the halls already have events the "
+        "command stops, and --clear is refused for the same reason."
+    )
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        gen = sub.add_parser(
+            "generate", help="write the events of N days for N synthetic halls", description=self.help
+        )
+        gen.add_argument(
+            "--days", type=int, default=30, help="calendar days (weekends stay closed); default 30"
+        )
+        gen.add_argument(
+            "--halls", type=int, default=1, help=f"halls hist01… (1-{history.MAX_HALLS}); default 1"
+        )
+        gen.add_argument("--seed", type=int, default=1, help="same seed, same history; default 1")
+        gen.add_argument("--start", help="first day YYYY-MM-DD; default: the history ends yesterday")
+        gen.add_argument(
+            "--clear",
+            action="store_true",
+            help="refused: the event log is append-only (ORM and database triggers); use a fresh database",
+        )
+
+    def handle(self, *args, action, days, halls, seed, start, clear, **options):
+        if clear:
+            raise CommandError(
+                "--clear is refused: the event log is append-only, so earlier synthetic events cannot be "
+                "deleted. Generate into a fresh database instead (DATABASE_URL=sqlite:///history.sqlite3 "
+                "onevisit migrate)."
+            )
+        if days < 1:
+            raise CommandError("--days must be at least 1")
+        if not 1 <= halls <= history.MAX_HALLS:
+            raise CommandError(f"--halls must be between 1 and {history.MAX_HALLS}")
+        first = _day(start) if start else clock.local_date(history.TZ_NAME) - timedelta(days=days)
+        codes = history.hall_codes(halls)
+        taken = sorted(set(Event.objects.filter(hall__in=codes).values_list("hall", flat=True).distinct()))
+        if taken:
+            raise CommandError(
+                f"the event log already has events for {', '.join(taken)}; the log is append-only, so generate "
+                "into a fresh database (DATABASE_URL=sqlite:///history.sqlite3 onevisit migrate)"
+            )
+        written = 0
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("days · {task.fields[events]:,} events"),
+            TimeElapsedColumn(),
+        )
+        with (
+            Progress(*columns, transient=True, disable=options.get("verbosity", 1) < 1) as bar,
+            transaction.atomic(),
+        ):
+            task = bar.add_task(f"history {codes[0]}…{codes[-1]}", total=days, events=0)
+            batch: list[Event] = []
+
+            def flush() -> None:
+                nonlocal written
+                Event.objects.bulk_create(batch)
+                written += len(batch)
+                batch.clear()
+
+            for e in history.generate(
+                start=first, days=days, halls=halls, seed=seed, on_day=lambda _: bar.advance(task)
+            ):
+                batch.append(Event(**e._asdict()))
+                if len(batch) >= BATCH:
+                    flush()
+                    bar.update(task, events=written)
+            flush()
+        last = first + timedelta(days=days - 1)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{written:,} events written for {', '.join(codes)}, {first:%Y-%m-%d} to {last:%Y-%m-%d} "
+                f"(seed {seed})"
+            )
+        )
