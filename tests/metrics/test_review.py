@@ -64,3 +64,21 @@ def test_the_review_page_shows_targets_trends_and_drills_down(
     assert bad.status_code == 422 and "结束日期不能早于开始日期" in bad.content.decode()
     assert analyst_client.get("/metrics/review/?from=yesterday").status_code == 422
     assert clerk_client.get("/metrics/review/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_period_api_groups_and_refuses_bad_input(guide, clerk, window1, analyst_client, clerk_client):
+    from onevisit.core import clock
+
+    ticket = called(guide, clerk, window1)
+    cases.accept(actor=clerk, window=window1, code=ticket.token)
+    today = clock.local_date().isoformat()
+    body = analyst_client.get(f"/api/metrics/period?start={today}&end={today}&dims=window,day").json()
+    rows = {r["window"]: r for r in body["rows"]}
+    assert body["dims"] == ["window", "day"] and rows["w1"]["accepted"] == 1 and rows["w1"]["day"] == today
+    assert rows[""]["waited"] == 1  # waiting belongs to the ticket's issue, which no window made
+    bad = analyst_client.get(f"/api/metrics/period?start={today}&end=2020-01-01")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "to"
+    unknown = analyst_client.get(f"/api/metrics/period?start={today}&end={today}&dims=weekday")
+    assert unknown.status_code == 422 and "未知维度" in unknown.json()["detail"]
+    assert clerk_client.get(f"/api/metrics/period?start={today}&end={today}").status_code == 403

@@ -5,6 +5,7 @@ from ninja import Router, Schema
 from onevisit.accounts import roles
 from onevisit.accounts.services import require
 from onevisit.core import clock
+from onevisit.metrics import engine, queries
 from onevisit.metrics.queries import day_summary
 
 router = Router(tags=["metrics"])
@@ -53,4 +54,33 @@ def today(request):
         total=row_out(summary.total),
         by_window=[row_out(r) for r in summary.by_window.values()],
         by_matter=[row_out(r) for r in summary.by_matter.values()],
+    )
+
+
+class PeriodOut(Schema):
+    hall: str
+    start: date
+    end: date
+    dims: list[str]
+    metrics: list[str]
+    rows: list[dict]
+
+
+@router.get(
+    "/period", response=PeriodOut, summary="任一时段的全部指标，可按 hall/window/matter/day/hour 分组"
+)
+def period(request, start: date, end: date, dims: str = ""):
+    """Every indicator for the local days start..end, grouped by the comma-separated dimensions.
+
+    An end before the start, a period over 400 days or an unknown dimension → 422 naming the field."""
+    actor = require(request.user, roles.ANALYST)
+    wanted = [d.strip() for d in dims.split(",") if d.strip()]
+    rows = queries.period(
+        hall=actor.hall.code, start=start, end=end, tz_name=actor.hall.timezone, dims=wanted
+    )
+    for row in rows:
+        if "day" in row:
+            row["day"] = row["day"].isoformat()
+    return PeriodOut(
+        hall=actor.hall.code, start=start, end=end, dims=wanted, metrics=list(engine.METRICS), rows=rows
     )

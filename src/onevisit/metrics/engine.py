@@ -21,7 +21,8 @@ plain-Python reference the tests compare against) exactly:
   (window, local day, hour) in which that window called at least one ticket.
 
 Dimensions: hall, window, matter, day (local date), hour (local hour). A fact takes its dimension values from
-the event that makes it (the acceptance for one-visit, the completion for handling time and trips, …).
+the event that makes it (the acceptance for one-visit, the completion for handling time and trips, the
+ticket's issue for waiting time — so waiting has no window —, …).
 DuckDB runs in-process with extension auto-install switched off: nothing is ever downloaded.
 """
 
