@@ -1,8 +1,9 @@
 """The indicators as DuckDB queries over the event log loaded as Arrow (issue 7's engine, first part).
 
-One query per indicator family, each grouping its facts by any of the dimensions, so the same definitions serve
-the day page, the weekly review and the 10-million-event benchmark. The definitions follow formulas.py (the
-plain-Python reference the tests compare against) exactly:
+One statement per call: a handful of scans of the log, each feeding one family of facts grouped by any of the
+dimensions, so the same definitions serve the day page, the weekly review and the 10-million-event benchmark
+(benchmarks/metrics_10m.py). The definitions follow formulas.py (the plain-Python reference the tests compare
+against) exactly:
 
 - accepted, one_visit_rate: cases whose first acceptance is in the log; on the spot = completed in the same
   visit, on the same local day as that first acceptance (the case's last completion counts).
@@ -29,11 +30,13 @@ DuckDB runs in-process with extension auto-install switched off: nothing is ever
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import tzinfo
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 DIMENSIONS = ("hall", "window", "matter", "day", "hour")
 METRICS = (
@@ -144,10 +147,49 @@ def events_table(rows: Iterable[tuple[Any, ...]], tz: tzinfo) -> pa.Table:
     return pa.Table.from_pydict(cols, schema=SCHEMA)
 
 
+THREADS = 2
+BATCH_ROWS = 1 << 17  # DuckDB scans an Arrow table batch by batch: several batches let both threads scan
+
+# Event types as small integers, in an order that makes the filters below ranges: what is counted where it
+# happens (…calls), what a ticket joins (calls, issued, completed), what a case joins (completed…returned).
+_ORDER = (
+    "field.entered",
+    "ticket.no_show",
+    "prereview.completed",
+    "triage.routed",
+    "consultation.recorded",
+    "ticket.called",
+    "ticket.issued",
+    "case.completed",
+    "case.accepted",
+    "visit.recorded",
+    "case.returned",
+    "verification.started",
+    "verification.finished",
+)
+assert sorted(_ORDER) == sorted(EVENT_TYPES)
+_CODE = {name: i for i, name in enumerate(_ORDER)}
+
+
 def _connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
-    con.execute("SET threads TO 2")
+    con.execute(f"SET threads TO {THREADS}")
     return con
+
+
+def _coded(events: pa.Table) -> pa.Table:
+    """The log in batches of BATCH_ROWS (zero-copy slices) with its type as a TINYINT `code` column (null for
+    types the indicators do not use), so that every query filters on a small integer, not on a string."""
+    value_set = pa.array(_ORDER)
+    schema = events.schema.append(pa.field("code", pa.int8()))
+    batches = events.to_batches(max_chunksize=BATCH_ROWS)
+
+    def code(batch: pa.RecordBatch) -> pa.RecordBatch:
+        codes = pc.cast(pc.index_in(batch.column("type"), value_set=value_set), pa.int8())
+        return pa.RecordBatch.from_arrays([*batch.columns, codes], schema=schema)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        return pa.Table.from_batches(list(pool.map(code, batches)), schema=schema)
 
 
 def _dim_expr(dim: str, alias: str) -> str:
@@ -171,159 +213,180 @@ def compute(events: pa.Table, dims: Sequence[str] = ()) -> pa.Table:
     """Every metric, grouped by the dimensions (none: the whole log). One row per group that has any fact."""
     check_names(dims)
     con = _connect()
-    con.register("ev", events)
+    con.register("ev", _coded(events))
     keys = list(dims)
-
-    def group(alias: str) -> tuple[str, str]:
-        select = ", ".join(f'{_dim_expr(d, alias)} AS "{d}"' for d in keys)
-        return (select + ", " if select else ""), (
-            f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
-        )
-
-    parts = []
-    sel, grp = group("a")
-    parts.append(f"""
-        WITH first_acc AS (
-            SELECT "case", min_by(seq, seq) AS seq FROM ev WHERE type = 'case.accepted' GROUP BY "case"
-        ), last_done AS (
-            SELECT "case", max_by(seq, seq) AS seq FROM ev WHERE type = 'case.completed' GROUP BY "case"
-        ), trips AS (
-            SELECT "case", max(visit_seq) AS most FROM ev
-            WHERE type IN ('case.accepted', 'visit.recorded') GROUP BY "case"
-        ), returned AS (
-            SELECT DISTINCT "case" FROM ev WHERE type = 'case.returned'
-        )
-        SELECT {sel} count(*) AS accepted,
-               count(*) FILTER (WHERE d.seq IS NOT NULL AND d.visit = a.visit
-                                AND CAST(d.local_at AS DATE) = CAST(a.local_at AS DATE)) AS completed_on_the_spot,
-               count(*) FILTER (WHERE t.most > 1) AS second_visit_cases,
-               count(r."case") AS returned_cases,
-               count(*) FILTER (WHERE a.n_matters = 2) AS joint_2,
-               count(*) FILTER (WHERE a.n_matters = 3) AS joint_3,
-               count(*) FILTER (WHERE a.n_matters >= 4) AS joint_4_plus
-        FROM first_acc f JOIN ev a ON a.seq = f.seq
-        LEFT JOIN last_done l ON l."case" = f."case" LEFT JOIN ev d ON d.seq = l.seq
-        LEFT JOIN trips t ON t."case" = f."case" LEFT JOIN returned r ON r."case" = f."case"
-        {grp}""")
-    sel, grp = group("d")
-    parts.append(f"""
-        WITH calls AS (SELECT seq, ticket, "at" FROM ev WHERE type = 'ticket.called'),
-        done AS (
-            SELECT d.*, (SELECT max(c.seq) FROM calls c WHERE c.ticket = d.ticket AND c.seq < d.seq) AS call_seq
-            FROM ev d WHERE d.type = 'case.completed'
-        )
-        SELECT {sel}
-               count(*) FILTER (WHERE d.at_window AND c.seq IS NOT NULL AND c."at" <= d."at") AS handled,
-               avg((epoch_us(d."at") - epoch_us(c."at")) / 1e6) FILTER (WHERE d.at_window AND c.seq IS NOT NULL AND c."at" <= d."at")
-                   AS mean_handling_seconds,
-               count(*) FILTER (WHERE d.visits > 0) AS completed_with_visits,
-               count(*) FILTER (WHERE d.at_window) AS completed_at_window,
-               avg(d.visits) FILTER (WHERE d.visits > 0) AS mean_round_trips
-        FROM done d LEFT JOIN calls c ON c.seq = d.call_seq
-        {grp}""")
-    sel, grp = group("e")
-    parts.append(f"""
-        SELECT {sel} count(*) FILTER (WHERE e.type = 'field.entered' AND e.duplicate) AS duplicate_entries,
-               count(*) FILTER (WHERE e.type = 'ticket.no_show') AS no_shows
-        FROM ev e WHERE e.type IN ('field.entered', 'ticket.no_show')
-        {grp}""")
-    sel, grp = group("i")
-    parts.append(f"""
-        WITH first_call AS (
-            SELECT ticket, min_by(seq, seq) AS seq FROM ev WHERE type = 'ticket.called' GROUP BY ticket
-        )
-        SELECT {sel} count(*) AS waited, avg((epoch_us(c."at") - epoch_us(i."at")) / 1e6) AS mean_wait_seconds,
-               quantile_cont((epoch_us(c."at") - epoch_us(i."at")) / 1e6, 0.9) AS p90_wait_seconds
-        FROM ev i JOIN first_call f ON f.ticket = i.ticket JOIN ev c ON c.seq = f.seq
-        WHERE i.type = 'ticket.issued' AND c."at" >= i."at"
-        {grp}""")
-    sel, grp = group("p")
-    parts.append(f"""
-        SELECT {sel}
-               count(*) FILTER (WHERE p.type = 'prereview.completed' AND p.first_visit) AS first_visit_prereviews,
-               count(*) FILTER (WHERE p.type = 'prereview.completed' AND p.first_visit AND p.verdict = 'complete')
-                   AS complete_at_first_visit,
-               count(*) FILTER (WHERE p.type = 'triage.routed') AS triaged,
-               count(*) FILTER (WHERE p.type = 'triage.routed' AND p.channel = 'online_assisted') AS routed_online,
-               count(*) FILTER (WHERE p.type = 'triage.routed' AND p.channel = 'self_service') AS routed_self_service,
-               count(*) FILTER (WHERE p.type = 'consultation.recorded') AS consultations
-        FROM ev p WHERE p.type IN ('prereview.completed', 'triage.routed', 'consultation.recorded')
-        {grp}""")
-    sel, grp = group("s")
-    parts.append(f"""
-        WITH finished AS (
-            SELECT ref, min_by("at", seq) AS "at" FROM ev WHERE type = 'verification.finished' GROUP BY ref
-        )
-        SELECT {sel} count(*) AS verifications,
-               avg((epoch_us(f."at") - epoch_us(s."at")) / 1e6) AS mean_verification_seconds
-        FROM ev s JOIN finished f ON f.ref = s.ref
-        WHERE s.type = 'verification.started' AND s.ref <> '' AND f."at" >= s."at"
-        {grp}""")
-    sel, grp = group("w")
-    parts.append(f"""
-        SELECT {sel} count(DISTINCT (w."window", CAST(w.local_at AS DATE), EXTRACT(hour FROM w.local_at)))
-                   AS window_hours
-        FROM ev w WHERE w.type = 'ticket.called'
-        {grp}""")
-    frames = [con.sql(sql).to_arrow_table() for sql in parts]
-    return _merge(con, frames, keys)
+    # A completion's handling time starts at its ticket's latest call before it. That is the ticket's last call
+    # unless the ticket was called again after the completion: only then is the slower exact lookup needed.
+    table = con.sql(_query(keys, recalls=False)).to_arrow_table()
+    if pc.sum(table["_recalls"]).as_py():
+        table = con.sql(_query(keys, recalls=True)).to_arrow_table()
+    return table.drop_columns(["_recalls"])
 
 
-def _merge(con: duckdb.DuckDBPyConnection, frames: list[pa.Table], keys: list[str]) -> pa.Table:
-    for i, frame in enumerate(frames):
-        con.register(f"f{i}", frame)
-    if keys:
-        all_keys = " UNION ".join(
-            f"SELECT {', '.join(chr(34) + k + chr(34) for k in keys)} FROM f{i}" for i in range(len(frames))
-        )
-        joins = " ".join(
-            f"LEFT JOIN f{i} USING ({', '.join(chr(34) + k + chr(34) for k in keys)})"
-            for i in range(len(frames))
-        )
-        base = f"FROM ({all_keys}) k {joins}"
-        order = "ORDER BY " + ", ".join(f'"{k}"' for k in keys)
-        head = ", ".join(f'k."{k}"' for k in keys) + ", "
+def _query(keys: list[str], recalls: bool) -> str:
+    """One statement: a few scans of the log, each feeding one family of facts, then one row per group."""
+    c = _CODE
+
+    def dims(alias: str) -> str:  # the dimensions of the event behind alias, as columns named after them
+        return "".join(f'{_dim_expr(d, alias)} AS "{d}", ' for d in keys)
+
+    def cols(alias: str) -> str:  # the same, already computed
+        return "".join(f'{alias}."{d}", ' for d in keys)
+
+    names = ", ".join(f'"{k}"' for k in keys)
+    group = f"GROUP BY {names}" if keys else ""
+    secs = "(epoch_us({}) - epoch_us({})) / 1e6"
+    wait, handling = secs.format("x.first_call", 'x."at"'), secs.format('x."at"', "x.call_at")
+    issued, done, called = c["ticket.issued"], c["case.completed"], c["ticket.called"]
+    handled = f'x.code = {done} AND x.at_window AND x.call_at <= x."at"'
+    # A window-hour is a (window, local day, hour): the ones not already among the dimensions become columns.
+    hour_keys = "".join(
+        f"{_dim_expr(d, 'e')} AS _hour_{d}, " for d in ("window", "day", "hour") if d not in keys
+    )
+    if recalls:
+        call_at = 'coalesce(x.last_call, r."at")'
+        recall_join = "LEFT JOIN recalled r ON r.seq = x.seq"
     else:
-        base = "FROM " + ", ".join(f"f{i}" for i in range(len(frames)))
-        order, head = "", ""
-    zero = "coalesce({}, 0)"
-    cols = {
-        "accepted": zero.format("accepted"),
-        "completed_on_the_spot": zero.format("completed_on_the_spot"),
-        "one_visit_rate": "CASE WHEN coalesce(accepted, 0) > 0 THEN completed_on_the_spot / accepted END",
-        "handled": zero.format("handled"),
-        "mean_handling_seconds": "mean_handling_seconds",
-        "duplicate_entries": zero.format("duplicate_entries"),
-        "completed_with_visits": zero.format("completed_with_visits"),
-        "mean_round_trips": "mean_round_trips",
-        "waited": zero.format("waited"),
-        "mean_wait_seconds": "mean_wait_seconds",
-        "p90_wait_seconds": "p90_wait_seconds",
-        "no_shows": zero.format("no_shows"),
-        "second_visit_cases": zero.format("second_visit_cases"),
-        "second_visit_ratio": "CASE WHEN coalesce(accepted, 0) > 0 THEN second_visit_cases / accepted END",
-        "returned_cases": zero.format("returned_cases"),
-        "return_rate": "CASE WHEN coalesce(accepted, 0) > 0 THEN returned_cases / accepted END",
-        "joint_2": zero.format("joint_2"),
-        "joint_3": zero.format("joint_3"),
-        "joint_4_plus": zero.format("joint_4_plus"),
-        "first_visit_prereviews": zero.format("first_visit_prereviews"),
-        "complete_at_first_visit": zero.format("complete_at_first_visit"),
-        "completeness_at_first_visit": "CASE WHEN coalesce(first_visit_prereviews, 0) > 0"
-        " THEN complete_at_first_visit / first_visit_prereviews END",
-        "triaged": zero.format("triaged"),
-        "online_share": "CASE WHEN coalesce(triaged, 0) > 0 THEN routed_online / triaged END",
-        "self_service_share": "CASE WHEN coalesce(triaged, 0) > 0 THEN routed_self_service / triaged END",
-        "consultations": zero.format("consultations"),
-        "verifications": zero.format("verifications"),
-        "mean_verification_seconds": "mean_verification_seconds",
-        "completed_at_window": zero.format("completed_at_window"),
-        "window_hours": zero.format("window_hours"),
-        "throughput_per_window_hour": "CASE WHEN coalesce(window_hours, 0) > 0"
-        " THEN coalesce(completed_at_window, 0) / window_hours END",
-    }
-    select = head + ", ".join(f"{expr} AS {name}" for name, expr in cols.items())
-    if not keys:
-        # Each part has exactly one row without grouping (aggregates over nothing give one row of nulls/zeros).
-        return con.sql(f"SELECT {select} {base}").to_arrow_table()
-    return con.sql(f"SELECT {select} {base} {order}").to_arrow_table()
+        call_at, recall_join = "x.last_call", ""
+    sql = f"""
+WITH per_case AS (
+    SELECT "case", min(seq) FILTER (WHERE code = {c["case.accepted"]}) AS accepted_seq,
+           max(seq) FILTER (WHERE code = {done}) AS done_seq,
+           max(visit_seq) FILTER (WHERE code IN ({c["case.accepted"]}, {c["visit.recorded"]})) AS most,
+           bool_or(code = {c["case.returned"]}) AS returned
+    FROM ev WHERE code BETWEEN {done} AND {c["case.returned"]}
+    GROUP BY "case"
+), cases AS (
+    SELECT {cols("a")} count(*) AS accepted,
+           count(*) FILTER (WHERE d.visit = a.visit AND d.date = a.date) AS completed_on_the_spot,
+           count(*) FILTER (WHERE k.most > 1) AS second_visit_cases,
+           count(*) FILTER (WHERE k.returned) AS returned_cases,
+           count(*) FILTER (WHERE a.n_matters = 2) AS joint_2,
+           count(*) FILTER (WHERE a.n_matters = 3) AS joint_3,
+           count(*) FILTER (WHERE a.n_matters >= 4) AS joint_4_plus
+    FROM per_case k
+    JOIN (SELECT {dims("e")} seq, visit, CAST(local_at AS DATE) AS date, n_matters
+          FROM ev e WHERE code = {c["case.accepted"]}) a ON a.seq = k.accepted_seq
+    LEFT JOIN (SELECT seq, visit, CAST(local_at AS DATE) AS date FROM ev WHERE code = {done}) d
+          ON d.seq = k.done_seq
+    {group}
+), calls AS {"MATERIALIZED " if recalls else ""}(
+    SELECT ticket, arg_min("at", seq) AS first_call, max(seq) AS last_seq, arg_max("at", seq) AS last_call
+    FROM ev WHERE code = {called} GROUP BY ticket
+), recalled AS (  -- completions whose ticket was called again after them: the latest call before, looked up
+    SELECT d.seq, arg_max(e."at", e.seq) AS "at"
+    FROM ev d JOIN calls k ON k.ticket = d.ticket AND k.last_seq > d.seq
+    JOIN ev e ON e.ticket = d.ticket AND e.seq < d.seq AND e.code = {called}
+    WHERE d.code = {done}
+    GROUP BY d.seq
+), ticketed AS (  -- issued tickets that were called afterwards, and completions, with their ticket's calls
+    SELECT {dims("e")} e.code, e.seq, e."at", e.at_window, e.visits, k.first_call,
+           CASE WHEN k.last_seq < e.seq THEN k.last_call END AS last_call,
+           e.code = {done} AND k.last_seq > e.seq AS recall
+    FROM ev e LEFT JOIN calls k ON k.ticket = e.ticket
+    WHERE e.code BETWEEN {issued} AND {done} AND (e.code = {done} OR k.first_call >= e."at")
+), tickets AS (
+    SELECT {cols("x")}
+           count(*) FILTER (WHERE x.code = {issued}) AS waited,
+           avg({wait}) FILTER (WHERE x.code = {issued}) AS mean_wait_seconds,
+           quantile_cont({wait}, 0.9) FILTER (WHERE x.code = {issued}) AS p90_wait_seconds,
+           count(*) FILTER (WHERE {handled}) AS handled,
+           avg({handling}) FILTER (WHERE {handled}) AS mean_handling_seconds,
+           count(*) FILTER (WHERE x.code = {done} AND x.visits > 0) AS completed_with_visits,
+           avg(x.visits) FILTER (WHERE x.code = {done} AND x.visits > 0) AS mean_round_trips,
+           count(*) FILTER (WHERE x.code = {done} AND x.at_window) AS completed_at_window,
+           count(*) FILTER (WHERE x.recall) AS _recalls
+    FROM (SELECT x.*, {call_at} AS call_at FROM ticketed x {recall_join}) x
+    {group}
+), verifying AS MATERIALIZED (
+    SELECT {dims("e")} code, seq, ref, "at" FROM ev e WHERE code >= {c["verification.started"]}
+), finished AS (
+    SELECT ref, arg_min("at", seq) AS "at" FROM verifying WHERE code = {c["verification.finished"]} GROUP BY ref
+), verifications AS (
+    SELECT {cols("v")} count(*) AS verifications,
+           avg({secs.format('f."at"', 'v."at"')}) AS mean_verification_seconds
+    FROM (SELECT * FROM verifying WHERE code = {c["verification.started"]} AND ref <> '') v
+    JOIN finished f ON f.ref = v.ref
+    WHERE f."at" >= v."at"
+    {group}
+), by_hour AS (  -- events counted where they happen, per window-hour first (for the window-hours)
+    SELECT {dims("e")} {hour_keys}
+           count(*) FILTER (WHERE code = {c["field.entered"]} AND duplicate) AS duplicate_entries,
+           count(*) FILTER (WHERE code = {c["ticket.no_show"]}) AS no_shows,
+           count(*) FILTER (WHERE code = {c["prereview.completed"]} AND first_visit) AS first_visit_prereviews,
+           count(*) FILTER (WHERE code = {c["prereview.completed"]} AND first_visit AND verdict = 'complete')
+               AS complete_at_first_visit,
+           count(*) FILTER (WHERE code = {c["triage.routed"]}) AS triaged,
+           count(*) FILTER (WHERE code = {c["triage.routed"]} AND channel = 'online_assisted') AS routed_online,
+           count(*) FILTER (WHERE code = {c["triage.routed"]} AND channel = 'self_service') AS routed_self_service,
+           count(*) FILTER (WHERE code = {c["consultation.recorded"]}) AS consultations,
+           count(*) FILTER (WHERE code = {called}) AS calls
+    FROM ev e WHERE code <= {called}
+    GROUP BY ALL
+), events AS (
+    SELECT {names}{", " if keys else ""}
+           {", ".join(f"sum({m})::BIGINT AS {m}" for m in _COUNTED)},
+           count(*) FILTER (WHERE calls > 0) AS window_hours
+    FROM by_hour
+    {group}
+), parts AS (
+    SELECT * FROM events UNION ALL BY NAME SELECT * FROM cases UNION ALL BY NAME SELECT * FROM tickets
+    UNION ALL BY NAME SELECT * FROM verifications
+), facts AS (  -- one row per group: each part has at most one row for it
+    SELECT {names}{", " if keys else ""} {", ".join(f"max({f}) AS {f}" for f in _FACTS)}
+    FROM parts
+    {group}
+)
+SELECT {names}{", " if keys else ""}{", ".join(f"{expr} AS {name}" for name, expr in _OUTPUT.items())},
+       coalesce(_recalls, 0) AS _recalls
+FROM facts
+{"ORDER BY " + names if keys else ""}
+"""
+    return sql
+
+
+_COUNTED = ("duplicate_entries", "no_shows", "first_visit_prereviews", "complete_at_first_visit", "triaged",
+            "routed_online", "routed_self_service", "consultations")  # fmt: skip
+_FACTS = (
+    *_COUNTED,
+    "window_hours",
+    "accepted",
+    "completed_on_the_spot",
+    "second_visit_cases",
+    "returned_cases",
+    "joint_2",
+    "joint_3",
+    "joint_4_plus",
+    "waited",
+    "mean_wait_seconds",
+    "p90_wait_seconds",
+    "handled",
+    "mean_handling_seconds",
+    "completed_with_visits",
+    "mean_round_trips",
+    "completed_at_window",
+    "_recalls",
+    "verifications",
+    "mean_verification_seconds",
+)
+
+
+def _share(part: str, whole: str) -> str:
+    return f"CASE WHEN coalesce({whole}, 0) > 0 THEN coalesce({part}, 0) / {whole} END"
+
+
+_OUTPUT = {name: f"coalesce({name}, 0)" for name in METRICS}  # counts: 0 where a group has none
+_OUTPUT |= {
+    "one_visit_rate": _share("completed_on_the_spot", "accepted"),
+    "mean_handling_seconds": "mean_handling_seconds",
+    "mean_round_trips": "mean_round_trips",
+    "mean_wait_seconds": "mean_wait_seconds",
+    "p90_wait_seconds": "p90_wait_seconds",
+    "second_visit_ratio": _share("second_visit_cases", "accepted"),
+    "return_rate": _share("returned_cases", "accepted"),
+    "completeness_at_first_visit": _share("complete_at_first_visit", "first_visit_prereviews"),
+    "online_share": _share("routed_online", "triaged"),
+    "self_service_share": _share("routed_self_service", "triaged"),
+    "mean_verification_seconds": "mean_verification_seconds",
+    "throughput_per_window_hour": _share("completed_at_window", "window_hours"),
+}
