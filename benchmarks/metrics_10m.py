@@ -154,7 +154,7 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
     def window_in(hall: np.ndarray) -> np.ndarray:
         return (hall * 3 + rng.integers(0, 3, len(hall))).astype(np.int8)
 
-    def queue(hall, matter, window, ticket, issued, first_visit_calls=True):
+    def queue(hall, matter, window, ticket, issued):
         """ticket.issued and 1-2 calls (a quarter are recalled); returns the last call's time."""
         n = len(issued)
         log.add("ticket.issued", issued, hall=hall, matter=matter, ticket=ticket)
@@ -490,6 +490,18 @@ def _peak() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
+def _busy_seconds() -> float:
+    """CPU time the whole machine spent busy so far (all CPUs, from /proc/stat)."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(which: str, dims: list[str], repeat: int) -> None:
     """Wait for the work directory on stdin, load its log, compute the dashboard `repeat` times, write the
     (last) result and the figures there.
@@ -509,18 +521,21 @@ def child(which: str, dims: list[str], repeat: int) -> None:
         table = pa.ipc.open_file(f).read_all()
     load = time.perf_counter() - t0
     baseline = _rss_now()
-    times = []
+    times, others = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        busy, own, t0 = _busy_seconds(), _own_seconds(), time.perf_counter()
         if which == "product":
             out = engine.compute(table, dims)
         else:
             out = pa.Table.from_pandas(pandas_dashboard(table, dims), preserve_index=False)
         times.append(time.perf_counter() - t0)
+        # CPUs kept busy meanwhile by anything else on the machine: a shared machine makes times meaningless.
+        others.append(max(0.0, (_busy_seconds() - busy) - (_own_seconds() - own)) / times[-1])
     peak = _peak()
     with pa.OSFile(str(work / f"{which}.arrow"), "wb") as f, pa.ipc.new_file(f, out.schema) as w:
         w.write_table(out)
-    stats = {"load": load, "times": times, "inherited": inherited, "baseline": baseline, "peak": peak}
+    stats = {"load": load, "times": times, "others": others, "inherited": inherited, "baseline": baseline,
+             "peak": peak}  # fmt: skip
     (work / f"{which}.json").write_text(json.dumps(stats))
 
 
@@ -679,6 +694,11 @@ def report(results: dict[str, tuple[dict, pa.Table]], dims: list[str], n_events:
                     gib(s["peak"] - s["baseline"]), gib(s["peak"]), f"{t.num_rows:,}")  # fmt: skip
     console.print(out)
     for name, s in (("product", p_stats), ("pandas", d_stats)):
+        busy = max(s["others"])
+        note = "" if busy < 0.2 else " [yellow](too much: the times are not to be trusted)[/yellow]"
+        console.print(
+            f"{name}: other processes kept {busy:.2f} of {os.cpu_count()} CPUs busy during its run{note}"
+        )
         if s["inherited"] >= s["baseline"]:
             console.print(
                 f"[yellow]{name}: ru_maxrss started at {gib(s['inherited'])}: its peak may not be its own"

@@ -143,6 +143,25 @@ def test_waiting_time_and_no_shows_by_day_and_hour():
     assert row["p90_wait_seconds"] == pytest.approx(600 + 0.9 * 600)
 
 
+def test_handling_starts_at_the_latest_call_before_the_completion_even_when_the_ticket_is_called_again():
+    """A ticket called again after a completion: that completion keeps the call before it (the engine's slower
+    exact path, which random journeys never reach), the later completion takes the later call."""
+    from onevisit.metrics import reference
+
+    t0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    events = [
+        ("ticket.called", t0, "w1", "cbdj", "", "a", "", {}),
+        ("case.accepted", t0 + timedelta(minutes=1), "w1", "cbdj", "c1", "a", "v1", {"visit_seq": 1}),
+        ("case.completed", t0 + timedelta(minutes=10), "w1", "cbdj", "c1", "a", "v1", {"visits": 1}),
+        ("ticket.called", t0 + timedelta(minutes=20), "w1", "cbdj", "", "a", "", {}),
+        ("case.completed", t0 + timedelta(minutes=25), "w1", "cbdj", "c1", "a", "v1", {"visits": 1}),
+    ]
+    (row,) = engine.compute(_table(events)).to_pylist()
+    assert row["handled"] == 2 and row["mean_handling_seconds"] == (600 + 300) / 2
+    (ref,) = reference.indicators(_rows(events), (), TZ).values()
+    assert {m: row[m] for m in engine.METRICS} == pytest.approx(ref)
+
+
 def test_unknown_dimension_is_named():
     with pytest.raises(engine.UnknownName, match="未知维度 'weekday'"):
         engine.compute(_table([]), ["weekday"])
