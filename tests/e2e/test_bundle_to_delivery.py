@@ -42,6 +42,10 @@ def test_retirement_bundle_from_scan_to_delivery(live_server, browser, settings)
     window.keyboard.type(token)
     window.keyboard.press("Enter")
     window.wait_for_selector("text=预审结论")
+    # The page gives the accept button focus once it has loaded; a scanner's Enter goes there.
+    window.wait_for_function(
+        "document.activeElement && document.activeElement.textContent.trim().startsWith('受理')"
+    )
     window.keyboard.press("Enter")
     window.wait_for_selector("text=一表申请")
     assert "后台进度" in window.content()
