@@ -15,14 +15,15 @@ from django.conf import settings
 
 
 @cache
-def _derive(master: str, purpose: str) -> bytes:
+def derive(master: str, purpose: str) -> bytes:
+    """A 32-byte key for one purpose from a master secret (HKDF-SHA256)."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
         master.encode()
     )
 
 
 def _key(purpose: str) -> bytes:
-    return _derive(settings.ONEVISIT_DATA_KEY, purpose)
+    return derive(settings.ONEVISIT_DATA_KEY, purpose)
 
 
 def digest(kind: str, value: str) -> str:

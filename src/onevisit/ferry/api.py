@@ -77,6 +77,18 @@ class BackendOut(Schema):
     refused: int
 
 
+def set_status_out(r: services.SetStatus) -> SetStatusOut:
+    return SetStatusOut(
+        field_set=r.field_set.code,
+        version=r.field_set.version,
+        backend=r.backend.code if r.backend else "",
+        state=r.state,
+        values=r.values,
+        findings=[FindingOut(**f.__dict__) for f in r.findings if f.level != "ok"],
+        manual_status=r.manual.status if r.manual else None,
+    )
+
+
 def envelope_out(e: Envelope) -> EnvelopeOut:
     return EnvelopeOut(
         id=str(e.pk), idempotency_key=e.idempotency_key.split(":", 1)[-1], backend=e.backend.code, field_set=e.field_set.code,
@@ -124,18 +136,7 @@ def case_exchanges(request, case_id: int):
     """What the back ends said about this case's citizen, with the validation findings, as the window sees it."""
     actor = require(request.user, roles.CLERK)
     case = cases.get_case(actor=actor, case_id=case_id)
-    return [
-        SetStatusOut(
-            field_set=r.field_set.code,
-            version=r.field_set.version,
-            backend=r.backend.code if r.backend else "",
-            state=r.state,
-            values=r.values,
-            findings=[FindingOut(**f.__dict__) for f in r.findings if f.level != "ok"],
-            manual_status=r.manual.status if r.manual else None,
-        )  # fmt: skip
-        for r in services.case_status(case)
-    ]
+    return [set_status_out(r) for r in services.case_status(case)]
 
 
 @router.post("/cases/{case_id}/manual/{field_set}", response={201: SetStatusOut})
@@ -145,11 +146,7 @@ def manual_entry(request, case_id: int, field_set: str, body: ManualIn):
     case = cases.get_case(actor=actor, case_id=case_id)
     services.manual_entry(actor=actor, case=case, field_set_code=field_set, values=body.values)
     row = next(r for r in services.case_status(case) if r.field_set.code == field_set)
-    return Status(201, SetStatusOut(
-        field_set=row.field_set.code, version=row.field_set.version, backend=row.backend.code, state=row.state,
-        values=row.values, findings=[FindingOut(**f.__dict__) for f in row.findings if f.level != "ok"],
-        manual_status=row.manual.status if row.manual else None,
-    ))  # fmt: skip
+    return Status(201, set_status_out(row))
 
 
 @router.get("/backends", response=list[BackendOut])
