@@ -54,16 +54,31 @@ class Report:
 
 
 def build(*, hall: str, tz_name: str, start: date, end: date, base_start: date | None = None,
-          base_end: date | None = None) -> Report:  # fmt: skip
-    """The period's figures and the baseline comparison (by default the period of equal length before it)."""
+          base_end: date | None = None, matter: str = "") -> Report:  # fmt: skip
+    """The period's figures and the baseline comparison (by default the period of equal length before it);
+    with a matter, the windows are that matter's windows (the page's drill-down)."""
     base_end = base_end or start - timedelta(days=1)
     base_start = base_start or base_end - timedelta(days=(end - start).days)
-    now = views(hall=hall, start=start, end=end, tz_name=tz_name,
-                dims={"total": (), "by_day": ("day",), "by_window": ("window",), "by_matter": ("matter",)})  # fmt: skip
+    dims = {"total": (), "by_day": ("day",), "by_matter": ("matter",),
+            "by_window": ("matter", "window") if matter else ("window",)}  # fmt: skip
+    now = views(hall=hall, start=start, end=end, tz_name=tz_name, dims=dims)
     base = views(hall=hall, start=base_start, end=base_end, tz_name=tz_name, dims={"total": ()})
+    by_window = [r for r in now["by_window"] if r["matter"] == matter] if matter else now["by_window"]
     total = now["total"][0] if now["total"] else {}
-    return Report(hall, start, end, base_start, base_end, total, now["by_day"], now["by_window"], now["by_matter"],
+    return Report(hall, start, end, base_start, base_end, total, now["by_day"], by_window, now["by_matter"],
                   review.compare(base["total"][0] if base["total"] else {}, total))  # fmt: skip
+
+
+def drawings(r: Report, *, font: str = "Helvetica", window_names: dict[str, str] | None = None) -> list:
+    """The review's three charts, drawn once for the page (as SVG) and the PDF."""
+    names = window_names or {}
+    labels = [f"{x['day']:%m-%d}" for x in r.by_day]
+    return [
+        charts.trend("每日受理件数", labels, [x["accepted"] for x in r.by_day], font=font),
+        charts.trend("每日一次性办成率(%)", labels, [x["one_visit_rate"] for x in r.by_day], font=font, percent=True),
+        charts.bars("各窗口平均办理时长(秒)", [names.get(x["window"], x["window"]) for x in r.by_window],
+                    [x["mean_handling_seconds"] for x in r.by_window], font=font),
+    ]  # fmt: skip
 
 
 def _title(r: Report) -> str:
@@ -148,12 +163,7 @@ def to_pdf(r: Report) -> bytes:
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 9), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]))  # fmt: skip
     story += [table, Spacer(1, 6 * mm)]
-    labels = [f"{x['day']:%m-%d}" for x in r.by_day]
-    story.append(charts.trend("每日受理件数", labels, [x["accepted"] for x in r.by_day], font=font))
-    story.append(charts.trend("每日一次性办成率(%)", labels, [x["one_visit_rate"] for x in r.by_day], font=font,
-                              percent=True))  # fmt: skip
-    story.append(charts.bars("各窗口平均办理时长(秒)", [x["window"] for x in r.by_window],
-                             [x["mean_handling_seconds"] for x in r.by_window], font=font))  # fmt: skip
+    story.extend(drawings(r, font=font))
     doc.build(story)
     return buf.getvalue()
 

@@ -10,8 +10,8 @@ from onevisit.accounts.services import windows_of
 from onevisit.catalog.services import matter_names
 from onevisit.core import clock
 from onevisit.core.errors import Invalid
-from onevisit.metrics import charts, review
-from onevisit.metrics.queries import day_summary, views
+from onevisit.metrics import charts, report, review
+from onevisit.metrics.queries import day_summary
 
 app_name = "metrics"
 
@@ -33,7 +33,7 @@ def today(request):
     )
 
 
-def _day(request, name: str, default: date) -> date:
+def _day(request, name: str, default: date | None) -> date | None:
     raw = (request.GET.get(name) or "").strip()
     if not raw:
         return default
@@ -60,45 +60,28 @@ def review_page(request):
     try:
         end = _day(request, "to", today_)
         start = _day(request, "from", end - timedelta(days=6))
-        length = (end - start).days + 1
-        base_end = _day(request, "base_to", start - timedelta(days=1))
-        base_start = _day(request, "base_from", base_end - timedelta(days=length - 1))
-        matter = (request.GET.get("matter") or "").strip()[:64]
-        wanted = {"total": (), "by_day": ("day",), "by_window": ("window",), "by_matter": ("matter",),
-                  "by_matter_window": ("matter", "window")}  # fmt: skip
-        now = views(hall=hall.code, start=start, end=end, tz_name=hall.timezone, dims=wanted)
-        base = views(
-            hall=hall.code, start=base_start, end=base_end, tz_name=hall.timezone, dims={"total": ()}
-        )
+        built = report.build(
+            hall=hall.code, tz_name=hall.timezone, start=start, end=end,
+            base_start=_day(request, "base_from", None), base_end=_day(request, "base_to", None),
+            matter=(request.GET.get("matter") or "").strip()[:64],
+        )  # fmt: skip
     except Invalid as exc:
         return render(request, "metrics/review.html", {"error": exc, "GET": request.GET}, status=exc.status)
     window_names = {w.code: w.name for w in windows_of(hall)}
     names = matter_names()
-    by_window = now["by_window"]
-    if matter:
-        by_window = [r for r in now["by_matter_window"] if r["matter"] == matter]
-    days = now["by_day"]
-    labels = [f"{r['day']:%m-%d}" for r in days]
-    svg = [
-        charts.svg(charts.trend("每日受理件数", labels, [r["accepted"] for r in days])),
-        charts.svg(charts.trend("每日一次性办成率(%)", labels, [r["one_visit_rate"] for r in days], percent=True)),
-        charts.svg(charts.bars("各窗口平均办理时长(秒)", [window_names.get(r["window"], r["window"]) for r in by_window],
-                               [r["mean_handling_seconds"] for r in by_window])),
-    ]  # fmt: skip
-    empty = not now["total"] or not any(
-        now["total"][0][m] for m in ("accepted", "waited", "triaged", "consultations")
-    )
+    matter = (request.GET.get("matter") or "").strip()[:64]
+    svg = [charts.svg(d) for d in report.drawings(built, window_names=window_names)]
     return render(
         request,
         "metrics/review.html",
         {
-            "start": start, "end": end, "base_start": base_start, "base_end": base_end, "matter": matter,
-            "matter_name": names.get(matter, matter), "empty": empty,
-            "comparisons": review.compare(base["total"][0] if base["total"] else {}, now["total"][0] if now["total"] else {}),
+            "start": built.start, "end": built.end, "base_start": built.base_start, "base_end": built.base_end,
+            "matter": matter, "matter_name": names.get(matter, matter), "empty": built.empty,
+            "comparisons": built.comparisons,
             "headers": [review.LABELS[m] for m in review.HEADLINE if not m.startswith("joint_")],
-            "by_window": _table_rows(by_window, "window", window_names),
-            "by_matter": _table_rows(now["by_matter"], "matter", names),
-            "joint": now["total"][0] if now["total"] else {},
+            "by_window": _table_rows(built.by_window, "window", window_names),
+            "by_matter": _table_rows(built.by_matter, "matter", names),
+            "joint": built.total,
             "charts": [mark_safe(x) for x in svg],  # our own SVG; the renderer escapes every label
         },
     )  # fmt: skip
