@@ -1,0 +1,771 @@
+"""Hall simulator: one day of a service hall, many replications at once. Pure: NumPy only, no Django.
+
+The model (times in minutes from opening, rates in arrivals per hour):
+
+- Arrivals: each queue has piecewise-constant Poisson rates, one per `Model.interval` minutes (an hour or a
+  half hour). Each interval's count is drawn as a Poisson number and its arrival times as uniforms in the
+  interval, which is exactly a non-homogeneous Poisson process with those rates.
+- Classes: a `priority_share` of each queue's arrivals is the priority class. A window always calls a waiting
+  priority visitor before a normal one, never interrupting a service (non-preemptive); within a class the
+  earliest arrival goes first, across all the queues that window serves.
+- Matters: each arrival brings one matter of its queue, drawn by the matters' shares; its service time comes
+  from the matter's sampler (lognormal with a mean and a coefficient of variation, exponential, or
+  resampled from observed durations).
+- Windows: a `WindowGroup` has windows serving the same queues; its staffing gives the number open in each
+  half-hour slot (window i of a group is open while i < that number). A window that closes finishes its
+  current visitor. After the last slot the last slot's windows stay open until their queues are empty: every
+  visitor who arrived is served (or leaves), none is cut off at closing time.
+- Abandonment: with a queue `patience`, each visitor has an exponential patience with that mean and leaves
+  unserved if not called within it; recorded as abandoned, with the time waited until leaving.
+- Second visits: a served first visit whose materials were incomplete (probability `Matter.second_visit`)
+  comes back to the same queue, in the same class, `Matter.return_after` minutes (exponential mean) after
+  its service ended, as a new arrival with a fresh service time and patience from the same matter. A return
+  that would arrive after the last arrival interval is not simulated (it comes back another day); a returning
+  visitor is not sent back again.
+- A visitor whose queue has no window that will ever open again is recorded as unserved.
+
+The engine processes the day as a sequence of service starts, all replications in lockstep: at each step
+every replication finds the window that can start next (its free time or its earliest eligible waiting
+visitor, whichever is later), and that window calls the best waiting visitor among its queues (per-class
+pointers into arrival arrays sorted by time). A step costs a few NumPy operations on (replications, windows)
+arrays, so a day of 1,500 visitors is 1,500 steps whatever the number of replications.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import time
+
+import numpy as np
+
+from onevisit.planning.erlang import PlanningError
+
+SLOT = 30  # minutes per staffing slot
+SERVED, ABANDONED, UNSERVED = 0, 1, 2
+_PAD = -1
+_RANK = 1e7  # added to a normal visitor's arrival time so that any waiting priority visitor sorts first
+
+
+class ModelError(PlanningError):
+    """A hall model that cannot be simulated; the message (Chinese) names the field."""
+
+
+@dataclass(frozen=True)
+class Lognormal:
+    mean: float
+    cv: float  # standard deviation ÷ mean
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        s2 = math.log1p(self.cv * self.cv)
+        z = rng.standard_normal(size)  # exp(μ + σ·z) in place: faster than rng.lognormal
+        z *= math.sqrt(s2)
+        z += math.log(self.mean) - s2 / 2
+        return np.exp(z, out=z)
+
+
+@dataclass(frozen=True)
+class Exponential:
+    mean: float
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.exponential(self.mean, size)
+
+
+@dataclass(frozen=True)
+class Empirical:
+    durations: Sequence[float]  # observed service times, resampled with replacement
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.choice(np.asarray(self.durations, dtype=float), size)
+
+
+Sampler = Lognormal | Exponential | Empirical
+
+
+@dataclass(frozen=True)
+class Matter:
+    code: str
+    share: float  # relative weight among the queue's matters (normalised)
+    service: Sampler
+    second_visit: float = 0.0  # probability a served visitor had incomplete materials and comes back
+    return_after: float = 60.0  # mean minutes from the end of that service to the return
+
+
+@dataclass(frozen=True)
+class Queue:
+    code: str
+    per_hour: Sequence[float]  # arrival rate (per hour) in each interval of the day
+    matters: Sequence[Matter]
+    priority_share: float = 0.0
+    patience: float | None = None  # mean minutes before a waiting visitor leaves; None: nobody leaves
+
+
+@dataclass(frozen=True)
+class WindowGroup:
+    code: str
+    queues: Sequence[str]
+    open: int | Sequence[int]  # windows open all day, or in each half-hour slot
+
+
+@dataclass(frozen=True)
+class Model:
+    queues: Sequence[Queue]
+    windows: Sequence[WindowGroup]
+    interval: int = 60  # minutes covered by each per_hour entry: 60 or 30
+    opens: time = time(9, 0)  # clock time of minute 0, for messages
+    threshold: float = 15.0  # minutes: a visitor "called within" this counts towards share_within
+
+    @property
+    def minutes(self) -> int:
+        """Length of the arrival day."""
+        return len(self.queues[0].per_hour) * self.interval
+
+    @property
+    def slots(self) -> int:
+        return self.minutes // SLOT
+
+    def slot_label(self, k: int) -> str:
+        start = self.opens.hour * 60 + self.opens.minute + k * SLOT
+        return f"{start // 60:02d}:{start % 60:02d}–{(start + SLOT) // 60:02d}:{(start + SLOT) % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Mean over replications with a 95% confidence interval (Student t)."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2
+
+
+def estimate(values: Sequence[float] | np.ndarray) -> Estimate:
+    """Mean and 95% CI across replications; replications without a value (NaN) are left out."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    mean = float(v.mean())
+    if v.size == 1:
+        return Estimate(mean, math.nan, math.nan, 1)
+    h = _t975(v.size - 1) * float(v.std(ddof=1)) / math.sqrt(v.size)
+    return Estimate(mean, mean - h, mean + h, int(v.size))
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Every visitor of every replication: arrays of shape (replications, visitors), padded with outcome -1."""
+
+    model: Model
+    queue: np.ndarray  # index into model.queues
+    priority: np.ndarray  # bool
+    matter: np.ndarray  # index into the queue's matters
+    second: np.ndarray  # bool: a second visit
+    arrival: np.ndarray  # minutes from opening
+    wait: np.ndarray  # minutes until called (served) or until leaving (abandoned); NaN for unserved
+    outcome: np.ndarray  # SERVED, ABANDONED, UNSERVED, or -1 for padding
+    window: np.ndarray  # index into window_labels of the window that served the visitor, -1 if none
+    service: np.ndarray  # minutes of service (NaN if not served)
+    window_labels: tuple[str, ...]  # "<group code>-<n>", group by group
+
+    @property
+    def start(self) -> np.ndarray:
+        """When each served visitor was called (NaN otherwise)."""
+        return np.where(self.outcome == SERVED, self.arrival + np.nan_to_num(self.wait), np.nan)
+
+    @property
+    def replications(self) -> int:
+        return self.outcome.shape[0]
+
+    def select(self, *, queue: str | None = None, priority: bool | None = None) -> np.ndarray:
+        """Mask of the visitors of one queue and/or class (padding excluded)."""
+        mask = self.outcome != _PAD
+        if queue is not None:
+            codes = [q.code for q in self.model.queues]
+            if queue not in codes:
+                raise ModelError(f"queue：没有名为 {queue} 的队列", field="queue")
+            mask &= self.queue == codes.index(queue)
+        if priority is not None:
+            mask &= self.priority == priority
+        return mask
+
+    def served(self, **where: object) -> np.ndarray:
+        return ((self.outcome == SERVED) & self.select(**where)).sum(axis=1)  # type: ignore[arg-type]
+
+    def abandoned(self, **where: object) -> np.ndarray:
+        return ((self.outcome == ABANDONED) & self.select(**where)).sum(axis=1)  # type: ignore[arg-type]
+
+    def unserved(self, **where: object) -> np.ndarray:
+        return ((self.outcome == UNSERVED) & self.select(**where)).sum(axis=1)  # type: ignore[arg-type]
+
+    def returned(self, **where: object) -> np.ndarray:
+        """Second visits that came back the same day."""
+        return (self.second & self.select(**where)).sum(axis=1)  # type: ignore[arg-type]
+
+    def mean_wait(self, **where: object) -> np.ndarray:
+        """Mean wait of the served visitors, per replication (NaN where none was served)."""
+        mask = (self.outcome == SERVED) & self.select(**where)  # type: ignore[arg-type]
+        return _row_mean(self.wait, mask)
+
+    def wait_quantile(self, q: float, **where: object) -> np.ndarray:
+        """Quantile (linear interpolation, as numpy.quantile) of the served visitors' waits."""
+        mask = (self.outcome == SERVED) & self.select(**where)  # type: ignore[arg-type]
+        return _row_quantile(self.wait, mask, q)
+
+    def share_within(self, minutes: float | None = None, **where: object) -> np.ndarray:
+        """Share of the served visitors called within `minutes` (default: the model's threshold)."""
+        limit = self.model.threshold if minutes is None else minutes
+        mask = (self.outcome == SERVED) & self.select(**where)  # type: ignore[arg-type]
+        return _row_mean(np.where(self.wait <= limit, 1.0, 0.0), mask)
+
+    def slot_mean_wait(self, **where: object) -> np.ndarray:
+        """Mean wait of the served visitors by the half-hour slot of their arrival: (replications, slots)."""
+        mask = (self.outcome == SERVED) & self.select(**where)  # type: ignore[arg-type]
+        slot = np.minimum(np.nan_to_num(self.arrival, nan=0.0) // SLOT, self.model.slots - 1).astype(np.int64)
+        out = np.empty((self.replications, self.model.slots))
+        for k in range(self.model.slots):
+            out[:, k] = _row_mean(self.wait, mask & (slot == k))
+        return out
+
+
+def simulate(model: Model, replications: int, seed: int | np.random.Generator | None = None) -> Result:
+    """Simulate `replications` independent days of the hall."""
+    _validate(model, replications)
+    rng = np.random.default_rng(seed)
+    return _Engine(model, replications, rng).run()
+
+
+class _Engine:
+    """The day as a sequence of service starts, every replication in lockstep (see the module docstring)."""
+
+    def __init__(self, model: Model, reps: int, rng: np.random.Generator) -> None:
+        self.model, self.reps, self.rng = model, reps, rng
+        self.streams: list[tuple[int, bool]] = []  # (queue, priority) pairs that can have arrivals
+        for qi, q in enumerate(model.queues):
+            if q.priority_share > 0:
+                self.streams.append((qi, True))
+            if q.priority_share < 1:
+                self.streams.append((qi, False))
+        self.returns = any(m.second_visit > 0 for q in model.queues for m in q.matters)
+        self.patient = any(q.patience is not None for q in model.queues)
+        self._windows()
+        self._visitors()
+
+    def _windows(self) -> None:
+        m = self.model
+        codes = [q.code for q in m.queues]
+        K = m.slots
+        open_rows, elig_rows, labels = [], [], []
+        for g in m.windows:
+            counts = _staffing(g, K)
+            served = {codes.index(c) for c in g.queues}
+            for i in range(max(counts, default=0)):
+                labels.append(f"{g.code}-{i + 1}")
+                open_rows.append([i < c for c in counts])
+                elig_rows.append([qi in served for qi, _ in self.streams])
+        self.W = len(open_rows)
+        self.window_labels = tuple(labels)
+        is_open = np.array(open_rows, dtype=bool).reshape(self.W, K)
+        nxt = np.full((self.W, K), np.inf)  # start of the first slot from k on in which the window is open
+        later = np.full(self.W, np.inf)
+        for k in range(K - 1, -1, -1):
+            later = np.where(is_open[:, k], k * SLOT, later)
+            nxt[:, k] = later
+        self.is_open, self.next_open = is_open, nxt
+        self.staffed = not bool(is_open.all())
+        elig = np.array(elig_rows, dtype=bool).reshape(self.W, len(self.streams))
+        if self.returns:  # second visits wait in a pool per stream, called by the same windows
+            elig = np.concatenate([elig, elig], axis=1)
+        self.elig = elig
+        patterns, inverse = np.unique(elig, axis=0, return_inverse=True)
+        self.pattern_of_window = inverse.reshape(-1)
+        self.pattern_cols = [np.flatnonzero(p) for p in patterns]
+        self.one_pattern = len(patterns) == 1
+
+    def _visitors(self) -> None:
+        """The day's first visits as flat tables: one row per (stream, replication), sorted by arrival and
+        closed by a sentinel (arrival +inf), rows in stream-major order.
+
+        A stream is its queue's Poisson process thinned by the class share. Arrival times within an interval
+        are sorted uniforms made from exponential spacings, U_(k) = (E_1 + … + E_k) / (E_1 + … + E_(n+1)),
+        so nothing needs sorting.
+        """
+        m, rng, R = self.model, self.rng, self.reps
+        S, J = len(self.streams), len(m.queues[0].per_hour)
+        counts = np.empty((S, R, J), dtype=np.int64)
+        for s, (qi, prio) in enumerate(self.streams):
+            q = m.queues[qi]
+            share = q.priority_share if prio else 1.0 - q.priority_share
+            counts[s] = rng.poisson(
+                np.asarray(q.per_hour, dtype=float) * share * m.interval / 60, size=(R, J)
+            )
+        per_group = counts.reshape(-1)  # (stream, rep, interval) groups, in the order visitors are laid out
+        n = int(per_group.sum())
+        group = np.repeat(np.arange(per_group.size), per_group)
+        sums = np.concatenate([[0.0], np.cumsum(rng.standard_exponential(n + per_group.size))])
+        first_spacing = np.cumsum(per_group + 1) - (per_group + 1)
+        base = sums[first_spacing]
+        total = sums[first_spacing + per_group + 1] - base
+        u = (sums[np.arange(n) + group + 1] - np.repeat(base, per_group)) / np.repeat(total, per_group)
+        at = (group % J + u) * m.interval
+
+        per_row = counts.sum(axis=2).reshape(-1)
+        row = np.repeat(np.arange(S * R), per_row)
+        entry = np.arange(n) + row  # each earlier row adds its sentinel
+        self.size = n + S * R
+        self.row_start = (np.cumsum(per_row + 1) - (per_row + 1)).reshape(S, R)
+        self.row_end = self.row_start + per_row.reshape(S, R)  # the sentinel
+        sentinel = self.row_end.reshape(-1)
+
+        def table(values: np.ndarray, fill: float | int | bool) -> np.ndarray:
+            out = np.empty(self.size, dtype=values.dtype)
+            out[entry] = values
+            out[sentinel] = fill
+            return out
+
+        self.at = table(at, np.inf)
+        self.stream_of = table((row // R).astype(np.int16), _PAD)
+        service, matter = np.empty(n), np.empty(n, dtype=np.int16)
+        deadline = np.empty(n) if self.patient else None
+        if self.returns:
+            flag, delay, rservice, rpatience = np.empty(n, dtype=bool), np.empty(n), np.empty(n), np.empty(n)
+        bounds = np.concatenate([[0], np.cumsum(per_row.reshape(S, R).sum(axis=1))])
+        for s, (qi, _) in enumerate(self.streams):
+            q = m.queues[qi]
+            lo, hi = int(bounds[s]), int(bounds[s + 1])
+            k = hi - lo
+            if len(q.matters) == 1:
+                mi = np.zeros(k, dtype=np.int16)
+            else:
+                shares = np.array([mt.share for mt in q.matters], dtype=float)
+                mi = rng.choice(len(q.matters), size=k, p=shares / shares.sum()).astype(np.int16)
+            matter[lo:hi] = mi
+            service[lo:hi] = _by_matter(rng, q.matters, mi)
+            if deadline is not None:
+                deadline[lo:hi] = at[lo:hi] + _patience(rng, q.patience, k)
+            if self.returns:
+                flag[lo:hi] = rng.random(k) < np.array([mt.second_visit for mt in q.matters])[mi]
+                delay[lo:hi] = (
+                    rng.standard_exponential(k) * np.array([mt.return_after for mt in q.matters])[mi]
+                )
+                rservice[lo:hi] = _by_matter(rng, q.matters, mi)
+                rpatience[lo:hi] = _patience(rng, q.patience, k)
+        self.service = table(service, 0.0)
+        self.matter = table(matter, _PAD)
+        self.deadline = table(deadline, np.inf) if deadline is not None else None
+        if self.returns:
+            self.flag = table(flag, False)
+            self.delay = table(delay, np.inf)
+            self.rservice = table(rservice, 0.0)
+            self.rpatience = table(rpatience, np.inf)
+            self.back_at = np.full(self.size, np.nan)  # when a visitor's second visit arrives, once known
+
+    def _pick(self) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+        """How a window chooses among the stream heads: priority class first, then the earliest arrival.
+
+        Returns a function of (heads (streams, reps), start times, windows) giving each replication's stream.
+        With one queue set and two streams this is a single comparison.
+        """
+        rank = np.array([0.0 if prio else _RANK for _, prio in self.streams] * (2 if self.returns else 1))
+        if self.one_pattern and rank.size == 2:  # (rank has one entry per column of self.elig)
+            if rank[0] == rank[1]:
+                return lambda heads, t, w: heads[1] < heads[0]
+            if rank[0] < rank[1]:
+                return lambda heads, t, w: heads[0] > t  # the priority head is not there yet
+            return lambda heads, t, w: heads[1] <= t
+        rank = rank[:, None]
+        if self.one_pattern:
+            return lambda heads, t, w: np.where(heads <= t, heads + rank, np.inf).argmin(axis=0)
+        elig = self.elig.T  # (streams, windows)
+        return lambda heads, t, w: np.where((heads <= t) & elig[:, w], heads + rank, np.inf).argmin(axis=0)
+
+    def run(self) -> Result:
+        m, R, W = self.model, self.reps, self.W
+        S, K = len(self.streams), m.slots
+        last_slot_start = (K - 1) * SLOT
+        rows = np.arange(R)
+        fbase = rows * W
+        at, service_of, deadline_of = self.at, self.service, self.deadline
+        pick = self._pick()
+        two = self.one_pattern and self.elig.shape[1] == 2  # pick gives a bool: is it the second stream?
+        second_row = rows + R
+        # no closing windows, no patience, no second visits: every step calls one visitor in each replication
+        # that has one left, so the number of steps is known and a finished replication needs no care
+        simple = not (self.staffed or self.patient or self.returns)
+        steps = int((self.row_end - self.row_start).sum(axis=0).max(initial=0)) if simple else -1
+        idx = self.row_start.copy()  # (streams, reps): table entry of each stream's first waiting visitor
+        idx_flat = idx.reshape(-1)
+        free = np.tile(self.next_open[:, 0], (R, 1))  # (reps, windows): when each window can next start
+        free_flat = free.reshape(-1)
+        open_flat = self.is_open.reshape(-1)
+        next_flat = self.next_open.reshape(-1)
+        if self.returns:
+            pool_width = 8
+            pool_at = np.full((S, R, pool_width), np.inf)
+            pool_who = np.zeros((S, R, pool_width), dtype=np.int64)  # table entry of the first visit
+            day_end = float(m.minutes)
+
+        def avail(w: np.ndarray, t: np.ndarray) -> np.ndarray:
+            """Earliest time ≥ t at which window w is open (inf if it never opens again)."""
+            i = w * K + (np.minimum(t, last_slot_start) // SLOT).astype(np.int64)
+            return np.where(open_flat.take(i), t, next_flat.take(i))
+
+        # per step and replication: who was called (table entry, + size for a second visit; -1: nobody),
+        # when their wait ended (called, or left), and the window (-1: left unserved)
+        cap = (
+            int((self.row_end - self.row_start).sum(axis=0).max(initial=0)) * (2 if self.returns else 1) + 16
+        )
+        rec_who = np.empty((cap, R), dtype=np.int64)  # rows are written step by step; the rest is cut off
+        rec_until = np.empty((cap, R))
+        rec_window = np.empty((cap, R), dtype=np.int16)
+        step = 0
+        while True:
+            heads = at.take(idx)  # (streams, reps)
+            if self.returns:
+                slot_of = pool_at.argmin(axis=2)
+                heads = np.concatenate([heads, np.take_along_axis(pool_at, slot_of[:, :, None], 2)[:, :, 0]])
+            if self.one_pattern:  # every window serves every queue: the longest-free window goes next
+                w = free.argmin(axis=1)
+                fpos = fbase + w
+                f = free_flat.take(fpos)
+                t = np.maximum(f, heads.min(axis=0))
+            else:
+                first = np.stack([heads[cols].min(axis=0) for cols in self.pattern_cols], axis=1)
+                ready = np.maximum(free, first[:, self.pattern_of_window])
+                w = ready.argmin(axis=1)
+                fpos = fbase + w
+                f = free_flat.take(fpos)
+                t = ready.reshape(-1).take(fpos)
+            active = t < np.inf
+            if step == steps or (not simple and not active.any()):
+                break
+            if self.staffed:
+                # the window that can start first may be closed by then: move it to its next opening
+                i = w * K + (np.minimum(np.where(active, t, 0.0), last_slot_start) // SLOT).astype(np.int64)
+                closed = active & ~open_flat.take(i)
+                if closed.any():
+                    f = np.where(closed, next_flat.take(i), f)
+                    free_flat[fpos] = f
+                    active &= ~closed
+            s = pick(heads, t, w)
+            if self.returns:
+                from_pool = s >= S
+                sf = np.where(from_pool, 0, s)
+                sp = np.where(from_pool, s - S, 0)
+                pos = sf * R + rows
+                head = idx_flat.take(pos)
+                pslot = slot_of[sp, rows]
+                cidx = np.where(from_pool, pool_who[sp, rows, pslot], head)  # a second visit: its first visit
+                service = np.where(from_pool, self.rservice.take(cidx), service_of.take(cidx))
+                deadline = np.where(from_pool, self.back_at.take(cidx) + self.rpatience.take(cidx), np.inf)
+                if deadline_of is not None:
+                    deadline = np.where(from_pool, deadline, deadline_of.take(cidx))
+                taken = active & from_pool
+                pool_at[sp[taken], rows[taken], pslot[taken]] = np.inf
+                idx_flat[pos] = head + (active & ~from_pool)
+                who = np.where(from_pool, cidx + self.size, cidx)
+            else:
+                pos = np.where(s, second_row, rows) if two else s * R + rows
+                cidx = idx_flat.take(pos)
+                service = service_of.take(cidx)
+                deadline = deadline_of.take(cidx) if deadline_of is not None else None
+                idx_flat[pos] = cidx + active
+                who = cidx
+            served = active & (deadline >= t) if deadline is not None else active
+            end = t + service
+            if self.staffed:
+                end = avail(w, end)
+            free_flat[fpos] = end if simple else np.where(served, end, f)
+            if self.returns:
+                back_at = t + service + self.delay.take(cidx)
+                back = served & ~from_pool & self.flag.take(cidx) & (back_at < day_end)
+                if back.any():
+                    r, j, c = rows[back], sf[back], cidx[back]
+                    self.back_at[c] = back_at[back]
+                    empty = pool_at[j, r] == np.inf
+                    if not empty.any(axis=1).all():  # a pool is full: make every pool wider
+                        grow = ((0, 0), (0, 0), (0, pool_width))
+                        pool_at = np.pad(pool_at, grow, constant_values=np.inf)
+                        pool_who = np.pad(pool_who, grow)
+                        pool_width *= 2
+                        empty = pool_at[j, r] == np.inf
+                    e = empty.argmax(axis=1)
+                    pool_at[j, r, e] = back_at[back]
+                    pool_who[j, r, e] = c
+            if step == cap:
+                rec_who = np.concatenate([rec_who, np.empty_like(rec_who)])
+                rec_until = np.concatenate([rec_until, np.empty_like(rec_until)])
+                rec_window = np.concatenate([rec_window, np.empty_like(rec_window)])
+                cap *= 2
+            rec_who[step] = np.where(active, who, _PAD) if self.staffed else who
+            rec_until[step] = t if deadline is None else np.where(served, t, deadline)
+            rec_window[step] = w if deadline is None else np.where(served, w, _PAD)
+            step += 1
+        left = [self._left(idx)]
+        if self.returns:
+            mask = (pool_at < np.inf).transpose(1, 0, 2).reshape(R, -1)
+            r, k = np.nonzero(mask)
+            left.append(_by_rep(r, pool_who.transpose(1, 0, 2).reshape(R, -1)[r, k] + self.size, R))
+        return self._result(
+            rec_who[:step], rec_until[:step], rec_window[:step], np.concatenate(left, axis=1).T
+        )
+
+    def _left(self, idx: np.ndarray) -> np.ndarray:
+        """Table entries of the first visits never called: (reps, longest), padded with -1."""
+        R = self.reps
+        waiting = self.row_end - idx
+        if not waiting.any():
+            return np.empty((R, 0), dtype=np.int64)
+        by_rep = waiting.T.reshape(-1)  # (rep, stream) order
+        starts = idx.T.reshape(-1)
+        n = int(by_rep.sum())
+        offsets = np.cumsum(by_rep) - by_rep
+        entries = np.repeat(starts - offsets, by_rep) + np.arange(n)
+        return _by_rep(np.repeat(np.arange(by_rep.size) // len(self.streams), by_rep), entries, R)
+
+    def _result(self, who: np.ndarray, until: np.ndarray, window: np.ndarray, left: np.ndarray) -> Result:
+        """Every visitor's figures from the step records and those left waiting, looked up in the tables.
+
+        Works on (steps, reps) arrays, as recorded, and hands out their transposes.
+        """
+        never = np.zeros(until.shape, dtype=bool)
+        if left.shape[0]:
+            who = np.concatenate([who, left])
+            never = np.concatenate([never, left != _PAD])
+            until = np.concatenate([until, np.full(left.shape, np.nan)])
+            window = np.concatenate([window, np.full(left.shape, _PAD, dtype=np.int16)])
+        second = who >= self.size
+        entry = np.where(second, who - self.size, who)  # a second visit's figures sit with its first visit
+        first_at = self.at.take(entry)
+        real = (who != _PAD) & (first_at < np.inf)  # neither padding nor a sentinel
+        arrival = np.where(second, self.back_at.take(entry), first_at) if self.returns else first_at
+        arrival = np.where(real, arrival, np.nan)
+        service = self.service.take(entry)
+        if self.returns:
+            service = np.where(second, self.rservice.take(entry), service)
+        served = real & ~never & (window != _PAD)
+        outcome = np.where(real, np.where(never, UNSERVED, np.where(served, SERVED, ABANDONED)), _PAD)
+        wait = np.subtract(until, arrival, out=np.full(until.shape, np.nan), where=real & ~never)
+        stream = np.where(real, self.stream_of.take(entry), _PAD)
+        queue_of = np.array([qi for qi, _ in self.streams] + [_PAD])
+        prio_of = np.array([p for _, p in self.streams] + [False])
+        keep = real.any(axis=1)  # drop the steps where every replication was idle
+
+        def cut(x: np.ndarray) -> np.ndarray:
+            return (x if keep.all() else x[keep]).T
+
+        return Result(
+            model=self.model,
+            queue=cut(queue_of[stream]),
+            priority=cut(prio_of[stream]),
+            matter=cut(np.where(real, self.matter.take(entry), _PAD)),
+            second=cut(second & real),
+            arrival=cut(arrival),
+            wait=cut(wait),
+            outcome=cut(outcome.astype(np.int8)),
+            window=cut(np.where(served, window, _PAD).astype(np.int16)),
+            service=cut(np.where(served, service, np.nan)),
+            window_labels=self.window_labels,
+        )
+
+
+def _by_matter(rng: np.random.Generator, matters: Sequence[Matter], matter: np.ndarray) -> np.ndarray:
+    """Service times for visitors whose matters are `matter` (indices into `matters`)."""
+    if len(matters) == 1:
+        return matters[0].service.sample(rng, matter.size)
+    out = np.empty(matter.size)
+    for mi, mt in enumerate(matters):
+        sel = matter == mi
+        out[sel] = mt.service.sample(rng, int(sel.sum()))
+    return out
+
+
+def _patience(rng: np.random.Generator, mean: float | None, size: int) -> np.ndarray:
+    return rng.exponential(mean, size) if mean is not None else np.full(size, np.inf)
+
+
+def _by_rep(rep: np.ndarray, values: np.ndarray, reps: int) -> np.ndarray:
+    """`values` grouped by replication (`rep` sorted): a (reps, longest) matrix padded with -1."""
+    counts = np.bincount(rep, minlength=reps)
+    pos = np.arange(rep.size) - (np.cumsum(counts) - counts)[rep]
+    out = np.full((reps, int(counts.max(initial=0))), _PAD, dtype=np.int64)
+    out[rep, pos] = values
+    return out
+
+
+def _staffing(group: WindowGroup, slots: int) -> list[int]:
+    """Open windows of the group in each half-hour slot."""
+    if isinstance(group.open, int | np.integer):
+        return [int(group.open)] * slots
+    return [int(c) for c in group.open]
+
+
+def _row_mean(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    n = mask.sum(axis=1)
+    total = np.where(mask, values, 0.0).sum(axis=1)
+    return np.divide(total, n, out=np.full(n.shape, np.nan), where=n > 0)
+
+
+def _row_quantile(values: np.ndarray, mask: np.ndarray, q: float) -> np.ndarray:
+    n = mask.sum(axis=1)
+    x = np.sort(np.where(mask, values, np.inf), axis=1)
+    pos = q * np.maximum(n - 1, 0)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+    has = n > 0
+    xl = np.where(has, np.take_along_axis(x, lo[:, None], 1)[:, 0], 0.0)
+    xh = np.where(has, np.take_along_axis(x, hi[:, None], 1)[:, 0], 0.0)
+    return np.where(has, xl + (pos - lo) * (xh - xl), np.nan)
+
+
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+         2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+         2.045, 2.042)  # fmt: skip
+
+
+def _t975(df: int) -> float:
+    """97.5% quantile of Student's t: the table up to 30 degrees of freedom, Cornish-Fisher beyond."""
+    if df <= len(_T975):
+        return _T975[df - 1]
+    z = 1.959963984540054
+    return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+
+
+def _validate(model: Model, replications: object) -> None:
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise ModelError(f"replications（重复次数）必须是正整数，收到 {replications!r}", field="replications")
+    if model.interval not in (30, 60):
+        raise ModelError(
+            f"interval（到达率时段）必须是 30 或 60 分钟，收到 {model.interval!r}", field="interval"
+        )
+    if not isinstance(model.opens, time):
+        raise ModelError(f"opens（开门时间）必须是 datetime.time，收到 {model.opens!r}", field="opens")
+    if not _number(model.threshold) or model.threshold < 0:
+        raise ModelError(
+            f"threshold（叫号时限）必须是不小于零的数，收到 {model.threshold!r}", field="threshold"
+        )
+    if not model.queues:
+        raise ModelError("queues：至少需要一个队列", field="queues")
+    if not model.windows:
+        raise ModelError("windows：至少需要一组窗口", field="windows")
+    codes = [q.code for q in model.queues]
+    if len(set(codes)) != len(codes):
+        dup = next(c for c in codes if codes.count(c) > 1)
+        raise ModelError(f"queues：队列 {dup} 重复", field="queues")
+    intervals = len(model.queues[0].per_hour)
+    for q in model.queues:
+        f = f"queues.{q.code}"
+        if len(q.per_hour) == 0:
+            raise ModelError(f"{f}.per_hour：队列 {q.code} 没有到达率", field=f"{f}.per_hour")
+        if len(q.per_hour) != intervals:
+            raise ModelError(
+                f"{f}.per_hour：队列 {q.code} 有 {len(q.per_hour)} 个时段的到达率，"
+                f"队列 {model.queues[0].code} 有 {intervals} 个，必须一致",
+                field=f"{f}.per_hour",
+            )
+        for i, rate in enumerate(q.per_hour):
+            if not _number(rate) or rate < 0:
+                raise ModelError(
+                    f"{f}.per_hour：队列 {q.code} 第 {i + 1} 个时段的到达率必须是不小于零的数，收到 {rate!r}",
+                    field=f"{f}.per_hour",
+                )
+        if sum(q.per_hour) <= 0:
+            raise ModelError(f"{f}.per_hour：队列 {q.code} 的到达率全为零", field=f"{f}.per_hour")
+        if not _number(q.priority_share) or not 0 <= q.priority_share <= 1:
+            raise ModelError(
+                f"{f}.priority_share：优先比例必须在 0 到 1 之间，收到 {q.priority_share!r}",
+                field=f"{f}.priority_share",
+            )
+        if q.patience is not None and (not _number(q.patience) or q.patience <= 0):
+            raise ModelError(
+                f"{f}.patience：平均耐心时间必须大于零（不放弃请用 None），收到 {q.patience!r}",
+                field=f"{f}.patience",
+            )
+        if not q.matters:
+            raise ModelError(f"{f}.matters：队列 {q.code} 没有事项", field=f"{f}.matters")
+        for mt in q.matters:
+            _validate_matter(mt, f"{f}.matters.{mt.code}")
+        if sum(mt.share for mt in q.matters) <= 0:
+            raise ModelError(f"{f}.matters：队列 {q.code} 的事项占比全为零", field=f"{f}.matters")
+    K = model.slots
+    if model.minutes % SLOT:
+        raise ModelError(f"interval：一天的长度 {model.minutes} 分钟不是半小时的整数倍", field="interval")
+    for g in model.windows:
+        f = f"windows.{g.code}"
+        unknown = [c for c in g.queues if c not in codes]
+        if not g.queues or unknown:
+            what = f"未知队列 {', '.join(unknown)}" if unknown else "没有队列"
+            raise ModelError(f"{f}.queues：窗口组 {g.code} 服务的{what}", field=f"{f}.queues")
+        whole_day = isinstance(g.open, int | np.integer)
+        counts = [g.open] if whole_day else list(g.open)  # type: ignore[arg-type]
+        if not whole_day and len(counts) != K:
+            raise ModelError(
+                f"{f}.open：窗口组 {g.code} 的排班有 {len(counts)} 个半小时，一天有 {K} 个", field=f"{f}.open"
+            )
+        for k, c in enumerate(counts):
+            if isinstance(c, bool) or not isinstance(c, int | np.integer) or c < 0:
+                raise ModelError(
+                    f"{f}.open：窗口组 {g.code} 第 {k + 1} 个半小时的开放窗口数必须是不小于零的整数，收到 {c!r}",
+                    field=f"{f}.open",
+                )
+    for q in model.queues:
+        for k in range(K):
+            if q.per_hour[k * SLOT // model.interval] <= 0:
+                continue
+            if not any(q.code in g.queues and _staffing(g, K)[k] > 0 for g in model.windows):
+                raise ModelError(
+                    f"windows：队列 {q.code} 在 {model.slot_label(k)}（第 {k + 1} 个半小时）有到达，但没有为它开放的窗口",
+                    field="windows",
+                )
+
+
+def _validate_matter(mt: Matter, f: str) -> None:
+    if not _number(mt.share) or mt.share < 0:
+        raise ModelError(
+            f"{f}.share：事项 {mt.code} 的占比必须是不小于零的数，收到 {mt.share!r}", field=f"{f}.share"
+        )
+    if not _number(mt.second_visit) or not 0 <= mt.second_visit < 1:
+        raise ModelError(
+            f"{f}.second_visit：事项 {mt.code} 的二次到访概率必须在 [0, 1) 之间，收到 {mt.second_visit!r}",
+            field=f"{f}.second_visit",
+        )
+    if not _number(mt.return_after) or mt.return_after <= 0:
+        raise ModelError(
+            f"{f}.return_after：事项 {mt.code} 的返回间隔必须大于零，收到 {mt.return_after!r}",
+            field=f"{f}.return_after",
+        )
+    sv = mt.service
+    if isinstance(sv, Lognormal | Exponential):
+        if not _number(sv.mean) or sv.mean <= 0:
+            raise ModelError(
+                f"{f}.service.mean：事项 {mt.code} 的平均办理时长必须大于零，收到 {sv.mean!r}",
+                field=f"{f}.service.mean",
+            )
+        if isinstance(sv, Lognormal) and (not _number(sv.cv) or sv.cv < 0):
+            raise ModelError(
+                f"{f}.service.cv：事项 {mt.code} 的变异系数必须不小于零，收到 {sv.cv!r}",
+                field=f"{f}.service.cv",
+            )
+    elif isinstance(sv, Empirical):
+        d = np.asarray(sv.durations, dtype=float)
+        if d.size == 0 or not np.all(np.isfinite(d)) or np.any(d < 0):
+            raise ModelError(
+                f"{f}.service.durations：事项 {mt.code} 的观测办理时长必须非空且都不小于零",
+                field=f"{f}.service.durations",
+            )
+    else:
+        raise ModelError(f"{f}.service：事项 {mt.code} 的办理时长分布未知：{sv!r}", field=f"{f}.service")
+
+
+def _number(value: object) -> bool:
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool)
+        and math.isfinite(value)  # type: ignore[arg-type]
+    )

@@ -1,0 +1,333 @@
+import numpy as np
+import pytest
+
+from onevisit.planning.erlang import PlanningError, erlang_a, erlang_c
+from onevisit.planning.sim import (
+    ABANDONED,
+    SERVED,
+    UNSERVED,
+    Empirical,
+    Exponential,
+    Lognormal,
+    Matter,
+    Model,
+    ModelError,
+    Queue,
+    WindowGroup,
+    _row_quantile,
+    estimate,
+    simulate,
+)
+
+TEN_MINUTES = Exponential(10.0)
+
+
+def hall(per_hour, windows, *, service=TEN_MINUTES, priority_share=0.0, patience=None, **model):
+    """One queue "A" served by one window group "w"."""
+    queue = Queue("A", per_hour, [Matter("m", 1.0, service)], priority_share, patience)
+    return Model(queues=[queue], windows=[WindowGroup("w", ["A"], windows)], **model)
+
+
+def pooled_mean(values, mask):
+    return np.where(mask, values, 0.0).sum() / mask.sum()
+
+
+def test_mmc_mean_wait_is_erlang_c_within_two_percent():
+    per_hour, windows, mean_service = 7.2, 2, 10.0  # 1.2 erlangs on 2 windows: ρ = 0.6
+    model = hall([per_hour] * 24, windows, service=Exponential(mean_service))
+    rng = np.random.default_rng(2026)
+    total = count = 0.0
+    per_day = []
+    for _ in range(3):  # 24,000 days of 24 hours, in three parts to keep memory small
+        r = simulate(model, 8000, seed=rng)
+        steady = (r.outcome == SERVED) & (r.arrival > 180)  # the hall opens empty: skip three hours
+        total += np.where(steady, r.wait, 0.0).sum()
+        count += steady.sum()
+        per_day.append(np.where(steady, r.wait, 0.0).sum(axis=1) / steady.sum(axis=1))
+    exact = erlang_c(per_hour, mean_service, windows).mean_wait
+    assert total / count == pytest.approx(exact, rel=0.02)
+    assert estimate(np.concatenate(per_day)).half_width < 0.01 * exact  # the check has the power it claims
+
+
+def test_impatient_visitors_leave_as_erlang_a_predicts():
+    per_hour, windows, mean_service, patience = 60.0, 10, 10.0, 15.0  # critically loaded
+    r = simulate(
+        hall([per_hour] * 12, windows, service=Exponential(mean_service), patience=patience), 3000, seed=5
+    )
+    steady = (r.outcome != -1) & (r.arrival > 240)
+    exact = erlang_a(per_hour, mean_service, windows, patience)
+    assert pooled_mean(r.outcome == ABANDONED, steady) == pytest.approx(exact.abandon, rel=0.03)
+    assert pooled_mean(r.wait, steady) == pytest.approx(exact.mean_wait, rel=0.03)  # leavers' time included
+    called_in_5 = (r.outcome == SERVED) & (r.wait <= 5)
+    assert pooled_mean(called_in_5, steady) == pytest.approx(exact.service_level(5), rel=0.01)
+    assert set(np.unique(r.outcome)) <= {-1, SERVED, ABANDONED}
+
+
+def test_priority_visitors_wait_less_and_are_called_first():
+    r = simulate(hall([75, 90, 60, 45], 10, priority_share=0.2, service=Lognormal(10, 0.6)), 40, seed=3)
+    priority, normal = estimate(r.mean_wait(priority=True)), estimate(r.mean_wait(priority=False))
+    assert priority.high < normal.low / 3
+    start = r.start
+    for rep in range(r.replications):
+        served = r.outcome[rep] == SERVED
+        prio = served & r.priority[rep]
+        norm = served & ~r.priority[rep]
+        # when a normal visitor was called, no priority visitor had arrived and was still waiting
+        t = start[rep][norm][:, None]
+        waiting = (r.arrival[rep][prio][None, :] < t) & (start[rep][prio][None, :] > t)
+        assert not waiting.any()
+
+
+def test_each_class_is_first_come_first_served_and_a_window_serves_one_visitor_at_a_time():
+    model = hall([80, 100, 70, 60], 12, priority_share=0.15, service=Lognormal(10, 0.8))
+    r = simulate(model, 30, seed=8)
+    start, end = r.start, r.start + r.service
+    for rep in range(r.replications):
+        for first in (True, False):
+            mine = (r.outcome[rep] == SERVED) & (r.priority[rep] == first)
+            by_arrival = np.argsort(r.arrival[rep][mine], kind="stable")
+            assert np.all(np.diff(start[rep][mine][by_arrival]) >= 0)
+        for w in range(len(r.window_labels)):
+            at_w = r.window[rep] == w
+            order = np.argsort(start[rep][at_w])
+            assert np.all(start[rep][at_w][order][1:] >= end[rep][at_w][order][:-1] - 1e-9)
+    assert (r.outcome == SERVED).sum() == (r.outcome != -1).sum()  # nobody leaves, nobody is left
+
+
+def test_patience_makes_some_leave_and_fewer_be_served():
+    busy = [70, 90, 80, 60]
+    patient = simulate(hall(busy, 10, service=Lognormal(10, 0.6)), 60, seed=1)
+    impatient = simulate(hall(busy, 10, service=Lognormal(10, 0.6), patience=8.0), 60, seed=1)
+    assert estimate(impatient.served()).high < estimate(patient.served()).low
+    assert patient.abandoned().sum() == 0 and impatient.abandoned().min() > 0
+    arrivals = (impatient.outcome != -1).sum(axis=1)
+    assert np.array_equal(impatient.served() + impatient.abandoned(), arrivals)
+    # a visitor who left waited less than the served visitors' longest waits would allow: they gave up
+    assert estimate(impatient.mean_wait()).high < estimate(patient.mean_wait()).low
+
+
+def joint_hall(b_priority: float) -> Model:
+    """Queue A (busy) at nine windows of its own and two joint ones; queue B (light) only at the joint ones."""
+    return Model(
+        queues=[
+            Queue("A", [66, 66], [Matter("a", 1, Exponential(10))]),
+            Queue("B", [4, 4], [Matter("b", 1, Exponential(10))], priority_share=b_priority),
+        ],
+        windows=[WindowGroup("a-only", ["A"], 9), WindowGroup("joint", ["A", "B"], 2)],
+    )
+
+
+def test_a_joint_window_serves_two_queues_and_calls_a_priority_visitor_of_either_first():
+    r = simulate(joint_hall(b_priority=1.0), 50, seed=4)
+    labels = list(r.window_labels)
+    a, b = r.queue == 0, r.queue == 1
+    served = r.outcome == SERVED
+    assert served.sum() == (r.outcome != -1).sum()
+    assert {labels[w] for w in np.unique(r.window[b & served])} == {"joint-1", "joint-2"}  # B only there
+    joint = np.isin(r.window, [labels.index("joint-1"), labels.index("joint-2")])
+    assert (joint & a & served).sum() > 0  # and the joint windows call A too
+    start = r.start
+    for rep in range(r.replications):
+        called_a = start[rep][joint[rep] & a[rep] & served[rep]][:, None]
+        b_waiting = (r.arrival[rep][b[rep]][None, :] < called_a) & (start[rep][b[rep]][None, :] > called_a)
+        assert not b_waiting.any()  # a joint window called A only when no B visitor was waiting
+    as_normal = simulate(joint_hall(b_priority=0.0), 50, seed=4)
+    assert estimate(r.mean_wait(queue="B")).high < estimate(as_normal.mean_wait(queue="B")).low
+
+
+def test_staffing_opens_and_closes_windows_by_the_half_hour():
+    model = hall([30, 30], [2, 2, 12, 12], service=Lognormal(12, 0.5))  # 6 erlangs; 10 more windows at 10:00
+    r = simulate(model, 30, seed=6)
+    late = np.isin(r.window, range(2, 12))  # w-3 … w-12
+    assert np.nanmin(r.start[late]) >= 60
+    before, after = estimate(r.slot_mean_wait()[:, 1]), estimate(r.slot_mean_wait()[:, 3])
+    assert after.high < before.low / 3
+
+    closing = hall([30, 30], [12, 12, 2, 2], service=Lognormal(12, 0.5))  # 10 windows close at 10:00
+    r = simulate(closing, 30, seed=6)
+    late = np.isin(r.window, range(2, 12))
+    assert np.nanmax(r.start[late]) < 60  # they call nobody after closing
+    assert np.nanmax((r.start + r.service)[late]) > 60  # but finish the visitor they have
+    after_hours = r.start > 120  # the last slot's windows stay open until the queue is empty
+    assert after_hours.any() and set(np.unique(r.window[after_hours])) <= {0, 1}
+    assert (r.outcome == SERVED).sum() == (r.outcome != -1).sum()
+
+
+def test_half_hour_rates_shape_the_arrivals():
+    model = hall([20, 120, 20, 120], 20, interval=30, service=Exponential(5))
+    r = simulate(model, 400, seed=2)
+    per_slot = np.stack([((r.arrival >= 30 * k) & (r.arrival < 30 * (k + 1))).sum(axis=1) for k in range(4)])
+    assert per_slot.mean(axis=1) == pytest.approx([10, 60, 10, 60], rel=0.05)
+
+
+def test_a_queue_whose_windows_all_close_leaves_its_visitors_unserved_without_hanging():
+    model = hall([120, 0], [1, 1, 0, 0], service=Exponential(10))  # 120 an hour for one window
+    r = simulate(model, 20, seed=9)
+    assert r.unserved().min() > 0
+    left = r.outcome == UNSERVED
+    assert np.isnan(r.wait[left]).all() and np.isfinite(r.arrival[left]).all()
+    assert np.array_equal(r.served() + r.unserved(), (r.outcome != -1).sum(axis=1))
+
+
+def test_second_visits_come_back_later_the_same_day_to_the_same_queue():
+    model = Model(
+        queues=[
+            Queue(
+                "A",
+                [40] * 6,
+                [
+                    Matter("complete", 0.5, Exponential(8)),
+                    Matter("incomplete", 0.5, Exponential(8), second_visit=0.4, return_after=20),
+                ],
+                priority_share=0.2,
+            )
+        ],
+        windows=[WindowGroup("w", ["A"], 8)],
+    )
+    r = simulate(model, 100, seed=12)
+    second = r.second & (r.outcome == SERVED)
+    assert r.returned().sum() == second.sum() > 0
+    assert set(np.unique(r.matter[r.second])) == {1}  # only the matter with incomplete materials
+    assert np.nanmax(r.arrival[r.second]) < 360  # they come back the same day
+    first_incomplete = ~r.second & (r.matter == 1) & (r.outcome == SERVED)
+    share = r.returned().sum() / first_incomplete.sum()
+    assert 0.3 < share < 0.4  # 40%, less those whose return would fall after closing
+    assert r.returned(priority=True).sum() > 0  # a priority visitor comes back as one
+    assert (r.outcome == SERVED).sum() == (r.outcome != -1).sum()
+
+
+def test_second_visits_and_patience_and_staffing_together_serve_or_count_everyone():
+    model = Model(
+        queues=[
+            Queue(
+                "A",
+                [50, 80, 40],
+                [Matter("x", 1, Lognormal(9, 0.5), second_visit=0.3, return_after=15)],
+                0.1,
+                20,
+            ),
+            Queue("B", [20, 30, 20], [Matter("y", 1, Empirical([4, 6, 9, 15]))], patience=30),
+        ],
+        windows=[
+            WindowGroup("a", ["A"], [4, 4, 6, 6, 4, 3]),
+            WindowGroup("ab", ["A", "B"], [2, 2, 2, 3, 2, 2]),
+        ],
+    )
+    r = simulate(model, 40, seed=13)
+    assert set(np.unique(r.outcome)) <= {-1, SERVED, ABANDONED, UNSERVED}
+    assert r.returned().sum() > 0 and r.abandoned().sum() > 0
+    assert set(np.unique(r.service[r.queue == 1][r.outcome[r.queue == 1] == SERVED])) <= {4.0, 6.0, 9.0, 15.0}
+    served = r.outcome == SERVED
+    assert (r.wait[served] >= -1e-9).all() and (r.wait[r.outcome == ABANDONED] > 0).all()
+    b_windows = np.isin(r.window, [i for i, label in enumerate(r.window_labels) if label.startswith("ab-")])
+    assert np.all(b_windows[served & (r.queue == 1)])
+
+
+def test_the_same_seed_gives_the_same_day():
+    model = hall([60, 80], 8, priority_share=0.1, patience=20.0, service=Lognormal(10, 0.6))
+    a, b, c = simulate(model, 5, seed=42), simulate(model, 5, seed=42), simulate(model, 5, seed=43)
+    assert np.array_equal(a.wait, b.wait, equal_nan=True)
+    assert not np.array_equal(a.wait, c.wait, equal_nan=True)
+
+
+def test_matters_are_drawn_by_their_shares_with_their_own_service_times():
+    model = Model(
+        queues=[
+            Queue(
+                "A", [100] * 4, [Matter("short", 3, Lognormal(4, 0.3)), Matter("long", 1, Lognormal(20, 0.3))]
+            )
+        ],
+        windows=[WindowGroup("w", ["A"], 20)],
+    )
+    r = simulate(model, 50, seed=7)
+    served = r.outcome == SERVED
+    assert (r.matter[served] == 0).mean() == pytest.approx(0.75, abs=0.02)
+    assert r.service[served & (r.matter == 0)].mean() == pytest.approx(4, rel=0.02)
+    assert r.service[served & (r.matter == 1)].mean() == pytest.approx(20, rel=0.02)
+
+
+def test_estimate_gives_a_student_t_interval_and_skips_empty_replications():
+    e = estimate([1.0, 2.0, 3.0, 4.0, np.nan])
+    assert e.n == 4 and e.mean == 2.5
+    assert e.half_width == pytest.approx(3.182 * np.std([1, 2, 3, 4], ddof=1) / 2, rel=1e-3)
+    assert estimate([]).n == 0 and np.isnan(estimate([]).mean)
+    big = estimate(np.arange(200.0))
+    assert big.half_width == pytest.approx(1.972 * np.std(np.arange(200.0), ddof=1) / np.sqrt(200), rel=1e-3)
+
+
+def test_the_row_quantile_is_numpys_linear_quantile_over_the_masked_values():
+    rng = np.random.default_rng(0)
+    values = rng.exponential(5, (50, 40))
+    mask = rng.random((50, 40)) < 0.5
+    mask[0] = False
+    mask[1] = False
+    mask[1, 3] = True
+    got = _row_quantile(values, mask, 0.9)
+    assert np.isnan(got[0]) and got[1] == values[1, 3]
+    for i in range(2, 50):
+        assert got[i] == pytest.approx(np.quantile(values[i][mask[i]], 0.9))
+
+
+def model_with(**changes):
+    queue = {"code": "A", "per_hour": [60, 60], "matters": [Matter("m", 1, Exponential(10))]}
+    queue.update(changes.pop("queue", {}))
+    windows = changes.pop("windows", [WindowGroup("w", ["A"], 5)])
+    return Model(queues=[Queue(**queue)], windows=windows, **changes)
+
+
+@pytest.mark.parametrize(
+    "model, field, words",
+    [
+        (model_with(queue={"per_hour": [0, 0]}), "queues.A.per_hour", "全为零"),
+        (model_with(queue={"per_hour": [60, -1]}), "queues.A.per_hour", "第 2 个时段"),
+        (model_with(queue={"per_hour": []}), "queues.A.per_hour", "没有到达率"),
+        (model_with(queue={"matters": []}), "queues.A.matters", "没有事项"),
+        (model_with(queue={"priority_share": 1.5}), "queues.A.priority_share", "优先比例"),
+        (model_with(queue={"patience": 0}), "queues.A.patience", "耐心"),
+        (
+            model_with(queue={"matters": [Matter("m", 1, Lognormal(0, 0.5))]}),
+            "queues.A.matters.m.service.mean",
+            "办理时长",
+        ),
+        (
+            model_with(queue={"matters": [Matter("m", 1, Empirical([]))]}),
+            "queues.A.matters.m.service.durations",
+            "观测",
+        ),
+        (
+            model_with(queue={"matters": [Matter("m", 1, Exponential(5), second_visit=1.0)]}),
+            "queues.A.matters.m.second_visit",
+            "二次到访",
+        ),
+        (model_with(windows=[]), "windows", "至少需要一组窗口"),
+        (model_with(windows=[WindowGroup("w", ["A", "Z"], 5)]), "windows.w.queues", "未知队列 Z"),
+        (model_with(windows=[WindowGroup("w", ["A"], [5, 5])]), "windows.w.open", "一天有 4 个"),
+        (model_with(windows=[WindowGroup("w", ["A"], [5, 5, -1, 5])]), "windows.w.open", "第 3 个半小时"),
+        (model_with(windows=[WindowGroup("w", ["A"], [5, 5, 0, 5])]), "windows", "队列 A 在 10:00–10:30"),
+        (model_with(interval=45), "interval", "30 或 60"),
+        (Model(queues=[], windows=[WindowGroup("w", ["A"], 5)]), "queues", "至少需要一个队列"),
+    ],
+)
+def test_bad_models_are_refused_naming_the_field(model, field, words):
+    with pytest.raises(ModelError) as e:
+        simulate(model, 10, seed=1)
+    assert e.value.field == field and words in str(e.value)
+    assert isinstance(e.value, PlanningError) and isinstance(e.value, ValueError)
+
+
+def test_a_queue_with_arrivals_and_no_window_names_the_queue_and_the_slot():
+    model = Model(
+        queues=[
+            Queue("A", [60, 60], [Matter("m", 1, Exponential(10))]),
+            Queue("B", [0, 30], [Matter("n", 1, Exponential(10))]),
+        ],
+        windows=[WindowGroup("a", ["A"], 5), WindowGroup("b", ["B"], [0, 0, 0, 2])],
+    )
+    with pytest.raises(ModelError, match="队列 B 在 10:00–10:30（第 3 个半小时）有到达"):
+        simulate(model, 10, seed=1)
+
+
+def test_replications_must_be_a_positive_count():
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ModelError, match="replications"):
+            simulate(hall([10], 1), bad, seed=1)
