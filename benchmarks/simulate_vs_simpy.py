@@ -36,7 +36,6 @@ from rich.console import Console
 from rich.table import Table
 
 from onevisit.planning.sim import (
-    SERVED,
     Estimate,
     Lognormal,
     Matter,
@@ -116,7 +115,7 @@ def run_product(
         t0 = time.perf_counter()
         result = simulate(MODEL, replications, seed=seed)
         times.append(time.perf_counter() - t0)
-    left = int((result.outcome != SERVED).sum() - (result.outcome == -1).sum())
+    left = int(result.abandoned().sum() + result.unserved().sum())
     if left:
         raise SystemExit(f"the product did not serve {left} visitors: the models are not the same")
     figures = {

@@ -78,6 +78,24 @@ def test_priority_visitors_wait_less_and_are_called_first():
         assert not waiting.any()
 
 
+def test_per_replication_figures_by_class_are_the_direct_computations():
+    r = simulate(
+        hall([80, 100], 10, priority_share=0.25, service=Lognormal(10, 0.6), threshold=5), 6, seed=10
+    )
+    for first in (True, False):
+        for rep in range(r.replications):
+            mine = (r.outcome[rep] == SERVED) & (r.priority[rep] == first)
+            waits = r.wait[rep][mine]
+            assert r.served(priority=first)[rep] == mine.sum()
+            assert r.mean_wait(priority=first)[rep] == pytest.approx(waits.mean())
+            assert r.wait_quantile(0.9, priority=first)[rep] == pytest.approx(np.quantile(waits, 0.9))
+            assert r.share_within(priority=first)[rep] == pytest.approx((waits <= 5).mean())
+            assert r.share_within(20, priority=first)[rep] == pytest.approx((waits <= 20).mean())
+    assert np.array_equal(r.served(queue="A"), r.served())
+    with pytest.raises(ModelError, match="queue"):
+        r.served(queue="Z")
+
+
 def test_each_class_is_first_come_first_served_and_a_window_serves_one_visitor_at_a_time():
     model = hall([80, 100, 70, 60], 12, priority_share=0.15, service=Lognormal(10, 0.8))
     r = simulate(model, 30, seed=8)
