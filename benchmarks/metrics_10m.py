@@ -3,7 +3,7 @@
 Generates a seeded, realistic event log (about a million cases over 60 days in 2 halls, 6 windows and 10
 matters: pre-reviews and triage, tickets issued, called, recalled and missed, acceptances with joint matters,
 field entries with duplicates, second visits, completions at the window and in the back office, returns,
-cross-department verifications and consultations) directly as an Arrow table with exactly engine.SCHEMA, in
+continuations into a bundle, cases flagged as outliers, cross-department verifications and consultations) directly as an Arrow table with exactly engine.SCHEMA, in
 log order. Then it computes every indicator in engine.METRICS grouped by window × matter × day twice:
 
 - product: `engine.compute(table, ["window", "matter", "day"])` (DuckDB over the Arrow table, 2 threads);
@@ -57,6 +57,7 @@ console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
 SIDES = ("product", "pandas")
 THREADS = engine.THREADS
 
+RULE = engine.DEFAULT_RULE  # both sides leave the same outliers out of the means
 LIMIT_SECONDS = 3.0
 LIMIT_BYTES = 2 * 1024**3
 REL_TOL = 1e-9
@@ -72,6 +73,7 @@ MATTER_P = np.array([18, 12, 14, 10, 6, 8, 9, 7, 9, 7], dtype=float) / 100
 BUNDLES = ("company-change", "newborn")
 VERDICTS = ("complete", "tolerance", "incomplete")
 CHANNELS = ("window", "self_service", "online_assisted")
+NOTES = ("业务系统故障，重启后继续办理",)
 EVENTS_PER_CASE = 9.915  # what one case brings with it on average, with its share of visitors without a case
 
 US = 1_000_000
@@ -105,6 +107,7 @@ class Log:
         "first_visit": (np.bool_, False),
         "channel": (np.int8, -1),
         "ref": (np.int32, -1),
+        "note": (np.int8, -1),
     }
 
     def __init__(self) -> None:
@@ -243,6 +246,14 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
     log.add("case.completed", done_at, hall=hall[done], window=window[done], matter=matter[done],
             case=case[done], ticket=last_ticket[done], visit=last_visit[done], visits=visits[done],
             at_window=at_window)  # fmt: skip
+    # 0.2% held up by a system failure and flagged by the clerk (outliers); 2% continued into a bundle.
+    flagged = rng.random(n_done) < 0.002
+    flag = np.flatnonzero(done)[flagged]
+    log.add("case.outlier_flagged", done_at[flagged] + secs(1, 60, len(flag)),
+            hall=hall[flag], window=window[flag], matter=matter[flag], case=case[flag], note=0)  # fmt: skip
+    cont = np.flatnonzero(rng.random(n_cases) < 0.02)
+    log.add("case.continued", accept1[cont] + secs(60, 600, len(cont)), hall=hall[cont], window=window[cont],
+            matter=matter[cont], case=case[cont], bundle=rng.integers(0, len(BUNDLES), len(cont)))  # fmt: skip
     redo = rng.random(n_done) < 0.01
     sel = np.flatnonzero(done)[redo]
     log.add("case.completed", done_at[redo] + secs(86400, 5 * 86400, len(sel)), hall=hall[sel],
@@ -303,7 +314,7 @@ def _arrow(cols: dict[str, np.ndarray]) -> pa.Table:
     n = len(cols["at"])
     ids = {name: _pks(int(cols[name].max()) + 1 if n else 0) for name in ("case", "ticket", "visit", "ref")}
     words = {"type": engine.EVENT_TYPES, "hall": HALLS, "window": WINDOWS, "matter": MATTERS,
-             "bundle": BUNDLES, "verdict": VERDICTS, "channel": CHANNELS}  # fmt: skip
+             "bundle": BUNDLES, "verdict": VERDICTS, "channel": CHANNELS, "note": NOTES}  # fmt: skip
     arrays: dict[str, pa.Array] = {
         "seq": pa.array(np.arange(n, dtype=np.int64)),
         "at": pa.array(cols["at"], type=pa.timestamp("us", tz="UTC")),
@@ -384,19 +395,30 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
 
     # Completions: the ticket's latest call before the completion (in log order), visits, at the window.
     calls = ev.loc[t == "ticket.called", ["seq", "ticket", "at"]]
-    done = ev.loc[t == "case.completed", [*keys, "seq", "ticket", "at", "at_window", "visits"]]
+    wanted = list(dict.fromkeys([*keys, "seq", "ticket", "at", "at_window", "visits", "case", "matter"]))
+    done = ev.loc[t == "case.completed", wanted]
     done = pd.merge_asof(done, calls.rename(columns={"at": "call_at"}), on="seq", by="ticket",
                          allow_exact_matches=False, direction="backward")  # fmt: skip
-    handled = done["at_window"] & done["call_at"].notna() & (done["call_at"] <= done["at"])
+    timed = done["at_window"] & done["call_at"].notna() & (done["call_at"] <= done["at"])
+    took = seconds(done["at"], done["call_at"]).where(timed)
+    # Outliers: over the matter's percentile (once it has enough timed completions), or flagged by staff.
+    by_matter = took.groupby(done["matter"], observed=True)
+    limit = by_matter.quantile(RULE.percentile).where(by_matter.count() >= RULE.min_cases)
+    over = took > done["matter"].map(limit).astype("float64")
+    flagged = ev.loc[t == "case.outlier_flagged", "case"]
+    kept = ~done["case"].isin(pd.concat([done.loc[over, "case"], flagged]).unique())
+    handled = timed & kept
     done["handled"] = handled
-    done["handling"] = seconds(done["at"], done["call_at"]).where(handled)
-    done["with_visits"] = done["visits"] > 0
+    done["handling"] = took.where(handled)
+    done["outliers"] = ~kept
+    done["with_visits"] = (done["visits"] > 0) & kept
     done["trips"] = done["visits"].where(done["with_visits"])
     parts.append(
         grouped(
             done,
             handled=("handled", "sum"),
             mean_handling_seconds=("handling", "mean"),
+            outliers=("outliers", "sum"),
             completed_with_visits=("with_visits", "sum"),
             mean_round_trips=("trips", "mean"),
             completed_at_window=("at_window", "sum"),

@@ -1,5 +1,6 @@
-"""The DuckDB engine agrees with the plain-Python reference (formulas.summarize) on random event logs, by
-window, by matter and in total — including empty logs, cases spanning days and cases with several visits."""
+"""The DuckDB engine agrees with the plain-Python reference (reference.py) on random event logs, by every
+dimension and in total — including empty logs, cases spanning days, cases with several visits, continuations
+into a bundle and outliers; and on worked examples whose figures are written out by hand."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onevisit.metrics import engine
-from onevisit.metrics.formulas import EventRecord, summarize
+from onevisit.metrics import engine, reference
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 2, 0, 30, tzinfo=UTC)  # 08:30 in the hall
@@ -59,57 +59,74 @@ def _table(events):
     return engine.events_table(rows, TZ)
 
 
-def _records(events):
-    return [
-        EventRecord(
-            t,
-            at,
-            w,
-            m,
-            c,
-            tk,
-            v,
-            at_window=d.get("at_window", True),
-            duplicate=bool(d.get("duplicate")),
-            visits=int(d.get("visits") or 0),
-        )  # fmt: skip
-        for (t, at, w, m, c, tk, v, d) in events
+T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+
+
+def _journey(case, ticket, window, matter, call_min, accept_min, done_min=None, done_visit=None, **done):
+    """A call, an acceptance and maybe a completion, minutes after T0."""
+
+    def at(**delta):
+        return T0 + timedelta(**delta)
+
+    events = [
+        ("ticket.called", at(minutes=call_min), window, matter, "", ticket, "", {}),
+        ("case.accepted", at(minutes=accept_min), window, matter, case, ticket, f"v{case}", {"visit_seq": 1}),
     ]
+    if done_min is not None:
+        events.append(
+            (
+                "case.completed",
+                at(minutes=done_min),
+                window,
+                matter,
+                case,
+                ticket,
+                done_visit or f"v{case}",
+                {"visits": 1, **done},
+            )
+        )
+    return events  # fmt: skip
 
 
-def _same(row, ref):
-    assert row["accepted"] == ref.accepted
-    assert row["completed_on_the_spot"] == ref.completed_on_the_spot
+def _by(events, dim):
+    return {r[dim]: r for r in engine.compute(_table(sorted(events, key=lambda e: e[1])), [dim]).to_pylist()}
+
+
+def test_rates_and_handling_time_by_window_and_matter():
+    events = [
+        *_journey("1", "t1", "w1", "cbdj", 0, 1, 12),  # on the spot, 12 min
+        *_journey("2", "t2", "w1", "cbdj", 5, 6, 23),  # on the spot, 18 min
+        *_journey("3", "t3", "w2", "gxzy", 0, 2),  # not completed
+        *_journey("4", "t4", "w2", "cbdj", 0, 1, 15, done_visit="second"),  # completed on a later visit
+    ]
+    windows, matters = _by(events, "window"), _by(events, "matter")
     assert (
-        row["one_visit_rate"] == pytest.approx(ref.one_visit_rate)
-        if ref.one_visit_rate is not None
-        else (row["one_visit_rate"] is None)
+        windows["w1"]["one_visit_rate"] == 1.0
+        and windows["w1"]["mean_handling_seconds"] == (12 + 18) * 60 / 2
     )
-    assert row["handled"] == ref.handled
-    if ref.mean_handling_seconds is None:
-        assert row["mean_handling_seconds"] is None
-    else:
-        assert row["mean_handling_seconds"] == pytest.approx(ref.mean_handling_seconds)
-    assert row["duplicate_entries"] == ref.duplicate_entries
-    if ref.mean_round_trips is None:
-        assert row["mean_round_trips"] is None
-    else:
-        assert row["mean_round_trips"] == pytest.approx(ref.mean_round_trips)
+    assert windows["w2"]["accepted"] == 2 and windows["w2"]["completed_on_the_spot"] == 0
+    assert matters["cbdj"]["accepted"] == 3 and matters["cbdj"]["completed_on_the_spot"] == 2
+    assert matters["gxzy"]["one_visit_rate"] == 0.0
+    (total,) = engine.compute(_table(sorted(events, key=lambda e: e[1]))).to_pylist()
+    assert total["accepted"] == 4 and total["one_visit_rate"] == 0.5 and total["handled"] == 3
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(journeys())
-def test_engine_matches_the_reference(events):
-    reference = summarize(_records(events), TZ)
-    table = _table(events)
-    (total,) = engine.compute(table).to_pylist()
-    _same(total, reference.total)
-    by_window = {r["window"]: r for r in engine.compute(table, ["window"]).to_pylist()}
-    for key, ref in reference.by_window.items():
-        _same(by_window[key], ref)
-    by_matter = {r["matter"]: r for r in engine.compute(table, ["matter"]).to_pylist()}
-    for key, ref in reference.by_matter.items():
-        _same(by_matter[key], ref)
+def test_completion_on_another_local_day_is_not_on_the_spot():
+    (total,) = engine.compute(_table(_journey("1", "t1", "w1", "cbdj", 0, 1, 60 * 16))).to_pylist()  # → 01:00
+    assert total["accepted"] == 1 and total["completed_on_the_spot"] == 0 and total["handled"] == 1
+
+
+def test_duplicate_entries_and_round_trips_and_back_office_completions():
+    events = [
+        *_journey("1", "t1", "w1", "cbdj", 0, 1, 12),
+        ("field.entered", T0 + timedelta(minutes=3), "w1", "cbdj", "1", "", "", {"duplicate": True}),
+        ("field.entered", T0 + timedelta(minutes=4), "w1", "cbdj", "1", "", "", {"duplicate": False}),
+        ("case.completed", T0 + timedelta(minutes=50), "", "gxzy", "9", "t9", "v9", {"at_window": False, "visits": 3}),
+    ]  # fmt: skip
+    windows, matters = _by(events, "window"), _by(events, "matter")
+    assert windows["w1"]["duplicate_entries"] == 1 and matters["cbdj"]["duplicate_entries"] == 1
+    assert matters["gxzy"]["mean_round_trips"] == 3.0
+    assert matters["gxzy"]["handled"] == 0  # back-office completion is not window handling time
 
 
 def test_an_empty_log_gives_zeros_and_no_rates():
@@ -146,8 +163,6 @@ def test_waiting_time_and_no_shows_by_day_and_hour():
 def test_handling_starts_at_the_latest_call_before_the_completion_even_when_the_ticket_is_called_again():
     """A ticket called again after a completion: that completion keeps the call before it (the engine's slower
     exact path, which random journeys never reach), the later completion takes the later call."""
-    from onevisit.metrics import reference
-
     t0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
     events = [
         ("ticket.called", t0, "w1", "cbdj", "", "a", "", {}),
@@ -171,6 +186,7 @@ def test_unknown_dimension_is_named():
 def test_the_engine_reads_the_real_log_and_agrees_with_the_day_page(guide, clerk, window1):
     from onevisit.cases import services as cases
     from onevisit.core import clock
+    from onevisit.core.models import Event
     from onevisit.metrics import queries
     from tests.journey import called
 
@@ -180,13 +196,14 @@ def test_the_engine_reads_the_real_log_and_agrees_with_the_day_page(guide, clerk
     cases.complete(actor=clerk, case_id=case.pk)
     today = clock.local_date()
     day = queries.day_summary(hall="demo", day=today, tz_name="Asia/Shanghai")
-    start = datetime.combine(today, datetime.min.time(), tzinfo=TZ)
-    table = queries.events_table(
-        start=start, end=start + timedelta(days=1), tz_name="Asia/Shanghai", halls=["demo"]
-    )
-    (total,) = engine.compute(table).to_pylist()
-    _same(total, day.total)
-    assert total["accepted"] == 2 and total["completed_on_the_spot"] == 1 and total["waited"] == 2
+    rows = Event.objects.filter(hall="demo", type__in=engine.EVENT_TYPES).order_by("at", "id")
+    (expected,) = reference.indicators(
+        rows.values_list("at", "type", "hall", "window", "matter", "bundle", "case", "ticket", "visit", "data"),
+        (), TZ,
+    ).values()  # fmt: skip
+    assert {m: day.total[m] for m in engine.METRICS} == pytest.approx(expected)
+    assert day.total["accepted"] == 2 and day.total["completed_on_the_spot"] == 1 and day.total["waited"] == 2
+    assert day.by_window["w1"]["accepted"] == 2 and not day.empty
 
 
 @st.composite
@@ -228,22 +245,43 @@ def rich_logs(draw):
                 *e[:7],
                 {**e[7], "matters": ["cbdj", "gxzy", "jfhd", "x"][: draw(st.integers(1, 4))]},
             )
+        if e[0] == "case.accepted" and draw(st.integers(0, 3)) == 0:  # accepted as a bundle (一件事)
+            events[n] = (*events[n], draw(st.sampled_from(["newborn", "company-change"])))
+    for e in list(events):  # 接续受理: a single-matter case continued into a bundle; staff flagging a case
+        if e[0] == "case.accepted" and draw(st.integers(0, 5)) == 0:
+            later = e[1] + timedelta(minutes=draw(st.integers(0, 30)))
+            extra.append(("case.continued", later, e[2], e[3], e[4], "", "", {}, "newborn"))
+        if e[0] == "case.accepted" and draw(st.integers(0, 7)) == 0:
+            extra.append(("case.outlier_flagged", e[1], "", e[3], e[4], "", "", {"note": "系统故障"}))
     return sorted(events + extra, key=lambda e: e[1])
 
 
 def _rows(events):
-    return [(at, t, "demo", w, m, "", c, tk, v, d) for (t, at, w, m, c, tk, v, d) in events]
+    return [
+        (at, t, "demo", w, m, b[0] if b else "", c, tk, v, d) for (t, at, w, m, c, tk, v, d, *b) in events
+    ]
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rich_logs(), st.sampled_from([(), ("window",), ("matter",), ("day",), ("hour",), ("window", "day")]))
-def test_every_indicator_matches_the_plain_python_reference(events, dims):
-    from onevisit.metrics import reference
+RULES = [engine.OutlierRule(), engine.OutlierRule(0.6, 2), engine.OutlierRule(None)]
+DIMS = [
+    (),
+    ("window",),
+    ("matter",),
+    ("bundle",),
+    ("day",),
+    ("hour",),
+    ("window", "day"),
+    ("bundle", "matter"),
+]
 
-    expected = reference.indicators(_rows(events), dims, TZ)
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_logs(), st.sampled_from(DIMS), st.sampled_from(RULES))
+def test_every_indicator_matches_the_plain_python_reference(events, dims, rule):
+    expected = reference.indicators(_rows(events), dims, TZ, rule.percentile, rule.min_cases)
     got = {
         tuple(r[d] for d in dims): r
-        for r in engine.compute(engine.events_table(_rows(events), TZ), dims).to_pylist()
+        for r in engine.compute(engine.events_table(_rows(events), TZ), dims, rule).to_pylist()
     }
     if not dims and not expected:
         expected = {(): None}
@@ -258,3 +296,58 @@ def test_every_indicator_matches_the_plain_python_reference(events, dims):
             else:
                 assert row[metric] == pytest.approx(want), (key, metric, row[metric], want)
     assert set(expected) - {()} <= set(got)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_logs(), st.sampled_from([(), ("day",), ("window", "hour")]))
+def test_relative_volume_matches_the_reference(events, dims):
+    expected = reference.relative_volume(_rows(events), dims, TZ)
+    got = engine.relative_volume(engine.events_table(_rows(events), TZ), dims)
+    fields = ("key_matter", "bundle_cases", "single_cases", "relative_volume")
+    assert {(r["bundle"], *(r[d] for d in dims)): {f: r[f] for f in fields} for r in got} == expected
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_logs())
+def test_the_outlier_list_is_the_reference_outliers(events):
+    rule = engine.OutlierRule(0.6, 2)
+    listed = engine.outlier_list(engine.events_table(_rows(events), TZ), rule)
+    ref = reference.outlier_cases(reference._events(_rows(events)), rule.percentile, rule.min_cases)
+    assert sorted(r["case"] for r in listed) == sorted(c for c, hits in ref.items() for _ in hits)
+    flagged = [r for r in listed if r["limit_seconds"] is None]
+    assert all(r["note"] == "系统故障" for r in flagged)
+    timed = [r for r in listed if r["limit_seconds"] is not None]
+    assert all(r["seconds"] > r["limit_seconds"] for r in timed)
+
+
+def test_an_outlier_leaves_the_means_and_is_counted():
+    t0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    events = []
+    for i, minutes in enumerate([10] * 9 + [300]):
+        at = t0 + timedelta(minutes=400 * i)
+        events += [
+            ("ticket.called", at, "w1", "cbdj", "", f"t{i}", "", {}),
+            ("case.accepted", at, "w1", "cbdj", f"c{i}", f"t{i}", f"v{i}", {"visit_seq": 1}),
+            ("case.completed", at + timedelta(minutes=minutes), "w1", "cbdj", f"c{i}", f"t{i}", f"v{i}",
+             {"visits": 1 if minutes == 10 else 3}),
+        ]  # fmt: skip
+    table = _table(events)
+    (kept,) = engine.compute(table, (), engine.OutlierRule(0.9, 5)).to_pylist()
+    assert kept["mean_handling_seconds"] == 600 and kept["mean_round_trips"] == 1 and kept["outliers"] == 1
+    assert kept["handled"] == 9 and kept["completed_at_window"] == 10
+    (everyone,) = engine.compute(table, (), engine.OutlierRule(0.9, 11)).to_pylist()  # too few for the rule
+    assert everyone["mean_handling_seconds"] == (9 * 600 + 18000) / 10 and everyone["outliers"] == 0
+    (listed,) = engine.outlier_list(table, engine.OutlierRule(0.9, 5))
+    assert listed["case"] == "c9" and listed["seconds"] == 18000 and listed["limit_seconds"] < 18000
+
+
+def test_outlier_rules_out_of_range_are_refused():
+    with pytest.raises(engine.BadRule, match="0.5 与 1"):
+        engine.OutlierRule(1.0)
+    with pytest.raises(engine.BadRule, match="至少需要 2 件"):
+        engine.OutlierRule(0.9, 1)
+
+
+def test_relative_volume_refuses_grouping_by_matter():
+    with pytest.raises(engine.UnknownName, match="相对办件量"):
+        engine.relative_volume(_table([]), ["matter"])

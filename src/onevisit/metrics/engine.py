@@ -2,8 +2,7 @@
 
 One statement per call: a handful of scans of the log, each feeding one family of facts grouped by any of the
 dimensions, so the same definitions serve the day page, the weekly review and the 10-million-event benchmark
-(benchmarks/metrics_10m.py). The definitions follow formulas.py (the plain-Python reference the tests compare
-against) exactly:
+(benchmarks/metrics_10m.py). reference.py computes every one again in plain Python for the tests:
 
 - accepted, one_visit_rate: cases whose first acceptance is in the log; on the spot = completed in the same
   visit, on the same local day as that first acceptance (the case's last completion counts).
@@ -20,8 +19,19 @@ against) exactly:
   (cross-department, reported apart from handling time).
 - throughput_per_window_hour: completions at the window ÷ window-hours worked, a window-hour being a
   (window, local day, hour) in which that window called at least one ticket.
+- outliers (样本外的极端案例): a case is an outlier when one of its timed completions took longer than its
+  matter's `OutlierRule.percentile` of handling time (over the whole log given, once the matter has
+  `min_cases` timed completions), or when staff flagged it (case.outlier_flagged, with a note). Its
+  completions leave the means of handling time and round trips (and their counts `handled`,
+  `completed_with_visits`); `outliers` counts the completions left out; `outlier_list` lists them with notes.
+- relative volume (相对办件量, `relative_volume`): per bundle, accepted cases of the bundle ÷ accepted
+  single-matter cases of its key matter (the matter its cases are accepted under).
 
-Dimensions: hall, window, matter, day (local date), hour (local hour). A fact takes its dimension values from
+Dimension bundle: an event about a case takes its case's bundle — the one it was continued into (接续受理),
+else the one it was accepted as —, an event without a case its own (pre-review, triage, consultation), and
+any other event its own (the pre-review's, the triage's, the consultation's; calls have none).
+
+Dimensions: hall, window, matter, bundle, day (local date), hour (local hour). A fact takes its dimension values from
 the event that makes it (the acceptance for one-visit, the completion for handling time and trips, the
 ticket's issue for waiting time — so waiting has no window —, …).
 DuckDB runs in-process with extension auto-install switched off: nothing is ever downloaded.
@@ -31,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
@@ -38,13 +49,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-DIMENSIONS = ("hall", "window", "matter", "day", "hour")
+DIMENSIONS = ("hall", "window", "matter", "bundle", "day", "hour")
 METRICS = (
     "accepted",
     "completed_on_the_spot",
     "one_visit_rate",
     "handled",
     "mean_handling_seconds",
+    "outliers",
     "duplicate_entries",
     "completed_with_visits",
     "mean_round_trips",
@@ -86,6 +98,8 @@ EVENT_TYPES = (
     "consultation.recorded",
     "verification.started",
     "verification.finished",
+    "case.continued",
+    "case.outlier_flagged",
 )
 
 SCHEMA = pa.schema(
@@ -110,12 +124,34 @@ SCHEMA = pa.schema(
         ("first_visit", pa.bool_()),
         ("channel", pa.string()),
         ("ref", pa.string()),
+        ("note", pa.string()),
     ]
 )
 
 
 class UnknownName(ValueError):
     """An unknown dimension or metric: the message names it and lists the known ones."""
+
+
+class BadRule(ValueError):
+    """An outlier rule out of range: the message says which part and why."""
+
+
+@dataclass(frozen=True)
+class OutlierRule:
+    """Which cases leave the means. percentile None: only the cases staff flagged."""
+
+    percentile: float | None = 0.99
+    min_cases: int = 20
+
+    def __post_init__(self) -> None:
+        if self.percentile is not None and not 0.5 <= self.percentile < 1:
+            raise BadRule(f"极端值分位数应在 0.5 与 1 之间（不含 1）：{self.percentile}")
+        if self.min_cases < 2:
+            raise BadRule(f"计算分位数至少需要 2 件：{self.min_cases}")
+
+
+DEFAULT_RULE = OutlierRule()
 
 
 def events_table(rows: Iterable[tuple[Any, ...]], tz: tzinfo) -> pa.Table:
@@ -144,6 +180,7 @@ def events_table(rows: Iterable[tuple[Any, ...]], tz: tzinfo) -> pa.Table:
         cols["first_visit"].append(bool(data.get("first_visit")))
         cols["channel"].append(str(data.get("channel") or ""))
         cols["ref"].append(str(data.get("verification") or ""))
+        cols["note"].append(str(data.get("note") or "") if type_ == "case.outlier_flagged" else "")
     return pa.Table.from_pydict(cols, schema=SCHEMA)
 
 
@@ -163,9 +200,11 @@ _ORDER = (
     "case.completed",
     "case.accepted",
     "visit.recorded",
+    "case.continued",
     "case.returned",
     "verification.started",
     "verification.finished",
+    "case.outlier_flagged",
 )
 assert sorted(_ORDER) == sorted(EVENT_TYPES)
 _CODE = {name: i for i, name in enumerate(_ORDER)}
@@ -209,45 +248,173 @@ def check_names(dims: Sequence[str], metrics: Sequence[str] | None = None) -> No
             raise UnknownName(f"未知指标 {m!r}；可选：{', '.join(METRICS)}")
 
 
-def compute(events: pa.Table, dims: Sequence[str] = ()) -> pa.Table:
+def _register(con: duckdb.DuckDBPyConnection, events: pa.Table, keys: Sequence[str]) -> None:
+    """The log as `ev`; grouped by bundle, every event about a case carries its case's bundle."""
+    c = _CODE
+    if "bundle" not in keys:
+        con.register("ev", _coded(events))
+        return
+    con.register("raw", _coded(events))
+    con.execute(f"""
+CREATE TEMP VIEW ev AS
+WITH bundles AS (
+    SELECT "case", coalesce(arg_max(bundle, seq) FILTER (WHERE code = {c["case.continued"]} AND bundle <> ''),
+                            arg_min(bundle, seq) FILTER (WHERE code = {c["case.accepted"]})) AS case_bundle
+    FROM raw WHERE code IN ({c["case.accepted"]}, {c["case.continued"]}) AND "case" <> ''
+    GROUP BY "case"
+)
+SELECT r.* REPLACE (coalesce(k.case_bundle, r.bundle) AS bundle)
+FROM raw r LEFT JOIN bundles k ON k."case" = r."case" AND r."case" <> ''
+""")
+
+
+def compute(events: pa.Table, dims: Sequence[str] = (), rule: OutlierRule = DEFAULT_RULE) -> pa.Table:
     """Every metric, grouped by the dimensions (none: the whole log). One row per group that has any fact."""
     check_names(dims)
     con = _connect()
-    con.register("ev", _coded(events))
     keys = list(dims)
+    _register(con, events, keys)
     # A completion's handling time starts at its ticket's latest call before it. That is the ticket's last call
     # unless the ticket was called again after the completion: only then is the slower exact lookup needed.
-    table = con.sql(_query(keys, recalls=False)).to_arrow_table()
+    table = con.sql(_query(keys, recalls=False, rule=rule)).to_arrow_table()
     if pc.sum(table["_recalls"]).as_py():
-        table = con.sql(_query(keys, recalls=True)).to_arrow_table()
+        table = con.sql(_query(keys, recalls=True, rule=rule)).to_arrow_table()
     return table.drop_columns(["_recalls"])
 
 
-def _query(keys: list[str], recalls: bool) -> str:
-    """One statement: a few scans of the log, each feeding one family of facts, then one row per group."""
+def outlier_list(events: pa.Table, rule: OutlierRule = DEFAULT_RULE) -> list[dict[str, Any]]:
+    """The completions left out of the means, each with its case, matter, window, local day, handling time, the
+    limit it passed and a note (staff's own, or the rule's reason), slowest first."""
+    con = _connect()
+    _register(con, events, ())
     c = _CODE
+    sql = f"""
+WITH {_timed_ctes([], recalls=True, rule=rule)}
+, listed AS (
+    SELECT x._case AS "case", x._matter AS matter, x._window AS "window", CAST(x.local_at AS DATE) AS day,
+           h.seconds, t.limit_seconds, '' AS note
+    FROM handlings h JOIN timed x ON x.seq = h.seq JOIN thresholds t ON t._matter = h._matter
+    WHERE h.seconds > t.limit_seconds
+    UNION ALL
+    SELECT f."case", f.matter, f."window", CAST(f.local_at AS DATE), h.seconds, NULL, f.note
+    FROM ev f LEFT JOIN (SELECT _case, max(seconds) AS seconds FROM handlings GROUP BY _case) h
+         ON h._case = f."case"
+    WHERE f.code = {c["case.outlier_flagged"]} AND f."case" <> ''
+)
+SELECT * FROM listed ORDER BY seconds DESC NULLS LAST, "case"
+"""
+    return con.sql(sql).to_arrow_table().to_pylist()
 
-    def dims(alias: str) -> str:  # the dimensions of the event behind alias, as columns named after them
-        return "".join(f'{_dim_expr(d, alias)} AS "{d}", ' for d in keys)
 
-    def cols(alias: str) -> str:  # the same, already computed
-        return "".join(f'{alias}."{d}", ' for d in keys)
+def relative_volume(events: pa.Table, dims: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """相对办件量 per bundle (and dims): accepted cases of the bundle ÷ accepted single-matter cases of its key
+    matter — the matter its cases are accepted under (the most frequent; ties: the first by name)."""
+    check_names(dims)
+    if set(dims) & {"matter", "bundle"}:
+        raise UnknownName("相对办件量已按一件事及其主事项分组，不能再按 matter 或 bundle 分组")
+    c = _CODE
+    con = _connect()
+    _register(con, events, ["bundle"])
+    keys = list(dims)
+    extra = "".join(f', a."{d}"' for d in keys)
+    sql = f"""
+WITH firsts AS (
+    SELECT "case", min(seq) AS seq FROM ev WHERE code = {c["case.accepted"]} GROUP BY "case"
+), accepted AS (
+    SELECT {_dims(keys, "e")} e.matter, e.bundle FROM ev e JOIN firsts f ON f.seq = e.seq
+), key_matters AS (
+    SELECT bundle, first(matter ORDER BY n DESC, matter) AS key_matter
+    FROM (SELECT bundle, matter, count(*) AS n FROM accepted WHERE bundle <> '' GROUP BY ALL)
+    GROUP BY bundle
+)
+SELECT k.bundle{extra}, k.key_matter,
+       count(*) FILTER (WHERE a.bundle = k.bundle) AS bundle_cases,
+       count(*) FILTER (WHERE a.bundle = '') AS single_cases,
+       CASE WHEN single_cases > 0 THEN bundle_cases / single_cases END AS relative_volume
+FROM key_matters k JOIN accepted a ON a.bundle = k.bundle OR (a.bundle = '' AND a.matter = k.key_matter)
+GROUP BY ALL
+ORDER BY k.bundle{extra}
+"""
+    return con.sql(sql).to_arrow_table().to_pylist()
 
-    names = ", ".join(f'"{k}"' for k in keys)
-    group = f"GROUP BY {names}" if keys else ""
-    secs = "(epoch_us({}) - epoch_us({})) / 1e6"
-    wait, handling = secs.format("x.first_call", 'x."at"'), secs.format('x."at"', "x.call_at")
+
+def _dims(keys: Sequence[str], alias: str) -> str:
+    """The dimensions of the event behind alias, as columns named after them."""
+    return "".join(f'{_dim_expr(d, alias)} AS "{d}", ' for d in keys)
+
+
+_SECS = "(epoch_us({}) - epoch_us({})) / 1e6"
+
+
+def _timed_ctes(keys: Sequence[str], recalls: bool, rule: OutlierRule) -> str:
+    """CTEs shared by the indicators and the outlier list: `timed` (issued tickets that were called afterwards,
+    and completions, each with its ticket's first call and the call its handling starts at), `handlings` (the
+    timed completions at the window), `thresholds` (each matter's limit) and `outlier_cases`."""
+    c = _CODE
     issued, done, called = c["ticket.issued"], c["case.completed"], c["ticket.called"]
-    handled = f'x.code = {done} AND x.at_window AND x.call_at <= x."at"'
-    # A window-hour is a (window, local day, hour): the ones not already among the dimensions become columns.
-    hour_keys = "".join(
-        f"{_dim_expr(d, 'e')} AS _hour_{d}, " for d in ("window", "day", "hour") if d not in keys
-    )
     if recalls:
         call_at = 'coalesce(x.last_call, r."at")'
         recall_join = "LEFT JOIN recalled r ON r.seq = x.seq"
     else:
         call_at, recall_join = "x.last_call", ""
+    if rule.percentile is None:
+        thresholds = "SELECT NULL::VARCHAR AS _matter, NULL::DOUBLE AS limit_seconds WHERE false"
+    else:
+        thresholds = (
+            f"SELECT _matter, quantile_cont(seconds, {float(rule.percentile)!r}) AS limit_seconds "
+            f"FROM handlings GROUP BY _matter HAVING count(*) >= {int(rule.min_cases)}"
+        )
+    return f"""calls AS {"MATERIALIZED " if recalls else ""}(
+    SELECT ticket, arg_min("at", seq) AS first_call, max(seq) AS last_seq, arg_max("at", seq) AS last_call
+    FROM ev WHERE code = {called} GROUP BY ticket
+), recalled AS (  -- completions whose ticket was called again after them: the latest call before, looked up
+    SELECT d.seq, arg_max(e."at", e.seq) AS "at"
+    FROM ev d JOIN calls k ON k.ticket = d.ticket AND k.last_seq > d.seq
+    JOIN ev e ON e.ticket = d.ticket AND e.seq < d.seq AND e.code = {called}
+    WHERE d.code = {done}
+    GROUP BY d.seq
+), ticketed AS (
+    SELECT {_dims(keys, "e")} e.code, e.seq, e."at", e.local_at, e.at_window, e.visits, e."case" AS _case,
+           e.matter AS _matter, e."window" AS _window, k.first_call,
+           CASE WHEN k.last_seq < e.seq THEN k.last_call END AS last_call,
+           e.code = {done} AND k.last_seq > e.seq AS recall
+    FROM ev e LEFT JOIN calls k ON k.ticket = e.ticket
+    WHERE e.code BETWEEN {issued} AND {done} AND (e.code = {done} OR k.first_call >= e."at")
+), timed AS MATERIALIZED (
+    SELECT x.*, {call_at} AS call_at FROM ticketed x {recall_join}
+), handlings AS MATERIALIZED (
+    SELECT seq, _case, _matter, {_SECS.format('"at"', "call_at")} AS seconds
+    FROM timed WHERE code = {done} AND at_window AND call_at <= "at"
+), thresholds AS (
+    {thresholds}
+), outlier_cases AS (
+    SELECT DISTINCT h._case FROM handlings h JOIN thresholds t ON t._matter = h._matter
+    WHERE h.seconds > t.limit_seconds
+    UNION
+    SELECT "case" FROM ev WHERE code = {c["case.outlier_flagged"]} AND "case" <> ''
+)"""
+
+
+def _query(keys: list[str], recalls: bool, rule: OutlierRule) -> str:
+    """One statement: a few scans of the log, each feeding one family of facts, then one row per group."""
+    c = _CODE
+
+    def dims(alias: str) -> str:
+        return _dims(keys, alias)
+
+    def cols(alias: str) -> str:  # the dimensions, already computed
+        return "".join(f'{alias}."{d}", ' for d in keys)
+
+    names = ", ".join(f'"{k}"' for k in keys)
+    group = f"GROUP BY {names}" if keys else ""
+    wait, handling = _SECS.format("x.first_call", 'x."at"'), _SECS.format('x."at"', "x.call_at")
+    issued, done, called = c["ticket.issued"], c["case.completed"], c["ticket.called"]
+    kept = "o._case IS NULL"
+    handled = f'x.code = {done} AND x.at_window AND x.call_at <= x."at" AND {kept}'
+    # A window-hour is a (window, local day, hour): the ones not already among the dimensions become columns.
+    hour_keys = "".join(
+        f"{_dim_expr(d, 'e')} AS _hour_{d}, " for d in ("window", "day", "hour") if d not in keys
+    )
     sql = f"""
 WITH per_case AS (
     SELECT "case", min(seq) FILTER (WHERE code = {c["case.accepted"]}) AS accepted_seq,
@@ -270,41 +437,28 @@ WITH per_case AS (
     LEFT JOIN (SELECT seq, visit, CAST(local_at AS DATE) AS date FROM ev WHERE code = {done}) d
           ON d.seq = k.done_seq
     {group}
-), calls AS {"MATERIALIZED " if recalls else ""}(
-    SELECT ticket, arg_min("at", seq) AS first_call, max(seq) AS last_seq, arg_max("at", seq) AS last_call
-    FROM ev WHERE code = {called} GROUP BY ticket
-), recalled AS (  -- completions whose ticket was called again after them: the latest call before, looked up
-    SELECT d.seq, arg_max(e."at", e.seq) AS "at"
-    FROM ev d JOIN calls k ON k.ticket = d.ticket AND k.last_seq > d.seq
-    JOIN ev e ON e.ticket = d.ticket AND e.seq < d.seq AND e.code = {called}
-    WHERE d.code = {done}
-    GROUP BY d.seq
-), ticketed AS (  -- issued tickets that were called afterwards, and completions, with their ticket's calls
-    SELECT {dims("e")} e.code, e.seq, e."at", e.at_window, e.visits, k.first_call,
-           CASE WHEN k.last_seq < e.seq THEN k.last_call END AS last_call,
-           e.code = {done} AND k.last_seq > e.seq AS recall
-    FROM ev e LEFT JOIN calls k ON k.ticket = e.ticket
-    WHERE e.code BETWEEN {issued} AND {done} AND (e.code = {done} OR k.first_call >= e."at")
-), tickets AS (
+), {_timed_ctes(keys, recalls, rule)}, tickets AS (
     SELECT {cols("x")}
            count(*) FILTER (WHERE x.code = {issued}) AS waited,
            avg({wait}) FILTER (WHERE x.code = {issued}) AS mean_wait_seconds,
            quantile_cont({wait}, 0.9) FILTER (WHERE x.code = {issued}) AS p90_wait_seconds,
            count(*) FILTER (WHERE {handled}) AS handled,
            avg({handling}) FILTER (WHERE {handled}) AS mean_handling_seconds,
-           count(*) FILTER (WHERE x.code = {done} AND x.visits > 0) AS completed_with_visits,
-           avg(x.visits) FILTER (WHERE x.code = {done} AND x.visits > 0) AS mean_round_trips,
+           count(*) FILTER (WHERE x.code = {done} AND NOT {kept}) AS outliers,
+           count(*) FILTER (WHERE x.code = {done} AND x.visits > 0 AND {kept}) AS completed_with_visits,
+           avg(x.visits) FILTER (WHERE x.code = {done} AND x.visits > 0 AND {kept}) AS mean_round_trips,
            count(*) FILTER (WHERE x.code = {done} AND x.at_window) AS completed_at_window,
            count(*) FILTER (WHERE x.recall) AS _recalls
-    FROM (SELECT x.*, {call_at} AS call_at FROM ticketed x {recall_join}) x
+    FROM timed x LEFT JOIN outlier_cases o ON o._case = x._case AND x.code = {done}
     {group}
 ), verifying AS MATERIALIZED (
-    SELECT {dims("e")} code, seq, ref, "at" FROM ev e WHERE code >= {c["verification.started"]}
+    SELECT {dims("e")} code, seq, ref, "at" FROM ev e
+    WHERE code IN ({c["verification.started"]}, {c["verification.finished"]})
 ), finished AS (
     SELECT ref, arg_min("at", seq) AS "at" FROM verifying WHERE code = {c["verification.finished"]} GROUP BY ref
 ), verifications AS (
     SELECT {cols("v")} count(*) AS verifications,
-           avg({secs.format('f."at"', 'v."at"')}) AS mean_verification_seconds
+           avg({_SECS.format('f."at"', 'v."at"')}) AS mean_verification_seconds
     FROM (SELECT * FROM verifying WHERE code = {c["verification.started"]} AND ref <> '') v
     JOIN finished f ON f.ref = v.ref
     WHERE f."at" >= v."at"
@@ -362,6 +516,7 @@ _FACTS = (
     "p90_wait_seconds",
     "handled",
     "mean_handling_seconds",
+    "outliers",
     "completed_with_visits",
     "mean_round_trips",
     "completed_at_window",

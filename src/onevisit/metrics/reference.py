@@ -15,21 +15,45 @@ from typing import Any
 
 def _key(e: dict[str, Any], dims: Sequence[str], tz: tzinfo) -> tuple:
     local = e["at"].astimezone(tz)
-    values = {"hall": e["hall"], "window": e["window"], "matter": e["matter"], "day": local.date(),
-              "hour": local.hour}  # fmt: skip
+    values = {"hall": e["hall"], "window": e["window"], "matter": e["matter"], "bundle": e["bundle"],
+              "day": local.date(), "hour": local.hour}  # fmt: skip
     return tuple(values[d] for d in dims)
+
+
+def _events(rows: Iterable[tuple]) -> list[dict[str, Any]]:
+    """The rows as dicts, each event about a case carrying its case's bundle: the one it was continued into,
+    else the one it was accepted as (an event without a known case keeps its own)."""
+    events = []
+    for at, type_, hall, window, matter, bundle, case, ticket, visit, data in rows:
+        events.append({"at": at, "type": type_, "hall": hall or "", "window": window or "", "matter": matter or "",
+                       "bundle": bundle or "", "case": case or "", "ticket": ticket or "", "visit": visit or "",
+                       "data": data or {}})  # fmt: skip
+    accepted_as: dict[str, str] = {}
+    continued_into: dict[str, str] = {}
+    for e in events:
+        if e["type"] == "case.accepted" and e["case"] and e["case"] not in accepted_as:
+            accepted_as[e["case"]] = e["bundle"]
+        if e["type"] == "case.continued" and e["case"] and e["bundle"]:
+            continued_into[e["case"]] = e["bundle"]
+    for e in events:
+        case = e["case"]
+        if case in continued_into:
+            e["bundle"] = continued_into[case]
+        elif case in accepted_as:
+            e["bundle"] = accepted_as[case]
+    return events
 
 
 def _mean(xs: list[float]) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
-def _p90(xs: list[float]) -> float | None:
+def _p90(xs: list[float], q: float = 0.9) -> float | None:
     """Linear interpolation between closest ranks (what quantile_cont computes)."""
     if not xs:
         return None
     xs = sorted(xs)
-    pos = 0.9 * (len(xs) - 1)
+    pos = q * (len(xs) - 1)
     low = int(pos)
     high = min(low + 1, len(xs) - 1)
     return xs[low] + (xs[high] - xs[low]) * (pos - low)
@@ -39,12 +63,48 @@ def _ratio(a: int, b: int) -> float | None:
     return a / b if b else None
 
 
-def indicators(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo) -> dict[tuple, dict[str, Any]]:
-    events = []
-    for at, type_, hall, window, matter, bundle, case, ticket, visit, data in rows:
-        events.append({"at": at, "type": type_, "hall": hall or "", "window": window or "", "matter": matter or "",
-                       "bundle": bundle or "", "case": case or "", "ticket": ticket or "", "visit": visit or "",
-                       "data": data or {}})  # fmt: skip
+def _handlings(events: list[dict]) -> list[tuple[dict, float]]:
+    """(completion, seconds) for each completion at the window timed from its ticket's latest call before it."""
+    latest_call: dict[str, dict] = {}
+    out = []
+    for e in events:
+        if e["type"] == "ticket.called":
+            latest_call[e["ticket"]] = e
+        elif e["type"] == "case.completed" and e["data"].get("at_window", True):
+            call = latest_call.get(e["ticket"])
+            if call is not None and call["at"] <= e["at"]:
+                out.append((e, (e["at"] - call["at"]).total_seconds()))
+    return out
+
+
+def outlier_cases(events: list[dict], percentile: float | None, min_cases: int) -> dict[str, list]:
+    """{case: [(completion, seconds, limit)]} for cases over their matter's percentile, and flagged ones."""
+    timed = _handlings(events)
+    by_matter: dict[str, list[float]] = defaultdict(list)
+    for e, seconds in timed:
+        by_matter[e["matter"]].append(seconds)
+    out: dict[str, list] = {}
+    if percentile is not None:
+        limits = {m: _p90(xs, percentile) for m, xs in by_matter.items() if len(xs) >= min_cases}
+        for e, seconds in timed:
+            limit = limits.get(e["matter"])
+            if limit is not None and seconds > limit:
+                out.setdefault(e["case"], []).append((e, seconds, limit))
+    for e in events:
+        if e["type"] == "case.outlier_flagged" and e["case"]:
+            out.setdefault(e["case"], []).append((e, None, None))
+    return out
+
+
+def indicators(
+    rows: Iterable[tuple],
+    dims: Sequence[str],
+    tz: tzinfo,
+    percentile: float | None = 0.99,
+    min_cases: int = 20,
+) -> dict[tuple, dict[str, Any]]:
+    events = _events(rows)
+    outliers = outlier_cases(events, percentile, min_cases)
     facts: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
 
     def add(e: dict, name: str, value: Any = 1) -> None:
@@ -101,11 +161,14 @@ def indicators(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo) -> dict[t
             window_hours[_key(e, dims, tz)].add((e["window"], local.date(), local.hour))
         elif t == "case.completed":
             call = latest_call.get(e["ticket"])
+            outlier = e["case"] in outliers
+            if outlier:
+                add(e, "outliers")
             if data.get("at_window", True):
                 add(e, "completed_at_window")
-                if call is not None and call["at"] <= e["at"]:
+                if call is not None and call["at"] <= e["at"] and not outlier:
                     add(e, "handling", (e["at"] - call["at"]).total_seconds())
-            if int(data.get("visits") or 0) > 0:
+            if int(data.get("visits") or 0) > 0 and not outlier:
                 add(e, "trips", int(data["visits"]))
         elif t == "ticket.issued":
             issued.append(e)
@@ -151,6 +214,7 @@ def indicators(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo) -> dict[t
             "one_visit_rate": _ratio(n.get("completed_on_the_spot", 0), accepted),
             "handled": n.get("handling", 0),
             "mean_handling_seconds": _mean(f.get("handling", [])),
+            "outliers": n.get("outliers", 0),
             "duplicate_entries": n.get("duplicate_entries", 0),
             "completed_with_visits": n.get("trips", 0),
             "mean_round_trips": _mean(f.get("trips", [])),
@@ -180,4 +244,31 @@ def indicators(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo) -> dict[t
             "window_hours": wh,
             "throughput_per_window_hour": _ratio(n.get("completed_at_window", 0), wh),
         }
+    return out
+
+
+def relative_volume(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo) -> dict[tuple, dict[str, Any]]:
+    """{(bundle, *dims): {key_matter, bundle_cases, single_cases, relative_volume}} as engine.relative_volume."""
+    events = _events(rows)
+    first: dict[str, dict] = {}
+    for e in events:
+        if e["type"] == "case.accepted" and e["case"] not in first:
+            first[e["case"]] = e
+    keys: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for a in first.values():
+        if a["bundle"]:
+            keys[a["bundle"]][a["matter"]] += 1
+    # The key matter: the matter the bundle's cases are accepted under (the most frequent; ties: the first name).
+    key_of = {b: sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for b, counts in keys.items()}
+    out: dict[tuple, dict[str, Any]] = {}
+    for bundle, key in key_of.items():
+        for a in first.values():
+            mine = a["bundle"] == bundle
+            if not mine and not (a["bundle"] == "" and a["matter"] == key):
+                continue
+            row = out.setdefault((bundle, *_key(a, dims, tz)), {"key_matter": key, "bundle_cases": 0,
+                                                                  "single_cases": 0})  # fmt: skip
+            row["bundle_cases" if mine else "single_cases"] += 1
+    for row in out.values():
+        row["relative_volume"] = _ratio(row["bundle_cases"], row["single_cases"])
     return out
