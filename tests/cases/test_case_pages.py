@@ -67,3 +67,27 @@ def test_continuation_offer_on_the_page(guide_client, clerk_client):
     assert "转为「退休一件事」" in html
     clerk_client.post(f"/window/w1/cases/{case.pk}/continue/", {"bundle": "retirement"})
     assert Case.objects.get(pk=case.pk).bundle.code == "retirement"
+
+
+def test_staff_flag_an_extreme_case_with_a_note_once(guide_client, clerk_client):
+    from onevisit.core.models import Event
+    from tests.conftest import nothing_written
+
+    _, case, html = _accept_through_pages(guide_client, clerk_client)
+    assert "标记为极端案例" in html
+    url = f"/window/w1/cases/{case.pk}/outlier/"
+    with nothing_written():
+        for note, reason in (
+            ("", "请写明原因"),
+            ("联系 13812345678", "不能写身份证号或手机号"),
+            ("长" * 201, "不能超过"),
+        ):
+            page = clerk_client.post(url, {"note": note}, follow=True).content.decode()
+            assert reason in page
+    page = clerk_client.post(url, {"note": "业务系统故障，  等待 2 小时"}, follow=True).content.decode()
+    assert "已标记为极端案例" in page
+    flagged = Event.objects.get(type="case.outlier_flagged", case=str(case.pk))
+    assert flagged.data == {"note": "业务系统故障， 等待 2 小时"} and flagged.hall == "demo"
+    with nothing_written():
+        assert "已标记为极端案例" in clerk_client.post(url, {"note": "再次"}, follow=True).content.decode()
+    assert Event.objects.filter(type="case.outlier_flagged").count() == 1

@@ -177,6 +177,16 @@ def test_payloads_and_references_are_those_the_services_emit(events, guide, cler
     cases.continue_into(
         actor=clerk, case_id=other_case.pk, bundle_code="retirement", answers={"transferred": True}
     )
+    cases.flag_outlier(actor=clerk, case_id=other_case.pk, note="业务系统故障，重启后继续办理")
+    answers = {"transferred": True}  # a bundle taken whole at the guide desk: its acceptance names the bundle
+    checklist = intake.checklist(bundle_code="retirement", answers=answers)
+    pr = intake.submit_prereview(
+        actor=guide, bundle_code="retirement", answers=answers, present=[m.code for m in checklist.materials],
+        name="退休人", resident_id=resident_id(), phone="13700001111",
+    )  # fmt: skip
+    assert queueing.call_next(window=window1, actor=clerk) == pr.ticket
+    bundled = cases.accept(actor=clerk, window=window1, code=pr.ticket.token)
+    assert Event.objects.get(type="case.accepted", case=str(bundled.pk)).bundle == "retirement"
 
     real_keys, real_refs = _shapes(Event.objects.filter(id__gt=before))
     made_keys, made_refs = _shapes(events)
@@ -208,6 +218,11 @@ def test_generate_writes_the_history_once_and_refuses_to_mix_it():
     assert (first.at, first.type, first.data) == (expected[0].at, expected[0].type, expected[0].data)
     with pytest.raises(CommandError, match="already has events for hist01"):
         _generate("--days", "1", "--halls", "1", "--start", "2026-12-01")
+    assert "nothing written" in _generate("--days", "1", "--halls", "1", "--skip-existing")
+    assert Event.objects.filter(hall="hist01").count() == len(expected)
+    from onevisit.accounts.models import Hall
+
+    assert Hall.objects.get(code="hist01").name == "样例大厅01（合成历史）"  # the report can name it
     with pytest.raises(CommandError, match="append-only"):
         _generate("--days", "1", "--clear")
     with pytest.raises(CommandError, match="not a date"):

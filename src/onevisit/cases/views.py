@@ -285,6 +285,18 @@ def continue_case(request, code: str, case_id: int):
     return redirect("cases:case", code=code, case_id=case_id)
 
 
+@require_POST
+@staff_page(roles.CLERK)
+def flag_outlier(request, code: str, case_id: int):
+    try:
+        services.flag_outlier(actor=request.actor, case_id=case_id, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已标记为极端案例：不计入平均办理时长与往返次数，在指标复盘中单列")
+    return redirect("cases:case", code=code, case_id=case_id)
+
+
 urlpatterns = [
     path("", window_home, name="window-home"),
     path("<slug:code>/", window_page, name="window"),
@@ -299,6 +311,7 @@ urlpatterns = [
     path("<slug:code>/cases/<int:case_id>/form/", save_form, name="form"),
     path("<slug:code>/cases/<int:case_id>/commitments/<int:commitment_id>/supply/", supply, name="supply"),
     path("<slug:code>/cases/<int:case_id>/continue/", continue_case, name="continue"),
+    path("<slug:code>/cases/<int:case_id>/outlier/", flag_outlier, name="outlier"),
     path("<slug:code>/cases/<int:case_id>/complete/", complete, name="complete"),
     path("<slug:code>/cases/<int:case_id>/deliver/", deliver, name="deliver"),
 ]

@@ -38,6 +38,7 @@ EVENT_TYPES = frozenset(
         "case.completed",
         "case.returned",
         "case.continued",
+        "case.outlier_flagged",
         "visit.recorded",
         "field.entered",
         "commitment.made",

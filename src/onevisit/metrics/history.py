@@ -252,6 +252,10 @@ INCOMPLETE_DROP = 0.4  # the incomplete share falls by this fraction over the pe
 DUPLICATE_ENTRY = 0.25  # chance a clerk retypes a known value, at the start of the period
 DUPLICATE_DROP = 0.5
 ABSENT_AT_CALL, SHOWS_AFTER_RECALL, MAX_RECALLS = 0.05, 0.4, 2
+FAILURE_SHARE = (
+    0.002  # cases held up by a system failure, flagged by the clerk as outliers (样本外的极端案例)
+)
+FAILURE_NOTE = "业务系统故障，重启后继续办理"
 CONTINUATION_SHARE = 0.06
 DEFERRED_COMPLETION = 0.005  # window cases completed hours later or the next working day (extremes)
 VERIFICATION_SHARE, RETURN_SHARE = 0.18, 0.05  # per task; per case
@@ -270,6 +274,7 @@ EVENT_TYPES = frozenset(
         "ticket.recalled", "ticket.no_show", "case.accepted", "case.continued", "case.completed", "case.returned",
         "case.delivered", "visit.recorded", "field.entered", "commitment.made", "commitment.supplied",
         "task.started", "task.finished", "verification.started", "verification.finished",
+        "case.outlier_flagged",
     }
 )  # fmt: skip
 
@@ -710,11 +715,16 @@ class _Hall:
             due = self._working_day_after(day, 5)
             for material in missing:
                 self.emit(at, "commitment.made", **base, data={"material": material, "due": due.isoformat()})
-        self.emit(at, "case.accepted", window=window, queue=ticket.queue, ticket=ticket.id, visit=visit, **base,
+        self.emit(at, "case.accepted", window=window, queue=ticket.queue, ticket=ticket.id, visit=visit,
+                  bundle=case.bundle, **base,
                   data={"number": ticket.number, "visit_seq": 1, "verdict": verdict, "matters": list(case.matters),
                         "tasks": len(case.tasks)})  # fmt: skip
 
         minutes = float(self.rng.lognormal(np.log(DEMAND[j.key][1] * self.speed[window]), 0.45))
+        if self.rng.random() < FAILURE_SHARE:  # a system failure holds the case up; the clerk flags it
+            minutes *= 5
+            self.emit(at + timedelta(minutes=minutes), "case.outlier_flagged", window=window, bundle=case.bundle,
+                      **base, data={"note": FAILURE_NOTE})  # fmt: skip
         end = t + 60 * minutes
         if not case.bundle and case.matter in CONTINUATIONS and self.rng.random() < CONTINUATION_SHARE:
             end = self._continue(day, window, case, t + 0.6 * (end - t), end)
