@@ -27,6 +27,7 @@ demo: install
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit migrate --noinput
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit catalog import data/catalog
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit ferry load data/ferry
+	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit history generate --days 42 --halls 2 --skip-existing
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit demo
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit serve --port $(PORT) --with-ferry
 

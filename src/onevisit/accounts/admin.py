@@ -18,3 +18,4 @@ class HallAdmin(admin.ModelAdmin):
 class StaffAdmin(admin.ModelAdmin):
     list_display = ["display_name", "user", "hall", "window"]
     list_filter = ["hall"]
+    filter_horizontal = ["compare_halls"]

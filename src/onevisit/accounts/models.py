@@ -46,6 +46,10 @@ class Staff(models.Model):
     display_name = models.CharField(max_length=50)
     desk = models.SlugField(max_length=32, blank=True, help_text="导引台或自助机编号，用于选择打印机")
     department = models.CharField(max_length=100, blank=True, help_text="后台人员所属部门，决定其工作清单")
+    compare_halls = models.ManyToManyField(
+        Hall, blank=True, related_name="+", verbose_name="可对比的大厅",
+        help_text="数据分析人员可查看并对比这些大厅的汇总指标（不含任何个人信息）",
+    )  # fmt: skip
 
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"

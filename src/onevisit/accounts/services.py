@@ -73,6 +73,22 @@ def window_of(actor: Actor, code: str) -> Window:
     return window
 
 
+def metric_halls(actor: Actor) -> list[Hall]:
+    """The halls whose aggregate figures the actor may see: their own, then those they may compare with."""
+    return [actor.hall, *actor.staff.compare_halls.exclude(pk=actor.hall.pk).order_by("code")]
+
+
+def metric_hall(actor: Actor, code: str) -> Hall:
+    """A hall for the dashboard: the actor's own (empty code) or one they may compare with; else Forbidden."""
+    code = (code or "").strip()
+    if not code or code == actor.hall.code:
+        return actor.hall
+    hall = actor.staff.compare_halls.filter(code=code).first()
+    if hall is None:
+        raise Forbidden(f"无权查看大厅 {code[:32]} 的指标", field="hall")
+    return hall
+
+
 def windows_of(hall: Hall) -> list[Window]:
     return list(Window.objects.filter(hall=hall, active=True))
 

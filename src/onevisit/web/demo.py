@@ -122,4 +122,6 @@ def load(hall_code: str = "demo", hall_name: str = "示范区政务服务中心"
                 "department": DEPARTMENTS.get(username, ""),
             },
         )
+    # The analyst may compare the demo hall with the synthetic history halls, when `make demo` generated them.
+    Staff.objects.get(user__username="fenxi").compare_halls.set(Hall.objects.filter(code__startswith="hist"))
     return hall

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from onevisit.accounts.models import Hall
 from onevisit.core import clock
 from onevisit.core.models import Event
 from onevisit.metrics import history
@@ -43,12 +44,17 @@ class Command(BaseCommand):
         gen.add_argument("--seed", type=int, default=1, help="same seed, same history; default 1")
         gen.add_argument("--start", help="first day YYYY-MM-DD; default: the history ends yesterday")
         gen.add_argument(
+            "--skip-existing",
+            action="store_true",
+            help="if the halls already have events, say so and stop without error (for `make demo`)",
+        )
+        gen.add_argument(
             "--clear",
             action="store_true",
             help="refused: the event log is append-only (ORM and database triggers); use a fresh database",
         )
 
-    def handle(self, *args, action, days, halls, seed, start, clear, **options):
+    def handle(self, *args, action, days, halls, seed, start, clear, skip_existing=False, **options):
         if clear:
             raise CommandError(
                 "--clear is refused: the event log is append-only, so earlier synthetic events cannot be "
@@ -62,6 +68,9 @@ class Command(BaseCommand):
         first = _day(start) if start else clock.local_date(history.TZ_NAME) - timedelta(days=days)
         codes = history.hall_codes(halls)
         taken = sorted(set(Event.objects.filter(hall__in=codes).values_list("hall", flat=True).distinct()))
+        if taken and skip_existing:
+            self.stdout.write(f"{', '.join(taken)} already have events: nothing written")
+            return
         if taken:
             raise CommandError(
                 f"the event log already has events for {', '.join(taken)}; the log is append-only, so generate "
@@ -96,6 +105,9 @@ class Command(BaseCommand):
                     flush()
                     bar.update(task, events=written)
             flush()
+            for n, code in enumerate(codes, 1):  # halls the dashboard and `onevisit report --hall` can name
+                Hall.objects.get_or_create(code=code, defaults={"name": f"样例大厅{n:02d}（合成历史）",
+                                                                "timezone": history.TZ_NAME})  # fmt: skip
         last = first + timedelta(days=days - 1)
         self.stdout.write(
             self.style.SUCCESS(
