@@ -162,6 +162,10 @@ LOGGING = {
 ONEVISIT_DEMO = _flag("ONEVISIT_DEMO")
 
 # A TrueType CJK font to embed in PDFs (notices, tickets, reports); empty = find one, else the CID font.
+# 样本外的极端案例: a completion slower than this percentile of its matter's handling times (once the matter has
+# ONEVISIT_OUTLIER_MIN_CASES timed completions in the period) leaves the means; 0 switches the rule off.
+ONEVISIT_OUTLIER_PERCENTILE = float(os.environ.get("ONEVISIT_OUTLIER_PERCENTILE", "0.99"))
+ONEVISIT_OUTLIER_MIN_CASES = int(os.environ.get("ONEVISIT_OUTLIER_MIN_CASES", "20"))
 ONEVISIT_PDF_FONT = os.environ.get("ONEVISIT_PDF_FONT", "")
 
 # Where the audit chain's signed checkpoints are kept: outside the database, ideally on write-once storage.

@@ -90,3 +90,32 @@ def test_bad_periods_are_refused(hall, tmp_path):
         _run(tmp_path, "csv", clock.local_date(), clock.local_date() - timedelta(days=1))
     with pytest.raises(CommandError, match="not a date"):
         call_command("report", "--from", "last-week", "--to", "2026-11-01", stdout=io.StringIO())
+
+
+def test_the_workbook_lists_outliers_with_notes_and_relative_volumes(one_case, clerk, tmp_path):
+    cases.flag_outlier(actor=clerk, case_id=one_case.pk, note="业务系统故障")
+    today = clock.local_date()
+    wb = load_workbook(_run(tmp_path, "xlsx", today, today))
+    rows = list(wb["极端案例"].iter_rows(values_only=True))
+    assert "窗口人员标记" in rows[0][1] and rows[2][0] == str(one_case.pk) and rows[2][-1] == "业务系统故障"
+    assert list(wb["相对办件量"].iter_rows(values_only=True))[1][0] == "一件事"
+    text = "".join(p.extract_text() for p in PdfReader(_run(tmp_path, "pdf", today, today)).pages)
+    assert "极端案例（1 件）" in text and "业务系统故障" in text
+
+
+def test_a_report_compares_with_another_hall(one_case, tmp_path):
+    from onevisit.accounts.models import Hall
+
+    Hall.objects.create(code="east", name="东区")
+    today = clock.local_date()
+    out = tmp_path / "r.xlsx"
+    call_command("report", "--hall", "demo", "--base-hall", "east", "--from", str(today), "--to", str(today),
+                 "-o", str(out), stdout=io.StringIO())  # fmt: skip
+    title = load_workbook(out)["目标对照"]["A1"].value
+    assert f"基期 east {today:%Y-%m-%d} 至 {today:%Y-%m-%d}" in title
+    with pytest.raises(CommandError, match="no hall 'west'"):
+        call_command("report", "--hall", "demo", "--base-hall", "west", "--from", str(today), "--to", str(today),
+                     "-o", str(out), stdout=io.StringIO())  # fmt: skip
+    with pytest.raises(CommandError, match="极端值分位数"):
+        call_command("report", "--hall", "demo", "--outlier", "abc", "--from", str(today), "--to", str(today),
+                     "-o", str(out), stdout=io.StringIO())  # fmt: skip

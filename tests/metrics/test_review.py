@@ -82,3 +82,97 @@ def test_the_period_api_groups_and_refuses_bad_input(guide, clerk, window1, anal
     unknown = analyst_client.get(f"/api/metrics/period?start={today}&end={today}&dims=weekday")
     assert unknown.status_code == 422 and "未知维度" in unknown.json()["detail"]
     assert clerk_client.get(f"/api/metrics/period?start={today}&end={today}").status_code == 403
+
+
+def _fact(hall_code: str, type_: str, *, case: str, matter: str = "cbdj", bundle: str = "", minutes: int = 0,
+          **data):  # fmt: skip
+    """An event written straight into the log, as another hall's system would have written it."""
+    from datetime import timedelta
+
+    from onevisit.core import clock
+    from onevisit.core.models import Event
+
+    return Event.objects.create(at=clock.now() - timedelta(hours=1) + timedelta(minutes=minutes), type=type_,
+                                hall=hall_code, window="e1", matter=matter, bundle=bundle, case=case,
+                                ticket=f"t{case}", visit=f"v{case}", data=data)  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_another_hall_is_compared_only_when_the_analyst_may(guide, clerk, window1, analyst_client):
+    from onevisit.accounts.models import Hall, Staff
+
+    ticket = called(guide, clerk, window1)
+    cases.accept(actor=clerk, window=window1, code=ticket.token)  # demo: 1 accepted, none on the spot
+    east = Hall.objects.create(code="east", name="东区政务服务中心")
+    for n in range(4):  # east: 4 accepted, all completed on the spot
+        _fact("east", "case.accepted", case=f"e{n}", visit_seq=1)
+        _fact("east", "case.completed", case=f"e{n}", minutes=10, visits=1, at_window=True)
+    refused = analyst_client.get("/metrics/review/?base_hall=east")
+    assert refused.status_code == 403 and "无权查看大厅 east" in refused.content.decode()
+    assert (
+        analyst_client.get("/api/metrics/period?start=2026-01-01&end=2026-01-02&hall=east").status_code == 403
+    )
+    Staff.objects.get(user__username="fenxi").compare_halls.add(east)
+    page = analyst_client.get("/metrics/review/?base_hall=east").content.decode()
+    assert "对比大厅" in page and "基期 东区政务服务中心" in page
+    row = page[page.index('data-metric="one_visit_rate"') :].split("</tr>")[0]
+    assert "<td>100.0%</td><td>0.0%</td>" in row  # east as the baseline, demo as the period
+    assert "相对办件量" in page and "极端案例（0 件" in page
+    own = analyst_client.get("/metrics/review/?hall=east&base_hall=demo").content.decode()
+    row = own[own.index('data-metric="one_visit_rate"') :].split("</tr>")[0]
+    assert "<td>0.0%</td><td>100.0%</td>" in row  # now demo is the baseline
+
+
+@pytest.mark.django_db
+def test_flagged_cases_leave_the_means_and_are_listed_with_their_note(guide, clerk, window1, analyst_client):
+    ticket = called(guide, clerk, window1)
+    case = cases.accept(actor=clerk, window=window1, code=ticket.token)
+    cases.complete(actor=clerk, case_id=case.pk)
+    cases.flag_outlier(actor=clerk, case_id=case.pk, note="业务系统故障，重启后继续办理")
+    page = analyst_client.get("/metrics/review/").content.decode()
+    assert "极端案例（1 件，不计入平均值）" in page and "业务系统故障，重启后继续办理" in page
+    assert "第 99 百分位" in page  # the rule in force is stated
+    row = page[page.index('data-metric="mean_handling_seconds"') :].split("</tr>")[0]
+    assert "<td>—</td><td>—</td>" in row  # the only timed case is out of the mean
+    bad = analyst_client.get("/metrics/review/?outlier=1.5")
+    assert bad.status_code == 422 and "极端值分位数应在 0.5 与 1 之间" in bad.content.decode()
+    assert "第 95 百分位" in analyst_client.get("/metrics/review/?outlier=95").content.decode()
+
+
+@pytest.mark.django_db
+def test_relative_volume_per_bundle_on_the_page_and_the_api(hall, analyst_client):
+    from onevisit.core import clock
+
+    for n in range(2):
+        _fact("demo", "case.accepted", case=f"b{n}", matter="txzy", bundle="retirement", visit_seq=1)
+    for n in range(4):
+        _fact("demo", "case.accepted", case=f"s{n}", matter="txzy", visit_seq=1)
+    page = analyst_client.get("/metrics/review/").content.decode()
+    section = page[page.index('id="volumes"') :].split("</section>")[0]
+    assert "0.50" in section and ">2<" in section and ">4<" in section
+    today = clock.local_date().isoformat()
+    body = analyst_client.get(f"/api/metrics/volumes?start={today}&end={today}").json()
+    assert body["rows"] == [{"bundle": "retirement", "key_matter": "txzy", "bundle_cases": 2, "single_cases": 4,
+                             "relative_volume": 0.5}]  # fmt: skip
+    bad = analyst_client.get(f"/api/metrics/volumes?start={today}&end={today}&dims=matter")
+    assert bad.status_code == 422 and "相对办件量" in bad.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_the_period_api_picks_metrics_and_names_unknown_ones(guide, clerk, window1, analyst_client):
+    from onevisit.core import clock
+
+    ticket = called(guide, clerk, window1)
+    case = cases.accept(actor=clerk, window=window1, code=ticket.token)
+    cases.complete(actor=clerk, case_id=case.pk)
+    cases.flag_outlier(actor=clerk, case_id=case.pk, note="系统故障")
+    today = clock.local_date().isoformat()
+    body = analyst_client.get(
+        f"/api/metrics/period?start={today}&end={today}&dims=bundle&metrics=accepted,outliers"
+    ).json()
+    assert body["rows"] == [{"bundle": "", "accepted": 1, "outliers": 1}]
+    bad = analyst_client.get(f"/api/metrics/period?start={today}&end={today}&metrics=speed")
+    assert bad.status_code == 422 and "未知指标 'speed'" in bad.json()["detail"]
+    assert bad.json()["errors"][0]["field"] == "metrics"
+    listed = analyst_client.get(f"/api/metrics/outliers?start={today}&end={today}").json()["rows"]
+    assert [(r["case"], r["note"]) for r in listed] == [(str(case.pk), "系统故障")]

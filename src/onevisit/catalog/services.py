@@ -97,6 +97,10 @@ def matter_names() -> dict[str, str]:
     return dict(Matter.objects.values_list("code", "name"))
 
 
+def bundle_names() -> dict[str, str]:
+    return dict(Bundle.objects.values_list("code", "name"))
+
+
 def matter_specs(codes: list[str] | None = None) -> dict[str, MatterSpec]:
     """Pure specs of matters (published materials and form fields) for the situation and merge rules."""
     published = Material.objects.select_related("clause").filter(

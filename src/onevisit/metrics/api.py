@@ -3,8 +3,9 @@ from datetime import date
 from ninja import Router, Schema
 
 from onevisit.accounts import roles
-from onevisit.accounts.services import require
+from onevisit.accounts.services import metric_hall, require
 from onevisit.core import clock
+from onevisit.core.errors import Invalid
 from onevisit.metrics import engine, queries
 from onevisit.metrics.queries import day_summary
 
@@ -30,17 +31,8 @@ class SummaryOut(Schema):
     by_matter: list[RowOut]
 
 
-def row_out(row) -> RowOut:
-    return RowOut(
-        key=row.key,
-        accepted=row.accepted,
-        completed_on_the_spot=row.completed_on_the_spot,
-        one_visit_rate=row.one_visit_rate,
-        handled=row.handled,
-        mean_handling_seconds=row.mean_handling_seconds,
-        duplicate_entries=row.duplicate_entries,
-        mean_round_trips=row.mean_round_trips,
-    )
+def row_out(key: str, row: dict) -> RowOut:
+    return RowOut(key=key, **{name: row[name] for name in RowOut.model_fields if name != "key"})
 
 
 @router.get("/today", response=SummaryOut, summary="今日一次性办成率与平均办理时长(按窗口、按事项)")
@@ -51,9 +43,9 @@ def today(request):
     return SummaryOut(
         hall=actor.hall.code,
         day=day,
-        total=row_out(summary.total),
-        by_window=[row_out(r) for r in summary.by_window.values()],
-        by_matter=[row_out(r) for r in summary.by_matter.values()],
+        total=row_out("", summary.total),
+        by_window=[row_out(k, r) for k, r in summary.by_window.items()],
+        by_matter=[row_out(k, r) for k, r in summary.by_matter.items()],
     )
 
 
@@ -66,21 +58,66 @@ class PeriodOut(Schema):
     rows: list[dict]
 
 
-@router.get(
-    "/period", response=PeriodOut, summary="任一时段的全部指标，可按 hall/window/matter/day/hour 分组"
-)
-def period(request, start: date, end: date, dims: str = ""):
-    """Every indicator for the local days start..end, grouped by the comma-separated dimensions.
-
-    An end before the start, a period over 400 days or an unknown dimension → 422 naming the field."""
-    actor = require(request.user, roles.ANALYST)
-    wanted = [d.strip() for d in dims.split(",") if d.strip()]
-    rows = queries.period(
-        hall=actor.hall.code, start=start, end=end, tz_name=actor.hall.timezone, dims=wanted
-    )
+def _jsonable(rows: list[dict]) -> list[dict]:
     for row in rows:
-        if "day" in row:
-            row["day"] = row["day"].isoformat()
-    return PeriodOut(
-        hall=actor.hall.code, start=start, end=end, dims=wanted, metrics=list(engine.METRICS), rows=rows
-    )
+        for key, value in row.items():
+            if isinstance(value, date):
+                row[key] = value.isoformat()
+    return rows
+
+
+def _names(raw: str) -> list[str]:
+    return [x.strip() for x in raw.split(",") if x.strip()]
+
+
+@router.get("/period", response=PeriodOut,
+            summary="任一时段的指标，可按 hall/window/matter/bundle/day/hour 分组，可选指标")  # fmt: skip
+def period(
+    request, start: date, end: date, dims: str = "", metrics: str = "", hall: str = "", outlier: str = ""
+):
+    """Indicators for the local days start..end, grouped by the comma-separated dimensions; `metrics` picks
+    some (default all), `hall` one the analyst may compare with, `outlier` the percentile rule (0: flagged only).
+
+    An end before the start, a period over 400 days, an unknown dimension or metric → 422 naming the field."""
+    actor = require(request.user, roles.ANALYST)
+    the_hall = metric_hall(actor, hall)
+    wanted, picked = _names(dims), _names(metrics)
+    queries.check_names(wanted, picked)
+    rows = queries.period(hall=the_hall.code, start=start, end=end, tz_name=the_hall.timezone, dims=wanted,
+                          outliers=queries.rule(outlier))  # fmt: skip
+    keep = [*wanted, *(picked or engine.METRICS)]
+    rows = [{k: row[k] for k in keep} for row in rows]
+    return PeriodOut(hall=the_hall.code, start=start, end=end, dims=wanted, metrics=picked or list(engine.METRICS),
+                     rows=_jsonable(rows))  # fmt: skip
+
+
+class ListOut(Schema):
+    hall: str
+    start: date
+    end: date
+    rule: str
+    rows: list[dict]
+
+
+@router.get("/outliers", response=ListOut, summary="极端案例：不计入平均值的办件及其说明")
+def outliers(request, start: date, end: date, hall: str = "", outlier: str = ""):
+    actor = require(request.user, roles.ANALYST)
+    the_hall = metric_hall(actor, hall)
+    rule = queries.rule(outlier)
+    table = queries.period_table(hall=the_hall.code, start=start, end=end, tz_name=the_hall.timezone)
+    return ListOut(hall=the_hall.code, start=start, end=end, rule=f"{rule.percentile or 0:g}",
+                   rows=_jsonable(engine.outlier_list(table, rule)))  # fmt: skip
+
+
+@router.get("/volumes", response=ListOut, summary="相对办件量：一件事受理件数 ÷ 其主事项单独受理件数")
+def volumes(request, start: date, end: date, hall: str = "", dims: str = ""):
+    actor = require(request.user, roles.ANALYST)
+    the_hall = metric_hall(actor, hall)
+    wanted = _names(dims)
+    queries.check_names(wanted)
+    table = queries.period_table(hall=the_hall.code, start=start, end=end, tz_name=the_hall.timezone)
+    try:
+        rows = engine.relative_volume(table, wanted)
+    except engine.UnknownName as exc:
+        raise Invalid(str(exc), field="dims") from None
+    return ListOut(hall=the_hall.code, start=start, end=end, rule="", rows=_jsonable(rows))

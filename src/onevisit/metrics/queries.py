@@ -1,8 +1,10 @@
-"""Load events from the log for the formulas. Reads core.Event only."""
+"""Load events from the log for the engine, and the periods the pages and reports ask for. Reads core.Event only."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -10,31 +12,32 @@ import pyarrow as pa
 from onevisit.core.errors import Invalid
 from onevisit.core.models import Event
 from onevisit.metrics import engine
-from onevisit.metrics.formulas import EventRecord, Summary, summarize
-
-METRIC_EVENT_TYPES = ("ticket.called", "case.accepted", "case.completed", "field.entered")
 
 
-def day_summary(*, hall: str, day: date, tz_name: str) -> Summary:
-    tz = ZoneInfo(tz_name)
-    start = datetime.combine(day, time.min, tzinfo=tz)
-    rows = (
-        Event.objects.filter(
-            hall=hall, type__in=METRIC_EVENT_TYPES, at__gte=start, at__lt=start + timedelta(days=1)
-        )
-        .order_by("at", "id")
-        .values_list("type", "at", "window", "matter", "case", "ticket", "visit", "data")
-    )
-    records = (
-        EventRecord(
-            *row[:7],
-            at_window=(row[7] or {}).get("at_window", True),
-            duplicate=bool((row[7] or {}).get("duplicate")),
-            visits=int((row[7] or {}).get("visits") or 0),
-        )
-        for row in rows
-    )
-    return summarize(records, tz)
+@dataclass(frozen=True)
+class DaySummary:
+    """The day page's figures: the hall, each window and each matter (rows of engine.METRICS)."""
+
+    total: dict[str, Any]
+    by_window: dict[str, dict[str, Any]]
+    by_matter: dict[str, dict[str, Any]]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.total.get("accepted") or self.total.get("completed_at_window")
+                    or self.total.get("completed_with_visits") or self.total.get("outliers"))  # fmt: skip
+
+
+def day_summary(*, hall: str, day: date, tz_name: str) -> DaySummary:
+    """Today's figures from the same engine and definitions as the weekly review, by window and by matter."""
+    table = period_table(hall=hall, start=day, end=day, tz_name=tz_name)
+    rule_ = rule()
+    (total,) = engine.compute(table, (), rule_).to_pylist()
+    by = {
+        d: {r[d]: r for r in engine.compute(table, [d], rule_).to_pylist() if r[d]}
+        for d in ("window", "matter")
+    }
+    return DaySummary(total, by["window"], by["matter"])
 
 
 def events_table(*, start: datetime, end: datetime, tz_name: str, halls: list[str] | None = None) -> pa.Table:
@@ -51,29 +54,57 @@ def events_table(*, start: datetime, end: datetime, tz_name: str, halls: list[st
 MAX_PERIOD_DAYS = 400
 
 
-def period(
-    *, hall: str, start: date, end: date, tz_name: str, dims: list[str] | tuple[str, ...] = ()
-) -> list[dict]:
-    """Every indicator for the local days start..end (inclusive), grouped by dims. Bad periods and names are
-    refused with the field named; a period without events gives an empty list (or one all-empty total row)."""
-    return views(hall=hall, start=start, end=end, tz_name=tz_name, dims={"rows": tuple(dims)})["rows"]
+def rule(percentile: str | float | None = None) -> engine.OutlierRule:
+    """The outlier rule: the settings' unless a percentile is given (a number like 0.95 or 95, or "0"/"off"
+    for staff-flagged cases only). Out of range → Invalid naming the field."""
+    from django.conf import settings
+
+    if percentile is None or (isinstance(percentile, str) and not percentile.strip()):
+        percentile = settings.ONEVISIT_OUTLIER_PERCENTILE
+    if isinstance(percentile, str):
+        text = percentile.strip().rstrip("%")
+        if text.lower() in ("off", "0"):
+            percentile = 0.0
+        else:
+            try:
+                percentile = float(text)
+            except ValueError:
+                raise Invalid(
+                    f"极端值分位数应为数字，如 0.99 或 99：{percentile[:20]}", field="outlier"
+                ) from None
+    value = float(percentile)
+    value = value / 100 if value > 1 else value
+    try:
+        return engine.OutlierRule(value or None, settings.ONEVISIT_OUTLIER_MIN_CASES)
+    except engine.BadRule as exc:
+        raise Invalid(str(exc), field="outlier") from None
 
 
-def views(
-    *, hall: str, start: date, end: date, tz_name: str, dims: dict[str, tuple[str, ...]]
-) -> dict[str, list[dict]]:
-    """Several groupings of one period from one read of the log: {name: rows} for {name: dims}."""
+def period_table(*, hall: str, start: date, end: date, tz_name: str) -> pa.Table:
+    """The events of the hall's local days start..end (inclusive); bad periods are refused with the field."""
     if end < start:
         raise Invalid("结束日期不能早于开始日期", field="to")
     if (end - start).days >= MAX_PERIOD_DAYS:
         raise Invalid(f"时段不能超过 {MAX_PERIOD_DAYS} 天", field="to")
-    try:
-        for wanted in dims.values():
-            engine.check_names(wanted)
-    except engine.UnknownName as exc:
-        raise Invalid(str(exc), field="dims") from None
     tz = ZoneInfo(tz_name)
     begin = datetime.combine(start, time.min, tzinfo=tz)
     finish = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
-    table = events_table(start=begin, end=finish, tz_name=tz_name, halls=[hall])
-    return {name: engine.compute(table, list(wanted)).to_pylist() for name, wanted in dims.items()}
+    return events_table(start=begin, end=finish, tz_name=tz_name, halls=[hall])
+
+
+def check_names(dims, metrics=None) -> None:
+    try:
+        engine.check_names(dims, metrics)
+    except engine.UnknownName as exc:
+        raise Invalid(str(exc), field="metrics" if "指标" in str(exc) else "dims") from None
+
+
+def period(
+    *, hall: str, start: date, end: date, tz_name: str, dims: list[str] | tuple[str, ...] = (),
+    outliers: engine.OutlierRule | None = None,
+) -> list[dict]:  # fmt: skip
+    """Every indicator for the local days start..end (inclusive), grouped by dims. Bad periods and names are
+    refused with the field named; a period without events gives an empty list (or one all-empty total row)."""
+    check_names(dims)
+    table = period_table(hall=hall, start=start, end=end, tz_name=tz_name)
+    return engine.compute(table, list(dims), outliers or rule()).to_pylist()

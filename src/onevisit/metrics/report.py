@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from onevisit.metrics import charts, review
-from onevisit.metrics.queries import views
+from onevisit.metrics import charts, engine, queries, review
 
 DEFINITIONS = {
     "one_visit_rate": "首次受理的办件中，在同一次到访、同一天当场办结的比例（按首次受理的窗口、事项、日期归属）。",
@@ -30,6 +29,8 @@ DEFINITIONS = {
     "joint_3": "首次受理时同时办理 3 个事项的办件数（三联办）。",
     "joint_4_plus": "首次受理时同时办理 4 个及以上事项的办件数。",
     "mean_verification_seconds": "跨部门核验从发起到回复的平均时长，单列，不计入办理时长。",
+    "outliers": "极端案例的办结次数：办理时长超过该事项设定分位数或被窗口人员标记的办件，不计入平均办理时长与往返次数，另表列出。",
+    "relative_volume": "相对办件量：一件事的受理件数 ÷ 其主事项单独受理的件数（接续受理转为一件事的计入一件事）。",
 }
 
 
@@ -38,6 +39,7 @@ class Report:
     hall: str
     start: date
     end: date
+    base_hall: str
     base_start: date
     base_end: date
     total: dict
@@ -45,6 +47,9 @@ class Report:
     by_window: list[dict]
     by_matter: list[dict]
     comparisons: list[review.Comparison]
+    outliers: list[dict] = field(default_factory=list)
+    volumes: list[dict] = field(default_factory=list)
+    rule: engine.OutlierRule = engine.DEFAULT_RULE
 
     @property
     def empty(self) -> bool:
@@ -52,37 +57,96 @@ class Report:
             self.total.get(m) for m in ("accepted", "waited", "triaged", "consultations", "no_shows")
         )
 
+    @property
+    def rule_text(self) -> str:
+        by_time = (
+            f"办理时长超过该事项第 {self.rule.percentile * 100:g} 百分位（该事项至少 {self.rule.min_cases} 件计时办结）"
+            if self.rule.percentile else ""
+        )  # fmt: skip
+        return (
+            "、".join(x for x in (by_time, "窗口人员标记") if x)
+            + "的办件为极端案例，不计入平均办理时长与往返次数"
+        )
+
 
 def build(*, hall: str, tz_name: str, start: date, end: date, base_start: date | None = None,
-          base_end: date | None = None, matter: str = "") -> Report:  # fmt: skip
-    """The period's figures and the baseline comparison (by default the period of equal length before it);
-    with a matter, the windows are that matter's windows (the page's drill-down)."""
+          base_end: date | None = None, matter: str = "", base_hall: str = "",
+          base_tz_name: str = "", outliers: engine.OutlierRule | None = None) -> Report:  # fmt: skip
+    """The period's figures and the baseline comparison — by default the period of equal length before it in the
+    same hall; with another hall and no baseline dates, that hall over the same period. With a matter, the
+    windows are that matter's windows (the page's drill-down)."""
+    base_hall = base_hall or hall
+    if base_hall != hall and not (base_start or base_end):
+        base_start, base_end = start, end
     base_end = base_end or start - timedelta(days=1)
     base_start = base_start or base_end - timedelta(days=(end - start).days)
-    dims = {"total": (), "by_day": ("day",), "by_matter": ("matter",),
-            "by_window": ("matter", "window") if matter else ("window",)}  # fmt: skip
-    now = views(hall=hall, start=start, end=end, tz_name=tz_name, dims=dims)
-    base = views(hall=hall, start=base_start, end=base_end, tz_name=tz_name, dims={"total": ()})
-    by_window = [r for r in now["by_window"] if r["matter"] == matter] if matter else now["by_window"]
-    total = now["total"][0] if now["total"] else {}
-    return Report(hall, start, end, base_start, base_end, total, now["by_day"], by_window, now["by_matter"],
-                  review.compare(base["total"][0] if base["total"] else {}, total))  # fmt: skip
+    rule = outliers or queries.rule()
+    table = queries.period_table(hall=hall, start=start, end=end, tz_name=tz_name)
+    base_table = queries.period_table(
+        hall=base_hall, start=base_start, end=base_end, tz_name=base_tz_name or tz_name
+    )
+
+    def rows(dims: tuple[str, ...], of=table) -> list[dict]:
+        return engine.compute(of, list(dims), rule).to_pylist()
+
+    by_window = (
+        [r for r in rows(("matter", "window")) if r["matter"] == matter] if matter else rows(("window",))
+    )
+    (total,) = rows(()) or [{}]
+    (base,) = rows((), base_table) or [{}]
+    return Report(hall, start, end, base_hall, base_start, base_end, total, rows(("day",)), by_window,
+                  rows(("matter",)), review.compare(base, total), engine.outlier_list(table, rule),
+                  engine.relative_volume(table), rule)  # fmt: skip
 
 
-def drawings(r: Report, *, font: str = "Helvetica", window_names: dict[str, str] | None = None) -> list:
-    """The review's three charts, drawn once for the page (as SVG) and the PDF."""
-    names = window_names or {}
+def drawings(r: Report, *, font: str = "Helvetica", window_names: dict[str, str] | None = None,
+             matter_names: dict[str, str] | None = None) -> list:  # fmt: skip
+    """The review's charts — trends by day, handling time by window, one-visit rate by matter — drawn once for
+    the page (as SVG) and the PDF."""
+    names, matters = window_names or {}, matter_names or {}
     labels = [f"{x['day']:%m-%d}" for x in r.by_day]
+
+    def minutes(v: float | None) -> float | None:
+        return None if v is None else v / 60
+
     return [
         charts.trend("每日受理件数", labels, [x["accepted"] for x in r.by_day], font=font),
         charts.trend("每日一次性办成率(%)", labels, [x["one_visit_rate"] for x in r.by_day], font=font, percent=True),
-        charts.bars("各窗口平均办理时长(秒)", [names.get(x["window"], x["window"]) for x in r.by_window],
-                    [x["mean_handling_seconds"] for x in r.by_window], font=font),
+        charts.bars("各窗口平均办理时长(分钟)", [names.get(x["window"], x["window"] or "（未指定）") for x in r.by_window],
+                    [minutes(x["mean_handling_seconds"]) for x in r.by_window], font=font),
+        charts.bars("各事项一次性办成率(%)", [matters.get(x["matter"], x["matter"]) for x in r.by_matter if x["matter"]],
+                    [x["one_visit_rate"] for x in r.by_matter if x["matter"]], font=font, percent=True),
     ]  # fmt: skip
 
 
 def _title(r: Report) -> str:
-    return f"{r.hall} 指标复盘 {r.start:%Y-%m-%d} 至 {r.end:%Y-%m-%d}（基期 {r.base_start:%Y-%m-%d} 至 {r.base_end:%Y-%m-%d}）"
+    base = f"{r.base_hall} " if r.base_hall != r.hall else ""
+    return (f"{r.hall} 指标复盘 {r.start:%Y-%m-%d} 至 {r.end:%Y-%m-%d}"
+            f"（基期 {base}{r.base_start:%Y-%m-%d} 至 {r.base_end:%Y-%m-%d}）")  # fmt: skip
+
+
+def _minutes(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds / 60:.1f}"
+
+
+OUTLIER_HEADER = ["办件", "事项", "窗口", "日期", "办理时长(分钟)", "限值(分钟)", "说明"]
+VOLUME_HEADER = ["一件事", "主事项", "一件事受理件数", "主事项单办件数", "相对办件量"]
+
+
+def outlier_rows(r: Report) -> list[list[str]]:
+    """The outliers as the report and the page list them: the rule's reason or the staff member's note."""
+    rows = []
+    for o in r.outliers:
+        flagged = o["limit_seconds"] is None  # the staff member's note; else the rule's own reason
+        note = o["note"] if flagged else f"超过该事项第 {(r.rule.percentile or 0) * 100:g} 百分位"
+        rows.append([o["case"], o["matter"], o["window"] or "—", str(o["day"]), _minutes(o["seconds"]),
+                     _minutes(o["limit_seconds"]), note])  # fmt: skip
+    return rows
+
+
+def volume_rows(r: Report) -> list[list[str]]:
+    return [[v["bundle"], v["key_matter"], str(v["bundle_cases"]), str(v["single_cases"]),
+             "—" if v["relative_volume"] is None else f"{v['relative_volume']:.2f}"] for v in r.volumes]  # fmt: skip
 
 
 EMPTY_NOTE = "所选时段没有事件记录：各项指标为空。"
@@ -101,6 +165,11 @@ def to_csv(r: Report) -> bytes:
         for key, row in rows:
             for m in review.HEADLINE:
                 w.writerow([how, key, review.LABELS[m], m, "" if row[m] is None else row[m]])
+    for v in r.volumes:
+        w.writerow(["一件事", v["bundle"], "相对办件量", "relative_volume",
+                    "" if v["relative_volume"] is None else v["relative_volume"]])  # fmt: skip
+    for o in outlier_rows(r):
+        w.writerow(["极端案例", o[0], o[-1], "outlier", o[4]])
     return ("\ufeff" + out.getvalue()).encode()  # BOM: Excel opens UTF-8 CSV with Chinese correctly
 
 
@@ -132,10 +201,19 @@ def to_xlsx(r: Report) -> bytes:
         ):
             for row in rows:
                 sheet.append([how, str(row[key]), row[m]])
+    volumes = wb.create_sheet("相对办件量")
+    volumes.append(["相对办件量", DEFINITIONS["relative_volume"]])
+    for row in [VOLUME_HEADER, *volume_rows(r)]:
+        volumes.append(row)
+    extreme = wb.create_sheet("极端案例")
+    extreme.append(["极端案例（不计入平均值）", r.rule_text])
+    for row in [OUTLIER_HEADER, *outlier_rows(r)]:
+        extreme.append(row)
     defs = wb.create_sheet("口径说明")
     defs.append(["指标", "代码", "口径"])
     for m in review.HEADLINE:
         defs.append([review.LABELS[m], m, DEFINITIONS.get(m, "")])
+    defs.append(["相对办件量", "relative_volume", DEFINITIONS["relative_volume"]])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -163,7 +241,20 @@ def to_pdf(r: Report) -> bytes:
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 9), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]))  # fmt: skip
     story += [table, Spacer(1, 6 * mm)]
-    story.extend(drawings(r, font=font))
+    from onevisit.accounts.models import Window
+    from onevisit.catalog.services import matter_names
+
+    windows = dict(Window.objects.filter(hall__code=r.hall).values_list("code", "name"))
+    story.extend(drawings(r, font=font, window_names=windows, matter_names=matter_names()))
+    grid = TableStyle([("FONT", (0, 0), (-1, -1), font, 8), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))])  # fmt: skip
+    if r.volumes:
+        story += [Spacer(1, 4 * mm), Paragraph("相对办件量", style("title", size=11)),
+                  Table([VOLUME_HEADER, *volume_rows(r)], repeatRows=1, style=grid)]  # fmt: skip
+    story += [Spacer(1, 4 * mm), Paragraph(f"极端案例（{len(r.outliers)} 件）", style("title", size=11)),
+              Paragraph(r.rule_text, style())]  # fmt: skip
+    if r.outliers:
+        story.append(Table([OUTLIER_HEADER, *outlier_rows(r)], repeatRows=1, style=grid))
     doc.build(story)
     return buf.getvalue()
 

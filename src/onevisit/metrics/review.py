@@ -17,6 +17,7 @@ LABELS = {
     "one_visit_rate": "一次性办成率",
     "handled": "窗口办结件数(计时)",
     "mean_handling_seconds": "平均办理时长(分钟)",
+    "outliers": "极端案例(不计入均值)",
     "duplicate_entries": "重复录入条次",
     "completed_with_visits": "办结件数(计往返)",
     "mean_round_trips": "群众往返次数",
@@ -57,6 +58,7 @@ HOURS = {"mean_verification_seconds"}
 HEADLINE = (
     "one_visit_rate",
     "mean_handling_seconds",
+    "outliers",
     "duplicate_entries",
     "mean_round_trips",
     "completeness_at_first_visit",

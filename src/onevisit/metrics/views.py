@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.shortcuts import render
 from django.urls import path
@@ -6,11 +7,11 @@ from django.utils.safestring import mark_safe
 
 from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
-from onevisit.accounts.services import windows_of
-from onevisit.catalog.services import matter_names
+from onevisit.accounts.services import metric_hall, metric_halls, windows_of
+from onevisit.catalog.services import bundle_names, matter_names
 from onevisit.core import clock
-from onevisit.core.errors import Invalid
-from onevisit.metrics import charts, report, review
+from onevisit.core.errors import DomainError, Invalid
+from onevisit.metrics import charts, queries, report, review
 from onevisit.metrics.queries import day_summary
 
 app_name = "metrics"
@@ -54,37 +55,51 @@ def _table_rows(rows: list[dict], key: str, names: dict[str, str]) -> list[dict]
 
 @staff_page(roles.ANALYST)
 def review_page(request):
-    """The weekly review: the period against its baseline with the pilot targets, trends and drill-down."""
-    hall = request.actor.hall
-    today_ = clock.local_date(hall.timezone)
+    """The weekly review: the period against its baseline (an earlier period, or another hall the analyst may
+    compare with) with the pilot targets, trends, drill-down, relative volumes and the outliers kept apart."""
+    actor = request.actor
+    halls = metric_halls(actor)
+    context = {"GET": request.GET, "halls": halls}
     try:
+        hall = metric_hall(actor, request.GET.get("hall", ""))
+        base_hall = metric_hall(actor, request.GET.get("base_hall", "") or hall.code)
+        today_ = clock.local_date(hall.timezone)
         end = _day(request, "to", today_)
         start = _day(request, "from", end - timedelta(days=6))
+        matter = (request.GET.get("matter") or "").strip()[:64]
         built = report.build(
-            hall=hall.code, tz_name=hall.timezone, start=start, end=end,
+            hall=hall.code, tz_name=hall.timezone, start=start, end=end, matter=matter,
             base_start=_day(request, "base_from", None), base_end=_day(request, "base_to", None),
-            matter=(request.GET.get("matter") or "").strip()[:64],
+            base_hall=base_hall.code, base_tz_name=base_hall.timezone,
+            outliers=queries.rule(request.GET.get("outlier")),
         )  # fmt: skip
-    except Invalid as exc:
-        return render(request, "metrics/review.html", {"error": exc, "GET": request.GET}, status=exc.status)
+    except DomainError as exc:
+        context["error"] = exc
+        return render(request, "metrics/review.html", context, status=exc.status)
     window_names = {w.code: w.name for w in windows_of(hall)}
-    names = matter_names()
-    matter = (request.GET.get("matter") or "").strip()[:64]
-    svg = [charts.svg(d) for d in report.drawings(built, window_names=window_names)]
-    return render(
-        request,
-        "metrics/review.html",
-        {
-            "start": built.start, "end": built.end, "base_start": built.base_start, "base_end": built.base_end,
-            "matter": matter, "matter_name": names.get(matter, matter), "empty": built.empty,
-            "comparisons": built.comparisons,
-            "headers": [review.LABELS[m] for m in review.HEADLINE if not m.startswith("joint_")],
-            "by_window": _table_rows(built.by_window, "window", window_names),
-            "by_matter": _table_rows(built.by_matter, "matter", names),
-            "joint": built.total,
-            "charts": [mark_safe(x) for x in svg],  # our own SVG; the renderer escapes every label
-        },
-    )  # fmt: skip
+    names, bundles = matter_names(), bundle_names()
+    svg = [charts.svg(d) for d in report.drawings(built, window_names=window_names, matter_names=names)]
+    keep = {k: request.GET[k] for k in ("hall", "base_hall", "from", "to", "base_from", "base_to", "outlier")
+            if request.GET.get(k)}  # fmt: skip
+    context |= {
+        "hall": hall, "base_hall": base_hall, "outlier": request.GET.get("outlier", ""),
+        "start": built.start, "end": built.end, "base_start": built.base_start, "base_end": built.base_end,
+        "matter": matter, "matter_name": names.get(matter, matter), "empty": built.empty,
+        "comparisons": built.comparisons,
+        "headers": [review.LABELS[m] for m in review.HEADLINE if not m.startswith("joint_")],
+        "by_window": _table_rows(built.by_window, "window", window_names),
+        "by_matter": _table_rows(built.by_matter, "matter", names),
+        "joint": built.total,
+        "charts": [mark_safe(x) for x in svg],  # our own SVG; the renderer escapes every label
+        "query": urlencode({k: v for k, v in keep.items()}),
+        "rule_text": built.rule_text,
+        "outliers": [[*row[:1], names.get(row[1], row[1]), window_names.get(row[2], row[2]), *row[3:]]
+                     for row in report.outlier_rows(built)],
+        "outlier_header": report.OUTLIER_HEADER,
+        "volumes": [[bundles.get(row[0], row[0]), names.get(row[1], row[1]), *row[2:]] for row in report.volume_rows(built)],
+        "volume_header": report.VOLUME_HEADER,
+    }  # fmt: skip
+    return render(request, "metrics/review.html", context)
 
 
 urlpatterns = [path("", today, name="today"), path("review/", review_page, name="review")]

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from onevisit.accounts.models import Hall
 from onevisit.core.errors import DomainError
-from onevisit.metrics import report
+from onevisit.metrics import queries, report
 
 
 def _date(value: str) -> date:
@@ -30,18 +30,33 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=sorted(report.FORMATS), default="xlsx")
         parser.add_argument("--hall", help="hall code (default: the only hall)")
         parser.add_argument(
+            "--base-hall", help="compare with this hall (over the same period unless --base-from/--base-to)"
+        )
+        parser.add_argument(
+            "--outlier",
+            help="percentile above which a handling time is an outlier, e.g. 0.99 (0: flagged only)",
+        )
+        parser.add_argument(
             "--output", "-o", type=Path, help="file to write (default: report-<from>-<to>.<format>)"
         )
 
-    def handle(self, *args, start, end, base_start, base_end, format, hall, output, **options):
+    def handle(
+        self, *args, start, end, base_start, base_end, format, hall, base_hall, outlier, output, **options
+    ):
         halls = Hall.objects.filter(code=hall) if hall else Hall.objects.all()
         if halls.count() != 1:
             known = ", ".join(Hall.objects.values_list("code", flat=True)) or "none"
             raise CommandError(f"name one hall with --hall (known: {known})")
         the_hall = halls.get()
+        other = Hall.objects.filter(code=base_hall).first() if base_hall else the_hall
+        if other is None:
+            raise CommandError(
+                f"no hall {base_hall!r} (known: {', '.join(Hall.objects.values_list('code', flat=True))})"
+            )
         try:
             built = report.build(hall=the_hall.code, tz_name=the_hall.timezone, start=start, end=end,
-                                 base_start=base_start, base_end=base_end)  # fmt: skip
+                                 base_start=base_start, base_end=base_end, base_hall=other.code,
+                                 base_tz_name=other.timezone, outliers=queries.rule(outlier))  # fmt: skip
         except DomainError as exc:
             raise CommandError(exc.message) from None
         output = output or Path(f"report-{start:%Y%m%d}-{end:%Y%m%d}.{format}")
