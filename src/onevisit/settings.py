@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "onevisit.cases",
     "onevisit.ferry",
     "onevisit.metrics",
+    "onevisit.planning",
     "onevisit.web",
 ]
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("office/", include("onevisit.cases.office")),
     path("ferry/", include("onevisit.ferry.views")),
     path("metrics/", include("onevisit.metrics.views")),
+    path("planning/", include("onevisit.planning.views")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

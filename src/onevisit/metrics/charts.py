@@ -56,6 +56,41 @@ def trend(title: str, labels: Sequence[str], values: Sequence[float | None], *, 
     return d
 
 
+PALETTE = (BRAND, colors.HexColor("#1f5fa8"), colors.HexColor("#2e8540"), colors.HexColor("#e08a00"),
+           colors.HexColor("#6b4fa0"), colors.HexColor("#555555"))  # fmt: skip
+
+
+def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *,
+          font: str = "Helvetica", width: int = 520, height: int = 240) -> Drawing:  # fmt: skip
+    """Several series over the same labels, with a legend (a missing value is drawn as 0)."""
+    from reportlab.graphics.charts.legends import Legend
+
+    d = _frame(title, width, height, font)
+    chart = HorizontalLineChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 55, width - 60, height - 95
+    chart.data = [[0 if v is None or v != v else v for v in values] or [0] for _, values in series] or [[0]]
+    chart.categoryAxis.categoryNames = list(labels) or [""]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.angle = 45 if len(labels) > 10 else 0
+    chart.categoryAxis.labels.boxAnchor = "ne" if len(labels) > 10 else "n"
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontSize = 8
+    for i in range(len(series)):
+        chart.lines[i].strokeColor = PALETTE[i % len(PALETTE)]
+        chart.lines[i].strokeWidth = 2
+    d.add(chart)
+    legend = Legend()
+    legend.x, legend.y = 40, 12
+    legend.fontName, legend.fontSize = font, 8
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.deltax = 110
+    legend.colorNamePairs = [(PALETTE[i % len(PALETTE)], name) for i, (name, _) in enumerate(series)]
+    d.add(legend)
+    return d
+
+
 def svg(drawing: Drawing) -> str:
     text = renderSVG.drawToString(drawing)
     return text[text.index("<svg") :]  # no XML declaration inside an HTML page

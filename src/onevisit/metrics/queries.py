@@ -80,15 +80,21 @@ def rule(percentile: str | float | None = None) -> engine.OutlierRule:
         raise Invalid(str(exc), field="outlier") from None
 
 
-def period_table(*, hall: str, start: date, end: date, tz_name: str) -> pa.Table:
-    """The events of the hall's local days start..end (inclusive); bad periods are refused with the field."""
+def bounds(start: date, end: date, tz_name: str) -> tuple[datetime, datetime]:
+    """The instants that bound the local days start..end (inclusive); bad periods are refused with the field."""
     if end < start:
         raise Invalid("结束日期不能早于开始日期", field="to")
     if (end - start).days >= MAX_PERIOD_DAYS:
         raise Invalid(f"时段不能超过 {MAX_PERIOD_DAYS} 天", field="to")
     tz = ZoneInfo(tz_name)
-    begin = datetime.combine(start, time.min, tzinfo=tz)
-    finish = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(
+        end + timedelta(days=1), time.min, tzinfo=tz
+    )
+
+
+def period_table(*, hall: str, start: date, end: date, tz_name: str) -> pa.Table:
+    """The events of the hall's local days start..end (inclusive); bad periods are refused with the field."""
+    begin, finish = bounds(start, end, tz_name)
     return events_table(start=begin, end=finish, tz_name=tz_name, halls=[hall])
 
 

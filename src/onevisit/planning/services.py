@@ -1,0 +1,141 @@
+"""The window plan for a hall from its own event log: load, calibrate, plan, compare scenarios.
+
+Reads core.Event only (like the metrics), so it works on real events and on the synthetic history alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from onevisit.core.errors import Invalid
+from onevisit.core.models import Event
+from onevisit.metrics.queries import bounds
+from onevisit.planning import calibrate, plan
+from onevisit.planning.erlang import PlanningError
+
+WEEKDAY_CODES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+WORKDAYS = (0, 1, 2, 3, 4)
+MAX_REPLICATIONS = 1000
+STEPS = 4  # calibration, plan, curve, scenarios: what a progress bar counts
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a planner asks for, validated at the edge (page, API, command)."""
+
+    start: date
+    end: date
+    weekdays: tuple[int, ...] = WORKDAYS
+    target: plan.Target = plan.Target()
+    scenarios: tuple[str, ...] = ("prereview", "backoffice", "merge", "close:1")
+    replications: int = 200
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    hall: str
+    request: Request
+    calibration: calibrate.Calibration
+    day: plan.Day
+    plan: plan.Plan
+    curve: list[plan.Point]
+    scenarios: list[plan.Outcome]
+    measured: tuple[float, float] | None  # the hall's own mean and P90 wait on those weekdays, minutes
+
+
+def weekdays(text: str) -> tuple[int, ...]:
+    """ "mon,tue" / "0,1" / "workdays" / "all" → weekday numbers; anything else → Invalid naming the field."""
+    text = (text or "workdays").strip().lower()
+    if text in ("workdays", "weekdays", "工作日"):
+        return WORKDAYS
+    if text in ("all", "全部"):
+        return tuple(range(7))
+    out = set()
+    for part in text.replace("，", ",").split(","):
+        part = part.strip()
+        if part in WEEKDAY_CODES:
+            out.add(WEEKDAY_CODES[part])
+        elif part.isdigit() and int(part) in range(7):
+            out.add(int(part))
+        else:
+            raise Invalid(f"星期应为 mon…sun、0–6、workdays 或 all：{part[:20]}", field="weekday")
+    return tuple(sorted(out))
+
+
+def events(*, hall: str, start: date, end: date, tz_name: str):
+    """The hall's events the calibration reads, local days start..end, as its Arrow table."""
+    begin, finish = bounds(start, end, tz_name)
+    rows = (
+        Event.objects.filter(hall=hall, type__in=calibrate.EVENT_TYPES, at__gte=begin, at__lt=finish)
+        .order_by("at", "id")
+        .values_list("at", "type", "queue", "window", "matter", "ticket", "case", "data")
+    )
+    return calibrate.table(rows.iterator(chunk_size=5000), ZoneInfo(tz_name))
+
+
+def build(*, hall: str, tz_name: str, request: Request,
+          progress: Callable[[str], None] | None = None) -> Outcome:  # fmt: skip
+    """Calibrate from the period, then the plan, the waiting curve and the scenarios. Planning errors (too few
+    events, a target no number of windows meets, a scenario that leaves a queue without a window) become
+    Invalid naming the field, for the page, the API and the command alike."""
+    say = progress or (lambda _: None)
+    if not 1 <= request.replications <= MAX_REPLICATIONS:
+        raise Invalid(f"重复次数应在 1 到 {MAX_REPLICATIONS} 之间", field="replications")
+    scenarios = [_checked(plan.parse, s) for s in request.scenarios]
+    table = events(hall=hall, start=request.start, end=request.end, tz_name=tz_name)
+    cal = _checked(calibrate.calibrate, table, start=request.start.isoformat(), end=request.end.isoformat())
+    day = _checked(plan.day_from, cal, request.weekdays)
+    say("calibrated")
+    the_plan = _checked(
+        plan.recommend, day, request.target, replications=request.replications, seed=request.seed
+    )
+    say("planned")
+    points = _checked(plan.curve, day, request.target, replications=max(20, request.replications // 2),
+                      seed=request.seed)  # fmt: skip
+    say("curve")
+    outcomes = _checked(plan.what_if, day, scenarios, request.target, replications=request.replications,
+                        seed=request.seed)  # fmt: skip
+    say("scenarios")
+    return Outcome(hall, request, cal, day, the_plan, points, outcomes, cal.measured(day.weekdays))
+
+
+def _checked(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except PlanningError as exc:
+        raise Invalid(str(exc), field=getattr(exc, "field", "") or "plan") from None
+
+
+def target(
+    within: str | float | None, share: str | float | None, mean_wait: str | float | None
+) -> plan.Target:
+    """The service-level target from form or command values (blank: the default)."""
+
+    def number(value, name: str, default):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return default
+        try:
+            return float(str(value).strip().rstrip("%"))
+        except ValueError:
+            raise Invalid(f"应为数字：{str(value)[:20]}", field=name) from None
+
+    base = plan.Target()
+    share_value = number(share, "share", base.share)
+    share_value = share_value / 100 if share_value > 1 else share_value
+    no_mean = isinstance(mean_wait, str) and mean_wait.strip().lower() in ("none", "off")
+    try:
+        return plan.Target(
+            within=number(within, "within", base.within),
+            share=share_value,
+            mean_wait=None if no_mean else number(mean_wait, "mean_wait", base.mean_wait),
+        )
+    except PlanningError as exc:
+        raise Invalid(str(exc), field=exc.field) from None
+
+
+def scenario_codes(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(v.strip() for v in values if v and v.strip())

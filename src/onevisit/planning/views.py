@@ -1,0 +1,96 @@
+from datetime import date, timedelta
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.safestring import mark_safe
+
+from onevisit.accounts import roles
+from onevisit.accounts.pages import staff_page
+from onevisit.accounts.services import metric_hall, metric_halls
+from onevisit.core import clock
+from onevisit.core.errors import DomainError, Invalid
+from onevisit.metrics import charts
+from onevisit.planning import export, services
+
+app_name = "planning"
+
+SCENARIOS = (  # the ones the page offers with a tick; others through the free field
+    ("prereview", "导引台预审：材料一次备齐率 +20 个百分点"),
+    ("backoffice", "核验移至后台：窗口时长压减 20%"),
+    ("merge", "日均少于 40 人的队列合并为综合窗口"),
+    ("close:1", "关闭 1 个窗口"),
+)
+PAGE_REPLICATIONS = 100
+
+
+def _day(request, name: str, default: date) -> date:
+    raw = (request.GET.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(f"日期格式应为 2026-11-02：{raw[:20]}", field=name) from None
+
+
+def _request(request, hall) -> services.Request:
+    today = clock.local_date(hall.timezone)
+    end = _day(request, "to", today - timedelta(days=1))
+    start = _day(request, "from", end - timedelta(days=41))
+    ticked = request.GET.getlist("scenario") if "planned" in request.GET else [c for c, _ in SCENARIOS]
+    extra = [x for x in (request.GET.get("other") or "").replace("，", ",").split(",") if x.strip()]
+    try:
+        replications = int(request.GET.get("replications") or PAGE_REPLICATIONS)
+    except ValueError:
+        raise Invalid("重复次数应为整数", field="replications") from None
+    return services.Request(
+        start=start, end=end, weekdays=services.weekdays(request.GET.get("weekday", "")),
+        target=services.target(request.GET.get("within"), request.GET.get("share"), request.GET.get("mean_wait")),
+        scenarios=services.scenario_codes([*ticked, *extra]), replications=replications,
+    )  # fmt: skip
+
+
+def _outcome(request):
+    hall = metric_hall(request.actor, request.GET.get("hall", ""))
+    return hall, services.build(hall=hall.code, tz_name=hall.timezone, request=_request(request, hall))
+
+
+@staff_page(roles.ANALYST)
+def plan_page(request):
+    """Windows per queue per half hour from the hall's own events, the waiting curve, the scenarios."""
+    context = {"halls": metric_halls(request.actor), "GET": request.GET, "scenarios": SCENARIOS,
+               "ticked": request.GET.getlist("scenario") if "planned" in request.GET else [c for c, _ in SCENARIOS],
+               "weekday": request.GET.get("weekday", "workdays"), "query": request.GET.urlencode()}  # fmt: skip
+    try:
+        hall, outcome = _outcome(request)
+    except DomainError as exc:
+        context["error"] = exc
+        return render(request, "planning/plan.html", context, status=exc.status)
+    context |= {
+        "hall": hall, "o": outcome, "target": outcome.plan.target, "title": export.title(outcome),
+        "summary": export.summary(outcome), "plan_table": export.plan_rows(outcome),
+        "curve_table": export.curve_rows(outcome), "scenario_table": export.scenario_rows(outcome),
+        "hourly_table": export.hourly_rows(outcome), "calibration_table": export.calibration_rows(outcome),
+        "charts": [mark_safe(charts.svg(d)) for d in export.drawings(outcome)],  # our SVG; labels escaped
+        "start": outcome.request.start, "end": outcome.request.end, "notes": outcome.calibration.notes,
+    }  # fmt: skip
+    return render(request, "planning/plan.html", context)
+
+
+@staff_page(roles.ANALYST)
+def plan_file(request, fmt: str):
+    if fmt not in export.FORMATS:
+        raise Invalid(f"格式应为 {'、'.join(export.FORMATS)}", field="format")
+    hall, outcome = _outcome(request)
+    types = {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pdf": "application/pdf",
+    }
+    response = HttpResponse(export.FORMATS[fmt](outcome), content_type=types[fmt])
+    name = f"plan-{hall.code}-{outcome.request.start:%Y%m%d}-{outcome.request.end:%Y%m%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+urlpatterns = [path("", plan_page, name="plan"), path("plan.<str:fmt>", plan_file, name="file")]

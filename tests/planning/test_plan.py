@@ -1,0 +1,150 @@
+"""Calibration from an event log, the window plan, the curve and the scenarios (pure: no database)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from onevisit.metrics import history
+from onevisit.planning import calibrate, plan
+from onevisit.planning.erlang import PlanningError
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@cache
+def synthetic() -> tuple[calibrate.Calibration, list]:
+    """Six weeks of the synthetic hall (the metrics issue's history), calibrated once for the module."""
+    events = [e for e in history.generate(start=date(2026, 9, 1), days=42, halls=1, seed=3)
+              if e.type in calibrate.EVENT_TYPES]  # fmt: skip
+    rows = [(e.at, e.type, e.queue, e.window, e.matter, e.ticket, e.case, e.data) for e in events]
+    return calibrate.calibrate(calibrate.table(rows, TZ)), rows
+
+
+def _log(seed: int, days: int, per_hour: float, mean: float, cv: float) -> list[tuple]:
+    """A queue with Poisson arrivals 9:00-12:00 at `per_hour` and lognormal services, called by as many
+    windows as it takes never to keep anyone waiting — so every call's end is known from the completion."""
+    rng = np.random.default_rng(seed)
+    s2 = np.log1p(cv * cv)
+    rows = []
+    for d in range(days):
+        opening = datetime(2026, 11, 2, 1, 0, tzinfo=UTC) + timedelta(days=d)  # 09:00 local, Mondays on
+        if opening.astimezone(TZ).weekday() >= 5:
+            continue
+        n = rng.poisson(per_hour * 3)
+        for i, minute in enumerate(np.sort(rng.uniform(0, 180, n))):
+            at = opening + timedelta(minutes=float(minute))
+            ticket, case = f"t{d}-{i}", f"c{d}-{i}"
+            service = float(np.exp(rng.normal(np.log(mean) - s2 / 2, np.sqrt(s2))))
+            called = at + timedelta(seconds=30)
+            rows += [
+                (at, "ticket.issued", "A", "", "m", ticket, "", {"priority": int(i % 10 == 0)}),
+                (called, "ticket.called", "A", f"w{i % 40}", "m", ticket, "", {}),
+                (called + timedelta(seconds=5), "case.accepted", "A", f"w{i % 40}", "m", ticket, case, {"visit_seq": 1}),
+                (called + timedelta(minutes=service), "case.completed", "A", f"w{i % 40}", "m", ticket, case,
+                 {"visits": 1, "at_window": True}),
+            ]  # fmt: skip
+    return sorted(rows, key=lambda r: r[0])
+
+
+def test_calibration_recovers_known_arrival_rates_and_service_times():
+    cal = calibrate.calibrate(calibrate.table(_log(4, 56, per_hour=40, mean=12, cv=0.6), TZ))
+    rates = cal.rates("A", plan_weekdays := (0, 1, 2, 3, 4))
+    first, last = cal.open_slots(plan_weekdays)
+    assert (first, last) == (18, 23)  # 09:00-12:00 local
+    assert rates[first : last + 1] == pytest.approx([40] * 6, rel=0.08)
+    fit = cal.services["m"]
+    assert fit.mean == pytest.approx(12, rel=0.05) and fit.cv == pytest.approx(0.6, rel=0.1)
+    assert fit.fitted_mean == pytest.approx(12, rel=0.05) and fit.ks < 0.03  # lognormal data, lognormal fit
+    assert cal.priority_share["A"] == pytest.approx(0.1, abs=0.01)
+    assert cal.patience["A"] is None and cal.matter_mix == {"A": {"m": 1.0}}
+
+
+def test_too_few_tickets_is_said_with_the_count():
+    rows = _log(1, 3, per_hour=10, mean=12, cv=0.6)
+    n = sum(r[1] == "ticket.issued" for r in rows)
+    with pytest.raises(calibrate.CalibrationError, match=f"至少需要 200 张取号记录，所选时段只有 {n} 张"):
+        calibrate.calibrate(calibrate.table(rows, TZ))
+
+
+def test_the_model_of_today_reproduces_the_measured_waits():
+    cal, _ = synthetic()
+    day = plan.day_from(cal, (0, 1, 2, 3, 4))
+    assert day.closed[6:9] == (True, True, True)  # 12:00-13:30: lunch, nobody called
+    measured_mean, _ = cal.measured(day.weekdays)
+    today = plan.level(plan.sim.simulate(day.model(), 200, 1))
+    assert today.mean_wait.mean == pytest.approx(measured_mean, rel=0.2)
+
+
+def test_the_plan_meets_the_target_where_todays_staffing_does_not():
+    cal, _ = synthetic()
+    day = plan.day_from(cal, (0, 1, 2, 3, 4))
+    target = plan.Target(within=15, share=0.8, mean_wait=10)
+    p = plan.recommend(day, target, replications=100)
+    assert not p.today.meets(target) and p.level.meets(target)
+    assert p.needed == max(p.per_slot) and p.day.windows == 6
+    for q in p.queues:  # the simulator only ever adds to Erlang's first answer, and nothing in closed hours
+        assert all(w >= e for w, e in zip(q.windows, q.erlang, strict=True))
+        assert all(w == 0 for w, closed in zip(q.windows, day.closed, strict=True) if closed)
+    assert p.text.startswith(f"从 6 个窗口到 {p.needed} 个")
+
+
+def test_waiting_falls_as_windows_are_added():
+    cal, _ = synthetic()
+    day = plan.day_from(cal, (1,))
+    points = plan.curve(day, plan.Target(), replications=60)
+    waits = [pt.level.mean_wait.mean for pt in points]
+    assert len(points) >= 4 and all(a >= b for a, b in zip(waits, waits[1:], strict=False))
+
+
+def test_scenarios_move_the_waits_the_way_they_should():
+    cal, _ = synthetic()
+    day = plan.day_from(cal, (0, 1, 2, 3, 4))
+    codes = ["backoffice:0.2", "online:cbdj:0.8788", "close:1", "prereview"]
+    outcomes = {o.scenario.code: o for o in plan.what_if(day, [plan.parse(c) for c in codes], plan.Target(),
+                                                          replications=100)}  # fmt: skip
+    today = outcomes["close:1"].today.mean_wait.mean
+    assert outcomes["backoffice:0.2"].then.mean_wait.mean < today
+    assert outcomes["online:cbdj:0.8788"].then.mean_wait.mean < today
+    assert outcomes["close:1"].then.mean_wait.mean > today
+    assert outcomes["prereview:0.2"].then.mean_wait.mean <= today * 1.02
+    assert len(outcomes["close:1"].hours) == (day.slots + 1) // 2
+
+
+def test_merging_pools_the_windows_of_small_queues():
+    cal, _ = synthetic()
+    day = plan.day_from(cal, (0, 1, 2, 3, 4))
+    merged = plan.merge(1000).apply(day)  # every queue is "small": the single-queue windows pool
+    joint = next(g for g in merged.groups if g.code == "joint")
+    assert set(joint.queues) == {q.code for q in day.queues}
+    with pytest.raises(PlanningError, match="不足两个"):
+        plan.merge(1).apply(day)
+
+
+def test_bad_scenarios_and_targets_are_named():
+    cal, _ = synthetic()
+    day = plan.day_from(cal, (0, 1, 2, 3, 4))
+    with pytest.raises(PlanningError, match="未知情景"):
+        plan.parse("lunch:2")
+    with pytest.raises(PlanningError, match="情景参数应为数字"):
+        plan.parse("close:two")
+    with pytest.raises(PlanningError, match="窗口不足 9 个"):
+        plan.close(9).apply(day)
+    only_w1 = replace(day, groups=tuple(g for g in day.groups if g.queues == ("cbdj",)))
+    with pytest.raises(
+        PlanningError, match="队列 cbdj 在 17:00–17:30（第 17 个半小时）有到达，但没有为它开放的窗口"
+    ):
+        plan.sim.simulate(only_w1.model(), 5, 1)
+    with pytest.raises(PlanningError, match="没有事项 nothing"):
+        plan.online("nothing", 0.5).apply(day)
+    with pytest.raises(PlanningError, match="100% 的人"):
+        plan.recommend(day, plan.Target(share=1.0), replications=5)
+    with pytest.raises(PlanningError, match="等待时限"):
+        plan.Target(within=0)
+    with pytest.raises(PlanningError, match="星期"):
+        plan.day_from(cal, (7,))
