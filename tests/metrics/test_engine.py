@@ -351,3 +351,17 @@ def test_outlier_rules_out_of_range_are_refused():
 def test_relative_volume_refuses_grouping_by_matter():
     with pytest.raises(engine.UnknownName, match="相对办件量"):
         engine.relative_volume(_table([]), ["matter"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_logs(), st.sampled_from([(), ("window", "day"), ("bundle",), ("matter", "hour")]))
+def test_the_log_in_any_row_order_gives_the_same_figures(events, dims):
+    """Grouped by type (the loader's layout) each scan reads a slice; in log order or shuffled, the whole log."""
+    import pyarrow.compute as pc
+
+    grouped = engine.events_table(_rows(events), TZ)
+    in_log_order = grouped.take(pc.sort_indices(grouped["seq"]))
+    backwards = grouped.take(pc.sort_indices(grouped, sort_keys=[("seq", "descending")]))
+    expected = engine.compute(grouped, dims).to_pylist()
+    assert engine.compute(in_log_order, dims).to_pylist() == expected
+    assert engine.compute(backwards, dims).to_pylist() == expected

@@ -46,6 +46,7 @@ from datetime import tzinfo
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -155,8 +156,9 @@ DEFAULT_RULE = OutlierRule()
 
 
 def events_table(rows: Iterable[tuple[Any, ...]], tz: tzinfo) -> pa.Table:
-    """Arrow table of events from (at, type, hall, window, matter, bundle, case, ticket, visit, data) rows, in
-    log order; the data fields the indicators use become columns."""
+    """Arrow table of events from (at, type, hall, window, matter, bundle, case, ticket, visit, data) rows in
+    log order (kept in `seq`), grouped by type (see grouped); the data fields the indicators use become
+    columns."""
     cols: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
     for seq, (at, type_, hall, window, matter, bundle, case, ticket, visit, data) in enumerate(rows):
         data = data or {}
@@ -181,7 +183,16 @@ def events_table(rows: Iterable[tuple[Any, ...]], tz: tzinfo) -> pa.Table:
         cols["channel"].append(str(data.get("channel") or ""))
         cols["ref"].append(str(data.get("verification") or ""))
         cols["note"].append(str(data.get("note") or "") if type_ == "case.outlier_flagged" else "")
-    return pa.Table.from_pydict(cols, schema=SCHEMA)
+    return grouped(pa.Table.from_pydict(cols, schema=SCHEMA))
+
+
+def grouped(events: pa.Table) -> pa.Table:
+    """The log grouped by event type in the engine's order, log order kept within a type and in `seq`: the
+    layout in which each scan reads only its own part (see _register)."""
+    rank = pc.fill_null(pc.index_in(events.column("type"), value_set=pa.array(_ORDER)), len(_ORDER))
+    order = pc.sort_indices(pa.table({"rank": rank, "seq": events.column("seq")}),
+                            sort_keys=[("rank", "ascending"), ("seq", "ascending")])  # fmt: skip
+    return events.take(order)
 
 
 THREADS = 2
@@ -217,14 +228,16 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 
 def _coded(events: pa.Table) -> pa.Table:
-    """The log in batches of BATCH_ROWS (zero-copy slices) with its type as a TINYINT `code` column (null for
-    types the indicators do not use), so that every query filters on a small integer, not on a string."""
+    """The log in batches of BATCH_ROWS (zero-copy slices) with its type as a TINYINT `code` column (types the
+    indicators do not use come last), so that every query filters on a small integer, not on a string."""
     value_set = pa.array(_ORDER)
     schema = events.schema.append(pa.field("code", pa.int8()))
     batches = events.to_batches(max_chunksize=BATCH_ROWS)
 
     def code(batch: pa.RecordBatch) -> pa.RecordBatch:
-        codes = pc.cast(pc.index_in(batch.column("type"), value_set=value_set), pa.int8())
+        codes = pc.fill_null(
+            pc.cast(pc.index_in(batch.column("type"), value_set=value_set), pa.int8()), len(_ORDER)
+        )
         return pa.RecordBatch.from_arrays([*batch.columns, codes], schema=schema)
 
     with ThreadPoolExecutor(THREADS) as pool:
@@ -248,14 +261,35 @@ def check_names(dims: Sequence[str], metrics: Sequence[str] | None = None) -> No
             raise UnknownName(f"未知指标 {m!r}；可选：{', '.join(METRICS)}")
 
 
+# The parts of the log each scan reads, as ranges of codes (see _ORDER).
+_PARTS = {
+    "ev_counted": ("field.entered", "ticket.called"),
+    "ev_called": ("ticket.called", "ticket.called"),
+    "ev_ticketed": ("ticket.issued", "case.completed"),
+    "ev_done": ("case.completed", "case.completed"),
+    "ev_accepted": ("case.accepted", "case.accepted"),
+    "ev_cases": ("case.completed", "case.returned"),
+    "ev_verify": ("verification.started", "verification.finished"),
+    "ev_flagged": ("case.outlier_flagged", "case.outlier_flagged"),
+}
+
+
 def _register(con: duckdb.DuckDBPyConnection, events: pa.Table, keys: Sequence[str]) -> None:
-    """The log as `ev`; grouped by bundle, every event about a case carries its case's bundle."""
+    """The log as `ev`, and each part of it a scan reads as `ev_<part>`.
+
+    DuckDB reads an Arrow table whole for every scan, whatever the filter. A log grouped by type (as
+    events_table lays it out: log order kept in `seq`) gives each part as a zero-copy slice, so a scan reads
+    only its own rows; any other order still works, every part being the whole log, filtered. Grouped by
+    bundle, every event about a case carries its case's bundle."""
     c = _CODE
-    if "bundle" not in keys:
-        con.register("ev", _coded(events))
-        return
-    con.register("raw", _coded(events))
-    con.execute(f"""
+    coded = _coded(events)
+    codes = np.concatenate(
+        [np.asarray(b.column("code")) for b in coded.to_batches()] or [np.empty(0, np.int8)]
+    )
+    grouped = bool(codes.size == 0 or (np.diff(codes) >= 0).all())
+    if "bundle" in keys:
+        con.register("raw", coded)
+        con.execute(f"""
 CREATE TEMP VIEW ev AS
 WITH bundles AS (
     SELECT "case", coalesce(arg_max(bundle, seq) FILTER (WHERE code = {c["case.continued"]} AND bundle <> ''),
@@ -266,6 +300,16 @@ WITH bundles AS (
 SELECT r.* REPLACE (coalesce(k.case_bundle, r.bundle) AS bundle)
 FROM raw r LEFT JOIN bundles k ON k."case" = r."case" AND r."case" <> ''
 """)
+        for name in _PARTS:
+            con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM ev")
+        return
+    con.register("ev", coded)
+    for name, (first, last) in _PARTS.items():
+        if grouped:
+            lo, hi = np.searchsorted(codes, c[first], "left"), np.searchsorted(codes, c[last], "right")
+            con.register(name, coded.slice(int(lo), int(hi - lo)))
+        else:
+            con.register(name, coded)
 
 
 def compute(events: pa.Table, dims: Sequence[str] = (), rule: OutlierRule = DEFAULT_RULE) -> pa.Table:
@@ -366,11 +410,11 @@ def _timed_ctes(keys: Sequence[str], recalls: bool, rule: OutlierRule) -> str:
         )
     return f"""calls AS {"MATERIALIZED " if recalls else ""}(
     SELECT ticket, arg_min("at", seq) AS first_call, max(seq) AS last_seq, arg_max("at", seq) AS last_call
-    FROM ev WHERE code = {called} GROUP BY ticket
+    FROM ev_called WHERE code = {called} GROUP BY ticket
 ), recalled AS (  -- completions whose ticket was called again after them: the latest call before, looked up
     SELECT d.seq, arg_max(e."at", e.seq) AS "at"
-    FROM ev d JOIN calls k ON k.ticket = d.ticket AND k.last_seq > d.seq
-    JOIN ev e ON e.ticket = d.ticket AND e.seq < d.seq AND e.code = {called}
+    FROM ev_done d JOIN calls k ON k.ticket = d.ticket AND k.last_seq > d.seq
+    JOIN ev_called e ON e.ticket = d.ticket AND e.seq < d.seq AND e.code = {called}
     WHERE d.code = {done}
     GROUP BY d.seq
 ), ticketed AS (
@@ -378,7 +422,7 @@ def _timed_ctes(keys: Sequence[str], recalls: bool, rule: OutlierRule) -> str:
            e.matter AS _matter, e."window" AS _window, k.first_call,
            CASE WHEN k.last_seq < e.seq THEN k.last_call END AS last_call,
            e.code = {done} AND k.last_seq > e.seq AS recall
-    FROM ev e LEFT JOIN calls k ON k.ticket = e.ticket
+    FROM ev_ticketed e LEFT JOIN calls k ON k.ticket = e.ticket
     WHERE e.code BETWEEN {issued} AND {done} AND (e.code = {done} OR k.first_call >= e."at")
 ), timed AS MATERIALIZED (
     SELECT x.*, {call_at} AS call_at FROM ticketed x {recall_join}
@@ -391,7 +435,7 @@ def _timed_ctes(keys: Sequence[str], recalls: bool, rule: OutlierRule) -> str:
     SELECT DISTINCT h._case FROM handlings h JOIN thresholds t ON t._matter = h._matter
     WHERE h.seconds > t.limit_seconds
     UNION
-    SELECT "case" FROM ev WHERE code = {c["case.outlier_flagged"]} AND "case" <> ''
+    SELECT "case" FROM ev_flagged WHERE code = {c["case.outlier_flagged"]} AND "case" <> ''
 )"""
 
 
@@ -421,7 +465,7 @@ WITH per_case AS (
            max(seq) FILTER (WHERE code = {done}) AS done_seq,
            max(visit_seq) FILTER (WHERE code IN ({c["case.accepted"]}, {c["visit.recorded"]})) AS most,
            bool_or(code = {c["case.returned"]}) AS returned
-    FROM ev WHERE code BETWEEN {done} AND {c["case.returned"]}
+    FROM ev_cases WHERE code BETWEEN {done} AND {c["case.returned"]}
     GROUP BY "case"
 ), cases AS (
     SELECT {cols("a")} count(*) AS accepted,
@@ -433,8 +477,8 @@ WITH per_case AS (
            count(*) FILTER (WHERE a.n_matters >= 4) AS joint_4_plus
     FROM per_case k
     JOIN (SELECT {dims("e")} seq, visit, CAST(local_at AS DATE) AS date, n_matters
-          FROM ev e WHERE code = {c["case.accepted"]}) a ON a.seq = k.accepted_seq
-    LEFT JOIN (SELECT seq, visit, CAST(local_at AS DATE) AS date FROM ev WHERE code = {done}) d
+          FROM ev_accepted e WHERE code = {c["case.accepted"]}) a ON a.seq = k.accepted_seq
+    LEFT JOIN (SELECT seq, visit, CAST(local_at AS DATE) AS date FROM ev_done WHERE code = {done}) d
           ON d.seq = k.done_seq
     {group}
 ), {_timed_ctes(keys, recalls, rule)}, tickets AS (
@@ -452,7 +496,7 @@ WITH per_case AS (
     FROM timed x LEFT JOIN outlier_cases o ON o._case = x._case AND x.code = {done}
     {group}
 ), verifying AS MATERIALIZED (
-    SELECT {dims("e")} code, seq, ref, "at" FROM ev e
+    SELECT {dims("e")} code, seq, ref, "at" FROM ev_verify e
     WHERE code IN ({c["verification.started"]}, {c["verification.finished"]})
 ), finished AS (
     SELECT ref, arg_min("at", seq) AS "at" FROM verifying WHERE code = {c["verification.finished"]} GROUP BY ref
@@ -475,7 +519,7 @@ WITH per_case AS (
            count(*) FILTER (WHERE code = {c["triage.routed"]} AND channel = 'self_service') AS routed_self_service,
            count(*) FILTER (WHERE code = {c["consultation.recorded"]}) AS consultations,
            count(*) FILTER (WHERE code = {called}) AS calls
-    FROM ev e WHERE code <= {called}
+    FROM ev_counted e WHERE code <= {called}
     GROUP BY ALL
 ), events AS (
     SELECT {names}{", " if keys else ""}
