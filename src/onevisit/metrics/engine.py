@@ -335,9 +335,9 @@ def outlier_list(events: pa.Table, rule: OutlierRule = DEFAULT_RULE) -> list[dic
     sql = f"""
 WITH {_timed_ctes([], recalls=True, rule=rule)}
 , listed AS (
-    SELECT x._case AS "case", x._matter AS matter, x._window AS "window", CAST(x.local_at AS DATE) AS day,
+    SELECT x."case", x.matter, x."window", CAST(x.local_at AS DATE) AS day,
            h.seconds, t.limit_seconds, '' AS note
-    FROM handlings h JOIN timed x ON x.seq = h.seq JOIN thresholds t ON t._matter = h._matter
+    FROM handlings h JOIN ev_done x ON x.seq = h.seq JOIN thresholds t ON t._matter = h._matter
     WHERE h.seconds > t.limit_seconds
     UNION ALL
     SELECT f."case", f.matter, f."window", CAST(f.local_at AS DATE), h.seconds, NULL, f.note
@@ -418,8 +418,8 @@ def _timed_ctes(keys: Sequence[str], recalls: bool, rule: OutlierRule) -> str:
     WHERE d.code = {done}
     GROUP BY d.seq
 ), ticketed AS (
-    SELECT {_dims(keys, "e")} e.code, e.seq, e."at", e.local_at, e.at_window, e.visits, e."case" AS _case,
-           e.matter AS _matter, e."window" AS _window, k.first_call,
+    SELECT {_dims(keys, "e")} e.code, e.seq, e."at", e.at_window, e.visits, e."case" AS _case,
+           e.matter AS _matter, k.first_call,
            CASE WHEN k.last_seq < e.seq THEN k.last_call END AS last_call,
            e.code = {done} AND k.last_seq > e.seq AS recall
     FROM ev_ticketed e LEFT JOIN calls k ON k.ticket = e.ticket
