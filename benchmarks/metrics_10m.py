@@ -326,6 +326,8 @@ def _arrow(cols: dict[str, np.ndarray]) -> pa.Table:
         "seq": pa.array(cols["seq"]),
         "at": pa.array(cols["at"], type=pa.timestamp("us", tz="UTC")),
         "local_at": pa.array(cols["at"] + OFFSET_US, type=pa.timestamp("us")),
+        "case_id": pa.array(cols["case"].astype(np.int64) + 1),  # as events_table numbers them: 0 is none
+        "ticket_id": pa.array(cols["ticket"].astype(np.int64) + 1),
     }
     for field in engine.SCHEMA:
         name = field.name

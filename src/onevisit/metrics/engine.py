@@ -115,6 +115,8 @@ SCHEMA = pa.schema(
         ("bundle", pa.string()),
         ("case", pa.string()),
         ("ticket", pa.string()),
+        ("case_id", pa.int64()),  # the case and the ticket as dense integers (0: none), to group and join on
+        ("ticket_id", pa.int64()),
         ("visit", pa.string()),
         ("duplicate", pa.bool_()),
         ("at_window", pa.bool_()),
@@ -160,6 +162,8 @@ def events_table(rows: Iterable[tuple[Any, ...]], tz: tzinfo) -> pa.Table:
     log order (kept in `seq`), grouped by type (see grouped); the data fields the indicators use become
     columns."""
     cols: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+    case_ids: dict[str, int] = {"": 0}
+    ticket_ids: dict[str, int] = {"": 0}
     for seq, (at, type_, hall, window, matter, bundle, case, ticket, visit, data) in enumerate(rows):
         data = data or {}
         cols["seq"].append(seq)
@@ -172,6 +176,8 @@ def events_table(rows: Iterable[tuple[Any, ...]], tz: tzinfo) -> pa.Table:
         cols["bundle"].append(bundle or "")
         cols["case"].append(case or "")
         cols["ticket"].append(ticket or "")
+        cols["case_id"].append(case_ids.setdefault(case or "", len(case_ids)))
+        cols["ticket_id"].append(ticket_ids.setdefault(ticket or "", len(ticket_ids)))
         cols["visit"].append(visit or "")
         cols["duplicate"].append(bool(data.get("duplicate")))
         cols["at_window"].append(bool(data.get("at_window", True)))
@@ -341,9 +347,9 @@ WITH {_timed_ctes([], recalls=True, rule=rule)}
     WHERE h.seconds > t.limit_seconds
     UNION ALL
     SELECT f."case", f.matter, f."window", CAST(f.local_at AS DATE), h.seconds, NULL, f.note
-    FROM ev f LEFT JOIN (SELECT _case, max(seconds) AS seconds FROM handlings GROUP BY _case) h
-         ON h._case = f."case"
-    WHERE f.code = {c["case.outlier_flagged"]} AND f."case" <> ''
+    FROM ev_flagged f LEFT JOIN (SELECT _case, max(seconds) AS seconds FROM handlings GROUP BY _case) h
+         ON h._case = f.case_id
+    WHERE f.code = {c["case.outlier_flagged"]} AND f.case_id <> 0
 )
 SELECT * FROM listed ORDER BY seconds DESC NULLS LAST, "case"
 """
@@ -409,20 +415,20 @@ def _timed_ctes(keys: Sequence[str], recalls: bool, rule: OutlierRule) -> str:
             f"FROM handlings GROUP BY _matter HAVING count(*) >= {int(rule.min_cases)}"
         )
     return f"""calls AS {"MATERIALIZED " if recalls else ""}(
-    SELECT ticket, arg_min("at", seq) AS first_call, max(seq) AS last_seq, arg_max("at", seq) AS last_call
-    FROM ev_called WHERE code = {called} GROUP BY ticket
+    SELECT ticket_id, arg_min("at", seq) AS first_call, max(seq) AS last_seq, arg_max("at", seq) AS last_call
+    FROM ev_called WHERE code = {called} GROUP BY ticket_id
 ), recalled AS (  -- completions whose ticket was called again after them: the latest call before, looked up
     SELECT d.seq, arg_max(e."at", e.seq) AS "at"
-    FROM ev_done d JOIN calls k ON k.ticket = d.ticket AND k.last_seq > d.seq
-    JOIN ev_called e ON e.ticket = d.ticket AND e.seq < d.seq AND e.code = {called}
+    FROM ev_done d JOIN calls k ON k.ticket_id = d.ticket_id AND k.last_seq > d.seq
+    JOIN ev_called e ON e.ticket_id = d.ticket_id AND e.seq < d.seq AND e.code = {called}
     WHERE d.code = {done}
     GROUP BY d.seq
 ), ticketed AS (
-    SELECT {_dims(keys, "e")} e.code, e.seq, e."at", e.at_window, e.visits, e."case" AS _case,
+    SELECT {_dims(keys, "e")} e.code, e.seq, e."at", e.at_window, e.visits, e.case_id AS _case,
            e.matter AS _matter, k.first_call,
            CASE WHEN k.last_seq < e.seq THEN k.last_call END AS last_call,
            e.code = {done} AND k.last_seq > e.seq AS recall
-    FROM ev_ticketed e LEFT JOIN calls k ON k.ticket = e.ticket
+    FROM ev_ticketed e LEFT JOIN calls k ON k.ticket_id = e.ticket_id
     WHERE e.code BETWEEN {issued} AND {done} AND (e.code = {done} OR k.first_call >= e."at")
 ), timed AS MATERIALIZED (
     SELECT x.*, {call_at} AS call_at FROM ticketed x {recall_join}
@@ -435,7 +441,7 @@ def _timed_ctes(keys: Sequence[str], recalls: bool, rule: OutlierRule) -> str:
     SELECT DISTINCT h._case FROM handlings h JOIN thresholds t ON t._matter = h._matter
     WHERE h.seconds > t.limit_seconds
     UNION
-    SELECT "case" FROM ev_flagged WHERE code = {c["case.outlier_flagged"]} AND "case" <> ''
+    SELECT case_id FROM ev_flagged WHERE code = {c["case.outlier_flagged"]} AND case_id <> 0
 )"""
 
 
@@ -461,12 +467,12 @@ def _query(keys: list[str], recalls: bool, rule: OutlierRule) -> str:
     )
     sql = f"""
 WITH per_case AS (
-    SELECT "case", min(seq) FILTER (WHERE code = {c["case.accepted"]}) AS accepted_seq,
+    SELECT case_id, min(seq) FILTER (WHERE code = {c["case.accepted"]}) AS accepted_seq,
            max(seq) FILTER (WHERE code = {done}) AS done_seq,
            max(visit_seq) FILTER (WHERE code IN ({c["case.accepted"]}, {c["visit.recorded"]})) AS most,
            bool_or(code = {c["case.returned"]}) AS returned
     FROM ev_cases WHERE code BETWEEN {done} AND {c["case.returned"]}
-    GROUP BY "case"
+    GROUP BY case_id
 ), cases AS (
     SELECT {cols("a")} count(*) AS accepted,
            count(*) FILTER (WHERE d.visit = a.visit AND d.date = a.date) AS completed_on_the_spot,
