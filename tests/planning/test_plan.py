@@ -91,7 +91,28 @@ def test_the_plan_meets_the_target_where_todays_staffing_does_not():
     for q in p.queues:  # the simulator only ever adds to Erlang's first answer, and nothing in closed hours
         assert all(w >= e for w, e in zip(q.windows, q.erlang, strict=True))
         assert all(w == 0 for w, closed in zip(q.windows, day.closed, strict=True) if closed)
-    assert p.text.startswith(f"从 6 个窗口到 {p.needed} 个")
+    assert p.text.startswith(f"高峰时段共需 {p.needed} 个窗口")
+    points = plan.curve(day, target, replications=60)
+    cuts = plan.reductions(day, target, points, replications=60)
+    assert cuts and all(c.level.meets(target) for c in cuts)
+    assert [c.windows for c in cuts] == sorted(c.windows for c in cuts)
+    pooled = next(c for c in cuts if c.layout == "综合窗口")
+    assert pooled.windows == next(pt.windows for pt in points if pt.level.meets(target))
+    assert pooled.text.startswith(f"综合窗口：从 6 个窗口到 {pooled.windows} 个")
+
+
+def test_a_hall_that_meets_its_target_is_offered_fewer_windows():
+    cal, _ = synthetic()
+    day = plan.day_from(cal, (0, 1, 2, 3, 4))
+    easy = plan.Target(within=60, share=0.5, mean_wait=None)  # today's six windows meet it easily
+    (today, *_) = [c for c in plan.reductions(day, easy, [], replications=60) if c.layout == "现有布局"]
+    assert today.windows < 6 and today.level.meets(easy)
+    fewer = (
+        plan.level(plan.sim.simulate(plan.close(6 - today.windows + 1).apply(day).model(target=easy), 60, 1))
+        if today.windows > 1
+        else None
+    )
+    assert fewer is None or not fewer.meets(easy)  # one window fewer than the plan misses the target
 
 
 def test_waiting_falls_as_windows_are_added():

@@ -37,12 +37,12 @@ def summary(o: Outcome) -> list[tuple[str, str]]:
         rows.append(
             ("现状（实测）", f"平均等待 {_minutes(o.measured[0])} 分钟，P90 {_minutes(o.measured[1])} 分钟")
         )
-    rows.append(("按队列专窗的方案", p.text))
-    best = next((pt for pt in o.curve if pt.level.meets(p.target)), None)
-    if best:
-        rows.append(("综合窗口（无差别受理）",
-                     f"{best.windows} 个窗口即可达标：{_pct(best.level.share.mean)} 的人 {p.target.within:g} 分钟内被叫号，"
-                     f"平均等待 {_minutes(best.level.mean_wait.mean)} 分钟"))  # fmt: skip
+    if o.reductions:
+        rows.append(("减窗方案", o.reductions[0].text))
+        rows += [("其他布局", r.text) for r in o.reductions[1:]]
+    else:
+        rows.append(("减窗方案", "现有窗口数在任何布局下都达不到目标：见下方按队列的窗口需求"))
+    rows.append(("按队列专窗（每队列独立窗口）", p.text))
     return rows
 
 

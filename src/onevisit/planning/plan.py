@@ -252,10 +252,67 @@ class Plan:
 
     @property
     def text(self) -> str:
-        s, m = self.level.share, self.level.mean_wait
-        return (f"从 {self.day.windows} 个窗口到 {self.needed} 个：预计 {s.mean * 100:.1f}%"
-                f"（95% 区间 {s.low * 100:.1f}–{s.high * 100:.1f}%）的人 {self.target.within:g} 分钟内被叫号，"
-                f"平均等待 {m.mean:.1f} 分钟")  # fmt: skip
+        return f"高峰时段共需 {self.needed} 个窗口：{_level_text(self.level, self.target)}"
+
+
+def _level_text(lv: Level, target: Target) -> str:
+    s, m = lv.share, lv.mean_wait
+    return (f"预计 {s.mean * 100:.1f}%（95% 区间 {s.low * 100:.1f}–{s.high * 100:.1f}%）的人 {target.within:g} 分钟内"
+            f"被叫号，平均等待 {m.mean:.1f} 分钟")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """The fewest windows that still meet the target in one layout of the hall."""
+
+    layout: (
+        str  # 现有布局 (today's window groups, fewer windows) | 综合窗口 (every window serves every queue)
+    )
+    windows: int
+    level: Level
+    target: Target
+    before: int
+
+    @property
+    def text(self) -> str:
+        if self.windows == self.before:
+            return f"{self.layout}：{self.before} 个窗口已是达标所需的最少，{_level_text(self.level, self.target)}"
+        return f"{self.layout}：从 {self.before} 个窗口到 {self.windows} 个，{_level_text(self.level, self.target)}"
+
+
+def reductions(day: Day, target: Target, points: Sequence[Point], *, replications: int = 200, seed: int = 1,
+               progress: Progress | None = None) -> list[Reduction]:  # fmt: skip
+    """ "From N windows to M": today's layout with as many windows closed as the target allows (closed one at a
+    time from the least loaded group, found by bisection, each count simulated), and the waiting curve's
+    fewest comprehensive windows that meet it. Fewest windows first; a layout that cannot meet the target even
+    as it is today is left out."""
+    say = progress or (lambda _: None)
+
+    def closing(k: int) -> Level | None:
+        try:
+            changed = close(k).apply(day) if k else day
+            lv = level(sim.simulate(changed.model(target=target), replications, seed))
+        except PlanningError:  # no window left for some queue: too many closed
+            return None
+        say(f"close {k}")
+        return lv if lv.meets(target) else None
+
+    out = []
+    today = closing(0)
+    if today is not None:
+        low, high, best = 1, day.windows - 1, (0, today)
+        while low <= high:
+            mid = (low + high) // 2
+            got = closing(mid)
+            if got is not None:
+                best, low = (mid, got), mid + 1
+            else:
+                high = mid - 1
+        out.append(Reduction("现有布局", day.windows - best[0], best[1], target, day.windows))
+    pooled = next((p for p in points if p.level.meets(target)), None)
+    if pooled is not None:
+        out.append(Reduction("综合窗口", pooled.windows, pooled.level, target, day.windows))
+    return sorted(out, key=lambda r: r.windows)
 
 
 Progress = Callable[[str], None]
@@ -324,11 +381,12 @@ class Point:
 def curve(day: Day, target: Target, *, low: int | None = None, high: int | None = None, replications: int = 100,
           seed: int = 1, progress: Progress | None = None) -> list[Point]:  # fmt: skip
     """Waiting against the number of windows when every window serves every queue, open in every open half
-    hour: from the fewest that keep up with the busiest half hour's load to `high`."""
+    hour: from the average load of the open half hours (below it the queue only grows) to `high`."""
     say = progress or (lambda _: None)
     load = [sum(q.per_hour[k] * day.mean_service(q) / 60 for q in day.queues) for k in range(day.slots)]
-    low = low or max(1, math.ceil(max(load)))
-    high = high or max(low + 4, day.windows + 1)
+    open_load = [x for x, closed in zip(load, day.closed, strict=True) if not closed]
+    low = low or max(1, math.floor(sum(open_load) / len(open_load)))
+    high = high or max(low + 4, math.ceil(max(load)) + 2, day.windows + 1)
     codes = tuple(q.code for q in day.queues)
     points = []
     step = max(1, (high - low) // 16)

@@ -44,6 +44,7 @@ class Outcome:
     plan: plan.Plan
     curve: list[plan.Point]
     scenarios: list[plan.Outcome]
+    reductions: list[plan.Reduction]  # fewest windows first
     measured: tuple[float, float] | None  # the hall's own mean and P90 wait on those weekdays, minutes
 
 
@@ -97,10 +98,12 @@ def build(*, hall: str, tz_name: str, request: Request,
     points = _checked(plan.curve, day, request.target, replications=max(20, request.replications // 2),
                       seed=request.seed)  # fmt: skip
     say("curve")
+    cuts = _checked(plan.reductions, day, request.target, points, replications=request.replications,
+                    seed=request.seed)  # fmt: skip
     outcomes = _checked(plan.what_if, day, scenarios, request.target, replications=request.replications,
                         seed=request.seed)  # fmt: skip
     say("scenarios")
-    return Outcome(hall, request, cal, day, the_plan, points, outcomes, cal.measured(day.weekdays))
+    return Outcome(hall, request, cal, day, the_plan, points, outcomes, cuts, cal.measured(day.weekdays))
 
 
 def _checked(fn, *args, **kwargs):
