@@ -67,7 +67,7 @@ def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequenc
 
     d = _frame(title, width, height, font)
     chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 55, width - 60, height - 95
+    chart.x, chart.y, chart.width, chart.height = 40, 70, width - 60, height - 110
     chart.data = [[0 if v is None or v != v else v for v in values] or [0] for _, values in series] or [[0]]
     chart.categoryAxis.categoryNames = list(labels) or [""]
     chart.categoryAxis.labels.fontName = font
@@ -81,11 +81,12 @@ def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequenc
         chart.lines[i].strokeWidth = 2
     d.add(chart)
     legend = Legend()
-    legend.x, legend.y = 40, 12
+    legend.x, legend.y = 40, 30
     legend.fontName, legend.fontSize = font, 8
     legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.deltax = 110
+    legend.columnMaximum = 2
+    legend.deltax = 230
+    legend.dy = 8
     legend.colorNamePairs = [(PALETTE[i % len(PALETTE)], name) for i, (name, _) in enumerate(series)]
     d.add(legend)
     return d

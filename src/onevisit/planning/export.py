@@ -108,7 +108,7 @@ def drawings(o: Outcome, *, font: str = "Helvetica") -> list:
     if o.scenarios:
         hours = [h for h, _, _ in o.scenarios[0].hours]
         series = [("现状", [a for _, a, _ in o.scenarios[0].hours])]
-        series += [(s.scenario.label[:14], [b for _, _, b in s.hours]) for s in o.scenarios]
+        series += [(s.scenario.label[:22], [b for _, _, b in s.hours]) for s in o.scenarios]
         out.append(charts.lines("各小时平均等待：现状与情景(分钟)", hours, series, font=font, height=300))
     return out
 
@@ -188,7 +188,7 @@ def to_pdf(o: Outcome) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from onevisit.core.pdf import cjk_font, style
 
@@ -201,10 +201,16 @@ def to_pdf(o: Outcome) -> bytes:
                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))])  # fmt: skip
     story = [Paragraph(title(o), style("title", size=14)), Spacer(1, 3 * mm)]
     story.append(Table([[k, v] for k, v in summary(o)], style=grid, colWidths=[45 * mm, 220 * mm]))
-    for heading, (header, rows) in (("窗口方案（每半小时）", plan_rows(o)), ("情景对比", scenario_rows(o)),
-                                    ("等待曲线（综合窗口）", curve_rows(o))):  # fmt: skip
-        story += [Spacer(1, 4 * mm), Paragraph(heading, style("title", size=11)),
-                  Table([header, *rows], repeatRows=1, style=grid)]  # fmt: skip
+    width = landscape(A4)[0] - 24 * mm
+    header, rows = plan_rows(o)
+    header = ["", *[h[:5] for h in header[1:]]]  # the half hour's start: the full span does not fit the page
+    first = 48 * mm
+    story += [Spacer(1, 4 * mm), Paragraph("窗口方案（每半小时，列为起始时间）", style("title", size=11)),
+              Table([header, *rows], repeatRows=1, style=grid,
+                    colWidths=[first, *[(width - first) / (len(header) - 1)] * (len(header) - 1)])]  # fmt: skip
+    for heading, (header, rows) in (("情景对比", scenario_rows(o)), ("等待曲线（综合窗口）", curve_rows(o))):
+        story += [Spacer(1, 4 * mm), KeepTogether([Paragraph(heading, style("title", size=11)),
+                                                   Table([header, *rows], repeatRows=1, style=grid)])]  # fmt: skip
     story += [Spacer(1, 4 * mm), *drawings(o, font=font)]
     doc.build(story)
     return buf.getvalue()
