@@ -100,7 +100,7 @@ def drawings(o: Outcome, *, font: str = "Helvetica") -> list:
     labels = [d.label(k)[:5] for k in range(d.slots)]
     today = [sum(g.open[k] for g in d.groups) for k in range(d.slots)]  # type: ignore[index]
     out = [
-        charts.lines("每半小时在岗窗口：现状与方案", labels, [("现状", today), ("方案", o.plan.per_slot)], font=font),
+        charts.lines("每半小时在岗窗口：现状与按队列专窗方案", labels, [("现状", today), ("按队列专窗", o.plan.per_slot)], font=font),
         charts.lines("等待时间与窗口数（综合窗口）", [str(p.windows) for p in o.curve],
                      [("平均等待(分钟)", [p.level.mean_wait.mean for p in o.curve]),
                       ("P90 等待(分钟)", [p.level.p90_wait.mean for p in o.curve])], font=font),
