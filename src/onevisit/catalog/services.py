@@ -243,24 +243,7 @@ def tasks_for(bundle: Bundle | None, matters: list[Matter]) -> list[tasks.TaskSp
         return tasks.default_tasks(
             [(m.code, m.department, m.time_limit_days) for m in matters if m.time_limit_days]
         )
-    applying = {m.code for m in matters}
-    by_code = {t.code: t for t in declared}
-    kept = [t for t in declared if not t.matter or t.matter in applying]
-    codes = {t.code for t in kept}
-
-    def waits_for(code: str) -> set[str]:
-        """Kept prerequisites; a prerequisite that does not apply passes on the ones it waited for."""
-        found: set[str] = set()
-        for dep in by_code[code].after:
-            found |= {dep} if dep in codes else waits_for(dep)
-        return found
-
-    return [
-        tasks.TaskSpec(
-            t.code, t.department, t.matter, t.time_limit_days, tuple(sorted(waits_for(t.code))), t.role
-        )
-        for t in kept
-    ]
+    return tasks.applying(declared, [m.code for m in matters])
 
 
 # ---- resolving a checklist and the merged form ----------------------------------------------------------------

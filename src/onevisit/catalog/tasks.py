@@ -6,7 +6,10 @@ A bundle lists its tasks with the tasks each must come `after`; everything not o
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+T = TypeVar("T", bound=Any)
 
 
 class GraphError(ValueError):
@@ -86,6 +89,24 @@ def critical_days(tasks: Sequence[TaskSpec]) -> int:
             t = by_code[code]
             finish[code] = t.time_limit_days + max((finish[d] for d in t.after), default=0)
     return max(finish.values(), default=0)
+
+
+def applying(declared: Sequence[T], matters: Iterable[str]) -> list[T]:
+    """The declared tasks for the matters that apply (a task without a matter always applies); a prerequisite
+    that does not apply passes on the ones it waited for. Works on any frozen dataclass with code, matter and
+    after (the catalog's TaskSpec, the synthetic history's TaskDef)."""
+    wanted = set(matters)
+    by_code = {t.code: t for t in declared}
+    kept = [t for t in declared if not t.matter or t.matter in wanted]
+    codes = {t.code for t in kept}
+
+    def waits_for(code: str) -> set[str]:
+        found: set[str] = set()
+        for dep in by_code[code].after:
+            found |= {dep} if dep in codes else waits_for(dep)
+        return found
+
+    return [replace(t, after=tuple(sorted(waits_for(t.code)))) for t in kept]
 
 
 def default_tasks(matters: Sequence[tuple[str, str, int]]) -> list[TaskSpec]:

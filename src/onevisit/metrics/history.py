@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from onevisit.catalog.tasks import applying
 from onevisit.core.clock import add_working_days
 
 TZ_NAME = "Asia/Shanghai"
@@ -314,18 +315,7 @@ def task_graph(bundle: str, matters: list[str]) -> list[TaskDef]:
         return [
             TaskDef(m, m, MATTERS[m].department, max(MATTERS[m].days, 1)) for m in matters if MATTERS[m].days
         ]
-    applying = set(matters)
-    by_code = {t.code: t for t in declared}
-    kept = [t for t in declared if not t.matter or t.matter in applying]
-    codes = {t.code for t in kept}
-
-    def waits_for(code: str) -> set[str]:
-        found: set[str] = set()
-        for dep in by_code[code].after:
-            found |= {dep} if dep in codes else waits_for(dep)
-        return found
-
-    return [TaskDef(t.code, t.matter, t.department, t.days, tuple(sorted(waits_for(t.code)))) for t in kept]
+    return applying(declared, matters)
 
 
 # ---- the simulation --------------------------------------------------------------------------------------------
