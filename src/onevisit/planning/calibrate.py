@@ -36,11 +36,11 @@ import numpy as np
 import pyarrow as pa
 
 from onevisit.planning.erlang import PlanningError
+from onevisit.planning.sim import SLOT
 
 MIN_TICKETS = 200
 MIN_SERVICES = 20
 MAX_SERVICE_MINUTES = 240.0  # a longer "service" is a window left open, not a visitor served
-SLOT = 30
 SLOTS_PER_DAY = 24 * 60 // SLOT
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 EVENT_TYPES = (
@@ -185,18 +185,19 @@ class Calibration:
 
     def rates(self, queue: str, weekdays: Sequence[int]) -> np.ndarray:
         """Tickets per hour in each half hour of the day, averaged over the given weekdays (by their days)."""
+        return self._by_weekdays(self.arrivals[queue], weekdays)
+
+    def staffed(self, group: Group, weekdays: Sequence[int]) -> np.ndarray:
+        """Windows of the group at work in each half hour of the day, averaged the same way."""
+        return self._by_weekdays(group.staffed, weekdays)
+
+    def _by_weekdays(self, rows: dict[int, np.ndarray], weekdays: Sequence[int]) -> np.ndarray:
         seen = [d for d in weekdays if self.days.get(d)]
         if not seen:
             return np.zeros(SLOTS_PER_DAY)
         weights = np.array([self.days[d] for d in seen], dtype=float)
-        rows = np.array([self.arrivals[queue].get(d, np.zeros(SLOTS_PER_DAY)) for d in seen])
-        return (rows * weights[:, None]).sum(axis=0) / weights.sum()
-
-    def staffed(self, group: Group, weekdays: Sequence[int]) -> np.ndarray:
-        seen = [d for d in weekdays if self.days.get(d)]
-        weights = np.array([self.days[d] for d in seen], dtype=float)
-        rows = np.array([group.staffed.get(d, np.zeros(SLOTS_PER_DAY)) for d in seen])
-        return (rows * weights[:, None]).sum(axis=0) / weights.sum()
+        values = np.array([rows.get(d, np.zeros(SLOTS_PER_DAY)) for d in seen])
+        return (values * weights[:, None]).sum(axis=0) / weights.sum()
 
     @staticmethod
     def clock(slot: int) -> time:

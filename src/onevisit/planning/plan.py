@@ -28,8 +28,9 @@ from datetime import time
 import numpy as np
 
 from onevisit.planning import sim
-from onevisit.planning.calibrate import SLOT, Calibration, CalibrationError
+from onevisit.planning.calibrate import Calibration, CalibrationError
 from onevisit.planning.erlang import PlanningError, fewest_servers
+from onevisit.planning.sim import SLOT
 
 MAX_ROUNDS = 6
 MIN_VISITORS = 20  # a half hour the simulation saw fewer visitors in (over all replications) is not judged
@@ -281,7 +282,7 @@ class Reduction:
 
 
 def reductions(day: Day, target: Target, points: Sequence[Point], *, replications: int = 200, seed: int = 1,
-               progress: Progress | None = None) -> list[Reduction]:  # fmt: skip
+               progress: Progress | None = None, today: sim.Result | None = None) -> list[Reduction]:  # fmt: skip
     """ "From N windows to M": today's layout with as many windows closed as the target allows (closed one at a
     time from the least loaded group, found by bisection, each count simulated), and the waiting curve's
     fewest comprehensive windows that meet it. Fewest windows first; a layout that cannot meet the target even
@@ -290,17 +291,19 @@ def reductions(day: Day, target: Target, points: Sequence[Point], *, replication
 
     def closing(k: int) -> Level | None:
         try:
-            changed = close(k).apply(day) if k else day
-            lv = level(sim.simulate(changed.model(target=target), replications, seed))
+            if k:
+                lv = level(sim.simulate(close(k).apply(day).model(target=target), replications, seed))
+            else:
+                lv = level(today or simulate_today(day, target, replications, seed))
         except PlanningError:  # no window left for some queue: too many closed
             return None
         say(f"close {k}")
         return lv if lv.meets(target) else None
 
     out = []
-    today = closing(0)
-    if today is not None:
-        low, high, best = 1, day.windows - 1, (0, today)
+    as_is = closing(0)
+    if as_is is not None:
+        low, high, best = 1, day.windows - 1, (0, as_is)
         while low <= high:
             mid = (low + high) // 2
             got = closing(mid)
@@ -318,22 +321,28 @@ def reductions(day: Day, target: Target, points: Sequence[Point], *, replication
 Progress = Callable[[str], None]
 
 
+def erlang(day: Day, target: Target) -> dict[str, list[int]]:
+    """Each queue's fewest windows per half hour by Erlang A (C when nobody leaves), as if they were its own."""
+    return {
+        q.code: [0 if rate <= 0 or closed else fewest_servers(
+            rate, day.mean_service(q), within=target.within, share=target.share, mean_wait=target.mean_wait,
+            patience=q.patience) for rate, closed in zip(q.per_hour, day.closed, strict=True)]
+        for q in day.queues
+    }  # fmt: skip
+
+
+def simulate_today(day: Day, target: Target, replications: int, seed: int) -> sim.Result:
+    """Today's staffing simulated: the figure the plan, the reductions and the scenarios are set against."""
+    return sim.simulate(day.model(target=target), replications, seed)
+
+
 def recommend(day: Day, target: Target, *, replications: int = 200, seed: int = 1,
-              progress: Progress | None = None) -> Plan:  # fmt: skip
+              progress: Progress | None = None, today: sim.Result | None = None) -> Plan:  # fmt: skip
     """Windows per queue per half hour: Erlang's answer, checked and corrected by the simulator."""
     say = progress or (lambda _: None)
-    erlang = {}
-    for q in day.queues:
-        mean = day.mean_service(q)
-        row = []
-        for k in range(day.slots):
-            rate = q.per_hour[k]
-            row.append(0 if rate <= 0 or day.closed[k] else fewest_servers(
-                rate, mean, within=target.within, share=target.share, mean_wait=target.mean_wait,
-                patience=q.patience))  # fmt: skip
-        erlang[q.code] = row
+    erlang_ = erlang(day, target)
     say("erlang")
-    windows = {code: list(row) for code, row in erlang.items()}
+    windows = {code: list(row) for code, row in erlang_.items()}
     rounds = 0
     while True:
         rounds += 1
@@ -355,11 +364,10 @@ def recommend(day: Day, target: Target, *, replications: int = 200, seed: int = 
     plan_result = (
         result if not short else sim.simulate(day.model(_dedicated(windows), target), replications, seed)
     )
-    today = sim.simulate(day.model(target=target), replications, seed)
-    say("today")
+    today = today or simulate_today(day, target, replications, seed)
     share = by_slot(plan_result, day.slots, target.within)["share"]
     return Plan(day=day, target=target,
-                queues=tuple(QueuePlan(q.code, tuple(erlang[q.code]), tuple(windows[q.code])) for q in day.queues),
+                queues=tuple(QueuePlan(q.code, tuple(erlang_[q.code]), tuple(windows[q.code])) for q in day.queues),
                 level=level(plan_result), today=level(today), slot_share=tuple(float(x) for x in share),
                 rounds=rounds)  # fmt: skip
 
@@ -558,11 +566,11 @@ class Outcome:
 
 
 def what_if(day: Day, scenarios: Sequence[Scenario], target: Target, *, replications: int = 200, seed: int = 1,
-            progress: Progress | None = None) -> list[Outcome]:  # fmt: skip
+            progress: Progress | None = None, today: sim.Result | None = None) -> list[Outcome]:  # fmt: skip
     """Each scenario simulated with today's staffing (as the scenario leaves it) next to today."""
     say = progress or (lambda _: None)
-    base = sim.simulate(day.model(target=target), replications, seed)
-    base_hours = hourly(base, day.slots)
+    base = today or simulate_today(day, target, replications, seed)
+    base_level, base_hours = level(base), hourly(base, day.slots)
     out = []
     for s in scenarios:
         changed = s.apply(day)
@@ -571,9 +579,7 @@ def what_if(day: Day, scenarios: Sequence[Scenario], target: Target, *, replicat
             (day.hour_label(h), a, b)
             for (h, a, _), (_, b, _) in zip(base_hours, hourly(result, day.slots), strict=True)
         ]
-        needed = max(sum(0 if r <= 0 or changed.closed[k] else fewest_servers(
-            r, changed.mean_service(q), within=target.within, share=target.share, mean_wait=target.mean_wait,
-            patience=q.patience) for q in changed.queues for r in [q.per_hour[k]]) for k in range(day.slots))  # fmt: skip
-        out.append(Outcome(s, level(base), level(result), hours, needed))
+        needed = max(map(sum, zip(*erlang(changed, target).values(), strict=True)), default=0)
+        out.append(Outcome(s, base_level, level(result), hours, needed))
         say(s.code)
     return out

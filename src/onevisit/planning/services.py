@@ -91,17 +91,17 @@ def build(*, hall: str, tz_name: str, request: Request,
     cal = _checked(calibrate.calibrate, table, start=request.start.isoformat(), end=request.end.isoformat())
     day = _checked(plan.day_from, cal, request.weekdays)
     say("calibrated")
-    the_plan = _checked(
-        plan.recommend, day, request.target, replications=request.replications, seed=request.seed
-    )
+    today = _checked(plan.simulate_today, day, request.target, request.replications, request.seed)
+    the_plan = _checked(plan.recommend, day, request.target, replications=request.replications, seed=request.seed,
+                        today=today)  # fmt: skip
     say("planned")
     points = _checked(plan.curve, day, request.target, replications=max(20, request.replications // 2),
                       seed=request.seed)  # fmt: skip
     say("curve")
     cuts = _checked(plan.reductions, day, request.target, points, replications=request.replications,
-                    seed=request.seed)  # fmt: skip
+                    seed=request.seed, today=today)  # fmt: skip
     outcomes = _checked(plan.what_if, day, scenarios, request.target, replications=request.replications,
-                        seed=request.seed)  # fmt: skip
+                        seed=request.seed, today=today)  # fmt: skip
     say("scenarios")
     return Outcome(hall, request, cal, day, the_plan, points, outcomes, cuts, cal.measured(day.weekdays))
 
