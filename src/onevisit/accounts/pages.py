@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 
 from onevisit.accounts.services import require
-from onevisit.core.errors import DomainError, Forbidden
+from onevisit.core.errors import DomainError, Forbidden, Invalid
 
 
 def staff_page(*wanted_roles: str):
@@ -31,3 +32,14 @@ def staff_page(*wanted_roles: str):
         return wrapper
 
     return decorate
+
+
+def date_param(request, name: str, default: date | None) -> date | None:
+    """A YYYY-MM-DD query parameter; blank gives the default, anything else is refused naming the field."""
+    raw = (request.GET.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(f"日期格式应为 2026-11-02：{raw[:20]}", field=name) from None

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.shortcuts import render
@@ -6,11 +6,11 @@ from django.urls import path
 from django.utils.safestring import mark_safe
 
 from onevisit.accounts import roles
-from onevisit.accounts.pages import staff_page
+from onevisit.accounts.pages import date_param, staff_page
 from onevisit.accounts.services import metric_hall, metric_halls, windows_of
 from onevisit.catalog.services import bundle_names, matter_names
 from onevisit.core import clock
-from onevisit.core.errors import DomainError, Invalid
+from onevisit.core.errors import DomainError
 from onevisit.metrics import charts, queries, report, review
 from onevisit.metrics.queries import day_summary
 
@@ -34,16 +34,6 @@ def today(request):
     )
 
 
-def _day(request, name: str, default: date | None) -> date | None:
-    raw = (request.GET.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(f"日期格式应为 2026-11-02：{raw[:20]}", field=name) from None
-
-
 def _table_rows(rows: list[dict], key: str, names: dict[str, str]) -> list[dict]:
     shown = [m for m in review.HEADLINE if m not in ("joint_2", "joint_3", "joint_4_plus")]
     return [
@@ -64,12 +54,12 @@ def review_page(request):
         hall = metric_hall(actor, request.GET.get("hall", ""))
         base_hall = metric_hall(actor, request.GET.get("base_hall", "") or hall.code)
         today_ = clock.local_date(hall.timezone)
-        end = _day(request, "to", today_)
-        start = _day(request, "from", end - timedelta(days=6))
+        end = date_param(request, "to", today_)
+        start = date_param(request, "from", end - timedelta(days=6))
         matter = (request.GET.get("matter") or "").strip()[:64]
         built = report.build(
             hall=hall.code, tz_name=hall.timezone, start=start, end=end, matter=matter,
-            base_start=_day(request, "base_from", None), base_end=_day(request, "base_to", None),
+            base_start=date_param(request, "base_from", None), base_end=date_param(request, "base_to", None),
             base_hall=base_hall.code, base_tz_name=base_hall.timezone,
             outliers=queries.rule(request.GET.get("outlier")),
         )  # fmt: skip

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils.safestring import mark_safe
 
 from onevisit.accounts import roles
-from onevisit.accounts.pages import staff_page
+from onevisit.accounts.pages import date_param, staff_page
 from onevisit.accounts.services import metric_hall, metric_halls
 from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
@@ -24,20 +24,10 @@ SCENARIOS = (  # the ones the page offers with a tick; others through the free f
 PAGE_REPLICATIONS = 100
 
 
-def _day(request, name: str, default: date) -> date:
-    raw = (request.GET.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(f"日期格式应为 2026-11-02：{raw[:20]}", field=name) from None
-
-
 def _request(request, hall) -> services.Request:
     today = clock.local_date(hall.timezone)
-    end = _day(request, "to", today - timedelta(days=1))
-    start = _day(request, "from", end - timedelta(days=41))
+    end = date_param(request, "to", today - timedelta(days=1))
+    start = date_param(request, "from", end - timedelta(days=41))
     ticked = request.GET.getlist("scenario") if "planned" in request.GET else [c for c, _ in SCENARIOS]
     extra = [x for x in (request.GET.get("other") or "").replace("，", ",").split(",") if x.strip()]
     try:

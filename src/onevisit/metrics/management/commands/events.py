@@ -1,7 +1,7 @@
 """`onevisit events export PATH [--from YYYY-MM-DD --to YYYY-MM-DD] [--hall CODE]`: the log as Parquet."""
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from onevisit.accounts.cli import date_arg
 from onevisit.core.models import Event
 
 CHUNK = 20_000
@@ -31,15 +32,6 @@ COLUMNS = (
 SCHEMA = pa.schema(
     [("id", pa.int64()), ("at", pa.timestamp("us", tz="UTC"))] + [(name, pa.string()) for name in COLUMNS[2:]]
 )
-
-
-def _day(option: str, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 class _Months:
@@ -85,7 +77,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, path, start, end, hall, **options):
         tz = ZoneInfo(settings.TIME_ZONE)
-        first, last = _day("--from", start), _day("--to", end)
+        first, last = (date_arg(v) if v else None for v in (start, end))
         if first and last and last < first:
             raise CommandError(f"--to {last} is before --from {first}")
         if path.exists() and (not path.is_dir() or any(path.iterdir())):

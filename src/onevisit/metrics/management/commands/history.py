@@ -1,24 +1,18 @@
 """`onevisit history generate --days N --halls N [--seed S] [--start YYYY-MM-DD]`: a synthetic event history."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from onevisit.accounts.cli import date_arg
 from onevisit.accounts.models import Hall
 from onevisit.core import clock
 from onevisit.core.models import Event
 from onevisit.metrics import history
 
 BATCH = 5000
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--start {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 class Command(BaseCommand):
@@ -65,7 +59,7 @@ class Command(BaseCommand):
             raise CommandError("--days must be at least 1")
         if not 1 <= halls <= history.MAX_HALLS:
             raise CommandError(f"--halls must be between 1 and {history.MAX_HALLS}")
-        first = _day(start) if start else clock.local_date(history.TZ_NAME) - timedelta(days=days)
+        first = date_arg(start) if start else clock.local_date(history.TZ_NAME) - timedelta(days=days)
         codes = history.hall_codes(halls)
         taken = sorted(set(Event.objects.filter(hall__in=codes).values_list("hall", flat=True).distinct()))
         if taken and skip_existing:

@@ -1,20 +1,12 @@
 """`onevisit report --from … --to … --format xlsx|pdf|csv`: the review's figures for the Friday meeting."""
 
-from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from onevisit.accounts.models import Hall
+from onevisit.accounts.cli import date_arg, one_hall
 from onevisit.core.errors import DomainError
 from onevisit.metrics import queries, report
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"not a date (YYYY-MM-DD): {value}") from None
 
 
 class Command(BaseCommand):
@@ -23,10 +15,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--from", dest="start", required=True, type=_date)
-        parser.add_argument("--to", dest="end", required=True, type=_date)
-        parser.add_argument("--base-from", dest="base_start", type=_date)
-        parser.add_argument("--base-to", dest="base_end", type=_date)
+        parser.add_argument("--from", dest="start", required=True, type=date_arg)
+        parser.add_argument("--to", dest="end", required=True, type=date_arg)
+        parser.add_argument("--base-from", dest="base_start", type=date_arg)
+        parser.add_argument("--base-to", dest="base_end", type=date_arg)
         parser.add_argument("--format", choices=sorted(report.FORMATS), default="xlsx")
         parser.add_argument("--hall", help="hall code (default: the only hall)")
         parser.add_argument(
@@ -43,16 +35,8 @@ class Command(BaseCommand):
     def handle(
         self, *args, start, end, base_start, base_end, format, hall, base_hall, outlier, output, **options
     ):
-        halls = Hall.objects.filter(code=hall) if hall else Hall.objects.all()
-        if halls.count() != 1:
-            known = ", ".join(Hall.objects.values_list("code", flat=True)) or "none"
-            raise CommandError(f"name one hall with --hall (known: {known})")
-        the_hall = halls.get()
-        other = Hall.objects.filter(code=base_hall).first() if base_hall else the_hall
-        if other is None:
-            raise CommandError(
-                f"no hall {base_hall!r} (known: {', '.join(Hall.objects.values_list('code', flat=True))})"
-            )
+        the_hall = one_hall(hall)
+        other = one_hall(base_hall, "--base-hall") if base_hall else the_hall
         try:
             built = report.build(hall=the_hall.code, tz_name=the_hall.timezone, start=start, end=end,
                                  base_start=base_start, base_end=base_end, base_hall=other.code,

@@ -1,22 +1,14 @@
 """`onevisit plan --hall H --from D --to D [--weekday workdays] [--within 15 --share 0.8 --mean-wait 10]
 [--scenario prereview --scenario online:cbdj:0.8788 …] [--replications 200] [--format xlsx|pdf] [-o FILE]`."""
 
-from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from onevisit.accounts.models import Hall
+from onevisit.accounts.cli import date_arg, one_hall
 from onevisit.core.errors import DomainError
 from onevisit.planning import export, services
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 class Command(BaseCommand):
@@ -28,8 +20,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--hall", help="hall code (default: the only hall)")
-        parser.add_argument("--from", dest="start", required=True, type=_date, help="first local day")
-        parser.add_argument("--to", dest="end", required=True, type=_date, help="last local day")
+        parser.add_argument("--from", dest="start", required=True, type=date_arg, help="first local day")
+        parser.add_argument("--to", dest="end", required=True, type=date_arg, help="last local day")
         parser.add_argument("--weekday", default="workdays", help="mon,tue… or 0-6, workdays (default), all")
         parser.add_argument("--within", help="minutes a visitor should be called within (default 15)")
         parser.add_argument("--share", help="share to call within that time (default 0.8)")
@@ -51,11 +43,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, hall, start, end, weekday, within, share, mean_wait, scenario, replications, seed,
                format, output, **options):  # fmt: skip
-        halls = Hall.objects.filter(code=hall) if hall else Hall.objects.all()
-        if halls.count() != 1:
-            known = ", ".join(Hall.objects.values_list("code", flat=True)) or "none"
-            raise CommandError(f"name one hall with --hall (known: {known})")
-        the_hall = halls.get()
+        the_hall = one_hall(hall)
         columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                    TimeElapsedColumn())  # fmt: skip
         try:
