@@ -13,11 +13,13 @@ from pathlib import Path
 from django.conf import settings
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.platypus import TableStyle
 
 CID_FONT = "STSong-Light"
 _CANDIDATES = (
@@ -52,6 +54,12 @@ def style(name: str = "body", *, size: float = 10.5, leading: float | None = Non
     return ParagraphStyle(
         name, fontName=cjk_font(), fontSize=size, leading=leading or size * 1.45, wordWrap="CJK", **kw
     )
+
+
+def grid(size: float = 8) -> TableStyle:
+    """A figures table: the CJK font at `size`, thin grey rules, a shaded header row."""
+    return TableStyle([("FONT", (0, 0), (-1, -1), cjk_font(), size), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))])  # fmt: skip
 
 
 def qr_drawing(url: str, size: float = 30 * mm) -> Drawing:

@@ -19,19 +19,29 @@ def _frame(title: str, width: int, height: int, font: str) -> Drawing:
     return d
 
 
+def _axes(chart, labels: Sequence[str], font: str, *, size: int, angle: int) -> None:
+    """Category labels in the chart's font (tilted when there are many), values from zero."""
+    chart.categoryAxis.categoryNames = list(labels) or [""]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = size
+    chart.categoryAxis.labels.angle = angle
+    chart.categoryAxis.labels.boxAnchor = "ne" if angle else "n"
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontSize = 8
+
+
+def _values(values: Sequence[float | None], percent: bool = False) -> list[float]:
+    """A series to draw: a missing value (None or NaN) as 0, a share as a percentage."""
+    return [0 if v is None or v != v else v * (100 if percent else 1) for v in values] or [0]
+
+
 def bars(title: str, labels: Sequence[str], values: Sequence[float | None], *, font: str = "Helvetica",
          width: int = 520, height: int = 220, percent: bool = False) -> Drawing:  # fmt: skip
     d = _frame(title, width, height, font)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 40, 40, width - 60, height - 75
-    chart.data = [[(v or 0) * (100 if percent else 1) for v in values] or [0]]
-    chart.categoryAxis.categoryNames = list(labels) or [""]
-    chart.categoryAxis.labels.fontName = font
-    chart.categoryAxis.labels.fontSize = 8
-    chart.categoryAxis.labels.angle = 30 if len(labels) > 8 else 0
-    chart.categoryAxis.labels.boxAnchor = "ne" if len(labels) > 8 else "n"
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.labels.fontSize = 8
+    chart.data = [_values(values, percent)]
+    _axes(chart, labels, font, size=8, angle=30 if len(labels) > 8 else 0)
     chart.bars[0].fillColor = BRAND
     d.add(chart)
     return d
@@ -42,14 +52,8 @@ def trend(title: str, labels: Sequence[str], values: Sequence[float | None], *, 
     d = _frame(title, width, height, font)
     chart = HorizontalLineChart()
     chart.x, chart.y, chart.width, chart.height = 40, 40, width - 60, height - 75
-    chart.data = [[(v or 0) * (100 if percent else 1) for v in values] or [0]]
-    chart.categoryAxis.categoryNames = list(labels) or [""]
-    chart.categoryAxis.labels.fontName = font
-    chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.labels.angle = 45
-    chart.categoryAxis.labels.boxAnchor = "ne"
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.labels.fontSize = 8
+    chart.data = [_values(values, percent)]
+    _axes(chart, labels, font, size=7, angle=45)
     chart.lines[0].strokeColor = BRAND
     chart.lines[0].strokeWidth = 2
     d.add(chart)
@@ -68,14 +72,8 @@ def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequenc
     d = _frame(title, width, height, font)
     chart = HorizontalLineChart()
     chart.x, chart.y, chart.width, chart.height = 40, 70, width - 60, height - 110
-    chart.data = [[0 if v is None or v != v else v for v in values] or [0] for _, values in series] or [[0]]
-    chart.categoryAxis.categoryNames = list(labels) or [""]
-    chart.categoryAxis.labels.fontName = font
-    chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.labels.angle = 45 if len(labels) > 10 else 0
-    chart.categoryAxis.labels.boxAnchor = "ne" if len(labels) > 10 else "n"
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.labels.fontSize = 8
+    chart.data = [_values(values) for _, values in series] or [[0]]
+    _axes(chart, labels, font, size=7, angle=45 if len(labels) > 10 else 0)
     for i in range(len(series)):
         chart.lines[i].strokeColor = PALETTE[i % len(PALETTE)]
         chart.lines[i].strokeWidth = 2

@@ -8,6 +8,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from onevisit.accounts.models import Window
+from onevisit.catalog.services import bundle_names, matter_names
 from onevisit.metrics import charts, engine, queries, review
 
 DEFINITIONS = {
@@ -50,6 +52,11 @@ class Report:
     outliers: list[dict] = field(default_factory=list)
     volumes: list[dict] = field(default_factory=list)
     rule: engine.OutlierRule = engine.DEFAULT_RULE
+    window_names: dict[str, str] = field(
+        default_factory=dict
+    )  # the hall's windows, matters and bundles by code
+    matter_names: dict[str, str] = field(default_factory=dict)
+    bundle_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -96,14 +103,15 @@ def build(*, hall: str, tz_name: str, start: date, end: date, base_start: date |
     (base,) = rows((), base_table) or [{}]
     return Report(hall, start, end, base_hall, base_start, base_end, total, rows(("day",)), by_window,
                   rows(("matter",)), review.compare(base, total), engine.outlier_list(table, rule),
-                  engine.relative_volume(table), rule)  # fmt: skip
+                  engine.relative_volume(table), rule,
+                  dict(Window.objects.filter(hall__code=hall).values_list("code", "name")), matter_names(),
+                  bundle_names())  # fmt: skip
 
 
-def drawings(r: Report, *, font: str = "Helvetica", window_names: dict[str, str] | None = None,
-             matter_names: dict[str, str] | None = None) -> list:  # fmt: skip
+def drawings(r: Report, *, font: str = "Helvetica") -> list:
     """The review's charts — trends by day, handling time by window, one-visit rate by matter — drawn once for
     the page (as SVG) and the PDF."""
-    names, matters = window_names or {}, matter_names or {}
+    names, matters = r.window_names, r.matter_names
     labels = [f"{x['day']:%m-%d}" for x in r.by_day]
 
     def minutes(v: float | None) -> float | None:
@@ -220,11 +228,11 @@ def to_xlsx(r: Report) -> bytes:
 
 
 def to_pdf(r: Report) -> bytes:
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
+    from onevisit.core import pdf
     from onevisit.core.pdf import cjk_font, style
 
     font = cjk_font()
@@ -237,17 +245,9 @@ def to_pdf(r: Report) -> bytes:
     for c in r.comparisons:
         rows.append([c.label, review.display(c.metric, c.baseline), review.display(c.metric, c.pilot), c.change,
                      c.target or "—", {True: "达成", False: "未达成"}.get(c.met, "—")])  # fmt: skip
-    table = Table(rows, repeatRows=1)
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 9), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))]))  # fmt: skip
-    story += [table, Spacer(1, 6 * mm)]
-    from onevisit.accounts.models import Window
-    from onevisit.catalog.services import matter_names
-
-    windows = dict(Window.objects.filter(hall__code=r.hall).values_list("code", "name"))
-    story.extend(drawings(r, font=font, window_names=windows, matter_names=matter_names()))
-    grid = TableStyle([("FONT", (0, 0), (-1, -1), font, 8), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))])  # fmt: skip
+    story += [Table(rows, repeatRows=1, style=pdf.grid(9)), Spacer(1, 6 * mm)]
+    story.extend(drawings(r, font=font))
+    grid = pdf.grid(8)
     if r.volumes:
         story += [Spacer(1, 4 * mm), Paragraph("相对办件量", style("title", size=11)),
                   Table([VOLUME_HEADER, *volume_rows(r)], repeatRows=1, style=grid)]  # fmt: skip

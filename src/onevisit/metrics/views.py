@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from onevisit.accounts import roles
 from onevisit.accounts.pages import date_param, staff_page
 from onevisit.accounts.services import metric_hall, metric_halls, windows_of
-from onevisit.catalog.services import bundle_names, matter_names
+from onevisit.catalog.services import matter_names
 from onevisit.core import clock
 from onevisit.core.errors import DomainError
 from onevisit.metrics import charts, queries, report, review
@@ -66,9 +66,8 @@ def review_page(request):
     except DomainError as exc:
         context["error"] = exc
         return render(request, "metrics/review.html", context, status=exc.status)
-    window_names = {w.code: w.name for w in windows_of(hall)}
-    names, bundles = matter_names(), bundle_names()
-    svg = [charts.svg(d) for d in report.drawings(built, window_names=window_names, matter_names=names)]
+    window_names, names, bundles = built.window_names, built.matter_names, built.bundle_names
+    svg = [charts.svg(d) for d in report.drawings(built)]
     keep = {k: request.GET[k] for k in ("hall", "base_hall", "from", "to", "base_from", "base_to", "outlier")
             if request.GET.get(k)}  # fmt: skip
     context |= {
@@ -81,7 +80,7 @@ def review_page(request):
         "by_matter": _table_rows(built.by_matter, "matter", names),
         "joint": built.total,
         "charts": [mark_safe(x) for x in svg],  # our own SVG; the renderer escapes every label
-        "query": urlencode({k: v for k, v in keep.items()}),
+        "query": urlencode(keep),
         "rule_text": built.rule_text,
         "outliers": [[*row[:1], names.get(row[1], row[1]), window_names.get(row[2], row[2]), *row[3:]]
                      for row in report.outlier_rows(built)],

@@ -185,11 +185,11 @@ def _number(x: str):
 
 
 def to_pdf(o: Outcome) -> bytes:
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
+    from onevisit.core import pdf
     from onevisit.core.pdf import cjk_font, style
 
     font = cjk_font()
@@ -197,8 +197,7 @@ def to_pdf(o: Outcome) -> bytes:
     doc = SimpleDocTemplate(
         buf, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, title="窗口规划"
     )
-    grid = TableStyle([("FONT", (0, 0), (-1, -1), font, 7), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))])  # fmt: skip
+    grid = pdf.grid(7)
     story = [Paragraph(title(o), style("title", size=14)), Spacer(1, 3 * mm)]
     story.append(Table([[k, v] for k, v in summary(o)], style=grid, colWidths=[45 * mm, 220 * mm]))
     width = landscape(A4)[0] - 24 * mm
