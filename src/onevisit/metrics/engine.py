@@ -39,7 +39,7 @@ DuckDB runs in-process with extension auto-install switched off: nothing is ever
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -157,38 +157,55 @@ class OutlierRule:
 DEFAULT_RULE = OutlierRule()
 
 
-def events_table(rows: Iterable[tuple[Any, ...]], tz: tzinfo) -> pa.Table:
-    """Arrow table of events from (at, type, hall, window, matter, bundle, case, ticket, visit, data) rows in
-    log order (kept in `seq`), grouped by type (see grouped); the data fields the indicators use become
-    columns."""
-    cols: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
-    case_ids: dict[str, int] = {"": 0}
-    ticket_ids: dict[str, int] = {"": 0}
-    for seq, (at, type_, hall, window, matter, bundle, case, ticket, visit, data) in enumerate(rows):
+# The data fields read from events, each as a column: what an event of a type says, with the default.
+DATA_FIELDS: dict[str, Callable[[str, dict], Any]] = {
+    "duplicate": lambda t, d: bool(d.get("duplicate")),
+    "at_window": lambda t, d: bool(d.get("at_window", True)),
+    "visits": lambda t, d: int(d.get("visits") or 0),
+    "visit_seq": lambda t, d: int(d.get("visit_seq") or 0),
+    "n_matters": lambda t, d: len(d.get("matters") or ()) if t == "case.accepted" else 0,
+    "verdict": lambda t, d: str(d.get("verdict") or ""),
+    "first_visit": lambda t, d: bool(d.get("first_visit")),
+    "channel": lambda t, d: str(d.get("channel") or ""),
+    "ref": lambda t, d: str(d.get("verification") or ""),
+    "note": lambda t, d: str(d.get("note") or "") if t == "case.outlier_flagged" else "",
+    "priority": lambda t, d: int(d.get("priority") or 0),
+}
+
+
+def log_columns(rows: Iterable[tuple[Any, ...]], tz: tzinfo, refs: Sequence[str],
+                fields: Sequence[str]) -> dict[str, list[Any]]:  # fmt: skip
+    """Columns seq (log order), at, local_at, type, the references (blank for none) and the data fields named,
+    from (at, type, *refs, data) rows in log order: what the engine and the planning calibration load."""
+    cols: dict[str, list[Any]] = {name: [] for name in ("seq", "at", "local_at", "type", *refs, *fields)}
+    getters = [(cols[name], DATA_FIELDS[name]) for name in fields]
+    ref_cols = [cols[name] for name in refs]
+    for seq, (at, type_, *values, data) in enumerate(rows):
         data = data or {}
         cols["seq"].append(seq)
         cols["at"].append(at)
         cols["local_at"].append(at.astimezone(tz).replace(tzinfo=None))
         cols["type"].append(type_)
-        cols["hall"].append(hall or "")
-        cols["window"].append(window or "")
-        cols["matter"].append(matter or "")
-        cols["bundle"].append(bundle or "")
-        cols["case"].append(case or "")
-        cols["ticket"].append(ticket or "")
-        cols["case_id"].append(case_ids.setdefault(case or "", len(case_ids)))
-        cols["ticket_id"].append(ticket_ids.setdefault(ticket or "", len(ticket_ids)))
-        cols["visit"].append(visit or "")
-        cols["duplicate"].append(bool(data.get("duplicate")))
-        cols["at_window"].append(bool(data.get("at_window", True)))
-        cols["visits"].append(int(data.get("visits") or 0))
-        cols["visit_seq"].append(int(data.get("visit_seq") or 0))
-        cols["n_matters"].append(len(data.get("matters") or ()) if type_ == "case.accepted" else 0)
-        cols["verdict"].append(str(data.get("verdict") or ""))
-        cols["first_visit"].append(bool(data.get("first_visit")))
-        cols["channel"].append(str(data.get("channel") or ""))
-        cols["ref"].append(str(data.get("verification") or ""))
-        cols["note"].append(str(data.get("note") or "") if type_ == "case.outlier_flagged" else "")
+        for col, value in zip(ref_cols, values, strict=True):
+            col.append(value or "")
+        for col, get in getters:
+            col.append(get(type_, data))
+    return cols
+
+
+def _dense(values: list[str]) -> list[int]:
+    """Each distinct value as a small integer, in order of appearance; blank is 0."""
+    ids: dict[str, int] = {"": 0}
+    return [ids.setdefault(v, len(ids)) for v in values]
+
+
+def events_table(rows: Iterable[tuple[Any, ...]], tz: tzinfo) -> pa.Table:
+    """Arrow table of events from (at, type, hall, window, matter, bundle, case, ticket, visit, data) rows in
+    log order (kept in `seq`), grouped by type (see grouped); the data fields the indicators use become
+    columns."""
+    fields = [name for name in SCHEMA.names if name in DATA_FIELDS]
+    cols = log_columns(rows, tz, ("hall", "window", "matter", "bundle", "case", "ticket", "visit"), fields)
+    cols["case_id"], cols["ticket_id"] = _dense(cols["case"]), _dense(cols["ticket"])
     return grouped(pa.Table.from_pydict(cols, schema=SCHEMA))
 
 

@@ -35,6 +35,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from onevisit.metrics import engine
 from onevisit.planning.erlang import PlanningError
 from onevisit.planning.sim import SLOT
 
@@ -80,24 +81,8 @@ class CalibrationError(PlanningError):
 
 def table(rows: Iterable[tuple[Any, ...]], tz: tzinfo) -> pa.Table:
     """Arrow table from (at, type, queue, window, matter, ticket, case, data) rows in log order."""
-    cols: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
-    for seq, (at, type_, queue, window, matter, ticket, case, data) in enumerate(rows):
-        data = data or {}
-        cols["seq"].append(seq)
-        cols["at"].append(at)
-        cols["local_at"].append(at.astimezone(tz).replace(tzinfo=None))
-        cols["type"].append(type_)
-        cols["queue"].append(queue or "")
-        cols["window"].append(window or "")
-        cols["matter"].append(matter or "")
-        cols["ticket"].append(ticket or "")
-        cols["case"].append(case or "")
-        cols["priority"].append(int(data.get("priority") or 0))
-        cols["visit_seq"].append(int(data.get("visit_seq") or 0))
-        cols["at_window"].append(bool(data.get("at_window", True)))
-        cols["first_visit"].append(bool(data.get("first_visit")))
-        cols["verdict"].append(str(data.get("verdict") or ""))
-        cols["channel"].append(str(data.get("channel") or ""))
+    fields = [name for name in SCHEMA.names if name in engine.DATA_FIELDS]
+    cols = engine.log_columns(rows, tz, ("queue", "window", "matter", "ticket", "case"), fields)
     return pa.Table.from_pydict(cols, schema=SCHEMA)
 
 
