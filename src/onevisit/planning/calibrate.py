@@ -113,13 +113,6 @@ class ServiceFit:
     def fitted_mean(self) -> float:
         return math.exp(self.mu + self.sigma**2 / 2)
 
-    @property
-    def fitted_cv(self) -> float:
-        return math.sqrt(math.expm1(self.sigma**2))
-
-    def quantile(self, q: float) -> float:
-        return float(np.quantile(self.observed, q))
-
 
 @dataclass(frozen=True)
 class Group:

@@ -95,9 +95,6 @@ class Day:
         total = sum(m.share for m in queue.matters)
         return sum(m.share / total * _mean(m.service) for m in queue.matters)
 
-    def today(self) -> dict[str, list[int]]:
-        return {g.code: list(g.open) for g in self.groups}  # type: ignore[arg-type]
-
     def model(
         self, groups: Sequence[sim.WindowGroup] | None = None, target: Target | None = None
     ) -> sim.Model:
@@ -323,12 +320,13 @@ Progress = Callable[[str], None]
 
 def erlang(day: Day, target: Target) -> dict[str, list[int]]:
     """Each queue's fewest windows per half hour by Erlang A (C when nobody leaves), as if they were its own."""
-    return {
-        q.code: [0 if rate <= 0 or closed else fewest_servers(
-            rate, day.mean_service(q), within=target.within, share=target.share, mean_wait=target.mean_wait,
-            patience=q.patience) for rate, closed in zip(q.per_hour, day.closed, strict=True)]
-        for q in day.queues
-    }  # fmt: skip
+    out = {}
+    for q in day.queues:
+        mean = day.mean_service(q)
+        out[q.code] = [0 if rate <= 0 or closed else fewest_servers(
+            rate, mean, within=target.within, share=target.share, mean_wait=target.mean_wait,
+            patience=q.patience) for rate, closed in zip(q.per_hour, day.closed, strict=True)]  # fmt: skip
+    return out
 
 
 def simulate_today(day: Day, target: Target, replications: int, seed: int) -> sim.Result:
@@ -391,7 +389,10 @@ def curve(day: Day, target: Target, *, low: int | None = None, high: int | None 
     """Waiting against the number of windows when every window serves every queue, open in every open half
     hour: from the average load of the open half hours (below it the queue only grows) to `high`."""
     say = progress or (lambda _: None)
-    load = [sum(q.per_hour[k] * day.mean_service(q) / 60 for q in day.queues) for k in range(day.slots)]
+    means = [day.mean_service(q) for q in day.queues]
+    load = [
+        sum(q.per_hour[k] * m / 60 for q, m in zip(day.queues, means, strict=True)) for k in range(day.slots)
+    ]
     open_load = [x for x, closed in zip(load, day.closed, strict=True) if not closed]
     low = low or max(1, math.floor(sum(open_load) / len(open_load)))
     high = high or max(low + 4, math.ceil(max(load)) + 2, day.windows + 1)
