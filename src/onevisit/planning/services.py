@@ -86,31 +86,24 @@ def build(*, hall: str, tz_name: str, request: Request,
     say = progress or (lambda _: None)
     if not 1 <= request.replications <= MAX_REPLICATIONS:
         raise Invalid(f"重复次数应在 1 到 {MAX_REPLICATIONS} 之间", field="replications")
-    scenarios = [_checked(plan.parse, s) for s in request.scenarios]
-    table = events(hall=hall, start=request.start, end=request.end, tz_name=tz_name)
-    cal = _checked(calibrate.calibrate, table, start=request.start.isoformat(), end=request.end.isoformat())
-    day = _checked(plan.day_from, cal, request.weekdays)
-    say("calibrated")
-    today = _checked(plan.simulate_today, day, request.target, request.replications, request.seed)
-    the_plan = _checked(plan.recommend, day, request.target, replications=request.replications, seed=request.seed,
-                        today=today)  # fmt: skip
-    say("planned")
-    points = _checked(plan.curve, day, request.target, replications=max(20, request.replications // 2),
-                      seed=request.seed)  # fmt: skip
-    say("curve")
-    cuts = _checked(plan.reductions, day, request.target, points, replications=request.replications,
-                    seed=request.seed, today=today)  # fmt: skip
-    outcomes = _checked(plan.what_if, day, scenarios, request.target, replications=request.replications,
-                        seed=request.seed, today=today)  # fmt: skip
-    say("scenarios")
-    return Outcome(hall, request, cal, day, the_plan, points, outcomes, cuts, cal.measured(day.weekdays))
-
-
-def _checked(fn, *args, **kwargs):
+    r, target_, seed = request.replications, request.target, request.seed
     try:
-        return fn(*args, **kwargs)
+        scenarios = [plan.parse(s) for s in request.scenarios]
+        table = events(hall=hall, start=request.start, end=request.end, tz_name=tz_name)
+        cal = calibrate.calibrate(table, start=request.start.isoformat(), end=request.end.isoformat())
+        day = plan.day_from(cal, request.weekdays)
+        say("calibrated")
+        today = plan.simulate_today(day, target_, r, seed)
+        the_plan = plan.recommend(day, target_, replications=r, seed=seed, today=today)
+        say("planned")
+        points = plan.curve(day, target_, replications=max(20, r // 2), seed=seed)
+        say("curve")
+        cuts = plan.reductions(day, target_, points, replications=r, seed=seed, today=today)
+        outcomes = plan.what_if(day, scenarios, target_, replications=r, seed=seed, today=today)
+        say("scenarios")
     except PlanningError as exc:
-        raise Invalid(str(exc), field=getattr(exc, "field", "") or "plan") from None
+        raise Invalid(exc.message, field=exc.field or "plan") from None
+    return Outcome(hall, request, cal, day, the_plan, points, outcomes, cuts, cal.measured(day.weekdays))
 
 
 def target(
