@@ -176,10 +176,12 @@ def _print_receipt(request, window, case, code: str) -> None:
     outcome = printing.print_job(
         hall=case.hall, location=window.code, payload=payload, actor=request.actor, case=case
     )
-    if outcome.printed_on and not outcome.needs_pdf:
+    if outcome.printed_on and not outcome.needs_pdf and outcome.failed_over:
+        messages.warning(request, f"受理回执已改用备用的{outcome.printed_on.name}打印（{outcome.trouble}）")
+    elif outcome.printed_on and not outcome.needs_pdf:
         messages.info(request, f"受理回执已在{outcome.printed_on.name}打印")
     elif outcome.failures:
-        messages.warning(request, f"窗口打印机不可用（{outcome.failures[-1][1]}），回执请改用电子版")
+        messages.warning(request, f"窗口打印机不可用（{outcome.trouble}），回执请改用电子版")
 
 
 @require_POST

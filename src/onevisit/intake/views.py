@@ -62,11 +62,14 @@ def ticket_outcome(request, ticket: Ticket, location: str) -> printing.PrintOutc
     """Print the ticket where it was issued and tell the staff member what happened."""
     content = _content(request, ticket)
     outcome = printing.print_ticket(ticket=ticket, location=location, content=content, actor=request.actor)
-    if outcome.printed_on and not outcome.needs_pdf:
-        note = "（主打印机故障，已改用备用打印机）" if outcome.failed_over else ""
-        messages.success(request, f"小票 {ticket.number} 已在{outcome.printed_on.name}打印{note}")
+    if outcome.printed_on and not outcome.needs_pdf and outcome.failed_over:
+        messages.warning(
+            request, f"小票 {ticket.number} 已改用备用的{outcome.printed_on.name}打印（{outcome.trouble}）"
+        )
+    elif outcome.printed_on and not outcome.needs_pdf:
+        messages.success(request, f"小票 {ticket.number} 已在{outcome.printed_on.name}打印")
     elif outcome.failures:
-        messages.warning(request, f"打印机不可用（{outcome.failures[-1][1]}），请点击“打印小票 PDF”")
+        messages.warning(request, f"打印机不可用（{outcome.trouble}），请点击“打印小票 PDF”")
     return outcome
 
 
