@@ -73,3 +73,72 @@ def test_scan_typed_with_focus_on_the_body_lands_once_after_boosted_navigation(b
     window.evaluate("document.activeElement.blur()")
     window.keyboard.type("A001", delay=5)  # a scanner types fast, without focusing the field first
     assert window.input_value("input[data-scanner]") == "A001"
+
+
+def test_space_on_a_focused_button_presses_it_instead_of_typing_into_the_scan_field(base, browser):  # noqa: F811
+    guide = _signed_in(browser, base, "daoban")
+    guide.focus("button:has-text('记录咨询')")
+    guide.evaluate(
+        """() => { window.settled = false;
+           document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"""
+    )
+    guide.keyboard.press(" ")
+    guide.wait_for_function("window.settled === true", timeout=5_000)
+    assert "已记录一次咨询" in guide.inner_text("main")
+    assert guide.input_value("input[data-scanner]") == ""
+
+
+def test_letters_typed_on_a_focused_link_stay_out_of_the_scan_field(base, browser):  # noqa: F811
+    guide = _signed_in(browser, base, "daoban")
+    guide.focus("a.matter-card >> nth=0")
+    guide.keyboard.type("ab")
+    assert guide.input_value("input[data-scanner]") == ""
+    assert guide.evaluate("document.activeElement.matches('a.matter-card')")
+
+
+def test_a_scan_typed_while_a_heading_has_focus_lands_in_the_scan_field(base, browser):  # noqa: F811
+    window = _signed_in(browser, base, "chuangkou1")
+    window.evaluate("() => { const h = document.querySelector('main h1'); h.tabIndex = -1; h.focus(); }")
+    window.keyboard.type("A001", delay=5)
+    assert window.input_value("input[data-scanner]") == "A001"
+
+
+def test_after_a_boosted_navigation_focus_is_on_the_new_pages_heading(base, browser):  # noqa: F811
+    analyst = _signed_in(browser, base, "fenxi")
+    _boosted_click(analyst, "header nav a[href$='/planning/']")
+    assert analyst.evaluate("document.activeElement === document.querySelector('main h1')"), _active(analyst)
+    _boosted_click(analyst, "header nav a[href$='/metrics/']")
+    assert analyst.evaluate("document.activeElement === document.querySelector('main h1')"), _active(analyst)
+
+
+def test_after_a_boosted_navigation_focus_is_on_the_pages_autofocus_field(base, browser):  # noqa: F811
+    clerk = _signed_in(browser, base, "chuangkou1")
+    _boosted_click(clerk, "header nav a[href$='/notice/']")
+    assert clerk.evaluate("document.activeElement.matches('input[data-filter]')"), _active(clerk)
+
+
+def test_answering_a_situation_question_keeps_focus_on_the_answer(base, browser):  # noqa: F811
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{base}/notice/bundles/retirement/")
+    page.evaluate("window.sameDocument = true")
+    page.focus("input[name=q-transferred][value=true]")
+    page.evaluate(
+        """() => { window.settled = false;
+           document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"""
+    )
+    page.keyboard.press(" ")  # answers 是
+    page.wait_for_function("window.settled === true")
+    assert page.evaluate("window.sameDocument === true")
+    assert page.evaluate(
+        "document.activeElement.matches('input[name=q-transferred][value=true]') && document.activeElement.checked"
+    ), _active(page)
+
+
+def test_a_form_refused_with_a_field_error_puts_focus_on_that_field(base, browser):  # noqa: F811
+    guide = _signed_in(browser, base, "daoban")
+    _boosted_click(guide, "a.matter-card[href$='/matters/cbdj/']")
+    guide.fill("input[name=name]", "张三")
+    guide.fill("input[name=resident_id]", "110105198506151231")  # wrong check digit
+    guide.fill("input[name=phone]", "13812345678")
+    _boosted_click(guide, "button.primary.big")
+    assert guide.evaluate("document.activeElement.name === 'resident_id'"), _active(guide)
