@@ -105,7 +105,7 @@ def test_a_scan_typed_while_a_heading_has_focus_lands_in_the_scan_field(base, br
 
 def test_after_a_boosted_navigation_focus_is_on_the_new_pages_heading(base, browser):  # noqa: F811
     analyst = _signed_in(browser, base, "fenxi")
-    _boosted_click(analyst, "header nav a[href$='/planning/']")
+    _boosted_click(analyst, "main a[href$='/metrics/review/']")
     assert analyst.evaluate("document.activeElement === document.querySelector('main h1')"), _active(analyst)
     _boosted_click(analyst, "header nav a[href$='/metrics/']")
     assert analyst.evaluate("document.activeElement === document.querySelector('main h1')"), _active(analyst)
@@ -142,3 +142,25 @@ def test_a_form_refused_with_a_field_error_puts_focus_on_that_field(base, browse
     guide.fill("input[name=phone]", "13812345678")
     _boosted_click(guide, "button.primary.big")
     assert guide.evaluate("document.activeElement.name === 'resident_id'"), _active(guide)
+
+
+def _luminance(rgb: str) -> float:
+    r, g, b = (int(x) / 255 for x in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_the_focus_ring_in_the_top_bar_has_3_to_1_contrast_against_the_bar(base, browser):  # noqa: F811
+    page = _signed_in(browser, base, "fenxi")
+    for _ in range(6):  # by keyboard, as a keyboard user meets it
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('header nav')"):
+            break
+    ring, bar = page.evaluate(
+        """() => { const a = document.activeElement, s = getComputedStyle(a);
+           return [s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 ? s.outlineColor : null,
+                   getComputedStyle(a.closest('header')).backgroundColor]; }"""
+    )
+    assert ring, "no visible focus ring on the top bar's link"
+    light, dark = sorted((_luminance(ring), _luminance(bar)), reverse=True)
+    assert (light + 0.05) / (dark + 0.05) >= 3, (ring, bar)

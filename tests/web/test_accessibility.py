@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from onevisit.accounts.models import Hall, Staff
 from onevisit.metrics import charts
-from tests.conftest import login
+from tests.conftest import login, nothing_written
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +163,68 @@ def test_the_ferry_console_tables_scroll_in_regions_the_keyboard_reaches(hall):
     page = _doc(login("xinxi").get("/ferry/"))
     _scroll_regions_are_reachable(page)
     assert len(page.xpath("//table")) == len(page.xpath("//*[@role='region']//table"))
+
+
+# ---- the legal section's review and the back office: a refusal marks its fields, keeps what was typed --------
+
+
+def _field(page, name: str):
+    return page.xpath(f"//input[@name='{name}'] | //select[@name='{name}']")[0]
+
+
+def _points_at(page, field, words: str) -> None:
+    assert field.get("aria-invalid") == "true"
+    ids = field.get("aria-describedby", "").split()
+    assert ids and words in " ".join(_text(page.xpath(f"//*[@id='{i}']")[0]) for i in ids)
+
+
+def test_a_temporary_publication_without_a_filing_number_marks_that_field(hall):
+    from onevisit.catalog import services as catalog
+    from onevisit.catalog.models import Matter
+    from tests.factories import UserFactory
+
+    editor = UserFactory(username="it-editor")
+    draft = catalog.open_draft(matter=Matter.objects.get(code="cbdj"), user=editor)
+    catalog.submit(version=draft, user=editor)
+    client = login("fazhi")
+    with nothing_written():
+        response = client.post(
+            f"/notice/review/versions/{draft.pk}/publish/", {"temporary": "on", "reason": "政策调整"}
+        )
+    assert response.status_code == 422
+    page = _doc(response)
+    _points_at(page, _field(page, "filing_number"), "临时调整须填写备案号")
+    assert (
+        _field(page, "reason").get("value") == "政策调整"
+        and _field(page, "reason").get("aria-invalid") is None
+    )
+    assert page.xpath("//*[@role='alert' and contains(., '备案号')]")
+
+
+def test_a_return_without_reasons_marks_the_reasons_field(guide, clerk, window1):
+    from onevisit.cases import services as cases
+    from tests.journey import called
+
+    ticket = called(guide, clerk, window1, "gxzy")
+    task = cases.accept(actor=clerk, window=window1, code=ticket.token).tasks.get()
+    office = login("houtai1")
+    page = _doc(office.get("/office/"))
+    reasons = page.xpath(f"//form[contains(@action, '/tasks/{task.pk}/return/')]//input[@name='reasons']")[0]
+    assert reasons.get("required") is not None and "*" in _text(reasons.xpath("ancestor::label")[0])
+    assert "带 * 的为必填项" in _text(page)
+    with nothing_written():
+        response = office.post(f"/office/tasks/{task.pk}/return/", {"reasons": " ", "to": "citizen"})
+    assert response.status_code == 422
+    page = _doc(response)
+    form = page.xpath(f"//form[contains(@action, '/tasks/{task.pk}/return/')]")[0]
+    _points_at(page, form.xpath(".//input[@name='reasons']")[0], "退件须写明理由")
+    assert form.xpath(".//option[@value='citizen']")[0].get("selected") is not None
+
+
+def test_a_bad_date_on_the_review_and_the_plan_marks_that_field(hall, analyst_client):
+    for url in ("/metrics/review/", "/planning/"):
+        response = analyst_client.get(url, {"from": "2026-13-01", "planned": "1"})
+        assert response.status_code == 422, url
+        page = _doc(response)
+        _points_at(page, _field(page, "from"), "日期格式应为")
+        assert _field(page, "to").get("aria-invalid") is None
