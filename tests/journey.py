@@ -17,7 +17,9 @@ def prereview(
     if present is None:
         present = [m.code for m in catalog.checklist_for_matter(matter).materials]
     options.setdefault("commitment_signed", True)
-    options.setdefault("tolerance_due", clock.local_date() + timedelta(days=7))
+    options.setdefault(
+        "tolerance_due", clock.local_date() + timedelta(days=3)
+    )  # within any 5-working-day rule
     return intake.submit_prereview(
         actor=actor,
         matter_code=matter,

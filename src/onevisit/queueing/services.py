@@ -83,6 +83,7 @@ REQUEST_FIELDS = {
     "disability": "残疾人优先",
     "commitment": "容缺承诺",
     "tolerance_due": "承诺补交日期",
+    "not_applicable": "不适用材料",
     "appointment": "预约码",
 }
 
