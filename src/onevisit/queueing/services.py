@@ -9,6 +9,7 @@ import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
@@ -18,6 +19,7 @@ from onevisit.core import clock, crypto, people
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
 from onevisit.core.models import Person
+from onevisit.queueing import hours
 from onevisit.queueing.models import Appointment, AppointmentSlot, Queue, Ticket, TicketCounter, WindowState
 
 # Crockford base32: no I, L, O, U — nothing a clerk or a scanner confuses when typed.
@@ -452,25 +454,42 @@ CHECK_IN_GRACE = timedelta(
 )  # after the slot ends, a late arrival still checks in, as a normal ticket
 
 
+def _holidays() -> frozenset[date]:
+    return hours.parse_holidays(getattr(settings, "ONEVISIT_HOLIDAYS", None))
+
+
+def _lunch() -> tuple[time, time]:
+    return hours.parse_lunch(getattr(settings, "ONEVISIT_LUNCH_BREAK", None))
+
+
+def is_bookable(day: date, start: time, end: time) -> bool:
+    """A working day (no weekend, no public holiday) and not over the lunch break."""
+    return hours.bookable(day, start, end, holidays=_holidays(), lunch=_lunch())
+
+
 def create_slots(*, queue: Queue, day: date, start: time, end: time, minutes: int, capacity: int) -> list:
-    """Cut a day into bookable slots (idempotent: existing slots keep their bookings)."""
+    """Cut a day into bookable slots, leaving out lunch, weekends and holidays (idempotent: bookings kept)."""
     if minutes <= 0 or capacity <= 0:
         raise Invalid("时段长度和容量须为正数", field="capacity")
     slots, at = [], datetime.combine(day, start)
     while at + timedelta(minutes=minutes) <= datetime.combine(day, end):
-        slot, _ = AppointmentSlot.objects.get_or_create(
-            queue=queue,
-            day=day,
-            start=at.time(),
-            defaults={"end": (at + timedelta(minutes=minutes)).time(), "capacity": capacity},
-        )
-        slots.append(slot)
-        at += timedelta(minutes=minutes)
+        until = at + timedelta(minutes=minutes)
+        if is_bookable(day, at.time(), until.time()):
+            slot, _ = AppointmentSlot.objects.get_or_create(
+                queue=queue, day=day, start=at.time(), defaults={"end": until.time(), "capacity": capacity}
+            )
+            slots.append(slot)
+        at = until
     return slots
 
 
-def open_slots(hall: Hall, *, days: int = 7) -> list[tuple[AppointmentSlot, int]]:
-    """Slots from now on with the places still free."""
+def open_slots(
+    hall: Hall, *, days: int = 7, matter: Matter | None = None, day: date | None = None
+) -> list[tuple[AppointmentSlot, int]]:
+    """Bookable slots from now on (of the queues serving `matter`, on `day` if given) with the places still free.
+
+    Slots on a weekend, a holiday or over lunch are never offered, even if an administrator created them.
+    """
     today = clock.local_date(hall.timezone)
     now_local = clock.localtime(clock.now(), hall.timezone).time()
     active = Q(appointments__status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN])
@@ -481,7 +500,31 @@ def open_slots(hall: Hall, *, days: int = 7) -> list[tuple[AppointmentSlot, int]
         .annotate(taken=Count("appointments", filter=active))
         .order_by("day", "start", "queue__prefix")
     )
-    return [(s, s.capacity - s.taken) for s in slots]
+    if matter is not None:
+        slots = slots.filter(queue__matters=matter)
+    if day is not None:
+        slots = slots.filter(day=day)
+    return [(s, max(s.capacity - s.taken, 0)) for s in slots if is_bookable(s.day, s.start, s.end)]
+
+
+def booking_days(hall: Hall, matter: Matter, *, days: int = 7) -> list[tuple[date, int]]:
+    """The working days that have slots for this matter, with the places still free that day."""
+    free: dict[date, int] = {}
+    for slot, left in open_slots(hall, days=days, matter=matter):
+        free[slot.day] = free.get(slot.day, 0) + left
+    return sorted(free.items())
+
+
+def bookable_matters(hall: Hall) -> list[Matter]:
+    """Matters some queue of this hall serves and has appointment slots for."""
+    today = clock.local_date(hall.timezone)
+    return list(
+        Matter.objects.filter(queues__hall=hall, queues__slots__day__gte=today).distinct().order_by("code")
+    )
+
+
+# One answer for every refusal of a place: it must not tell a stranger whether an ID already holds a booking.
+SLOT_REFUSED = "该时段已约满或不能再预约，请选择其他时段"
 
 
 def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
@@ -500,13 +543,13 @@ def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
             raise Invalid(f"该时段的队列不办理「{matter.name}」", field="matter")
         if datetime.combine(slot.day, slot.end, tzinfo=ZoneInfo(hall.timezone)) <= clock.now():
             raise Invalid("该时段已过，请选择其他时段", field="slot")
+        if not is_bookable(slot.day, slot.start, slot.end):
+            raise Invalid("该时段不接受预约（周末、节假日或午休），请选择其他时段", field="slot")
         active = slot.appointments.filter(
             status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
         )
-        if active.filter(person=person).exists():
-            raise Conflict("您已预约该时段", field="slot")
-        if active.count() >= slot.capacity:
-            raise Conflict("该时段已约满，请选择其他时段", field="slot")
+        if active.filter(person=person).exists() or active.count() >= slot.capacity:
+            raise Conflict(SLOT_REFUSED, field="slot")
         appointment = Appointment.objects.create(
             slot=slot, matter=matter, person=person, code=new_token()[:8], booked_at=clock.now()
         )
