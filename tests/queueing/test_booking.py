@@ -113,20 +113,17 @@ def test_a_full_slot_is_shown_full_and_refused_if_it_filled_meanwhile(client, ha
 
 
 def test_the_refusal_does_not_tell_whether_an_id_already_holds_a_booking(hall, queue_b):
-    slot = services.create_slots(
-        queue=queue_b, day=_working_day(), start=time(18), end=time(20), minutes=60, capacity=1
-    )
+    day = _working_day()
+    roomy = AppointmentSlot.objects.create(queue=queue_b, day=day, start=time(18), end=time(19), capacity=2)
+    small = AppointmentSlot.objects.create(queue=queue_b, day=day, start=time(19), end=time(20), capacity=1)
     gxzy = Matter.objects.get(code="gxzy")
     holder = _person()
-    services.book(slot_id=slot[0].pk, matter=gxzy, person=holder)
-    services.create_slots(
-        queue=queue_b, day=slot[0].day, start=time(18), end=time(20), minutes=60, capacity=2
-    )
-    services.book(slot_id=slot[1].pk, matter=gxzy, person=_person())  # slot 2 still has one place
+    services.book(slot_id=roomy.pk, matter=gxzy, person=holder)
+    services.book(slot_id=small.pk, matter=gxzy, person=_person())
     with pytest.raises(Conflict) as already_booked:
-        services.book(slot_id=slot[1].pk, matter=gxzy, person=holder)  # not full, but this ID holds a place
+        services.book(slot_id=roomy.pk, matter=gxzy, person=holder)  # a place is left, but this ID holds one
     with pytest.raises(Conflict) as full:
-        services.book(slot_id=slot[0].pk, matter=gxzy, person=_person())
+        services.book(slot_id=small.pk, matter=gxzy, person=_person())
     assert already_booked.value.message == full.value.message and "已预约" not in full.value.message
 
 

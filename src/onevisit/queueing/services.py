@@ -564,18 +564,32 @@ def book_for(*, slot_id: int, matter: Matter, identity) -> Appointment:
         return book(slot_id=slot_id, matter=matter, person=people.register(identity, update_existing=False))
 
 
-def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
-    """Check in within the slot (from 30 min before): a priority ticket; a late arrival gets a normal one."""
-    value = (code or "").strip().upper()
+def appointment_code(raw: str) -> str:
+    """The booking code as typed, or read by a scanner from the confirmation's QR (the booking page's URL)."""
+    value = (raw or "").strip()
+    if "/" in value:
+        value = [part for part in value.split("?")[0].split("/") if part][-1:] or [""]
+        value = value[0]
+    return value.upper()[:32]
+
+
+def find_appointment(*, hall: Hall, code: str) -> Appointment:
+    """A booking of this hall by its code (or its QR), whatever its status."""
+    value = appointment_code(code)
+    if not value:
+        raise Invalid("请输入或扫描预约码", field="code")
     appointment = (
-        Appointment.objects.select_related("slot__queue", "matter", "person")
+        Appointment.objects.select_related("slot__queue", "matter", "person", "ticket")
         .filter(code=value, slot__queue__hall=hall)
         .first()
     )
     if appointment is None:
         raise NotFound(f"未找到预约码 {value}", field="code")
-    if appointment.status != Appointment.Status.BOOKED:
-        raise Conflict(f"预约码 {value} {appointment.get_status_display()}，不能再次签到", field="code")
+    return appointment
+
+
+def check_in_timing(appointment: Appointment, hall: Hall) -> bool:
+    """Whether a check-in now is on time (priority kept); too early is refused, saying from when."""
     slot, tz = appointment.slot, ZoneInfo(hall.timezone)
     starts = datetime.combine(slot.day, slot.start, tzinfo=tz)
     ends = datetime.combine(slot.day, slot.end, tzinfo=tz)
@@ -583,22 +597,51 @@ def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
     if now < starts - CHECK_IN_EARLY:
         opens = clock.localtime(starts - CHECK_IN_EARLY, hall.timezone)
         raise Invalid(f"未到签到时间：请于 {opens:%m月%d日 %H:%M} 后签到", field="code")
-    on_time = now <= ends + CHECK_IN_GRACE
+    return now <= ends + CHECK_IN_GRACE
+
+
+def checkable_appointment(*, hall: Hall, code: str) -> tuple[Appointment, bool]:
+    """A booking that can check in now, and whether on time; nothing is written (the kiosk's confirm step)."""
+    appointment = find_appointment(hall=hall, code=code)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Conflict(
+            f"预约码 {appointment.code} {appointment.get_status_display()}，不能再次签到", field="code"
+        )
+    return appointment, check_in_timing(appointment, hall)
+
+
+def lock_for_check_in(*, hall: Hall, code: str) -> tuple[Appointment, bool]:
+    """Inside the caller's transaction: the booking locked against a concurrent check-in, and whether on time."""
+    appointment = find_appointment(hall=hall, code=code)
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    appointment.status, appointment.ticket_id = locked.status, locked.ticket_id
+    on_time = check_in_timing(appointment, hall)
+    return appointment, on_time
+
+
+def mark_checked_in(*, appointment: Appointment, ticket: Ticket, on_time: bool, actor, **data) -> None:
+    """Record the check-in of a locked booking with the ticket it led to (the caller's transaction)."""
+    appointment.status, appointment.ticket = Appointment.Status.CHECKED_IN, ticket
+    appointment.save(update_fields=["status", "ticket"])
+    emit("appointment.checked_in", hall=ticket.hall, queue=ticket.queue, matter=appointment.matter, ticket=ticket,
+         actor=actor, data={"on_time": on_time, "number": ticket.number, **data})  # fmt: skip
+
+
+def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
+    """Check in within the slot (from 30 min before): a priority ticket; a late arrival gets a normal one."""
+    checkable_appointment(hall=hall, code=code)  # refusals before any lock
     with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        appointment, on_time = lock_for_check_in(hall=hall, code=code)
         if appointment.status != Appointment.Status.BOOKED:
-            raise Conflict(f"预约码 {value} 已签到", field="code")
+            raise Conflict(f"预约码 {appointment.code} 已签到", field="code")
         ticket = issue_ticket(
             hall=hall,
             matter=appointment.matter,
             person=appointment.person,
             actor=actor,
-            queue=slot.queue,
+            queue=appointment.slot.queue,
             priority_class=Ticket.PriorityClass.APPOINTMENT if on_time else Ticket.PriorityClass.NORMAL,
             idempotency_key=f"appointment-{appointment.code}",
         )
-        appointment.status, appointment.ticket = Appointment.Status.CHECKED_IN, ticket
-        appointment.save(update_fields=["status", "ticket"])
-        emit("appointment.checked_in", hall=hall, queue=slot.queue, matter=appointment.matter, ticket=ticket,
-             actor=actor, data={"on_time": on_time, "number": ticket.number})  # fmt: skip
+        mark_checked_in(appointment=appointment, ticket=ticket, on_time=on_time, actor=actor)
     return ticket, on_time
