@@ -172,3 +172,15 @@ def test_the_confirmation_carries_a_qr_the_address_and_what_to_bring(client, hal
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml"
     assert _decode_qr_svg(qr.content.decode()) == f"http://testserver/book/demo/{appointment.code}/"
     assert f'src="/book/demo/{appointment.code}/qr.svg"' in html
+
+
+def test_a_slot_of_another_hall_cannot_be_booked_through_this_halls_page(client, hall):
+    from tests.factories import HallFactory, QueueFactory
+
+    other = QueueFactory(hall=HallFactory(code="north"), matters=[Matter.objects.get(code="gxzy")])
+    slot = AppointmentSlot.objects.create(
+        queue=other, day=_working_day(), start=time(9), end=time(10), capacity=3
+    )
+    with nothing_written():
+        response = client.post("/book/demo/", _form(slot))
+    assert response.status_code == 404 and "没有这个预约时段" in response.content.decode()

@@ -558,8 +558,10 @@ def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
     return appointment
 
 
-def book_for(*, slot_id: int, matter: Matter, identity) -> Appointment:
+def book_for(*, slot_id: int, matter: Matter, identity, hall: Hall | None = None) -> Appointment:
     """Book for a citizen identified online: the person record and the booking land together."""
+    if hall is not None and not AppointmentSlot.objects.filter(pk=slot_id, queue__hall=hall).exists():
+        raise NotFound("没有这个预约时段", field="slot")
     with transaction.atomic():
         return book(slot_id=slot_id, matter=matter, person=people.register(identity, update_existing=False))
 

@@ -64,7 +64,9 @@ def book(request, hall: str):
                 errors.update(exc.errors)
             if errors:
                 raise Invalid("；".join(errors.values()), errors=errors)
-            appointment = services.book_for(slot_id=int(values["slot"]), matter=matter, identity=identity)
+            appointment = services.book_for(
+                slot_id=int(values["slot"]), matter=matter, identity=identity, hall=hall_obj
+            )
         except DomainError as exc:
             status = exc.status
             context.update(values=values, error=exc.message, errors=exc.errors)
