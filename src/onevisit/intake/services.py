@@ -159,6 +159,7 @@ def submit_prereview(
     confirm_name: bool = False,
     join_waiting: bool = False,
     idempotency_key: str = "",
+    appointment: bool = False,
 ) -> PreReview:
     """Record what the citizen brought, route them, and issue a ticket when they go to a window.
 
@@ -171,6 +172,7 @@ def submit_prereview(
         matter_code=matter_code, bundle_code=bundle_code, answers=answers, present=present, name=name,
         resident_id=resident_id, phone=phone, channel=channel, disability=disability,
         commitment_signed=commitment_signed, tolerance_due=tolerance_due, not_applicable=not_applicable,
+        appointment=appointment,
     )  # fmt: skip
     if done := _replayed_prereview(actor.hall, key, request):
         return done
@@ -224,6 +226,8 @@ def submit_prereview(
         priority_class = Ticket.PriorityClass.DISABILITY
     elif _age(born, today) >= ELDERLY_AGE:
         priority_class = Ticket.PriorityClass.ELDERLY
+    elif appointment:  # a booking checked in on time at the desk (check_in_at_desk)
+        priority_class = Ticket.PriorityClass.APPOINTMENT
 
     if waiting is not None:
         return _add_to_waiting(
@@ -306,7 +310,37 @@ def _prereview_request(**fields) -> dict:
         commitment=bool(fields["commitment_signed"]),
         tolerance_due=fields["tolerance_due"],
         not_applicable=dict(sorted((fields["not_applicable"] or {}).items())),
+        appointment=bool(fields["appointment"]),
     )
+
+
+def check_in_at_desk(*, actor: Actor, appointment_code: str, **prereview) -> PreReview:
+    """A booking checked in at the guide desk runs the pre-review like any visitor (submit_prereview).
+
+    The booking is kept: on time, the ticket has the appointment's priority (the green channel still comes
+    first), and the booking is marked checked in with that ticket. Materials missing: no ticket, the booking
+    stays open for a return within its slot. The person must be the one who booked.
+    """
+    with transaction.atomic():
+        booking, on_time = queueing.lock_for_check_in(hall=actor.hall, code=appointment_code)
+        if booking.status != booking.Status.BOOKED:
+            key = queueing.request_key("prereview", prereview.get("idempotency_key", ""))
+            done = PreReview.objects.filter(hall=actor.hall, idempotency_key=key).first() if key else None
+            if done is not None and done.ticket_id and done.ticket_id == booking.ticket_id:
+                return submit_prereview(actor=actor, appointment=on_time, **prereview)  # a retry: same answer
+            raise Conflict(
+                f"预约码 {booking.code} {booking.get_status_display()}，不能再次签到", field="appointment"
+            )
+        result = submit_prereview(actor=actor, appointment=on_time, **prereview)
+        if result.person_id != booking.person_id:
+            raise Invalid("公民身份号码与预约人不一致：请核对证件，或按普通号预审", field="resident_id")
+        if booking.matter.code not in result.matters:
+            raise Invalid(f"该预约办理「{booking.matter.name}」，请选择该事项预审", field="appointment")
+        if result.ticket is not None:
+            queueing.mark_checked_in(
+                appointment=booking, ticket=result.ticket, on_time=on_time, actor=actor, prereview=result.pk
+            )
+    return result
 
 
 def _replayed_prereview(hall: Hall, key: str, request: dict) -> PreReview | None:

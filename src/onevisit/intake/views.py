@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
@@ -159,8 +160,11 @@ def prereview_form(request, kind: str, code: str):
         due = date.fromisoformat(values["tolerance_due"]) if values["tolerance_due"] else None
     except ValueError:
         due = None
+    submit = services.submit_prereview
+    if booking := request.GET.get("appointment", ""):  # a desk check-in (check_in below) keeps its booking
+        submit = functools.partial(services.check_in_at_desk, appointment_code=booking)
     try:
-        prereview = services.submit_prereview(
+        prereview = submit(
             actor=request.actor,
             matter_code=matter_code,
             bundle_code=bundle_code,
@@ -348,16 +352,39 @@ def consultation(request):
 @require_POST
 @staff_page(roles.GUIDE, roles.KIOSK)
 def check_in(request):
+    """预约签到. At the guide desk it leads into the pre-review of the booked matter, the booking kept; at the
+    kiosk the citizen first confirms they brought the materials, then gets the appointment ticket."""
+    at_kiosk = request.POST.get("back") == "intake:kiosk" or not request.actor.has(roles.GUIDE)
+    code = request.POST.get("code", "")
     try:
-        ticket, on_time = queueing.check_in(
-            hall=request.actor.hall, code=request.POST.get("code", ""), actor=request.actor
-        )
+        if not at_kiosk:
+            appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
+        elif request.POST.get("confirmed") != "yes":
+            appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
+            checklist = catalog.checklist_for_matter(appointment.matter.code)
+            return render(
+                request,
+                "intake/check_in_confirm.html",
+                {"appointment": appointment, "on_time": on_time, "materials": checklist.materials},
+            )
+        else:
+            ticket, on_time = queueing.check_in(hall=request.actor.hall, code=code, actor=request.actor)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("intake:kiosk" if request.POST.get("back") == "intake:kiosk" else "intake:guide")
+        return redirect("intake:kiosk" if at_kiosk else "intake:guide")
+    if not at_kiosk:
+        slot = appointment.slot
+        note = "" if on_time else "；已超过预约时段，出号时按普通号排队"
+        messages.info(
+            request,
+            f"预约签到：{appointment.matter.name}，{slot.day.month}月{slot.day.day}日 {slot.start:%H:%M}–{slot.end:%H:%M}，"
+            f"预约码 {appointment.code}。请核对材料并录入办事人信息后预审{note}。",
+        )
+        target = reverse("intake:prereview-matter", args=[appointment.matter.code])
+        return redirect(f"{target}?{urlencode({'appointment': appointment.code})}")
     if not on_time:
         messages.warning(request, "已超过预约时段，按普通号排队")
-    ticket_outcome(request, ticket, request.actor.staff.desk or "guide")
+    ticket_outcome(request, ticket, request.actor.staff.desk or "kiosk")
     return redirect("intake:kiosk-ticket", token=ticket.token)
 
 
