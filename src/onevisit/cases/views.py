@@ -32,6 +32,8 @@ def _window_page(request, window, *, scanned=None, scan_error=None, code="", sta
         "hall_queues": [q for q, _ in queueing.waiting_counts(window.hall)],
         "queues": queueing.waiting_counts(window.hall, window),
         "called": queueing.called_at_window(window),
+        "no_shows": queueing.recent_no_shows(window.hall, window=window, latest=5),
+        "no_show_rule": queueing.no_show_rule(),
         "open_cases": services.open_cases_at(window),
         "to_deliver": services.to_deliver_at(window),
         "overdue": services.overdue_commitments(window.hall),
@@ -109,6 +111,19 @@ def no_show(request, code: str, ticket_id: int):
         code,
         lambda w: (
             f"{queueing.mark_no_show(window=w, ticket_id=ticket_id, actor=request.actor).number} 已过号"
+        ),
+    )
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def recall_no_show(request, code: str, ticket_id: int):
+    """过号 citizen back at the counter: called to this window again, the same ticket."""
+    return _ticket_action(
+        request,
+        code,
+        lambda w: (
+            f"已重新叫号 {queueing.recall_no_show(window=w, ticket_id=ticket_id, actor=request.actor).number}"
         ),
     )
 
@@ -305,6 +320,7 @@ urlpatterns = [
     path("<slug:code>/pause/", pause, name="pause"),
     path("<slug:code>/tickets/<int:ticket_id>/recall/", recall, name="recall"),
     path("<slug:code>/tickets/<int:ticket_id>/no-show/", no_show, name="no-show"),
+    path("<slug:code>/tickets/<int:ticket_id>/return/", recall_no_show, name="recall-no-show"),
     path("<slug:code>/tickets/<int:ticket_id>/transfer/", transfer, name="transfer"),
     path("<slug:code>/accept/", accept, name="accept"),
     path("<slug:code>/cases/<int:case_id>/", case_page, name="case"),

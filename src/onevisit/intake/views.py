@@ -237,6 +237,26 @@ def check_in(request):
     return redirect("intake:kiosk-ticket", token=ticket.token)
 
 
+# ---- 过号之后: a returning citizen rejoins the queue at the desk, keeping the ticket ---------------------------------
+
+
+@staff_page(roles.GUIDE)
+def no_show_return(request):
+    hall = request.actor.hall
+    context = {"rule": queueing.no_show_rule(), "no_shows": queueing.recent_no_shows(hall), "code": ""}
+    if request.method == "POST":
+        code = request.POST.get("code", "")
+        try:
+            ticket = queueing.requeue_no_show(hall=hall, code=code, actor=request.actor)
+        except DomainError as exc:
+            context.update(error=exc.message, code=code.strip()[:20])
+            return render(request, "intake/no_show_return.html", context, status=exc.status)
+        ahead = queueing.waiting_ahead(ticket)
+        messages.success(request, f"{ticket.number} 已重新排队（{ticket.queue.name}），前面还有 {ahead} 人")
+        return redirect("intake:no-show-return")
+    return render(request, "intake/no_show_return.html", context)
+
+
 # ---- kiosk --------------------------------------------------------------------------------------------------
 # The kiosk is one history entry (hx-replace-url, no htmx history snapshot, no-store): after a ticket or an idle
 # minute it goes back to its start screen and nothing of the last citizen can be reached again by "back".
@@ -342,6 +362,7 @@ urlpatterns = [
     path("tickets/<str:token>.pdf", ticket_pdf, name="ticket-pdf"),
     path("consultations/", consultation, name="consultation"),
     path("check-in/", check_in, name="check-in"),
+    path("no-show/", no_show_return, name="no-show-return"),
     path("kiosk/", kiosk, name="kiosk"),
     path("kiosk/matters/<slug:code>/", kiosk_matter, name="kiosk-matter"),
     path("kiosk/tickets/<str:token>/", kiosk_ticket, name="kiosk-ticket"),

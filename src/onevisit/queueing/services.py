@@ -411,7 +411,7 @@ def claim_for_window(*, ticket: Ticket, window: Window) -> Ticket:
     if locked.status == Ticket.Status.WAITING:
         raise Conflict(f"小票 {locked.number} 尚未叫号，请先叫号", field="code")
     if locked.status == Ticket.Status.NO_SHOW:
-        raise Conflict(f"小票 {locked.number} 已过号，请重新取号", field="code")
+        raise Conflict(f"小票 {locked.number} 已过号：群众在本窗口时请先“重新叫到本窗口”", field="code")
     if locked.called_window_id != window.id:
         raise Conflict(f"小票 {locked.number} 已叫到其他窗口，不能在{window.name}受理", field="code")
     locked.status = Ticket.Status.SERVED
@@ -447,7 +447,8 @@ def waiting_counts(hall: Hall, window: Window | None = None) -> list[tuple[Queue
 
 
 def board(hall: Hall, *, latest: int = 8) -> dict:
-    """What the display board shows: the latest call of each window (newest first) and the waiting counts."""
+    """What the display board shows: the latest call of each window (newest first), the waiting counts, today's
+    过号 with the way back, and the windows paused now."""
     day = clock.local_date(hall.timezone)
     called = (
         Ticket.objects.select_related("called_window", "queue")
@@ -461,7 +462,8 @@ def board(hall: Hall, *, latest: int = 8) -> dict:
         seen.add(t.called_window_id)
         calls.append(
             {
-                "key": f"{t.pk}-{t.recalls}",
+                # A recall, or a call again after 过号, is a new call: the board speaks it again.
+                "key": f"{t.pk}-{t.called_at.timestamp() * 1e6:.0f}-{t.recalls}",
                 "number": t.number,
                 "window": t.called_window.name,
                 "at": t.called_at,
@@ -471,7 +473,14 @@ def board(hall: Hall, *, latest: int = 8) -> dict:
         )
         if len(calls) == latest:
             break
-    return {"calls": calls, "queues": waiting_counts(hall)}
+    paused = Window.objects.filter(hall=hall, active=True, state__paused=True).order_by("code")
+    return {
+        "calls": calls,
+        "queues": waiting_counts(hall),
+        "no_shows": [t.number for t in recent_no_shows(hall)],
+        "no_show_rule": no_show_rule(),
+        "paused": [w.name for w in paused],
+    }
 
 
 # ---- appointments ---------------------------------------------------------------------------------------------
