@@ -10,6 +10,7 @@ from onevisit.cases import hooks, services
 from onevisit.catalog import services as catalog
 from onevisit.core.errors import DomainError
 from onevisit.core.ids import mask_phone, mask_resident_id
+from onevisit.core.links import public_url
 from onevisit.intake import printing
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
@@ -186,7 +187,7 @@ def _print_receipt(request, window, case, code: str) -> None:
         case_number=case.number,
         matters=[i.matter.name for i in case.items.select_related("matter")],
         promised=services.promised_by(case),
-        status_url=request.build_absolute_uri(reverse("public:status", args=[token])) if token else "",
+        status_url=public_url(request, reverse("public:status", args=[token])) if token else "",
     )
     outcome = printing.print_job(
         hall=case.hall, location=window.code, payload=payload, actor=request.actor, case=case

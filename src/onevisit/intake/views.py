@@ -18,6 +18,7 @@ from onevisit.catalog import services as catalog
 from onevisit.catalog.notice import render_notice
 from onevisit.core import clock
 from onevisit.core.errors import DomainError, Forbidden, Invalid, NotFound
+from onevisit.core.links import public_url
 from onevisit.intake import printing, services
 from onevisit.intake.models import PreReview
 from onevisit.queueing import services as queueing
@@ -52,7 +53,7 @@ def _content(request, ticket: Ticket) -> printing.TicketContent:
     waiting = ticket.status == Ticket.Status.WAITING
     return printing.content_for(
         ticket,
-        status_url=request.build_absolute_uri(reverse("public:status", args=[ticket.token])),
+        status_url=public_url(request, reverse("public:status", args=[ticket.token])),
         waiting_ahead=queueing.waiting_ahead(ticket) if waiting else 0,
         estimated_minutes=queueing.estimated_wait_minutes(ticket) if waiting else 0,
     )
@@ -176,7 +177,7 @@ def missing_notice_pdf(request, pk: int):
     )
     pdf = render_notice(
         checklist,
-        url=request.build_absolute_uri(reverse(f"catalog:{kind}", args=[code])),
+        url=public_url(request, reverse(f"catalog:{kind}", args=[code])),
         situation=[],
         today=clock.local_date(request.actor.hall.timezone),
         matter_names=catalog.matter_names(),
