@@ -76,8 +76,13 @@ def submit_prereview(
 
     Every check runs before anything is written; a retried request with the same key returns the first result.
     """
-    key = (idempotency_key or "").strip()[:64]
-    if key and (done := PreReview.objects.filter(hall=actor.hall, idempotency_key=key).first()):
+    key = queueing.request_key("prereview", idempotency_key)
+    request = _prereview_request(
+        matter_code=matter_code, bundle_code=bundle_code, answers=answers, present=present, name=name,
+        resident_id=resident_id, phone=phone, channel=channel, disability=disability,
+        commitment_signed=commitment_signed, tolerance_due=tolerance_due,
+    )  # fmt: skip
+    if done := _replayed_prereview(actor.hall, key, request):
         return done
     result = checklist(matter_code=matter_code, bundle_code=bundle_code, answers=answers)
     bundle = catalog.get_bundle(bundle_code) if bundle_code else None
@@ -133,6 +138,7 @@ def submit_prereview(
                 tolerance_due=tolerance_due if review.verdict is rules.Verdict.TOLERANCE else None,
                 commitment_signed=commitment_signed and review.verdict is rules.Verdict.TOLERANCE,
                 idempotency_key=key,
+                idempotency_fingerprint=request if key else {},
                 reviewed_by=actor.user,
                 created_at=clock.now(),
             )
@@ -163,10 +169,37 @@ def submit_prereview(
                 )  # fmt: skip
                 prereview.save(update_fields=["ticket"])
     except IntegrityError:
-        if key and (done := PreReview.objects.filter(hall=actor.hall, idempotency_key=key).first()):
-            return done
+        if done := _replayed_prereview(actor.hall, key, request):
+            return done  # a concurrent retry with the same key won the insert
         raise
     return prereview
+
+
+def _prereview_request(**fields) -> dict:
+    """The content a pre-review key stands for; personal numbers only as keyed digests (queueing's fingerprint)."""
+    return queueing.request_fingerprint(
+        matter=fields["matter_code"] or "",
+        bundle=fields["bundle_code"] or "",
+        answers=fields["answers"] or {},
+        materials=sorted(set(fields["present"])),
+        name=(fields["name"] or "").strip(),
+        resident_id=(fields["resident_id"] or "").strip().upper(),
+        phone=(fields["phone"] or "").strip(),
+        channel=fields["channel"],
+        disability=bool(fields["disability"]),
+        commitment=bool(fields["commitment_signed"]),
+        tolerance_due=fields["tolerance_due"],
+    )
+
+
+def _replayed_prereview(hall: Hall, key: str, request: dict) -> PreReview | None:
+    """The pre-review a stored key already gave, if the content matches; a 409 naming the field if not."""
+    if not key:
+        return None
+    done = PreReview.objects.filter(hall=hall, idempotency_key=key).first()
+    if done is not None:
+        queueing.check_same_request(done.idempotency_fingerprint, request)
+    return done
 
 
 def record_consultation(
@@ -196,12 +229,21 @@ def issue_at_kiosk(*, actor: Actor, matter_code: str, resident_id: str, idempote
     identity = people.check_resident_id(resident_id)
     today = clock.local_date(actor.hall.timezone)
     born = parse_resident_id(identity.resident_id, today=today).birth_date
+    elderly = _age(born, today) >= ELDERLY_AGE
+    priority_class = Ticket.PriorityClass.ELDERLY if elderly else Ticket.PriorityClass.NORMAL
+    key = f"kiosk-{idempotency_key.strip()}" if (idempotency_key or "").strip() else ""
+    # A retry is answered (or refused for other content) before anything is written, the person included.
+    known = people.find_by_resident_id(identity.resident_id)
+    request = queueing.ticket_request(matter=matter, person=known, queue=queue, priority_class=priority_class)
+    if done := queueing.replayed_ticket(
+        hall=actor.hall, key=queueing.request_key("ticket", key), request=request
+    ):
+        return done
     with transaction.atomic():
         person = people.register(identity)
         return queueing.issue_ticket(
             hall=actor.hall, matter=matter, person=person, actor=actor, queue=queue,
-            priority_class=Ticket.PriorityClass.ELDERLY if _age(born, today) >= ELDERLY_AGE else Ticket.PriorityClass.NORMAL,
-            idempotency_key=f"kiosk-{idempotency_key}" if idempotency_key else "",
+            priority_class=priority_class, idempotency_key=key,
         )  # fmt: skip
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 from datetime import date, datetime, time, timedelta
@@ -14,7 +16,7 @@ from django.db.models.functions import Coalesce
 
 from onevisit.accounts.models import Hall, Window
 from onevisit.catalog.models import Matter
-from onevisit.core import clock, people
+from onevisit.core import clock, crypto, people
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
 from onevisit.core.models import Event, Person
@@ -66,6 +68,75 @@ PRIORITY = {
 }
 
 
+# ---- idempotency: a retried request gets the first answer; other content under the same key is refused ----------
+
+MAX_KEY_LENGTH = 200
+REQUEST_FIELDS = {
+    "matter": "办理事项",
+    "bundle": "一件事",
+    "answers": "情形",
+    "materials": "材料",
+    "name": "姓名",
+    "resident_id": "公民身份号码",
+    "phone": "联系电话",
+    "channel": "分流去向",
+    "queue": "队列",
+    "priority_class": "优先类别",
+    "disability": "残疾人优先",
+    "commitment": "容缺承诺",
+    "tolerance_due": "承诺补交日期",
+    "appointment": "预约码",
+}
+
+
+def request_key(scope: str, key: str) -> str:
+    """The stored form of a client's idempotency key: SHA-256 of scope and the whole key (never cut short)."""
+    key = (key or "").strip()
+    if not key:
+        return ""
+    if len(key) > MAX_KEY_LENGTH:
+        raise Invalid(f"请求编号过长（不超过{MAX_KEY_LENGTH}个字符）", field="idempotency_key")
+    return hashlib.sha256(f"{scope}\x00{key}".encode()).hexdigest()
+
+
+def request_fingerprint(**fields) -> dict[str, str]:
+    """Per field, a keyed digest of the request's value: comparable on a retry, never the value itself."""
+    return {
+        name: crypto.digest("request", f"{name}={json.dumps(value, sort_keys=True, default=str)}")[:24]
+        for name, value in fields.items()
+    }
+
+
+def check_same_request(stored: dict, wanted: dict) -> None:
+    """Refuse a retry whose content differs from the first request's, naming the fields that differ."""
+    differing = [name for name in wanted if stored.get(name) != wanted[name]]
+    if not differing:
+        return
+    labels = "、".join(REQUEST_FIELDS.get(name, name) for name in differing)
+    message = f"同一请求编号已提交过内容不同的申请（{labels}不同），未作处理：请重新打开页面后再提交"
+    raise Conflict(message, errors={name: message for name in differing})
+
+
+def ticket_request(*, matter: Matter, person: Person | None, queue: Queue, priority_class: str) -> dict:
+    """What identifies a ticket request: the same key with another citizen or matter is another request."""
+    return request_fingerprint(
+        matter=matter.code,
+        resident_id=person.pk if person else None,
+        queue=queue.code,
+        priority_class=str(priority_class),
+    )
+
+
+def replayed_ticket(*, hall: Hall, key: str, request: dict) -> Ticket | None:
+    """The ticket a stored request key already gave, if the content matches; a 409 if it does not."""
+    if not key:
+        return None
+    existing = Ticket.objects.filter(hall=hall, idempotency_key=key).first()
+    if existing is not None:
+        check_same_request(existing.idempotency_fingerprint, request)
+    return existing
+
+
 def issue_ticket(
     *,
     hall: Hall,
@@ -78,28 +149,28 @@ def issue_ticket(
 ) -> Ticket:
     """Give the next number of the matter's queue for today and put the ticket in line.
 
-    Idempotent: a retried request with the same key returns the ticket the first one got.
+    Idempotent: a retried request with the same key and content returns the ticket the first one got;
+    the same key with another citizen, matter or queue is refused (409) naming the field.
     """
     if priority_class not in PRIORITY:
         raise Invalid(f"优先类别 {priority_class} 不存在", field="priority_class")
-    key = (idempotency_key or "").strip()[:64]
-    if key:
-        existing = Ticket.objects.filter(hall=hall, idempotency_key=key).first()
-        if existing:
-            return existing
+    key = request_key("ticket", idempotency_key)
     queue = queue or queue_for(hall, matter)
+    request = ticket_request(matter=matter, person=person, queue=queue, priority_class=priority_class)
+    if existing := replayed_ticket(hall=hall, key=key, request=request):
+        return existing
     priority = PRIORITY[priority_class]
     try:
         with transaction.atomic():
-            ticket = _issue(hall, queue, matter, person, actor, priority_class, priority, key)
+            ticket = _issue(hall, queue, matter, person, actor, priority_class, priority, key, request)
     except IntegrityError:
-        if key and (existing := Ticket.objects.filter(hall=hall, idempotency_key=key).first()):
+        if key and (existing := replayed_ticket(hall=hall, key=key, request=request)):
             return existing  # a concurrent retry with the same key won the insert
         raise
     return ticket
 
 
-def _issue(hall, queue, matter, person, actor, priority_class, priority, key) -> Ticket:
+def _issue(hall, queue, matter, person, actor, priority_class, priority, key, request) -> Ticket:
     day = clock.local_date(hall.timezone)
     seq = _take_number(queue, day)
     ticket = Ticket.objects.create(
@@ -114,6 +185,7 @@ def _issue(hall, queue, matter, person, actor, priority_class, priority, key) ->
         priority=priority,
         priority_class=priority_class,
         idempotency_key=key,
+        idempotency_fingerprint=request if key else {},
         issued_at=clock.now(),
     )
     emit(
