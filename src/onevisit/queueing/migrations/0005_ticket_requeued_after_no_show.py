@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("queueing", "0003_ticket_numbers_unique_per_hall_day"),
+        ("queueing", "0004_idempotency_fingerprint"),
     ]
 
     operations = [
