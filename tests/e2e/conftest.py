@@ -243,8 +243,9 @@ class Steps:
     With ONEVISIT_E2E_KEEP_GOING=1 a failed step is logged and the walk goes on (to see what else fails while
     fixes land); the test still fails at its end, listing the failed steps."""
 
-    def __init__(self, test: str) -> None:
+    def __init__(self, test: str, chromium=None) -> None:
         self.test = test
+        self.chromium = chromium
         self.done: list[tuple[str, float]] = []
         self.failed: list[str] = []
         self.started = time.monotonic()
@@ -257,11 +258,23 @@ class Steps:
         except BaseException as exc:
             self._log(name, "failed", time.monotonic() - t0, f"{type(exc).__name__}: {exc}"[:600])
             self.failed.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
+            self._screenshots(name)
             if KEEP_GOING and not isinstance(exc, KeyboardInterrupt):
                 return
             raise AssertionError(f"step «{name}» failed: {type(exc).__name__}: {exc}") from exc
         self.done.append((name, time.monotonic() - t0))
         self._log(name, "passed", time.monotonic() - t0)
+
+    def _screenshots(self, name: str) -> None:
+        """Every open page as it was when the step failed: var/e2e/<test>-<step>-<n>.png."""
+        if self.chromium is None:
+            return
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        pages = [page for context in self.chromium.contexts for page in context.pages]
+        for n, page in enumerate(pages):
+            stem = re.sub(r"[^\w.-]+", "_", f"{self.test[5:45]}-{name[:50]}-{n}")
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(SHOTS / f"{stem}.png"), full_page=True)
 
     def _log(self, name: str, outcome: str, seconds: float, error: str = "") -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -278,7 +291,8 @@ class Steps:
 
 @pytest.fixture
 def step(request):
-    steps = Steps(request.node.name)
+    chromium = request.getfixturevalue("_chromium") if "_chromium" in request.fixturenames else None
+    steps = Steps(request.node.name, chromium)
     yield steps
     if KEEP_GOING and steps.failed:
         pytest.fail(f"{len(steps.failed)} step(s) failed:\n" + "\n".join(steps.failed))
