@@ -28,7 +28,7 @@ from onevisit.core import clock, pdf
 from onevisit.intake import printing
 from onevisit.metrics import report
 from onevisit.planning import export
-from tests.journey import called, prereview
+from tests.journey import called, fill_form, prereview
 
 pytestmark = pytest.mark.django_db
 
@@ -156,9 +156,14 @@ def test_the_notice_board_cards_keep_time_limits_and_numbering(fonts, catalog):
         _has(text, m.name, f"承诺时限：{limit}", "材料清单第3版", f"1. {specs[m.code].materials[0].name}")
 
 
+def _completed_case(guide, clerk, window1):
+    case = cases.accept(actor=clerk, window=window1, code=called(guide, clerk, window1).token)
+    fill_form(clerk, case)
+    return cases.complete(actor=clerk, case_id=case.pk)
+
+
 def test_the_certificate_keeps_its_case_number_and_date(fonts, guide, clerk, window1):
-    t = called(guide, clerk, window1)
-    case = cases.complete(actor=clerk, case_id=cases.accept(actor=clerk, window=window1, code=t.token).pk)
+    case = _completed_case(guide, clerk, window1)
     text = read(certificate.render(case), fonts)
     done = clock.localtime(case.completed_at, case.hall.timezone)
     _has(
@@ -173,8 +178,7 @@ def test_the_certificate_keeps_its_case_number_and_date(fonts, guide, clerk, win
 
 
 def test_the_review_report_keeps_its_period_and_figures(fonts, guide, clerk, window1, hall):
-    t = called(guide, clerk, window1)
-    cases.complete(actor=clerk, case_id=cases.accept(actor=clerk, window=window1, code=t.token).pk)
+    _completed_case(guide, clerk, window1)
     today = clock.local_date(hall.timezone)
     r = report.build(hall=hall.code, tz_name=hall.timezone, start=today, end=today)
     text = read(report.to_pdf(r), fonts)

@@ -56,8 +56,9 @@ def test_priority_classes(guide):
 
 
 def test_a_retried_request_returns_the_same_ticket(guide):
-    first = prereview(guide, "cbdj", idempotency_key="desk1-0001")
-    again = prereview(guide, "cbdj", idempotency_key="desk1-0001")
+    rid = resident_id()
+    first = prereview(guide, "cbdj", rid=rid, idempotency_key="desk1-0001")
+    again = prereview(guide, "cbdj", rid=rid, idempotency_key="desk1-0001")
     assert again.pk == first.pk and again.ticket == first.ticket
     assert Ticket.objects.count() == 1 and PreReview.objects.count() == 1
 
@@ -116,14 +117,11 @@ def test_kiosk_ticket_from_the_resident_id_alone(hall):
     from onevisit.accounts.services import actor_for
 
     kiosk = actor_for(get_user_model().objects.get(username="zizhu"))
-    ticket = services.issue_at_kiosk(
-        actor=kiosk, matter_code="jfhd", resident_id=resident_id(), idempotency_key="k1"
-    )
+    rid = resident_id()
+    ticket = services.issue_at_kiosk(actor=kiosk, matter_code="jfhd", resident_id=rid, idempotency_key="k1")
     assert ticket.number == "C001" and ticket.person.name == ""
     assert (
-        services.issue_at_kiosk(
-            actor=kiosk, matter_code="jfhd", resident_id=resident_id(), idempotency_key="k1"
-        )
+        services.issue_at_kiosk(actor=kiosk, matter_code="jfhd", resident_id=rid, idempotency_key="k1")
         == ticket
     )
     with nothing_written(), pytest.raises(Invalid, match="校验码"):

@@ -138,10 +138,13 @@ def _shown_as_warning(response, text: str) -> bool:
     from django.contrib.staticfiles import finders
 
     html = response.content.decode()
-    on_page = re.search(r'<li[^>]*class="[^"]*\bwarning\b[^"]*"[^>]*>[^<]*' + re.escape(text), html)
+    tag = re.search(r'<(\w+)[^>]*class="([^"]*\bwarning\b[^"]*)"[^>]*>[^<]*' + re.escape(text), html)
+    if not tag:
+        return False
+    selector = "".join("." + c for c in tag.group(2).split())  # e.g. .message.warning
     with open(finders.find("onevisit/site.css"), encoding="utf-8") as css:
-        rule = re.search(r"\.messages li\.warning\s*\{([^}]*)\}", css.read())
-    return bool(on_page and rule and "background" in rule.group(1) and "#e3f4e8" not in rule.group(1))
+        rule = re.search(re.escape(selector) + r"\s*\{([^}]*)\}", css.read())
+    return bool(rule and "background" in rule.group(1) and "#e3f4e8" not in rule.group(1))
 
 
 @pytest.mark.parametrize(

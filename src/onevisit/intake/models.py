@@ -34,10 +34,20 @@ class PreReview(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WINDOW)
     tolerance_due = models.DateField(null=True, blank=True, help_text="容缺材料承诺补交日期")
     commitment_signed = models.BooleanField(default=False)
-    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    idempotency_key = models.CharField(
+        max_length=64, blank=True, default="", help_text="SHA-256 of the client's whole request key"
+    )
+    idempotency_fingerprint = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="keyed digest per request field, to refuse a key reused for other content",
+    )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="prereviews")
     present = models.JSONField(default=list, help_text="material codes ticked as present")
     missing = models.JSONField(default=list, help_text="material codes missing")
+    not_applicable = models.JSONField(
+        default=dict, blank=True, help_text="material code → reason staff gave for not applicable (不适用)"
+    )
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
     ticket = models.OneToOneField(
         Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="prereview"

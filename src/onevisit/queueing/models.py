@@ -77,7 +77,14 @@ class Ticket(models.Model):
     priority_class = models.CharField(
         max_length=16, choices=PriorityClass.choices, default=PriorityClass.NORMAL
     )
-    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    idempotency_key = models.CharField(
+        max_length=64, blank=True, default="", help_text="SHA-256 of the client's whole request key"
+    )
+    idempotency_fingerprint = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="keyed digest per request field, to refuse a key reused for other content",
+    )
     recalls = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
     issued_at = models.DateTimeField()
@@ -89,6 +96,9 @@ class Ticket(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     served_at = models.DateTimeField(null=True, blank=True)
+    # A no-show back after the grace rejoins behind those waiting then: this time orders it instead of issued_at,
+    # which stays the arrival (printed on the ticket, kept by a transfer).
+    requeued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "小票"

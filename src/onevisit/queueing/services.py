@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 
 from onevisit.accounts.models import Hall, Window
 from onevisit.catalog.models import Matter
-from onevisit.core import clock, people
+from onevisit.core import clock, crypto, people
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
-from onevisit.core.models import Person
+from onevisit.core.models import Event, Person
+from onevisit.queueing import hours
 from onevisit.queueing.models import Appointment, AppointmentSlot, Queue, Ticket, TicketCounter, WindowState
 
 # Crockford base32: no I, L, O, U — nothing a clerk or a scanner confuses when typed.
@@ -64,6 +69,76 @@ PRIORITY = {
 }
 
 
+# ---- idempotency: a retried request gets the first answer; other content under the same key is refused ----------
+
+MAX_KEY_LENGTH = 200
+REQUEST_FIELDS = {
+    "matter": "办理事项",
+    "bundle": "一件事",
+    "answers": "情形",
+    "materials": "材料",
+    "name": "姓名",
+    "resident_id": "公民身份号码",
+    "phone": "联系电话",
+    "channel": "分流去向",
+    "queue": "队列",
+    "priority_class": "优先类别",
+    "disability": "残疾人优先",
+    "commitment": "容缺承诺",
+    "tolerance_due": "承诺补交日期",
+    "not_applicable": "不适用材料",
+    "appointment": "预约码",
+}
+
+
+def request_key(scope: str, key: str) -> str:
+    """The stored form of a client's idempotency key: SHA-256 of scope and the whole key (never cut short)."""
+    key = (key or "").strip()
+    if not key:
+        return ""
+    if len(key) > MAX_KEY_LENGTH:
+        raise Invalid(f"请求编号过长（不超过{MAX_KEY_LENGTH}个字符）", field="idempotency_key")
+    return hashlib.sha256(f"{scope}\x00{key}".encode()).hexdigest()
+
+
+def request_fingerprint(**fields) -> dict[str, str]:
+    """Per field, a keyed digest of the request's value: comparable on a retry, never the value itself."""
+    return {
+        name: crypto.digest("request", f"{name}={json.dumps(value, sort_keys=True, default=str)}")[:24]
+        for name, value in fields.items()
+    }
+
+
+def check_same_request(stored: dict, wanted: dict) -> None:
+    """Refuse a retry whose content differs from the first request's, naming the fields that differ."""
+    differing = [name for name in wanted if stored.get(name) != wanted[name]]
+    if not differing:
+        return
+    labels = "、".join(REQUEST_FIELDS.get(name, name) for name in differing)
+    message = f"同一请求编号已提交过内容不同的申请（{labels}不同），未作处理：请重新打开页面后再提交"
+    raise Conflict(message, errors={name: message for name in differing})
+
+
+def ticket_request(*, matter: Matter, person: Person | None, queue: Queue, priority_class: str) -> dict:
+    """What identifies a ticket request: the same key with another citizen or matter is another request."""
+    return request_fingerprint(
+        matter=matter.code,
+        resident_id=person.pk if person else None,
+        queue=queue.code,
+        priority_class=str(priority_class),
+    )
+
+
+def replayed_ticket(*, hall: Hall, key: str, request: dict) -> Ticket | None:
+    """The ticket a stored request key already gave, if the content matches; a 409 if it does not."""
+    if not key:
+        return None
+    existing = Ticket.objects.filter(hall=hall, idempotency_key=key).first()
+    if existing is not None:
+        check_same_request(existing.idempotency_fingerprint, request)
+    return existing
+
+
 def issue_ticket(
     *,
     hall: Hall,
@@ -76,28 +151,28 @@ def issue_ticket(
 ) -> Ticket:
     """Give the next number of the matter's queue for today and put the ticket in line.
 
-    Idempotent: a retried request with the same key returns the ticket the first one got.
+    Idempotent: a retried request with the same key and content returns the ticket the first one got;
+    the same key with another citizen, matter or queue is refused (409) naming the field.
     """
     if priority_class not in PRIORITY:
         raise Invalid(f"优先类别 {priority_class} 不存在", field="priority_class")
-    key = (idempotency_key or "").strip()[:64]
-    if key:
-        existing = Ticket.objects.filter(hall=hall, idempotency_key=key).first()
-        if existing:
-            return existing
+    key = request_key("ticket", idempotency_key)
     queue = queue or queue_for(hall, matter)
+    request = ticket_request(matter=matter, person=person, queue=queue, priority_class=priority_class)
+    if existing := replayed_ticket(hall=hall, key=key, request=request):
+        return existing
     priority = PRIORITY[priority_class]
     try:
         with transaction.atomic():
-            ticket = _issue(hall, queue, matter, person, actor, priority_class, priority, key)
+            ticket = _issue(hall, queue, matter, person, actor, priority_class, priority, key, request)
     except IntegrityError:
-        if key and (existing := Ticket.objects.filter(hall=hall, idempotency_key=key).first()):
+        if key and (existing := replayed_ticket(hall=hall, key=key, request=request)):
             return existing  # a concurrent retry with the same key won the insert
         raise
     return ticket
 
 
-def _issue(hall, queue, matter, person, actor, priority_class, priority, key) -> Ticket:
+def _issue(hall, queue, matter, person, actor, priority_class, priority, key, request) -> Ticket:
     day = clock.local_date(hall.timezone)
     seq = _take_number(queue, day)
     ticket = Ticket.objects.create(
@@ -112,6 +187,7 @@ def _issue(hall, queue, matter, person, actor, priority_class, priority, key) ->
         priority=priority,
         priority_class=priority_class,
         idempotency_key=key,
+        idempotency_fingerprint=request if key else {},
         issued_at=clock.now(),
     )
     emit(
@@ -132,16 +208,22 @@ def _issue(hall, queue, matter, person, actor, priority_class, priority, key) ->
     return ticket
 
 
+# A ticket's place in line: its arrival, or the time a returning no-show rejoined behind those then waiting.
+_QUEUED = Coalesce("requeued_at", "issued_at")
+
+
 def waiting_ahead(ticket: Ticket) -> int:
     """Tickets of the same queue and day that will be called before this one."""
+    mine = ticket.requeued_at or ticket.issued_at
     return (
         Ticket.objects.filter(
             queue_id=ticket.queue_id, service_day=ticket.service_day, status=Ticket.Status.WAITING
         )
+        .annotate(queued=_QUEUED)
         .filter(
             Q(priority__gt=ticket.priority)
-            | Q(priority=ticket.priority, issued_at__lt=ticket.issued_at)
-            | Q(priority=ticket.priority, issued_at=ticket.issued_at, id__lt=ticket.id)
+            | Q(priority=ticket.priority, queued__lt=mine)
+            | Q(priority=ticket.priority, queued=mine, id__lt=ticket.id)
         )
         .count()
     )
@@ -170,7 +252,7 @@ def call_next(*, window: Window, actor, queue_code: str | None = None) -> Ticket
         ticket = (
             Ticket.objects.select_for_update(skip_locked=True)
             .filter(queue_id__in=queue_ids, service_day=day, status=Ticket.Status.WAITING)
-            .order_by("-priority", "issued_at", "id")
+            .order_by("-priority", _QUEUED, "id")
             .first()
         )
         if ticket is None:
@@ -238,6 +320,90 @@ def mark_no_show(*, window: Window, ticket_id: int, actor) -> Ticket:
     return ticket
 
 
+# ---- 过号之后: the way back -------------------------------------------------------------------------------------
+
+
+def no_show_rule(minutes: int | None = None) -> str:
+    """The return rule in the words shown at the desk, at the window, on the board and on the status page."""
+    minutes = settings.ONEVISIT_NO_SHOW_RETURN_MINUTES if minutes is None else minutes
+    behind = "排在当时等候的所有人之后"
+    if minutes <= 0:
+        return f"过号后凭原号到导引台重新排队，{behind}；号码不变。"
+    return f"过号后 {minutes} 分钟内凭原号到导引台，按原取号时间重新排队（通常为下一位）；超过 {minutes} 分钟，{behind}。号码不变。"
+
+
+def no_show_at(ticket: Ticket) -> datetime | None:
+    """When the ticket was last marked 过号 (from the event log)."""
+    event = (
+        Event.objects.filter(type="ticket.no_show", ticket=ticket.event_ref).order_by("-at", "-id").first()
+    )
+    return event.at if event else None
+
+
+def recent_no_shows(hall: Hall, *, window: Window | None = None, latest: int = 10) -> list[Ticket]:
+    """Today's tickets still marked 过号, latest first; for one window, those it called."""
+    qs = Ticket.objects.select_related("queue", "matter", "called_window").filter(
+        hall=hall, service_day=clock.local_date(hall.timezone), status=Ticket.Status.NO_SHOW
+    )
+    if window is not None:
+        qs = qs.filter(called_window=window)
+    return list(qs.order_by("-called_at", "-id")[:latest])
+
+
+def _no_show_today(hall: Hall, ticket: Ticket) -> Ticket:
+    if ticket.status != Ticket.Status.NO_SHOW:
+        raise Conflict(f"小票 {ticket.number} {ticket.get_status_display()}，不是过号", field="code")
+    if ticket.service_day != clock.local_date(hall.timezone):
+        raise Conflict(f"小票 {ticket.number} 不是今天的号，请重新取号", field="code")
+    return ticket
+
+
+def requeue_no_show(*, hall: Hall, code: str, actor) -> Ticket:
+    """At the guide desk: a returning 过号 ticket rejoins its queue by the stated rule, keeping its number."""
+    found = find_ticket(hall=hall, code=code)
+    with transaction.atomic():
+        ticket = _no_show_today(hall, Ticket.objects.select_for_update().get(pk=found.pk))
+        now = clock.now()
+        gone = now - (no_show_at(ticket) or ticket.called_at or now)
+        grace = timedelta(minutes=settings.ONEVISIT_NO_SHOW_RETURN_MINUTES)
+        rule = "original" if grace and gone <= grace else "behind_waiting"
+        ticket.status = Ticket.Status.WAITING
+        ticket.called_window, ticket.called_at, ticket.recalls = None, None, 0
+        ticket.requeued_at = None if rule == "original" else now
+        ticket.save(update_fields=["status", "called_window", "called_at", "recalls", "requeued_at"])
+        emit("ticket.requeued", hall=hall, queue=ticket.queue, matter=ticket.matter, ticket=ticket, actor=actor,
+             data={"number": ticket.number, "rule": rule, "absent_minutes": int(gone.total_seconds() // 60),
+                   "waiting_ahead": waiting_ahead(ticket)}, at=now)  # fmt: skip
+    return ticket
+
+
+def recall_no_show(*, window: Window, ticket_id: int, actor) -> Ticket:
+    """At the window: the 过号 citizen is back in front of the clerk, so the ticket is called here again."""
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update()
+            .select_related("queue")
+            .filter(pk=ticket_id, hall_id=window.hall_id)
+            .first()
+        )
+        if ticket is None:
+            raise NotFound("本大厅没有这张小票", field="ticket")
+        _no_show_today(window.hall, ticket)
+        if not window.queues.filter(pk=ticket.queue_id).exists():
+            raise Invalid(
+                f"{window.name}不服务队列「{ticket.queue.name}」，请到导引台重新排队", field="ticket"
+            )
+        now = clock.now()
+        ticket.status, ticket.called_at, ticket.called_window = Ticket.Status.CALLED, now, window
+        ticket.called_by, ticket.recalls = getattr(actor, "user", None), 0
+        ticket.save(update_fields=["status", "called_at", "called_window", "called_by", "recalls"])
+        emit("ticket.called", hall=window.hall, window=window, queue=ticket.queue, matter=ticket.matter,
+             ticket=ticket, actor=actor, at=now,
+             data={"number": ticket.number, "waited_seconds": round((now - ticket.issued_at).total_seconds()),
+                   "returned": True})  # fmt: skip
+    return ticket
+
+
 def transfer(*, window: Window, ticket_id: int, queue_code: str, actor) -> Ticket:
     """Send a called ticket to another queue of the hall; it keeps its number and its arrival time."""
     target = Queue.objects.filter(hall_id=window.hall_id, code=queue_code).first()
@@ -295,6 +461,16 @@ def find_ticket(*, hall: Hall, code: str) -> Ticket:
     return ticket
 
 
+def issued_by(ticket: Ticket, actor) -> datetime | None:
+    """When `actor` issued this ticket (from its ticket.issued event), or None when someone else did."""
+    issued = (
+        Event.objects.filter(type="ticket.issued", ticket=ticket.event_ref, actor=actor.username)
+        .order_by("at")
+        .first()
+    )
+    return issued.at if issued else None
+
+
 def find_by_token(token: str) -> Ticket | None:
     return (
         Ticket.objects.select_related("queue", "matter", "hall").filter(token=(token or "").upper()).first()
@@ -309,7 +485,7 @@ def claim_for_window(*, ticket: Ticket, window: Window) -> Ticket:
     if locked.status == Ticket.Status.WAITING:
         raise Conflict(f"小票 {locked.number} 尚未叫号，请先叫号", field="code")
     if locked.status == Ticket.Status.NO_SHOW:
-        raise Conflict(f"小票 {locked.number} 已过号，请重新取号", field="code")
+        raise Conflict(f"小票 {locked.number} 已过号：群众在本窗口时请先“重新叫到本窗口”", field="code")
     if locked.called_window_id != window.id:
         raise Conflict(f"小票 {locked.number} 已叫到其他窗口，不能在{window.name}受理", field="code")
     locked.status = Ticket.Status.SERVED
@@ -345,7 +521,8 @@ def waiting_counts(hall: Hall, window: Window | None = None) -> list[tuple[Queue
 
 
 def board(hall: Hall, *, latest: int = 8) -> dict:
-    """What the display board shows: the latest call of each window (newest first) and the waiting counts."""
+    """What the display board shows: the latest call of each window (newest first), the waiting counts, today's
+    过号 with the way back, and the windows paused now."""
     day = clock.local_date(hall.timezone)
     called = (
         Ticket.objects.select_related("called_window", "queue")
@@ -359,7 +536,8 @@ def board(hall: Hall, *, latest: int = 8) -> dict:
         seen.add(t.called_window_id)
         calls.append(
             {
-                "key": f"{t.pk}-{t.recalls}",
+                # A recall, or a call again after 过号, is a new call: the board speaks it again.
+                "key": f"{t.pk}-{t.called_at.timestamp() * 1e6:.0f}-{t.recalls}",
                 "number": t.number,
                 "window": t.called_window.name,
                 "at": t.called_at,
@@ -369,7 +547,14 @@ def board(hall: Hall, *, latest: int = 8) -> dict:
         )
         if len(calls) == latest:
             break
-    return {"calls": calls, "queues": waiting_counts(hall)}
+    paused = Window.objects.filter(hall=hall, active=True, state__paused=True).order_by("code")
+    return {
+        "calls": calls,
+        "queues": waiting_counts(hall),
+        "no_shows": [t.number for t in recent_no_shows(hall)],
+        "no_show_rule": no_show_rule(),
+        "paused": [w.name for w in paused],
+    }
 
 
 # ---- appointments ---------------------------------------------------------------------------------------------
@@ -380,25 +565,42 @@ CHECK_IN_GRACE = timedelta(
 )  # after the slot ends, a late arrival still checks in, as a normal ticket
 
 
+def _holidays() -> frozenset[date]:
+    return hours.parse_holidays(getattr(settings, "ONEVISIT_HOLIDAYS", None))
+
+
+def _lunch() -> tuple[time, time]:
+    return hours.parse_lunch(getattr(settings, "ONEVISIT_LUNCH_BREAK", None))
+
+
+def is_bookable(day: date, start: time, end: time) -> bool:
+    """A working day (no weekend, no public holiday) and not over the lunch break."""
+    return hours.bookable(day, start, end, holidays=_holidays(), lunch=_lunch())
+
+
 def create_slots(*, queue: Queue, day: date, start: time, end: time, minutes: int, capacity: int) -> list:
-    """Cut a day into bookable slots (idempotent: existing slots keep their bookings)."""
+    """Cut a day into bookable slots, leaving out lunch, weekends and holidays (idempotent: bookings kept)."""
     if minutes <= 0 or capacity <= 0:
         raise Invalid("时段长度和容量须为正数", field="capacity")
     slots, at = [], datetime.combine(day, start)
     while at + timedelta(minutes=minutes) <= datetime.combine(day, end):
-        slot, _ = AppointmentSlot.objects.get_or_create(
-            queue=queue,
-            day=day,
-            start=at.time(),
-            defaults={"end": (at + timedelta(minutes=minutes)).time(), "capacity": capacity},
-        )
-        slots.append(slot)
-        at += timedelta(minutes=minutes)
+        until = at + timedelta(minutes=minutes)
+        if is_bookable(day, at.time(), until.time()):
+            slot, _ = AppointmentSlot.objects.get_or_create(
+                queue=queue, day=day, start=at.time(), defaults={"end": until.time(), "capacity": capacity}
+            )
+            slots.append(slot)
+        at = until
     return slots
 
 
-def open_slots(hall: Hall, *, days: int = 7) -> list[tuple[AppointmentSlot, int]]:
-    """Slots from now on with the places still free."""
+def open_slots(
+    hall: Hall, *, days: int = 7, matter: Matter | None = None, day: date | None = None
+) -> list[tuple[AppointmentSlot, int]]:
+    """Bookable slots from now on (of the queues serving `matter`, on `day` if given) with the places still free.
+
+    Slots on a weekend, a holiday or over lunch are never offered, even if an administrator created them.
+    """
     today = clock.local_date(hall.timezone)
     now_local = clock.localtime(clock.now(), hall.timezone).time()
     active = Q(appointments__status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN])
@@ -409,7 +611,31 @@ def open_slots(hall: Hall, *, days: int = 7) -> list[tuple[AppointmentSlot, int]
         .annotate(taken=Count("appointments", filter=active))
         .order_by("day", "start", "queue__prefix")
     )
-    return [(s, s.capacity - s.taken) for s in slots]
+    if matter is not None:
+        slots = slots.filter(queue__matters=matter)
+    if day is not None:
+        slots = slots.filter(day=day)
+    return [(s, max(s.capacity - s.taken, 0)) for s in slots if is_bookable(s.day, s.start, s.end)]
+
+
+def booking_days(hall: Hall, matter: Matter, *, days: int = 7) -> list[tuple[date, int]]:
+    """The working days that have slots for this matter, with the places still free that day."""
+    free: dict[date, int] = {}
+    for slot, left in open_slots(hall, days=days, matter=matter):
+        free[slot.day] = free.get(slot.day, 0) + left
+    return sorted(free.items())
+
+
+def bookable_matters(hall: Hall) -> list[Matter]:
+    """Matters some queue of this hall serves and has appointment slots for."""
+    today = clock.local_date(hall.timezone)
+    return list(
+        Matter.objects.filter(queues__hall=hall, queues__slots__day__gte=today).distinct().order_by("code")
+    )
+
+
+# One answer for every refusal of a place: it must not tell a stranger whether an ID already holds a booking.
+SLOT_REFUSED = "该时段已约满或不能再预约，请选择其他时段"
 
 
 def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
@@ -428,13 +654,13 @@ def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
             raise Invalid(f"该时段的队列不办理「{matter.name}」", field="matter")
         if datetime.combine(slot.day, slot.end, tzinfo=ZoneInfo(hall.timezone)) <= clock.now():
             raise Invalid("该时段已过，请选择其他时段", field="slot")
+        if not is_bookable(slot.day, slot.start, slot.end):
+            raise Invalid("该时段不接受预约（周末、节假日或午休），请选择其他时段", field="slot")
         active = slot.appointments.filter(
             status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
         )
-        if active.filter(person=person).exists():
-            raise Conflict("您已预约该时段", field="slot")
-        if active.count() >= slot.capacity:
-            raise Conflict("该时段已约满，请选择其他时段", field="slot")
+        if active.filter(person=person).exists() or active.count() >= slot.capacity:
+            raise Conflict(SLOT_REFUSED, field="slot")
         appointment = Appointment.objects.create(
             slot=slot, matter=matter, person=person, code=new_token()[:8], booked_at=clock.now()
         )
@@ -443,24 +669,40 @@ def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
     return appointment
 
 
-def book_for(*, slot_id: int, matter: Matter, identity) -> Appointment:
+def book_for(*, slot_id: int, matter: Matter, identity, hall: Hall | None = None) -> Appointment:
     """Book for a citizen identified online: the person record and the booking land together."""
+    if hall is not None and not AppointmentSlot.objects.filter(pk=slot_id, queue__hall=hall).exists():
+        raise NotFound("没有这个预约时段", field="slot")
     with transaction.atomic():
         return book(slot_id=slot_id, matter=matter, person=people.register(identity, update_existing=False))
 
 
-def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
-    """Check in within the slot (from 30 min before): a priority ticket; a late arrival gets a normal one."""
-    value = (code or "").strip().upper()
+def appointment_code(raw: str) -> str:
+    """The booking code as typed, or read by a scanner from the confirmation's QR (the booking page's URL)."""
+    value = (raw or "").strip()
+    if "/" in value:
+        value = [part for part in value.split("?")[0].split("/") if part][-1:] or [""]
+        value = value[0]
+    return value.upper()[:32]
+
+
+def find_appointment(*, hall: Hall, code: str) -> Appointment:
+    """A booking of this hall by its code (or its QR), whatever its status."""
+    value = appointment_code(code)
+    if not value:
+        raise Invalid("请输入或扫描预约码", field="code")
     appointment = (
-        Appointment.objects.select_related("slot__queue", "matter", "person")
+        Appointment.objects.select_related("slot__queue", "matter", "person", "ticket")
         .filter(code=value, slot__queue__hall=hall)
         .first()
     )
     if appointment is None:
         raise NotFound(f"未找到预约码 {value}", field="code")
-    if appointment.status != Appointment.Status.BOOKED:
-        raise Conflict(f"预约码 {value} {appointment.get_status_display()}，不能再次签到", field="code")
+    return appointment
+
+
+def check_in_timing(appointment: Appointment, hall: Hall) -> bool:
+    """Whether a check-in now is on time (priority kept); too early is refused, saying from when."""
     slot, tz = appointment.slot, ZoneInfo(hall.timezone)
     starts = datetime.combine(slot.day, slot.start, tzinfo=tz)
     ends = datetime.combine(slot.day, slot.end, tzinfo=tz)
@@ -468,22 +710,51 @@ def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
     if now < starts - CHECK_IN_EARLY:
         opens = clock.localtime(starts - CHECK_IN_EARLY, hall.timezone)
         raise Invalid(f"未到签到时间：请于 {opens:%m月%d日 %H:%M} 后签到", field="code")
-    on_time = now <= ends + CHECK_IN_GRACE
+    return now <= ends + CHECK_IN_GRACE
+
+
+def checkable_appointment(*, hall: Hall, code: str) -> tuple[Appointment, bool]:
+    """A booking that can check in now, and whether on time; nothing is written (the kiosk's confirm step)."""
+    appointment = find_appointment(hall=hall, code=code)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Conflict(
+            f"预约码 {appointment.code} {appointment.get_status_display()}，不能再次签到", field="code"
+        )
+    return appointment, check_in_timing(appointment, hall)
+
+
+def lock_for_check_in(*, hall: Hall, code: str) -> tuple[Appointment, bool]:
+    """Inside the caller's transaction: the booking locked against a concurrent check-in, and whether on time."""
+    appointment = find_appointment(hall=hall, code=code)
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    appointment.status, appointment.ticket_id = locked.status, locked.ticket_id
+    on_time = check_in_timing(appointment, hall)
+    return appointment, on_time
+
+
+def mark_checked_in(*, appointment: Appointment, ticket: Ticket, on_time: bool, actor, **data) -> None:
+    """Record the check-in of a locked booking with the ticket it led to (the caller's transaction)."""
+    appointment.status, appointment.ticket = Appointment.Status.CHECKED_IN, ticket
+    appointment.save(update_fields=["status", "ticket"])
+    emit("appointment.checked_in", hall=ticket.hall, queue=ticket.queue, matter=appointment.matter, ticket=ticket,
+         actor=actor, data={"on_time": on_time, "number": ticket.number, **data})  # fmt: skip
+
+
+def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
+    """Check in within the slot (from 30 min before): a priority ticket; a late arrival gets a normal one."""
+    checkable_appointment(hall=hall, code=code)  # refusals before any lock
     with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        appointment, on_time = lock_for_check_in(hall=hall, code=code)
         if appointment.status != Appointment.Status.BOOKED:
-            raise Conflict(f"预约码 {value} 已签到", field="code")
+            raise Conflict(f"预约码 {appointment.code} 已签到", field="code")
         ticket = issue_ticket(
             hall=hall,
             matter=appointment.matter,
             person=appointment.person,
             actor=actor,
-            queue=slot.queue,
+            queue=appointment.slot.queue,
             priority_class=Ticket.PriorityClass.APPOINTMENT if on_time else Ticket.PriorityClass.NORMAL,
             idempotency_key=f"appointment-{appointment.code}",
         )
-        appointment.status, appointment.ticket = Appointment.Status.CHECKED_IN, ticket
-        appointment.save(update_fields=["status", "ticket"])
-        emit("appointment.checked_in", hall=hall, queue=slot.queue, matter=appointment.matter, ticket=ticket,
-             actor=actor, data={"on_time": on_time, "number": ticket.number})  # fmt: skip
+        mark_checked_in(appointment=appointment, ticket=ticket, on_time=on_time, actor=actor)
     return ticket, on_time

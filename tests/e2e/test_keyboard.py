@@ -1,0 +1,166 @@
+"""Keys in a real browser across htmx navigation: each key types once, the scanner capture takes only keys
+typed with nothing focused, and focus lands on the changed region instead of the page body."""
+
+import os
+
+import pytest
+
+from onevisit.web import demo
+from tests.conftest import load_seed_catalog
+from tests.e2e.test_browser_journey import CHROMIUM, browser  # noqa: F401 (fixture)
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def base(live_server, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    load_seed_catalog()
+    demo.load()
+    return live_server.url
+
+
+def _signed_in(browser, base: str, username: str):  # noqa: F811
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    page.wait_for_load_state()
+    page.evaluate("window.sameDocument = true")  # gone after a full reload: proves navigation stayed in-app
+    return page
+
+
+def _boosted_click(page, selector: str) -> None:
+    """Follow a link through htmx (hx-boost) and wait until the new page is swapped in and settled."""
+    page.evaluate(
+        """() => { window.settled = false;
+           document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"""
+    )
+    page.click(selector)
+    page.wait_for_function("window.settled === true")
+    assert page.evaluate("window.sameDocument === true"), "the link reloaded the page instead of an htmx swap"
+
+
+def _active(page) -> str:
+    """The focused element as 'tag#id.text', for readable failures."""
+    return page.evaluate(
+        """() => { const a = document.activeElement;
+           return a ? a.tagName.toLowerCase() + '#' + (a.id || '') + '.' + (a.textContent || '').trim().slice(0, 20) : 'null'; }"""
+    )
+
+
+def test_kiosk_keypad_types_one_character_per_press_after_boosted_navigation(base, browser):  # noqa: F811
+    kiosk = _signed_in(browser, base, "zizhu")
+    for _ in range(2):
+        _boosted_click(kiosk, "a.matter-card >> nth=0")
+        _boosted_click(kiosk, "a[href$='/guide/kiosk/']")
+    pad = "[data-keypad=appointment-code]"
+    for key in "AB12":
+        kiosk.click(f"{pad} [data-key='{key}']")
+    assert kiosk.input_value("#appointment-code") == "AB12"
+
+
+def test_scan_typed_with_focus_on_the_body_lands_once_after_boosted_navigation(base, browser):  # noqa: F811
+    window = _signed_in(browser, base, "chuangkou1")
+    _boosted_click(window, "header nav a[href$='/window/']")
+    _boosted_click(window, "header nav a[href$='/notice/']")
+    _boosted_click(window, "header nav a[href$='/window/']")
+    window.evaluate("document.activeElement.blur()")
+    window.keyboard.type("A001", delay=5)  # a scanner types fast, without focusing the field first
+    assert window.input_value("input[data-scanner]") == "A001"
+
+
+def test_space_on_a_focused_button_presses_it_instead_of_typing_into_the_scan_field(base, browser):  # noqa: F811
+    guide = _signed_in(browser, base, "daoban")
+    guide.focus("button:has-text('记录咨询')")
+    guide.evaluate(
+        """() => { window.settled = false;
+           document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"""
+    )
+    guide.keyboard.press(" ")
+    guide.wait_for_function("window.settled === true", timeout=5_000)
+    assert "已记录一次咨询" in guide.inner_text("main")
+    assert guide.input_value("input[data-scanner]") == ""
+
+
+def test_letters_typed_on_a_focused_link_stay_out_of_the_scan_field(base, browser):  # noqa: F811
+    guide = _signed_in(browser, base, "daoban")
+    guide.focus("a.matter-card >> nth=0")
+    guide.keyboard.type("ab")
+    assert guide.input_value("input[data-scanner]") == ""
+    assert guide.evaluate("document.activeElement.matches('a.matter-card')")
+
+
+def test_a_scan_typed_while_a_heading_has_focus_lands_in_the_scan_field(base, browser):  # noqa: F811
+    window = _signed_in(browser, base, "chuangkou1")
+    window.evaluate("() => { const h = document.querySelector('main h1'); h.tabIndex = -1; h.focus(); }")
+    window.keyboard.type("A001", delay=5)
+    assert window.input_value("input[data-scanner]") == "A001"
+
+
+def test_after_a_boosted_navigation_focus_is_on_the_new_pages_heading(base, browser):  # noqa: F811
+    analyst = _signed_in(browser, base, "fenxi")
+    _boosted_click(analyst, "main a[href$='/metrics/review/']")
+    assert analyst.evaluate("document.activeElement === document.querySelector('main h1')"), _active(analyst)
+    _boosted_click(analyst, "header nav a[href$='/metrics/']")
+    assert analyst.evaluate("document.activeElement === document.querySelector('main h1')"), _active(analyst)
+
+
+def test_after_a_boosted_navigation_focus_is_on_the_pages_autofocus_field(base, browser):  # noqa: F811
+    clerk = _signed_in(browser, base, "chuangkou1")
+    _boosted_click(clerk, "header nav a[href$='/notice/']")
+    assert clerk.evaluate("document.activeElement.matches('input[data-filter]')"), _active(clerk)
+
+
+def test_answering_a_situation_question_keeps_focus_on_the_answer(base, browser):  # noqa: F811
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{base}/notice/bundles/retirement/")
+    page.evaluate("window.sameDocument = true")
+    page.focus("input[name=q-transferred][value=true]")
+    page.evaluate(
+        """() => { window.settled = false;
+           document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"""
+    )
+    page.keyboard.press(" ")  # answers 是
+    page.wait_for_function("window.settled === true")
+    assert page.evaluate("window.sameDocument === true")
+    assert page.evaluate(
+        "document.activeElement.matches('input[name=q-transferred][value=true]') && document.activeElement.checked"
+    ), _active(page)
+
+
+def test_a_form_refused_with_a_field_error_puts_focus_on_that_field(base, browser):  # noqa: F811
+    guide = _signed_in(browser, base, "daoban")
+    _boosted_click(guide, "a.matter-card[href$='/matters/cbdj/']")
+    guide.fill("input[name=name]", "张三")
+    guide.fill("input[name=resident_id]", "110105198506151231")  # wrong check digit
+    guide.fill("input[name=phone]", "13812345678")
+    _boosted_click(guide, "button.primary.big")
+    assert guide.evaluate("document.activeElement.name === 'resident_id'"), _active(guide)
+
+
+def _luminance(rgb: str) -> float:
+    r, g, b = (int(x) / 255 for x in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_the_focus_ring_in_the_top_bar_has_3_to_1_contrast_against_the_bar(base, browser):  # noqa: F811
+    page = _signed_in(browser, base, "fenxi")
+    for _ in range(6):  # by keyboard, as a keyboard user meets it
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('header nav')"):
+            break
+    ring, bar = page.evaluate(
+        """() => { const a = document.activeElement, s = getComputedStyle(a);
+           return [s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 ? s.outlineColor : null,
+                   getComputedStyle(a.closest('header')).backgroundColor]; }"""
+    )
+    assert ring, "no visible focus ring on the top bar's link"
+    light, dark = sorted((_luminance(ring), _luminance(bar)), reverse=True)
+    assert (light + 0.05) / (dark + 0.05) >= 3, (ring, bar)
