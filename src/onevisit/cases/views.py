@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -9,6 +10,7 @@ from onevisit.accounts.services import window_of, windows_of
 from onevisit.cases import hooks, services
 from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services as catalog
+from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.core.ids import mask_phone, mask_resident_id
 from onevisit.core.links import public_url
@@ -179,17 +181,34 @@ def accept(request, code: str):
     return redirect("cases:case", code=code, case_id=case.pk)
 
 
-def _print_receipt(request, window, case, code: str) -> None:
-    """The acceptance receipt on the window's own printer (its backup if it fails)."""
+def _receipt(request, case) -> dict:
+    """What the acceptance receipt says, on paper or as PDF."""
     visit = case.visits.select_related("ticket").order_by("-seq").first()
     token = visit.ticket.token if visit and visit.ticket else ""
-    payload = printing.receipt_bytes(
-        hall=case.hall.name,
-        case_number=case.number,
-        matters=[i.matter.name for i in case.items.select_related("matter")],
-        promised=services.promised_by(case),
-        status_url=public_url(request, reverse("public:status", args=[token])) if token else "",
-    )
+    return {
+        "hall": case.hall.name,
+        "case_number": case.number,
+        "matters": [i.matter.name for i in case.items.select_related("matter")],
+        "promised": services.promised_by(case),
+        "status_url": public_url(request, reverse("public:status", args=[token])) if token else "",
+    }
+
+
+@staff_page(roles.CLERK)
+def receipt_pdf(request, code: str, case_id: int):
+    """The acceptance receipt as PDF: the electronic receipt when the window's printer is down."""
+    window_of(request.actor, code)
+    case = services.get_case(actor=request.actor, case_id=case_id)
+    accepted_at = clock.localtime(case.accepted_at, case.hall.timezone)
+    response = HttpResponse(printing.receipt_pdf(**_receipt(request, case), accepted_at=accepted_at),
+                            content_type="application/pdf")  # fmt: skip
+    response["Content-Disposition"] = f'inline; filename="receipt-{case.number}.pdf"'
+    return response
+
+
+def _print_receipt(request, window, case, code: str) -> None:
+    """The acceptance receipt on the window's own printer (its backup if it fails)."""
+    payload = printing.receipt_bytes(**_receipt(request, case))
     outcome = printing.print_job(
         hall=case.hall, location=window.code, payload=payload, actor=request.actor, case=case
     )
@@ -198,7 +217,7 @@ def _print_receipt(request, window, case, code: str) -> None:
     elif outcome.printed_on and not outcome.needs_pdf:
         messages.info(request, f"受理回执已在{outcome.printed_on.name}打印")
     elif outcome.failures:
-        messages.warning(request, f"窗口打印机不可用（{outcome.trouble}），回执请改用电子版")
+        messages.warning(request, f"窗口打印机不可用（{outcome.trouble}），请点击“受理回执 PDF”打印回执")
 
 
 @require_POST
@@ -364,4 +383,5 @@ urlpatterns = [
     path("<slug:code>/cases/<int:case_id>/outlier/", flag_outlier, name="outlier"),
     path("<slug:code>/cases/<int:case_id>/complete/", complete, name="complete"),
     path("<slug:code>/cases/<int:case_id>/deliver/", deliver, name="deliver"),
+    path("<slug:code>/cases/<int:case_id>/receipt.pdf", receipt_pdf, name="receipt"),
 ]
