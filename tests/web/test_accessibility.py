@@ -223,8 +223,9 @@ def test_a_return_without_reasons_marks_the_reasons_field(guide, clerk, window1)
 
 def test_a_bad_date_on_the_review_and_the_plan_marks_that_field(hall, analyst_client):
     for url in ("/metrics/review/", "/planning/"):
-        response = analyst_client.get(url, {"from": "2026-13-01", "planned": "1"})
+        response = analyst_client.get(url, {"from": "2026-13-01", "to": "2026-09-13", "planned": "1"})
         assert response.status_code == 422, url
         page = _doc(response)
         _points_at(page, _field(page, "from"), "日期格式应为")
         assert _field(page, "to").get("aria-invalid") is None
+        assert _field(page, "to").get("value") == "2026-09-13", url  # what was typed stays
