@@ -159,3 +159,38 @@ def test_the_focus_ring_in_the_top_bar_has_3_to_1_contrast_against_the_bar(base,
     assert ring, "no visible focus ring on the top bar's link"
     light, dark = sorted((_luminance(ring), _luminance(bar)), reverse=True)
     assert (light + 0.05) / (dark + 0.05) >= 3, (ring, bar)
+
+
+def _serve_changed(page, glob: str, change) -> None:
+    """Let the server answer, then change its HTML (a page owner's markup the shared script must handle)."""
+
+    def handle(route):
+        response = route.fetch()
+        route.fulfill(response=response, body=change(response.text()))
+
+    page.route(glob, handle)
+
+
+def test_an_element_marked_data_focus_takes_focus_after_a_swap(base, browser):
+    analyst = _signed_in(browser, base, "fenxi")
+    _serve_changed(
+        analyst,
+        "**/metrics/review/",
+        lambda html: html.replace('id="by-matter"', 'id="by-matter" data-focus', 1),
+    )
+    _boosted_click(analyst, "main a[href$='/metrics/review/']")
+    assert analyst.evaluate("document.activeElement.id === 'by-matter'"), _active(analyst)
+
+
+def test_a_scrolling_table_a_page_left_unreachable_is_made_a_named_focus_stop(base, browser):
+    analyst = _signed_in(browser, base, "fenxi")
+    _serve_changed(
+        analyst,
+        "**/metrics/review/",
+        lambda html: html.replace('<div class="scroll" role="region" tabindex="0" aria-label="按事项指标表">',
+                                  '<div class="scroll">'),
+    )  # fmt: skip
+    _boosted_click(analyst, "main a[href$='/metrics/review/']")
+    wrapper = analyst.locator("#by-matter .scroll")
+    assert wrapper.get_attribute("tabindex") == "0" and wrapper.get_attribute("role") == "region"
+    assert "按事项" in wrapper.get_attribute("aria-label")
