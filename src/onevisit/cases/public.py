@@ -41,6 +41,7 @@ def status(request, token: str):
             "commitments": case.commitments.all() if case else [],
             "waiting_ahead": queueing.waiting_ahead(ticket) if waiting else None,
             "estimated": queueing.estimated_wait_minutes(ticket) if waiting else None,
+            "no_show_rule": queueing.no_show_rule() if ticket.status == Ticket.Status.NO_SHOW else "",
         },
     )
 

@@ -11,6 +11,7 @@ from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services as catalog
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.core.ids import mask_phone, mask_resident_id
+from onevisit.core.links import public_url
 from onevisit.intake import printing
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
@@ -33,6 +34,8 @@ def _window_page(request, window, *, scanned=None, scan_error=None, code="", sta
         "hall_queues": [q for q, _ in queueing.waiting_counts(window.hall)],
         "queues": queueing.waiting_counts(window.hall, window),
         "called": queueing.called_at_window(window),
+        "no_shows": queueing.recent_no_shows(window.hall, window=window, latest=5),
+        "no_show_rule": queueing.no_show_rule(),
         "open_cases": services.open_cases_at(window),
         "to_deliver": services.to_deliver_at(window),
         "overdue": services.overdue_commitments(window.hall),
@@ -116,6 +119,19 @@ def no_show(request, code: str, ticket_id: int):
 
 @require_POST
 @staff_page(roles.CLERK)
+def recall_no_show(request, code: str, ticket_id: int):
+    """过号 citizen back at the counter: called to this window again, the same ticket."""
+    return _ticket_action(
+        request,
+        code,
+        lambda w: (
+            f"已重新叫号 {queueing.recall_no_show(window=w, ticket_id=ticket_id, actor=request.actor).number}"
+        ),
+    )
+
+
+@require_POST
+@staff_page(roles.CLERK)
 def transfer(request, code: str, ticket_id: int):
     def act(window):
         t = queueing.transfer(
@@ -172,7 +188,7 @@ def _print_receipt(request, window, case, code: str) -> None:
         case_number=case.number,
         matters=[i.matter.name for i in case.items.select_related("matter")],
         promised=services.promised_by(case),
-        status_url=request.build_absolute_uri(reverse("public:status", args=[token])) if token else "",
+        status_url=public_url(request, reverse("public:status", args=[token])) if token else "",
     )
     outcome = printing.print_job(
         hall=case.hall, location=window.code, payload=payload, actor=request.actor, case=case
@@ -338,6 +354,7 @@ urlpatterns = [
     path("<slug:code>/pause/", pause, name="pause"),
     path("<slug:code>/tickets/<int:ticket_id>/recall/", recall, name="recall"),
     path("<slug:code>/tickets/<int:ticket_id>/no-show/", no_show, name="no-show"),
+    path("<slug:code>/tickets/<int:ticket_id>/return/", recall_no_show, name="recall-no-show"),
     path("<slug:code>/tickets/<int:ticket_id>/transfer/", transfer, name="transfer"),
     path("<slug:code>/accept/", accept, name="accept"),
     path("<slug:code>/cases/<int:case_id>/", case_page, name="case"),

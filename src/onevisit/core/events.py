@@ -21,6 +21,7 @@ EVENT_TYPES = frozenset(
         "ticket.no_show",
         "ticket.recalled",
         "ticket.transferred",
+        "ticket.requeued",
         "triage.routed",
         "consultation.recorded",
         "appointment.booked",

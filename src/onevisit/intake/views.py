@@ -23,6 +23,7 @@ from onevisit.catalog.notice import render_notice
 from onevisit.catalog.services import ANSWER_PREFIX
 from onevisit.core import clock
 from onevisit.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from onevisit.core.links import public_url
 from onevisit.intake import printing, services
 from onevisit.intake.models import PreReview
 from onevisit.queueing import services as queueing
@@ -57,7 +58,7 @@ def _content(request, ticket: Ticket) -> printing.TicketContent:
     waiting = ticket.status == Ticket.Status.WAITING
     return printing.content_for(
         ticket,
-        status_url=request.build_absolute_uri(reverse("public:status", args=[ticket.token])),
+        status_url=public_url(request, reverse("public:status", args=[ticket.token])),
         waiting_ahead=queueing.waiting_ahead(ticket) if waiting else 0,
         estimated_minutes=queueing.estimated_wait_minutes(ticket) if waiting else 0,
     )
@@ -213,12 +214,6 @@ def _own_prereview(request, pk: int) -> PreReview:
     return prereview
 
 
-def public_url(request, path: str) -> str:
-    """An address a citizen's phone can open: ONEVISIT_PUBLIC_BASE_URL for halls behind an intranet, else this host."""
-    base = (getattr(settings, "ONEVISIT_PUBLIC_BASE_URL", "") or "").rstrip("/")
-    return f"{base}{path}" if base else request.build_absolute_uri(path)
-
-
 def qr_svg(text: str, *, size: int = 160, title: str = "") -> str:
     """An inline SVG QR code (one path, a few KB) for pages; PDFs use core.pdf.qr_drawing."""
     widget = QrCodeWidget(text, barLevel="M")
@@ -304,7 +299,7 @@ def missing_notice_pdf(request, pk: int):
     )
     pdf = render_notice(
         checklist,
-        url=request.build_absolute_uri(reverse(f"catalog:{kind}", args=[code])),
+        url=public_url(request, reverse(f"catalog:{kind}", args=[code])),
         situation=[],
         today=clock.local_date(request.actor.hall.timezone),
         matter_names=catalog.matter_names(),
@@ -386,6 +381,26 @@ def check_in(request):
         messages.warning(request, "已超过预约时段，按普通号排队")
     ticket_outcome(request, ticket, request.actor.staff.desk or "kiosk")
     return redirect("intake:kiosk-ticket", token=ticket.token)
+
+
+# ---- 过号之后: a returning citizen rejoins the queue at the desk, keeping the ticket ---------------------------------
+
+
+@staff_page(roles.GUIDE)
+def no_show_return(request):
+    hall = request.actor.hall
+    context = {"rule": queueing.no_show_rule(), "no_shows": queueing.recent_no_shows(hall), "code": ""}
+    if request.method == "POST":
+        code = request.POST.get("code", "")
+        try:
+            ticket = queueing.requeue_no_show(hall=hall, code=code, actor=request.actor)
+        except DomainError as exc:
+            context.update(error=exc.message, code=code.strip()[:20])
+            return render(request, "intake/no_show_return.html", context, status=exc.status)
+        ahead = queueing.waiting_ahead(ticket)
+        messages.success(request, f"{ticket.number} 已重新排队（{ticket.queue.name}），前面还有 {ahead} 人")
+        return redirect("intake:no-show-return")
+    return render(request, "intake/no_show_return.html", context)
 
 
 # ---- kiosk --------------------------------------------------------------------------------------------------
@@ -493,6 +508,7 @@ urlpatterns = [
     path("tickets/<str:token>.pdf", ticket_pdf, name="ticket-pdf"),
     path("consultations/", consultation, name="consultation"),
     path("check-in/", check_in, name="check-in"),
+    path("no-show/", no_show_return, name="no-show-return"),
     path("kiosk/", kiosk, name="kiosk"),
     path("kiosk/matters/<slug:code>/", kiosk_matter, name="kiosk-matter"),
     path("kiosk/tickets/<str:token>/", kiosk_ticket, name="kiosk-ticket"),
