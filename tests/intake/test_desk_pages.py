@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from onevisit.core import clock
-from onevisit.intake import rules
+from onevisit.intake import rules, services
 from onevisit.intake.models import PreReview
 from onevisit.queueing.models import Ticket
 from tests.conftest import nothing_written
@@ -197,7 +197,6 @@ def test_assisted_online_hands_over_a_qr_and_link_to_the_matters_page(guide_clie
 
 def test_assisted_online_for_a_bundle_links_the_citizens_situation(guide_client):
     data = _desk(channel="online_assisted", **{"q-transferred": "true"})
-    from onevisit.intake import services
 
     checklist = services.checklist(bundle_code="retirement", answers={"transferred": True})
     data["materials"] = [m.code for m in checklist.materials if not m.shared]
@@ -211,5 +210,5 @@ def test_assisted_online_for_a_bundle_links_the_citizens_situation(guide_client)
 def test_the_desk_proposes_a_due_date_within_the_materials_rule(guide_client):
     html = guide_client.get("/guide/matters/cbdj/").content.decode()
     today = clock.local_date()
-    expected = min(today + timedelta(days=7), rules.add_working_days(today, 5))
+    expected = min(today + timedelta(days=7), rules.add_working_days(today, 5, services.holidays()))
     assert f'name="tolerance_due" value="{expected.isoformat()}"' in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from onevisit.accounts.models import Hall
@@ -16,6 +17,7 @@ from onevisit.core.events import emit
 from onevisit.core.ids import contains_personal_number, parse_resident_id
 from onevisit.intake import rules
 from onevisit.intake.models import Consultation, PreReview
+from onevisit.queueing import hours
 from onevisit.queueing import services as queueing
 from onevisit.queueing.models import Ticket
 
@@ -104,7 +106,12 @@ def due_limit(materials, today: date):
     if not ruled:
         return None, None
     strictest = min(ruled, key=lambda m: m.due_working_days)
-    return rules.add_working_days(today, strictest.due_working_days), strictest
+    return rules.add_working_days(today, strictest.due_working_days, holidays()), strictest
+
+
+def holidays() -> frozenset[date]:
+    """The hall's public holidays (ONEVISIT_HOLIDAYS, else the built-in schedule), as appointments use them."""
+    return hours.parse_holidays(getattr(settings, "ONEVISIT_HOLIDAYS", None))
 
 
 def default_tolerance_due(materials, today: date) -> date:
