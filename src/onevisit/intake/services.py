@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,6 +21,9 @@ from onevisit.intake.models import Consultation, PreReview
 from onevisit.queueing import hours
 from onevisit.queueing import services as queueing
 from onevisit.queueing.models import Ticket
+
+# Domains above intake that know a citizen's open cases (cases plugs in at start-up): (hall, person) → lines.
+OPEN_CASES: list[Callable[[Hall, Any], list[str]]] = []
 
 CHANNELS = {
     PreReview.Channel.WINDOW: "window",
@@ -467,6 +471,11 @@ def issue_at_kiosk(*, actor: Actor, matter_code: str, resident_id: str, idempote
             hall=actor.hall, matter=matter, person=person, actor=actor, queue=queue,
             priority_class=priority_class, idempotency_key=key,
         )  # fmt: skip
+
+
+def open_cases(prereview: PreReview) -> list[str]:
+    """The citizen's cases still open in this hall: a new ticket is a further visit for them, not a new case."""
+    return [line for lookup in OPEN_CASES for line in lookup(prereview.hall, prereview.person)]
 
 
 def prereview_of(ticket: Ticket) -> PreReview | None:
