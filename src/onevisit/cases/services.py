@@ -701,3 +701,17 @@ def flag_outlier(*, actor: Actor, case_id: int, note: str) -> Case:
         emit("case.outlier_flagged", hall=case.hall, window=case.window, matter=case.matter, bundle=case.bundle,
              case=case, actor=actor, data={"note": note})  # fmt: skip
     return case
+
+
+def open_cases_of(hall, person) -> list[str]:
+    """The citizen's open cases in words, for the guide desk (plugged into intake.services.OPEN_CASES)."""
+    cases = (
+        Case.objects.filter(hall=hall, person=person)
+        .filter(status__in=[Case.Status.ACCEPTED, Case.Status.IN_PROGRESS, Case.Status.RETURNED])
+        .select_related("matter", "bundle")
+        .order_by("accepted_at")
+    )
+    return [
+        f"办件 {c.number}（{c.bundle.name if c.bundle_id else c.matter.name}，{c.get_status_display()}）"
+        for c in cases
+    ]

@@ -266,6 +266,7 @@ def prereview_result(request, pk: int):
         "intake/prereview_result.html",
         {
             "online": online,
+            "open_cases": services.open_cases(prereview),
             "not_applicable": [
                 (m, prereview.not_applicable[m.code])
                 for m in services.materials_of(prereview)
