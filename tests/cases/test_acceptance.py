@@ -11,7 +11,7 @@ from onevisit.core.errors import Conflict, Invalid
 from onevisit.queueing import services as queueing
 from tests.conftest import journey_events, nothing_written
 from tests.factories import resident_id
-from tests.journey import prereview
+from tests.journey import everything_for, prereview
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,11 @@ def test_continuation_turns_a_matter_into_its_bundle_keeping_what_was_taken(guid
     with nothing_written(), pytest.raises(Invalid, match="不包含事项"):
         services.continue_into(actor=clerk, case_id=case.pk, bundle_code="newborn")
     services.continue_into(
-        actor=clerk, case_id=case.pk, bundle_code="retirement", answers={"transferred": True}
+        actor=clerk,
+        case_id=case.pk,
+        bundle_code="retirement",
+        answers={"transferred": True},
+        present=everything_for("retirement", {"transferred": True}),
     )
     case.refresh_from_db()
     assert case.bundle.code == "retirement" and case.visits.count() == 1

@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -9,6 +11,7 @@ from onevisit.accounts.services import window_of, windows_of
 from onevisit.cases import hooks, services
 from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services as catalog
+from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.core.ids import mask_phone, mask_resident_id
 from onevisit.intake import printing
@@ -234,7 +237,17 @@ def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
 
 
 @staff_page(roles.CLERK)
-def case_page(request, code: str, case_id: int, *, errors=None, submitted=None, problem="", status=200):
+def case_page(
+    request,
+    code: str,
+    case_id: int,
+    *,
+    errors=None,
+    submitted=None,
+    problem="",
+    continuation=None,
+    status=200,
+):
     window = window_of(request.actor, code)
     case = services.get_case(actor=request.actor, case_id=case_id)
     cf = services.case_form(case)
@@ -247,7 +260,9 @@ def case_page(request, code: str, case_id: int, *, errors=None, submitted=None, 
             "window": window,
             "case": case,
             "rows": _form_rows(case, cf, errors=errors or {}, submitted=submitted),
-            "problem": problem,
+            "problem": problem if continuation is None else "",
+            "continuation": continuation,
+            "continuation_problem": problem if continuation is not None else "",
             "form": cf.form,
             "guidance": guidance,
             "tasks": case.tasks.select_related("matter"),
@@ -305,14 +320,35 @@ def supply(request, code: str, case_id: int, commitment_id: int):
 @require_POST
 @staff_page(roles.CLERK)
 def continue_case(request, code: str, case_id: int):
+    """接续受理 in two steps: the answers give the added matters, whose materials the clerk then checks off."""
+    bundle_code = request.POST.get("bundle", "")
+    answers = catalog.answers_from_query(request.POST, bundle_code) if bundle_code else {}
     try:
-        services.continue_into(
-            actor=request.actor, case_id=case_id, bundle_code=request.POST.get("bundle", "")
+        _, bundle, check = services.continuation_check(
+            actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "已接续受理为一件事")
+        return redirect("cases:case", code=code, case_id=case_id)
+    step = {"bundle": bundle, "check": check, "answers": answers, "present": request.POST.getlist("materials"),
+            "signed": request.POST.get("commitment") == "on",
+            "due": request.POST.get("tolerance_due") or (
+                clock.local_date(request.actor.hall.timezone) + timedelta(days=7)).isoformat()}  # fmt: skip
+    if request.POST.get("confirm") != "1":
+        return case_page.__wrapped__(request, code, case_id, continuation=step)
+    try:
+        due = date.fromisoformat(step["due"]) if request.POST.get("tolerance_due") else None
+    except ValueError:
+        due = None
+    try:
+        services.continue_into(actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers,
+                               present=step["present"], commitment_signed=step["signed"], tolerance_due=due)  # fmt: skip
+    except DomainError as exc:
+        step["errors"] = exc.errors
+        return case_page.__wrapped__(
+            request, code, case_id, continuation=step, problem=exc.message, status=exc.status
+        )
+    messages.success(request, f"已接续受理为「{bundle.name}」")
     return redirect("cases:case", code=code, case_id=case_id)
 
 
