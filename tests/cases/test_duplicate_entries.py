@@ -83,7 +83,7 @@ def test_changing_a_prefilled_value_is_an_entry_but_not_a_duplicate(guide, clerk
         prefilled=["employer_name"],
     )
     (entry,) = journey_events().filter(type="field.entered", case=str(second.pk))
-    assert entry.data == {"field": "employer_name", "duplicate": False, "known_from": "历史办件"}
+    assert entry.data == {"field": "employer_name", "duplicate": False, "known_from": "以往办件"}
 
 
 def test_typing_what_the_system_knew_but_had_not_shown_is_a_duplicate(guide, clerk, window1):
@@ -97,4 +97,4 @@ def test_typing_what_the_system_knew_but_had_not_shown_is_a_duplicate(guide, cle
         actor=clerk, case_id=second.pk, submitted={"employer_name": "示范科技有限公司"}, prefilled=[]
     )
     (entry,) = journey_events().filter(type="field.entered", case=str(second.pk))
-    assert entry.data["duplicate"] is True and entry.data["known_from"] == "历史办件"
+    assert entry.data["duplicate"] is True and entry.data["known_from"] == "以往办件"

@@ -37,3 +37,18 @@ def test_a_value_already_shown_is_not_filled_again(ferry, guide, clerk, window1)
     page = client.get(f"/window/w1/cases/{case.pk}/").content.decode()
     assert 'name="employer_name" id="f-employer_name" value="浙江滨江建设集团有限公司"' in page
     assert "已由数据摆渡带出" in page
+
+
+def test_a_back_end_failure_is_told_in_plain_words_at_the_window_and_in_detail_to_it(
+    ferry, guide, clerk, window1
+):
+    from onevisit.ferry.models import Backend
+
+    case = accepted(guide, clerk, window1, "cbdj")
+    Backend.objects.update(
+        breaker="open", last_error="RemoteProtocolError: Server disconnected without a response"
+    )
+    page = login("chuangkou1").get(f"/window/w1/cases/{case.pk}/").content.decode()
+    assert "RemoteProtocolError" not in page and "社会保险业务系统暂不可用" in page
+    console = login("xinxi").get("/ferry/").content.decode()
+    assert "RemoteProtocolError" in console  # the information centre sees the detail

@@ -180,7 +180,8 @@ def _open_tasks(case: Case, specs, *, actor, now) -> None:
         return
     matters = {m.code: m for m in catalog.list_matters([t.matter for t in specs if t.matter])}
     Task.objects.bulk_create(
-        Task(case=case, code=t.code, department=t.department, matter=matters.get(t.matter), role=t.role,
+        Task(case=case, code=t.code, department=t.department, matter=matters.get(t.matter),
+             role=t.role or (matters[t.matter].name if t.matter in matters else "后台审核"),
              after=list(t.after), time_limit_days=t.time_limit_days)
         for t in specs
     )  # fmt: skip
