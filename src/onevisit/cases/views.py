@@ -29,7 +29,8 @@ def window_home(request):
     return render(request, "cases/choose_window.html", {"windows": windows_of(request.actor.hall)})
 
 
-def _window_page(request, window, *, scanned=None, scan_error=None, code="", status=200):
+def _window_page(request, window, *, scanned=None, scan_error=None, action_error=None, code="", status=200):
+    """The window's page; a refused scan is shown at the scan field, any other refusal as an alert on top."""
     context = {
         "window": window,
         "paused": queueing.is_paused(window),
@@ -43,6 +44,7 @@ def _window_page(request, window, *, scanned=None, scan_error=None, code="", sta
         "scanned": scanned,
         "prereview": intake.prereview_of(scanned) if scanned else None,
         "scan_error": scan_error,
+        "action_error": action_error,
         "code": code,
     }
     return render(request, "cases/window.html", context, status=status)
@@ -75,8 +77,7 @@ def call_next(request, code: str):
     try:
         ticket = queueing.call_next(window=window, actor=request.actor)
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("cases:window", code=code)
+        return _window_page(request, window, action_error=exc.message, status=exc.status)
     if ticket is None:
         messages.info(request, "当前没有等候的群众")
     else:
@@ -89,9 +90,8 @@ def _ticket_action(request, code: str, action) -> object:
     try:
         message = action(window)
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, message)
+        return _window_page(request, window, action_error=exc.message, status=exc.status)
+    messages.success(request, message)
     return redirect("cases:window", code=code)
 
 
@@ -197,7 +197,7 @@ def complete(request, code: str, case_id: int):
             request, code, case_id, errors=exc.errors, problem=exc.message, status=exc.status
         )
     except DomainError as exc:
-        return _window_page(request, window, scan_error=exc.message, status=exc.status)
+        return _window_page(request, window, action_error=exc.message, status=exc.status)
     messages.success(request, f"办件 {case.number} 已办结")
     return redirect("cases:window", code=code)
 
@@ -246,6 +246,7 @@ def case_page(
     submitted=None,
     problem="",
     continuation=None,
+    outlier_error="",
     status=200,
 ):
     window = window_of(request.actor, code)
@@ -262,6 +263,7 @@ def case_page(
             "rows": _form_rows(case, cf, errors=errors or {}, submitted=submitted),
             "problem": problem if continuation is None else "",
             "continuation": continuation,
+            "outlier_error": outlier_error,
             "continuation_problem": problem if continuation is not None else "",
             "form": cf.form,
             "guidance": guidance,
@@ -311,9 +313,8 @@ def supply(request, code: str, case_id: int, commitment_id: int):
             actor=request.actor, commitment_id=commitment_id, via=request.POST.get("via", ""), window=window
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已登记补交")
+        return case_page.__wrapped__(request, code, case_id, problem=exc.message, status=exc.status)
+    messages.success(request, "已登记补交")
     return redirect("cases:case", code=code, case_id=case_id)
 
 
@@ -328,8 +329,7 @@ def continue_case(request, code: str, case_id: int):
             actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("cases:case", code=code, case_id=case_id)
+        return case_page.__wrapped__(request, code, case_id, problem=exc.message, status=exc.status)
     step = {"bundle": bundle, "check": check, "answers": answers, "present": request.POST.getlist("materials"),
             "signed": request.POST.get("commitment") == "on",
             "due": request.POST.get("tolerance_due") or (
@@ -358,9 +358,10 @@ def flag_outlier(request, code: str, case_id: int):
     try:
         services.flag_outlier(actor=request.actor, case_id=case_id, note=request.POST.get("note", ""))
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已标记为极端案例：不计入平均办理时长与往返次数，在指标复盘中单列")
+        return case_page.__wrapped__(
+            request, code, case_id, outlier_error=exc.message, problem=exc.message, status=exc.status
+        )
+    messages.success(request, "已标记为极端案例：不计入平均办理时长与往返次数，在指标复盘中单列")
     return redirect("cases:case", code=code, case_id=case_id)
 
 
