@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint install install-dev clean
+.PHONY: demo test lint install install-dev axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,12 +31,22 @@ demo: install
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit demo
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit serve --port $(PORT) --with-ferry
 
+# The browser walk audits every page with axe-core, from the npm registry into the git-ignored var/node/.
+# Without npm (a fresh machine has only python3) the walk still runs and only its audit is skipped, saying so.
+AXE_JS := var/node/node_modules/axe-core/axe.min.js
+axe:
+	@if [ -f $(AXE_JS) ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		npm install --prefix var/node --no-audit --no-fund --loglevel=error axe-core@4 \
+			|| { echo "FAIL: npm could not install axe-core; the browser walk needs it for its audit" >&2; exit 1; }; \
+	else echo "npm not found: the browser walk's axe-core audit will be skipped"; fi
+
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
 
-test: lint
+test: lint axe
 	@echo "== pytest on SQLite =="
 	DATABASE_URL= $(BIN)/pytest
 	@if [ -n "$$ONEVISIT_TEST_DATABASE_URL" ]; then \

@@ -175,3 +175,15 @@ ONEVISIT_AUDIT_DIR = Path(os.environ.get("ONEVISIT_AUDIT_DIR", DATA_DIR / "audit
 ONEVISIT_FERRY_CHAIN = _flag("ONEVISIT_FERRY_CHAIN", default=True)
 # The file-exchange back end's directory (relative addresses resolve under DATA_DIR).
 ONEVISIT_EXCHANGE_DIR = Path(os.environ.get("ONEVISIT_EXCHANGE_DIR", DATA_DIR / "exchange")).resolve()
+
+# The self-service kiosk: back to its start screen after this many seconds without a touch, and this many seconds
+# after showing a ticket; it may fetch (reprint) only the tickets it issued itself, for this many minutes.
+ONEVISIT_KIOSK_IDLE_SECONDS = int(os.environ.get("ONEVISIT_KIOSK_IDLE_SECONDS", "60"))
+ONEVISIT_KIOSK_TICKET_SECONDS = int(os.environ.get("ONEVISIT_KIOSK_TICKET_SECONDS", "30"))
+ONEVISIT_KIOSK_TICKET_MINUTES = int(os.environ.get("ONEVISIT_KIOSK_TICKET_MINUTES", "10"))
+# The address printed in QR codes (tickets, receipts, notices), e.g. https://hall.example.gov.cn for a hall whose
+# server is reached by another name than the one staff use; empty = the address of the request.
+ONEVISIT_PUBLIC_BASE_URL = os.environ.get("ONEVISIT_PUBLIC_BASE_URL", "").rstrip("/")
+# 过号: a citizen back within this many minutes of the no-show rejoins at their original arrival (usually the next
+# call); later, behind everyone waiting at that moment. The ticket keeps its number either way.
+ONEVISIT_NO_SHOW_RETURN_MINUTES = int(os.environ.get("ONEVISIT_NO_SHOW_RETURN_MINUTES", "30"))

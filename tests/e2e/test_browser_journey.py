@@ -1,51 +1,18 @@
 """A real browser (Debian's Chromium driven by Playwright): guide desk → ticket → window calls → board shows it."""
 
-import os
 import re
-import shutil
 
 import pytest
 
 from onevisit.web import demo
 from tests.conftest import load_seed_catalog
+from tests.e2e.conftest import login, needs_chromium
 from tests.factories import resident_id
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)"
-    ),
-]
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop here
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _login(browser, base: str, username: str):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", demo.DEMO_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("header nav")
-    return page
-
-
-def test_guide_desk_to_window_to_display_board(live_server, browser, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_guide_desk_to_window_to_display_board(live_server, browser):
     load_seed_catalog()
     demo.load()
     base = live_server.url
@@ -54,7 +21,7 @@ def test_guide_desk_to_window_to_display_board(live_server, browser, settings):
     board.goto(f"{base}/board/demo/")
     board.wait_for_selector("text=暂无叫号")
 
-    guide = _login(browser, base, "daoban")
+    guide = login(browser, base, "daoban")
     guide.keyboard.type("cbdj")  # pinyin initials of 参保登记
     guide.keyboard.press("Enter")
     guide.wait_for_selector("input[name=materials]")
@@ -69,7 +36,7 @@ def test_guide_desk_to_window_to_display_board(live_server, browser, settings):
     token = re.search(r"<code>([0-9A-Z]{12})</code>", guide.content()).group(1)
     assert number == "A001"
 
-    window = _login(browser, base, "chuangkou1")
+    window = login(browser, base, "chuangkou1")
     window.keyboard.press("F2")  # call next
     window.wait_for_selector("text=请 A001 号到1号窗口")
     window.keyboard.type(token)  # a barcode scanner types the token and presses Enter

@@ -7,24 +7,18 @@ import pytest
 from onevisit.cases.models import Case
 from onevisit.web import demo
 from tests.conftest import load_seed_catalog
-from tests.e2e.test_browser_journey import CHROMIUM, _login, browser  # noqa: F401 (fixture)
+from tests.e2e.conftest import login, needs_chromium
 from tests.factories import resident_id
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not __import__("os").path.exists(CHROMIUM), reason="Debian's chromium is not installed"
-    ),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 
-def test_retirement_bundle_from_scan_to_delivery(live_server, browser, settings):  # noqa: F811
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_retirement_bundle_from_scan_to_delivery(live_server, browser):
     load_seed_catalog()
     demo.load()
     base = live_server.url
 
-    guide = _login(browser, base, "daoban")
+    guide = login(browser, base, "daoban")
     guide.goto(f"{base}/guide/bundles/retirement/?q-transferred=true")
     guide.wait_for_selector("input[name=materials]")
     for box in guide.query_selector_all("input[name=materials]"):
@@ -36,7 +30,7 @@ def test_retirement_bundle_from_scan_to_delivery(live_server, browser, settings)
     guide.wait_for_selector(".ticket-slip")
     token = re.search(r"<code>([0-9A-Z]{12})</code>", guide.content()).group(1)
 
-    window = _login(browser, base, "chuangkou1")
+    window = login(browser, base, "chuangkou1")
     window.keyboard.press("F2")
     window.wait_for_selector("text=已叫号")
     window.keyboard.type(token)
@@ -50,7 +44,7 @@ def test_retirement_bundle_from_scan_to_delivery(live_server, browser, settings)
     window.wait_for_selector("text=一表申请")
     assert "后台进度" in window.content()
 
-    office = _login(browser, base, "admin")  # hall admin: every department's list
+    office = login(browser, base, "admin")  # hall admin: every department's list
     for _ in range(10):
         office.goto(f"{base}/office/")
         button = office.locator("button:has-text('审批通过')")

@@ -153,3 +153,12 @@ def test_a_failed_check_in_is_shown_as_an_error(hall):
     desk = login("daoban")
     page = desk.post("/guide/check-in/", {"code": "NOPE1234"}, follow=True).content.decode()
     assert re.search(r'<li class="error">未找到预约码 NOPE1234</li>', page)
+
+
+def test_a_failed_kiosk_check_in_stays_on_the_kiosks_own_screen(hall):
+    kiosk = login("zizhu")
+    with nothing_written():
+        page = kiosk.post("/guide/check-in/", {"code": "NOPE1234", "back": "intake:kiosk"})
+    html = page.content.decode()
+    assert page.status_code == 404 and "未找到预约码 NOPE1234" in html and 'role="alert"' in html
+    assert "退出" not in html.split("</header>")[0], "citizens see no staff bar"

@@ -6,10 +6,12 @@ import functools
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
@@ -17,7 +19,7 @@ from onevisit.accounts.pages import staff_page
 from onevisit.catalog import services as catalog
 from onevisit.catalog.notice import render_notice
 from onevisit.core import clock
-from onevisit.core.errors import DomainError, Invalid, NotFound
+from onevisit.core.errors import DomainError, Forbidden, Invalid, NotFound
 from onevisit.intake import printing, services
 from onevisit.intake.models import PreReview
 from onevisit.queueing import services as queueing
@@ -195,9 +197,15 @@ def ticket_pdf_response(request, ticket: Ticket) -> HttpResponse:
     return response
 
 
+@never_cache
 @staff_page(roles.GUIDE, roles.KIOSK)
 def ticket_pdf(request, token: str):
-    ticket = queueing.find_ticket(hall=request.actor.hall, code=token)
+    try:
+        ticket = _printable_ticket(request, token)
+    except DomainError as exc:
+        if request.actor.has(roles.GUIDE):
+            raise
+        return _kiosk_error(request, exc)
     return ticket_pdf_response(request, ticket)
 
 
@@ -233,16 +241,15 @@ def check_in(request):
         elif request.POST.get("confirmed") != "yes":
             appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
             checklist = catalog.checklist_for_matter(appointment.matter.code)
-            return render(
-                request,
-                "intake/check_in_confirm.html",
-                {"appointment": appointment, "on_time": on_time, "materials": checklist.materials},
-            )
+            context = _kiosk_context(appointment=appointment, on_time=on_time, materials=checklist.materials)
+            return render(request, "intake/check_in_confirm.html", context)
         else:
             ticket, on_time = queueing.check_in(hall=request.actor.hall, code=code, actor=request.actor)
     except DomainError as exc:
+        if at_kiosk:
+            return _kiosk_error(request, exc)
         messages.error(request, exc.message)
-        return redirect("intake:kiosk" if at_kiosk else "intake:guide")
+        return redirect("intake:guide")
     if not at_kiosk:
         slot = appointment.slot
         note = "" if on_time else "；已超过预约时段，出号时按普通号排队"
@@ -255,22 +262,70 @@ def check_in(request):
         return redirect(f"{target}?{urlencode({'appointment': appointment.code})}")
     if not on_time:
         messages.warning(request, "已超过预约时段，按普通号排队")
-    ticket_outcome(request, ticket, request.actor.staff.desk or "kiosk")
+    _kiosk_print(request, ticket)
     return redirect("intake:kiosk-ticket", token=ticket.token)
 
 
 # ---- kiosk --------------------------------------------------------------------------------------------------
+# The kiosk is one history entry (hx-replace-url, no htmx history snapshot, no-store): after a ticket or an idle
+# minute it goes back to its start screen and nothing of the last citizen can be reached again by "back".
 
 
+def _kiosk_context(**extra) -> dict:
+    return {"kiosk_idle": settings.ONEVISIT_KIOSK_IDLE_SECONDS, **extra}
+
+
+def _kiosk_error(request, exc: DomainError) -> HttpResponse:
+    """A refusal on the kiosk's own screen: plain words, a way back to the start, no staff bar."""
+    return render(request, "intake/kiosk_error.html", _kiosk_context(error=exc), status=exc.status)
+
+
+def _printable_ticket(request, token: str) -> Ticket:
+    """The guide desk prints any ticket of its hall; a kiosk only the tickets it issued, and only for a while."""
+    ticket = queueing.find_ticket(hall=request.actor.hall, code=token)
+    if request.actor.has(roles.GUIDE):
+        return ticket
+    issued = queueing.issued_by(ticket, request.actor)
+    if issued is None:
+        raise Forbidden("只能打印本机刚取的号。如需补打小票，请到导引台。")
+    minutes = settings.ONEVISIT_KIOSK_TICKET_MINUTES
+    if clock.now() - issued > timedelta(minutes=minutes):
+        raise Forbidden(f"已超过打印时间（取号后 {minutes} 分钟内可在本机打印）。如需补打小票，请到导引台。")
+    return ticket
+
+
+def _kiosk_print(request, ticket: Ticket) -> None:
+    """Print on the kiosk's printer and tell the citizen in plain words; the detail stays in the print events."""
+    outcome = printing.print_ticket(
+        ticket=ticket,
+        location=request.actor.staff.desk or "kiosk",
+        content=_content(request, ticket),
+        actor=request.actor,
+    )
+    if outcome.printed_on and not outcome.needs_pdf:
+        messages.success(request, "小票已打印，请取走小票")
+    elif outcome.failures:
+        messages.warning(request, "打印机暂时不能打印小票：请点“打印小票”，或记下您的号码")
+    else:
+        messages.info(request, "请点“打印小票”打印您的小票")
+
+
+@never_cache
 @staff_page(roles.KIOSK)
 def kiosk(request):
-    return render(request, "intake/kiosk.html", {"matters": queueing.served_matters(request.actor.hall)})
+    return render(
+        request, "intake/kiosk.html", _kiosk_context(matters=queueing.served_matters(request.actor.hall))
+    )
 
 
+@never_cache
 @staff_page(roles.KIOSK)
 def kiosk_matter(request, code: str):
-    checklist = catalog.checklist_for_matter(code)
-    context = {"checklist": checklist, "matter": checklist.matters[0], "key": queueing.new_token()}
+    try:
+        checklist = catalog.checklist_for_matter(code)
+    except DomainError as exc:
+        return _kiosk_error(request, exc)
+    context = _kiosk_context(checklist=checklist, matter=checklist.matters[0], key=queueing.new_token())
     if request.method == "POST":
         try:
             ticket = services.issue_at_kiosk(
@@ -282,22 +337,28 @@ def kiosk_matter(request, code: str):
         except Invalid as exc:
             context.update(error=exc.message, key=request.POST.get("idempotency_key", ""))
             return render(request, "intake/kiosk_matter.html", context, status=422)
-        ticket_outcome(request, ticket, request.actor.staff.desk or "kiosk")
+        _kiosk_print(request, ticket)
         return redirect("intake:kiosk-ticket", token=ticket.token)
     return render(request, "intake/kiosk_matter.html", context)
 
 
+@never_cache
 @staff_page(roles.KIOSK, roles.GUIDE)
 def kiosk_ticket(request, token: str):
-    ticket = queueing.find_ticket(hall=request.actor.hall, code=token)
+    try:
+        ticket = _printable_ticket(request, token)
+    except DomainError as exc:
+        return _kiosk_error(request, exc)
+    waiting = ticket.status == Ticket.Status.WAITING
     return render(
         request,
         "intake/kiosk_ticket.html",
-        {
-            "ticket": ticket,
-            "waiting_ahead": queueing.waiting_ahead(ticket),
-            "estimated": queueing.estimated_wait_minutes(ticket),
-        },
+        _kiosk_context(
+            kiosk_idle=settings.ONEVISIT_KIOSK_TICKET_SECONDS,
+            ticket=ticket,
+            waiting_ahead=queueing.waiting_ahead(ticket) if waiting else None,
+            estimated=queueing.estimated_wait_minutes(ticket) if waiting else None,
+        ),
     )
 
 

@@ -18,7 +18,7 @@ from onevisit.catalog.models import Matter
 from onevisit.core import clock, crypto, people
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
-from onevisit.core.models import Person
+from onevisit.core.models import Event, Person
 from onevisit.queueing import hours
 from onevisit.queueing.models import Appointment, AppointmentSlot, Queue, Ticket, TicketCounter, WindowState
 
@@ -367,6 +367,16 @@ def find_ticket(*, hall: Hall, code: str) -> Ticket:
     if ticket is None:
         raise NotFound(f"未找到小票 {value}：请核对票号或重新扫描", field="code")
     return ticket
+
+
+def issued_by(ticket: Ticket, actor) -> datetime | None:
+    """When `actor` issued this ticket (from its ticket.issued event), or None when someone else did."""
+    issued = (
+        Event.objects.filter(type="ticket.issued", ticket=ticket.event_ref, actor=actor.username)
+        .order_by("at")
+        .first()
+    )
+    return issued.at if issued else None
 
 
 def find_by_token(token: str) -> Ticket | None:
