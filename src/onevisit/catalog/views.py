@@ -14,6 +14,7 @@ from onevisit.catalog import notice, services
 from onevisit.catalog.models import ChecklistVersion
 from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
+from onevisit.core.links import public_url
 
 app_name = "catalog"
 ANSWER_PREFIX = services.ANSWER_PREFIX
@@ -84,9 +85,7 @@ def notice_pdf(request, code: str, kind: str):
     except DomainError as exc:
         return _error_page(request, exc)
     query = request.GET.urlencode()
-    page_url = request.build_absolute_uri(
-        reverse(f"catalog:{kind}", args=[code]) + (f"?{query}" if query else "")
-    )
+    page_url = public_url(request, reverse(f"catalog:{kind}", args=[code]) + (f"?{query}" if query else ""))
     pdf = notice.render_notice(
         checklist,
         url=page_url,
@@ -112,7 +111,7 @@ def cards_pdf(request):
         version = services.published_checklist(m)
         cards.append((m, specs[m.code].materials, version.number if version else None))
     pdf = notice.render_cards(
-        cards, url_for=lambda m: request.build_absolute_uri(reverse("catalog:matter", args=[m.code]))
+        cards, url_for=lambda m: public_url(request, reverse("catalog:matter", args=[m.code]))
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="notice-cards.pdf"'
@@ -123,7 +122,8 @@ def cards_pdf(request):
 
 
 @staff_page(roles.LEGAL)
-def review(request):
+def review(request, *, refused: dict | None = None, status: int = 200):
+    """The legal section's page; a refused publication comes back here with its fields marked and kept."""
     return render(
         request,
         "catalog/review.html",
@@ -134,7 +134,9 @@ def review(request):
             "due": services.checks_due(),
             "month": services.current_month(),
             "diffs": {},
+            "refused": refused or {},
         },
+        status=status,
     )
 
 
@@ -153,8 +155,13 @@ def publish(request, pk: int):
             reason=request.POST.get("reason", ""),
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("catalog:review")
+        refused = {
+            "version": version.pk,
+            "message": exc.message,
+            "errors": exc.errors,
+            "values": request.POST,
+        }
+        return review(request, refused=refused, status=exc.status)
     messages.success(request, f"已发布：{version.matter.name} 第{version.number}版")
     return redirect("catalog:review")
 

@@ -21,6 +21,7 @@ EVENT_TYPES = frozenset(
         "ticket.no_show",
         "ticket.recalled",
         "ticket.transferred",
+        "ticket.requeued",
         "triage.routed",
         "consultation.recorded",
         "appointment.booked",
@@ -50,6 +51,10 @@ EVENT_TYPES = frozenset(
         "verification.finished",
         "checklist.published",
         "checklist.checked",
+        # guide desk (issue 13): a material marked not applicable, matters added to a waiting ticket, a rename
+        "material.not_applicable",
+        "prereview.matters_added",
+        "person.renamed",
     }
 )
 

@@ -96,6 +96,9 @@ class Ticket(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     served_at = models.DateTimeField(null=True, blank=True)
+    # A no-show back after the grace rejoins behind those waiting then: this time orders it instead of issued_at,
+    # which stays the arrival (printed on the ticket, kept by a transfer).
+    requeued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "小票"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 
 from onevisit.accounts.models import Hall, Window
 from onevisit.catalog.models import Matter
@@ -85,6 +86,7 @@ REQUEST_FIELDS = {
     "disability": "残疾人优先",
     "commitment": "容缺承诺",
     "tolerance_due": "承诺补交日期",
+    "not_applicable": "不适用材料",
     "appointment": "预约码",
 }
 
@@ -206,16 +208,22 @@ def _issue(hall, queue, matter, person, actor, priority_class, priority, key, re
     return ticket
 
 
+# A ticket's place in line: its arrival, or the time a returning no-show rejoined behind those then waiting.
+_QUEUED = Coalesce("requeued_at", "issued_at")
+
+
 def waiting_ahead(ticket: Ticket) -> int:
     """Tickets of the same queue and day that will be called before this one."""
+    mine = ticket.requeued_at or ticket.issued_at
     return (
         Ticket.objects.filter(
             queue_id=ticket.queue_id, service_day=ticket.service_day, status=Ticket.Status.WAITING
         )
+        .annotate(queued=_QUEUED)
         .filter(
             Q(priority__gt=ticket.priority)
-            | Q(priority=ticket.priority, issued_at__lt=ticket.issued_at)
-            | Q(priority=ticket.priority, issued_at=ticket.issued_at, id__lt=ticket.id)
+            | Q(priority=ticket.priority, queued__lt=mine)
+            | Q(priority=ticket.priority, queued=mine, id__lt=ticket.id)
         )
         .count()
     )
@@ -244,7 +252,7 @@ def call_next(*, window: Window, actor, queue_code: str | None = None) -> Ticket
         ticket = (
             Ticket.objects.select_for_update(skip_locked=True)
             .filter(queue_id__in=queue_ids, service_day=day, status=Ticket.Status.WAITING)
-            .order_by("-priority", "issued_at", "id")
+            .order_by("-priority", _QUEUED, "id")
             .first()
         )
         if ticket is None:
@@ -309,6 +317,90 @@ def mark_no_show(*, window: Window, ticket_id: int, actor) -> Ticket:
         ticket.save(update_fields=["status"])
         emit("ticket.no_show", hall=window.hall, window=window, queue=ticket.queue, matter=ticket.matter,
              ticket=ticket, actor=actor, data={"number": ticket.number, "recalls": ticket.recalls})  # fmt: skip
+    return ticket
+
+
+# ---- 过号之后: the way back -------------------------------------------------------------------------------------
+
+
+def no_show_rule(minutes: int | None = None) -> str:
+    """The return rule in the words shown at the desk, at the window, on the board and on the status page."""
+    minutes = settings.ONEVISIT_NO_SHOW_RETURN_MINUTES if minutes is None else minutes
+    behind = "排在当时等候的所有人之后"
+    if minutes <= 0:
+        return f"过号后凭原号到导引台重新排队，{behind}；号码不变。"
+    return f"过号后 {minutes} 分钟内凭原号到导引台，按原取号时间重新排队（通常为下一位）；超过 {minutes} 分钟，{behind}。号码不变。"
+
+
+def no_show_at(ticket: Ticket) -> datetime | None:
+    """When the ticket was last marked 过号 (from the event log)."""
+    event = (
+        Event.objects.filter(type="ticket.no_show", ticket=ticket.event_ref).order_by("-at", "-id").first()
+    )
+    return event.at if event else None
+
+
+def recent_no_shows(hall: Hall, *, window: Window | None = None, latest: int = 10) -> list[Ticket]:
+    """Today's tickets still marked 过号, latest first; for one window, those it called."""
+    qs = Ticket.objects.select_related("queue", "matter", "called_window").filter(
+        hall=hall, service_day=clock.local_date(hall.timezone), status=Ticket.Status.NO_SHOW
+    )
+    if window is not None:
+        qs = qs.filter(called_window=window)
+    return list(qs.order_by("-called_at", "-id")[:latest])
+
+
+def _no_show_today(hall: Hall, ticket: Ticket) -> Ticket:
+    if ticket.status != Ticket.Status.NO_SHOW:
+        raise Conflict(f"小票 {ticket.number} {ticket.get_status_display()}，不是过号", field="code")
+    if ticket.service_day != clock.local_date(hall.timezone):
+        raise Conflict(f"小票 {ticket.number} 不是今天的号，请重新取号", field="code")
+    return ticket
+
+
+def requeue_no_show(*, hall: Hall, code: str, actor) -> Ticket:
+    """At the guide desk: a returning 过号 ticket rejoins its queue by the stated rule, keeping its number."""
+    found = find_ticket(hall=hall, code=code)
+    with transaction.atomic():
+        ticket = _no_show_today(hall, Ticket.objects.select_for_update().get(pk=found.pk))
+        now = clock.now()
+        gone = now - (no_show_at(ticket) or ticket.called_at or now)
+        grace = timedelta(minutes=settings.ONEVISIT_NO_SHOW_RETURN_MINUTES)
+        rule = "original" if grace and gone <= grace else "behind_waiting"
+        ticket.status = Ticket.Status.WAITING
+        ticket.called_window, ticket.called_at, ticket.recalls = None, None, 0
+        ticket.requeued_at = None if rule == "original" else now
+        ticket.save(update_fields=["status", "called_window", "called_at", "recalls", "requeued_at"])
+        emit("ticket.requeued", hall=hall, queue=ticket.queue, matter=ticket.matter, ticket=ticket, actor=actor,
+             data={"number": ticket.number, "rule": rule, "absent_minutes": int(gone.total_seconds() // 60),
+                   "waiting_ahead": waiting_ahead(ticket)}, at=now)  # fmt: skip
+    return ticket
+
+
+def recall_no_show(*, window: Window, ticket_id: int, actor) -> Ticket:
+    """At the window: the 过号 citizen is back in front of the clerk, so the ticket is called here again."""
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update()
+            .select_related("queue")
+            .filter(pk=ticket_id, hall_id=window.hall_id)
+            .first()
+        )
+        if ticket is None:
+            raise NotFound("本大厅没有这张小票", field="ticket")
+        _no_show_today(window.hall, ticket)
+        if not window.queues.filter(pk=ticket.queue_id).exists():
+            raise Invalid(
+                f"{window.name}不服务队列「{ticket.queue.name}」，请到导引台重新排队", field="ticket"
+            )
+        now = clock.now()
+        ticket.status, ticket.called_at, ticket.called_window = Ticket.Status.CALLED, now, window
+        ticket.called_by, ticket.recalls = getattr(actor, "user", None), 0
+        ticket.save(update_fields=["status", "called_at", "called_window", "called_by", "recalls"])
+        emit("ticket.called", hall=window.hall, window=window, queue=ticket.queue, matter=ticket.matter,
+             ticket=ticket, actor=actor, at=now,
+             data={"number": ticket.number, "waited_seconds": round((now - ticket.issued_at).total_seconds()),
+                   "returned": True})  # fmt: skip
     return ticket
 
 
@@ -393,7 +485,7 @@ def claim_for_window(*, ticket: Ticket, window: Window) -> Ticket:
     if locked.status == Ticket.Status.WAITING:
         raise Conflict(f"小票 {locked.number} 尚未叫号，请先叫号", field="code")
     if locked.status == Ticket.Status.NO_SHOW:
-        raise Conflict(f"小票 {locked.number} 已过号，请重新取号", field="code")
+        raise Conflict(f"小票 {locked.number} 已过号：群众在本窗口时请先“重新叫到本窗口”", field="code")
     if locked.called_window_id != window.id:
         raise Conflict(f"小票 {locked.number} 已叫到其他窗口，不能在{window.name}受理", field="code")
     locked.status = Ticket.Status.SERVED
@@ -429,7 +521,8 @@ def waiting_counts(hall: Hall, window: Window | None = None) -> list[tuple[Queue
 
 
 def board(hall: Hall, *, latest: int = 8) -> dict:
-    """What the display board shows: the latest call of each window (newest first) and the waiting counts."""
+    """What the display board shows: the latest call of each window (newest first), the waiting counts, today's
+    过号 with the way back, and the windows paused now."""
     day = clock.local_date(hall.timezone)
     called = (
         Ticket.objects.select_related("called_window", "queue")
@@ -443,7 +536,8 @@ def board(hall: Hall, *, latest: int = 8) -> dict:
         seen.add(t.called_window_id)
         calls.append(
             {
-                "key": f"{t.pk}-{t.recalls}",
+                # A recall, or a call again after 过号, is a new call: the board speaks it again.
+                "key": f"{t.pk}-{t.called_at.timestamp() * 1e6:.0f}-{t.recalls}",
                 "number": t.number,
                 "window": t.called_window.name,
                 "at": t.called_at,
@@ -453,7 +547,14 @@ def board(hall: Hall, *, latest: int = 8) -> dict:
         )
         if len(calls) == latest:
             break
-    return {"calls": calls, "queues": waiting_counts(hall)}
+    paused = Window.objects.filter(hall=hall, active=True, state__paused=True).order_by("code")
+    return {
+        "calls": calls,
+        "queues": waiting_counts(hall),
+        "no_shows": [t.number for t in recent_no_shows(hall)],
+        "no_show_rule": no_show_rule(),
+        "paused": [w.name for w in paused],
+    }
 
 
 # ---- appointments ---------------------------------------------------------------------------------------------
