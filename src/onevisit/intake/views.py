@@ -358,16 +358,15 @@ def check_in(request):
         elif request.POST.get("confirmed") != "yes":
             appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
             checklist = catalog.checklist_for_matter(appointment.matter.code)
-            return render(
-                request,
-                "intake/check_in_confirm.html",
-                {"appointment": appointment, "on_time": on_time, "materials": checklist.materials},
-            )
+            context = _kiosk_context(appointment=appointment, on_time=on_time, materials=checklist.materials)
+            return render(request, "intake/check_in_confirm.html", context)
         else:
             ticket, on_time = queueing.check_in(hall=request.actor.hall, code=code, actor=request.actor)
     except DomainError as exc:
+        if at_kiosk:
+            return _kiosk_error(request, exc)
         messages.error(request, exc.message)
-        return redirect("intake:kiosk" if at_kiosk else "intake:guide")
+        return redirect("intake:guide")
     if not at_kiosk:
         slot = appointment.slot
         note = "" if on_time else "；已超过预约时段，出号时按普通号排队"
@@ -380,7 +379,7 @@ def check_in(request):
         return redirect(f"{target}?{urlencode({'appointment': appointment.code})}")
     if not on_time:
         messages.warning(request, "已超过预约时段，按普通号排队")
-    ticket_outcome(request, ticket, request.actor.staff.desk or "kiosk")
+    _kiosk_print(request, ticket)
     return redirect("intake:kiosk-ticket", token=ticket.token)
 
 
