@@ -253,7 +253,10 @@ def no_show_return(request):
             context.update(error=exc.message, code=code.strip()[:20])
             return render(request, "intake/no_show_return.html", context, status=exc.status)
         ahead = queueing.waiting_ahead(ticket)
-        messages.success(request, f"{ticket.number} 已重新排队（{ticket.queue.name}），前面还有 {ahead} 人")
+        how = "按原取号时间" if ticket.requeued_at is None else "超过时限，排在当时等候的所有人之后"
+        messages.success(
+            request, f"{ticket.number} 已重新排队（{ticket.queue.name}，{how}），前面还有 {ahead} 人"
+        )
         return redirect("intake:no-show-return")
     return render(request, "intake/no_show_return.html", context)
 
