@@ -267,7 +267,11 @@ def no_show_return(request):
 
 
 def _kiosk_context(**extra) -> dict:
-    return {"kiosk_idle": settings.ONEVISIT_KIOSK_IDLE_SECONDS, **extra}
+    return {
+        "kiosk_idle": settings.ONEVISIT_KIOSK_IDLE_SECONDS,
+        "kiosk_home": reverse("intake:kiosk"),
+        **extra,
+    }
 
 
 def _kiosk_error(request, exc: DomainError) -> HttpResponse:
@@ -350,6 +354,8 @@ def kiosk_ticket(request, token: str):
         "intake/kiosk_ticket.html",
         _kiosk_context(
             kiosk_idle=settings.ONEVISIT_KIOSK_TICKET_SECONDS,
+            # A guide checking an appointment in lands here too; 完成 takes them back to their desk.
+            kiosk_home=reverse("intake:kiosk" if request.actor.has(roles.KIOSK) else "intake:guide"),
             ticket=ticket,
             waiting_ahead=queueing.waiting_ahead(ticket) if waiting else None,
             estimated=queueing.estimated_wait_minutes(ticket) if waiting else None,
