@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date
 
@@ -16,10 +17,12 @@ from onevisit.catalog.models import ChecklistVersion, Material, Matter
 from onevisit.core.ids import check_digit
 from onevisit.queueing.models import Queue
 
+_SEQ = itertools.count(random.randint(0, 999))
+
 
 def resident_id(region: str = "110105", born: date = date(1985, 6, 15), seq: str | None = None) -> str:
     """A valid 18-digit resident ID (correct check digit) for tests."""
-    seq = seq or f"{random.randint(0, 999):03d}"
+    seq = seq or f"{next(_SEQ) % 1000:03d}"  # distinct within a test: one ID is one citizen (issue 13 item 8)
     first17 = f"{region}{born:%Y%m%d}{seq}"
     return first17 + check_digit(first17)
 

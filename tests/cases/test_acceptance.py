@@ -29,7 +29,7 @@ def test_the_form_is_prefilled_from_what_the_guide_desk_took(guide, clerk, windo
     assert form.value("gender") in ("男", "女") and form.known["gender"][1] == "办事人信息"
     with nothing_written(), pytest.raises(Invalid) as err:
         services.save_form(actor=clerk, case_id=case.pk, submitted={"employer_credit_code": "bad"})
-    assert {"employer_credit_code", "employer_name", "address"} <= set(err.value.errors)
+    assert set(err.value.errors) == {"employer_credit_code"}  # a draft may lack fields; a wrong one is named
     services.save_form(
         actor=clerk, case_id=case.pk,
         submitted={"address": "滨江区江南大道1号", "employer_name": "示范科技有限公司",

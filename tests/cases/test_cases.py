@@ -8,7 +8,7 @@ from onevisit.core.models import Event
 from onevisit.queueing import services as queueing
 from tests.conftest import nothing_written
 from tests.factories import HallFactory, StaffFactory
-from tests.journey import called, ticket
+from tests.journey import called, fill_form, ticket
 
 
 def test_accept_opens_a_case_with_an_item_and_a_visit(guide, clerk, window1):
@@ -35,6 +35,7 @@ def test_the_typed_number_is_the_backup_for_an_unreadable_barcode(guide, clerk, 
 
 def test_complete_closes_the_case_once(guide, clerk, window1):
     case = services.accept(actor=clerk, window=window1, code=called(guide, clerk, window1).token)
+    fill_form(clerk, case)
     done = services.complete(actor=clerk, case_id=case.pk)
     assert done.status == "completed" and done.completed_at is not None
     with nothing_written(), pytest.raises(Conflict, match="已于") as err:

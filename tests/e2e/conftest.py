@@ -27,6 +27,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE_JS = Path(os.environ.get("ONEVISIT_AXE_JS") or ROOT / "var/node/node_modules/axe-core/axe.min.js")
 REQUIRE_AXE = os.environ.get("ONEVISIT_E2E_REQUIRE_AXE", "") not in ("", "0")
 SHOTS = ROOT / "var" / "e2e"
+TIMEOUT_MS = 8_000  # a page state the walk waits for comes within a second or two; a missing one fails soon
+KEEP_GOING = os.environ.get("ONEVISIT_E2E_KEEP_GOING", "") not in ("", "0")  # log a failed step, go on
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NO_CHROMIUM = "Debian's chromium is not installed (.ci/run installs it)"
 NO_AXE = (
@@ -88,7 +90,9 @@ def _screenshot_pages(test_name: str, context) -> None:
 
 def new_page(browser, *, width: int = 1280, height: int = 900):
     """A page in a fresh context (its own cookies), as another person or device would have."""
-    return browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN").new_page()
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    return context.new_page()
 
 
 def login(browser, base: str, username: str, **size):
@@ -98,8 +102,15 @@ def login(browser, base: str, username: str, **size):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", demo.DEMO_PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_selector("header nav")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    page.wait_for_load_state()
+    page.evaluate("window.sameDocument = true")  # gone after a full reload: see assert_in_app
     return page
+
+
+def assert_in_app(page) -> None:
+    """The page was reached by in-app navigation (htmx swaps) since login, not by a reload or page.goto."""
+    assert page.evaluate("window.sameDocument === true"), f"{page.url} was reached by a full page load"
 
 
 def scan(page, chars: str) -> None:
@@ -134,15 +145,30 @@ def download_pdf(page, click) -> bytes:
     return Path(info.value.path()).read_bytes()
 
 
-def assert_pdf_has(data: bytes, *needles: str, label: str = "PDF") -> str:
-    """Assert each needle (ticket number, case number, dates…) is in the PDF's extracted text."""
+def assert_pdf_has(data: bytes, *needles: str | tuple[str, ...], label: str = "PDF") -> str:
+    """Assert each needle (ticket number, case number, a date…) is in the PDF's extracted text; a tuple is a
+    needle written in any of its forms (e.g. 2026-12-07 or 2026年12月7日). The PDF is kept in var/e2e/."""
     text = pdf_text(data)
     flat = re.sub(r"\s+", "", text)
-    missing = [n for n in needles if n not in text and re.sub(r"\s+", "", n) not in flat]
+    missing = [
+        n
+        for n in needles
+        if not any(re.sub(r"\s+", "", form) in flat for form in (n if isinstance(n, tuple) else (n,)))
+    ]
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / (re.sub(r"[^\w.-]+", "_", label) + ".pdf")).write_bytes(data)
     assert not missing, f"{label}: {missing} not in its text:\n{text[:1500]}"
     return text
+
+
+def date_forms(day) -> tuple[str, ...]:
+    """The ways a date is written on the product's pages and PDFs."""
+    return (
+        day.isoformat(),
+        f"{day:%Y年%m月%d日}",
+        f"{day.year}年{day.month}月{day.day}日",
+        f"{day.month}月{day.day}日",
+    )
 
 
 def _origin(page) -> str:
@@ -212,11 +238,16 @@ def axe(request):
 
 
 class Steps:
-    """Names each step of a walk; a failure says which step it was in, and var/e2e/steps.jsonl keeps the log."""
+    """Names each step of a walk; a failure says which step it was in, and var/e2e/steps.jsonl keeps the log.
 
-    def __init__(self, test: str) -> None:
+    With ONEVISIT_E2E_KEEP_GOING=1 a failed step is logged and the walk goes on (to see what else fails while
+    fixes land); the test still fails at its end, listing the failed steps."""
+
+    def __init__(self, test: str, chromium=None) -> None:
         self.test = test
+        self.chromium = chromium
         self.done: list[tuple[str, float]] = []
+        self.failed: list[str] = []
         self.started = time.monotonic()
 
     @contextlib.contextmanager
@@ -226,9 +257,24 @@ class Steps:
             yield
         except BaseException as exc:
             self._log(name, "failed", time.monotonic() - t0, f"{type(exc).__name__}: {exc}"[:600])
+            self.failed.append(f"{name}: {type(exc).__name__}: {str(exc)[:300]}")
+            self._screenshots(name)
+            if KEEP_GOING and not isinstance(exc, KeyboardInterrupt):
+                return
             raise AssertionError(f"step «{name}» failed: {type(exc).__name__}: {exc}") from exc
         self.done.append((name, time.monotonic() - t0))
         self._log(name, "passed", time.monotonic() - t0)
+
+    def _screenshots(self, name: str) -> None:
+        """Every open page as it was when the step failed: var/e2e/<test>-<step>-<n>.png."""
+        if self.chromium is None:
+            return
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        pages = [page for context in self.chromium.contexts for page in context.pages]
+        for n, page in enumerate(pages):
+            stem = re.sub(r"[^\w.-]+", "_", f"{self.test[5:45]}-{name[:50]}-{n}")
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(SHOTS / f"{stem}.png"), full_page=True)
 
     def _log(self, name: str, outcome: str, seconds: float, error: str = "") -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -245,4 +291,95 @@ class Steps:
 
 @pytest.fixture
 def step(request):
-    return Steps(request.node.name)
+    chromium = request.getfixturevalue("_chromium") if "_chromium" in request.fixturenames else None
+    steps = Steps(request.node.name, chromium)
+    yield steps
+    if KEEP_GOING and steps.failed:
+        pytest.fail(f"{len(steps.failed)} step(s) failed:\n" + "\n".join(steps.failed))
+
+
+# -- keyboard --------------------------------------------------------------------------------------------------
+
+_FOCUSED = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body || el === document.documentElement) return null;
+    const labels = el.labels && el.labels.length ? Array.from(el.labels).map(l => l.innerText).join(' ') : '';
+    const legend = el.closest('fieldset') && el.closest('fieldset').querySelector('legend');
+    const row = el.closest('li, tr, .material, .question, label, fieldset');
+    const name = el.getAttribute('aria-label') || labels || el.innerText || el.value || el.title || '';
+    return {tag: el.tagName.toLowerCase(), type: (el.type || '').toLowerCase(), id: el.id,
+            name: name.replace(/\\s+/g, ' ').trim(), group: legend ? legend.innerText.trim() : '',
+            row: row ? row.innerText.replace(/\\s+/g, ' ').trim() : '', value: el.value || '',
+            checked: !!el.checked};
+}"""
+
+
+def focused(page) -> dict | None:
+    """The focused element: tag, type, accessible name (roughly), its group's legend and its row's text."""
+    return page.evaluate(_FOCUSED)
+
+
+def tab_to(
+    page,
+    name: str,
+    *,
+    within: str = "",
+    kind: str = "",
+    group: bool = False,
+    back: bool = False,
+    limit: int = 120,
+) -> dict:
+    """Press Tab (Shift+Tab with back=True) until the focused control's name (or, with group=True, its group's
+    legend) contains `name`, its row or group contains `within` and its tag or type is `kind`, as a keyboard
+    user would; fail naming what was met."""
+    met = []
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        el = focused(page)
+        if el is None:
+            continue
+        met.append(el["name"][:20])
+        if (
+            (name in el["name"] or (group and name in el["group"]))
+            and (not within or within in el["row"] or within in el["group"])
+            and (not kind or kind in (el["tag"], el["type"]))
+        ):
+            return el
+    raise AssertionError(f"no focusable control named {name!r} {within!r} by Tab; met: {met[:60]}")
+
+
+def key_type(page, name: str, text: str, **kw) -> None:
+    """Tab to a text field and type into it (replacing what was there)."""
+    tab_to(page, name, **kw)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def key_check(page, name: str, *, on: bool = True, **kw) -> None:
+    """Tab to a checkbox and set it with Space."""
+    el = tab_to(page, name, kind="checkbox", **kw)
+    if el["checked"] != on:
+        page.keyboard.press("Space")
+
+
+def key_choose(page, name: str, option: str, **kw) -> None:
+    """Tab to a select or radio group and choose `option` with the arrow keys."""
+    el = tab_to(page, name, group=True, **kw)
+    for _ in range(40):
+        if el["type"] == "radio" and option in el["name"] and el["checked"]:
+            return
+        if el["tag"] == "select" and page.evaluate(
+            "(o) => document.activeElement.selectedOptions[0]?.text.includes(o)", option
+        ):
+            return
+        if el["type"] == "radio" and option in el["name"]:
+            page.keyboard.press("Space")
+            continue
+        page.keyboard.press("ArrowDown")
+        el = focused(page)
+    raise AssertionError(f"no option {option!r} in {name!r} by the arrow keys")
+
+
+def blur(page) -> None:
+    """Nothing focused, as after a click on an empty part of the page (a scanner then types into the page)."""
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")

@@ -6,13 +6,13 @@ import pytest
 
 from onevisit.web import demo
 from tests.conftest import load_seed_catalog
-from tests.e2e.conftest import login, needs_chromium
+from tests.e2e.conftest import CHROMIUM, browser, login, needs_chromium  # noqa: F401 (others import them from here)
 from tests.factories import resident_id
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 
-def test_guide_desk_to_window_to_display_board(live_server, browser):
+def test_guide_desk_to_window_to_display_board(live_server, browser):  # noqa: F811
     load_seed_catalog()
     demo.load()
     base = live_server.url

@@ -73,3 +73,94 @@ def test_scan_typed_with_focus_on_the_body_lands_once_after_boosted_navigation(b
     window.evaluate("document.activeElement.blur()")
     window.keyboard.type("A001", delay=5)  # a scanner types fast, without focusing the field first
     assert window.input_value("input[data-scanner]") == "A001"
+
+
+def test_space_on_a_focused_button_presses_it_instead_of_typing_into_the_scan_field(base, browser):  # noqa: F811
+    guide = _signed_in(browser, base, "daoban")
+    guide.focus("button:has-text('记录咨询')")
+    guide.evaluate(
+        """() => { window.settled = false;
+           document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"""
+    )
+    guide.keyboard.press(" ")
+    guide.wait_for_function("window.settled === true", timeout=5_000)
+    assert "已记录一次咨询" in guide.inner_text("main")
+    assert guide.input_value("input[data-scanner]") == ""
+
+
+def test_letters_typed_on_a_focused_link_stay_out_of_the_scan_field(base, browser):  # noqa: F811
+    guide = _signed_in(browser, base, "daoban")
+    guide.focus("a.matter-card >> nth=0")
+    guide.keyboard.type("ab")
+    assert guide.input_value("input[data-scanner]") == ""
+    assert guide.evaluate("document.activeElement.matches('a.matter-card')")
+
+
+def test_a_scan_typed_while_a_heading_has_focus_lands_in_the_scan_field(base, browser):  # noqa: F811
+    window = _signed_in(browser, base, "chuangkou1")
+    window.evaluate("() => { const h = document.querySelector('main h1'); h.tabIndex = -1; h.focus(); }")
+    window.keyboard.type("A001", delay=5)
+    assert window.input_value("input[data-scanner]") == "A001"
+
+
+def test_after_a_boosted_navigation_focus_is_on_the_new_pages_heading(base, browser):  # noqa: F811
+    analyst = _signed_in(browser, base, "fenxi")
+    _boosted_click(analyst, "main a[href$='/metrics/review/']")
+    assert analyst.evaluate("document.activeElement === document.querySelector('main h1')"), _active(analyst)
+    _boosted_click(analyst, "header nav a[href$='/metrics/']")
+    assert analyst.evaluate("document.activeElement === document.querySelector('main h1')"), _active(analyst)
+
+
+def test_after_a_boosted_navigation_focus_is_on_the_pages_autofocus_field(base, browser):  # noqa: F811
+    clerk = _signed_in(browser, base, "chuangkou1")
+    _boosted_click(clerk, "header nav a[href$='/notice/']")
+    assert clerk.evaluate("document.activeElement.matches('input[data-filter]')"), _active(clerk)
+
+
+def test_answering_a_situation_question_keeps_focus_on_the_answer(base, browser):  # noqa: F811
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{base}/notice/bundles/retirement/")
+    page.evaluate("window.sameDocument = true")
+    page.focus("input[name=q-transferred][value=true]")
+    page.evaluate(
+        """() => { window.settled = false;
+           document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"""
+    )
+    page.keyboard.press(" ")  # answers 是
+    page.wait_for_function("window.settled === true")
+    assert page.evaluate("window.sameDocument === true")
+    assert page.evaluate(
+        "document.activeElement.matches('input[name=q-transferred][value=true]') && document.activeElement.checked"
+    ), _active(page)
+
+
+def test_a_form_refused_with_a_field_error_puts_focus_on_that_field(base, browser):  # noqa: F811
+    guide = _signed_in(browser, base, "daoban")
+    _boosted_click(guide, "a.matter-card[href$='/matters/cbdj/']")
+    guide.fill("input[name=name]", "张三")
+    guide.fill("input[name=resident_id]", "110105198506151231")  # wrong check digit
+    guide.fill("input[name=phone]", "13812345678")
+    _boosted_click(guide, "button.primary.big")
+    assert guide.evaluate("document.activeElement.name === 'resident_id'"), _active(guide)
+
+
+def _luminance(rgb: str) -> float:
+    r, g, b = (int(x) / 255 for x in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_the_focus_ring_in_the_top_bar_has_3_to_1_contrast_against_the_bar(base, browser):  # noqa: F811
+    page = _signed_in(browser, base, "fenxi")
+    for _ in range(6):  # by keyboard, as a keyboard user meets it
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('header nav')"):
+            break
+    ring, bar = page.evaluate(
+        """() => { const a = document.activeElement, s = getComputedStyle(a);
+           return [s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 ? s.outlineColor : null,
+                   getComputedStyle(a.closest('header')).backgroundColor]; }"""
+    )
+    assert ring, "no visible focus ring on the top bar's link"
+    light, dark = sorted((_luminance(ring), _luminance(bar)), reverse=True)
+    assert (light + 0.05) / (dark + 0.05) >= 3, (ring, bar)

@@ -176,3 +176,32 @@ def test_concurrent_kiosk_retries_write_one_ticket(hall, same_content):
         assert not refused
     else:
         assert len(refused) == 5 and Person.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_prereview_retries_write_one_prereview_and_one_ticket(hall):
+    from django.contrib.auth import get_user_model
+
+    from onevisit.accounts.services import actor_for
+
+    guide = actor_for(get_user_model().objects.get(username="daoban"))
+    rid = resident_id()
+    results: list = [None] * 4
+    barrier = threading.Barrier(4)
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = prereview(guide, "cbdj", rid=rid, idempotency_key=LONG)
+        except BaseException as exc:  # reported below, never swallowed
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert all(isinstance(r, PreReview) for r in results), results
+    assert {r.pk for r in results} == {PreReview.objects.get().pk} and Ticket.objects.count() == 1

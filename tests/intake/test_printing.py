@@ -1,10 +1,14 @@
 """Tickets on paper: ESC/POS to a printer on TCP, PDF with a decodable Code128, failover to the backup."""
 
+import errno
+import logging
+import re
 import socket
 
 import pypdfium2
 import pytest
 import zxingcpp
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 
 from onevisit.core.errors import Invalid
@@ -118,3 +122,96 @@ def test_the_window_prints_the_acceptance_receipt_on_its_own_printer(guide_clien
         and case.number.encode() in job
         and "当场办结".encode("gb18030") in job
     )
+
+
+# ---- what people read when a printer fails: plain Chinese, a warning; the technical detail goes to the log ----
+
+ENGLISH = re.compile(r"[A-Za-z]*(Error|Errno|Exception|refused|timed out)", re.IGNORECASE)
+
+
+def _messages(response):
+    return [(m.level, str(m)) for m in response.context["messages"]]
+
+
+@pytest.mark.parametrize(
+    ("exc", "reason"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), "打印机未开机或未连接"),
+        (TimeoutError("timed out"), "打印机无响应"),
+        (socket.gaierror(-2, "Name or service not known"), "找不到打印机（地址无法解析）"),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), "打印机网络不通"),
+        (ConnectionResetError(104, "Connection reset by peer"), "打印中连接断开"),
+        (Invalid("打印机地址「x」须为 主机:端口，如 10.0.0.21:9100", field="address"), "打印机地址设置有误"),
+        (OSError(5, "Input/output error"), "打印机故障"),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, BaseException) else "",
+)
+def test_a_printer_failure_reads_as_plain_chinese(exc, reason):
+    assert printing.plain_reason(exc) == reason
+
+
+def test_a_ticket_printed_on_the_backup_is_a_warning_without_technical_text(guide_client, hall, caplog):
+    from onevisit.core.models import Event
+
+    with FakePrinter() as backup_device:
+        backup = Printer.objects.get(hall=hall, code="guide-1-pdf")
+        Printer.objects.filter(pk=backup.pk).update(kind="escpos", address=backup_device.address)
+        Printer.objects.filter(hall=hall, code="guide-1").update(address=_closed_port())
+        with caplog.at_level(logging.WARNING, logger="onevisit.intake.printing"):
+            response = guide_client.post("/guide/matters/cbdj/", _desk_form(), follow=True)
+        backup_device.wait_for(1)
+    shown = _messages(response)
+    number = Ticket.objects.get().number
+    printed = [(level, text) for level, text in shown if number in text]
+    assert printed and all(level == messages.WARNING for level, _ in printed), shown
+    assert "打印机未开机或未连接" in printed[0][1] and "备用" in printed[0][1]
+    assert not any(ENGLISH.search(text) for _, text in shown), shown
+    assert "ConnectionRefusedError" in caplog.text and "guide-1" in caplog.text
+    failed = Event.objects.get(type="print.failed")
+    assert (
+        failed.data["reason"] == "打印机未开机或未连接" and "ConnectionRefusedError" in failed.data["detail"]
+    )
+
+
+def test_when_the_desk_printer_is_down_the_pdf_is_offered_in_plain_chinese(guide_client, hall, caplog):
+    Printer.objects.filter(hall=hall, code="guide-1").update(address=_closed_port())
+    with caplog.at_level(logging.WARNING, logger="onevisit.intake.printing"):
+        response = guide_client.post("/guide/matters/cbdj/", _desk_form(), follow=True)
+    shown = _messages(response)
+    warned = [text for level, text in shown if level == messages.WARNING]
+    assert any("打印机未开机或未连接" in t and "PDF" in t for t in warned), shown
+    assert not any(ENGLISH.search(text) for _, text in shown), shown
+    assert "ConnectionRefusedError" in caplog.text
+
+
+def test_a_receipt_printed_on_the_backup_is_a_warning(guide_client, clerk_client, hall):
+    guide_client.post("/guide/matters/cbdj/", _desk_form())
+    clerk_client.post("/window/w1/call/")
+    with FakePrinter() as backup_device:
+        Printer.objects.filter(hall=hall, code="w1-pdf").update(kind="escpos", address=backup_device.address)
+        Printer.objects.filter(hall=hall, code="w1").update(address=_closed_port())
+        response = clerk_client.post("/window/w1/accept/", {"code": Ticket.objects.get().token}, follow=True)
+        backup_device.wait_for(1)
+    shown = _messages(response)
+    receipt = [(level, text) for level, text in shown if "回执" in text]
+    assert receipt and all(level == messages.WARNING for level, _ in receipt), shown
+    assert "打印机未开机或未连接" in receipt[0][1]
+    assert not any(ENGLISH.search(text) for _, text in shown), shown
+
+
+def test_the_information_centre_sees_recent_print_failures_with_their_detail(guide_client, hall):
+    from tests.conftest import login
+
+    Printer.objects.filter(hall=hall, code="guide-1").update(address=_closed_port())
+    guide_client.post("/guide/matters/cbdj/", _desk_form())
+    page = login("xinxi").get("/ferry/").content.decode()
+    section = page.split('id="print-failures"')[1]
+    assert "导引台1热敏打印机" in section and "打印机未开机或未连接" in section
+    assert "ConnectionRefusedError" in section
+
+
+def _desk_form() -> dict:
+    from tests.factories import resident_id
+
+    return {"materials": ["sfz", "ldht", "hkb", "zp"], "name": "打印", "resident_id": resident_id(),
+            "phone": "13812345678"}  # fmt: skip

@@ -188,11 +188,12 @@ def test_the_engine_reads_the_real_log_and_agrees_with_the_day_page(guide, clerk
     from onevisit.core import clock
     from onevisit.core.models import Event
     from onevisit.metrics import queries
-    from tests.journey import called
+    from tests.journey import called, fill_form
 
     for _ in range(2):
         ticket = called(guide, clerk, window1)
         case = cases.accept(actor=clerk, window=window1, code=ticket.token)
+    fill_form(clerk, case)
     cases.complete(actor=clerk, case_id=case.pk)
     today = clock.local_date()
     day = queries.day_summary(hall="demo", day=today, tz_name="Asia/Shanghai")

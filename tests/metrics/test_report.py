@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from onevisit.cases import services as cases
 from onevisit.core import clock
 from onevisit.metrics import review
-from tests.journey import called
+from tests.journey import called, fill_form
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 def one_case(guide, clerk, window1):
     ticket = called(guide, clerk, window1)
     case = cases.accept(actor=clerk, window=window1, code=ticket.token)
+    fill_form(clerk, case)
     cases.complete(actor=clerk, case_id=case.pk)
     return case
 

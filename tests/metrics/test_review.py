@@ -7,7 +7,7 @@ import pytest
 from onevisit.cases import services as cases
 from onevisit.core.errors import Invalid
 from onevisit.metrics import queries, review
-from tests.journey import called
+from tests.journey import called, fill_form
 
 
 def test_targets_are_marked_met_or_not():
@@ -50,6 +50,7 @@ def test_the_review_page_shows_targets_trends_and_drills_down(
 ):
     ticket = called(guide, clerk, window1)
     case = cases.accept(actor=clerk, window=window1, code=ticket.token)
+    fill_form(clerk, case)
     cases.complete(actor=clerk, case_id=case.pk)
     page = analyst_client.get("/metrics/review/")
     text = page.content.decode()
@@ -127,6 +128,7 @@ def test_another_hall_is_compared_only_when_the_analyst_may(guide, clerk, window
 def test_flagged_cases_leave_the_means_and_are_listed_with_their_note(guide, clerk, window1, analyst_client):
     ticket = called(guide, clerk, window1)
     case = cases.accept(actor=clerk, window=window1, code=ticket.token)
+    fill_form(clerk, case)
     cases.complete(actor=clerk, case_id=case.pk)
     cases.flag_outlier(actor=clerk, case_id=case.pk, note="业务系统故障，重启后继续办理")
     page = analyst_client.get("/metrics/review/").content.decode()
@@ -164,6 +166,7 @@ def test_the_period_api_picks_metrics_and_names_unknown_ones(guide, clerk, windo
 
     ticket = called(guide, clerk, window1)
     case = cases.accept(actor=clerk, window=window1, code=ticket.token)
+    fill_form(clerk, case)
     cases.complete(actor=clerk, case_id=case.pk)
     cases.flag_outlier(actor=clerk, case_id=case.pk, note="系统故障")
     today = clock.local_date().isoformat()

@@ -7,7 +7,7 @@ import pytest
 from onevisit.catalog.models import Matter
 from onevisit.core import clock, people
 from onevisit.core.errors import Conflict, Invalid, NotFound
-from onevisit.queueing import services
+from onevisit.queueing import hours, services
 from onevisit.queueing.models import AppointmentSlot, Queue, Ticket
 from tests.conftest import nothing_written
 from tests.factories import resident_id
@@ -24,6 +24,8 @@ def _person():
 def slot(hall):
     queue = Queue.objects.get(hall=hall, prefix="B")
     day = clock.local_date() + timedelta(days=1)
+    while not hours.is_working_day(day):  # no appointments on weekends and holidays
+        day += timedelta(days=1)
     # 18:00-19:00: outside the demo's own 9:00-17:00 slots
     return services.create_slots(queue=queue, day=day, start=time(18), end=time(19), minutes=60, capacity=2)[
         0
@@ -40,7 +42,7 @@ def test_capacity_is_kept_and_a_person_books_a_slot_once(slot):
     gxzy = Matter.objects.get(code="gxzy")
     first = _person()
     services.book(slot_id=slot.pk, matter=gxzy, person=first)
-    with nothing_written(), pytest.raises(Conflict, match="已预约"):
+    with nothing_written(), pytest.raises(Conflict, match="约满或不能再预约"):
         services.book(slot_id=slot.pk, matter=gxzy, person=first)
     services.book(slot_id=slot.pk, matter=gxzy, person=_person())
     with pytest.raises(Conflict, match="约满"):
@@ -82,6 +84,7 @@ def test_booking_page_is_public(client, slot, hall):
         {
             "slot": slot.pk,
             "matter": "gxzy",
+            "day": slot.day.isoformat(),
             "name": "钱七",
             "resident_id": resident_id(),
             "phone": "13500001111",
@@ -92,7 +95,14 @@ def test_booking_page_is_public(client, slot, hall):
     with nothing_written():
         bad = client.post(
             "/book/demo/",
-            {"slot": slot.pk, "matter": "gxzy", "name": "钱七", "resident_id": "1", "phone": "1"},
+            {
+                "slot": slot.pk,
+                "matter": "gxzy",
+                "day": slot.day.isoformat(),
+                "name": "钱七",
+                "resident_id": "1",
+                "phone": "1",
+            },
         )
     assert bad.status_code == 422 and "18位" in bad.content.decode()
     assert AppointmentSlot.objects.get(pk=slot.pk).appointments.count() == 1

@@ -39,6 +39,21 @@ def test_the_whole_journey_through_the_api(guide_client, clerk_client, analyst_c
 
     case = post(clerk_client, "/api/cases/windows/w1/accept", {"code": ticket["token"]})
     assert case.status_code == 201
+    assert post(clerk_client, f"/api/cases/{case.json()['id']}/complete").status_code == 422  # the form first
+    form = post(
+        clerk_client,
+        f"/api/cases/{case.json()['id']}/form",
+        {
+            "values": {
+                "address": "滨江区江南大道1号",
+                "employer_name": "示范科技有限公司",
+                "employer_credit_code": "91330108MA2H0XXX0X",
+                "employment_start": "2026-11-01",
+                "insurance_types": "养老",
+            }
+        },
+    )
+    assert form.status_code == 200 and form.json()["missing"] == {}
     done = post(clerk_client, f"/api/cases/{case.json()['id']}/complete")
     assert done.status_code == 200 and done.json()["status"] == "completed"
     again = post(clerk_client, f"/api/cases/{case.json()['id']}/complete")

@@ -6,6 +6,7 @@ class Hall(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=100)
     timezone = models.CharField(max_length=64, default="Asia/Shanghai")
+    address = models.CharField("地址", max_length=200, blank=True, help_text="预约确认页上告诉办事人去哪里")
 
     class Meta:
         verbose_name = verbose_name_plural = "大厅"

@@ -89,6 +89,25 @@ def complete(request, case_id: int):
     return case_out(services.complete(actor=actor, case_id=case_id))
 
 
+class FormIn(Schema):
+    values: dict[str, str]
+
+
+class FormOut(Schema):
+    saved: list[str]
+    missing: dict[str, str]
+
+
+@router.post(
+    "/{case_id}/form", response=FormOut, summary="保存一表（草稿可暂缺必填项；填写有误的字段逐项说明）"
+)
+def save_form(request, case_id: int, payload: FormIn):
+    actor = require(request.user, roles.CLERK)
+    saved = services.save_form(actor=actor, case_id=case_id, submitted=payload.values)
+    case = services.get_case(actor=actor, case_id=case_id)
+    return FormOut(saved=[e.field for e in saved], missing=services.form_problems(case))
+
+
 class TaskOut(Schema):
     id: int
     case: str

@@ -8,7 +8,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from onevisit.core import clock
+from onevisit.core import clock, people
 from onevisit.core.ids import mask_name
 from onevisit.core.pdf import cjk_font
 
@@ -25,7 +25,7 @@ def render(case) -> bytes:
     lines = [
         f"办件号：{case.number}",
         f"办理事项：{case.bundle.name if case.bundle_id else case.matter.name}",
-        f"申请人：{mask_name(case.person.name) if case.person and case.person.name else '—'}",
+        f"申请人：{mask_name(people.name_at(case.person, case.accepted_at)) or '—'}",
         f"办结日期：{clock.localtime(case.completed_at, case.hall.timezone):%Y年%m月%d日}",
         f"出具单位：{case.hall.name}",
     ]

@@ -15,8 +15,7 @@ from onevisit.core.errors import DomainError
 app_name = "office"
 
 
-@staff_page(roles.OFFICE)
-def work_list(request):
+def _page(request, *, refused: dict | None = None, status: int = 200):
     return render(
         request,
         "cases/office.html",
@@ -25,17 +24,31 @@ def work_list(request):
             "inbox": services.verification_inbox(request.actor),
             "departments": sorted(catalog.departments()),
             "now": clock.now(),
+            "refused": refused or {},
         },
+        status=status,
     )
 
 
-def _act(request, action, done: str):
+@staff_page(roles.OFFICE)
+def work_list(request):
+    return _page(request)
+
+
+def _act(request, action, done: str, *, form: str, pk: int):
+    """Do it and go back to the list; a refusal comes back on the list with the form's fields marked and kept."""
     try:
         action()
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
+        refused = {
+            "form": form,
+            "pk": pk,
+            "message": exc.message,
+            "errors": exc.errors,
+            "values": request.POST,
+        }
+        return _page(request, refused=refused, status=exc.status)
+    messages.success(request, done)
     return redirect("office:work-list")
 
 
@@ -48,6 +61,8 @@ def approve(request, task_id: int):
             actor=request.actor, task_id=task_id, note=request.POST.get("note", "")
         ),
         "已审批通过",
+        form="approve",
+        pk=task_id,
     )
 
 
@@ -63,6 +78,8 @@ def give_back(request, task_id: int):
             to=request.POST.get("to", "window"),
         ),  # fmt: skip
         "已退件",
+        form="return",
+        pk=task_id,
     )
 
 
@@ -78,6 +95,8 @@ def verify(request, task_id: int):
             question=request.POST.get("question", ""),
         ),  # fmt: skip
         "已发起核验",
+        form="verify",
+        pk=task_id,
     )
 
 
@@ -93,6 +112,8 @@ def answer(request, verification_id: int):
             answer=request.POST.get("answer", ""),
         ),  # fmt: skip
         "已答复核验",
+        form="answer",
+        pk=verification_id,
     )
 
 

@@ -6,6 +6,7 @@ from django.urls import path
 
 from onevisit.cases import certificate
 from onevisit.cases.models import Case
+from onevisit.core import people
 from onevisit.core.errors import Invalid
 from onevisit.core.ids import mask_name
 from onevisit.queueing import services as queueing
@@ -34,7 +35,7 @@ def status(request, token: str):
         {
             "ticket": ticket,
             "case": case,
-            "masked_name": mask_name(case.person.name) if case and case.person else "",
+            "masked_name": mask_name(people.name_at(case.person, case.accepted_at)) if case else "",
             "tasks": tasks,
             "done": sum(1 for t in tasks if t.status == "done"),
             "commitments": case.commitments.all() if case else [],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from dataclasses import field as dc_field
 
 from django.db import transaction
 from django.db.models import Max
@@ -14,7 +16,7 @@ from onevisit.cases.known import known_values
 from onevisit.cases.models import Case, CaseItem, Commitment, FieldEntry, Task, Verification, Visit
 from onevisit.catalog import services as catalog
 from onevisit.catalog.fields import FieldValueError, check_value
-from onevisit.catalog.merge import MergedForm
+from onevisit.catalog.merge import FormField, MergedForm
 from onevisit.catalog.models import FieldDefinition
 from onevisit.core import clock, crypto
 from onevisit.core.errors import Conflict, Invalid, NotFound
@@ -120,6 +122,7 @@ def complete(*, actor: Actor, case_id: int) -> Case:
             raise Conflict(
                 f"办件 {case.number} 已于 {clock.localtime(case.completed_at):%H:%M} 办结", field="case"
             )
+        require_complete_form(case, doing="办结")
         _complete(case, actor=actor, now=clock.now(), at_window=True)
     return case
 
@@ -391,45 +394,102 @@ class CaseForm:
     form: MergedForm
     definitions: dict[str, FieldDefinition]
     known: dict[str, tuple[str, str]]  # field → (value, source)
-    entered: dict[str, str]
+    entered: dict[str, str]  # every stored value of the case's form, typed or taken from what was known
+    typed: set[str] = dc_field(default_factory=set)  # the fields the clerk typed or changed
+
+    @property
+    def fields(self) -> dict[str, FormField]:
+        """Every field of the merged form once: the core page first, then the matters' pages."""
+        found: dict[str, FormField] = {}
+        for f in [*self.form.core, *(f for page in self.form.pages.values() for f in page)]:
+            found.setdefault(f.field, f)
+        return found
 
     def value(self, field: str) -> str:
         return self.entered.get(field) or self.known.get(field, ("", ""))[0]
+
+    def prefilled(self, field: str) -> bool:
+        """The form shows a value the system brought (not one the clerk typed)."""
+        return field not in self.typed and bool(self.value(field))
 
     def readonly(self, field: str) -> bool:
         """Known personal values are shown masked and never retyped."""
         d = self.definitions.get(field)
         return field in self.known and d is not None and d.sensitivity != FieldDefinition.Sensitivity.PUBLIC
 
+    def problems(self, today) -> dict[str, str]:
+        """What stops the case from leaving the window: a required field empty, or a value that fails its rule."""
+        found = {}
+        for code, use in self.fields.items():
+            value, d = self.value(code), self.definitions.get(code)
+            if not value:
+                if use.required:
+                    found[code] = f"请填写{use.label}"
+                continue
+            if d is not None:
+                try:
+                    check_value(d.type, d.validation, value, label=use.label, today=today)
+                except FieldValueError as exc:
+                    found[code] = exc.reason
+        return found
+
 
 def case_form(case: Case) -> CaseForm:
     codes = list(case.items.values_list("matter__code", flat=True))
     form = catalog.merged_form(codes)
     fields = [f.field for f in form.core] + [f.field for page in form.pages.values() for f in page]
-    entered = {
-        e.field: crypto.unseal(e.value) if e.sealed else e.value for e in FieldEntry.objects.filter(case=case)
-    }
+    entries = list(FieldEntry.objects.filter(case=case))
     return CaseForm(
         form=form,
         definitions={d.code: d for d in FieldDefinition.objects.filter(code__in=fields)},
         known=known_values(case),
-        entered=entered,
+        entered={e.field: crypto.unseal(e.value) if e.sealed else e.value for e in entries},
+        typed={e.field for e in entries if e.source == FieldEntry.Source.TYPED},
     )
 
 
-def save_form(*, actor: Actor, case_id: int, submitted: dict[str, str]) -> list[FieldEntry]:
-    """Record the values of the merged form. A typed value the system already knew is a duplicate entry."""
+def form_problems(case: Case) -> dict[str, str]:
+    """field → what is still wrong with it before the case may leave the window."""
+    return case_form(case).problems(clock.local_date(case.hall.timezone))
+
+
+def require_complete_form(case: Case, *, doing: str) -> None:
+    """Refuse to let a case leave the window (办结, 移交后台) while its form lacks a required or valid field."""
+    cf = case_form(case)
+    problems = cf.problems(clock.local_date(case.hall.timezone))
+    if problems:
+        names = "、".join(cf.fields[f].label for f in problems)
+        raise Invalid(f"表单尚未填写完整，不能{doing}。请先填写：{names}", errors=problems)
+
+
+def save_form(
+    *, actor: Actor, case_id: int, submitted: dict[str, str], prefilled: Iterable[str] = ()
+) -> list[FieldEntry]:
+    """Save the merged form as it stands: a draft saves with required fields still empty; a value that fails its
+    rule is refused, naming the field, and nothing is written.
+
+    `prefilled` names the fields the page showed filled in by the system: such a value sent back unchanged was not
+    typed and is no entry. A typed value the system already knew is a duplicate entry (DESIGN §5)."""
     case = get_case(actor=actor, case_id=case_id)
     with transaction.atomic():
         Case.objects.select_for_update(of=("self",)).get(
             pk=case.pk
         )  # a double submit waits, then sees the first
-        return _save_form(actor, case, submitted)
+        return _save_form(actor, case, submitted, set(prefilled))
 
 
-def _save_form(actor: Actor, case: Case, submitted: dict[str, str]) -> list[FieldEntry]:
+def _normalised(d: FieldDefinition | None, value: str, label: str, today) -> str:
+    if d is None or not value:
+        return value
+    try:
+        return check_value(d.type, d.validation, value, label=label, today=today)
+    except FieldValueError:
+        return value
+
+
+def _save_form(actor: Actor, case: Case, submitted: dict[str, str], prefilled: set[str]) -> list[FieldEntry]:
     cf = case_form(case)
-    all_fields = {f.field: f for f in cf.form.core} | {f.field: f for p in cf.form.pages.values() for f in p}
+    all_fields = cf.fields
     unknown = sorted(set(submitted) - set(all_fields))
     if unknown:
         raise Invalid(f"表单没有字段 {', '.join(unknown)}", field=unknown[0])
@@ -437,42 +497,45 @@ def _save_form(actor: Actor, case: Case, submitted: dict[str, str]) -> list[Fiel
     values, errors = {}, {}
     for code, use in all_fields.items():
         raw = (submitted.get(code) or "").strip()
-        if not raw and code in cf.known:
-            continue  # known and not retyped: taken from what the system knows
-        if not raw and (not use.required or code in cf.entered):
-            continue
+        if not raw:
+            continue  # a draft: what is still empty is asked for at completion
         d = cf.definitions[code]
         try:
             values[code] = check_value(d.type, d.validation, raw, label=use.label, today=today)
         except FieldValueError as exc:
             errors[code] = exc.reason
     if errors:
-        raise Invalid("；".join(errors.values()), errors=errors)
+        names = "、".join(all_fields[c].label for c in errors)
+        raise Invalid(f"以下字段填写有误，表单未保存：{names}", errors=errors)
     now, saved = clock.now(), []
-    with transaction.atomic():
-        for code in all_fields:
-            if code in values:
-                known = cf.known.get(code, ("", ""))[0]
-                if cf.entered.get(code) == values[code]:
-                    continue  # resubmitted unchanged: no new entry
-                sealed = cf.definitions[code].sensitivity != FieldDefinition.Sensitivity.PUBLIC
-                stored = crypto.seal(values[code]) if sealed else values[code]
-                entry, _ = FieldEntry.objects.update_or_create(
-                    case=case, field=code,
-                    defaults={"value": stored, "sealed": sealed, "source": FieldEntry.Source.TYPED,
-                              "duplicate": bool(known), "entered_by": actor.user, "entered_at": now},
-                )  # fmt: skip
-                emit("field.entered", hall=case.hall, window=case.window, matter=case.matter, case=case, actor=actor,
-                     data={"field": code, "duplicate": bool(known), "known_from": cf.known.get(code, ("", ""))[1]},
-                     at=now)  # fmt: skip
-                saved.append(entry)
-            elif code in cf.known and code not in cf.entered:
-                value = cf.known[code][0]
-                sealed = cf.definitions[code].sensitivity != FieldDefinition.Sensitivity.PUBLIC
+    for code in all_fields:
+        d = cf.definitions[code]
+        sealed = d.sensitivity != FieldDefinition.Sensitivity.PUBLIC
+        known_value, known_from = cf.known.get(code, ("", ""))
+        known_value = _normalised(d, known_value, all_fields[code].label, today)
+        value = values.get(code)
+        if value is not None and cf.entered.get(code) == value:
+            continue  # sent back unchanged: no new entry
+        untouched = code in prefilled and code not in cf.typed and value == known_value
+        if value is None or untouched:
+            if known_value and code not in cf.entered:
+                # What the case used of the known values, kept with it: not an entry, nobody typed it.
                 FieldEntry.objects.create(
-                    case=case, field=code, value=crypto.seal(value) if sealed else value, sealed=sealed,
-                    source=FieldEntry.Source.KNOWN, entered_by=actor.user, entered_at=now,
+                    case=case, field=code, value=crypto.seal(known_value) if sealed else known_value,
+                    sealed=sealed, source=FieldEntry.Source.KNOWN, entered_by=actor.user, entered_at=now,
                 )  # fmt: skip
+            continue
+        duplicate = value == known_value
+        entry, _ = FieldEntry.objects.update_or_create(
+            case=case, field=code,
+            defaults={"value": crypto.seal(value) if sealed else value, "sealed": sealed,
+                      "source": FieldEntry.Source.TYPED, "duplicate": duplicate,
+                      "entered_by": actor.user, "entered_at": now},
+        )  # fmt: skip
+        emit("field.entered", hall=case.hall, window=case.window, matter=case.matter, case=case, actor=actor,
+             data={"field": code, "duplicate": duplicate, "known_from": known_from if known_value else ""},
+             at=now)  # fmt: skip
+        saved.append(entry)
     return saved
 
 

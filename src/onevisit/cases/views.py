@@ -7,8 +7,9 @@ from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
 from onevisit.accounts.services import window_of, windows_of
 from onevisit.cases import hooks, services
+from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services as catalog
-from onevisit.core.errors import DomainError
+from onevisit.core.errors import DomainError, Invalid
 from onevisit.core.ids import mask_phone, mask_resident_id
 from onevisit.core.links import public_url
 from onevisit.intake import printing
@@ -192,10 +193,12 @@ def _print_receipt(request, window, case, code: str) -> None:
     outcome = printing.print_job(
         hall=case.hall, location=window.code, payload=payload, actor=request.actor, case=case
     )
-    if outcome.printed_on and not outcome.needs_pdf:
+    if outcome.printed_on and not outcome.needs_pdf and outcome.failed_over:
+        messages.warning(request, f"受理回执已改用备用的{outcome.printed_on.name}打印（{outcome.trouble}）")
+    elif outcome.printed_on and not outcome.needs_pdf:
         messages.info(request, f"受理回执已在{outcome.printed_on.name}打印")
     elif outcome.failures:
-        messages.warning(request, f"窗口打印机不可用（{outcome.failures[-1][1]}），回执请改用电子版")
+        messages.warning(request, f"窗口打印机不可用（{outcome.trouble}），回执请改用电子版")
 
 
 @require_POST
@@ -204,6 +207,10 @@ def complete(request, code: str, case_id: int):
     window = window_of(request.actor, code)
     try:
         case = services.complete(actor=request.actor, case_id=case_id)
+    except Invalid as exc:  # the form is not complete: back to it, each field in error marked
+        return case_page.__wrapped__(
+            request, code, case_id, errors=exc.errors, problem=exc.message, status=exc.status
+        )
     except DomainError as exc:
         return _window_page(request, window, scan_error=exc.message, status=exc.status)
     messages.success(request, f"办件 {case.number} 已办结")
@@ -219,23 +226,36 @@ def _display(field: str, value: str) -> str:
     return value
 
 
-@staff_page(roles.CLERK)
-def case_page(request, code: str, case_id: int, *, errors=None, submitted=None, status=200):
-    window = window_of(request.actor, code)
-    case = services.get_case(actor=request.actor, case_id=case_id)
-    cf = services.case_form(case)
+def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
+    """The merged form's pages for the template: each field with its widget, value, origin and error."""
     pages = [("核心信息（各事项共用）", cf.form.core)] + [
         (next((i.matter.name for i in case.items.all() if i.matter.code == m), m), fields)
         for m, fields in cf.form.pages.items() if fields
     ]  # fmt: skip
+    first_error = next((f for f in cf.fields if f in errors), None)
     rows = []
     for title, fields in pages:
-        rows.append((title, [
-            {"field": f.field, "label": f.label, "required": f.required, "readonly": cf.readonly(f.field),
-             "value": (submitted or {}).get(f.field, cf.value(f.field)), "display": _display(f.field, cf.value(f.field)),
-             "source": cf.known.get(f.field, ("", ""))[1], "error": (errors or {}).get(f.field)}
-            for f in fields
-        ]))  # fmt: skip
+        shown = []
+        for f in fields:
+            d = cf.definitions.get(f.field)
+            value = cf.value(f.field) if submitted is None else submitted.get(f.field, cf.value(f.field))
+            source = cf.known.get(f.field, ("", ""))[1]
+            shown.append({
+                "field": f.field, "label": f.label, "required": f.required, "readonly": cf.readonly(f.field),
+                "value": value, "display": _display(f.field, cf.value(f.field)),
+                "widget": fields_rules.widget(d.type, d.validation) if d else {"input": "text"},
+                "source": source if cf.prefilled(f.field) else "", "prefilled": cf.prefilled(f.field),
+                "error": errors.get(f.field), "focus": f.field == first_error,
+            })  # fmt: skip
+        rows.append((title, shown))
+    return rows
+
+
+@staff_page(roles.CLERK)
+def case_page(request, code: str, case_id: int, *, errors=None, submitted=None, problem="", status=200):
+    window = window_of(request.actor, code)
+    case = services.get_case(actor=request.actor, case_id=case_id)
+    cf = services.case_form(case)
     matters = [item.matter for item in case.items.select_related("matter")]
     guidance = [(m, catalog.materials_of(m), catalog.latest_check(m)) for m in matters]
     return render(
@@ -244,31 +264,44 @@ def case_page(request, code: str, case_id: int, *, errors=None, submitted=None, 
         {
             "window": window,
             "case": case,
-            "rows": rows,
+            "rows": _form_rows(case, cf, errors=errors or {}, submitted=submitted),
+            "problem": problem,
             "form": cf.form,
             "guidance": guidance,
             "tasks": case.tasks.select_related("matter"),
             "commitments": case.commitments.all(),
             "offers": [(b, catalog.bundle_spec(b).questions) for b in services.continuation_offers(case)],
             "delivery_methods": services.DELIVERY_METHODS,
+            "supply_channels": SUPPLY_CHANNELS,
             "panels": [p for p in (panel(case, window) for panel in hooks.PANELS) if p],
         },
         status=status,
     )
 
 
+SUPPLY_CHANNELS = {"hall": "大厅补交", "online": "网上补交", "mail": "邮寄"}
+
+
 @require_POST
 @staff_page(roles.CLERK)
 def save_form(request, code: str, case_id: int):
-    submitted = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken",)}
+    submitted = {
+        k: v for k, v in request.POST.items() if not k.startswith("_") and k != "csrfmiddlewaretoken"
+    }
     try:
-        services.save_form(actor=request.actor, case_id=case_id, submitted=submitted)
+        services.save_form(actor=request.actor, case_id=case_id, submitted=submitted,
+                           prefilled=request.POST.getlist("_prefilled"))  # fmt: skip
     except DomainError as exc:
-        messages.error(request, exc.message)
         return case_page.__wrapped__(
-            request, code, case_id, errors=exc.errors, submitted=submitted, status=exc.status
+            request,
+            code,
+            case_id,
+            errors=exc.errors,
+            submitted=submitted,
+            problem=exc.message,
+            status=exc.status,
         )
-    messages.success(request, "表单已保存")
+    messages.success(request, "表单已保存（草稿）；办结时须填齐带 * 的必填项")
     return redirect("cases:case", code=code, case_id=case_id)
 
 

@@ -42,6 +42,8 @@ _MATERIAL_KEYS = {
     "shared",
     "clause",
     "note",
+    "exempt_if",
+    "due_working_days",
 }
 
 
@@ -144,7 +146,7 @@ def _check_material(data: Any, where: str, clause_refs: set[str], problems: list
     name = name.strip()
     if len(name) > 200:
         problems.append(f"{where}: 材料名称不超过200字")
-    for key, limit in (("stamp", 100), ("note", 300)):
+    for key, limit in (("stamp", 100), ("note", 300), ("exempt_if", 50)):
         if (
             key in data
             and data[key] is not None
@@ -163,6 +165,11 @@ def _check_material(data: Any, where: str, clause_refs: set[str], problems: list
     copies = data.get("copies", 1)
     if not isinstance(copies, int) or isinstance(copies, bool) or not 1 <= copies <= 99:
         problems.append(f"{where}: copies 须为 1 到 99 的整数")
+    due = data.get("due_working_days")
+    if due is not None and (not isinstance(due, int) or isinstance(due, bool) or not 1 <= due <= 60):
+        problems.append(f"{where}: due_working_days（补交期限，工作日）须为 1 到 60 的整数")
+    elif due is not None and not data.get("tolerable", False):
+        problems.append(f"{where}: 只有可容缺（tolerable: true）的材料才有补交期限 due_working_days")
     clause = data.get("clause") or ""
     if clause:
         match = _CLAUSE_REF.match(str(clause))
@@ -183,6 +190,8 @@ def _check_material(data: Any, where: str, clause_refs: set[str], problems: list
         shared=data.get("shared", False),
         clause=str(clause),
         note=str(data.get("note") or ""),
+        exempt_if=str(data.get("exempt_if") or "").strip(),
+        due_working_days=due,
     )
 
 
@@ -423,6 +432,8 @@ def _write_matter(
             shared=s.shared,
             clause=clauses.get(s.clause),
             note=s.note,
+            exempt_if=s.exempt_if,
+            due_working_days=s.due_working_days,
             position=position,
         )
         for position, s in enumerate(specs)
@@ -468,7 +479,10 @@ def export_catalog(path: Path) -> Path:
     def material(m: MaterialSpec) -> dict:
         out: dict[str, Any] = {"code": m.code, "name": m.name}
         defaults = MaterialSpec(code="", name="")
-        for key in ("original", "electronic", "stamp", "copies", "tolerable", "shared", "clause", "note"):
+        for key in (
+            "original", "electronic", "stamp", "copies", "tolerable", "shared", "clause", "note", "exempt_if",
+            "due_working_days",
+        ):  # fmt: skip
             if getattr(m, key) != getattr(defaults, key):
                 out[key] = getattr(m, key)
         return out

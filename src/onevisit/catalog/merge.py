@@ -23,6 +23,8 @@ class MergedMaterial:
     shared: bool
     clause: str
     note: str
+    exempt_if: str = ""
+    due_working_days: int | None = None
 
 
 def merge_materials(per_matter: Mapping[str, Sequence[MaterialSpec]]) -> list[MergedMaterial]:
@@ -33,7 +35,7 @@ def merge_materials(per_matter: Mapping[str, Sequence[MaterialSpec]]) -> list[Me
             if seen is None:
                 merged[m.code] = MergedMaterial(
                     m.code, m.name, [matter], m.original, m.electronic, m.stamp, m.copies, m.tolerable,
-                    m.shared, m.clause, m.note,
+                    m.shared, m.clause, m.note, m.exempt_if, m.due_working_days,
                 )  # fmt: skip
                 continue
             seen.matters.append(matter)
@@ -45,6 +47,10 @@ def merge_materials(per_matter: Mapping[str, Sequence[MaterialSpec]]) -> list[Me
             seen.shared &= m.shared
             seen.clause = seen.clause or m.clause
             seen.note = seen.note or m.note
+            if seen.exempt_if != m.exempt_if:
+                seen.exempt_if = ""  # exempt only when every matter exempts the same people
+            dues = [d for d in (seen.due_working_days, m.due_working_days) if d is not None]
+            seen.due_working_days = min(dues) if dues else None
     return list(merged.values())
 
 

@@ -183,6 +183,12 @@ class Material(models.Model):
         Clause, null=True, blank=True, on_delete=models.PROTECT, related_name="materials"
     )
     note = models.CharField(max_length=300, blank=True)
+    exempt_if = models.CharField(
+        max_length=50, blank=True, help_text="无需提供的人群，如“灵活就业人员”：导引台可据此标记不适用"
+    )
+    due_working_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="容缺时须在几个工作日内补交；空为不限（按大厅上限）"
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -224,6 +230,8 @@ class Material(models.Model):
             shared=self.shared,
             clause=self.clause.ref if self.clause_id else "",
             note=self.note,
+            exempt_if=self.exempt_if,
+            due_working_days=self.due_working_days,
         )
 
 

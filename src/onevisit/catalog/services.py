@@ -19,6 +19,7 @@ from onevisit.catalog.models import (
     Bundle,
     ChecklistCheck,
     ChecklistVersion,
+    Clause,
     FieldDefinition,
     Material,
     Matter,
@@ -97,6 +98,13 @@ def matter_names() -> dict[str, str]:
     return dict(Matter.objects.values_list("code", "name"))
 
 
+def clause_titles(refs) -> dict[str, str]:
+    """Clause references (code@YYYY-MM) to what staff and citizens read: the title and its version."""
+    wanted = {r for r in refs if r}
+    codes = {r.partition("@")[0] for r in wanted}
+    return {c.ref: str(c) for c in Clause.objects.filter(code__in=codes) if c.ref in wanted}
+
+
 def bundle_names() -> dict[str, str]:
     return dict(Bundle.objects.values_list("code", "name"))
 
@@ -141,6 +149,8 @@ def spec_from_data(code: str, name: str, key_matter: str, data: dict[str, Any]) 
             shared=bool(d.get("shared", False)),
             clause=d.get("clause") or "",
             note=d.get("note") or "",
+            exempt_if=d.get("exempt_if") or "",
+            due_working_days=d.get("due_working_days"),
         )
 
     return BundleSpec(
@@ -342,8 +352,19 @@ def merged_form(codes: list[str]) -> merge.MergedForm:
 # ---- the legal section's workflow ----------------------------------------------------------------------------
 
 
+_LATER_DEFAULTS = {
+    "exempt_if": "",
+    "due_working_days": None,
+}  # attributes added after versions were published
+
+
 def content_hash(specs: list[MaterialSpec]) -> str:
-    return hashlib.sha256(json.dumps([asdict(s) for s in specs], ensure_ascii=False).encode()).hexdigest()
+    """Left unchanged by attributes added later while they keep their default, so no version is republished."""
+    rows = [
+        {k: v for k, v in asdict(s).items() if k not in _LATER_DEFAULTS or v != _LATER_DEFAULTS[k]}
+        for s in specs
+    ]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
 
 
 def open_draft(*, matter: Matter, user) -> ChecklistVersion:

@@ -68,6 +68,8 @@ class MaterialSpec:
     shared: bool = False
     clause: str = ""  # "code@YYYY-MM"
     note: str = ""
+    exempt_if: str = ""  # who need not bring it (e.g. 灵活就业人员): the desk offers it as "not applicable"
+    due_working_days: int | None = None  # 容缺: to be supplied within this many working days
 
 
 @dataclass(frozen=True)
@@ -402,10 +404,12 @@ def resolve(
         asked=[q.code for q in asked_questions(spec, answers)], matters=applicable, answers=answers
     )
     for code in applicable:
-        items = list(matters[code].materials)
-        items += [
-            a.material for a in spec.add_materials if a.matter == code and holds(a.when, answers, index)
-        ]
+        added = [a.material for a in spec.add_materials if a.matter == code and holds(a.when, answers, index)]
+        # An added material with a code the matter already lists replaces it in that situation (e.g. a document
+        # the hall obtains for local births must be brought for a birth elsewhere).
+        replacing = {m.code: m for m in added}
+        items = [replacing.pop(m.code, m) for m in matters[code].materials]
+        items += [m for m in added if m.code in replacing]
         dropped = {
             d.material for d in spec.drop_materials if d.matter == code and holds(d.when, answers, index)
         }

@@ -122,7 +122,8 @@ def cards_pdf(request):
 
 
 @staff_page(roles.LEGAL)
-def review(request):
+def review(request, *, refused: dict | None = None, status: int = 200):
+    """The legal section's page; a refused publication comes back here with its fields marked and kept."""
     return render(
         request,
         "catalog/review.html",
@@ -133,7 +134,9 @@ def review(request):
             "due": services.checks_due(),
             "month": services.current_month(),
             "diffs": {},
+            "refused": refused or {},
         },
+        status=status,
     )
 
 
@@ -152,8 +155,13 @@ def publish(request, pk: int):
             reason=request.POST.get("reason", ""),
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("catalog:review")
+        refused = {
+            "version": version.pk,
+            "message": exc.message,
+            "errors": exc.errors,
+            "values": request.POST,
+        }
+        return review(request, refused=refused, status=exc.status)
     messages.success(request, f"已发布：{version.matter.name} 第{version.number}版")
     return redirect("catalog:review")
 

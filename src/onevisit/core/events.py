@@ -51,6 +51,10 @@ EVENT_TYPES = frozenset(
         "verification.finished",
         "checklist.published",
         "checklist.checked",
+        # guide desk (issue 13): a material marked not applicable, matters added to a waiting ticket, a rename
+        "material.not_applicable",
+        "prereview.matters_added",
+        "person.renamed",
     }
 )
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from onevisit.core import crypto
@@ -90,3 +91,18 @@ class Person(models.Model):
     @property
     def event_ref(self) -> str:
         return f"p{self.pk}"
+
+
+class PersonName(models.Model):
+    """A name the hall held for a citizen from `since`: cases show the name as it was when they were accepted."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=50)
+    since = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办事人姓名变更"
+        ordering = ["person", "since", "id"]

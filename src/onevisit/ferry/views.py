@@ -13,6 +13,7 @@ from onevisit.core.errors import DomainError
 from onevisit.ferry import audit, services
 from onevisit.ferry.hooks import panel_context
 from onevisit.ferry.models import AuditVerification, FieldSet
+from onevisit.intake import printing
 
 app_name = "ferry"
 
@@ -57,6 +58,7 @@ def console(request):
             "verification": AuditVerification.objects.first(),
             "checkpoints": _recent_checkpoints(),
             "refusals": services.recent_refusals(),
+            "print_failures": printing.recent_failures(request.actor.hall),
         },
     )
 

@@ -45,6 +45,9 @@ class PreReview(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="prereviews")
     present = models.JSONField(default=list, help_text="material codes ticked as present")
     missing = models.JSONField(default=list, help_text="material codes missing")
+    not_applicable = models.JSONField(
+        default=dict, blank=True, help_text="material code → reason staff gave for not applicable (不适用)"
+    )
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
     ticket = models.OneToOneField(
         Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="prereview"

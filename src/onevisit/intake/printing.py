@@ -6,7 +6,9 @@ by a vendor check inside a use case.
 
 from __future__ import annotations
 
+import errno
 import io
+import logging
 import re
 import socket
 from dataclasses import dataclass, field
@@ -21,9 +23,12 @@ from reportlab.pdfgen import canvas
 from onevisit.core import clock
 from onevisit.core.errors import Invalid
 from onevisit.core.events import emit
+from onevisit.core.ids import redact
 from onevisit.core.pdf import cjk_font, qr_drawing
 from onevisit.intake.models import Printer
 from onevisit.queueing.models import Ticket
+
+log = logging.getLogger(__name__)
 
 _HOST = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
@@ -140,10 +145,43 @@ ADAPTERS = {
 }
 
 
+# What staff read when a printer fails (first match); the exception itself goes to the log and the event.
+_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (Invalid, "打印机地址设置有误"),
+    (ConnectionRefusedError, "打印机未开机或未连接"),
+    (TimeoutError, "打印机无响应"),  # socket.timeout too
+    (socket.gaierror, "找不到打印机（地址无法解析）"),
+    (ConnectionError, "打印中连接断开"),  # reset, aborted, broken pipe
+)
+_UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
+
+
+def plain_reason(exc: BaseException) -> str:
+    """Why a printer failed, in words for the people at the desk (never an exception name)."""
+    for kind, reason in _REASONS:
+        if isinstance(exc, kind):
+            return reason
+    if isinstance(exc, OSError) and exc.errno in _UNREACHABLE:
+        return "打印机网络不通"
+    return "打印机故障"
+
+
+def technical_detail(exc: BaseException) -> str:
+    """The exception for the log, the event and the information centre: its class and text, personal numbers
+    masked, at most 200 characters."""
+    text = getattr(exc, "message", None) or str(exc)
+    return redact(f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__)[:200]
+
+
 @dataclass
 class PrintOutcome:
     printed_on: Printer | None = None
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (printer name, reason)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (printer name, plain Chinese reason)
+
+    @property
+    def trouble(self) -> str:
+        """What failed, for a message: 「导引台1热敏打印机：打印机未开机或未连接」."""
+        return "；".join(f"{name}：{reason}" for name, reason in self.failures)
 
     @property
     def needs_pdf(self) -> bool:
@@ -197,7 +235,8 @@ def print_ticket(*, ticket: Ticket, location: str, content: TicketContent, actor
 
 
 def print_job(*, hall, location: str, payload: bytes, actor, ticket=None, case=None) -> PrintOutcome:
-    """Print at the location's printer; on refusal or timeout, fail over to its backup and record it."""
+    """Print at the location's printer; on refusal or timeout, fail over to its backup and record it. The outcome
+    says what failed in plain Chinese; the technical detail is logged and kept in the print.failed event."""
     outcome = PrintOutcome()
     primary = Printer.objects.select_related("backup").filter(hall=hall, location=location).first()
     chain = [p for p in (primary, primary.backup if primary else None) if p is not None]
@@ -206,12 +245,13 @@ def print_job(*, hall, location: str, payload: bytes, actor, ticket=None, case=N
         try:
             ADAPTERS[printer.kind](printer).send(payload)
         except (OSError, Invalid) as exc:
-            reason = getattr(exc, "message", None) or exc.__class__.__name__ + (
-                f": {exc}" if str(exc) else ""
-            )
+            reason, detail = plain_reason(exc), technical_detail(exc)
+            log.warning("printer %s (%s) failed: %s", printer.code, printer.address or printer.kind, detail)
             outcome.failures.append((printer.name, reason))
             with transaction.atomic():
-                emit("print.failed", **refs, data={"printer": printer.code, "reason": reason[:200]})
+                emit(
+                    "print.failed", **refs, data={"printer": printer.code, "reason": reason, "detail": detail}
+                )
             continue
         outcome.printed_on = printer
         with transaction.atomic():
@@ -232,3 +272,14 @@ def print_job(*, hall, location: str, payload: bytes, actor, ticket=None, case=N
             emit("contingency.on", **refs,
                  data={"mode": "printer_down", "printers": [p.code for p in chain], "fallback": "pdf"})  # fmt: skip
     return outcome
+
+
+def recent_failures(hall, limit: int = 20) -> list[dict]:
+    """The hall's latest print.failed events for the information centre: when, which printer (by name), the
+    plain reason and the technical detail."""
+    from onevisit.core.models import Event
+
+    names = dict(Printer.objects.filter(hall=hall).values_list("code", "name"))
+    events = Event.objects.filter(type="print.failed", hall=hall.event_ref).order_by("-at", "-id")[:limit]
+    return [{"at": e.at, "printer": names.get(e.data.get("printer"), e.data.get("printer", "")),
+             "reason": e.data.get("reason", ""), "detail": e.data.get("detail", "")} for e in events]  # fmt: skip

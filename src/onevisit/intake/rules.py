@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 
 
@@ -41,3 +42,14 @@ def review(requirements: Iterable[Requirement], present: Iterable[str]) -> Revie
     if all(r.tolerable for r in missing):
         return Review(Verdict.TOLERANCE, missing)
     return Review(Verdict.INCOMPLETE, missing)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date `days` working days after `start`. Weekends do not count; the project keeps no holiday calendar
+    yet, so public holidays are counted as working days (a hall should allow for them until one exists)."""
+    day, left = start, days
+    while left > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day

@@ -11,9 +11,9 @@ from onevisit.accounts.models import Hall
 from onevisit.accounts.services import Actor
 from onevisit.catalog import services as catalog
 from onevisit.core import clock, people
-from onevisit.core.errors import Invalid
+from onevisit.core.errors import Conflict, Invalid
 from onevisit.core.events import emit
-from onevisit.core.ids import parse_resident_id
+from onevisit.core.ids import contains_personal_number, parse_resident_id
 from onevisit.intake import rules
 from onevisit.intake.models import Consultation, PreReview
 from onevisit.queueing import services as queueing
@@ -25,6 +25,8 @@ CHANNELS = {
     PreReview.Channel.ONLINE_ASSISTED: "online",
 }
 MAX_TOLERANCE_DAYS = 30
+DEFAULT_TOLERANCE_DAYS = 7
+NA_REASON_MAX = 100
 ELDERLY_AGE = 70
 
 
@@ -56,6 +58,89 @@ def _primary_matter(hall: Hall, result, key_code: str):
     raise Invalid(f"本大厅不办理「{names}」", field="matter")
 
 
+class AlreadyWaiting(Conflict):
+    """The citizen already holds a ticket that waits (or is being served): no second ticket, no new visit."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        self.ticket = ticket
+        state = "正在窗口办理" if ticket.status == Ticket.Status.CALLED else "已在排队"
+        super().__init__(
+            f"该办事人{state}，小票号 {ticket.number}（{ticket.queue.name}）。"
+            "可重新打印该小票，或把本次事项加入该号，不再另取一号",
+            field="ticket",
+        )
+
+
+def waiting_ticket_of(hall: Hall, resident_id: str) -> Ticket | None:
+    """Today's ticket of this citizen that still waits or is being served in this hall (DESIGN §5: one visit)."""
+    person = people.find_by_resident_id(resident_id)
+    if person is None:
+        return None
+    return (
+        Ticket.objects.select_related("queue")
+        .filter(
+            hall=hall,
+            person=person,
+            service_day=clock.local_date(hall.timezone),
+            status__in=[Ticket.Status.WAITING, Ticket.Status.CALLED],
+        )
+        .order_by("-issued_at")
+        .first()
+    )
+
+
+def offered_channels(hall: Hall, result, key_code: str) -> list[str]:
+    """The triage channels the matter the ticket would be for actually has (all when the catalog names none)."""
+    try:
+        matter, _ = _primary_matter(hall, result, key_code)
+    except Invalid:
+        return [PreReview.Channel.WINDOW]
+    return [c for c, name in CHANNELS.items() if not matter.channels or name in matter.channels]
+
+
+def due_limit(materials, today: date):
+    """The latest due date the materials' own rules allow ("5个工作日内补交"), with the strictest material."""
+    ruled = [m for m in materials if m.tolerable and m.due_working_days]
+    if not ruled:
+        return None, None
+    strictest = min(ruled, key=lambda m: m.due_working_days)
+    return rules.add_working_days(today, strictest.due_working_days), strictest
+
+
+def default_tolerance_due(materials, today: date) -> date:
+    """What the desk proposes: a week, or sooner when a material's own rule says so."""
+    limit, _ = due_limit(materials, today)
+    proposed = today + timedelta(days=DEFAULT_TOLERANCE_DAYS)
+    return min(proposed, limit) if limit else proposed
+
+
+def _check_not_applicable(
+    not_applicable: dict[str, str], materials: dict, present: list[str]
+) -> dict[str, str]:
+    """Staff marked these items not applicable: each needs a short reason, free of personal numbers."""
+    clean, errors = {}, {}
+    for code, raw in not_applicable.items():
+        material = materials.get(code)
+        reason = (raw or "").strip()
+        if material is None:
+            errors["materials"] = f"清单中没有材料 {code}"
+        elif material.shared:
+            errors[f"na-{code}"] = f"「{material.name}」免提交，无需标记不适用"
+        elif code in present:
+            errors[f"na-{code}"] = f"「{material.name}」已勾选为已带，不能同时标记不适用"
+        elif not reason:
+            errors[f"na-{code}"] = f"请填写「{material.name}」不适用的原因"
+        elif len(reason) > NA_REASON_MAX:
+            errors[f"na-{code}"] = f"「{material.name}」不适用的原因不超过{NA_REASON_MAX}字"
+        elif contains_personal_number(reason):
+            errors[f"na-{code}"] = f"「{material.name}」不适用的原因中不要填写身份证号或手机号"
+        else:
+            clean[code] = reason
+    if errors:
+        raise Invalid("；".join(errors.values()), errors=errors)
+    return clean
+
+
 def submit_prereview(
     *,
     actor: Actor,
@@ -70,28 +155,38 @@ def submit_prereview(
     disability: bool = False,
     commitment_signed: bool = False,
     tolerance_due: date | None = None,
+    not_applicable: dict[str, str] | None = None,
+    confirm_name: bool = False,
+    join_waiting: bool = False,
     idempotency_key: str = "",
+    appointment: bool = False,
 ) -> PreReview:
     """Record what the citizen brought, route them, and issue a ticket when they go to a window.
 
     Every check runs before anything is written; a retried request with the same key returns the first result.
+    A citizen whose ticket still waits gets no second ticket: AlreadyWaiting, or with join_waiting the matters
+    of this pre-review are added to the waiting one.
     """
     key = queueing.request_key("prereview", idempotency_key)
     request = _prereview_request(
         matter_code=matter_code, bundle_code=bundle_code, answers=answers, present=present, name=name,
         resident_id=resident_id, phone=phone, channel=channel, disability=disability,
-        commitment_signed=commitment_signed, tolerance_due=tolerance_due,
+        commitment_signed=commitment_signed, tolerance_due=tolerance_due, not_applicable=not_applicable,
+        appointment=appointment,
     )  # fmt: skip
     if done := _replayed_prereview(actor.hall, key, request):
         return done
     result = checklist(matter_code=matter_code, bundle_code=bundle_code, answers=answers)
     bundle = catalog.get_bundle(bundle_code) if bundle_code else None
-    needed = [m for m in result.materials if not m.shared]  # 免提交: the hall obtains these itself
-    known = {m.code for m in result.materials}
-    unknown = sorted(set(present) - known)
+    by_code = {m.code: m for m in result.materials}
+    unknown = sorted(set(present) - set(by_code))
     if unknown:
         raise Invalid(f"「{result.name}」的清单中没有材料 {', '.join(unknown)}", field="materials")
+    na = _check_not_applicable(dict(not_applicable or {}), by_code, present)
+    # 免提交 (the hall obtains it) and 不适用 (staff recorded why not) never block.
+    needed = [m for m in result.materials if not m.shared and m.code not in na]
     identity = people.check_identity(name=name, resident_id=resident_id, phone=phone)
+    people.check_name(identity, confirmed=confirm_name)
     matter, queue = _primary_matter(actor.hall, result, bundle.key_matter.code if bundle else matter_code)
     review = rules.review([rules.Requirement(m.code, m.name, m.tolerable) for m in needed], present)
     today = clock.local_date(actor.hall.timezone)
@@ -104,14 +199,26 @@ def submit_prereview(
         raise Invalid(f"「{matter.name}」不能{PreReview.Channel(channel).label}", field="channel")
     if review.verdict is rules.Verdict.TOLERANCE:
         errors = {}
+        limit, strictest = due_limit([by_code[r.code] for r in review.missing], today)
         if not commitment_signed:
             errors["commitment"] = "缺少可容缺材料，须由办事人签署容缺承诺"
         if tolerance_due is None:
             errors["tolerance_due"] = "请填写承诺补交日期"
         elif not today <= tolerance_due <= today + timedelta(days=MAX_TOLERANCE_DAYS):
             errors["tolerance_due"] = f"承诺补交日期须在今天到 {MAX_TOLERANCE_DAYS} 天内"
+        elif limit and tolerance_due > limit:
+            errors["tolerance_due"] = (
+                f"承诺补交日期不能晚于 {limit.year}年{limit.month}月{limit.day}日："
+                f"「{strictest.name}」须在{strictest.due_working_days}个工作日内补交"
+            )
         if errors:
             raise Invalid("；".join(errors.values()), errors=errors)
+
+    waiting = (
+        waiting_ticket_of(actor.hall, identity.resident_id) if channel == PreReview.Channel.WINDOW else None
+    )
+    if waiting is not None and not join_waiting:
+        raise AlreadyWaiting(waiting)
 
     born = parse_resident_id(identity.resident_id, today=today).birth_date
     priority_class = Ticket.PriorityClass.NORMAL
@@ -119,10 +226,17 @@ def submit_prereview(
         priority_class = Ticket.PriorityClass.DISABILITY
     elif _age(born, today) >= ELDERLY_AGE:
         priority_class = Ticket.PriorityClass.ELDERLY
+    elif appointment:  # a booking checked in on time at the desk (check_in_at_desk)
+        priority_class = Ticket.PriorityClass.APPOINTMENT
 
+    if waiting is not None:
+        return _add_to_waiting(
+            actor=actor, waiting=waiting, identity=identity, matter=matter, bundle=bundle, result=result,
+            present=present, review=review, na=na, tolerance_due=tolerance_due,
+        )  # fmt: skip
     try:
         with transaction.atomic():
-            person = people.register(identity)
+            person = people.register(identity, actor=actor)
             first_visit = not PreReview.objects.filter(person=person, matter=matter).exists()
             prereview = PreReview.objects.create(
                 hall=actor.hall,
@@ -133,6 +247,7 @@ def submit_prereview(
                 person=person,
                 present=sorted(set(present)),
                 missing=[r.code for r in review.missing],
+                not_applicable=na,
                 verdict=review.verdict.value,
                 channel=channel,
                 tolerance_due=tolerance_due if review.verdict is rules.Verdict.TOLERANCE else None,
@@ -154,14 +269,19 @@ def submit_prereview(
                     "required": len(needed),
                     "present": len(needed) - len(review.missing),
                     "missing": [r.code for r in review.missing],
+                    "not_applicable": sorted(na),
                     "matters": prereview.matters,
                     "first_visit": first_visit,
                     "person": person.event_ref,
                 },
                 at=prereview.created_at,
             )
+            _emit_not_applicable(prereview, na, by_code, actor)
+            routed = {"prereview": prereview.pk, "channel": channel}
+            if channel == PreReview.Channel.ONLINE_ASSISTED:
+                routed["online_path"] = f"{result.kind}:{result.code}"  # handed over as a QR and link
             emit("triage.routed", hall=actor.hall, matter=matter, bundle=bundle_code or "", actor=actor,
-                 data={"prereview": prereview.pk, "channel": channel})  # fmt: skip
+                 data=routed)  # fmt: skip
             if channel == PreReview.Channel.WINDOW:
                 prereview.ticket = queueing.issue_ticket(
                     hall=actor.hall, matter=matter, person=person, actor=actor, queue=queue,
@@ -189,7 +309,38 @@ def _prereview_request(**fields) -> dict:
         disability=bool(fields["disability"]),
         commitment=bool(fields["commitment_signed"]),
         tolerance_due=fields["tolerance_due"],
+        not_applicable=dict(sorted((fields["not_applicable"] or {}).items())),
+        appointment=bool(fields["appointment"]),
     )
+
+
+def check_in_at_desk(*, actor: Actor, appointment_code: str, **prereview) -> PreReview:
+    """A booking checked in at the guide desk runs the pre-review like any visitor (submit_prereview).
+
+    The booking is kept: on time, the ticket has the appointment's priority (the green channel still comes
+    first), and the booking is marked checked in with that ticket. Materials missing: no ticket, the booking
+    stays open for a return within its slot. The person must be the one who booked.
+    """
+    with transaction.atomic():
+        booking, on_time = queueing.lock_for_check_in(hall=actor.hall, code=appointment_code)
+        if booking.status != booking.Status.BOOKED:
+            key = queueing.request_key("prereview", prereview.get("idempotency_key", ""))
+            done = PreReview.objects.filter(hall=actor.hall, idempotency_key=key).first() if key else None
+            if done is not None and done.ticket_id and done.ticket_id == booking.ticket_id:
+                return submit_prereview(actor=actor, appointment=on_time, **prereview)  # a retry: same answer
+            raise Conflict(
+                f"预约码 {booking.code} {booking.get_status_display()}，不能再次签到", field="appointment"
+            )
+        result = submit_prereview(actor=actor, appointment=on_time, **prereview)
+        if result.person_id != booking.person_id:
+            raise Invalid("公民身份号码与预约人不一致：请核对证件，或按普通号预审", field="resident_id")
+        if booking.matter.code not in result.matters:
+            raise Invalid(f"该预约办理「{booking.matter.name}」，请选择该事项预审", field="appointment")
+        if result.ticket is not None:
+            queueing.mark_checked_in(
+                appointment=booking, ticket=result.ticket, on_time=on_time, actor=actor, prereview=result.pk
+            )
+    return result
 
 
 def _replayed_prereview(hall: Hall, key: str, request: dict) -> PreReview | None:
@@ -200,6 +351,70 @@ def _replayed_prereview(hall: Hall, key: str, request: dict) -> PreReview | None
     if done is not None:
         queueing.check_same_request(done.idempotency_fingerprint, request)
     return done
+
+
+def _emit_not_applicable(prereview: PreReview, na: dict[str, str], by_code: dict, actor: Actor) -> None:
+    """One event per item staff marked not applicable, so the hall can count and review them."""
+    for code, reason in na.items():
+        emit(
+            "material.not_applicable",
+            hall=actor.hall,
+            matter=prereview.matter,
+            bundle=prereview.bundle,
+            actor=actor,
+            data={
+                "prereview": prereview.pk,
+                "material": code,
+                "reason": reason,
+                "preset": reason == by_code[code].exempt_if,  # the catalog's own exemption, or staff's words
+            },
+            at=prereview.created_at,
+        )
+
+
+def _add_to_waiting(
+    *, actor, waiting: Ticket, identity, matter, bundle, result, present, review, na, tolerance_due
+) -> PreReview:
+    """The same visit: the matters of this pre-review join the ticket that still waits; no new ticket."""
+    codes = [m.code for m in result.matters]
+    with transaction.atomic():
+        person = people.register(identity, actor=actor)
+        prereview = PreReview.objects.select_for_update().filter(ticket=waiting).first()
+        now = clock.now()
+        if prereview is None:  # a kiosk or appointment ticket: this pre-review becomes the ticket's
+            prereview = PreReview.objects.create(
+                hall=actor.hall, matter=waiting.matter, bundle=bundle,
+                matters=list(dict.fromkeys([waiting.matter.code, *codes])), answers=result.answers, person=person,
+                present=sorted(set(present)), missing=[r.code for r in review.missing], not_applicable=na,
+                verdict=review.verdict.value, channel=PreReview.Channel.WINDOW, ticket=waiting,
+                tolerance_due=tolerance_due if review.verdict is rules.Verdict.TOLERANCE else None,
+                commitment_signed=review.verdict is rules.Verdict.TOLERANCE, reviewed_by=actor.user, created_at=now,
+            )  # fmt: skip
+            added = [c for c in prereview.matters if c != waiting.matter.code]
+        else:
+            added = [c for c in codes if c not in prereview.matters]
+            prereview.matters = [*prereview.matters, *added]
+            prereview.present = sorted(set(prereview.present) | set(present))
+            prereview.missing = sorted(set(prereview.missing) | {r.code for r in review.missing})
+            prereview.not_applicable = {**prereview.not_applicable, **na}
+            if review.verdict is rules.Verdict.TOLERANCE:
+                prereview.verdict = PreReview.Verdict.TOLERANCE
+                prereview.commitment_signed = True
+                dues = [d for d in (prereview.tolerance_due, tolerance_due) if d]
+                prereview.tolerance_due = min(dues) if dues else None
+            prereview.save()
+        emit(
+            "prereview.matters_added",
+            hall=actor.hall,
+            matter=matter,
+            bundle=bundle,
+            ticket=waiting,
+            actor=actor,
+            data={"prereview": prereview.pk, "added": added, "number": waiting.number},
+            at=now,
+        )
+        _emit_not_applicable(prereview, na, {m.code: m for m in result.materials}, actor)
+    return prereview
 
 
 def record_consultation(
@@ -251,12 +466,25 @@ def prereview_of(ticket: Ticket) -> PreReview | None:
     return PreReview.objects.select_related("person", "matter", "bundle").filter(ticket=ticket).first()
 
 
-def missing_materials(prereview: PreReview) -> list:
-    """The missing items with their names, from the checklist the pre-review used."""
+def materials_of(prereview: PreReview) -> list:
+    """The checklist the pre-review used, with the materials of matters added to its ticket later."""
     result = checklist(
         matter_code=None if prereview.bundle_id else prereview.matter.code,
         bundle_code=prereview.bundle.code if prereview.bundle_id else None,
         answers=prereview.answers,
     )
+    materials = list(result.materials)
+    seen = {m.code for m in materials}
+    covered = {m.code for m in result.matters}
+    for code in prereview.matters:
+        if code not in covered:
+            extra = [m for m in catalog.checklist_for_matter(code).materials if m.code not in seen]
+            materials += extra
+            seen |= {m.code for m in extra}
+    return materials
+
+
+def missing_materials(prereview: PreReview) -> list:
+    """The missing items with their names, from the checklist the pre-review used."""
     codes = set(prereview.missing)
-    return [m for m in result.materials if m.code in codes]
+    return [m for m in materials_of(prereview) if m.code in codes]

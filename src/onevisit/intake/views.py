@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from reportlab.graphics.barcode.qr import QrCodeWidget
 
 from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
 from onevisit.catalog import services as catalog
 from onevisit.catalog.notice import render_notice
+from onevisit.catalog.services import ANSWER_PREFIX
 from onevisit.core import clock
-from onevisit.core.errors import DomainError, Forbidden, Invalid, NotFound
+from onevisit.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from onevisit.core.links import public_url
 from onevisit.intake import printing, services
 from onevisit.intake.models import PreReview
@@ -63,71 +68,139 @@ def ticket_outcome(request, ticket: Ticket, location: str) -> printing.PrintOutc
     """Print the ticket where it was issued and tell the staff member what happened."""
     content = _content(request, ticket)
     outcome = printing.print_ticket(ticket=ticket, location=location, content=content, actor=request.actor)
-    if outcome.printed_on and not outcome.needs_pdf:
-        note = "（主打印机故障，已改用备用打印机）" if outcome.failed_over else ""
-        messages.success(request, f"小票 {ticket.number} 已在{outcome.printed_on.name}打印{note}")
+    if outcome.printed_on and not outcome.needs_pdf and outcome.failed_over:
+        messages.warning(
+            request, f"小票 {ticket.number} 已改用备用的{outcome.printed_on.name}打印（{outcome.trouble}）"
+        )
+    elif outcome.printed_on and not outcome.needs_pdf:
+        messages.success(request, f"小票 {ticket.number} 已在{outcome.printed_on.name}打印")
     elif outcome.failures:
-        messages.warning(request, f"打印机不可用（{outcome.failures[-1][1]}），请点击“打印小票 PDF”")
+        messages.warning(request, f"打印机不可用（{outcome.trouble}），请点击“打印小票 PDF”")
     return outcome
+
+
+DESK_FIELDS = ("name", "resident_id", "phone", "channel", "tolerance_due")
+# The order a staff member reads the form in: focus goes to the first field in error.
+FIELD_ORDER = (
+    "answers",
+    "materials",
+    "name",
+    "resident_id",
+    "phone",
+    "channel",
+    "commitment",
+    "tolerance_due",
+)
+
+
+def _first_error(errors: dict[str, str]) -> str:
+    for field in FIELD_ORDER:
+        if field in errors:
+            return field
+    return next(iter(errors), "")
+
+
+def _question_errors(errors: dict[str, str]) -> dict[str, str]:
+    """Answer errors (answers.<question>) keyed by the question's input name (q-<question>)."""
+    return {f"q-{k.partition('.')[2]}": v for k, v in errors.items() if k.startswith("answers.")}
 
 
 @staff_page(roles.GUIDE)
 def prereview_form(request, kind: str, code: str):
+    """The desk's pre-review. A change of situation re-renders the form with everything already typed kept."""
     matter_code, bundle_code = (code, None) if kind == "matter" else (None, code)
     source = request.POST if request.method == "POST" else request.GET
     answers = catalog.answers_from_query(source, bundle_code)
+    error, errors = None, {}
     try:
         checklist = services.checklist(matter_code=matter_code, bundle_code=bundle_code, answers=answers)
-        error, errors = None, {}
     except Invalid as exc:
-        if exc.field == "answers" and bundle_code:  # no matter applies yet: show the questions
-            checklist = catalog.checklist_for_bundle(bundle_code, answers)
-            error, errors = exc.message, {"answers": exc.message}
-        else:
+        if not (bundle_code and (exc.field or "").startswith("answers")):
             raise
-    today = clock.local_date(request.actor.hall.timezone)
+        # no matter applies yet, or an answer is not valid: show the questions again with the problem
+        keep = {} if exc.field != "answers" else answers
+        checklist = catalog.checklist_for_bundle(bundle_code, keep)
+        error, errors = exc.message, dict(exc.errors)
+    hall = request.actor.hall
+    today = clock.local_date(hall.timezone)
+    key_code = checklist.code if kind == "matter" else catalog.get_bundle(code).key_matter.code
+    channels = services.offered_channels(hall, checklist, key_code) if checklist.matters else []
+    values = {
+        "tolerance_due": services.default_tolerance_due(checklist.materials, today).isoformat(),
+        "channel": PreReview.Channel.WINDOW
+        if PreReview.Channel.WINDOW in channels
+        else (channels or [""])[0],
+    }
+    present: list[str] = []
+    not_applicable: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in DESK_FIELDS}
+        present = request.POST.getlist("materials")
+        not_applicable = {c: request.POST.get(f"na-{c}", "") for c in request.POST.getlist("na")}
     context = {
         "kind": kind,
         "code": code,
         "checklist": checklist,
-        "values": {"tolerance_due": (today + timedelta(days=7)).isoformat(), "channel": "window"},
-        "present": set(),
+        "clauses": catalog.clause_titles(m.clause for m in checklist.materials),
+        "channels": [(c, PreReview.Channel(c).label) for c in channels],
+        "values": values,
+        "present": set(present),
+        "not_applicable": not_applicable,
+        "flags": {k: request.POST.get(k) == "on" for k in ("disability", "commitment", "confirm_name")},
         "errors": errors,
+        "question_errors": _question_errors(errors),
+        "first_error": _first_error(errors),
         "error": error,
         "idempotency_key": request.POST.get("idempotency_key") or queueing.new_token(),
     }
-    if request.method == "POST":
-        values = {
-            k: request.POST.get(k, "") for k in ("name", "resident_id", "phone", "channel", "tolerance_due")
-        }
-        present = request.POST.getlist("materials")
-        try:
-            due = date.fromisoformat(values["tolerance_due"]) if values["tolerance_due"] else None
-        except ValueError:
-            due = None
-        try:
-            prereview = services.submit_prereview(
-                actor=request.actor,
-                matter_code=matter_code,
-                bundle_code=bundle_code,
-                answers=answers,
-                present=present,
-                name=values["name"],
-                resident_id=values["resident_id"],
-                phone=values["phone"],
-                channel=values["channel"] or PreReview.Channel.WINDOW,
-                disability=request.POST.get("disability") == "on",
-                commitment_signed=request.POST.get("commitment") == "on",
-                tolerance_due=due,
-                idempotency_key=request.POST.get("idempotency_key", ""),
-            )
-        except Invalid as exc:
-            context.update(values=values, present=set(present), errors=exc.errors, error=exc.message)
-            return render(request, "intake/prereview_form.html", context, status=422)
-        if prereview.ticket and prereview.ticket.status == Ticket.Status.WAITING:
+    if request.method != "POST" or request.POST.get("refresh"):
+        return render(request, "intake/prereview_form.html", context)
+    if error:
+        return render(request, "intake/prereview_form.html", context, status=422)
+    try:
+        due = date.fromisoformat(values["tolerance_due"]) if values["tolerance_due"] else None
+    except ValueError:
+        due = None
+    submit = services.submit_prereview
+    if booking := request.GET.get("appointment", ""):  # a desk check-in (check_in below) keeps its booking
+        submit = functools.partial(services.check_in_at_desk, appointment_code=booking)
+    try:
+        prereview = submit(
+            actor=request.actor,
+            matter_code=matter_code,
+            bundle_code=bundle_code,
+            answers=answers,
+            present=present,
+            name=values["name"],
+            resident_id=values["resident_id"],
+            phone=values["phone"],
+            channel=values["channel"] or PreReview.Channel.WINDOW,
+            disability=context["flags"]["disability"],
+            commitment_signed=context["flags"]["commitment"],
+            tolerance_due=due,
+            not_applicable=not_applicable,
+            confirm_name=context["flags"]["confirm_name"],
+            join_waiting=request.POST.get("join_waiting") == "1",
+            idempotency_key=request.POST.get("idempotency_key", ""),
+        )
+    except DomainError as exc:
+        if not isinstance(exc, Invalid | Conflict):
+            raise
+        context.update(
+            errors=exc.errors,
+            question_errors=_question_errors(exc.errors),
+            first_error=_first_error(exc.errors),
+            error=exc.message,
+            name_differs=getattr(exc, "known_masked", None),
+            waiting=getattr(exc, "ticket", None),
+        )
+        return render(request, "intake/prereview_form.html", context, status=exc.status)
+    if prereview.ticket and prereview.ticket.status == Ticket.Status.WAITING:
+        if request.POST.get("join_waiting") == "1":
+            messages.success(request, f"已把本次事项加入小票 {prereview.ticket.number}，无需另取号")
+        else:
             ticket_outcome(request, prereview.ticket, request.actor.staff.desk or "guide")
-        return redirect("intake:prereview", pk=prereview.pk)
-    return render(request, "intake/prereview_form.html", context)
+    return redirect("intake:prereview", pk=prereview.pk)
 
 
 def _own_prereview(request, pk: int) -> PreReview:
@@ -141,14 +214,63 @@ def _own_prereview(request, pk: int) -> PreReview:
     return prereview
 
 
+def qr_svg(text: str, *, size: int = 160, title: str = "") -> str:
+    """An inline SVG QR code (one path, a few KB) for pages; PDFs use core.pdf.qr_drawing."""
+    widget = QrCodeWidget(text, barLevel="M")
+    widget.qr.make()
+    count = widget.qr.getModuleCount()
+    border = 4
+    cells = [
+        f"M{c + border} {r + border}h1v1h-1z"
+        for r, row in enumerate(widget.qr.modules)
+        for c, dark in enumerate(row)
+        if dark
+    ]
+    side = count + 2 * border
+    return format_html(
+        '<svg class="qr" role="img" aria-label="{}" width="{}" height="{}" viewBox="0 0 {} {}" '
+        'xmlns="http://www.w3.org/2000/svg"><rect width="100%" height="100%" fill="#fff"/>'
+        '<path d="{}" fill="#000"/></svg>',
+        title or "二维码", size, size, side, side, "".join(cells),
+    )  # fmt: skip
+
+
+def _online_path(request, prereview: PreReview) -> str:
+    """The matter's online path for 网办辅导: its public notice page until the online channel exists."""
+    if prereview.bundle_id:
+        query = urlencode(
+            [(f"{ANSWER_PREFIX}{k}", v) for k, vs in prereview.answers.items() for v in _as_list(vs)]
+        )
+        path = reverse("catalog:bundle", args=[prereview.bundle.code]) + (f"?{query}" if query else "")
+    else:
+        path = reverse("catalog:matter", args=[prereview.matter.code])
+    return public_url(request, path)
+
+
+def _as_list(value) -> list:
+    if isinstance(value, list):
+        return value
+    return ["true" if value is True else "false" if value is False else value]
+
+
 @staff_page(roles.GUIDE)
 def prereview_result(request, pk: int):
     prereview = _own_prereview(request, pk)
     ticket = prereview.ticket
+    online = None
+    if prereview.channel == PreReview.Channel.ONLINE_ASSISTED:
+        url = _online_path(request, prereview)
+        online = {"url": url, "qr": qr_svg(url, title="扫码在手机上办理")}
     return render(
         request,
         "intake/prereview_result.html",
         {
+            "online": online,
+            "not_applicable": [
+                (m, prereview.not_applicable[m.code])
+                for m in services.materials_of(prereview)
+                if m.code in prereview.not_applicable
+            ],
             "prereview": prereview,
             "missing": services.missing_materials(prereview),
             "ticket": ticket,
@@ -225,16 +347,39 @@ def consultation(request):
 @require_POST
 @staff_page(roles.GUIDE, roles.KIOSK)
 def check_in(request):
+    """预约签到. At the guide desk it leads into the pre-review of the booked matter, the booking kept; at the
+    kiosk the citizen first confirms they brought the materials, then gets the appointment ticket."""
+    at_kiosk = request.POST.get("back") == "intake:kiosk" or not request.actor.has(roles.GUIDE)
+    code = request.POST.get("code", "")
     try:
-        ticket, on_time = queueing.check_in(
-            hall=request.actor.hall, code=request.POST.get("code", ""), actor=request.actor
-        )
+        if not at_kiosk:
+            appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
+        elif request.POST.get("confirmed") != "yes":
+            appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
+            checklist = catalog.checklist_for_matter(appointment.matter.code)
+            return render(
+                request,
+                "intake/check_in_confirm.html",
+                {"appointment": appointment, "on_time": on_time, "materials": checklist.materials},
+            )
+        else:
+            ticket, on_time = queueing.check_in(hall=request.actor.hall, code=code, actor=request.actor)
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("intake:kiosk" if request.POST.get("back") == "intake:kiosk" else "intake:guide")
+        return redirect("intake:kiosk" if at_kiosk else "intake:guide")
+    if not at_kiosk:
+        slot = appointment.slot
+        note = "" if on_time else "；已超过预约时段，出号时按普通号排队"
+        messages.info(
+            request,
+            f"预约签到：{appointment.matter.name}，{slot.day.month}月{slot.day.day}日 {slot.start:%H:%M}–{slot.end:%H:%M}，"
+            f"预约码 {appointment.code}。请核对材料并录入办事人信息后预审{note}。",
+        )
+        target = reverse("intake:prereview-matter", args=[appointment.matter.code])
+        return redirect(f"{target}?{urlencode({'appointment': appointment.code})}")
     if not on_time:
         messages.warning(request, "已超过预约时段，按普通号排队")
-    ticket_outcome(request, ticket, request.actor.staff.desk or "guide")
+    ticket_outcome(request, ticket, request.actor.staff.desk or "kiosk")
     return redirect("intake:kiosk-ticket", token=ticket.token)
 
 

@@ -118,12 +118,12 @@ def drawings(r: Report, *, font: str = "Helvetica") -> list:
         return None if v is None else v / 60
 
     return [
-        charts.trend("每日受理件数", labels, [x["accepted"] for x in r.by_day], font=font),
-        charts.trend("每日一次性办成率(%)", labels, [x["one_visit_rate"] for x in r.by_day], font=font, percent=True),
+        charts.trend("每日受理件数", labels, [x["accepted"] for x in r.by_day], font=font, axis="日期"),
+        charts.trend("每日一次性办成率(%)", labels, [x["one_visit_rate"] for x in r.by_day], font=font, percent=True, axis="日期"),
         charts.bars("各窗口平均办理时长(分钟)", [names.get(x["window"], x["window"] or "（未指定）") for x in r.by_window],
-                    [minutes(x["mean_handling_seconds"]) for x in r.by_window], font=font),
+                    [minutes(x["mean_handling_seconds"]) for x in r.by_window], font=font, axis="窗口"),
         charts.bars("各事项一次性办成率(%)", [matters.get(x["matter"], x["matter"]) for x in r.by_matter if x["matter"]],
-                    [x["one_visit_rate"] for x in r.by_matter if x["matter"]], font=font, percent=True),
+                    [x["one_visit_rate"] for x in r.by_matter if x["matter"]], font=font, percent=True, axis="事项"),
     ]  # fmt: skip
 
 

@@ -67,7 +67,9 @@ def review_page(request):
         context["error"] = exc
         return render(request, "metrics/review.html", context, status=exc.status)
     window_names, names, bundles = built.window_names, built.matter_names, built.bundle_names
-    svg = [charts.svg(d) for d in report.drawings(built)]
+    figures = charts.for_page(report.drawings(built), "review-chart")
+    for f in figures:
+        f["svg"] = mark_safe(f["svg"])  # our own SVG; the renderer escapes every label
     keep = {k: request.GET[k] for k in ("hall", "base_hall", "from", "to", "base_from", "base_to", "outlier")
             if request.GET.get(k)}  # fmt: skip
     context |= {
@@ -79,7 +81,7 @@ def review_page(request):
         "by_window": _table_rows(built.by_window, "window", window_names),
         "by_matter": _table_rows(built.by_matter, "matter", names),
         "joint": built.total,
-        "charts": [mark_safe(x) for x in svg],  # our own SVG; the renderer escapes every label
+        "charts": figures,
         "query": urlencode(keep),
         "rule_text": built.rule_text,
         "outliers": [[*row[:1], names.get(row[1], row[1]), window_names.get(row[2], row[2]), *row[3:]]

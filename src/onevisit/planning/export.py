@@ -100,16 +100,18 @@ def drawings(o: Outcome, *, font: str = "Helvetica") -> list:
     labels = [d.label(k)[:5] for k in range(d.slots)]
     today = [sum(g.open[k] for g in d.groups) for k in range(d.slots)]  # type: ignore[index]
     out = [
-        charts.lines("每半小时在岗窗口：现状与按队列专窗方案", labels, [("现状", today), ("按队列专窗", o.plan.per_slot)], font=font),
+        charts.lines("每半小时在岗窗口：现状与按队列专窗方案", labels, [("现状", today), ("按队列专窗", o.plan.per_slot)], font=font, axis="时段"),
         charts.lines("等待时间与窗口数（综合窗口）", [str(p.windows) for p in o.curve],
                      [("平均等待(分钟)", [p.level.mean_wait.mean for p in o.curve]),
-                      ("P90 等待(分钟)", [p.level.p90_wait.mean for p in o.curve])], font=font),
+                      ("P90 等待(分钟)", [p.level.p90_wait.mean for p in o.curve])], font=font, axis="窗口数"),
     ]  # fmt: skip
     if o.scenarios:
         hours = [h for h, _, _ in o.scenarios[0].hours]
         series = [("现状", [a for _, a, _ in o.scenarios[0].hours])]
         series += [(s.scenario.label[:22], [b for _, _, b in s.hours]) for s in o.scenarios]
-        out.append(charts.lines("各小时平均等待：现状与情景(分钟)", hours, series, font=font, height=300))
+        out.append(
+            charts.lines("各小时平均等待：现状与情景(分钟)", hours, series, font=font, height=300, axis="时")
+        )
     return out
 
 

@@ -62,7 +62,8 @@ def plan_page(request):
         "summary": export.summary(outcome), "plan_table": export.plan_rows(outcome),
         "curve_table": export.curve_rows(outcome), "scenario_table": export.scenario_rows(outcome),
         "hourly_table": export.hourly_rows(outcome), "calibration_table": export.calibration_rows(outcome),
-        "charts": [mark_safe(charts.svg(d)) for d in export.drawings(outcome)],  # our SVG; labels escaped
+        "charts": [{**c, "svg": mark_safe(c["svg"])}  # our SVG; labels escaped
+                   for c in charts.for_page(export.drawings(outcome), "plan-chart")],
         "start": outcome.request.start, "end": outcome.request.end, "notes": outcome.calibration.notes,
     }  # fmt: skip
     return render(request, "planning/plan.html", context)

@@ -20,6 +20,7 @@ from onevisit.core import clock, crypto, people
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
 from onevisit.core.models import Event, Person
+from onevisit.queueing import hours
 from onevisit.queueing.models import Appointment, AppointmentSlot, Queue, Ticket, TicketCounter, WindowState
 
 # Crockford base32: no I, L, O, U — nothing a clerk or a scanner confuses when typed.
@@ -85,6 +86,7 @@ REQUEST_FIELDS = {
     "disability": "残疾人优先",
     "commitment": "容缺承诺",
     "tolerance_due": "承诺补交日期",
+    "not_applicable": "不适用材料",
     "appointment": "预约码",
 }
 
@@ -563,25 +565,42 @@ CHECK_IN_GRACE = timedelta(
 )  # after the slot ends, a late arrival still checks in, as a normal ticket
 
 
+def _holidays() -> frozenset[date]:
+    return hours.parse_holidays(getattr(settings, "ONEVISIT_HOLIDAYS", None))
+
+
+def _lunch() -> tuple[time, time]:
+    return hours.parse_lunch(getattr(settings, "ONEVISIT_LUNCH_BREAK", None))
+
+
+def is_bookable(day: date, start: time, end: time) -> bool:
+    """A working day (no weekend, no public holiday) and not over the lunch break."""
+    return hours.bookable(day, start, end, holidays=_holidays(), lunch=_lunch())
+
+
 def create_slots(*, queue: Queue, day: date, start: time, end: time, minutes: int, capacity: int) -> list:
-    """Cut a day into bookable slots (idempotent: existing slots keep their bookings)."""
+    """Cut a day into bookable slots, leaving out lunch, weekends and holidays (idempotent: bookings kept)."""
     if minutes <= 0 or capacity <= 0:
         raise Invalid("时段长度和容量须为正数", field="capacity")
     slots, at = [], datetime.combine(day, start)
     while at + timedelta(minutes=minutes) <= datetime.combine(day, end):
-        slot, _ = AppointmentSlot.objects.get_or_create(
-            queue=queue,
-            day=day,
-            start=at.time(),
-            defaults={"end": (at + timedelta(minutes=minutes)).time(), "capacity": capacity},
-        )
-        slots.append(slot)
-        at += timedelta(minutes=minutes)
+        until = at + timedelta(minutes=minutes)
+        if is_bookable(day, at.time(), until.time()):
+            slot, _ = AppointmentSlot.objects.get_or_create(
+                queue=queue, day=day, start=at.time(), defaults={"end": until.time(), "capacity": capacity}
+            )
+            slots.append(slot)
+        at = until
     return slots
 
 
-def open_slots(hall: Hall, *, days: int = 7) -> list[tuple[AppointmentSlot, int]]:
-    """Slots from now on with the places still free."""
+def open_slots(
+    hall: Hall, *, days: int = 7, matter: Matter | None = None, day: date | None = None
+) -> list[tuple[AppointmentSlot, int]]:
+    """Bookable slots from now on (of the queues serving `matter`, on `day` if given) with the places still free.
+
+    Slots on a weekend, a holiday or over lunch are never offered, even if an administrator created them.
+    """
     today = clock.local_date(hall.timezone)
     now_local = clock.localtime(clock.now(), hall.timezone).time()
     active = Q(appointments__status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN])
@@ -592,7 +611,31 @@ def open_slots(hall: Hall, *, days: int = 7) -> list[tuple[AppointmentSlot, int]
         .annotate(taken=Count("appointments", filter=active))
         .order_by("day", "start", "queue__prefix")
     )
-    return [(s, s.capacity - s.taken) for s in slots]
+    if matter is not None:
+        slots = slots.filter(queue__matters=matter)
+    if day is not None:
+        slots = slots.filter(day=day)
+    return [(s, max(s.capacity - s.taken, 0)) for s in slots if is_bookable(s.day, s.start, s.end)]
+
+
+def booking_days(hall: Hall, matter: Matter, *, days: int = 7) -> list[tuple[date, int]]:
+    """The working days that have slots for this matter, with the places still free that day."""
+    free: dict[date, int] = {}
+    for slot, left in open_slots(hall, days=days, matter=matter):
+        free[slot.day] = free.get(slot.day, 0) + left
+    return sorted(free.items())
+
+
+def bookable_matters(hall: Hall) -> list[Matter]:
+    """Matters some queue of this hall serves and has appointment slots for."""
+    today = clock.local_date(hall.timezone)
+    return list(
+        Matter.objects.filter(queues__hall=hall, queues__slots__day__gte=today).distinct().order_by("code")
+    )
+
+
+# One answer for every refusal of a place: it must not tell a stranger whether an ID already holds a booking.
+SLOT_REFUSED = "该时段已约满或不能再预约，请选择其他时段"
 
 
 def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
@@ -611,13 +654,13 @@ def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
             raise Invalid(f"该时段的队列不办理「{matter.name}」", field="matter")
         if datetime.combine(slot.day, slot.end, tzinfo=ZoneInfo(hall.timezone)) <= clock.now():
             raise Invalid("该时段已过，请选择其他时段", field="slot")
+        if not is_bookable(slot.day, slot.start, slot.end):
+            raise Invalid("该时段不接受预约（周末、节假日或午休），请选择其他时段", field="slot")
         active = slot.appointments.filter(
             status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
         )
-        if active.filter(person=person).exists():
-            raise Conflict("您已预约该时段", field="slot")
-        if active.count() >= slot.capacity:
-            raise Conflict("该时段已约满，请选择其他时段", field="slot")
+        if active.filter(person=person).exists() or active.count() >= slot.capacity:
+            raise Conflict(SLOT_REFUSED, field="slot")
         appointment = Appointment.objects.create(
             slot=slot, matter=matter, person=person, code=new_token()[:8], booked_at=clock.now()
         )
@@ -626,24 +669,40 @@ def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
     return appointment
 
 
-def book_for(*, slot_id: int, matter: Matter, identity) -> Appointment:
+def book_for(*, slot_id: int, matter: Matter, identity, hall: Hall | None = None) -> Appointment:
     """Book for a citizen identified online: the person record and the booking land together."""
+    if hall is not None and not AppointmentSlot.objects.filter(pk=slot_id, queue__hall=hall).exists():
+        raise NotFound("没有这个预约时段", field="slot")
     with transaction.atomic():
         return book(slot_id=slot_id, matter=matter, person=people.register(identity, update_existing=False))
 
 
-def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
-    """Check in within the slot (from 30 min before): a priority ticket; a late arrival gets a normal one."""
-    value = (code or "").strip().upper()
+def appointment_code(raw: str) -> str:
+    """The booking code as typed, or read by a scanner from the confirmation's QR (the booking page's URL)."""
+    value = (raw or "").strip()
+    if "/" in value:
+        value = [part for part in value.split("?")[0].split("/") if part][-1:] or [""]
+        value = value[0]
+    return value.upper()[:32]
+
+
+def find_appointment(*, hall: Hall, code: str) -> Appointment:
+    """A booking of this hall by its code (or its QR), whatever its status."""
+    value = appointment_code(code)
+    if not value:
+        raise Invalid("请输入或扫描预约码", field="code")
     appointment = (
-        Appointment.objects.select_related("slot__queue", "matter", "person")
+        Appointment.objects.select_related("slot__queue", "matter", "person", "ticket")
         .filter(code=value, slot__queue__hall=hall)
         .first()
     )
     if appointment is None:
         raise NotFound(f"未找到预约码 {value}", field="code")
-    if appointment.status != Appointment.Status.BOOKED:
-        raise Conflict(f"预约码 {value} {appointment.get_status_display()}，不能再次签到", field="code")
+    return appointment
+
+
+def check_in_timing(appointment: Appointment, hall: Hall) -> bool:
+    """Whether a check-in now is on time (priority kept); too early is refused, saying from when."""
     slot, tz = appointment.slot, ZoneInfo(hall.timezone)
     starts = datetime.combine(slot.day, slot.start, tzinfo=tz)
     ends = datetime.combine(slot.day, slot.end, tzinfo=tz)
@@ -651,22 +710,51 @@ def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
     if now < starts - CHECK_IN_EARLY:
         opens = clock.localtime(starts - CHECK_IN_EARLY, hall.timezone)
         raise Invalid(f"未到签到时间：请于 {opens:%m月%d日 %H:%M} 后签到", field="code")
-    on_time = now <= ends + CHECK_IN_GRACE
+    return now <= ends + CHECK_IN_GRACE
+
+
+def checkable_appointment(*, hall: Hall, code: str) -> tuple[Appointment, bool]:
+    """A booking that can check in now, and whether on time; nothing is written (the kiosk's confirm step)."""
+    appointment = find_appointment(hall=hall, code=code)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Conflict(
+            f"预约码 {appointment.code} {appointment.get_status_display()}，不能再次签到", field="code"
+        )
+    return appointment, check_in_timing(appointment, hall)
+
+
+def lock_for_check_in(*, hall: Hall, code: str) -> tuple[Appointment, bool]:
+    """Inside the caller's transaction: the booking locked against a concurrent check-in, and whether on time."""
+    appointment = find_appointment(hall=hall, code=code)
+    locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    appointment.status, appointment.ticket_id = locked.status, locked.ticket_id
+    on_time = check_in_timing(appointment, hall)
+    return appointment, on_time
+
+
+def mark_checked_in(*, appointment: Appointment, ticket: Ticket, on_time: bool, actor, **data) -> None:
+    """Record the check-in of a locked booking with the ticket it led to (the caller's transaction)."""
+    appointment.status, appointment.ticket = Appointment.Status.CHECKED_IN, ticket
+    appointment.save(update_fields=["status", "ticket"])
+    emit("appointment.checked_in", hall=ticket.hall, queue=ticket.queue, matter=appointment.matter, ticket=ticket,
+         actor=actor, data={"on_time": on_time, "number": ticket.number, **data})  # fmt: skip
+
+
+def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
+    """Check in within the slot (from 30 min before): a priority ticket; a late arrival gets a normal one."""
+    checkable_appointment(hall=hall, code=code)  # refusals before any lock
     with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        appointment, on_time = lock_for_check_in(hall=hall, code=code)
         if appointment.status != Appointment.Status.BOOKED:
-            raise Conflict(f"预约码 {value} 已签到", field="code")
+            raise Conflict(f"预约码 {appointment.code} 已签到", field="code")
         ticket = issue_ticket(
             hall=hall,
             matter=appointment.matter,
             person=appointment.person,
             actor=actor,
-            queue=slot.queue,
+            queue=appointment.slot.queue,
             priority_class=Ticket.PriorityClass.APPOINTMENT if on_time else Ticket.PriorityClass.NORMAL,
             idempotency_key=f"appointment-{appointment.code}",
         )
-        appointment.status, appointment.ticket = Appointment.Status.CHECKED_IN, ticket
-        appointment.save(update_fields=["status", "ticket"])
-        emit("appointment.checked_in", hall=hall, queue=slot.queue, matter=appointment.matter, ticket=ticket,
-             actor=actor, data={"on_time": on_time, "number": ticket.number})  # fmt: skip
+        mark_checked_in(appointment=appointment, ticket=ticket, on_time=on_time, actor=actor)
     return ticket, on_time

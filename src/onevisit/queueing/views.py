@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
+from reportlab.graphics.barcode import qrencoder
 
 from onevisit.accounts.models import Hall
 from onevisit.catalog import services as catalog
 from onevisit.core import people
 from onevisit.core.errors import DomainError, Invalid
-from onevisit.queueing import services
+from onevisit.queueing import hours, services
 from onevisit.queueing.models import Appointment
 
 app_name = "queueing"
@@ -28,33 +31,105 @@ def board_feed(request, hall: str):
     return render(request, "queueing/_board_feed.html", {"hall": hall_obj, **services.board(hall_obj)})
 
 
+BOOKING_FIELDS = ("slot", "name", "resident_id", "phone")  # in page order: focus goes to the first in error
+
+
+def _day_param(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
 def book(request, hall: str):
+    """网上预约, one step at a time on a phone: the matter, then the day, then the slot and who is coming."""
     hall_obj = get_object_or_404(Hall, code=hall)
-    slots = services.open_slots(hall_obj)
-    context = {"hall": hall_obj, "slots": slots, "matters": services.served_matters(hall_obj), "values": {}}
-    if request.method == "POST":
-        values = {k: request.POST.get(k, "") for k in ("slot", "matter", "name", "resident_id", "phone")}
-        context["values"] = values
+    source = request.POST if request.method == "POST" else request.GET
+    matters = services.bookable_matters(hall_obj)
+    matter = next((m for m in matters if m.code == source.get("matter")), None)
+    day = _day_param(source.get("day")) if matter else None
+    context = {"hall": hall_obj, "matters": matters, "matter": matter, "day": day, "values": {}, "errors": {}}
+    status = 200
+    if matter is not None and request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in BOOKING_FIELDS}
         try:
-            identity = people.check_identity(
-                name=values["name"], resident_id=values["resident_id"], phone=values["phone"]
-            )
+            errors = {}
             if not re.fullmatch(r"[0-9]{1,9}", values["slot"]):
-                raise Invalid("请选择预约时段", field="slot")
-            matter = catalog.get_matter(values["matter"])
-            appointment = services.book_for(slot_id=int(values["slot"]), matter=matter, identity=identity)
+                errors["slot"] = "请选择预约时段"
+            try:
+                identity = people.check_identity(
+                    name=values["name"], resident_id=values["resident_id"], phone=values["phone"]
+                )
+            except Invalid as exc:
+                errors.update(exc.errors)
+            if errors:
+                raise Invalid("；".join(errors.values()), errors=errors)
+            appointment = services.book_for(
+                slot_id=int(values["slot"]), matter=matter, identity=identity, hall=hall_obj
+            )
         except DomainError as exc:
-            context.update(error=exc.message, errors=exc.errors)
-            return render(request, "queueing/book.html", context, status=exc.status)
-        return redirect("queueing:booked", hall=hall, code=appointment.code)
-    return render(request, "queueing/book.html", context)
+            status = exc.status
+            context.update(values=values, error=exc.message, errors=exc.errors)
+            context["first_error"] = next((f for f in BOOKING_FIELDS if f in exc.errors), "slot")
+        else:
+            return redirect("queueing:booked", hall=hall, code=appointment.code)
+    if matter is not None and day is None:
+        context["days"] = [
+            (d, hours.weekday_name(d), free) for d, free in services.booking_days(hall_obj, matter)
+        ]
+    if matter is not None and day is not None:
+        context["slots"] = services.open_slots(hall_obj, matter=matter, day=day)
+        context["weekday"] = hours.weekday_name(day)
+    return render(request, "queueing/book.html", context, status=status)
+
+
+def _appointment(hall: str, code: str) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.select_related("slot__queue__hall", "matter", "ticket"),
+        code=(code or "").upper(),
+        slot__queue__hall__code=hall,
+    )
 
 
 def booked(request, hall: str, code: str):
-    appointment = get_object_or_404(
-        Appointment.objects.select_related("slot__queue", "matter"), code=code, slot__queue__hall__code=hall
+    """The booking's own page (the QR on it leads back here): when, where, what to bring, and its status."""
+    appointment = _appointment(hall, code)
+    return render(
+        request,
+        "queueing/booked.html",
+        {
+            "appointment": appointment,
+            "hall": appointment.slot.queue.hall,
+            "weekday": hours.weekday_name(appointment.slot.day),
+            "checklist": catalog.checklist_for_matter(appointment.matter.code),
+            "page_url": request.build_absolute_uri(reverse("queueing:booked", args=[hall, appointment.code])),
+        },
     )
-    return render(request, "queueing/booked.html", {"appointment": appointment})
+
+
+def booked_qr(request, hall: str, code: str):
+    """The booking page's address as a QR code (SVG): a phone opens it, a kiosk scanner checks in with it."""
+    appointment = _appointment(hall, code)
+    url = request.build_absolute_uri(reverse("queueing:booked", args=[hall, appointment.code]))
+    return HttpResponse(qr_svg(url), content_type="image/svg+xml")
+
+
+def qr_svg(text: str, *, border: int = 4) -> str:
+    """A QR code as a small SVG, one path of dark modules (error correction M)."""
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr.addData(text)
+    qr.make()
+    n, size = qr.getModuleCount(), qr.getModuleCount() + 2 * border
+    dark = "".join(
+        f"M{col + border} {row + border}h1v1h-1z"
+        for row in range(n)
+        for col in range(n)
+        if qr.isDark(row, col)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges">'
+        f'<rect width="{size}" height="{size}" fill="#fff"/><path d="{dark}" fill="#000"/></svg>'
+    )
 
 
 urlpatterns = [
@@ -62,4 +137,5 @@ urlpatterns = [
     path("board/<slug:hall>/feed/", board_feed, name="board-feed"),
     path("book/<slug:hall>/", book, name="book"),
     path("book/<slug:hall>/<str:code>/", booked, name="booked"),
+    path("book/<slug:hall>/<str:code>/qr.svg", booked_qr, name="booked-qr"),
 ]

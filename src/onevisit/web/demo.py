@@ -86,13 +86,17 @@ STAFF = [
 
 
 @transaction.atomic
-def load(hall_code: str = "demo", hall_name: str = "示范区政务服务中心") -> Hall:
+def load(
+    hall_code: str = "demo",
+    hall_name: str = "示范区政务服务中心",
+    address: str = "示范区人民路100号 一楼大厅",
+) -> Hall:
     ensure_role_groups()
     wanted = {c for queue in QUEUES for c in queue[3]}
     matters = {m.code: m for m in Matter.objects.filter(code__in=wanted)}
     if set(matters) != wanted:
         raise MissingCatalog(f"matters {', '.join(sorted(wanted - set(matters)))} are not in the catalog")
-    hall, _ = Hall.objects.update_or_create(code=hall_code, defaults={"name": hall_name})
+    hall, _ = Hall.objects.update_or_create(code=hall_code, defaults={"name": hall_name, "address": address})
     windows = {}
     for code, name in WINDOWS:
         windows[code], _ = Window.objects.update_or_create(hall=hall, code=code, defaults={"name": name})

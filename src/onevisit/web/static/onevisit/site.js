@@ -147,6 +147,22 @@
     settleFocus(e.detail.target || e.target, !!e.detail.boosted, was);
   });
   document.addEventListener("htmx:historyRestore", function () { settleFocus(document.body, true, { act: true }); });
+  // A scrolling table region the keyboard cannot reach is a barrier: give any `.scroll` wrapper without a
+  // tabindex the focus stop, the region role and a name (its caption or its section's heading).
+  function reachableScrolls(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll(".scroll:not([tabindex])").forEach(function (el) {
+      el.tabIndex = 0;
+      el.setAttribute("role", "region");
+      if (el.hasAttribute("aria-label") || el.hasAttribute("aria-labelledby")) return;
+      var section = el.closest("section, fieldset, details");
+      var name = el.querySelector("caption") || (section && section.querySelector("h1, h2, h3, legend, summary"));
+      el.setAttribute("aria-label", name ? name.textContent.trim() : "表格");
+    });
+  }
+  document.addEventListener("htmx:load", function (e) { reachableScrolls(e.target); });
+  document.addEventListener("DOMContentLoaded", function () { reachableScrolls(document.body); });
+
   // A page that arrives with an error (a full load, e.g. the login form) puts the keyboard on it at once.
   document.addEventListener("DOMContentLoaded", function () { focusOn(firstInvalid(document.body)); });
 })();

@@ -1,0 +1,138 @@
+"""The window's merged form (issue 13, item 4): a draft always saves, completion needs every required field, the
+dictionary's types drive the widgets, and an absurd amount is a 422 with nothing written."""
+
+from datetime import date
+
+import pytest
+
+from onevisit.cases import services
+from onevisit.cases.models import Case, FieldEntry
+from onevisit.catalog.fields import FieldValueError, check_value
+from onevisit.core.errors import Invalid
+from tests.conftest import journey_events, login, nothing_written
+from tests.journey import called
+
+pytestmark = pytest.mark.django_db
+
+REST_OF_CBDJ = {
+    "address": "滨江区江南大道1号",
+    "employer_name": "示范科技有限公司",
+    "employer_credit_code": "91330108MA2H0XXX0X",
+    "employment_start": "2026-11-01",
+    "insurance_types": "养老",
+}
+
+
+def _case(guide, clerk, window, matter="cbdj"):
+    t = called(guide, clerk, window, matter)
+    return services.accept(actor=clerk, window=window, code=t.token)
+
+
+def test_a_draft_saves_with_required_fields_still_empty(guide, clerk, window1):
+    case = _case(guide, clerk, window1)
+    services.save_form(actor=clerk, case_id=case.pk, submitted={"address": "滨江区江南大道1号"})
+    typed = FieldEntry.objects.filter(case=case, source="typed")
+    assert list(typed.values_list("field", flat=True)) == ["address"]
+
+
+def test_a_wrong_value_is_refused_naming_only_that_field_and_nothing_is_written(guide, clerk, window1):
+    case = _case(guide, clerk, window1)
+    with nothing_written(), pytest.raises(Invalid) as err:
+        services.save_form(
+            actor=clerk, case_id=case.pk, submitted={"address": "某地", "employer_credit_code": "bad"}
+        )
+    assert set(err.value.errors) == {"employer_credit_code"}
+    assert "统一社会信用代码" in err.value.message
+
+
+def test_completion_is_refused_while_a_required_field_is_empty_and_names_the_fields(guide, clerk, window1):
+    case = _case(guide, clerk, window1)
+    services.save_form(actor=clerk, case_id=case.pk, submitted={"address": "滨江区江南大道1号"})
+    with nothing_written(), pytest.raises(Invalid) as err:
+        services.complete(actor=clerk, case_id=case.pk)
+    assert err.value.status == 422
+    assert {"employer_name", "employer_credit_code", "employment_start", "insurance_types"} == set(
+        err.value.errors
+    )
+    assert "用人单位名称" in err.value.message and "address" not in err.value.message
+    services.save_form(actor=clerk, case_id=case.pk, submitted=REST_OF_CBDJ)
+    assert services.complete(actor=clerk, case_id=case.pk).status == Case.Status.COMPLETED
+
+
+def test_f10_on_an_empty_form_answers_422_on_the_page_with_the_fields_named(
+    guide, clerk, window1, clerk_client
+):
+    case = _case(guide, clerk, window1)
+    with nothing_written():
+        page = clerk_client.post(f"/window/w1/cases/{case.pk}/complete/")
+    html = page.content.decode()
+    assert page.status_code == 422 and "不能办结" in html and "用人单位名称" in html
+    assert 'role="alert"' in html
+
+
+def test_an_absurd_amount_is_a_422_naming_the_field_on_the_page_and_in_the_api(guide, clerk2, window2):
+    case = _case(guide, clerk2, window2, "jfhd")
+    client = login("chuangkou2")
+    with nothing_written():
+        page = client.post(f"/window/w2/cases/{case.pk}/form/", {"monthly_wage": "1e30"})
+        api = client.post(
+            f"/api/cases/{case.pk}/form",
+            {"values": {"monthly_wage": "1e30"}},
+            content_type="application/json",
+        )
+    assert page.status_code == 422 and "上年度月平均工资" in page.content.decode()
+    assert api.status_code == 422 and api.json()["errors"][0]["field"] == "monthly_wage"
+    ok = client.post(
+        f"/api/cases/{case.pk}/form", {"values": {"monthly_wage": "8000"}}, content_type="application/json"
+    )
+    assert ok.status_code == 200 and ok.json()["saved"] == ["monthly_wage"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "validation", "raw"),
+    [
+        ("money", {"min": 0}, "1e30"),
+        ("money", {}, "-1e30"),
+        ("number", {"min": 0}, "1e999999"),
+        ("money", {"min": 0}, "12.345"),
+    ],
+)
+def test_numbers_and_amounts_are_bounded(kind, validation, raw):
+    with pytest.raises(FieldValueError, match="工资"):
+        check_value(kind, validation, raw, label="工资", today=date(2026, 11, 22))
+
+
+def test_a_hundred_is_written_as_a_hundred():
+    assert check_value("number", {}, "100", label="车辆数", today=date(2026, 11, 22)) == "100"
+
+
+def test_the_dictionary_types_choose_the_widgets():
+    from onevisit.catalog.fields import widget
+
+    assert widget("choice", {"choices": ["男", "女"]}) == {"input": "select", "choices": ["男", "女"]}
+    assert widget("date", {})["input"] == "date"
+    money = widget("money", {"min": 0})
+    assert money["input"] == "number" and money["min"] == "0" and money["step"] == "0.01" and money["max"]
+
+
+def test_the_case_page_draws_selects_dates_bounded_numbers_and_required_marks(
+    guide, clerk, window1, clerk_client
+):
+    case = _case(guide, clerk, window1)
+    html = clerk_client.get(f"/window/w1/cases/{case.pk}/").content.decode()
+    assert '<select name="insurance_types"' in html and "<option>养老</option>" in html
+    assert 'type="date" name="employment_start"' in html
+    assert "的为必填项：保存草稿时可以暂缺，办结前须填齐" in html
+    assert (
+        'name="employer_name"' in html and "required" in html.split('name="employer_name"')[1].split(">")[0]
+    )
+
+
+def test_a_field_in_error_points_to_its_message_and_takes_focus(guide, clerk, window1, clerk_client):
+    case = _case(guide, clerk, window1)
+    page = clerk_client.post(f"/window/w1/cases/{case.pk}/form/", {"employer_credit_code": "x"})
+    html = page.content.decode()
+    tag = html.split('name="employer_credit_code"')[1].split(">")[0]
+    assert 'aria-invalid="true"' in tag and 'aria-describedby="err-employer_credit_code"' in tag
+    assert "autofocus" in tag and 'id="err-employer_credit_code"' in html
+    assert page.status_code == 422 and not journey_events().filter(type="field.entered").exists()
