@@ -398,7 +398,10 @@ def no_show_return(request):
             context.update(error=exc.message, code=code.strip()[:20])
             return render(request, "intake/no_show_return.html", context, status=exc.status)
         ahead = queueing.waiting_ahead(ticket)
-        messages.success(request, f"{ticket.number} 已重新排队（{ticket.queue.name}），前面还有 {ahead} 人")
+        how = "按原取号时间" if ticket.requeued_at is None else "超过时限，排在当时等候的所有人之后"
+        messages.success(
+            request, f"{ticket.number} 已重新排队（{ticket.queue.name}，{how}），前面还有 {ahead} 人"
+        )
         return redirect("intake:no-show-return")
     return render(request, "intake/no_show_return.html", context)
 
@@ -409,7 +412,11 @@ def no_show_return(request):
 
 
 def _kiosk_context(**extra) -> dict:
-    return {"kiosk_idle": settings.ONEVISIT_KIOSK_IDLE_SECONDS, **extra}
+    return {
+        "kiosk_idle": settings.ONEVISIT_KIOSK_IDLE_SECONDS,
+        "kiosk_home": reverse("intake:kiosk"),
+        **extra,
+    }
 
 
 def _kiosk_error(request, exc: DomainError) -> HttpResponse:
@@ -492,6 +499,8 @@ def kiosk_ticket(request, token: str):
         "intake/kiosk_ticket.html",
         _kiosk_context(
             kiosk_idle=settings.ONEVISIT_KIOSK_TICKET_SECONDS,
+            # A guide checking an appointment in lands here too; 完成 takes them back to their desk.
+            kiosk_home=reverse("intake:kiosk" if request.actor.has(roles.KIOSK) else "intake:guide"),
             ticket=ticket,
             waiting_ahead=queueing.waiting_ahead(ticket) if waiting else None,
             estimated=queueing.estimated_wait_minutes(ticket) if waiting else None,
