@@ -158,6 +158,12 @@ def test_window_calls_scans_accepts_saves_a_draft_refuses_an_incomplete_form_and
         board.get_by_text("暂无叫号").wait_for()
         axe(board, "board: empty")
 
+    with step("board: 开启语音 once, by keyboard, and it is remembered"):
+        tab_to(board, "开启语音")
+        board.keyboard.press("Enter")
+        board.get_by_role("button", name="开启语音").wait_for(state="hidden")
+        assert board.evaluate("localStorage.getItem('onevisit.board.voice')") == "on"
+
     with step("window: signed in, the window page"):
         window = login(browser, base, "chuangkou1")
         window.get_by_role("heading", name="1号窗口").wait_for()
@@ -172,7 +178,10 @@ def test_window_calls_scans_accepts_saves_a_draft_refuses_an_incomplete_form_and
         latest = board.locator("tr.latest")
         latest.filter(has_text=first.number).wait_for(timeout=10_000)
         assert "1号窗口" in latest.inner_text()
-        assert latest.get_attribute("data-speech") == f"请 {' '.join(first.number)} 号到1号窗口"
+        words = f"请 {' '.join(first.number)} 号到1号窗口"
+        assert latest.get_attribute("data-speech") == words
+        board.wait_for_function("(w) => window.lastSpoken === w", arg=words)
+        assert board.locator("[aria-live]").inner_text() == words  # announced once, in one stable live region
         axe(board, "board: one call")
 
     with step("window: a scan typed with nothing focused finds the ticket"):
@@ -228,8 +237,11 @@ def test_window_calls_scans_accepts_saves_a_draft_refuses_an_incomplete_form_and
         window.get_by_text(f"办件 {case_number} 已办结").wait_for()
         axe(window, "window: case completed")
 
-    with step("window: F2 calls the next, the typed number finds it, Enter accepts"):
-        window.keyboard.press("F2")
+    with step(
+        "window: Space on the focused 叫号 button calls the next, the typed number finds it, Enter accepts"
+    ):
+        tab_to(window, "叫号")
+        window.keyboard.press("Space")
         window.get_by_text(f"请 {second.number} 号到1号窗口").first.wait_for()
         key_type(window, "扫描小票条码", second.number)
         window.keyboard.press("Enter")
@@ -395,6 +407,13 @@ def test_guide_desk_by_keyboard_complete_tolerance_not_applicable_and_incomplete
         href = desk.get_by_role("link", name=re.compile("告知书")).first.get_attribute("href")
         assert_pdf_has(fetch_pdf(desk, href), "缴费凭证", date_forms(today), label="missing-notice")
         _next_citizen(desk)
+
+    with step("desk: a visitor who only asks is recorded by keyboard (Space on 记录咨询)"):
+        key_choose(desk, "咨询内容", "退休")
+        tab_to(desk, "记录咨询")
+        desk.keyboard.press("Space")
+        desk.get_by_text("已记录一次咨询").wait_for()
+        axe(desk, "desk: consultation recorded")
         assert_in_app(desk)
 
     axe.assert_clean()
