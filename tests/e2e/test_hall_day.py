@@ -286,6 +286,24 @@ def _key_date(page, name: str, value: date) -> None:
     raise AssertionError(f"could not type {value} into the date field {name!r}")
 
 
+def _booked_now(day, name: str) -> str:
+    """An appointment for 参保登记 in the first slot still open today, booked online beforehand; the walk's
+    clock is moved into its check-in window. Returns the appointment code."""
+    from onevisit.accounts.models import Hall
+    from onevisit.catalog import services as catalog
+    from onevisit.core import people
+    from onevisit.queueing import services as queueing
+
+    hall = Hall.objects.get(code="demo")
+    slot = next(s for s, free in queueing.open_slots(hall, matter=catalog.get_matter("cbdj")) if free > 0)
+    identity = people.check_identity(name=name, resident_id=resident_id(), phone="13812345678")
+    appointment = queueing.book_for(slot_id=slot.pk, matter=catalog.get_matter("cbdj"), identity=identity)
+    starts = datetime.combine(slot.day, slot.start, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    if day.clock.now() < starts - timedelta(minutes=10):
+        day.clock.set(starts - timedelta(minutes=10))
+    return appointment.code
+
+
 def _focus_search(desk) -> None:
     """The desk's matter search, which has focus when the page opens (else Tab to it)."""
     el = focused(desk)
@@ -530,5 +548,26 @@ def test_kiosk_serves_two_citizens_in_a_row_leaving_nothing_of_the_first(day, br
     with step("kiosk: the second citizen got the next number"):
         assert seen[0][0] != seen[1][0]
         kiosk.get_by_role("heading", name=re.compile("请选择要办理的事项")).wait_for()
+
+    with step(
+        "kiosk: a third citizen checks in by the appointment code on the keypad, confirming the materials"
+    ):
+        code = _booked_now(day, "郑七")
+        pad = kiosk.get_by_role("group", name="屏幕键盘")
+        for key in code:
+            pad.get_by_role("button", name=key, exact=True).click()
+        assert kiosk.locator("input[name=code]").input_value() == code
+        kiosk.get_by_role("button", name="签到取号").click()
+        kiosk.get_by_role("heading", name=re.compile("请确认已带齐材料")).wait_for()
+        assert "劳动合同" in kiosk.inner_text("main")
+        axe(kiosk, "kiosk: check-in, confirm the materials")
+        kiosk.get_by_role("button", name=re.compile("材料已带齐")).click()
+        kiosk.locator(".ticket-number").wait_for()
+        number = kiosk.locator(".ticket-number").inner_text().strip()
+        assert number not in [n for n, _ in seen]
+        check_ticket_pdf(kiosk, number, today, "ticket-kiosk-appointment")
+        kiosk.get_by_role("link", name="完成").click()
+        kiosk.get_by_role("heading", name=re.compile("请选择要办理的事项")).wait_for()
+        assert number not in kiosk.inner_text("body") and code not in kiosk.inner_text("body")
 
     axe.assert_clean()
