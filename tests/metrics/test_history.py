@@ -175,7 +175,14 @@ def test_payloads_and_references_are_those_the_services_emit(events, guide, cler
     other = called(guide, clerk, window1, "gxzy")
     other_case = cases.accept(actor=clerk, window=window1, code=other.token)
     cases.continue_into(
-        actor=clerk, case_id=other_case.pk, bundle_code="retirement", answers={"transferred": True}
+        actor=clerk,
+        case_id=other_case.pk,
+        bundle_code="retirement",
+        answers={"transferred": True},
+        present=[
+            m.code
+            for m in intake.checklist(bundle_code="retirement", answers={"transferred": True}).materials
+        ],
     )
     cases.flag_outlier(actor=clerk, case_id=other_case.pk, note="业务系统故障，重启后继续办理")
     answers = {"transferred": True}  # a bundle taken whole at the guide desk: its acceptance names the bundle

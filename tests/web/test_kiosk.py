@@ -115,3 +115,13 @@ def test_guide_desk_still_prints_any_ticket_of_its_hall(hall, guide_client):
     later = clock.now() + timedelta(minutes=30)
     with mock.patch("onevisit.core.clock.now", return_value=later):
         assert guide_client.get(f"/guide/tickets/{ticket.token}.pdf").status_code == 200
+
+
+def test_a_guide_checking_in_an_appointment_is_sent_back_to_the_desk_not_to_the_kiosk(
+    hall, guide, guide_client
+):
+    from onevisit.intake import services
+
+    ticket = services.issue_at_kiosk(actor=guide, matter_code="jfhd", resident_id=resident_id())
+    page = guide_client.get(f"/guide/kiosk/tickets/{ticket.token}/").content.decode()
+    assert 'data-kiosk-home="/guide/"' in page and re.search(r'<a[^>]*href="/guide/"[^>]*>完成</a>', page)

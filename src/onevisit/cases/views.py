@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -29,7 +31,8 @@ def window_home(request):
     return render(request, "cases/choose_window.html", {"windows": windows_of(request.actor.hall)})
 
 
-def _window_page(request, window, *, scanned=None, scan_error=None, code="", status=200):
+def _window_page(request, window, *, scanned=None, scan_error=None, action_error=None, code="", status=200):
+    """The window's page; a refused scan is shown at the scan field, any other refusal as an alert on top."""
     context = {
         "window": window,
         "paused": queueing.is_paused(window),
@@ -45,6 +48,7 @@ def _window_page(request, window, *, scanned=None, scan_error=None, code="", sta
         "scanned": scanned,
         "prereview": intake.prereview_of(scanned) if scanned else None,
         "scan_error": scan_error,
+        "action_error": action_error,
         "code": code,
     }
     return render(request, "cases/window.html", context, status=status)
@@ -77,8 +81,7 @@ def call_next(request, code: str):
     try:
         ticket = queueing.call_next(window=window, actor=request.actor)
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("cases:window", code=code)
+        return _window_page(request, window, action_error=exc.message, status=exc.status)
     if ticket is None:
         messages.info(request, "当前没有等候的群众")
     else:
@@ -91,9 +94,8 @@ def _ticket_action(request, code: str, action) -> object:
     try:
         message = action(window)
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, message)
+        return _window_page(request, window, action_error=exc.message, status=exc.status)
+    messages.success(request, message)
     return redirect("cases:window", code=code)
 
 
@@ -231,7 +233,7 @@ def complete(request, code: str, case_id: int):
             request, code, case_id, errors=exc.errors, problem=exc.message, status=exc.status
         )
     except DomainError as exc:
-        return _window_page(request, window, scan_error=exc.message, status=exc.status)
+        return _window_page(request, window, action_error=exc.message, status=exc.status)
     messages.success(request, f"办件 {case.number} 已办结")
     return redirect("cases:window", code=code)
 
@@ -271,7 +273,18 @@ def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
 
 
 @staff_page(roles.CLERK)
-def case_page(request, code: str, case_id: int, *, errors=None, submitted=None, problem="", status=200):
+def case_page(
+    request,
+    code: str,
+    case_id: int,
+    *,
+    errors=None,
+    submitted=None,
+    problem="",
+    continuation=None,
+    outlier_error="",
+    status=200,
+):
     window = window_of(request.actor, code)
     case = services.get_case(actor=request.actor, case_id=case_id)
     cf = services.case_form(case)
@@ -284,7 +297,10 @@ def case_page(request, code: str, case_id: int, *, errors=None, submitted=None, 
             "window": window,
             "case": case,
             "rows": _form_rows(case, cf, errors=errors or {}, submitted=submitted),
-            "problem": problem,
+            "problem": problem if continuation is None else "",
+            "continuation": continuation,
+            "outlier_error": outlier_error,
+            "continuation_problem": problem if continuation is not None else "",
             "form": cf.form,
             "guidance": guidance,
             "tasks": case.tasks.select_related("matter"),
@@ -333,23 +349,42 @@ def supply(request, code: str, case_id: int, commitment_id: int):
             actor=request.actor, commitment_id=commitment_id, via=request.POST.get("via", ""), window=window
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已登记补交")
+        return case_page.__wrapped__(request, code, case_id, problem=exc.message, status=exc.status)
+    messages.success(request, "已登记补交")
     return redirect("cases:case", code=code, case_id=case_id)
 
 
 @require_POST
 @staff_page(roles.CLERK)
 def continue_case(request, code: str, case_id: int):
+    """接续受理 in two steps: the answers give the added matters, whose materials the clerk then checks off."""
+    bundle_code = request.POST.get("bundle", "")
+    answers = catalog.answers_from_query(request.POST, bundle_code) if bundle_code else {}
     try:
-        services.continue_into(
-            actor=request.actor, case_id=case_id, bundle_code=request.POST.get("bundle", "")
+        _, bundle, check = services.continuation_check(
+            actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已接续受理为一件事")
+        return case_page.__wrapped__(request, code, case_id, problem=exc.message, status=exc.status)
+    step = {"bundle": bundle, "check": check, "answers": answers, "present": request.POST.getlist("materials"),
+            "signed": request.POST.get("commitment") == "on",
+            "due": request.POST.get("tolerance_due") or (
+                clock.local_date(request.actor.hall.timezone) + timedelta(days=7)).isoformat()}  # fmt: skip
+    if request.POST.get("confirm") != "1":
+        return case_page.__wrapped__(request, code, case_id, continuation=step)
+    try:
+        due = date.fromisoformat(step["due"]) if request.POST.get("tolerance_due") else None
+    except ValueError:
+        due = None
+    try:
+        services.continue_into(actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers,
+                               present=step["present"], commitment_signed=step["signed"], tolerance_due=due)  # fmt: skip
+    except DomainError as exc:
+        step["errors"] = exc.errors
+        return case_page.__wrapped__(
+            request, code, case_id, continuation=step, problem=exc.message, status=exc.status
+        )
+    messages.success(request, f"已接续受理为「{bundle.name}」")
     return redirect("cases:case", code=code, case_id=case_id)
 
 
@@ -359,9 +394,10 @@ def flag_outlier(request, code: str, case_id: int):
     try:
         services.flag_outlier(actor=request.actor, case_id=case_id, note=request.POST.get("note", ""))
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已标记为极端案例：不计入平均办理时长与往返次数，在指标复盘中单列")
+        return case_page.__wrapped__(
+            request, code, case_id, outlier_error=exc.message, problem=exc.message, status=exc.status
+        )
+    messages.success(request, "已标记为极端案例：不计入平均办理时长与往返次数，在指标复盘中单列")
     return redirect("cases:case", code=code, case_id=case_id)
 
 

@@ -266,6 +266,7 @@ def prereview_result(request, pk: int):
         "intake/prereview_result.html",
         {
             "online": online,
+            "open_cases": services.open_cases(prereview),
             "not_applicable": [
                 (m, prereview.not_applicable[m.code])
                 for m in services.materials_of(prereview)
@@ -357,16 +358,15 @@ def check_in(request):
         elif request.POST.get("confirmed") != "yes":
             appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
             checklist = catalog.checklist_for_matter(appointment.matter.code)
-            return render(
-                request,
-                "intake/check_in_confirm.html",
-                {"appointment": appointment, "on_time": on_time, "materials": checklist.materials},
-            )
+            context = _kiosk_context(appointment=appointment, on_time=on_time, materials=checklist.materials)
+            return render(request, "intake/check_in_confirm.html", context)
         else:
             ticket, on_time = queueing.check_in(hall=request.actor.hall, code=code, actor=request.actor)
     except DomainError as exc:
+        if at_kiosk:
+            return _kiosk_error(request, exc)
         messages.error(request, exc.message)
-        return redirect("intake:kiosk" if at_kiosk else "intake:guide")
+        return redirect("intake:guide")
     if not at_kiosk:
         slot = appointment.slot
         note = "" if on_time else "；已超过预约时段，出号时按普通号排队"
@@ -379,7 +379,7 @@ def check_in(request):
         return redirect(f"{target}?{urlencode({'appointment': appointment.code})}")
     if not on_time:
         messages.warning(request, "已超过预约时段，按普通号排队")
-    ticket_outcome(request, ticket, request.actor.staff.desk or "kiosk")
+    _kiosk_print(request, ticket)
     return redirect("intake:kiosk-ticket", token=ticket.token)
 
 
@@ -398,7 +398,10 @@ def no_show_return(request):
             context.update(error=exc.message, code=code.strip()[:20])
             return render(request, "intake/no_show_return.html", context, status=exc.status)
         ahead = queueing.waiting_ahead(ticket)
-        messages.success(request, f"{ticket.number} 已重新排队（{ticket.queue.name}），前面还有 {ahead} 人")
+        how = "按原取号时间" if ticket.requeued_at is None else "超过时限，排在当时等候的所有人之后"
+        messages.success(
+            request, f"{ticket.number} 已重新排队（{ticket.queue.name}，{how}），前面还有 {ahead} 人"
+        )
         return redirect("intake:no-show-return")
     return render(request, "intake/no_show_return.html", context)
 
@@ -409,7 +412,11 @@ def no_show_return(request):
 
 
 def _kiosk_context(**extra) -> dict:
-    return {"kiosk_idle": settings.ONEVISIT_KIOSK_IDLE_SECONDS, **extra}
+    return {
+        "kiosk_idle": settings.ONEVISIT_KIOSK_IDLE_SECONDS,
+        "kiosk_home": reverse("intake:kiosk"),
+        **extra,
+    }
 
 
 def _kiosk_error(request, exc: DomainError) -> HttpResponse:
@@ -492,6 +499,8 @@ def kiosk_ticket(request, token: str):
         "intake/kiosk_ticket.html",
         _kiosk_context(
             kiosk_idle=settings.ONEVISIT_KIOSK_TICKET_SECONDS,
+            # A guide checking an appointment in lands here too; 完成 takes them back to their desk.
+            kiosk_home=reverse("intake:kiosk" if request.actor.has(roles.KIOSK) else "intake:guide"),
             ticket=ticket,
             waiting_ahead=queueing.waiting_ahead(ticket) if waiting else None,
             estimated=queueing.estimated_wait_minutes(ticket) if waiting else None,

@@ -144,7 +144,9 @@
     var xhr = e.detail.xhr;
     var was = xhr && xhr.onevisitFocus;
     if (xhr) xhr.onevisitFocus = null;  // once per request, even when several elements settle
-    settleFocus(e.detail.target || e.target, !!e.detail.boosted, was);
+    var region = e.detail.target;  // after an outerHTML swap it is gone: the new element is the event's target
+    if (!region || !document.body.contains(region)) region = e.target;
+    settleFocus(region, !!e.detail.boosted, was);
   });
   document.addEventListener("htmx:historyRestore", function () { settleFocus(document.body, true, { act: true }); });
   // A scrolling table region the keyboard cannot reach is a barrier: give any `.scroll` wrapper without a
