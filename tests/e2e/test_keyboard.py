@@ -194,3 +194,21 @@ def test_a_scrolling_table_a_page_left_unreachable_is_made_a_named_focus_stop(ba
     wrapper = analyst.locator("#by-matter .scroll")
     assert wrapper.get_attribute("tabindex") == "0" and wrapper.get_attribute("role") == "region"
     assert "按事项" in wrapper.get_attribute("aria-label")
+
+
+def test_a_question_group_marked_invalid_puts_focus_on_its_first_answer(base, browser):
+    analyst = _signed_in(browser, base, "fenxi")
+    group = (
+        '<fieldset role="radiogroup" aria-invalid="true"><legend>是否跨统筹区转入？</legend>'
+        '<label><input type="radio" name="q-x" value="true"> 是</label>'
+        '<label><input type="radio" name="q-x" value="false"> 否</label></fieldset>'
+    )
+    _serve_changed(
+        analyst,
+        "**/metrics/review/",
+        lambda html: html.replace(
+            '<section class="panel" id="by-matter">', group + '<section class="panel" id="by-matter">', 1
+        ),
+    )
+    _boosted_click(analyst, "main a[href$='/metrics/review/']")
+    assert analyst.evaluate("document.activeElement.matches('input[name=q-x][value=true]')"), _active(analyst)

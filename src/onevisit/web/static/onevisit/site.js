@@ -96,8 +96,13 @@
     return document.activeElement === el;
   }
 
+  // The first field in error; for a group marked invalid (a fieldset of radios), its first usable control.
   function firstInvalid(region) {
-    return Array.prototype.find.call(region.querySelectorAll('[aria-invalid="true"]'), usable);
+    var el = Array.prototype.find.call(region.querySelectorAll('[aria-invalid="true"]'), usable);
+    if (el && !el.matches("input, select, textarea, button")) {
+      el = Array.prototype.find.call(el.querySelectorAll("input:not([type=hidden]), select, textarea"), usable) || el;
+    }
+    return el;
   }
 
   function heading(region) {
