@@ -173,6 +173,7 @@ def test_a_second_prereview_on_the_page_names_the_waiting_ticket_and_offers_repr
         "/guide/matters/gxzy/", _desk(rid, materials=["jfpz", "sqb"], join_waiting="1"), follow=True
     )
     assert f"已把本次事项加入小票 {ticket.number}" in joined.content.decode()
+    assert "办理事项：参保登记、养老保险关系转移接续" in joined.content.decode()
     assert Ticket.objects.count() == 1 and PreReview.objects.get().matters == ["cbdj", "gxzy"]
 
 
