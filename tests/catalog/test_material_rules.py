@@ -97,3 +97,12 @@ def test_adding_a_rule_to_a_published_material_publishes_a_version_that_says_so(
     assert changes == [
         "材料「经营场所平面图」可容缺：否 → 是；无需提供的人群：无 → 网店经营者；补交期限（工作日）：无 → 5"
     ]
+
+
+def test_the_printed_notice_states_the_due_rule():
+    from onevisit.catalog.notice import requirement_text
+
+    assert "可容缺，5个工作日内补交" in requirement_text(
+        MaterialSpec("hkb", "户口簿", tolerable=True, due_working_days=5)
+    )
+    assert "可容缺后补" in requirement_text(MaterialSpec("zp", "照片", tolerable=True))
