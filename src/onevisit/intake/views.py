@@ -21,7 +21,7 @@ from onevisit.accounts.pages import staff_page
 from onevisit.catalog import services as catalog
 from onevisit.catalog.notice import render_notice
 from onevisit.catalog.services import ANSWER_PREFIX
-from onevisit.core import clock
+from onevisit.core import clock, people
 from onevisit.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from onevisit.core.links import public_url
 from onevisit.intake import printing, services
@@ -257,6 +257,7 @@ def _as_list(value) -> list:
 def prereview_result(request, pk: int):
     prereview = _own_prereview(request, pk)
     ticket = prereview.ticket
+    names = catalog.matter_names()
     online = None
     if prereview.channel == PreReview.Channel.ONLINE_ASSISTED:
         url = _online_path(request, prereview)
@@ -267,6 +268,8 @@ def prereview_result(request, pk: int):
         {
             "online": online,
             "open_cases": services.open_cases(prereview),
+            "person_name": people.name_at(prereview.person, prereview.created_at),
+            "matter_names": [names.get(c, c) for c in prereview.matters],
             "not_applicable": [
                 (m, prereview.not_applicable[m.code])
                 for m in services.materials_of(prereview)
