@@ -11,7 +11,7 @@ from onevisit.core.errors import Conflict, Invalid
 from onevisit.queueing import services as queueing
 from tests.conftest import journey_events, nothing_written
 from tests.factories import resident_id
-from tests.journey import everything_for, prereview
+from tests.journey import everything_for, handed_over, prereview
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_a_returning_citizen_joins_the_open_case_as_a_second_visit(guide, clerk,
     from onevisit.accounts.services import actor_for
 
     rid = resident_id()
-    case = _accepted(guide, clerk, window1, "gxzy", rid=rid)
+    case = handed_over(clerk, _accepted(guide, clerk, window1, "gxzy", rid=rid))
     office = actor_for(get_user_model().objects.get(username="houtai1"))
     services.return_task(actor=office, task_id=case.tasks.get().pk, reasons="缴费凭证不清")
     again = _accepted(guide, clerk, window1, "gxzy", rid=rid)

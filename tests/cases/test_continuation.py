@@ -11,7 +11,7 @@ from onevisit.cases import services
 from onevisit.core import clock
 from onevisit.core.errors import Invalid
 from tests.conftest import journey_events, login, nothing_written
-from tests.journey import called, everything_for
+from tests.journey import called, everything_for, handed_over
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ NOT_TRANSFERRED = {"transferred": False, "has_housing_fund": False}
 
 def _transfer_case(guide, clerk, window):
     t = called(guide, clerk, window, "gxzy")
-    return services.accept(actor=clerk, window=window, code=t.token)
+    return handed_over(clerk, services.accept(actor=clerk, window=window, code=t.token))
 
 
 def _status(case) -> dict[str, str]:

@@ -11,7 +11,7 @@ from onevisit.core.errors import Conflict
 from onevisit.queueing.models import Queue
 from tests.conftest import login, nothing_written
 from tests.factories import resident_id
-from tests.journey import called, everything_for
+from tests.journey import called, everything_for, handed_over
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def _actor(username):
 
 def _gxzy_case(guide, clerk, window, **kw):
     t = called(guide, clerk, window, "gxzy", **kw)
-    return services.accept(actor=clerk, window=window, code=t.token)
+    return handed_over(clerk, services.accept(actor=clerk, window=window, code=t.token))
 
 
 def test_a_continued_case_completes_when_its_new_tasks_are_done(guide, clerk, window1, hall):

@@ -119,6 +119,8 @@ def complete(*, actor: Actor, case_id: int) -> Case:
             .get(pk=case_id)
         )
         open_tasks = case.tasks.exclude(status=Task.Status.DONE).count()
+        if open_tasks and case.status == Case.Status.ACCEPTED:
+            raise Conflict(f"办件 {case.number} 有后台任务，请填齐表单后移交后台，由后台办结", field="case")
         if open_tasks:
             raise Conflict(f"办件 {case.number} 尚有 {open_tasks} 个后台任务未完成，不能办结", field="case")
         if case.status in (Case.Status.COMPLETED, Case.Status.DELIVERED):
@@ -175,7 +177,8 @@ def open_cases_at(window: Window) -> list[Case]:
 
 
 def _open_tasks(case: Case, specs, *, actor, now) -> None:
-    """Create the case's tasks; those with no prerequisite are ready at once, in parallel."""
+    """Create the case's tasks. They start when the window hands the case over (移交后台), those with no
+    prerequisite at once and in parallel; a case already handed over starts its new ready ones now."""
     if not specs:
         return
     matters = {m.code: m for m in catalog.list_matters([t.matter for t in specs if t.matter])}
@@ -185,10 +188,33 @@ def _open_tasks(case: Case, specs, *, actor, now) -> None:
              after=list(t.after), time_limit_days=t.time_limit_days)
         for t in specs
     )  # fmt: skip
-    if case.status == Case.Status.ACCEPTED:
+    if case.status != Case.Status.ACCEPTED:
+        _start_ready(case, actor=actor, now=now)
+
+
+def awaits_hand_over(case: Case) -> bool:
+    """Accepted, with back-office work that has not been handed over yet."""
+    return case.status == Case.Status.ACCEPTED and case.tasks.exists()
+
+
+def hand_over(*, actor: Actor, case_id: int) -> Case:
+    """移交后台: the case leaves the window for the departments once its form is complete; their first tasks start."""
+    get_case(actor=actor, case_id=case_id)
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("hall", "window", "matter")
+            .get(pk=case_id)
+        )
+        if case.status != Case.Status.ACCEPTED:
+            raise Conflict(f"办件 {case.number} {case.get_status_display()}，不能再移交后台", field="case")
+        if not case.tasks.exists():
+            raise Conflict(f"办件 {case.number} 没有后台任务，请在窗口办结", field="case")
+        require_complete_form(case, doing="移交后台")
         case.status = Case.Status.IN_PROGRESS
         case.save(update_fields=["status"])
-    _start_ready(case, actor=actor, now=now)
+        _start_ready(case, actor=actor, now=clock.now())
+    return case
 
 
 def _start_ready(case: Case, *, actor, now) -> list[Task]:

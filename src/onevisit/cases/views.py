@@ -238,6 +238,22 @@ def complete(request, code: str, case_id: int):
     return redirect("cases:window", code=code)
 
 
+@require_POST
+@staff_page(roles.CLERK)
+def hand_over(request, code: str, case_id: int):
+    window = window_of(request.actor, code)
+    try:
+        case = services.hand_over(actor=request.actor, case_id=case_id)
+    except Invalid as exc:  # the form is not complete: back to it, each field in error marked
+        return case_page.__wrapped__(
+            request, code, case_id, errors=exc.errors, problem=exc.message, status=exc.status
+        )
+    except DomainError as exc:
+        return _window_page(request, window, action_error=exc.message, status=exc.status)
+    messages.success(request, f"办件 {case.number} 已移交后台，承诺{services.promised_by(case)}办结")
+    return redirect("cases:window", code=code)
+
+
 def _display(field: str, value: str) -> str:
     """What the window shows of a known value: identity numbers masked, the rest as is."""
     if field == "resident_id":
@@ -304,6 +320,7 @@ def case_page(
             "form": cf.form,
             "guidance": guidance,
             "tasks": case.tasks.select_related("matter"),
+            "awaits_hand_over": services.awaits_hand_over(case),
             "commitments": case.commitments.all(),
             "offers": [(b, catalog.bundle_spec(b).questions) for b in services.continuation_offers(case)],
             "delivery_methods": services.DELIVERY_METHODS,
@@ -418,6 +435,7 @@ urlpatterns = [
     path("<slug:code>/cases/<int:case_id>/continue/", continue_case, name="continue"),
     path("<slug:code>/cases/<int:case_id>/outlier/", flag_outlier, name="outlier"),
     path("<slug:code>/cases/<int:case_id>/complete/", complete, name="complete"),
+    path("<slug:code>/cases/<int:case_id>/hand-over/", hand_over, name="hand-over"),
     path("<slug:code>/cases/<int:case_id>/deliver/", deliver, name="deliver"),
     path("<slug:code>/cases/<int:case_id>/receipt.pdf", receipt_pdf, name="receipt"),
 ]
