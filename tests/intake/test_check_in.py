@@ -180,3 +180,15 @@ def test_the_prereview_api_checks_a_booking_in_and_refuses_a_second_check_in(boo
                 content_type="application/json",
             )
     assert again.status_code == 409 and [e["field"] for e in again.json()["errors"]] == ["appointment"]
+
+
+def test_desk_check_in_needs_no_identity_typed_again_and_shows_it_only_masked(booking):
+    """Identity is typed once, when booking: left blank at the desk, the booking's is used."""
+    desk = login("daoban")
+    with _at(booking, 17, 45):
+        form = desk.post("/guide/check-in/", {"code": booking.code}, follow=True)
+        html = form.content.decode()
+        assert "赵*" in html and booking.person.id_masked in html and RID not in html
+        desk.post(form.redirect_chain[-1][0], _desk_form(name="", resident_id="", phone=""))
+    prereview = PreReview.objects.get()
+    assert prereview.person == booking.person and prereview.ticket.priority_class == "appointment"

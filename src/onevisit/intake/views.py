@@ -23,6 +23,7 @@ from onevisit.catalog.notice import render_notice
 from onevisit.catalog.services import ANSWER_PREFIX
 from onevisit.core import clock, people
 from onevisit.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from onevisit.core.ids import mask_name
 from onevisit.core.links import public_url
 from onevisit.intake import printing, services
 from onevisit.intake.models import PreReview
@@ -373,10 +374,12 @@ def check_in(request):
     if not at_kiosk:
         slot = appointment.slot
         note = "" if on_time else "；已超过预约时段，出号时按普通号排队"
+        person = appointment.person
         messages.info(
             request,
             f"预约签到：{appointment.matter.name}，{slot.day.month}月{slot.day.day}日 {slot.start:%H:%M}–{slot.end:%H:%M}，"
-            f"预约码 {appointment.code}。请核对材料并录入办事人信息后预审{note}。",
+            f"预约码 {appointment.code}，预约人 {mask_name(person.name)}（{person.id_masked}）。请核对证件和材料后预审；"
+            f"办事人信息未填写的沿用预约时的信息{note}。",
         )
         target = reverse("intake:prereview-matter", args=[appointment.matter.code])
         return redirect(f"{target}?{urlencode({'appointment': appointment.code})}")
