@@ -229,6 +229,8 @@ def submit_prereview(
         waiting_ticket_of(actor.hall, identity.resident_id) if channel == PreReview.Channel.WINDOW else None
     )
     if waiting is not None and not join_waiting:
+        if done := _replayed_prereview(actor.hall, key, request):
+            return done  # the ticket that waits is this very request's, committed by a concurrent retry
         raise AlreadyWaiting(waiting)
 
     born = parse_resident_id(identity.resident_id, today=today).birth_date
