@@ -4,6 +4,11 @@ Debian's Chromium driven by Playwright, by keyboard and scanner-style typing, na
 of a role (only a role's first page, and the public pages a citizen opens from a QR code or a link, are opened by
 address). axe-core audits every page state on the way (WCAG 2.0/2.1 A and AA) and every PDF is checked for its
 numbers in its text. See tests/e2e/conftest.py for the fixtures.
+
+Each test is one part of the day, on its own data (the demo hall on a weekday morning, the product's clock set
+there), so a broken part does not hide the others. Each step is named; var/e2e/steps.jsonl logs every step's
+outcome and time, and a failed step leaves a screenshot of every open page and the PDFs in var/e2e/. To see
+everything that fails rather than the first failure: ONEVISIT_E2E_KEEP_GOING=1 pytest tests/e2e/test_hall_day.py
 """
 
 from __future__ import annotations
