@@ -5,9 +5,10 @@ import pytest
 
 from onevisit.cases import services
 from onevisit.cases.models import FieldEntry
+from onevisit.queueing import services as queueing
 from tests.conftest import journey_events
 from tests.factories import resident_id
-from tests.journey import called
+from tests.journey import prereview
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +22,8 @@ CBDJ = {
 
 
 def _case(guide, clerk, window, matter, rid):
-    t = called(guide, clerk, window, matter) if rid is None else None
-    if t is None:
-        from onevisit.queueing import services as queueing
-        from tests.journey import prereview
-
-        t = prereview(guide, matter, rid=rid).ticket
-        assert queueing.call_next(window=window, actor=clerk) == t
+    t = prereview(guide, matter, rid=rid).ticket
+    assert queueing.call_next(window=window, actor=clerk) == t
     return services.accept(actor=clerk, window=window, code=t.token)
 
 
