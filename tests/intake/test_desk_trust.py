@@ -174,7 +174,9 @@ def test_an_anonymous_booking_never_changes_a_known_person(guide):
     rid = resident_id()
     prereview(guide, "cbdj", rid=rid, name="张三", phone="13812345678", present=[])
     queue = Queue.objects.get(hall=guide.hall, prefix="A")
-    day = rules.add_working_days(clock.local_date(), 1, services.holidays())
+    day = clock.local_date() + timedelta(days=1)
+    while not queueing.is_bookable(day, time(9), time(10)):  # no appointments on weekends and holidays
+        day += timedelta(days=1)
     slot = queueing.create_slots(queue=queue, day=day, start=time(9), end=time(10), minutes=30, capacity=2)[0]
     queueing.book_for(
         slot_id=slot.pk,

@@ -1,3 +1,4 @@
+import functools
 from datetime import date
 from typing import Any
 
@@ -28,6 +29,9 @@ class PreReviewIn(Schema):
     confirm_name: bool = False  # staff checked the ID document: change the name held for this resident ID
     join_waiting: bool = False  # add these matters to the citizen's waiting ticket instead of a 409
     idempotency_key: str = ""
+    appointment: str = (
+        ""  # 预约码: the desk checks a booking in through this pre-review, keeping its priority
+    )
 
 
 class MissingOut(Schema):
@@ -48,7 +52,10 @@ class PreReviewOut(Schema):
 @router.post("/prereviews", response={201: PreReviewOut}, summary="导引台预审，材料齐全或可容缺时出号")
 def submit_prereview(request, payload: PreReviewIn):
     actor = require(request.user, roles.GUIDE)
-    prereview = services.submit_prereview(
+    submit = services.submit_prereview
+    if payload.appointment:
+        submit = functools.partial(services.check_in_at_desk, appointment_code=payload.appointment)
+    prereview = submit(
         actor=actor,
         matter_code=payload.matter,
         bundle_code=payload.bundle,

@@ -229,6 +229,8 @@ def submit_prereview(
         waiting_ticket_of(actor.hall, identity.resident_id) if channel == PreReview.Channel.WINDOW else None
     )
     if waiting is not None and not join_waiting:
+        if done := _replayed_prereview(actor.hall, key, request):
+            return done  # the ticket that waits is this very request's, committed by a concurrent retry
         raise AlreadyWaiting(waiting)
 
     born = parse_resident_id(identity.resident_id, today=today).birth_date
@@ -330,10 +332,16 @@ def check_in_at_desk(*, actor: Actor, appointment_code: str, **prereview) -> Pre
 
     The booking is kept: on time, the ticket has the appointment's priority (the green channel still comes
     first), and the booking is marked checked in with that ticket. Materials missing: no ticket, the booking
-    stays open for a return within its slot. The person must be the one who booked.
+    stays open for a return within its slot. The person must be the one who booked; identity fields left blank
+    are the booking's (typed once, online), never shown in full.
     """
     with transaction.atomic():
         booking, on_time = queueing.lock_for_check_in(hall=actor.hall, code=appointment_code)
+        known = {"name": lambda: booking.person.name, "resident_id": lambda: booking.person.resident_id,
+                 "phone": lambda: booking.person.phone}  # fmt: skip
+        for field, value in known.items():
+            if not (prereview.get(field) or "").strip():
+                prereview[field] = value()
         if booking.status != booking.Status.BOOKED:
             key = queueing.request_key("prereview", prereview.get("idempotency_key", ""))
             done = PreReview.objects.filter(hall=actor.hall, idempotency_key=key).first() if key else None

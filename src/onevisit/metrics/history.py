@@ -584,7 +584,7 @@ class _Hall:
             elif r < ONLINE_SHARE + SELF_SERVICE_SHARE and "self_service" in channels:
                 channel = "self_service"
         routed = {"prereview": prereview, "channel": channel}
-        if channel == "online_assisted":  # the desk hands over the matter's online path (issue 13 item 12)
+        if channel == "online_assisted":  # the desk hands over the notice's path as a QR and link
             routed["online_path"] = (
                 f"bundle:{journey.bundle}" if journey.bundle else f"matter:{journey.matter}"
             )
