@@ -219,6 +219,15 @@ def test_adding_matters_to_the_waiting_ticket_keeps_one_ticket_and_one_visit(gui
     assert [c.material for c in case.commitments.all()] == ["sqb"]
 
 
+def test_pressing_add_twice_adds_and_records_once(guide):
+    rid = resident_id()
+    prereview(guide, "cbdj", rid=rid)
+    prereview(guide, "gxzy", rid=rid, join_waiting=True)
+    again = prereview(guide, "gxzy", rid=rid, join_waiting=True)
+    assert again.matters == ["cbdj", "gxzy"]
+    assert journey_events().filter(type="prereview.matters_added").count() == 1
+
+
 def test_a_ticket_of_another_day_or_already_served_does_not_block(guide, clerk, window1):
     from onevisit.cases import services as cases
     from onevisit.queueing import services as queueing

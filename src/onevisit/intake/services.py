@@ -372,7 +372,9 @@ def _replayed_prereview(hall: Hall, key: str, request: dict) -> PreReview | None
     return done
 
 
-def _emit_not_applicable(prereview: PreReview, na: dict[str, str], by_code: dict, actor: Actor) -> None:
+def _emit_not_applicable(
+    prereview: PreReview, na: dict[str, str], by_code: dict, actor: Actor, *, at=None
+) -> None:
     """One event per item staff marked not applicable, so the hall can count and review them."""
     for code, reason in na.items():
         emit(
@@ -387,7 +389,7 @@ def _emit_not_applicable(prereview: PreReview, na: dict[str, str], by_code: dict
                 "reason": reason,
                 "preset": reason == by_code[code].exempt_if,  # the catalog's own exemption, or staff's words
             },
-            at=prereview.created_at,
+            at=at or prereview.created_at,
         )
 
 
@@ -410,8 +412,10 @@ def _add_to_waiting(
                 commitment_signed=review.verdict is rules.Verdict.TOLERANCE, reviewed_by=actor.user, created_at=now,
             )  # fmt: skip
             added = [c for c in prereview.matters if c != waiting.matter.code]
+            new_na = na
         else:
             added = [c for c in codes if c not in prereview.matters]
+            new_na = {c: r for c, r in na.items() if c not in prereview.not_applicable}
             prereview.matters = [*prereview.matters, *added]
             prereview.present = sorted(set(prereview.present) | set(present))
             prereview.missing = sorted(set(prereview.missing) | {r.code for r in review.missing})
@@ -422,17 +426,18 @@ def _add_to_waiting(
                 dues = [d for d in (prereview.tolerance_due, tolerance_due) if d]
                 prereview.tolerance_due = min(dues) if dues else None
             prereview.save()
-        emit(
-            "prereview.matters_added",
-            hall=actor.hall,
-            matter=matter,
-            bundle=bundle,
-            ticket=waiting,
-            actor=actor,
-            data={"prereview": prereview.pk, "added": added, "number": waiting.number},
-            at=now,
-        )
-        _emit_not_applicable(prereview, na, {m.code: m for m in result.materials}, actor)
+        if added:  # a repeated request (a double press) adds nothing and records nothing
+            emit(
+                "prereview.matters_added",
+                hall=actor.hall,
+                matter=matter,
+                bundle=bundle,
+                ticket=waiting,
+                actor=actor,
+                data={"prereview": prereview.pk, "added": added, "number": waiting.number},
+                at=now,
+            )
+        _emit_not_applicable(prereview, new_na, {m.code: m for m in result.materials}, actor, at=now)
     return prereview
 
 
