@@ -217,6 +217,8 @@ def submit_prereview(
     waiting = (
         waiting_ticket_of(actor.hall, identity.resident_id) if channel == PreReview.Channel.WINDOW else None
     )
+    if waiting is not None and (done := _replayed_prereview(actor.hall, key, request)):
+        return done  # the waiting ticket is this request's own, committed by a concurrent first attempt
     if waiting is not None and not join_waiting:
         raise AlreadyWaiting(waiting)
 
