@@ -223,8 +223,20 @@ def test_a_return_without_reasons_marks_the_reasons_field(guide, clerk, window1)
 
 def test_a_bad_date_on_the_review_and_the_plan_marks_that_field(hall, analyst_client):
     for url in ("/metrics/review/", "/planning/"):
-        response = analyst_client.get(url, {"from": "2026-13-01", "planned": "1"})
+        response = analyst_client.get(url, {"from": "2026-13-01", "to": "2026-09-13", "planned": "1"})
         assert response.status_code == 422, url
         page = _doc(response)
         _points_at(page, _field(page, "from"), "日期格式应为")
         assert _field(page, "to").get("aria-invalid") is None
+        assert _field(page, "to").get("value") == "2026-09-13", url  # what was typed stays
+
+
+# ---- the top bar can be skipped, and its navigation landmarks are told apart --------------------------------
+
+
+def test_a_page_starts_with_a_link_past_the_top_bar_and_names_its_navigation(guide_client):
+    page = _doc(guide_client.get("/guide/"))
+    first = page.xpath("//body//a")[0]
+    assert first.get("href") == "#main" and "跳到主要内容" in _text(first)
+    assert page.xpath("//main[@id='main']")
+    assert all(nav.get("aria-label") for nav in page.xpath("//nav"))

@@ -21,7 +21,7 @@ from onevisit.accounts.pages import staff_page
 from onevisit.catalog import services as catalog
 from onevisit.catalog.notice import render_notice
 from onevisit.catalog.services import ANSWER_PREFIX
-from onevisit.core import clock
+from onevisit.core import clock, people
 from onevisit.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from onevisit.core.ids import mask_name
 from onevisit.core.links import public_url
@@ -258,6 +258,7 @@ def _as_list(value) -> list:
 def prereview_result(request, pk: int):
     prereview = _own_prereview(request, pk)
     ticket = prereview.ticket
+    names = catalog.matter_names()
     online = None
     if prereview.channel == PreReview.Channel.ONLINE_ASSISTED:
         url = _online_path(request, prereview)
@@ -267,6 +268,9 @@ def prereview_result(request, pk: int):
         "intake/prereview_result.html",
         {
             "online": online,
+            "open_cases": services.open_cases(prereview),
+            "person_name": people.name_at(prereview.person, prereview.created_at),
+            "matter_names": [names.get(c, c) for c in prereview.matters],
             "not_applicable": [
                 (m, prereview.not_applicable[m.code])
                 for m in services.materials_of(prereview)
@@ -400,7 +404,10 @@ def no_show_return(request):
             context.update(error=exc.message, code=code.strip()[:20])
             return render(request, "intake/no_show_return.html", context, status=exc.status)
         ahead = queueing.waiting_ahead(ticket)
-        messages.success(request, f"{ticket.number} 已重新排队（{ticket.queue.name}），前面还有 {ahead} 人")
+        how = "按原取号时间" if ticket.requeued_at is None else "超过时限，排在当时等候的所有人之后"
+        messages.success(
+            request, f"{ticket.number} 已重新排队（{ticket.queue.name}，{how}），前面还有 {ahead} 人"
+        )
         return redirect("intake:no-show-return")
     return render(request, "intake/no_show_return.html", context)
 
@@ -411,7 +418,11 @@ def no_show_return(request):
 
 
 def _kiosk_context(**extra) -> dict:
-    return {"kiosk_idle": settings.ONEVISIT_KIOSK_IDLE_SECONDS, **extra}
+    return {
+        "kiosk_idle": settings.ONEVISIT_KIOSK_IDLE_SECONDS,
+        "kiosk_home": reverse("intake:kiosk"),
+        **extra,
+    }
 
 
 def _kiosk_error(request, exc: DomainError) -> HttpResponse:
@@ -494,6 +505,8 @@ def kiosk_ticket(request, token: str):
         "intake/kiosk_ticket.html",
         _kiosk_context(
             kiosk_idle=settings.ONEVISIT_KIOSK_TICKET_SECONDS,
+            # A guide checking an appointment in lands here too; 完成 takes them back to their desk.
+            kiosk_home=reverse("intake:kiosk" if request.actor.has(roles.KIOSK) else "intake:guide"),
             ticket=ticket,
             waiting_ahead=queueing.waiting_ahead(ticket) if waiting else None,
             estimated=queueing.estimated_wait_minutes(ticket) if waiting else None,

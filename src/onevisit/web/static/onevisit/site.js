@@ -96,8 +96,13 @@
     return document.activeElement === el;
   }
 
+  // The first field in error; for a group marked invalid (a fieldset of radios), its first usable control.
   function firstInvalid(region) {
-    return Array.prototype.find.call(region.querySelectorAll('[aria-invalid="true"]'), usable);
+    var el = Array.prototype.find.call(region.querySelectorAll('[aria-invalid="true"]'), usable);
+    if (el && !el.matches("input, select, textarea, button")) {
+      el = Array.prototype.find.call(el.querySelectorAll("input:not([type=hidden]), select, textarea"), usable) || el;
+    }
+    return el;
   }
 
   function heading(region) {
@@ -144,7 +149,9 @@
     var xhr = e.detail.xhr;
     var was = xhr && xhr.onevisitFocus;
     if (xhr) xhr.onevisitFocus = null;  // once per request, even when several elements settle
-    settleFocus(e.detail.target || e.target, !!e.detail.boosted, was);
+    var region = e.detail.target;  // after an outerHTML swap it is gone: the new element is the event's target
+    if (!region || !document.body.contains(region)) region = e.target;
+    settleFocus(region, !!e.detail.boosted, was);
   });
   document.addEventListener("htmx:historyRestore", function () { settleFocus(document.body, true, { act: true }); });
   // A scrolling table region the keyboard cannot reach is a barrier: give any `.scroll` wrapper without a
