@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from onevisit.accounts.models import Hall
 from onevisit.accounts.services import Actor
 from onevisit.catalog import services as catalog
-from onevisit.core import clock, people
+from onevisit.core import clock, crypto, people
 from onevisit.core.errors import Conflict, Invalid
 from onevisit.core.events import emit
 from onevisit.core.ids import contains_personal_number, parse_resident_id
@@ -228,6 +228,8 @@ def submit_prereview(
     waiting = (
         waiting_ticket_of(actor.hall, identity.resident_id) if channel == PreReview.Channel.WINDOW else None
     )
+    if waiting is not None and (done := _replayed_prereview(actor.hall, key, request)):
+        return done  # the waiting ticket is this request's own, committed by a concurrent first attempt
     if waiting is not None and not join_waiting:
         if done := _replayed_prereview(actor.hall, key, request):
             return done  # the ticket that waits is this very request's, committed by a concurrent retry
@@ -472,8 +474,10 @@ def issue_at_kiosk(*, actor: Actor, matter_code: str, resident_id: str, idempote
     priority_class = Ticket.PriorityClass.ELDERLY if elderly else Ticket.PriorityClass.NORMAL
     key = f"kiosk-{idempotency_key.strip()}" if (idempotency_key or "").strip() else ""
     # A retry is answered (or refused for other content) before anything is written, the person included.
-    known = people.find_by_resident_id(identity.resident_id)
-    request = queueing.ticket_request(matter=matter, person=known, queue=queue, priority_class=priority_class)
+    citizen = crypto.digest("resident_id", identity.resident_id)  # as Person.id_digest, before any row exists
+    request = queueing.ticket_request(
+        matter=matter, id_digest=citizen, queue=queue, priority_class=priority_class
+    )
     if done := queueing.replayed_ticket(
         hall=actor.hall, key=queueing.request_key("ticket", key), request=request
     ):

@@ -119,11 +119,15 @@ def check_same_request(stored: dict, wanted: dict) -> None:
     raise Conflict(message, errors={name: message for name in differing})
 
 
-def ticket_request(*, matter: Matter, person: Person | None, queue: Queue, priority_class: str) -> dict:
-    """What identifies a ticket request: the same key with another citizen or matter is another request."""
+def ticket_request(*, matter: Matter, id_digest: str | None, queue: Queue, priority_class: str) -> dict:
+    """What identifies a ticket request: the same key with another citizen or matter is another request.
+
+    The citizen is their resident ID's keyed digest (Person.id_digest, core.crypto), known before any row exists,
+    so a retry racing the first request's commit still compares equal.
+    """
     return request_fingerprint(
         matter=matter.code,
-        resident_id=person.pk if person else None,
+        resident_id=id_digest,
         queue=queue.code,
         priority_class=str(priority_class),
     )
@@ -158,7 +162,12 @@ def issue_ticket(
         raise Invalid(f"优先类别 {priority_class} 不存在", field="priority_class")
     key = request_key("ticket", idempotency_key)
     queue = queue or queue_for(hall, matter)
-    request = ticket_request(matter=matter, person=person, queue=queue, priority_class=priority_class)
+    request = ticket_request(
+        matter=matter,
+        id_digest=person.id_digest if person else None,
+        queue=queue,
+        priority_class=priority_class,
+    )
     if existing := replayed_ticket(hall=hall, key=key, request=request):
         return existing
     priority = PRIORITY[priority_class]
