@@ -152,4 +152,6 @@ def test_check_in_reads_the_code_from_the_confirmations_qr(booking, hall, guide)
 def test_a_failed_check_in_is_shown_as_an_error(hall):
     desk = login("daoban")
     page = desk.post("/guide/check-in/", {"code": "NOPE1234"}, follow=True).content.decode()
-    assert re.search(r'<p class="message error" role="alert">未找到预约码 NOPE1234</p>', page)  # base.html's alert
+    assert re.search(
+        r'<p class="message error" role="alert">未找到预约码 NOPE1234</p>', page
+    )  # base.html's alert
