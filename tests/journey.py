@@ -71,3 +71,16 @@ def fill_form(clerk, case) -> None:
             values[code] = "示例"
     if values:
         cases.save_form(actor=clerk, case_id=case.pk, submitted=values)
+
+
+def everything_for(bundle: str, answers: dict | None = None) -> list[str]:
+    """Every material of a bundle's checklist in this situation: the citizen brought it all."""
+    return [m.code for m in intake.checklist(bundle_code=bundle, answers=answers or {}).materials]
+
+
+def handed_over(clerk, case):
+    """The window fills the form and hands the case to the back office (移交后台); its first tasks start."""
+    from onevisit.cases import services as cases
+
+    fill_form(clerk, case)
+    return cases.hand_over(actor=clerk, case_id=case.pk)

@@ -11,7 +11,7 @@ from onevisit.core.errors import Conflict, Invalid
 from onevisit.queueing import services as queueing
 from tests.conftest import journey_events, nothing_written
 from tests.factories import resident_id
-from tests.journey import prereview
+from tests.journey import everything_for, handed_over, prereview
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_the_form_is_prefilled_from_what_the_guide_desk_took(guide, clerk, windo
     case = _accepted(guide, clerk, window1)
     form = services.case_form(case)
     assert form.value("name") == "张三" and form.readonly("resident_id") and form.readonly("phone")
-    assert form.value("gender") in ("男", "女") and form.known["gender"][1] == "办事人信息"
+    assert form.value("gender") in ("男", "女") and form.known["gender"][1] == "导引台"
     with nothing_written(), pytest.raises(Invalid) as err:
         services.save_form(actor=clerk, case_id=case.pk, submitted={"employer_credit_code": "bad"})
     assert set(err.value.errors) == {"employer_credit_code"}  # a draft may lack fields; a wrong one is named
@@ -54,7 +54,7 @@ def test_retyping_a_known_value_is_counted_as_a_duplicate_entry(guide, clerk, wi
     services.complete(actor=clerk, case_id=first.pk)
     second = _accepted(guide, clerk, window1, "gxzy", rid=rid)  # the same citizen, another matter
     form = services.case_form(second)
-    assert form.known["employer_name"] == ("示范科技有限公司", "历史办件")
+    assert form.known["employer_name"] == ("示范科技有限公司", "以往办件")
     services.save_form(actor=clerk, case_id=second.pk, submitted={"employer_name": "示范科技有限公司",
                                                                  "transfer_out_region": "上海市",
                                                                  "transfer_in_region": "杭州市"})  # fmt: skip
@@ -92,7 +92,7 @@ def test_a_returning_citizen_joins_the_open_case_as_a_second_visit(guide, clerk,
     from onevisit.accounts.services import actor_for
 
     rid = resident_id()
-    case = _accepted(guide, clerk, window1, "gxzy", rid=rid)
+    case = handed_over(clerk, _accepted(guide, clerk, window1, "gxzy", rid=rid))
     office = actor_for(get_user_model().objects.get(username="houtai1"))
     services.return_task(actor=office, task_id=case.tasks.get().pk, reasons="缴费凭证不清")
     again = _accepted(guide, clerk, window1, "gxzy", rid=rid)
@@ -107,7 +107,11 @@ def test_continuation_turns_a_matter_into_its_bundle_keeping_what_was_taken(guid
     with nothing_written(), pytest.raises(Invalid, match="不包含事项"):
         services.continue_into(actor=clerk, case_id=case.pk, bundle_code="newborn")
     services.continue_into(
-        actor=clerk, case_id=case.pk, bundle_code="retirement", answers={"transferred": True}
+        actor=clerk,
+        case_id=case.pk,
+        bundle_code="retirement",
+        answers={"transferred": True},
+        present=everything_for("retirement", {"transferred": True}),
     )
     case.refresh_from_db()
     assert case.bundle.code == "retirement" and case.visits.count() == 1

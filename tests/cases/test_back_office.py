@@ -15,7 +15,7 @@ from onevisit.metrics.queries import day_summary
 from onevisit.queueing import services as queueing
 from tests.conftest import journey_events, login, nothing_written
 from tests.factories import resident_id
-from tests.journey import called
+from tests.journey import called, handed_over
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def hr(hall):
 
 def _transfer_case(guide, clerk, window):
     t = called(guide, clerk, window, "gxzy")  # 15 working days: a back-office task
-    return services.accept(actor=clerk, window=window, code=t.token)
+    return handed_over(clerk, services.accept(actor=clerk, window=window, code=t.token))
 
 
 def _retirement_case(guide, clerk, window):
@@ -47,7 +47,7 @@ def _retirement_case(guide, clerk, window):
         phone="13700001111", commitment_signed=True, tolerance_due=clock.local_date() + timedelta(days=3),
     )  # fmt: skip
     assert queueing.call_next(window=window, actor=clerk) == pr.ticket
-    return services.accept(actor=clerk, window=window, code=pr.ticket.token)
+    return handed_over(clerk, services.accept(actor=clerk, window=window, code=pr.ticket.token))
 
 
 def test_a_case_with_back_office_work_cannot_be_completed_at_the_window(guide, clerk, window1):

@@ -9,6 +9,7 @@ from onevisit.core import clock
 from onevisit.queueing.models import Ticket
 from tests.conftest import login
 from tests.factories import resident_id
+from tests.journey import everything_for
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,8 @@ def test_continuation_offer_on_the_page(guide_client, clerk_client):
         guide_client, clerk_client, matter="gxzy", materials=("jfpz", "sqb")
     )
     assert "转为「退休一件事」" in html
-    clerk_client.post(f"/window/w1/cases/{case.pk}/continue/", {"bundle": "retirement"})
+    clerk_client.post(f"/window/w1/cases/{case.pk}/continue/",
+                      {"bundle": "retirement", "confirm": "1", "materials": everything_for("retirement")})  # fmt: skip
     assert Case.objects.get(pk=case.pk).bundle.code == "retirement"
 
 

@@ -11,7 +11,7 @@ from onevisit.core.errors import Conflict
 from onevisit.queueing.models import Queue
 from tests.conftest import login, nothing_written
 from tests.factories import resident_id
-from tests.journey import called
+from tests.journey import called, everything_for, handed_over
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +22,17 @@ def _actor(username):
 
 def _gxzy_case(guide, clerk, window, **kw):
     t = called(guide, clerk, window, "gxzy", **kw)
-    return services.accept(actor=clerk, window=window, code=t.token)
+    return handed_over(clerk, services.accept(actor=clerk, window=window, code=t.token))
 
 
 def test_a_continued_case_completes_when_its_new_tasks_are_done(guide, clerk, window1, hall):
     case = _gxzy_case(guide, clerk, window1)
     services.continue_into(
-        actor=clerk, case_id=case.pk, bundle_code="retirement", answers={"transferred": True}
+        actor=clerk,
+        case_id=case.pk,
+        bundle_code="retirement",
+        answers={"transferred": True},
+        present=everything_for("retirement", {"transferred": True}),
     )
     admin = _actor("admin")  # no department: sees every task
     for _ in range(10):
@@ -107,7 +111,11 @@ def test_parallel_approvals_of_the_last_two_tasks_complete_the_case(hall):
     for _ in range(3):
         case = _gxzy_case(guide, clerk, window)
         services.continue_into(
-            actor=clerk, case_id=case.pk, bundle_code="retirement", answers={"transferred": False}
+            actor=clerk,
+            case_id=case.pk,
+            bundle_code="retirement",
+            answers={"transferred": False},
+            present=everything_for("retirement", {"transferred": False}),
         )
         for code in ("gxzy", "approval"):
             services.approve_task(actor=admin, task_id=case.tasks.get(code=code).pk)

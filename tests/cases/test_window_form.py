@@ -136,3 +136,46 @@ def test_a_field_in_error_points_to_its_message_and_takes_focus(guide, clerk, wi
     assert 'aria-invalid="true"' in tag and 'aria-describedby="err-employer_credit_code"' in tag
     assert "autofocus" in tag and 'id="err-employer_credit_code"' in html
     assert page.status_code == 422 and not journey_events().filter(type="field.entered").exists()
+
+
+def test_a_refused_action_at_the_window_is_an_alert_styled_as_an_error(hall, clerk_client):
+    with nothing_written():
+        page = clerk_client.post("/window/w1/tickets/999999/recall/")
+    html = page.content.decode()
+    assert page.status_code == 404
+    alert = html.split('role="alert"')[1].split("</div>")[0]
+    assert 'class="error"' in alert and "没有这张小票" in alert
+
+
+def test_window_and_case_controls_have_visible_labels(guide, clerk, window1, clerk_client):
+    case = _case(guide, clerk, window1)
+    services.save_form(actor=clerk, case_id=case.pk, submitted=REST_OF_CBDJ)
+    services.complete(actor=clerk, case_id=case.pk)
+    html = clerk_client.get("/window/w1/").content.decode()
+    assert f'<label for="tracking-{case.pk}">运单号' in html and "placeholder" not in html
+    page = clerk_client.post(f"/window/w1/cases/{case.pk}/outlier/", {"note": ""})
+    tag = page.content.decode().split('id="outlier-note"')[1].split(">")[0]
+    assert page.status_code == 422 and 'aria-invalid="true"' in tag and "outlier-error" in tag
+
+
+def test_hand_over_to_the_back_office_needs_the_form_and_starts_the_first_tasks(
+    guide, clerk, window1, clerk_client
+):
+    case = _case(guide, clerk, window1, "gxzy")  # 15 working days: back-office work
+    assert case.status == "accepted" and set(case.tasks.values_list("status", flat=True)) == {"waiting"}
+    html = clerk_client.get(f"/window/w1/cases/{case.pk}/").content.decode()
+    assert "移交后台" in html
+    with nothing_written():
+        page = clerk_client.post(f"/window/w1/cases/{case.pk}/hand-over/")
+    assert (
+        page.status_code == 422
+        and "不能移交后台" in page.content.decode()
+        and "转出地" in page.content.decode()
+    )
+    assert not journey_events().filter(type="task.started").exists()
+    services.save_form(actor=clerk, case_id=case.pk, submitted={"transfer_out_region": "上海市",
+                                                                "transfer_in_region": "杭州市"})  # fmt: skip
+    assert clerk_client.post(f"/window/w1/cases/{case.pk}/hand-over/").status_code == 302
+    case.refresh_from_db()
+    assert case.status == "in_progress" and case.tasks.get().status == "ready"
+    assert journey_events().filter(type="task.started").count() == 1

@@ -84,3 +84,25 @@ def test_an_added_material_with_a_listed_code_replaces_it_in_that_situation():
         brought,
         MaterialSpec("hkb", "户口簿"),
     ]
+
+
+def test_adding_a_rule_to_a_published_material_publishes_a_version_that_says_so(tmp_path):
+    import_catalog(write(tmp_path, BASE))
+    import_catalog(write(tmp_path, _with_rules()))
+    version = ChecklistVersion.objects.get(matter__code="licence", status="published")
+    assert version.number == 2
+    from onevisit.core.models import Event
+
+    changes = Event.objects.filter(type="checklist.published", matter="licence").last().data["changes"]
+    assert changes == [
+        "材料「经营场所平面图」可容缺：否 → 是；无需提供的人群：无 → 网店经营者；补交期限（工作日）：无 → 5"
+    ]
+
+
+def test_the_printed_notice_states_the_due_rule():
+    from onevisit.catalog.notice import requirement_text
+
+    assert "可容缺，5个工作日内补交" in requirement_text(
+        MaterialSpec("hkb", "户口簿", tolerable=True, due_working_days=5)
+    )
+    assert "可容缺后补" in requirement_text(MaterialSpec("zp", "照片", tolerable=True))

@@ -1,6 +1,6 @@
 """Every PDF keeps its digits, Latin letters and Chinese, whatever CJK font the machine offers.
 
-Each PDF kind is rendered under three font situations forced here: no CJK TrueType on the machine (the CID
+Each PDF kind (ticket, notice, missing-materials notice, cards, receipt, certificate, review, plan) is rendered under three font situations forced here: no CJK TrueType on the machine (the CID
 font STSong-Light), only Debian's Droid Sans Fallback (CJK glyphs but no digits nor Latin letters), and a full
 CJK TrueType (WenQuanYi, AR PL). The extracted text must carry the numbers, dates and ticket or case number,
 and no character may be drawn in an embedded face that has no glyph for it (it would print blank).
@@ -28,7 +28,8 @@ from onevisit.core import clock, pdf
 from onevisit.intake import printing
 from onevisit.metrics import report
 from onevisit.planning import export
-from tests.journey import called, prereview
+from onevisit.queueing.models import Ticket
+from tests.journey import called, fill_form, prereview
 
 pytestmark = pytest.mark.django_db
 
@@ -156,9 +157,14 @@ def test_the_notice_board_cards_keep_time_limits_and_numbering(fonts, catalog):
         _has(text, m.name, f"承诺时限：{limit}", "材料清单第3版", f"1. {specs[m.code].materials[0].name}")
 
 
+def _completed_case(guide, clerk, window1):
+    case = cases.accept(actor=clerk, window=window1, code=called(guide, clerk, window1).token)
+    fill_form(clerk, case)
+    return cases.complete(actor=clerk, case_id=case.pk)
+
+
 def test_the_certificate_keeps_its_case_number_and_date(fonts, guide, clerk, window1):
-    t = called(guide, clerk, window1)
-    case = cases.complete(actor=clerk, case_id=cases.accept(actor=clerk, window=window1, code=t.token).pk)
+    case = _completed_case(guide, clerk, window1)
     text = read(certificate.render(case), fonts)
     done = clock.localtime(case.completed_at, case.hall.timezone)
     _has(
@@ -173,8 +179,7 @@ def test_the_certificate_keeps_its_case_number_and_date(fonts, guide, clerk, win
 
 
 def test_the_review_report_keeps_its_period_and_figures(fonts, guide, clerk, window1, hall):
-    t = called(guide, clerk, window1)
-    cases.complete(actor=clerk, case_id=cases.accept(actor=clerk, window=window1, code=t.token).pk)
+    _completed_case(guide, clerk, window1)
     today = clock.local_date(hall.timezone)
     r = report.build(hall=hall.code, tz_name=hall.timezone, start=today, end=today)
     text = read(report.to_pdf(r), fonts)
@@ -185,6 +190,24 @@ def test_the_review_report_keeps_its_period_and_figures(fonts, guide, clerk, win
         "试点目标",
         "100.0%",
     )
+
+
+def test_the_receipt_keeps_its_case_number_and_dates(fonts, guide, clerk_client):
+    """The acceptance receipt as PDF, offered on the case page (the window printer's electronic fallback)."""
+    from onevisit.cases.models import Case
+
+    prereview(guide, "cbdj")
+    clerk_client.post("/window/w1/call/")
+    page = clerk_client.post("/window/w1/accept/", {"code": Ticket.objects.get().token}, follow=True)
+    case = Case.objects.get()
+    link = re.search(r'href="([^"]*receipt[^"]*\.pdf)"[^>]*>[^<]*回执', page.content.decode())
+    assert link, "the case page offers no receipt PDF"
+    response = clerk_client.get(link.group(1))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = read(response.content, fonts)
+    accepted = clock.localtime(case.accepted_at, case.hall.timezone)
+    _has(text, "受理回执", case.hall.name, f"办件号 {case.number}", "参保登记", f"受理时间：{accepted:%Y-%m-%d %H:%M}",
+         "承诺办结", "扫码查看办理进度")  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -243,6 +243,8 @@ class Steps:
     With ONEVISIT_E2E_KEEP_GOING=1 a failed step is logged and the walk goes on (to see what else fails while
     fixes land); the test still fails at its end, listing the failed steps."""
 
+    log_started = False
+
     def __init__(self, test: str, chromium=None) -> None:
         self.test = test
         self.chromium = chromium
@@ -278,6 +280,9 @@ class Steps:
 
     def _log(self, name: str, outcome: str, seconds: float, error: str = "") -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
+        if not Steps.log_started:  # one log per test run
+            (SHOTS / "steps.jsonl").unlink(missing_ok=True)
+            Steps.log_started = True
         line = {
             "test": self.test,
             "step": name,

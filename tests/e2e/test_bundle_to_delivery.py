@@ -43,6 +43,18 @@ def test_retirement_bundle_from_scan_to_delivery(live_server, browser):
     window.keyboard.press("Enter")
     window.wait_for_selector("text=一表申请")
     assert "后台进度" in window.content()
+    # The clerk completes the form (typed here through the service: the walk of the form is tests/e2e's hall
+    # day), then F10 hands the case to the back office.
+    from django.contrib.auth import get_user_model
+
+    from onevisit.accounts.services import actor_for
+    from tests.journey import fill_form
+
+    fill_form(actor_for(get_user_model().objects.get(username="chuangkou1")), Case.objects.get())
+    window.reload()
+    window.wait_for_selector("text=移交后台")
+    window.keyboard.press("F10")
+    window.wait_for_selector("text=已移交后台")
 
     office = login(browser, base, "admin")  # hall admin: every department's list
     for _ in range(10):

@@ -48,7 +48,7 @@ def test_replies_prefill_the_form_and_show_their_checks(ferry, guide, clerk, win
     form = cases.case_form(case)
     assert form.known["employer_name"] == ("浙江滨江建设集团有限公司", "数据摆渡")
     assert form.known["employer_credit_code"][1] == "数据摆渡"
-    assert form.known["name"] == ("林星石", "办事人信息")  # the guide desk's record comes first
+    assert form.known["name"] == ("林星石", "导引台")  # the guide desk's record comes first
     rows = {r.field_set.code: r for r in services.case_status(case)}
     assert rows["identity"].state == "ok" and rows["identity"].values["birth_date"] == "1985-06-15"
     assert not [f for r in rows.values() for f in r.findings if f.level == "error"]

@@ -152,6 +152,43 @@ def test_check_in_reads_the_code_from_the_confirmations_qr(booking, hall, guide)
 def test_a_failed_check_in_is_shown_as_an_error(hall):
     desk = login("daoban")
     page = desk.post("/guide/check-in/", {"code": "NOPE1234"}, follow=True).content.decode()
-    assert re.search(
-        r'<p class="message error" role="alert">未找到预约码 NOPE1234</p>', page
-    )  # base.html's alert
+    assert re.search(r'class="message error" role="alert">未找到预约码 NOPE1234<', page), (
+        "an alert styled as an error"
+    )
+
+
+def test_a_failed_kiosk_check_in_stays_on_the_kiosks_own_screen(hall):
+    kiosk = login("zizhu")
+    with nothing_written():
+        page = kiosk.post("/guide/check-in/", {"code": "NOPE1234", "back": "intake:kiosk"})
+    html = page.content.decode()
+    assert page.status_code == 404 and "未找到预约码 NOPE1234" in html and 'role="alert"' in html
+    assert "退出" not in html.split("</header>")[0], "citizens see no staff bar"
+
+
+def test_the_prereview_api_checks_a_booking_in_and_refuses_a_second_check_in(booking):
+    desk = login("daoban")
+    body = {"matter": "gxzy", "materials": _all_materials(), "name": "赵六", "resident_id": RID,
+            "phone": "13600001111", "appointment": booking.code, "idempotency_key": "api-ci-1"}  # fmt: skip
+    with _at(booking, 17, 45):
+        first = desk.post("/api/intake/prereviews", body, content_type="application/json")
+        assert first.status_code == 201 and first.json()["ticket"]["priority"] == 1
+        with nothing_written():
+            again = desk.post(
+                "/api/intake/prereviews",
+                body | {"idempotency_key": "api-ci-2"},
+                content_type="application/json",
+            )
+    assert again.status_code == 409 and [e["field"] for e in again.json()["errors"]] == ["appointment"]
+
+
+def test_desk_check_in_needs_no_identity_typed_again_and_shows_it_only_masked(booking):
+    """Identity is typed once, when booking: left blank at the desk, the booking's is used."""
+    desk = login("daoban")
+    with _at(booking, 17, 45):
+        form = desk.post("/guide/check-in/", {"code": booking.code}, follow=True)
+        html = form.content.decode()
+        assert "赵*" in html and booking.person.id_masked in html and RID not in html
+        desk.post(form.redirect_chain[-1][0], _desk_form(name="", resident_id="", phone=""))
+    prereview = PreReview.objects.get()
+    assert prereview.person == booking.person and prereview.ticket.priority_class == "appointment"

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from onevisit.core import clock
-from onevisit.intake import rules
+from onevisit.intake import rules, services
 from onevisit.intake.models import PreReview
 from onevisit.queueing.models import Ticket
 from tests.conftest import nothing_written
@@ -173,6 +173,7 @@ def test_a_second_prereview_on_the_page_names_the_waiting_ticket_and_offers_repr
         "/guide/matters/gxzy/", _desk(rid, materials=["jfpz", "sqb"], join_waiting="1"), follow=True
     )
     assert f"已把本次事项加入小票 {ticket.number}" in joined.content.decode()
+    assert "办理事项：参保登记、养老保险关系转移接续" in joined.content.decode()
     assert Ticket.objects.count() == 1 and PreReview.objects.get().matters == ["cbdj", "gxzy"]
 
 
@@ -197,7 +198,6 @@ def test_assisted_online_hands_over_a_qr_and_link_to_the_matters_page(guide_clie
 
 def test_assisted_online_for_a_bundle_links_the_citizens_situation(guide_client):
     data = _desk(channel="online_assisted", **{"q-transferred": "true"})
-    from onevisit.intake import services
 
     checklist = services.checklist(bundle_code="retirement", answers={"transferred": True})
     data["materials"] = [m.code for m in checklist.materials if not m.shared]
@@ -211,5 +211,42 @@ def test_assisted_online_for_a_bundle_links_the_citizens_situation(guide_client)
 def test_the_desk_proposes_a_due_date_within_the_materials_rule(guide_client):
     html = guide_client.get("/guide/matters/cbdj/").content.decode()
     today = clock.local_date()
-    expected = min(today + timedelta(days=7), rules.add_working_days(today, 5))
+    expected = min(today + timedelta(days=7), rules.add_working_days(today, 5, services.holidays()))
     assert f'name="tolerance_due" value="{expected.isoformat()}"' in html
+
+
+def test_the_desk_names_the_citizens_open_case_when_they_take_a_new_ticket(
+    guide_client, guide, clerk, window1
+):
+    from onevisit.cases import services as cases
+    from onevisit.queueing import services as queueing
+    from tests.journey import prereview
+
+    rid = resident_id()
+    first = prereview(guide, "cbdj", rid=rid, name="孙八").ticket
+    queueing.call_next(window=window1, actor=clerk)
+    case = cases.accept(actor=clerk, window=window1, code=first.token)
+    response = guide_client.post("/guide/matters/gxzy/", _desk(rid, materials=["jfpz", "sqb"]), follow=True)
+    html = response.content.decode()
+    assert f"未办结的办件：办件 {case.number}（参保登记，" in html
+
+
+def test_the_api_takes_not_applicable_confirmations_and_adding_to_the_waiting_ticket(guide_client):
+    import json
+
+    def post(**body):
+        base = {"matter": "cbdj", "materials": ["hkb", "zp"], "name": "王五", "phone": "13700001111"}
+        return guide_client.post(
+            "/api/intake/prereviews", json.dumps(base | body), content_type="application/json"
+        )
+
+    rid = resident_id()
+    first = post(resident_id=rid, not_applicable={"ldht": "灵活就业人员"})
+    assert first.status_code == 201 and first.json()["verdict"] == "complete"
+    again = post(resident_id=rid, matter="gxzy", materials=["jfpz", "sqb"], name="王六")
+    assert again.status_code == 409 and again.json()["errors"][0]["field"] == "name"
+    waiting = post(resident_id=rid, matter="gxzy", materials=["jfpz", "sqb"])
+    assert waiting.status_code == 409 and waiting.json()["errors"][0]["field"] == "ticket"
+    joined = post(resident_id=rid, matter="gxzy", materials=["jfpz", "sqb"], join_waiting=True)
+    assert joined.status_code == 201 and joined.json()["id"] == first.json()["id"]
+    assert joined.json()["matters"] == ["cbdj", "gxzy"]

@@ -89,17 +89,25 @@ def test_a_newborn_born_elsewhere_must_bring_the_birth_certificate(catalog):
 # ---- item 17: the material's own due rule ---------------------------------------------------------------------
 
 
-def test_working_days_skip_weekends():
+def test_working_days_skip_weekends_and_holidays():
     friday = date(2026, 12, 4)
     assert rules.add_working_days(friday, 1) == date(2026, 12, 7)
     assert rules.add_working_days(date(2026, 12, 5), 5) == date(2026, 12, 11)  # from a Saturday
     assert rules.add_working_days(friday, 0) == friday
+    assert rules.add_working_days(friday, 1, holidays={date(2026, 12, 7)}) == date(2026, 12, 8)
+
+
+def test_the_due_rule_counts_the_halls_public_holidays(settings):
+    """国庆 2026: 10月1日–7日; five working days from 9月30日 end on 10月14日 (weekend 10–11 too)."""
+    settings.ONEVISIT_HOLIDAYS = ",".join(f"2026-10-0{d}" for d in range(1, 8))
+    limit, material = services.due_limit(catalog_materials("cbdj"), date(2026, 9, 30))
+    assert limit == date(2026, 10, 14) and material.code == "hkb"
 
 
 def test_the_due_date_is_capped_by_the_materials_own_rule(guide):
     """户口簿 in 参保登记: "可容缺，5个工作日内补交"."""
     today = clock.local_date()
-    limit = rules.add_working_days(today, 5)
+    limit = rules.add_working_days(today, 5, services.holidays())
     with nothing_written(), pytest.raises(Invalid) as err:
         prereview(guide, "cbdj", present=["ldht", "zp"], tolerance_due=limit + timedelta(days=1))
     assert "承诺补交日期" in err.value.errors["tolerance_due"]
@@ -111,7 +119,7 @@ def test_the_desk_proposes_the_due_date_the_rule_allows(catalog):
     today = clock.local_date()
     materials = catalog_materials("cbdj")
     assert services.default_tolerance_due(materials, today) == min(
-        today + timedelta(days=7), rules.add_working_days(today, 5)
+        today + timedelta(days=7), rules.add_working_days(today, 5, services.holidays())
     )
     assert services.default_tolerance_due(catalog_materials("gxzy"), today) == today + timedelta(days=7)
 
@@ -166,10 +174,10 @@ def test_an_anonymous_booking_never_changes_a_known_person(guide):
     rid = resident_id()
     prereview(guide, "cbdj", rid=rid, name="张三", phone="13812345678", present=[])
     queue = Queue.objects.get(hall=guide.hall, prefix="A")
-    slot = queueing.create_slots(
-        queue=queue, day=clock.local_date() + timedelta(days=1), start=time(9), end=time(10), minutes=30,
-        capacity=2,
-    )[0]  # fmt: skip
+    day = clock.local_date() + timedelta(days=1)
+    while not queueing.is_bookable(day, time(9), time(10)):  # no appointments on weekends and holidays
+        day += timedelta(days=1)
+    slot = queueing.create_slots(queue=queue, day=day, start=time(9), end=time(10), minutes=30, capacity=2)[0]
     queueing.book_for(
         slot_id=slot.pk,
         matter=catalog.get_matter("cbdj"),

@@ -133,6 +133,20 @@ def _messages(response):
     return [(m.level, str(m)) for m in response.context["messages"]]
 
 
+def _shown_as_warning(response, text: str) -> bool:
+    """The message is on the page with the warning class, and the style sheet draws that class unlike success."""
+    from django.contrib.staticfiles import finders
+
+    html = response.content.decode()
+    tag = re.search(r'<(\w+)[^>]*class="([^"]*\bwarning\b[^"]*)"[^>]*>[^<]*' + re.escape(text), html)
+    if not tag:
+        return False
+    selector = "".join("." + c for c in tag.group(2).split())  # e.g. .message.warning
+    with open(finders.find("onevisit/site.css"), encoding="utf-8") as css:
+        rule = re.search(re.escape(selector) + r"\s*\{([^}]*)\}", css.read())
+    return bool(rule and "background" in rule.group(1) and "#e3f4e8" not in rule.group(1))
+
+
 @pytest.mark.parametrize(
     ("exc", "reason"),
     [
@@ -165,6 +179,7 @@ def test_a_ticket_printed_on_the_backup_is_a_warning_without_technical_text(guid
     printed = [(level, text) for level, text in shown if number in text]
     assert printed and all(level == messages.WARNING for level, _ in printed), shown
     assert "打印机未开机或未连接" in printed[0][1] and "备用" in printed[0][1]
+    assert _shown_as_warning(response, f"小票 {number}")
     assert not any(ENGLISH.search(text) for _, text in shown), shown
     assert "ConnectionRefusedError" in caplog.text and "guide-1" in caplog.text
     failed = Event.objects.get(type="print.failed")
@@ -180,6 +195,7 @@ def test_when_the_desk_printer_is_down_the_pdf_is_offered_in_plain_chinese(guide
     shown = _messages(response)
     warned = [text for level, text in shown if level == messages.WARNING]
     assert any("打印机未开机或未连接" in t and "PDF" in t for t in warned), shown
+    assert _shown_as_warning(response, "打印机不可用")
     assert not any(ENGLISH.search(text) for _, text in shown), shown
     assert "ConnectionRefusedError" in caplog.text
 
@@ -196,6 +212,7 @@ def test_a_receipt_printed_on_the_backup_is_a_warning(guide_client, clerk_client
     receipt = [(level, text) for level, text in shown if "回执" in text]
     assert receipt and all(level == messages.WARNING for level, _ in receipt), shown
     assert "打印机未开机或未连接" in receipt[0][1]
+    assert _shown_as_warning(response, "受理回执")
     assert not any(ENGLISH.search(text) for _, text in shown), shown
 
 

@@ -124,7 +124,7 @@ def test_payloads_and_references_are_those_the_services_emit(events, guide, cler
     from onevisit.intake import services as intake
     from onevisit.queueing import services as queueing
     from tests.factories import resident_id
-    from tests.journey import called, prereview
+    from tests.journey import called, handed_over, prereview
 
     social = actor_for(get_user_model().objects.get(username="houtai1"))
     before = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
@@ -160,7 +160,7 @@ def test_payloads_and_references_are_those_the_services_emit(events, guide, cler
     rid = resident_id()
     pr = prereview(guide, "gxzy", rid=rid)
     assert queueing.call_next(window=window1, actor=clerk) == pr.ticket
-    case = cases.accept(actor=clerk, window=window1, code=pr.ticket.token)
+    case = handed_over(clerk, cases.accept(actor=clerk, window=window1, code=pr.ticket.token))
     task = case.tasks.get()
     v = cases.request_verification(
         actor=social, task_id=task.pk, department="区人力资源和社会保障局", question="核实"
@@ -175,7 +175,14 @@ def test_payloads_and_references_are_those_the_services_emit(events, guide, cler
     other = called(guide, clerk, window1, "gxzy")
     other_case = cases.accept(actor=clerk, window=window1, code=other.token)
     cases.continue_into(
-        actor=clerk, case_id=other_case.pk, bundle_code="retirement", answers={"transferred": True}
+        actor=clerk,
+        case_id=other_case.pk,
+        bundle_code="retirement",
+        answers={"transferred": True},
+        present=[
+            m.code
+            for m in intake.checklist(bundle_code="retirement", answers={"transferred": True}).materials
+        ],
     )
     cases.flag_outlier(actor=clerk, case_id=other_case.pk, note="业务系统故障，重启后继续办理")
     answers = {"transferred": True}  # a bundle taken whole at the guide desk: its acceptance names the bundle

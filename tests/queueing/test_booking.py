@@ -184,3 +184,12 @@ def test_a_slot_of_another_hall_cannot_be_booked_through_this_halls_page(client,
     with nothing_written():
         response = client.post("/book/demo/", _form(slot))
     assert response.status_code == 404 and "没有这个预约时段" in response.content.decode()
+
+
+def test_the_confirmations_qr_uses_the_public_address_when_the_hall_sets_one(client, hall, settings):
+    settings.ONEVISIT_PUBLIC_BASE_URL = "https://zwfw.example.gov.cn/hall"
+    slot = AppointmentSlot.objects.filter(queue__prefix="B", day=_working_day()).first()
+    client.post("/book/demo/", _form(slot))
+    code = Appointment.objects.get().code
+    svg = client.get(f"/book/demo/{code}/qr.svg").content.decode()
+    assert _decode_qr_svg(svg) == f"https://zwfw.example.gov.cn/hall/book/demo/{code}/"

@@ -43,6 +43,7 @@ def test_board_shows_recent_no_shows_with_the_rule_and_paused_windows(client, gu
     services.set_paused(window=window1, paused=True, actor=clerk)
     feed = client.get("/board/demo/feed/").content.decode()
     assert re.search(r"过号.*A001", feed, re.S) and "号码不变" in feed
+    assert re.search(r'<tr class="gone"[^>]*><td>A001</td><td>1号窗口</td><td>已过号</td>', feed)
     assert re.search(r"暂停服务.*1号窗口", feed, re.S)
     services.set_paused(window=window1, paused=False, actor=clerk)
     assert "暂停服务" not in client.get("/board/demo/feed/").content.decode()

@@ -10,6 +10,7 @@ from onevisit.core import clock
 from onevisit.queueing.models import Ticket
 from tests.conftest import login
 from tests.factories import resident_id
+from tests.intake.test_check_in import _at, booking  # noqa: F401  (the booking fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +116,22 @@ def test_guide_desk_still_prints_any_ticket_of_its_hall(hall, guide_client):
     later = clock.now() + timedelta(minutes=30)
     with mock.patch("onevisit.core.clock.now", return_value=later):
         assert guide_client.get(f"/guide/tickets/{ticket.token}.pdf").status_code == 200
+
+
+def test_a_guide_checking_in_an_appointment_is_sent_back_to_the_desk_not_to_the_kiosk(
+    hall, guide, guide_client
+):
+    from onevisit.intake import services
+
+    ticket = services.issue_at_kiosk(actor=guide, matter_code="jfhd", resident_id=resident_id())
+    page = guide_client.get(f"/guide/kiosk/tickets/{ticket.token}/").content.decode()
+    assert 'data-kiosk-home="/guide/"' in page and re.search(r'<a[^>]*href="/guide/"[^>]*>完成</a>', page)
+
+
+def test_kiosk_check_in_confirmation_shows_no_staff_bar(booking):  # noqa: F811
+    kiosk = login("zizhu")
+    with _at(booking, 17, 45):
+        html = kiosk.post("/guide/check-in/", {"code": booking.code, "back": "intake:kiosk"}).content.decode()
+    assert "请确认已带齐材料" in html
+    assert "退出" not in html.split("<main", 1)[0] and "办事指南" not in html
+    assert 'hx-history="false"' in html and 'data-kiosk-home="/guide/kiosk/"' in html

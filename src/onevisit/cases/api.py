@@ -89,6 +89,12 @@ def complete(request, case_id: int):
     return case_out(services.complete(actor=actor, case_id=case_id))
 
 
+@router.post("/{case_id}/hand-over", response=CaseOut, summary="移交后台（表单须填齐必填项）")
+def hand_over(request, case_id: int):
+    actor = require(request.user, roles.CLERK)
+    return case_out(services.hand_over(actor=actor, case_id=case_id))
+
+
 class FormIn(Schema):
     values: dict[str, str]
 

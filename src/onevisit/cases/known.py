@@ -21,7 +21,7 @@ class KnownValuesProvider(Protocol):
 class PersonRecord:
     """Identity captured once at the guide desk, and what the resident ID itself says (birth date, gender)."""
 
-    name = "办事人信息"
+    name = "导引台"
 
     def values(self, case: Case) -> dict[str, str]:
         person = case.person
@@ -41,7 +41,7 @@ class PersonRecord:
 class EarlierCases:
     """Values the same citizen gave in earlier cases, newest first."""
 
-    name = "历史办件"
+    name = "以往办件"
 
     def values(self, case: Case) -> dict[str, str]:
         if case.person_id is None:

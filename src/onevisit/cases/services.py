@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
+from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -23,6 +25,7 @@ from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
 from onevisit.core.ids import contains_personal_number
 from onevisit.core.models import Event
+from onevisit.intake import rules as intake_rules
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
 
@@ -116,6 +119,8 @@ def complete(*, actor: Actor, case_id: int) -> Case:
             .get(pk=case_id)
         )
         open_tasks = case.tasks.exclude(status=Task.Status.DONE).count()
+        if open_tasks and case.status == Case.Status.ACCEPTED:
+            raise Conflict(f"办件 {case.number} 有后台任务，请填齐表单后移交后台，由后台办结", field="case")
         if open_tasks:
             raise Conflict(f"办件 {case.number} 尚有 {open_tasks} 个后台任务未完成，不能办结", field="case")
         if case.status in (Case.Status.COMPLETED, Case.Status.DELIVERED):
@@ -172,19 +177,44 @@ def open_cases_at(window: Window) -> list[Case]:
 
 
 def _open_tasks(case: Case, specs, *, actor, now) -> None:
-    """Create the case's tasks; those with no prerequisite are ready at once, in parallel."""
+    """Create the case's tasks. They start when the window hands the case over (移交后台), those with no
+    prerequisite at once and in parallel; a case already handed over starts its new ready ones now."""
     if not specs:
         return
     matters = {m.code: m for m in catalog.list_matters([t.matter for t in specs if t.matter])}
     Task.objects.bulk_create(
-        Task(case=case, code=t.code, department=t.department, matter=matters.get(t.matter), role=t.role,
+        Task(case=case, code=t.code, department=t.department, matter=matters.get(t.matter),
+             role=t.role or (matters[t.matter].name if t.matter in matters else "后台审核"),
              after=list(t.after), time_limit_days=t.time_limit_days)
         for t in specs
     )  # fmt: skip
-    if case.status == Case.Status.ACCEPTED:
+    if case.status != Case.Status.ACCEPTED:
+        _start_ready(case, actor=actor, now=now)
+
+
+def awaits_hand_over(case: Case) -> bool:
+    """Accepted, with back-office work that has not been handed over yet."""
+    return case.status == Case.Status.ACCEPTED and case.tasks.exists()
+
+
+def hand_over(*, actor: Actor, case_id: int) -> Case:
+    """移交后台: the case leaves the window for the departments once its form is complete; their first tasks start."""
+    get_case(actor=actor, case_id=case_id)
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("hall", "window", "matter")
+            .get(pk=case_id)
+        )
+        if case.status != Case.Status.ACCEPTED:
+            raise Conflict(f"办件 {case.number} {case.get_status_display()}，不能再移交后台", field="case")
+        if not case.tasks.exists():
+            raise Conflict(f"办件 {case.number} 没有后台任务，请在窗口办结", field="case")
+        require_complete_form(case, doing="移交后台")
         case.status = Case.Status.IN_PROGRESS
         case.save(update_fields=["status"])
-    _start_ready(case, actor=actor, now=now)
+        _start_ready(case, actor=actor, now=clock.now())
+    return case
 
 
 def _start_ready(case: Case, *, actor, now) -> list[Task]:
@@ -627,8 +657,22 @@ def continuation_offers(case: Case) -> list:
     return catalog.bundles_containing(case.matter)
 
 
-def continue_into(*, actor: Actor, case_id: int, bundle_code: str, answers: dict | None = None) -> Case:
-    """Turn a single-matter case into its bundle, keeping every value and material already taken."""
+@dataclass
+class ContinuationCheck:
+    """What continuation adds, and what the citizen must show for it: the added matters' materials, reviewed as
+    the guide desk reviews them (免提交 items the hall obtains itself; tolerable ones may be promised)."""
+
+    checklist: Any
+    added: list
+    needed: list  # merged materials the added matters need that the case has not already been checked for
+
+    @property
+    def codes(self) -> set[str]:
+        return {m.code for m in self.needed}
+
+
+def continuation_check(*, actor: Actor, case_id: int, bundle_code: str, answers: dict | None = None):
+    """The checklist a continuation would add, checked before anything is written."""
     case = get_case(actor=actor, case_id=case_id)
     bundle = catalog.get_bundle(bundle_code)
     if not bundle.matters.filter(pk=case.matter_id).exists():
@@ -637,44 +681,90 @@ def continue_into(*, actor: Actor, case_id: int, bundle_code: str, answers: dict
         raise Conflict(f"办件 {case.number} 已属于「{case.bundle.name}」", field="case")
     if case.status not in (Case.Status.ACCEPTED, Case.Status.IN_PROGRESS):
         raise Conflict(f"办件 {case.number} {case.get_status_display()}，不能接续受理", field="case")
-    checklist = catalog.checklist_for_bundle(bundle_code, answers or {})
+    checklist = intake.checklist(bundle_code=bundle_code, answers=answers or {})
+    existing = {i.matter for i in case.items.select_related("matter")}
+    existing_codes = {m.code for m in existing}
+    checked = {m.code for matter in existing for m in catalog.materials_of(matter)}
+    added = [m for m in checklist.matters if m.code not in existing_codes]
+    added_codes = {m.code for m in added}
+    needed = [
+        m for m in checklist.materials
+        if set(m.matters) & added_codes and m.code not in checked and not m.shared
+    ]  # fmt: skip
+    return case, bundle, ContinuationCheck(checklist, added, needed)
+
+
+def continue_into(*, actor: Actor, case_id: int, bundle_code: str, answers: dict | None = None,
+                  present: Iterable[str] = (), commitment_signed: bool = False, tolerance_due=None) -> Case:  # fmt: skip
+    """Turn a single-matter case into its bundle, keeping every value, material and task already taken.
+
+    The added matters' materials are reviewed as at the guide desk: an essential one missing refuses the
+    continuation, naming it; tolerable ones missing need the citizen's signed commitment and a due date. The
+    bundle's task graph is kept whole: a step for a matter the case already has is that matter's existing task
+    (done counts as done), so later steps wait for it instead of starting beside it."""
+    case, bundle, check = continuation_check(
+        actor=actor, case_id=case_id, bundle_code=bundle_code, answers=answers
+    )
+    present = set(present)
+    unknown = sorted(present - {m.code for m in check.checklist.materials})
+    if unknown:
+        raise Invalid(f"「{bundle.name}」的清单中没有材料 {', '.join(unknown)}", field="materials")
+    review = intake_rules.review(
+        [intake_rules.Requirement(m.code, m.name, m.tolerable) for m in check.needed], present
+    )
+    if review.verdict is intake_rules.Verdict.INCOMPLETE:
+        essential = "、".join(r.name for r in review.missing if not r.tolerable)
+        raise Invalid(f"新增事项缺少必须当场提交的材料，不能接续受理：{essential}", field="materials")
+    today = clock.local_date(case.hall.timezone)
+    if review.verdict is intake_rules.Verdict.TOLERANCE:
+        errors = {}
+        if not commitment_signed:
+            errors["commitment"] = "缺少可容缺材料，须由办事人签署容缺承诺"
+        if tolerance_due is None:
+            errors["tolerance_due"] = "请填写承诺补交日期"
+        elif not today <= tolerance_due <= today + timedelta(days=intake.MAX_TOLERANCE_DAYS):
+            errors["tolerance_due"] = f"承诺补交日期须在今天到 {intake.MAX_TOLERANCE_DAYS} 天内"
+        if errors:
+            raise Invalid("；".join(errors.values()), errors=errors)
     with transaction.atomic():
         case = (
             Case.objects.select_for_update(of=("self",))
             .select_related("hall", "window", "matter")
             .get(pk=case_id)
         )
-        existing = set(case.items.values_list("matter__code", flat=True))
-        added = [m for m in checklist.matters if m.code not in existing]
-        CaseItem.objects.bulk_create(CaseItem(case=case, matter=m) for m in added)
+        if case.bundle_id:
+            raise Conflict(f"办件 {case.number} 已属于「{bundle.name}」", field="case")
+        existing = [i.matter for i in case.items.select_related("matter")]
+        existing_codes = {m.code for m in existing}
+        CaseItem.objects.bulk_create(CaseItem(case=case, matter=m) for m in check.added)
         case.bundle = bundle
         case.save(update_fields=["bundle"])
         now = clock.now()
-        # The bundle's tasks for matters the case already has are the case's existing tasks: later steps wait
-        # for those (by their codes) instead of for tasks that will never be created.
+        # The graph over every matter the case now has: the bundle's step for a matter already in the case is
+        # that matter's existing task (later steps wait for it by its code); a matter finished at the window has
+        # no task, and waiting for it is waiting for nothing.
         current = {t.matter.code: t.code for t in case.tasks.select_related("matter") if t.matter_id}
-        graph = catalog.tasks_for(bundle, checklist.matters)
+        graph = catalog.tasks_for(bundle, [*existing, *check.added])
         stands_for = {
-            t.code: current[t.matter] for t in graph if t.matter in existing and t.matter in current
+            t.code: current[t.matter] for t in graph if t.matter in existing_codes and t.matter in current
         }
-        dropped = {t.code for t in graph if t.matter in existing}
+        dropped = {t.code for t in graph if t.matter in existing_codes}
         known_codes = set(case.tasks.values_list("code", flat=True))
         new = [
-            replace(
-                t,
-                after=tuple(
-                    dict.fromkeys(
-                        stands_for.get(a, a) for a in t.after if a in stands_for or a not in dropped
-                    )
-                ),
-            )
+            replace(t, after=tuple(dict.fromkeys(
+                stands_for.get(a, a) for a in t.after if a in stands_for or a not in dropped)))
             for t in graph
             if t.code not in dropped and t.code not in known_codes
-        ]
+        ]  # fmt: skip
         _open_tasks(case, new, actor=actor, now=now)
+        materials = {m.code: m for m in check.needed}
+        for missing in review.missing:
+            add_commitment(
+                case=case, material_code=missing.code, due=tolerance_due, actor=actor, materials=materials
+            )
         emit("case.continued", hall=case.hall, window=case.window, matter=case.matter, bundle=bundle, case=case,
-             actor=actor, data={"from": case.matter.code, "matters": [m.code for m in checklist.matters],
-                                "added": [m.code for m in added]}, at=now)  # fmt: skip
+             actor=actor, data={"from": case.matter.code, "matters": [m.code for m in check.checklist.matters],
+                                "added": [m.code for m in check.added]}, at=now)  # fmt: skip
     return case
 
 
@@ -701,3 +791,17 @@ def flag_outlier(*, actor: Actor, case_id: int, note: str) -> Case:
         emit("case.outlier_flagged", hall=case.hall, window=case.window, matter=case.matter, bundle=case.bundle,
              case=case, actor=actor, data={"note": note})  # fmt: skip
     return case
+
+
+def open_cases_of(hall, person) -> list[str]:
+    """The citizen's open cases in words, for the guide desk (plugged into intake.services.OPEN_CASES)."""
+    cases = (
+        Case.objects.filter(hall=hall, person=person)
+        .filter(status__in=[Case.Status.ACCEPTED, Case.Status.IN_PROGRESS, Case.Status.RETURNED])
+        .select_related("matter", "bundle")
+        .order_by("accepted_at")
+    )
+    return [
+        f"办件 {c.number}（{c.bundle.name if c.bundle_id else c.matter.name}，{c.get_status_display()}）"
+        for c in cases
+    ]

@@ -1,4 +1,7 @@
+from datetime import date, timedelta
+
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -9,6 +12,7 @@ from onevisit.accounts.services import window_of, windows_of
 from onevisit.cases import hooks, services
 from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services as catalog
+from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.core.ids import mask_phone, mask_resident_id
 from onevisit.core.links import public_url
@@ -27,7 +31,8 @@ def window_home(request):
     return render(request, "cases/choose_window.html", {"windows": windows_of(request.actor.hall)})
 
 
-def _window_page(request, window, *, scanned=None, scan_error=None, code="", status=200):
+def _window_page(request, window, *, scanned=None, scan_error=None, action_error=None, code="", status=200):
+    """The window's page; a refused scan is shown at the scan field, any other refusal as an alert on top."""
     context = {
         "window": window,
         "paused": queueing.is_paused(window),
@@ -43,6 +48,7 @@ def _window_page(request, window, *, scanned=None, scan_error=None, code="", sta
         "scanned": scanned,
         "prereview": intake.prereview_of(scanned) if scanned else None,
         "scan_error": scan_error,
+        "action_error": action_error,
         "code": code,
     }
     return render(request, "cases/window.html", context, status=status)
@@ -75,8 +81,7 @@ def call_next(request, code: str):
     try:
         ticket = queueing.call_next(window=window, actor=request.actor)
     except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("cases:window", code=code)
+        return _window_page(request, window, action_error=exc.message, status=exc.status)
     if ticket is None:
         messages.info(request, "当前没有等候的群众")
     else:
@@ -89,9 +94,8 @@ def _ticket_action(request, code: str, action) -> object:
     try:
         message = action(window)
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, message)
+        return _window_page(request, window, action_error=exc.message, status=exc.status)
+    messages.success(request, message)
     return redirect("cases:window", code=code)
 
 
@@ -179,17 +183,34 @@ def accept(request, code: str):
     return redirect("cases:case", code=code, case_id=case.pk)
 
 
-def _print_receipt(request, window, case, code: str) -> None:
-    """The acceptance receipt on the window's own printer (its backup if it fails)."""
+def _receipt(request, case) -> dict:
+    """What the acceptance receipt says, on paper or as PDF."""
     visit = case.visits.select_related("ticket").order_by("-seq").first()
     token = visit.ticket.token if visit and visit.ticket else ""
-    payload = printing.receipt_bytes(
-        hall=case.hall.name,
-        case_number=case.number,
-        matters=[i.matter.name for i in case.items.select_related("matter")],
-        promised=services.promised_by(case),
-        status_url=public_url(request, reverse("public:status", args=[token])) if token else "",
-    )
+    return {
+        "hall": case.hall.name,
+        "case_number": case.number,
+        "matters": [i.matter.name for i in case.items.select_related("matter")],
+        "promised": services.promised_by(case),
+        "status_url": public_url(request, reverse("public:status", args=[token])) if token else "",
+    }
+
+
+@staff_page(roles.CLERK)
+def receipt_pdf(request, code: str, case_id: int):
+    """The acceptance receipt as PDF: the electronic receipt when the window's printer is down."""
+    window_of(request.actor, code)
+    case = services.get_case(actor=request.actor, case_id=case_id)
+    accepted_at = clock.localtime(case.accepted_at, case.hall.timezone)
+    response = HttpResponse(printing.receipt_pdf(**_receipt(request, case), accepted_at=accepted_at),
+                            content_type="application/pdf")  # fmt: skip
+    response["Content-Disposition"] = f'inline; filename="receipt-{case.number}.pdf"'
+    return response
+
+
+def _print_receipt(request, window, case, code: str) -> None:
+    """The acceptance receipt on the window's own printer (its backup if it fails)."""
+    payload = printing.receipt_bytes(**_receipt(request, case))
     outcome = printing.print_job(
         hall=case.hall, location=window.code, payload=payload, actor=request.actor, case=case
     )
@@ -198,7 +219,7 @@ def _print_receipt(request, window, case, code: str) -> None:
     elif outcome.printed_on and not outcome.needs_pdf:
         messages.info(request, f"受理回执已在{outcome.printed_on.name}打印")
     elif outcome.failures:
-        messages.warning(request, f"窗口打印机不可用（{outcome.trouble}），回执请改用电子版")
+        messages.warning(request, f"窗口打印机不可用（{outcome.trouble}），请点击“受理回执 PDF”打印回执")
 
 
 @require_POST
@@ -212,8 +233,24 @@ def complete(request, code: str, case_id: int):
             request, code, case_id, errors=exc.errors, problem=exc.message, status=exc.status
         )
     except DomainError as exc:
-        return _window_page(request, window, scan_error=exc.message, status=exc.status)
+        return _window_page(request, window, action_error=exc.message, status=exc.status)
     messages.success(request, f"办件 {case.number} 已办结")
+    return redirect("cases:window", code=code)
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def hand_over(request, code: str, case_id: int):
+    window = window_of(request.actor, code)
+    try:
+        case = services.hand_over(actor=request.actor, case_id=case_id)
+    except Invalid as exc:  # the form is not complete: back to it, each field in error marked
+        return case_page.__wrapped__(
+            request, code, case_id, errors=exc.errors, problem=exc.message, status=exc.status
+        )
+    except DomainError as exc:
+        return _window_page(request, window, action_error=exc.message, status=exc.status)
+    messages.success(request, f"办件 {case.number} 已移交后台，承诺{services.promised_by(case)}办结")
     return redirect("cases:window", code=code)
 
 
@@ -252,7 +289,18 @@ def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
 
 
 @staff_page(roles.CLERK)
-def case_page(request, code: str, case_id: int, *, errors=None, submitted=None, problem="", status=200):
+def case_page(
+    request,
+    code: str,
+    case_id: int,
+    *,
+    errors=None,
+    submitted=None,
+    problem="",
+    continuation=None,
+    outlier_error="",
+    status=200,
+):
     window = window_of(request.actor, code)
     case = services.get_case(actor=request.actor, case_id=case_id)
     cf = services.case_form(case)
@@ -265,10 +313,14 @@ def case_page(request, code: str, case_id: int, *, errors=None, submitted=None, 
             "window": window,
             "case": case,
             "rows": _form_rows(case, cf, errors=errors or {}, submitted=submitted),
-            "problem": problem,
+            "problem": problem if continuation is None else "",
+            "continuation": continuation,
+            "outlier_error": outlier_error,
+            "continuation_problem": problem if continuation is not None else "",
             "form": cf.form,
             "guidance": guidance,
             "tasks": case.tasks.select_related("matter"),
+            "awaits_hand_over": services.awaits_hand_over(case),
             "commitments": case.commitments.all(),
             "offers": [(b, catalog.bundle_spec(b).questions) for b in services.continuation_offers(case)],
             "delivery_methods": services.DELIVERY_METHODS,
@@ -314,23 +366,42 @@ def supply(request, code: str, case_id: int, commitment_id: int):
             actor=request.actor, commitment_id=commitment_id, via=request.POST.get("via", ""), window=window
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已登记补交")
+        return case_page.__wrapped__(request, code, case_id, problem=exc.message, status=exc.status)
+    messages.success(request, "已登记补交")
     return redirect("cases:case", code=code, case_id=case_id)
 
 
 @require_POST
 @staff_page(roles.CLERK)
 def continue_case(request, code: str, case_id: int):
+    """接续受理 in two steps: the answers give the added matters, whose materials the clerk then checks off."""
+    bundle_code = request.POST.get("bundle", "")
+    answers = catalog.answers_from_query(request.POST, bundle_code) if bundle_code else {}
     try:
-        services.continue_into(
-            actor=request.actor, case_id=case_id, bundle_code=request.POST.get("bundle", "")
+        _, bundle, check = services.continuation_check(
+            actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已接续受理为一件事")
+        return case_page.__wrapped__(request, code, case_id, problem=exc.message, status=exc.status)
+    step = {"bundle": bundle, "check": check, "answers": answers, "present": request.POST.getlist("materials"),
+            "signed": request.POST.get("commitment") == "on",
+            "due": request.POST.get("tolerance_due") or (
+                clock.local_date(request.actor.hall.timezone) + timedelta(days=7)).isoformat()}  # fmt: skip
+    if request.POST.get("confirm") != "1":
+        return case_page.__wrapped__(request, code, case_id, continuation=step)
+    try:
+        due = date.fromisoformat(step["due"]) if request.POST.get("tolerance_due") else None
+    except ValueError:
+        due = None
+    try:
+        services.continue_into(actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers,
+                               present=step["present"], commitment_signed=step["signed"], tolerance_due=due)  # fmt: skip
+    except DomainError as exc:
+        step["errors"] = exc.errors
+        return case_page.__wrapped__(
+            request, code, case_id, continuation=step, problem=exc.message, status=exc.status
+        )
+    messages.success(request, f"已接续受理为「{bundle.name}」")
     return redirect("cases:case", code=code, case_id=case_id)
 
 
@@ -340,9 +411,10 @@ def flag_outlier(request, code: str, case_id: int):
     try:
         services.flag_outlier(actor=request.actor, case_id=case_id, note=request.POST.get("note", ""))
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "已标记为极端案例：不计入平均办理时长与往返次数，在指标复盘中单列")
+        return case_page.__wrapped__(
+            request, code, case_id, outlier_error=exc.message, problem=exc.message, status=exc.status
+        )
+    messages.success(request, "已标记为极端案例：不计入平均办理时长与往返次数，在指标复盘中单列")
     return redirect("cases:case", code=code, case_id=case_id)
 
 
@@ -363,5 +435,7 @@ urlpatterns = [
     path("<slug:code>/cases/<int:case_id>/continue/", continue_case, name="continue"),
     path("<slug:code>/cases/<int:case_id>/outlier/", flag_outlier, name="outlier"),
     path("<slug:code>/cases/<int:case_id>/complete/", complete, name="complete"),
+    path("<slug:code>/cases/<int:case_id>/hand-over/", hand_over, name="hand-over"),
     path("<slug:code>/cases/<int:case_id>/deliver/", deliver, name="deliver"),
+    path("<slug:code>/cases/<int:case_id>/receipt.pdf", receipt_pdf, name="receipt"),
 ]

@@ -72,7 +72,7 @@ class MaterialInline(admin.TabularInline):
     extra = 0
     fields = [
         "position", "code", "name", "original_required", "electronic_accepted", "stamp_unit", "copies",
-        "tolerable", "shared", "clause", "note",
+        "tolerable", "due_working_days", "shared", "exempt_if", "clause", "note",
     ]  # fmt: skip
     autocomplete_fields = ["clause"]
 

@@ -17,6 +17,8 @@ LABELS = {
     "shared": "免提交",
     "clause": "依据条款",
     "note": "说明",
+    "exempt_if": "无需提供的人群",
+    "due_working_days": "补交期限（工作日）",
 }
 
 
@@ -42,6 +44,8 @@ class Change:
 
 
 def _show(value) -> str:
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)

@@ -32,7 +32,8 @@ def requirement_text(m) -> str:
     if m.electronic:
         parts.append("可用电子证照")
     if m.tolerable:
-        parts.append("可容缺后补")
+        due = m.due_working_days
+        parts.append(f"可容缺，{due}个工作日内补交" if due else "可容缺后补")
     if m.shared:
         parts.append("免提交(部门共享获取)")
     return "，".join(parts)

@@ -34,7 +34,27 @@ def panel_context(case, window):
     if not rows:
         return None
     return "ferry/panel.html", {"rows": rows, "case": case, "window": window,
-                                "waiting": any(r.state == "waiting" for r in rows)}  # fmt: skip
+                                "waiting": any(r.state == "waiting" for r in rows),
+                                "fills": form_fills(case)}  # fmt: skip
+
+
+def form_fills(case) -> list[tuple[str, str]]:
+    """(field, value) of the case's open form that the ferry has brought: the page writes each into its field
+    while that field is still empty and untouched, so nobody types what is on its way."""
+    from onevisit.cases import services as cases
+    from onevisit.ferry import services
+
+    form = cases.case_form(case)
+    ferried = services.known_for_case(case)
+    return [
+        (code, ferried[code])
+        for code in form.fields
+        if code in ferried
+        and code not in form.typed
+        and not form.readonly(code)
+        and form.known.get(code, ("", ""))[0]
+        == ferried[code]  # another source that comes first keeps its value
+    ]
 
 
 def install() -> None:

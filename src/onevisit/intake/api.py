@@ -1,3 +1,4 @@
+import functools
 from datetime import date
 from typing import Any
 
@@ -24,7 +25,13 @@ class PreReviewIn(Schema):
     disability: bool = False
     commitment_signed: bool = False
     tolerance_due: date | None = None
+    not_applicable: dict[str, str] = {}  # material code → why it does not apply this time (本次不适用)
+    confirm_name: bool = False  # staff checked the ID document: change the name held for this resident ID
+    join_waiting: bool = False  # add these matters to the citizen's waiting ticket instead of a 409
     idempotency_key: str = ""
+    appointment: str = (
+        ""  # 预约码: the desk checks a booking in through this pre-review, keeping its priority
+    )
 
 
 class MissingOut(Schema):
@@ -45,7 +52,10 @@ class PreReviewOut(Schema):
 @router.post("/prereviews", response={201: PreReviewOut}, summary="导引台预审，材料齐全或可容缺时出号")
 def submit_prereview(request, payload: PreReviewIn):
     actor = require(request.user, roles.GUIDE)
-    prereview = services.submit_prereview(
+    submit = services.submit_prereview
+    if payload.appointment:
+        submit = functools.partial(services.check_in_at_desk, appointment_code=payload.appointment)
+    prereview = submit(
         actor=actor,
         matter_code=payload.matter,
         bundle_code=payload.bundle,
@@ -58,6 +68,9 @@ def submit_prereview(request, payload: PreReviewIn):
         disability=payload.disability,
         commitment_signed=payload.commitment_signed,
         tolerance_due=payload.tolerance_due,
+        not_applicable=payload.not_applicable,
+        confirm_name=payload.confirm_name,
+        join_waiting=payload.join_waiting,
         idempotency_key=payload.idempotency_key,
     )
     return Status(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -44,12 +44,11 @@ def review(requirements: Iterable[Requirement], present: Iterable[str]) -> Revie
     return Review(Verdict.INCOMPLETE, missing)
 
 
-def add_working_days(start: date, days: int) -> date:
-    """The date `days` working days after `start`. Weekends do not count; the project keeps no holiday calendar
-    yet, so public holidays are counted as working days (a hall should allow for them until one exists)."""
+def add_working_days(start: date, days: int, holidays: Collection[date] = frozenset()) -> date:
+    """The date `days` working days after `start`: weekends and the given public holidays do not count."""
     day, left = start, days
     while left > 0:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if day.weekday() < 5 and day not in holidays:
             left -= 1
     return day

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from onevisit.accounts.models import Hall
@@ -16,8 +18,12 @@ from onevisit.core.events import emit
 from onevisit.core.ids import contains_personal_number, parse_resident_id
 from onevisit.intake import rules
 from onevisit.intake.models import Consultation, PreReview
+from onevisit.queueing import hours
 from onevisit.queueing import services as queueing
 from onevisit.queueing.models import Ticket
+
+# Domains above intake that know a citizen's open cases (cases plugs in at start-up): (hall, person) → lines.
+OPEN_CASES: list[Callable[[Hall, Any], list[str]]] = []
 
 CHANNELS = {
     PreReview.Channel.WINDOW: "window",
@@ -104,7 +110,12 @@ def due_limit(materials, today: date):
     if not ruled:
         return None, None
     strictest = min(ruled, key=lambda m: m.due_working_days)
-    return rules.add_working_days(today, strictest.due_working_days), strictest
+    return rules.add_working_days(today, strictest.due_working_days, holidays()), strictest
+
+
+def holidays() -> frozenset[date]:
+    """The hall's public holidays (ONEVISIT_HOLIDAYS, else the built-in schedule), as appointments use them."""
+    return hours.parse_holidays(getattr(settings, "ONEVISIT_HOLIDAYS", None))
 
 
 def default_tolerance_due(materials, today: date) -> date:
@@ -218,6 +229,8 @@ def submit_prereview(
         waiting_ticket_of(actor.hall, identity.resident_id) if channel == PreReview.Channel.WINDOW else None
     )
     if waiting is not None and not join_waiting:
+        if done := _replayed_prereview(actor.hall, key, request):
+            return done  # the ticket that waits is this very request's, committed by a concurrent retry
         raise AlreadyWaiting(waiting)
 
     born = parse_resident_id(identity.resident_id, today=today).birth_date
@@ -319,10 +332,16 @@ def check_in_at_desk(*, actor: Actor, appointment_code: str, **prereview) -> Pre
 
     The booking is kept: on time, the ticket has the appointment's priority (the green channel still comes
     first), and the booking is marked checked in with that ticket. Materials missing: no ticket, the booking
-    stays open for a return within its slot. The person must be the one who booked.
+    stays open for a return within its slot. The person must be the one who booked; identity fields left blank
+    are the booking's (typed once, online), never shown in full.
     """
     with transaction.atomic():
         booking, on_time = queueing.lock_for_check_in(hall=actor.hall, code=appointment_code)
+        known = {"name": lambda: booking.person.name, "resident_id": lambda: booking.person.resident_id,
+                 "phone": lambda: booking.person.phone}  # fmt: skip
+        for field, value in known.items():
+            if not (prereview.get(field) or "").strip():
+                prereview[field] = value()
         if booking.status != booking.Status.BOOKED:
             key = queueing.request_key("prereview", prereview.get("idempotency_key", ""))
             done = PreReview.objects.filter(hall=actor.hall, idempotency_key=key).first() if key else None
@@ -460,6 +479,11 @@ def issue_at_kiosk(*, actor: Actor, matter_code: str, resident_id: str, idempote
             hall=actor.hall, matter=matter, person=person, actor=actor, queue=queue,
             priority_class=priority_class, idempotency_key=key,
         )  # fmt: skip
+
+
+def open_cases(prereview: PreReview) -> list[str]:
+    """The citizen's cases still open in this hall: a new ticket is a further visit for them, not a new case."""
+    return [line for lookup in OPEN_CASES for line in lookup(prereview.hall, prereview.person)]
 
 
 def prereview_of(ticket: Ticket) -> PreReview | None:

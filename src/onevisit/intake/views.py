@@ -21,8 +21,9 @@ from onevisit.accounts.pages import staff_page
 from onevisit.catalog import services as catalog
 from onevisit.catalog.notice import render_notice
 from onevisit.catalog.services import ANSWER_PREFIX
-from onevisit.core import clock
+from onevisit.core import clock, people
 from onevisit.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from onevisit.core.ids import mask_name
 from onevisit.core.links import public_url
 from onevisit.intake import printing, services
 from onevisit.intake.models import PreReview
@@ -257,6 +258,7 @@ def _as_list(value) -> list:
 def prereview_result(request, pk: int):
     prereview = _own_prereview(request, pk)
     ticket = prereview.ticket
+    names = catalog.matter_names()
     online = None
     if prereview.channel == PreReview.Channel.ONLINE_ASSISTED:
         url = _online_path(request, prereview)
@@ -266,6 +268,9 @@ def prereview_result(request, pk: int):
         "intake/prereview_result.html",
         {
             "online": online,
+            "open_cases": services.open_cases(prereview),
+            "person_name": people.name_at(prereview.person, prereview.created_at),
+            "matter_names": [names.get(c, c) for c in prereview.matters],
             "not_applicable": [
                 (m, prereview.not_applicable[m.code])
                 for m in services.materials_of(prereview)
@@ -357,29 +362,30 @@ def check_in(request):
         elif request.POST.get("confirmed") != "yes":
             appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
             checklist = catalog.checklist_for_matter(appointment.matter.code)
-            return render(
-                request,
-                "intake/check_in_confirm.html",
-                {"appointment": appointment, "on_time": on_time, "materials": checklist.materials},
-            )
+            context = _kiosk_context(appointment=appointment, on_time=on_time, materials=checklist.materials)
+            return render(request, "intake/check_in_confirm.html", context)
         else:
             ticket, on_time = queueing.check_in(hall=request.actor.hall, code=code, actor=request.actor)
     except DomainError as exc:
+        if at_kiosk:
+            return _kiosk_error(request, exc)
         messages.error(request, exc.message)
-        return redirect("intake:kiosk" if at_kiosk else "intake:guide")
+        return redirect("intake:guide")
     if not at_kiosk:
         slot = appointment.slot
         note = "" if on_time else "；已超过预约时段，出号时按普通号排队"
+        person = appointment.person
         messages.info(
             request,
             f"预约签到：{appointment.matter.name}，{slot.day.month}月{slot.day.day}日 {slot.start:%H:%M}–{slot.end:%H:%M}，"
-            f"预约码 {appointment.code}。请核对材料并录入办事人信息后预审{note}。",
+            f"预约码 {appointment.code}，预约人 {mask_name(person.name)}（{person.id_masked}）。请核对证件和材料后预审；"
+            f"办事人信息未填写的沿用预约时的信息{note}。",
         )
         target = reverse("intake:prereview-matter", args=[appointment.matter.code])
         return redirect(f"{target}?{urlencode({'appointment': appointment.code})}")
     if not on_time:
         messages.warning(request, "已超过预约时段，按普通号排队")
-    ticket_outcome(request, ticket, request.actor.staff.desk or "kiosk")
+    _kiosk_print(request, ticket)
     return redirect("intake:kiosk-ticket", token=ticket.token)
 
 
@@ -398,7 +404,10 @@ def no_show_return(request):
             context.update(error=exc.message, code=code.strip()[:20])
             return render(request, "intake/no_show_return.html", context, status=exc.status)
         ahead = queueing.waiting_ahead(ticket)
-        messages.success(request, f"{ticket.number} 已重新排队（{ticket.queue.name}），前面还有 {ahead} 人")
+        how = "按原取号时间" if ticket.requeued_at is None else "超过时限，排在当时等候的所有人之后"
+        messages.success(
+            request, f"{ticket.number} 已重新排队（{ticket.queue.name}，{how}），前面还有 {ahead} 人"
+        )
         return redirect("intake:no-show-return")
     return render(request, "intake/no_show_return.html", context)
 
@@ -409,7 +418,11 @@ def no_show_return(request):
 
 
 def _kiosk_context(**extra) -> dict:
-    return {"kiosk_idle": settings.ONEVISIT_KIOSK_IDLE_SECONDS, **extra}
+    return {
+        "kiosk_idle": settings.ONEVISIT_KIOSK_IDLE_SECONDS,
+        "kiosk_home": reverse("intake:kiosk"),
+        **extra,
+    }
 
 
 def _kiosk_error(request, exc: DomainError) -> HttpResponse:
@@ -492,6 +505,8 @@ def kiosk_ticket(request, token: str):
         "intake/kiosk_ticket.html",
         _kiosk_context(
             kiosk_idle=settings.ONEVISIT_KIOSK_TICKET_SECONDS,
+            # A guide checking an appointment in lands here too; 完成 takes them back to their desk.
+            kiosk_home=reverse("intake:kiosk" if request.actor.has(roles.KIOSK) else "intake:guide"),
             ticket=ticket,
             waiting_ahead=queueing.waiting_ahead(ticket) if waiting else None,
             estimated=queueing.estimated_wait_minutes(ticket) if waiting else None,

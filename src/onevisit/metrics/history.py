@@ -572,7 +572,8 @@ class _Hall:
         self.emit(at, "prereview.completed", **refs,
                   data={"prereview": prereview, "verdict": verdict, "required": len(needed),
                         "present": len(needed) - len(missing), "missing": missing, "matters": list(journey.matters),
-                        "first_visit": journey.first_visit, "person": journey.person})  # fmt: skip
+                        "first_visit": journey.first_visit, "person": journey.person,
+                        "not_applicable": []})  # fmt: skip
         channel = "window"
         if verdict == "incomplete":
             channel = "none"
@@ -582,7 +583,12 @@ class _Hall:
                 channel = "online_assisted"
             elif r < ONLINE_SHARE + SELF_SERVICE_SHARE and "self_service" in channels:
                 channel = "self_service"
-        self.emit(at, "triage.routed", **refs, data={"prereview": prereview, "channel": channel})
+        routed = {"prereview": prereview, "channel": channel}
+        if channel == "online_assisted":  # the desk hands over the notice's path as a QR and link
+            routed["online_path"] = (
+                f"bundle:{journey.bundle}" if journey.bundle else f"matter:{journey.matter}"
+            )
+        self.emit(at, "triage.routed", **refs, data=routed)
         if verdict == "incomplete":
             if self.rng.random() < COMES_BACK_AFTER_INCOMPLETE:
                 back = _Journey(key=journey.key, person=journey.person, matter=journey.matter,

@@ -14,6 +14,7 @@ from onevisit.accounts.models import Hall
 from onevisit.catalog import services as catalog
 from onevisit.core import people
 from onevisit.core.errors import DomainError, Invalid
+from onevisit.core.links import public_url
 from onevisit.queueing import hours, services
 from onevisit.queueing.models import Appointment
 
@@ -102,7 +103,7 @@ def booked(request, hall: str, code: str):
             "hall": appointment.slot.queue.hall,
             "weekday": hours.weekday_name(appointment.slot.day),
             "checklist": catalog.checklist_for_matter(appointment.matter.code),
-            "page_url": request.build_absolute_uri(reverse("queueing:booked", args=[hall, appointment.code])),
+            "page_url": public_url(request, reverse("queueing:booked", args=[hall, appointment.code])),
         },
     )
 
@@ -110,7 +111,7 @@ def booked(request, hall: str, code: str):
 def booked_qr(request, hall: str, code: str):
     """The booking page's address as a QR code (SVG): a phone opens it, a kiosk scanner checks in with it."""
     appointment = _appointment(hall, code)
-    url = request.build_absolute_uri(reverse("queueing:booked", args=[hall, appointment.code]))
+    url = public_url(request, reverse("queueing:booked", args=[hall, appointment.code]))
     return HttpResponse(qr_svg(url), content_type="image/svg+xml")
 
 

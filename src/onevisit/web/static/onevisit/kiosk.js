@@ -5,7 +5,8 @@
   var state = window.onevisitKiosk;
   if (!state) {
     state = window.onevisitKiosk = { timer: null, tick: null, left: 0, press: null };
-    // Leave the page by replacing it, never by adding to the history: "back" cannot show the last citizen.
+    // Links and forms move by htmx with hx-replace-url (one history entry, no snapshot); the reset after a
+    // citizen is a full load that replaces the entry: "back" cannot show the last citizen.
     state.home = function () {
       var shell = document.querySelector("[data-kiosk-home]");
       document.querySelectorAll("input:not([type=hidden])").forEach(function (i) { i.value = ""; });
@@ -40,8 +41,6 @@
       if (reset) { e.preventDefault(); state.home(); return; }
       var print = e.target.closest && e.target.closest("[data-kiosk-print]");
       if (print) { e.preventDefault(); printTicket(print.href); return; }
-      var link = e.target.closest && e.target.closest(".kiosk-shell a[href]");
-      if (link) { e.preventDefault(); window.location.replace(link.href); return; }
       if (e.target.closest && e.target.closest("[data-kiosk-staff-close]")) staffPanel(false);
     }, true);
     // Staff only: hold the title for three seconds to reach "sign the kiosk out".

@@ -1,0 +1,87 @@
+"""Continuation (接续受理, issue 13 item 9): the bundle's task order is kept, with tasks already done counting as
+done, and the added matters' materials are checked as an acceptance does, tolerance included."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from onevisit.accounts.services import actor_for
+from onevisit.cases import services
+from onevisit.core import clock
+from onevisit.core.errors import Invalid
+from tests.conftest import journey_events, login, nothing_written
+from tests.journey import called, everything_for, handed_over
+
+pytestmark = pytest.mark.django_db
+
+NOT_TRANSFERRED = {"transferred": False, "has_housing_fund": False}
+
+
+def _transfer_case(guide, clerk, window):
+    t = called(guide, clerk, window, "gxzy")
+    return handed_over(clerk, services.accept(actor=clerk, window=window, code=t.token))
+
+
+def _status(case) -> dict[str, str]:
+    return dict(case.tasks.values_list("code", "status"))
+
+
+def test_retirement_approval_waits_for_the_unfinished_transfer(guide, clerk, window1):
+    case = _transfer_case(guide, clerk, window1)
+    services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=NOT_TRANSFERRED,
+                           present=everything_for("retirement", NOT_TRANSFERRED))  # fmt: skip
+    assert _status(case)["gxzy"] == "ready" and _status(case)["approval"] == "waiting"
+    assert dict(case.tasks.values_list("code", "after"))["approval"] == ["gxzy"]
+    office = actor_for(get_user_model().objects.get(username="houtai1"))
+    services.approve_task(actor=office, task_id=case.tasks.get(code="gxzy").pk)
+    assert _status(case)["approval"] == "ready"
+
+
+def test_an_essential_material_of_an_added_matter_missing_refuses_the_continuation(guide, clerk, window1):
+    case = _transfer_case(guide, clerk, window1)
+    present = [m for m in everything_for("retirement", NOT_TRANSFERRED) if m != "txsqb"]
+    with nothing_written(), pytest.raises(Invalid) as err:
+        services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=NOT_TRANSFERRED,
+                               present=present)  # fmt: skip
+    assert "职工退休申请表" in err.value.message and err.value.status == 422
+
+
+def test_a_tolerable_material_missing_needs_a_commitment_and_is_promised(guide, clerk, window1):
+    answers = {**NOT_TRANSFERRED, "has_housing_fund": True}
+    case = _transfer_case(guide, clerk, window1)
+    present = [
+        m for m in everything_for("retirement", answers) if m != "gjj-tqsq"
+    ]  # 公积金提取申请书: tolerable
+    with nothing_written(), pytest.raises(Invalid, match="容缺承诺"):
+        services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=answers,
+                               present=present)  # fmt: skip
+    due = clock.local_date() + timedelta(days=5)
+    services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=answers,
+                           present=present, commitment_signed=True, tolerance_due=due)  # fmt: skip
+    assert list(case.commitments.values_list("material", "due")) == [("gjj-tqsq", due)]
+    made = journey_events().filter(type="commitment.made", case=str(case.pk))
+    assert [e.data["material"] for e in made] == ["gjj-tqsq"]
+
+
+def test_the_page_asks_for_the_added_materials_before_continuing(guide, clerk, window1):
+    case = _transfer_case(guide, clerk, window1)
+    client = login("chuangkou1")
+    url = f"/window/w1/cases/{case.pk}/continue/"
+    answers = {"bundle": "retirement", "q-transferred": "false", "q-has_housing_fund": "false"}
+    with nothing_written():
+        step = client.post(url, answers)
+    html = step.content.decode()
+    assert step.status_code == 200 and "职工退休申请表" in html and 'name="materials"' in html
+    assert (
+        "养老保险关系转移接续" not in html.split("核对新增事项的材料")[1].split("</form>")[0]
+    )  # already checked
+    with nothing_written():
+        missing = client.post(url, {**answers, "confirm": "1"})
+    assert missing.status_code == 422 and "职工退休申请表" in missing.content.decode()
+    done = client.post(
+        url, {**answers, "confirm": "1", "materials": everything_for("retirement", NOT_TRANSFERRED)}
+    )
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert case.bundle.code == "retirement" and _status(case)["approval"] == "waiting"
