@@ -25,7 +25,7 @@ def test_the_shared_staff_pages_pass_axe_core(live_server, browser, axe):
     from onevisit.catalog.models import Matter
     from tests.conftest import _actor
     from tests.factories import UserFactory
-    from tests.journey import called
+    from tests.journey import called, handed_over
 
     load_seed_catalog()
     hall = demo.load()
@@ -38,7 +38,9 @@ def test_the_shared_staff_pages_pass_axe_core(live_server, browser, axe):
     catalog.submit(version=draft, user=editor)
     window = hall.windows.get(code="w1")
     ticket = called(_actor("daoban"), _actor("chuangkou1"), window, "gxzy")
-    task = cases.accept(actor=_actor("chuangkou1"), window=window, code=ticket.token).tasks.get()
+    task = handed_over(
+        _actor("chuangkou1"), cases.accept(actor=_actor("chuangkou1"), window=window, code=ticket.token)
+    ).tasks.get()
 
     anon = new_page(browser)
     anon.goto(f"{base}/login/")

@@ -203,10 +203,10 @@ def test_a_temporary_publication_without_a_filing_number_marks_that_field(hall):
 
 def test_a_return_without_reasons_marks_the_reasons_field(guide, clerk, window1):
     from onevisit.cases import services as cases
-    from tests.journey import called
+    from tests.journey import called, handed_over
 
     ticket = called(guide, clerk, window1, "gxzy")
-    task = cases.accept(actor=clerk, window=window1, code=ticket.token).tasks.get()
+    task = handed_over(clerk, cases.accept(actor=clerk, window=window1, code=ticket.token)).tasks.get()
     office = login("houtai1")
     page = _doc(office.get("/office/"))
     reasons = page.xpath(f"//form[contains(@action, '/tasks/{task.pk}/return/')]//input[@name='reasons']")[0]
