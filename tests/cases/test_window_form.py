@@ -179,3 +179,29 @@ def test_hand_over_to_the_back_office_needs_the_form_and_starts_the_first_tasks(
     case.refresh_from_db()
     assert case.status == "in_progress" and case.tasks.get().status == "ready"
     assert journey_events().filter(type="task.started").count() == 1
+
+
+def test_f10_sends_what_was_typed_with_it_so_a_filled_form_completes_without_f8_first(
+    guide, clerk, window1, clerk_client
+):
+    case = _case(guide, clerk, window1)
+    page = clerk_client.get(f"/window/w1/cases/{case.pk}/").content.decode()
+    assert f'formaction="/window/w1/cases/{case.pk}/complete/"' in page  # F10 is a button of the merged form
+    done = clerk_client.post(f"/window/w1/cases/{case.pk}/complete/", REST_OF_CBDJ)
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Case.Status.COMPLETED
+    assert set(FieldEntry.objects.filter(case=case, source="typed").values_list("field", flat=True)) == set(
+        REST_OF_CBDJ
+    )
+
+
+def test_f10_with_a_field_still_empty_keeps_what_was_typed_and_names_the_rest(
+    guide, clerk, window1, clerk_client
+):
+    case = _case(guide, clerk, window1)
+    page = clerk_client.post(f"/window/w1/cases/{case.pk}/complete/", {"address": "滨江区江南大道1号"})
+    html = page.content.decode()
+    assert page.status_code == 422 and "用人单位名称" in html and "滨江区江南大道1号" in html
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACCEPTED

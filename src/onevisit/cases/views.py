@@ -226,6 +226,8 @@ def _print_receipt(request, window, case, code: str) -> None:
 @staff_page(roles.CLERK)
 def complete(request, code: str, case_id: int):
     window = window_of(request.actor, code)
+    if refused := _save_typed(request, code, case_id):
+        return refused
     try:
         case = services.complete(actor=request.actor, case_id=case_id)
     except Invalid as exc:  # the form is not complete: back to it, each field in error marked
@@ -242,6 +244,8 @@ def complete(request, code: str, case_id: int):
 @staff_page(roles.CLERK)
 def hand_over(request, code: str, case_id: int):
     window = window_of(request.actor, code)
+    if refused := _save_typed(request, code, case_id):
+        return refused
     try:
         case = services.hand_over(actor=request.actor, case_id=case_id)
     except Invalid as exc:  # the form is not complete: back to it, each field in error marked
@@ -337,9 +341,19 @@ SUPPLY_CHANNELS = {"hall": "大厅补交", "online": "网上补交", "mail": "�
 @require_POST
 @staff_page(roles.CLERK)
 def save_form(request, code: str, case_id: int):
+    if refused := _save_typed(request, code, case_id):
+        return refused
+    messages.success(request, "表单已保存（草稿）；办结时须填齐带 * 的必填项")
+    return redirect("cases:case", code=code, case_id=case_id)
+
+
+def _save_typed(request, code: str, case_id: int):
+    """Save the merged form's values sent with this POST (F8, or F10 before completing); the refusal page if any."""
     submitted = {
         k: v for k, v in request.POST.items() if not k.startswith("_") and k != "csrfmiddlewaretoken"
     }
+    if not submitted:
+        return None
     try:
         services.save_form(actor=request.actor, case_id=case_id, submitted=submitted,
                            prefilled=request.POST.getlist("_prefilled"))  # fmt: skip
@@ -353,8 +367,7 @@ def save_form(request, code: str, case_id: int):
             problem=exc.message,
             status=exc.status,
         )
-    messages.success(request, "表单已保存（草稿）；办结时须填齐带 * 的必填项")
-    return redirect("cases:case", code=code, case_id=case_id)
+    return None
 
 
 @require_POST
