@@ -135,3 +135,13 @@ def test_kiosk_check_in_confirmation_shows_no_staff_bar(booking):  # noqa: F811
     assert "请确认已带齐材料" in html
     assert "退出" not in html.split("<main", 1)[0] and "办事指南" not in html
     assert 'hx-history="false"' in html and 'data-kiosk-home="/guide/kiosk/"' in html
+
+
+def test_the_appointment_keypad_has_each_key_once(hall):
+    """A code with an X was typed by a key that stood twice on the screen (digits' X and letters' X)."""
+    import re as _re
+
+    html = login("zizhu").get("/guide/kiosk/").content.decode()
+    keys = _re.findall(r'data-key="([^"]+)"', html)
+    assert "X" in keys and "A" in keys
+    assert len(keys) == len(set(keys)), sorted(k for k in set(keys) if keys.count(k) > 1)
