@@ -225,36 +225,32 @@ def _print_receipt(request, window, case, code: str) -> None:
 @require_POST
 @staff_page(roles.CLERK)
 def complete(request, code: str, case_id: int):
-    window = window_of(request.actor, code)
-    if refused := _save_typed(request, code, case_id):
-        return refused
-    try:
-        case = services.complete(actor=request.actor, case_id=case_id)
-    except Invalid as exc:  # the form is not complete: back to it, each field in error marked
-        return case_page.__wrapped__(
-            request, code, case_id, errors=exc.errors, problem=exc.message, status=exc.status
-        )
-    except DomainError as exc:
-        return _window_page(request, window, action_error=exc.message, status=exc.status)
-    messages.success(request, f"办件 {case.number} 已办结")
-    return redirect("cases:window", code=code)
+    return _leave_window(request, code, case_id, services.complete, lambda case: f"办件 {case.number} 已办结")
 
 
 @require_POST
 @staff_page(roles.CLERK)
 def hand_over(request, code: str, case_id: int):
+    return _leave_window(
+        request, code, case_id, services.hand_over,
+        lambda case: f"办件 {case.number} 已移交后台，承诺{services.promised_by(case)}办结",
+    )  # fmt: skip
+
+
+def _leave_window(request, code: str, case_id: int, act, done):
+    """F10: save what was typed, then the case leaves the window (办结 or 移交后台) if its form is complete."""
     window = window_of(request.actor, code)
     if refused := _save_typed(request, code, case_id):
         return refused
     try:
-        case = services.hand_over(actor=request.actor, case_id=case_id)
+        case = act(actor=request.actor, case_id=case_id)
     except Invalid as exc:  # the form is not complete: back to it, each field in error marked
         return case_page.__wrapped__(
             request, code, case_id, errors=exc.errors, problem=exc.message, status=exc.status
         )
     except DomainError as exc:
         return _window_page(request, window, action_error=exc.message, status=exc.status)
-    messages.success(request, f"办件 {case.number} 已移交后台，承诺{services.promised_by(case)}办结")
+    messages.success(request, done(case))
     return redirect("cases:window", code=code)
 
 
