@@ -11,10 +11,8 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from reportlab.graphics.barcode.qr import QrCodeWidget
 
 from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
@@ -24,7 +22,7 @@ from onevisit.catalog.services import ANSWER_PREFIX
 from onevisit.core import clock, people
 from onevisit.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from onevisit.core.ids import mask_name
-from onevisit.core.links import public_url
+from onevisit.core.links import public_url, qr_svg
 from onevisit.intake import printing, services
 from onevisit.intake.models import PreReview
 from onevisit.queueing import services as queueing
@@ -213,27 +211,6 @@ def _own_prereview(request, pk: int) -> PreReview:
     if prereview is None:
         raise NotFound("本大厅没有该预审记录")
     return prereview
-
-
-def qr_svg(text: str, *, size: int = 160, title: str = "") -> str:
-    """An inline SVG QR code (one path, a few KB) for pages; PDFs use core.pdf.qr_drawing."""
-    widget = QrCodeWidget(text, barLevel="M")
-    widget.qr.make()
-    count = widget.qr.getModuleCount()
-    border = 4
-    cells = [
-        f"M{c + border} {r + border}h1v1h-1z"
-        for r, row in enumerate(widget.qr.modules)
-        for c, dark in enumerate(row)
-        if dark
-    ]
-    side = count + 2 * border
-    return format_html(
-        '<svg class="qr" role="img" aria-label="{}" width="{}" height="{}" viewBox="0 0 {} {}" '
-        'xmlns="http://www.w3.org/2000/svg"><rect width="100%" height="100%" fill="#fff"/>'
-        '<path d="{}" fill="#000"/></svg>',
-        title or "二维码", size, size, side, side, "".join(cells),
-    )  # fmt: skip
 
 
 def _online_path(request, prereview: PreReview) -> str:

@@ -8,13 +8,12 @@ from datetime import date
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from reportlab.graphics.barcode import qrencoder
 
 from onevisit.accounts.models import Hall
 from onevisit.catalog import services as catalog
 from onevisit.core import people
 from onevisit.core.errors import DomainError, Invalid
-from onevisit.core.links import public_url
+from onevisit.core.links import public_url, qr_svg
 from onevisit.queueing import hours, services
 from onevisit.queueing.models import Appointment
 
@@ -112,25 +111,7 @@ def booked_qr(request, hall: str, code: str):
     """The booking page's address as a QR code (SVG): a phone opens it, a kiosk scanner checks in with it."""
     appointment = _appointment(hall, code)
     url = public_url(request, reverse("queueing:booked", args=[hall, appointment.code]))
-    return HttpResponse(qr_svg(url), content_type="image/svg+xml")
-
-
-def qr_svg(text: str, *, border: int = 4) -> str:
-    """A QR code as a small SVG, one path of dark modules (error correction M)."""
-    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    qr.addData(text)
-    qr.make()
-    n, size = qr.getModuleCount(), qr.getModuleCount() + 2 * border
-    dark = "".join(
-        f"M{col + border} {row + border}h1v1h-1z"
-        for row in range(n)
-        for col in range(n)
-        if qr.isDark(row, col)
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges">'
-        f'<rect width="{size}" height="{size}" fill="#fff"/><path d="{dark}" fill="#000"/></svg>'
-    )
+    return HttpResponse(qr_svg(url, title="预约二维码"), content_type="image/svg+xml")
 
 
 urlpatterns = [
