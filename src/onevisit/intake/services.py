@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from onevisit.accounts.models import Hall
@@ -18,7 +17,6 @@ from onevisit.core.events import emit
 from onevisit.core.ids import contains_personal_number, parse_resident_id
 from onevisit.intake import rules
 from onevisit.intake.models import Consultation, PreReview
-from onevisit.queueing import hours
 from onevisit.queueing import services as queueing
 from onevisit.queueing.models import Ticket
 
@@ -114,8 +112,8 @@ def due_limit(materials, today: date):
 
 
 def holidays() -> frozenset[date]:
-    """The hall's public holidays (ONEVISIT_HOLIDAYS, else the built-in schedule), as appointments use them."""
-    return hours.parse_holidays(getattr(settings, "ONEVISIT_HOLIDAYS", None))
+    """The hall's public holidays, the same calendar appointments use."""
+    return queueing.holidays()
 
 
 def default_tolerance_due(materials, today: date) -> date:

@@ -574,7 +574,8 @@ CHECK_IN_GRACE = timedelta(
 )  # after the slot ends, a late arrival still checks in, as a normal ticket
 
 
-def _holidays() -> frozenset[date]:
+def holidays() -> frozenset[date]:
+    """The hall's public holidays (ONEVISIT_HOLIDAYS, else the built-in schedule): appointments and due dates."""
     return hours.parse_holidays(getattr(settings, "ONEVISIT_HOLIDAYS", None))
 
 
@@ -584,7 +585,7 @@ def _lunch() -> tuple[time, time]:
 
 def is_bookable(day: date, start: time, end: time) -> bool:
     """A working day (no weekend, no public holiday) and not over the lunch break."""
-    return hours.bookable(day, start, end, holidays=_holidays(), lunch=_lunch())
+    return hours.bookable(day, start, end, holidays=holidays(), lunch=_lunch())
 
 
 def create_slots(*, queue: Queue, day: date, start: time, end: time, minutes: int, capacity: int) -> list:
