@@ -217,3 +217,23 @@ def test_a_question_group_marked_invalid_puts_focus_on_its_first_answer(base, br
     )
     _boosted_click(analyst, "main a[href$='/metrics/review/']")
     assert analyst.evaluate("document.activeElement.matches('input[name=q-x][value=true]')"), _active(analyst)
+
+
+def test_a_form_swapped_in_is_live_before_the_next_key_can_arrive(base, browser):
+    """Swapped content is on screen at htmx:afterSwap; its forms become htmx's only when it settles. With the
+    default 20 ms settle delay an Enter typed in between (a scanner, a fast clerk under load) posted the form
+    natively: a full page load (the hall-day walk's second acceptance in CI). The next task after the swap,
+    where a key press could come in, must find every form of the new page bound to htmx."""
+    window = _signed_in(browser, base, "chuangkou1")
+    window.evaluate(
+        """() => { window.unbound = null;
+           document.addEventListener('htmx:afterSwap', () => setTimeout(() => {
+             window.unbound = Array.from(document.querySelectorAll('main form'))
+               .filter(f => !(f['htmx-internal-data'] && f['htmx-internal-data'].initHash)).length;
+           }, 0), {once: true}); }"""
+    )
+    window.click("header nav a[href$='/window/']")
+    window.wait_for_function("window.unbound !== null")
+    assert window.evaluate("document.querySelectorAll('main form').length") > 0
+    assert window.evaluate("window.unbound") == 0, "a form of the new page was not yet htmx's after the swap"
+    assert window.evaluate("window.sameDocument === true")
