@@ -157,3 +157,26 @@ def test_printers_are_configured_in_the_admin_with_a_checked_address(hall):
     )  # fmt: skip
     assert page.status_code == 200 and "须为 主机:端口" in page.content.decode()
     assert admin.get("/admin/intake/printer/").status_code == 200
+
+
+def test_the_desk_says_at_once_when_no_window_here_takes_the_answered_matters(guide_client, hall):
+    """Seen in `make demo`: 退休 without a transfer to receive gave '本大厅不办理' only after the whole form was
+    filled. The answers that lead there now bring the warning with them."""
+    from onevisit.queueing.models import Queue
+
+    Queue.objects.filter(hall=hall, code="tx").delete()  # a hall without the retirement queue
+    html = guide_client.get("/guide/bundles/retirement/?q-transferred=false").content.decode()
+    assert 'id="unserved"' in html and "不能在此取号" in html
+    assert (
+        'id="unserved"'
+        not in guide_client.get("/guide/bundles/retirement/?q-transferred=true").content.decode()
+    )
+
+
+def test_the_demo_hall_takes_the_retirement_bundle_at_its_comprehensive_window(guide_client):
+    materials = ["txsqb", "dysl-sqb", "yhk", "ybtx-hdb"]
+    body = {"bundle": "retirement", "answers": {"transferred": False}, "materials": materials, "name": "郑一",
+            "resident_id": resident_id(), "phone": "13812340000", "channel": "window"}  # fmt: skip
+    response = post_json(guide_client, "/api/intake/prereviews", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["verdict"] == "complete" and Ticket.objects.get().queue.code == "tx"

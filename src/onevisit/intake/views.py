@@ -124,6 +124,9 @@ def prereview_form(request, kind: str, code: str):
     today = clock.local_date(hall.timezone)
     key_code = checklist.code if kind == "matter" else catalog.get_bundle(code).key_matter.code
     channels = services.offered_channels(hall, checklist, key_code) if checklist.matters else []
+    served = {m.code for m in queueing.served_matters(hall)}
+    # Said as soon as the answers lead there, not after the whole form is filled: no window here takes them.
+    unserved = checklist.matters and not served & {m.code for m in checklist.matters}
     values = {
         "tolerance_due": services.default_tolerance_due(checklist.materials, today).isoformat(),
         "channel": PreReview.Channel.WINDOW
@@ -150,6 +153,7 @@ def prereview_form(request, kind: str, code: str):
         "question_errors": _question_errors(errors),
         "first_error": _first_error(errors),
         "error": error,
+        "unserved": unserved,
         "idempotency_key": request.POST.get("idempotency_key") or queueing.new_token(),
     }
     if request.method != "POST" or request.POST.get("refresh"):

@@ -1,4 +1,4 @@
-"""Demo data: one hall, three windows, three queues for the pilot's social-insurance matters, demo staff.
+"""Demo data: one hall, three windows, four queues for the pilot's social-insurance matters and 退休一件事, demo staff.
 
 The matters themselves come from the seed catalog (`onevisit catalog import data/catalog`).
 Idempotent: codes are natural keys, so running it again updates rather than duplicates.
@@ -69,6 +69,8 @@ QUEUES = [
     ("cbdj", "参保登记", "A", ["cbdj"], ["w1", "w3"]),
     ("gxzy", "关系转移", "B", ["gxzy"], ["w1", "w2", "w3"]),
     ("jfhd", "缴费核定", "C", ["jfhd"], ["w2", "w3"]),
+    # 退休一件事 at the comprehensive window (and window 1): its key matter and the approval it starts from (综合窗口一口受理).
+    ("tx", "退休一件事", "D", ["retire-pension-claim", "retire-approval"], ["w1", "w3"]),
 ]
 STAFF = [
     ("daoban", "导办 王芳", [roles.GUIDE], None),
