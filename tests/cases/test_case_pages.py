@@ -1,5 +1,6 @@
 """The window's case page and the citizen's status page through HTTP."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -93,3 +94,28 @@ def test_staff_flag_an_extreme_case_with_a_note_once(guide_client, clerk_client)
     with nothing_written():
         assert "已标记为极端案例" in clerk_client.post(url, {"note": "再次"}, follow=True).content.decode()
     assert Event.objects.filter(type="case.outlier_flagged").count() == 1
+
+
+def test_a_situation_answer_that_names_a_field_is_known_at_the_window(guide_client, clerk_client):
+    """Seen in `make demo`: the desk asked 退休's 养老保险累计缴费年限 and the window's form asked 累计缴费年限
+    again, empty. The question names its field; the answer comes to the window as known from the desk."""
+    rid = resident_id()
+    guide_client.post(
+        "/guide/bundles/retirement/",
+        {"q-employment": "employer", "q-retire_type": "normal", "q-transferred": "false", "q-insured_years": "25",
+         "q-has_housing_fund": "false", "materials": ["txsqb", "dysl-sqb", "yhk", "ybtx-hdb"], "name": "欧阳娜娜",
+         "resident_id": rid, "phone": "13812345678", "channel": "window"},
+    )  # fmt: skip
+    clerk_client.post("/window/w1/call/")
+    ticket = Ticket.objects.get(status="called")
+    html = clerk_client.post("/window/w1/accept/", {"code": ticket.token}, follow=True).content.decode()
+    case = Case.objects.get()
+    assert "累计缴费年限 * 25" in " ".join(re.sub(r"<[^>]+>", " ", html).split()), (
+        "the desk's answer is not known"
+    )
+    assert (
+        "待移交后台" in html and "等待前置任务" not in html
+    )  # nothing waits on anything before the hand-over
+    from onevisit.cases.known import known_values
+
+    assert known_values(case)["insured_years"] == ("25", "导引台")

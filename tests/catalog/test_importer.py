@@ -149,6 +149,10 @@ def _broken(mutate) -> dict:
             "永远不可能成立",
         ),
         (lambda d: d["bundles"][0].update(key_matter="sign-x"), "主事项 sign-x 不在"),
+        (
+            lambda d: d["bundles"][0]["questions"][1].update(field="floor_area"),
+            "问题 area 的 field floor_area 不在字段字典中",
+        ),
     ],
 )
 def test_a_bad_catalog_names_file_item_and_reason_and_imports_nothing(tmp_path, mutate, message):

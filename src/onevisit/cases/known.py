@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Protocol
 
 from onevisit.cases.models import Case, FieldEntry
+from onevisit.catalog import services as catalog
 from onevisit.core import clock, crypto
 from onevisit.core.ids import parse_resident_id
+from onevisit.intake import services as intake
 
 
 class KnownValuesProvider(Protocol):
@@ -38,6 +40,35 @@ class PersonRecord:
         return found
 
 
+class DeskAnswers:
+    """Situation answers given at the guide desk whose question names a form field (e.g. 累计缴费年限)."""
+
+    name = "导引台"
+
+    def values(self, case: Case) -> dict[str, str]:
+        found: dict[str, str] = {}
+        tickets = [v.ticket for v in case.visits.select_related("ticket").order_by("-seq") if v.ticket_id]
+        for prereview in filter(None, map(intake.prereview_of, tickets)):  # the latest visit's answers first
+            if not prereview.bundle_id or not prereview.answers:
+                continue
+            for q in catalog.bundle_spec(prereview.bundle).questions:
+                answer = prereview.answers.get(q.code)
+                if q.field and answer not in (None, "") and not isinstance(answer, list):
+                    found.setdefault(q.field, _said(q, answer))
+        return found
+
+
+def _said(question, answer) -> str:
+    """An answer as the form holds it: 是/否, the option's label, a number without a trailing .0."""
+    if isinstance(answer, bool):
+        return "是" if answer else "否"
+    if question.options:
+        return {o.code: o.label for o in question.options}.get(answer, str(answer))
+    if isinstance(answer, float) and answer.is_integer():
+        return str(int(answer))
+    return str(answer)
+
+
 class EarlierCases:
     """Values the same citizen gave in earlier cases, newest first."""
 
@@ -57,7 +88,7 @@ class EarlierCases:
         return found
 
 
-PROVIDERS: list[KnownValuesProvider] = [PersonRecord(), EarlierCases()]
+PROVIDERS: list[KnownValuesProvider] = [PersonRecord(), DeskAnswers(), EarlierCases()]
 
 
 def known_values(case: Case) -> dict[str, tuple[str, str]]:

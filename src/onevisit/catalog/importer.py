@@ -307,6 +307,11 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
         except RuleError as exc:
             problems.append(f"{item.source}: {exc.where}: {exc.reason}")
         problems += [
+            f"{where}: 问题 {q.code} 的 field {q.field} 不在字段字典中"
+            for q in spec.questions
+            if q.field and q.field not in field_codes
+        ]
+        problems += [
             f"{where}: {p}"
             for p in services.task_problems(d.get("tasks") or [], [bm.matter for bm in spec.matters])
         ]

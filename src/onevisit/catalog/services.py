@@ -166,6 +166,7 @@ def spec_from_data(code: str, name: str, key_matter: str, data: dict[str, Any]) 
                 min=q.get("min"),
                 max=q.get("max"),
                 when=q.get("when"),
+                field=q.get("field") or "",
             )
             for q in data.get("questions", [])
         ),

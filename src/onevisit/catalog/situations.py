@@ -51,6 +51,7 @@ class Question:
     min: float | None = None
     max: float | None = None
     when: Mapping[str, Any] | None = None
+    field: str = ""  # the form field this answer fills (asked once at the desk, never again at the window)
 
     def option_codes(self) -> list[str]:
         return [o.code for o in self.options]
