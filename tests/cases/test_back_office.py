@@ -161,3 +161,14 @@ def test_office_and_delivery_through_the_api(guide, clerk, window1, hall):
         f"/api/cases/{case.pk}/deliver", json.dumps({"method": "pickup"}), content_type="application/json"
     )
     assert again.status_code == 409
+
+
+def test_the_promise_follows_the_longest_chain_of_tasks_not_the_first_one_started(guide, clerk, window1):
+    """Seen in `make demo`: 退休 handed over on a Saturday promised 12月11日 — only 退休审批's own five working
+    days — while 待遇核定 waits for it and takes five more. With the transfer (3 days) first: 3 + 5 + 5."""
+    case = _retirement_case(guide, clerk, window1)
+    by_code = {t.code: t for t in case.tasks.all()}
+    transfer_due = by_code["transfer"].due_at
+    expected = clock.add_working_days(clock.add_working_days(transfer_due, 5), 5)
+    assert services.promised_by(case) == f"{clock.localtime(expected, case.hall.timezone):%Y年%m月%d日}前"
+    assert services.promised_by(case) != f"{clock.localtime(transfer_due, case.hall.timezone):%Y年%m月%d日}前"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -152,14 +152,29 @@ def to_deliver_at(window: Window) -> list[Case]:
 
 
 def promised_by(case: Case) -> str:
-    """What the receipt promises: on the spot, or the latest due date of the back office."""
-    due = case.tasks.exclude(due_at__isnull=True).aggregate(last=Max("due_at"))["last"]
-    if due is None and not case.tasks.exists():
+    """What the receipt promises: on the spot, or when the last task of the back office's chain is due.
+
+    Along the task graph: a done task finishes when it was done, a started one when it is due, a waiting one its
+    own working days after the last of its prerequisites (those with none count from acceptance, 受理之日起).
+    """
+    tasks = list(case.tasks.all())
+    if not tasks:
         return "当场办结"
-    limit = max([case.accepted_at, *([due] if due else [])])
-    if due is None:  # tasks still waiting for others: the bundle's promised working days from acceptance
-        days = sum(t.time_limit_days for t in case.tasks.all())
-        limit = clock.add_working_days(case.accepted_at, days)
+    by_code = {t.code: t for t in tasks}
+    finish: dict[str, datetime] = {}
+
+    def finish_of(t: Task) -> datetime:
+        if t.code not in finish:
+            if t.status == Task.Status.DONE and t.done_at:
+                finish[t.code] = t.done_at
+            elif t.due_at:
+                finish[t.code] = t.due_at
+            else:
+                start = max([case.accepted_at, *(finish_of(by_code[d]) for d in t.after if d in by_code)])
+                finish[t.code] = clock.add_working_days(start, t.time_limit_days)
+        return finish[t.code]
+
+    limit = max(finish_of(t) for t in tasks)
     return f"{clock.localtime(limit, case.hall.timezone):%Y年%m月%d日}前"
 
 
