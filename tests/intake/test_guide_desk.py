@@ -83,9 +83,15 @@ def _bundle_prereview(guide, answers):
 
 
 def test_a_bundle_goes_to_the_queue_of_a_matter_the_hall_serves(guide):
-    """退休一件事: the demo hall serves only 关系转移 of it, which applies after a transfer."""
+    """退休一件事 joins the queue of its key matter (the demo's D); a hall without that queue serves only 关系转移
+    of it, which applies after a transfer."""
+    from onevisit.queueing.models import Queue
+
     pr = _bundle_prereview(guide, {"transferred": True})
-    assert pr.bundle.code == "retirement" and "gxzy" in pr.matters and pr.ticket.queue.prefix == "B"
+    assert pr.bundle.code == "retirement" and "gxzy" in pr.matters and pr.ticket.queue.prefix == "D"
+    Queue.objects.get(code="tx").matters.clear()  # a hall without a retirement queue
+    pr = _bundle_prereview(guide, {"transferred": True})
+    assert pr.ticket.queue.prefix == "B"
     with nothing_written(), pytest.raises(Invalid, match="本大厅不办理"):
         _bundle_prereview(guide, {"transferred": False})
 
