@@ -45,6 +45,62 @@ def test_a_wrong_value_is_refused_naming_only_that_field_and_nothing_is_written(
     assert "统一社会信用代码" in err.value.message
 
 
+def test_a_draft_keeps_the_valid_values_and_leaves_the_invalid_one_out_marked_at_its_field(
+    guide, clerk, window1, clerk_client
+):
+    case = _case(guide, clerk, window1)
+    page = clerk_client.post(
+        f"/window/w1/cases/{case.pk}/form/",
+        {"address": "滨江区江南大道1号", "employer_credit_code": "bad", "employer_name": "示范科技有限公司"},
+    )
+    html = page.content.decode()
+    assert page.status_code == 422
+    assert services.case_form(case).entered == {
+        "address": "滨江区江南大道1号",
+        "employer_name": "示范科技有限公司",
+    }
+    entered = journey_events().filter(type="field.entered", case=str(case.pk))
+    assert sorted(e.data["field"] for e in entered) == ["address", "employer_name"]
+    # The invalid field keeps what was typed, marked and focused, with its reason beside it; the valid ones
+    # show what was saved, unmarked.
+    tag = html.split('name="employer_credit_code"')[1].split(">")[0]
+    assert 'value="bad"' in tag and 'aria-invalid="true"' in tag and "autofocus" in tag
+    assert "统一社会信用代码格式不正确" in html.split('id="err-employer_credit_code"')[1].split("</p>")[0]
+    address = html.split('name="address"')[1].split(">")[0]
+    assert 'value="滨江区江南大道1号"' in address and "aria-invalid" not in address
+    alert = html.split('class="error-summary" role="alert"')[1].split("</div>")[0]
+    assert "统一社会信用代码" in alert and "其余已保存" in alert
+
+
+def test_f10_with_an_invalid_value_saves_the_valid_ones_and_does_not_complete(
+    guide, clerk, window1, clerk_client
+):
+    case = _case(guide, clerk, window1)
+    page = clerk_client.post(
+        f"/window/w1/cases/{case.pk}/complete/", {**REST_OF_CBDJ, "employer_credit_code": "bad"}
+    )
+    assert page.status_code == 422 and "不能办结" in page.content.decode()
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACCEPTED
+    stored = set(FieldEntry.objects.filter(case=case, source="typed").values_list("field", flat=True))
+    assert stored == set(REST_OF_CBDJ) - {"employer_credit_code"}
+    assert not journey_events().filter(type="case.completed").exists()
+
+
+def test_f10_is_refused_for_an_invalid_value_even_in_a_field_that_may_stay_empty(
+    guide, clerk, window1, clerk_client
+):
+    from onevisit.catalog.models import MatterField
+
+    MatterField.objects.filter(matter__code="cbdj", field__code="address").update(required=False)
+    case = _case(guide, clerk, window1)
+    page = clerk_client.post(f"/window/w1/cases/{case.pk}/complete/", {**REST_OF_CBDJ, "address": "长" * 201})
+    assert page.status_code == 422 and "居住地址不超过200字" in page.content.decode()
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACCEPTED  # not completed with what was typed silently left out
+    assert not FieldEntry.objects.filter(case=case, field="address").exists()
+
+
 def test_completion_is_refused_while_a_required_field_is_empty_and_names_the_fields(guide, clerk, window1):
     case = _case(guide, clerk, window1)
     services.save_form(actor=clerk, case_id=case.pk, submitted={"address": "滨江区江南大道1号"})
@@ -115,12 +171,12 @@ def test_the_dictionary_types_choose_the_widgets():
     assert money["input"] == "number" and money["min"] == "0" and money["step"] == "0.01" and money["max"]
 
 
-def test_the_case_page_draws_selects_dates_bounded_numbers_and_required_marks(
+def test_the_case_page_draws_checkbox_groups_dates_bounded_numbers_and_required_marks(
     guide, clerk, window1, clerk_client
 ):
     case = _case(guide, clerk, window1)
     html = clerk_client.get(f"/window/w1/cases/{case.pk}/").content.decode()
-    assert '<select name="insurance_types"' in html and "<option>养老</option>" in html
+    assert '<input type="checkbox" name="insurance_types" value="养老"' in html
     assert 'type="date" name="employment_start"' in html
     assert "的为必填项：保存草稿时可以暂缺，办结前须填齐" in html
     assert (

@@ -163,6 +163,51 @@ def test_a_bad_catalog_names_file_item_and_reason_and_imports_nothing(tmp_path, 
     assert "shop.yaml" in text and message in text, text
 
 
+KINDS = {"code": "kinds", "label": "参保险种", "type": "choice", "sensitivity": "public",
+         "validation": {"choices": ["养老", "医疗"], "multiple": True}}  # fmt: skip
+
+
+def _with_field(field: dict) -> dict:
+    doc = yaml.safe_load(yaml.safe_dump(BASE))
+    doc["fields"].append(field)
+    return doc
+
+
+def test_a_multiple_choice_field_imports_and_exports_with_its_flag(tmp_path):
+    from onevisit.catalog.models import FieldDefinition
+
+    import_catalog(write(tmp_path, _with_field(KINDS)))
+    assert FieldDefinition.objects.get(code="kinds").validation == {
+        "choices": ["养老", "医疗"],
+        "multiple": True,
+    }
+    exported = yaml.safe_load(export_catalog(tmp_path / "out").read_text(encoding="utf-8"))
+    assert next(f for f in exported["fields"] if f["code"] == "kinds")["validation"]["multiple"] is True
+
+
+@pytest.mark.parametrize(
+    ("validation", "kind", "message"),
+    [
+        ({"choices": ["养老", "医疗"], "multiple": "yes"}, "choice", "multiple 须为 true 或 false"),
+        ({"multiple": True}, "choice", "multiple（多选）须与 choices 一起使用"),
+        ({"max_length": 20, "multiple": True}, "text", "multiple（多选）只用于 choice 类型"),
+        ({"choices": ["养老、医疗", "失业"], "multiple": True}, "choice", "多选的选项不能含有分隔符"),
+        ({"choices": ["养老", "养老"]}, "choice", "choices 有重复的选项：养老"),
+        ({"choices": "养老、医疗"}, "choice", "choices 须为文字列表"),
+        ({"choices": ["养老", 3]}, "choice", "choices 须为文字列表"),
+        ({"choices": ["养老"], "multi": True}, "choice", "validation 只能包含"),
+    ],
+)
+def test_a_bad_choice_rule_names_the_field_and_the_reason_and_imports_nothing(
+    tmp_path, validation, kind, message
+):
+    path = write(tmp_path, _with_field({**KINDS, "type": kind, "validation": validation}), "fields.yaml")
+    with nothing_written(), pytest.raises(CatalogImportError) as err:
+        import_catalog(path)
+    text = str(err.value)
+    assert "fields.yaml: 字段 kinds" in text and message in text, text
+
+
 def test_a_problem_in_one_file_keeps_every_file_out(tmp_path):
     write(tmp_path, {"clauses": BASE["clauses"], "fields": BASE["fields"]}, "a.yaml")
     write(

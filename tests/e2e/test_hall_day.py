@@ -237,10 +237,24 @@ def test_window_calls_scans_accepts_saves_a_draft_refuses_an_incomplete_form_and
         key_type(window, "用人单位名称", "杭州示范科技有限公司")
         key_type(window, "统一社会信用代码", "91330106MA2CDE1234")
         _key_date(window, "用工起始日期", today - timedelta(days=30))
-        key_choose(window, "参保险种", "养老")
+        # 参保险种 is a group of checkboxes: Tab to each kind, Space ticks it.
+        key_check(window, "养老", within="参保险种")
+        key_check(window, "医疗", within="参保险种")
         window.keyboard.press("F10")
         window.get_by_text(f"办件 {case_number} 已办结").wait_for()
         axe(window, "window: case completed")
+
+    with step("window: the completed case, opened from 待出件, shows the kinds that were ticked"):
+        tab_to(window, case_number)
+        window.keyboard.press("Enter")
+        window.get_by_text("一表申请").wait_for()
+        kinds = window.locator("fieldset[data-multiple]").filter(has_text="参保险种")
+        ticked = kinds.locator("input[type=checkbox]:checked")
+        assert [ticked.nth(i).get_attribute("value") for i in range(ticked.count())] == ["养老", "医疗"]
+        assert_in_app(window)
+        tab_to(window, "返回1号窗口")
+        window.keyboard.press("Enter")
+        window.get_by_role("heading", name="待出件").wait_for()
 
     with step(
         "window: Space on the focused 叫号 button calls the next, the typed number finds it, Enter accepts"

@@ -96,7 +96,9 @@ def hand_over(request, case_id: int):
 
 
 class FormIn(Schema):
-    values: dict[str, str]
+    """field → value; a multiple choice (参保险种) as a list of choices or one string joined by 、"""
+
+    values: dict[str, str | list[str]]
 
 
 class FormOut(Schema):

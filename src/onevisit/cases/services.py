@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from datetime import datetime, timedelta
@@ -484,10 +484,17 @@ def case_form(case: Case) -> CaseForm:
     form = catalog.merged_form(codes)
     fields = [f.field for f in form.core] + [f.field for page in form.pages.values() for f in page]
     entries = list(FieldEntry.objects.filter(case=case))
+    definitions = {d.code: d for d in FieldDefinition.objects.filter(code__in=fields)}
+    today = clock.local_date(case.hall.timezone)
     return CaseForm(
         form=form,
-        definitions={d.code: d for d in FieldDefinition.objects.filter(code__in=fields)},
-        known=known_values(case),
+        definitions=definitions,
+        # Each source's spelling of a value made the stored one ("医疗,养老" → "养老、医疗"), so what is shown,
+        # prefilled and compared for the duplicate-entry figure is the value the case would store.
+        known={
+            code: (_normalised(definitions.get(code), value, today), source)
+            for code, (value, source) in known_values(case).items()
+        },
         entered={e.field: crypto.unseal(e.value) if e.sealed else e.value for e in entries},
         typed={e.field for e in entries if e.source == FieldEntry.Source.TYPED},
     )
@@ -507,32 +514,67 @@ def require_complete_form(case: Case, *, doing: str) -> None:
         raise Invalid(f"表单尚未填写完整，不能{doing}。请先填写：{names}", errors=problems)
 
 
+Submitted = Mapping[str, str | Sequence[str]]  # field → the typed value, or a group's ticked choices
+
+
 def save_form(
-    *, actor: Actor, case_id: int, submitted: dict[str, str], prefilled: Iterable[str] = ()
+    *, actor: Actor, case_id: int, submitted: Submitted, prefilled: Iterable[str] = ()
 ) -> list[FieldEntry]:
-    """Save the merged form as it stands: a draft saves with required fields still empty; a value that fails its
-    rule is refused, naming the field, and nothing is written.
+    """Save the merged form as it stands, all or nothing (the API): required fields may still be empty; a value
+    that fails its rule is refused, naming the field, and nothing is written.
 
     `prefilled` names the fields the page showed filled in by the system: such a value sent back unchanged was not
     typed and is no entry. A typed value the system already knew is a duplicate entry (DESIGN §5)."""
+    return _save(actor, case_id, submitted, prefilled, keep_valid=False).saved
+
+
+@dataclass
+class Draft:
+    case: Case
+    saved: list[FieldEntry]  # the entries written now
+    valid: set[str]  # the fields sent with a valid value (written now, or stored already)
+    errors: dict[str, str]  # field → why its value was left out
+    labels: dict[str, str]  # field → its label on this case's form
+
+    @property
+    def names(self) -> str:
+        """The fields left out, by their labels."""
+        return "、".join(self.labels[f] for f in self.errors)
+
+
+def save_draft(*, actor: Actor, case_id: int, submitted: Submitted, prefilled: Iterable[str] = ()) -> Draft:
+    """A draft always saves (the window's F8): every valid value is stored; a value that fails its rule is left
+    out (not stored, no event) and comes back with its reason, so nothing typed correctly is lost."""
+    return _save(actor, case_id, submitted, prefilled, keep_valid=True)
+
+
+def _save(actor, case_id, submitted, prefilled, *, keep_valid: bool) -> Draft:
     case = get_case(actor=actor, case_id=case_id)
     with transaction.atomic():
         Case.objects.select_for_update(of=("self",)).get(
             pk=case.pk
         )  # a double submit waits, then sees the first
-        return _save_form(actor, case, submitted, set(prefilled))
+        return _save_form(actor, case, submitted, set(prefilled), keep_valid=keep_valid)
 
 
-def _normalised(d: FieldDefinition | None, value: str, label: str, today) -> str:
+def _blank(raw: str | Sequence[str] | None) -> bool:
+    if raw is None or isinstance(raw, str):
+        return not (raw or "").strip()
+    return not any(v and v.strip() for v in raw)
+
+
+def _normalised(d: FieldDefinition | None, value: str, today) -> str:
     if d is None or not value:
         return value
     try:
-        return check_value(d.type, d.validation, value, label=label, today=today)
+        return check_value(d.type, d.validation, value, label=d.label, today=today)
     except FieldValueError:
         return value
 
 
-def _save_form(actor: Actor, case: Case, submitted: dict[str, str], prefilled: set[str]) -> list[FieldEntry]:
+def _save_form(
+    actor: Actor, case: Case, submitted: Submitted, prefilled: set[str], *, keep_valid: bool
+) -> Draft:
     cf = case_form(case)
     all_fields = cf.fields
     unknown = sorted(set(submitted) - set(all_fields))
@@ -541,30 +583,32 @@ def _save_form(actor: Actor, case: Case, submitted: dict[str, str], prefilled: s
     today = clock.local_date(case.hall.timezone)
     values, errors = {}, {}
     for code, use in all_fields.items():
-        raw = (submitted.get(code) or "").strip()
-        if not raw:
+        raw = submitted.get(code)
+        if _blank(raw):
             continue  # a draft: what is still empty is asked for at completion
         d = cf.definitions[code]
         try:
             values[code] = check_value(d.type, d.validation, raw, label=use.label, today=today)
         except FieldValueError as exc:
             errors[code] = exc.reason
-    if errors:
+    if errors and not keep_valid:
         names = "、".join(all_fields[c].label for c in errors)
         raise Invalid(f"以下字段填写有误，表单未保存：{names}", errors=errors)
     now, saved = clock.now(), []
     for code in all_fields:
+        if code in errors:
+            continue  # left out: what is stored stays as it was
         d = cf.definitions[code]
         sealed = d.sensitivity != FieldDefinition.Sensitivity.PUBLIC
         known_value, known_from = cf.known.get(code, ("", ""))
-        known_value = _normalised(d, known_value, all_fields[code].label, today)
         value = values.get(code)
         if value is not None and cf.entered.get(code) == value:
             continue  # sent back unchanged: no new entry
         untouched = code in prefilled and code not in cf.typed and value == known_value
         if value is None or untouched:
-            if known_value and code not in cf.entered:
-                # What the case used of the known values, kept with it: not an entry, nobody typed it.
+            if known_value and code not in cf.entered and not errors:
+                # What the case used of the known values, kept with it: not an entry, nobody typed it. (Not
+                # with a value left out: such a save writes only what was typed correctly; the next one keeps it.)
                 FieldEntry.objects.create(
                     case=case, field=code, value=crypto.seal(known_value) if sealed else known_value,
                     sealed=sealed, source=FieldEntry.Source.KNOWN, entered_by=actor.user, entered_at=now,
@@ -581,7 +625,8 @@ def _save_form(actor: Actor, case: Case, submitted: dict[str, str], prefilled: s
              data={"field": code, "duplicate": duplicate, "known_from": known_from if known_value else ""},
              at=now)  # fmt: skip
         saved.append(entry)
-    return saved
+    labels = {code: use.label for code, use in all_fields.items()}
+    return Draft(case=case, saved=saved, valid=set(values), errors=errors, labels=labels)
 
 
 # ---- tolerance, visits, continuation -------------------------------------------------------------------------

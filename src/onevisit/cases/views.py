@@ -225,22 +225,27 @@ def _print_receipt(request, window, case, code: str) -> None:
 @require_POST
 @staff_page(roles.CLERK)
 def complete(request, code: str, case_id: int):
-    return _leave_window(request, code, case_id, services.complete, lambda case: f"办件 {case.number} 已办结")
+    return _leave_window(
+        request, code, case_id, services.complete, "办结", lambda case: f"办件 {case.number} 已办结"
+    )
 
 
 @require_POST
 @staff_page(roles.CLERK)
 def hand_over(request, code: str, case_id: int):
     return _leave_window(
-        request, code, case_id, services.hand_over,
+        request, code, case_id, services.hand_over, "移交后台",
         lambda case: f"办件 {case.number} 已移交后台，承诺{services.promised_by(case)}办结",
     )  # fmt: skip
 
 
-def _leave_window(request, code: str, case_id: int, act, done):
-    """F10: save what was typed, then the case leaves the window (办结 or 移交后台) if its form is complete."""
+def _leave_window(request, code: str, case_id: int, act, doing: str, done):
+    """F10: save what was typed, then the case leaves the window (办结 or 移交后台) if its form is complete.
+
+    A value that fails its rule is left out of the saved draft and keeps the case at the window, even in a field
+    that may stay empty: the case never leaves with something the clerk typed silently dropped."""
     window = window_of(request.actor, code)
-    if refused := _save_typed(request, code, case_id):
+    if refused := _save_typed(request, code, case_id, doing=doing):
         return refused
     try:
         case = act(actor=request.actor, case_id=case_id)
@@ -264,7 +269,10 @@ def _display(field: str, value: str) -> str:
 
 
 def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
-    """The merged form's pages for the template: each field with its widget, value, origin and error."""
+    """The merged form's pages for the template: each field with its widget, value, origin and error.
+
+    `submitted` holds what was sent for the fields in error (shown as typed, beside the reason); every other
+    field shows what is stored or known."""
     pages = [("核心信息（各事项共用）", cf.form.core)] + [
         (next((i.matter.name for i in case.items.all() if i.matter.code == m), m), fields)
         for m, fields in cf.form.pages.items() if fields
@@ -275,12 +283,15 @@ def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
         shown = []
         for f in fields:
             d = cf.definitions.get(f.field)
-            value = cf.value(f.field) if submitted is None else submitted.get(f.field, cf.value(f.field))
+            value = (submitted or {}).get(f.field, cf.value(f.field))
+            shape = fields_rules.widget(d.type, d.validation) if d else {"input": "text"}
             source = cf.known.get(f.field, ("", ""))[1]
             shown.append({
                 "field": f.field, "label": f.label, "required": f.required, "readonly": cf.readonly(f.field),
-                "value": value, "display": _display(f.field, cf.value(f.field)),
-                "widget": fields_rules.widget(d.type, d.validation) if d else {"input": "text"},
+                "value": value if isinstance(value, str) else fields_rules.JOINER.join(value),
+                "ticked": fields_rules.ticked(value) if shape["input"] == "checkboxes" else [],
+                "display": _display(f.field, cf.value(f.field)),
+                "widget": shape,
                 "source": source if cf.prefilled(f.field) else "", "prefilled": cf.prefilled(f.field),
                 "error": errors.get(f.field), "focus": f.field == first_error,
             })  # fmt: skip
@@ -343,27 +354,44 @@ def save_form(request, code: str, case_id: int):
     return redirect("cases:case", code=code, case_id=case_id)
 
 
-def _save_typed(request, code: str, case_id: int):
-    """Save the merged form's values sent with this POST (F8, or F10 before completing); the refusal page if any."""
-    submitted = {
-        k: v for k, v in request.POST.items() if not k.startswith("_") and k != "csrfmiddlewaretoken"
-    }
+def _submitted(request) -> dict[str, str | list[str]]:
+    """The merged form's values in this POST: a group of checkboxes sends a list (its empty marker first)."""
+    values = {}
+    for name in request.POST:
+        if name.startswith("_") or name == "csrfmiddlewaretoken":
+            continue
+        sent = request.POST.getlist(name)
+        values[name] = sent if len(sent) > 1 else sent[0]
+    return values
+
+
+def _save_typed(request, code: str, case_id: int, *, doing: str = ""):
+    """Save the merged form's values sent with this POST (F8, or F10 before the case leaves the window): every
+    valid value is kept; the page again, each field left out marked with its reason, when one was not valid.
+
+    `doing` names what F10 was asked to do (办结, 移交后台), which a value left out stops."""
+    submitted = _submitted(request)
     if not submitted:
         return None
     try:
-        services.save_form(actor=request.actor, case_id=case_id, submitted=submitted,
-                           prefilled=request.POST.getlist("_prefilled"))  # fmt: skip
+        draft = services.save_draft(actor=request.actor, case_id=case_id, submitted=submitted,
+                                    prefilled=request.POST.getlist("_prefilled"))  # fmt: skip
     except DomainError as exc:
-        return case_page.__wrapped__(
-            request,
-            code,
-            case_id,
-            errors=exc.errors,
-            submitted=submitted,
-            problem=exc.message,
-            status=exc.status,
-        )
-    return None
+        return case_page.__wrapped__(request, code, case_id, errors=exc.errors, submitted=submitted,
+                                     problem=exc.message, status=exc.status)  # fmt: skip
+    if not draft.errors:
+        return None
+    errors, problem = dict(draft.errors), f"以下字段填写有误，未保存：{draft.names}。"
+    if doing:
+        problem = f"表单尚未填写完整，不能{doing}。{problem}"
+        missing = services.form_problems(draft.case)
+        errors = {**missing, **errors}
+        if still := [draft.labels[f] for f in missing if f not in draft.errors]:
+            problem += f"还须填写：{'、'.join(still)}。"
+    if draft.valid:
+        problem += "其余已保存（草稿）。"
+    return case_page.__wrapped__(request, code, case_id, errors=errors, status=422, problem=problem,
+                                 submitted={f: submitted[f] for f in draft.errors})  # fmt: skip
 
 
 @require_POST

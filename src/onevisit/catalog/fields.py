@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,6 +14,12 @@ from onevisit.core.ids import PersonalDataError, normalize_name, normalize_phone
 # and what a database column, a PDF and a clerk can take.
 DEFAULT_MAX = Decimal("999999999999.99")
 
+# A multiple choice (多选, `multiple: true`) is stored as its ticked choices in the dictionary's order joined by
+# 、; typed or sent over the API it may also be separated by commas or semicolons of either width.
+JOINER = "、"
+_SEPARATORS = re.compile(r"[、,，;；]")
+VALIDATION_KEYS = ("max_length", "pattern", "choices", "multiple", "min", "max")
+
 
 class FieldValueError(ValueError):
     def __init__(self, reason: str) -> None:
@@ -20,8 +27,20 @@ class FieldValueError(ValueError):
         self.reason = reason
 
 
-def check_value(kind: str, validation: dict[str, Any], raw: str, *, label: str, today: date) -> str:
-    """The value normalised for storage, or FieldValueError with the reason in Chinese."""
+def check_value(
+    kind: str, validation: dict[str, Any], raw: str | Sequence[str], *, label: str, today: date
+) -> str:
+    """The value normalised for storage, or FieldValueError with the reason in Chinese.
+
+    `raw` is what was typed, or the list a group of checkboxes (or an API client) sends: a list is one value
+    per choice of a multiple choice, and holds at most one value for any other field."""
+    if kind == "choice" and validation.get("multiple"):
+        return _check_multiple(validation.get("choices") or [], raw, label)
+    if not isinstance(raw, str):
+        values = [v.strip() for v in raw if v and v.strip()]
+        if len(values) > 1:
+            raise FieldValueError(f"{label}只能选择一项" if kind == "choice" else f"{label}只能填写一项")
+        raw = values[0] if values else ""
     value = (raw or "").strip()
     if not value:
         raise FieldValueError(f"请填写{label}")
@@ -71,6 +90,51 @@ def check_value(kind: str, validation: dict[str, Any], raw: str, *, label: str, 
     return value
 
 
+def ticked(raw: str | Sequence[str]) -> list[str]:
+    """The choices a multiple-choice value names, as given (unchecked): what its checkboxes show ticked."""
+    parts = _SEPARATORS.split(raw) if isinstance(raw, str) else list(raw)
+    return list(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
+
+
+def _check_multiple(choices: list[str], raw: str | Sequence[str], label: str) -> str:
+    chosen = ticked(raw or "")
+    if not chosen:
+        raise FieldValueError(f"请填写{label}")
+    unknown = [c for c in chosen if c not in choices]
+    if unknown:
+        raise FieldValueError(f"{label}没有“{'、'.join(unknown)}”这一项，只能从{'、'.join(choices)}中勾选")
+    return JOINER.join(c for c in choices if c in chosen)
+
+
+def validation_problems(kind: str, validation: Any) -> list[str]:
+    """What is wrong with a field's validation rule in the dictionary (empty when nothing is), in Chinese."""
+    if not isinstance(validation, dict) or set(validation) - set(VALIDATION_KEYS):
+        return [f"validation 只能包含 {', '.join(sorted(VALIDATION_KEYS))}"]
+    problems = []
+    if "pattern" in validation:
+        try:
+            re.compile(validation["pattern"])
+        except (re.error, TypeError) as exc:
+            problems.append(f"pattern 不是合法的正则表达式：{exc}")
+    choices = validation.get("choices")
+    if choices is not None:
+        if not isinstance(choices, list) or not all(isinstance(c, str) and c.strip() for c in choices):
+            problems.append("choices 须为文字列表，如 [男, 女]")
+            choices = None
+        elif repeated := sorted({c for c in choices if choices.count(c) > 1}):
+            problems.append(f"choices 有重复的选项：{'、'.join(repeated)}")
+    multiple = validation.get("multiple", False)
+    if not isinstance(multiple, bool):
+        problems.append("multiple 须为 true 或 false")
+    elif multiple and kind != "choice":
+        problems.append("multiple（多选）只用于 choice 类型的字段")
+    elif multiple and not validation.get("choices"):
+        problems.append("multiple（多选）须与 choices 一起使用，列出可勾选的选项")
+    elif multiple and choices and (joined := [c for c in choices if _SEPARATORS.search(c)]):
+        problems.append(f"多选的选项不能含有分隔符（、，,；;）：{'、'.join(joined)}")
+    return problems
+
+
 def bounds(validation: dict[str, Any]) -> tuple[Decimal, Decimal]:
     """The allowed range of a number or amount: the dictionary's min and max, never unbounded."""
     low, high = validation.get("min"), validation.get("max")
@@ -89,10 +153,11 @@ def _plain(number: Decimal) -> str:
 def widget(kind: str, validation: dict[str, Any]) -> dict[str, Any]:
     """How the window's form shows a field of this type: the input, its choices or its range.
 
-    Choices become a select, dates a date input, numbers and amounts a bounded number input (amounts in cents),
+    Choices become a select (a group of checkboxes when several may be ticked), dates a date input, numbers and amounts a bounded number input (amounts in cents),
     identity numbers and phones text inputs with the right keyboard; the server checks every value again."""
     if kind == "choice" and validation.get("choices"):
-        return {"input": "select", "choices": list(validation["choices"])}
+        return {"input": "checkboxes" if validation.get("multiple") else "select",
+                "choices": list(validation["choices"])}  # fmt: skip
     if kind == "date":
         return {"input": "date"}
     if kind in ("number", "money"):

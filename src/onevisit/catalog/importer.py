@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services
 from onevisit.catalog.models import (
     Bundle,
@@ -30,7 +31,6 @@ _FIELD_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _VERSION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CLAUSE_REF = re.compile(r"^([a-z0-9][a-z0-9-]*)@(\d{4}-(?:0[1-9]|1[0-2]))$")
 _CHANNELS = {"window", "online", "self_service"}
-_VALIDATION_KEYS = {"max_length", "pattern", "choices", "min", "max"}
 _MATERIAL_KEYS = {
     "code",
     "name",
@@ -222,14 +222,8 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
             problems.append(f"{where}: 敏感级别 {d.get('sensitivity')} 不存在")
         if not isinstance(d.get("synonyms", []), list):
             problems.append(f"{where}: synonyms 须为列表")
-        validation = d.get("validation", {}) or {}
-        if not isinstance(validation, dict) or set(validation) - _VALIDATION_KEYS:
-            problems.append(f"{where}: validation 只能包含 {', '.join(sorted(_VALIDATION_KEYS))}")
-        elif "pattern" in validation:
-            try:
-                re.compile(validation["pattern"])
-            except re.error as exc:
-                problems.append(f"{where}: pattern 不是合法的正则表达式：{exc}")
+        for problem in fields_rules.validation_problems(d.get("type", "text"), d.get("validation", {}) or {}):
+            problems.append(f"{where}: {problem}")
     field_codes = set(loaded.fields) | set(FieldDefinition.objects.values_list("code", flat=True))
 
     specs: dict[str, MatterSpec] = {}

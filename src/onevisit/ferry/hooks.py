@@ -46,14 +46,15 @@ def form_fills(case) -> list[tuple[str, str]]:
 
     form = cases.case_form(case)
     ferried = services.known_for_case(case)
+    # A value goes as the case would store it (a multiple choice: 养老、医疗); a source that comes before the ferry
+    # keeps its own value.
     return [
-        (code, ferried[code])
+        (code, form.known[code][0])
         for code in form.fields
         if code in ferried
         and code not in form.typed
         and not form.readonly(code)
-        and form.known.get(code, ("", ""))[0]
-        == ferried[code]  # another source that comes first keeps its value
+        and form.known.get(code, ("", ""))[1] == FerriedValues.name
     ]
 
 
