@@ -34,7 +34,7 @@ def shown_value(
     if mask_names and field == "name":
         return mask_name(value)
     if definition and definition.sensitivity == FieldDefinition.Sensitivity.SENSITIVE:
-        return "*" * max(len(value) - 4, 4) + value[-4:]
+        return "*" * max(len(value) - 4, 4) + (value[-4:] if len(value) > 8 else "")
     return value
 
 

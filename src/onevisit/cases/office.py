@@ -41,7 +41,7 @@ def _task_page(request, task_id: int, *, refused: dict | None = None, status: in
             "task": task,
             "file": casefile.build(task.case),
             "asked": task.verifications.order_by("requested_at"),
-            "departments": sorted(catalog.departments()),
+            "departments": sorted(catalog.departments() - {task.department}),
             "verification_days": services.VERIFICATION_DAYS,
             "return_targets": CaseReturn.To.choices,
             "pauses": services.correction_pauses_clock(task),
