@@ -175,7 +175,7 @@ def open_cases_at(window: Window) -> list[Case]:
         Case.objects.select_related("hall", "matter", "person")
         .filter(
             window=window, status__in=[Case.Status.ACCEPTED, Case.Status.IN_PROGRESS]
-        )  # returned ones are listed apart, as work to do (returned_at)
+        )  # returned ones are listed apart, as work to do (returned_cases_at)
         .order_by("-accepted_at")[:20]
     )
 
@@ -398,7 +398,7 @@ def _corrected(case: Case, *, via: str, visit: Visit | None, actor, now, window=
                "paused_seconds": paused})  # fmt: skip
 
 
-def returned_at(window: Window) -> list[tuple[Case, list[CaseReturn]]]:
+def returned_cases_at(window: Window) -> list[tuple[Case, list[CaseReturn]]]:
     """退回待补正: the window's returned cases, oldest return first, each with the reasons still open."""
     cases = list(
         Case.objects.select_related("hall", "matter", "person")

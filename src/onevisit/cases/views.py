@@ -42,7 +42,7 @@ def _window_page(request, window, *, scanned=None, scan_error=None, action_error
         "no_shows": queueing.recent_no_shows(window.hall, window=window, latest=5),
         "no_show_rule": queueing.no_show_rule(),
         "open_cases": services.open_cases_at(window),
-        "returned": services.returned_at(window),
+        "returned": services.returned_cases_at(window),
         "to_deliver": services.to_deliver_at(window),
         "overdue": services.overdue_commitments(window.hall),
         "delivery_methods": services.DELIVERY_METHODS,
