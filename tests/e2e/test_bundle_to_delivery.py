@@ -59,11 +59,13 @@ def test_retirement_bundle_from_scan_to_delivery(live_server, browser):
     office = login(browser, base, "admin")  # hall admin: every department's list
     for _ in range(10):
         office.goto(f"{base}/office/")
-        button = office.locator("button:has-text('审批通过')")
-        if button.count() == 0:
+        task = office.locator(".review-item h2 a")
+        if task.count() == 0:
             break
+        task.first.click()  # the task's page: its case file, then the decision
+        office.wait_for_selector("text=办理经过")
         with office.expect_response(lambda r: "/approve/" in r.url):
-            button.first.click()
+            office.click("button:has-text('审批通过')")
     case = Case.objects.get()
     assert case.status == "completed"
 

@@ -73,6 +73,9 @@ def test_the_shared_staff_pages_pass_axe_core(live_server, browser, axe):
 
     office = login(browser, base, "houtai1")
     axe(office, "back office")
+    office.click(f"a[href$='/office/tasks/{task.pk}/']")
+    office.wait_for_selector("text=本环节")
+    axe(office, "back office task with its case file")
     form = office.locator(f"form[action$='/tasks/{task.pk}/return/']")
     form.locator("input[name=reasons]").evaluate("el => el.removeAttribute('required')")
     form.locator("input[name=reasons]").fill(" ")

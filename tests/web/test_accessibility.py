@@ -208,9 +208,10 @@ def test_a_return_without_reasons_marks_the_reasons_field(guide, clerk, window1)
     ticket = called(guide, clerk, window1, "gxzy")
     task = handed_over(clerk, cases.accept(actor=clerk, window=window1, code=ticket.token)).tasks.get()
     office = login("houtai1")
-    page = _doc(office.get("/office/"))
+    page = _doc(office.get(f"/office/tasks/{task.pk}/"))
     reasons = page.xpath(f"//form[contains(@action, '/tasks/{task.pk}/return/')]//input[@name='reasons']")[0]
-    assert reasons.get("required") is not None and "*" in _text(reasons.xpath("ancestor::label")[0])
+    label = page.xpath(f"//label[@for='{reasons.get('id')}']")[0]
+    assert reasons.get("required") is not None and "*" in _text(label)
     assert "带 * 的为必填项" in _text(page)
     with nothing_written():
         response = office.post(f"/office/tasks/{task.pk}/return/", {"reasons": " ", "to": "citizen"})

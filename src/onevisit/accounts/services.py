@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
+from django.db.models import Q
 
 from onevisit.accounts import roles
 from onevisit.accounts.models import Hall, Staff, Window
@@ -71,6 +72,18 @@ def window_of(actor: Actor, code: str) -> Window:
     if own is not None and own != window.id and roles.HALL_ADMIN not in actor.roles:
         raise Forbidden(f"您的岗位是{actor.staff.window}，不能在{window.name}操作", field="window")
     return window
+
+
+def department_scope(actor: Actor, lookup: str = "department") -> Q:
+    """The back-office work the actor may see and act on, as a filter on `lookup` (the path from the queried model
+    to a department): a hall admin sees every department of the hall, other staff only their own, staff without a
+    department nothing. The one place that knows how a staff member's department is stored and matched."""
+    if roles.HALL_ADMIN in actor.roles:
+        return Q()
+    department = actor.staff.department
+    if not department:
+        return Q(pk__in=[])
+    return Q(**{lookup: department})
 
 
 def metric_halls(actor: Actor) -> list[Hall]:

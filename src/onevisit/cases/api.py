@@ -4,7 +4,8 @@ from ninja import Router, Schema, Status
 
 from onevisit.accounts import roles
 from onevisit.accounts.services import require, window_of
-from onevisit.cases import services
+from onevisit.cases import casefile, services
+from onevisit.core import clock
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
 from onevisit.queueing.api import TicketOut, ticket_out
@@ -143,6 +144,109 @@ class ReturnIn(Schema):
 class VerifyIn(Schema):
     department: str
     question: str
+    due_days: int = 1
+
+
+class LabelValue(Schema):
+    label: str
+    value: str
+
+
+class FormPageOut(Schema):
+    title: str
+    fields: list[LabelValue]
+
+
+class MaterialOut(Schema):
+    name: str
+    state: str
+    note: str
+
+
+class FindingOut(Schema):
+    level: str
+    message: str
+
+
+class FactsOut(Schema):
+    title: str
+    source: str
+    state: str
+    values: list[LabelValue]
+    findings: list[FindingOut]
+
+
+class ReturnOut(Schema):
+    department: str
+    reasons: str
+    to: str
+    returned_at: datetime
+    pauses_clock: bool
+    corrected_at: datetime | None
+    corrected_via: str
+
+
+class VerificationOut(Schema):
+    id: int
+    task: str
+    to_department: str
+    question: str
+    requested_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    answered_at: datetime | None
+    confirmed: bool | None
+    answer: str
+    seconds: float | None
+
+
+class HistoryOut(Schema):
+    at: datetime
+    kind: str
+    text: str
+
+
+class CaseFileOut(Schema):
+    task: TaskOut
+    case: CaseOut
+    applicant: ApplicantOut | None
+    matters: list[str]
+    verdict: str
+    materials: list[MaterialOut]
+    form: list[FormPageOut]
+    checks: list[FactsOut]
+    failed_checks: list[str]
+    returns: list[ReturnOut]
+    verifications: list[VerificationOut]
+    history: list[HistoryOut]
+
+
+def case_file_out(task) -> CaseFileOut:
+    f, now = casefile.build(task.case), clock.now()
+    return CaseFileOut(
+        task=task_out(task),
+        case=case_out(task.case),
+        applicant=ApplicantOut(name=f.applicant.name, resident_id_masked=f.applicant.resident_id,
+                               phone_masked=f.applicant.phone) if f.applicant else None,
+        matters=f.matters,
+        verdict=f.verdict,
+        materials=[MaterialOut(name=m.name, state=m.state, note=m.note) for m in f.materials],
+        form=[FormPageOut(title=t, fields=[LabelValue(label=lb, value=v) for lb, v, _ in rows]) for t, rows in f.form],
+        checks=[FactsOut(title=s.title, source=s.source, state=s.state,
+                         values=[LabelValue(label=lb, value=v) for lb, v in s.values],
+                         findings=[FindingOut(level=x.level, message=x.message) for x in s.findings])
+                for s in f.facts],
+        failed_checks=[f"{source}：{message}" for source, message in f.failed_checks],
+        returns=[ReturnOut(department=r.department, reasons=r.reasons, to=r.to, returned_at=r.returned_at,
+                           pauses_clock=r.pauses_clock, corrected_at=r.corrected_at, corrected_via=r.corrected_via)
+                 for r in f.returns],
+        verifications=[VerificationOut(id=v.pk, task=v.task.code, to_department=v.to_department, question=v.question,
+                                       requested_at=v.requested_at, due_at=v.due_at, overdue=v.overdue(now),
+                                       answered_at=v.answered_at, confirmed=v.confirmed, answer=v.answer,
+                                       seconds=v.seconds)
+                       for v in f.verifications],
+        history=[HistoryOut(at=h.at, kind=h.kind, text=h.text) for h in f.history],
+    )  # fmt: skip
 
 
 class AnswerIn(Schema):
@@ -159,6 +263,16 @@ class DeliverIn(Schema):
 def office_tasks(request):
     actor = require(request.user, roles.OFFICE)
     return [task_out(t) for t in services.work_list(actor)]
+
+
+@router.get(
+    "/office/tasks/{task_id}",
+    response=CaseFileOut,
+    summary="任务的案卷：申请人(脱敏)、一表、材料、预审、核验结果、办理经过",
+)
+def office_task(request, task_id: int):
+    actor = require(request.user, roles.OFFICE)
+    return case_file_out(services.office_task(actor=actor, task_id=task_id))
 
 
 @router.post("/office/tasks/{task_id}/approve", response=TaskOut, summary="审批通过")
@@ -179,8 +293,9 @@ def return_task(request, task_id: int, payload: ReturnIn):
 def verify_task(request, task_id: int, payload: VerifyIn):
     actor = require(request.user, roles.OFFICE)
     services.request_verification(
-        actor=actor, task_id=task_id, department=payload.department, question=payload.question
-    )
+        actor=actor, task_id=task_id, department=payload.department, question=payload.question,
+        due_days=payload.due_days,
+    )  # fmt: skip
     return Status(201, None)
 
 
@@ -190,6 +305,20 @@ def answer_verification(request, verification_id: int, payload: AnswerIn):
     services.answer_verification(actor=actor, verification_id=verification_id, confirmed=payload.confirmed,
                                  answer=payload.answer)  # fmt: skip
     return Status(204, None)
+
+
+class CorrectIn(Schema):
+    via: str
+
+
+@router.post(
+    "/{case_id}/correct", response=CaseOut, summary="补正：到大厅(计一次到访)、网上、邮寄或窗口自行更正"
+)
+def correct(request, case_id: int, payload: CorrectIn):
+    actor = require(request.user, roles.CLERK)
+    return case_out(
+        services.correct(actor=actor, case_id=case_id, via=payload.via, window=actor.staff.window)
+    )
 
 
 @router.post("/{case_id}/deliver", response=CaseOut, summary="出件：窗口领取、邮寄或电子证照")

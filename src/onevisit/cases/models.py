@@ -14,7 +14,7 @@ class Case(models.Model):
     class Status(models.TextChoices):
         ACCEPTED = "accepted", "已受理"
         IN_PROGRESS = "in_progress", "后台办理中"
-        RETURNED = "returned", "已退件"
+        RETURNED = "returned", "退回待补正"
         COMPLETED = "completed", "已办结"
         DELIVERED = "delivered", "已出件"
 
@@ -63,7 +63,9 @@ class Visit(models.Model):
         Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="visit"
     )
     window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    purpose = models.CharField(max_length=16, default="accept", help_text="accept / resubmit / supply")
+    purpose = models.CharField(
+        max_length=16, default="accept", help_text="accept / resubmit / supply / correct"
+    )
     seq = models.PositiveSmallIntegerField()
     started_at = models.DateTimeField()
 
@@ -126,10 +128,64 @@ class Verification(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField("答复期限", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "跨部门核验"
         indexes = [models.Index(fields=["to_department", "answered_at"])]
+
+    def overdue(self, now) -> bool:
+        """Past its deadline: still unanswered after it, or answered after it."""
+        if self.due_at is None:
+            return False
+        return (self.answered_at or now) > self.due_at
+
+    @property
+    def seconds(self) -> float | None:
+        """How long the answer took (None while unanswered)."""
+        return (self.answered_at - self.requested_at).total_seconds() if self.answered_at else None
+
+
+class CaseReturn(models.Model):
+    """退件 and its 补正: why a task sent the case back, and how and when it was corrected.
+
+    The reasons are kept here (personal numbers masked), never in an event. `pauses_clock` is the returning task's
+    matter's catalog rule at the time of the return: whether its promised time limit stops during 补正."""
+
+    class To(models.TextChoices):
+        WINDOW = "window", "退回窗口"
+        CITIZEN = "citizen", "退回办事人"
+
+    class Via(models.TextChoices):
+        HALL = "hall", "到大厅窗口补正"
+        ONLINE = "online", "网上补正"
+        MAIL = "mail", "邮寄补正"
+        WINDOW = "window", "窗口自行更正"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="returns")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="returns")
+    department = models.CharField(max_length=100)
+    reasons = models.TextField()
+    to = models.CharField(max_length=16, choices=To.choices, default=To.WINDOW)
+    returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    returned_at = models.DateTimeField()
+    pauses_clock = models.BooleanField(default=True, help_text="补正期间办理时限暂停计算")
+    corrected_at = models.DateTimeField(null=True, blank=True)
+    corrected_via = models.CharField(max_length=16, choices=Via.choices, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    paused_seconds = models.PositiveIntegerField(default=0, help_text="各环节时限因补正顺延的秒数")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "退件与补正"
+        ordering = ["returned_at", "id"]
+        indexes = [models.Index(fields=["case", "corrected_at"])]
+
+    @property
+    def open(self) -> bool:
+        return self.corrected_at is None
 
 
 class FieldEntry(models.Model):

@@ -1,4 +1,5 @@
-"""Back-office pages (后台): the department's work list, task decisions, verification requests and answers."""
+"""Back-office pages (后台): the department's work list, a task's page with its case file and the decisions,
+verification requests and answers. Every page asks services for what the actor's department may open."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -7,7 +8,8 @@ from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
-from onevisit.cases import services
+from onevisit.cases import casefile, services
+from onevisit.cases.models import CaseReturn
 from onevisit.catalog import services as catalog
 from onevisit.core import clock
 from onevisit.core.errors import DomainError
@@ -15,14 +17,34 @@ from onevisit.core.errors import DomainError
 app_name = "office"
 
 
-def _page(request, *, refused: dict | None = None, status: int = 200):
+def _list_page(request, *, refused: dict | None = None, status: int = 200):
     return render(
         request,
         "cases/office.html",
         {
             "tasks": services.work_list(request.actor),
+            "waiting_correction": services.returned_tasks(request.actor),
             "inbox": services.verification_inbox(request.actor),
-            "departments": sorted(catalog.departments()),
+            "now": clock.now(),
+            "refused": refused or {},
+        },
+        status=status,
+    )
+
+
+def _task_page(request, task_id: int, *, refused: dict | None = None, status: int = 200):
+    task = services.office_task(actor=request.actor, task_id=task_id)
+    return render(
+        request,
+        "cases/office_task.html",
+        {
+            "task": task,
+            "file": casefile.build(task.case),
+            "asked": task.verifications.order_by("requested_at"),
+            "departments": sorted(catalog.departments() - {task.department}),
+            "verification_days": services.VERIFICATION_DAYS,
+            "return_targets": CaseReturn.To.choices,
+            "pauses": services.correction_pauses_clock(task),
             "now": clock.now(),
             "refused": refused or {},
         },
@@ -32,11 +54,17 @@ def _page(request, *, refused: dict | None = None, status: int = 200):
 
 @staff_page(roles.OFFICE)
 def work_list(request):
-    return _page(request)
+    return _list_page(request)
 
 
-def _act(request, action, done: str, *, form: str, pk: int):
-    """Do it and go back to the list; a refusal comes back on the list with the form's fields marked and kept."""
+@staff_page(roles.OFFICE)
+def task_page(request, task_id: int):
+    return _task_page(request, task_id)
+
+
+def _act(request, action, done: str, *, form: str, pk: int, task_id: int | None = None):
+    """Do it and go back to the list; a refusal comes back on the page it came from (the task's page, or the
+    list for an answer) with the form's fields marked and what was typed kept."""
     try:
         action()
     except DomainError as exc:
@@ -47,7 +75,9 @@ def _act(request, action, done: str, *, form: str, pk: int):
             "errors": exc.errors,
             "values": request.POST,
         }
-        return _page(request, refused=refused, status=exc.status)
+        if task_id is not None:
+            return _task_page(request, task_id, refused=refused, status=exc.status)
+        return _list_page(request, refused=refused, status=exc.status)
     messages.success(request, done)
     return redirect("office:work-list")
 
@@ -63,6 +93,7 @@ def approve(request, task_id: int):
         "已审批通过",
         form="approve",
         pk=task_id,
+        task_id=task_id,
     )
 
 
@@ -77,10 +108,20 @@ def give_back(request, task_id: int):
             reasons=request.POST.get("reasons", ""),
             to=request.POST.get("to", "window"),
         ),  # fmt: skip
-        "已退件",
+        "已退件，理由已告知窗口和办事人",
         form="return",
         pk=task_id,
+        task_id=task_id,
     )
+
+
+def _int(raw: str, default: int) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return (
+            default if raw in (None, "") else -1
+        )  # typed nonsense: refused by the service, naming the field
 
 
 @require_POST
@@ -93,10 +134,12 @@ def verify(request, task_id: int):
             task_id=task_id,
             department=request.POST.get("department", ""),
             question=request.POST.get("question", ""),
+            due_days=_int(request.POST.get("due_days"), 1),
         ),  # fmt: skip
         "已发起核验",
         form="verify",
         pk=task_id,
+        task_id=task_id,
     )
 
 
@@ -111,7 +154,7 @@ def answer(request, verification_id: int):
             confirmed=request.POST.get("confirmed") == "yes",
             answer=request.POST.get("answer", ""),
         ),  # fmt: skip
-        "已答复核验",
+        "已答复核验，答复已送达发起的任务",
         form="answer",
         pk=verification_id,
     )
@@ -119,6 +162,7 @@ def answer(request, verification_id: int):
 
 urlpatterns = [
     path("", work_list, name="work-list"),
+    path("tasks/<int:task_id>/", task_page, name="task"),
     path("tasks/<int:task_id>/approve/", approve, name="approve"),
     path("tasks/<int:task_id>/return/", give_back, name="return"),
     path("tasks/<int:task_id>/verify/", verify, name="verify"),

@@ -39,6 +39,7 @@ def status(request, token: str):
             "tasks": tasks,
             "done": sum(1 for t in tasks if t.status == "done"),
             "commitments": case.commitments.all() if case else [],
+            "open_returns": case.returns.filter(corrected_at__isnull=True) if case else [],
             "waiting_ahead": queueing.waiting_ahead(ticket) if waiting else None,
             "estimated": queueing.estimated_wait_minutes(ticket) if waiting else None,
             "no_show_rule": queueing.no_show_rule() if ticket.status == Ticket.Status.NO_SHOW else "",

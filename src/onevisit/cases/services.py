@@ -12,10 +12,19 @@ from django.db import transaction
 from django.db.models import Max
 
 from onevisit.accounts.models import Window
-from onevisit.accounts.services import Actor
+from onevisit.accounts.services import Actor, department_scope
 from onevisit.cases import hooks
 from onevisit.cases.known import known_values
-from onevisit.cases.models import Case, CaseItem, Commitment, FieldEntry, Task, Verification, Visit
+from onevisit.cases.models import (
+    Case,
+    CaseItem,
+    CaseReturn,
+    Commitment,
+    FieldEntry,
+    Task,
+    Verification,
+    Visit,
+)
 from onevisit.catalog import services as catalog
 from onevisit.catalog.fields import FieldValueError, check_value
 from onevisit.catalog.merge import FormField, MergedForm
@@ -23,7 +32,7 @@ from onevisit.catalog.models import FieldDefinition
 from onevisit.core import clock, crypto
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
-from onevisit.core.ids import contains_personal_number
+from onevisit.core.ids import contains_personal_number, redact
 from onevisit.core.models import Event
 from onevisit.intake import rules as intake_rules
 from onevisit.intake import services as intake
@@ -90,11 +99,9 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
 
 def _rejoin(case: Case, *, ticket, window: Window, actor, now) -> Case:
     """A further visit for an open case; a returned case goes back to the departments that returned it."""
-    _record_visit(case, ticket=ticket, window=window, purpose="resubmit", actor=actor, now=now)
+    visit = _record_visit(case, ticket=ticket, window=window, purpose="resubmit", actor=actor, now=now)
     if case.status == Case.Status.RETURNED:
-        case.tasks.filter(status=Task.Status.RETURNED).update(status=Task.Status.READY)
-        case.status = Case.Status.IN_PROGRESS
-        case.save(update_fields=["status"])
+        _corrected(case, via=CaseReturn.Via.HALL, visit=visit, actor=actor, now=now, window=window)
     return case
 
 
@@ -182,8 +189,8 @@ def open_cases_at(window: Window) -> list[Case]:
     return list(
         Case.objects.select_related("hall", "matter", "person")
         .filter(
-            window=window, status__in=[Case.Status.ACCEPTED, Case.Status.IN_PROGRESS, Case.Status.RETURNED]
-        )
+            window=window, status__in=[Case.Status.ACCEPTED, Case.Status.IN_PROGRESS]
+        )  # returned ones are listed apart, as work to do (returned_cases_at)
         .order_by("-accepted_at")[:20]
     )
 
@@ -247,10 +254,24 @@ def _start_ready(case: Case, *, actor, now) -> list[Task]:
     return started
 
 
+def _in_scope(actor: Actor):
+    """The tasks of the actor's hall that their department scope lets them open and decide."""
+    return Task.objects.filter(department_scope(actor), case__hall=actor.hall)
+
+
+def office_task(*, actor: Actor, task_id: int) -> Task:
+    """A task of the actor's own department (any state), for its page: another department's is not found."""
+    task = _in_scope(actor).select_related("case__hall", "case__window", "case__matter", "case__bundle",
+                                           "case__person", "matter").filter(pk=task_id).first()  # fmt: skip
+    if task is None:
+        raise NotFound(f"本部门没有后台任务 {task_id}", field="task")
+    return task
+
+
 def _office_task(actor: Actor, task_id: int) -> Task:
-    case_id = Task.objects.filter(pk=task_id, case__hall=actor.hall).values_list("case_id", flat=True).first()
+    case_id = _in_scope(actor).filter(pk=task_id).values_list("case_id", flat=True).first()
     if case_id is None:
-        raise NotFound(f"本大厅没有后台任务 {task_id}", field="task")
+        raise NotFound(f"本部门没有后台任务 {task_id}", field="task")
     # One decision per case at a time, always locking the case before its tasks: parallel approvals each see
     # the other's result, and no two paths take the same locks in opposite orders.
     Case.objects.select_for_update(of=("self",)).get(pk=case_id)
@@ -259,9 +280,6 @@ def _office_task(actor: Actor, task_id: int) -> Task:
         .select_related("case__hall", "case__window", "matter")
         .get(pk=task_id)
     )
-    dept = actor.staff.department
-    if dept and task.department != dept:
-        raise Conflict(f"该任务属于{task.department}，不在本部门工作清单中", field="task")
     return task
 
 
@@ -294,11 +312,20 @@ def approve_task(*, actor: Actor, task_id: int, note: str = "") -> Task:
     return task
 
 
+RETURN_REASONS_MAX = 500
+
+
 def return_task(*, actor: Actor, task_id: int, reasons: str, to: str = "window") -> Task:
-    """退件: the task goes back with its reasons, to the window or to the citizen."""
-    if not reasons.strip():
+    """退件: the task goes back with its reasons, to the window or to the citizen, who correct it (补正).
+
+    The reasons are kept on the return (resident IDs and phones masked), never in an event. Whether the promised
+    time limit stops meanwhile is the task's matter's catalog rule, taken now."""
+    reasons = " ".join((reasons or "").split())
+    if not reasons:
         raise Invalid("退件须写明理由", field="reasons")
-    if to not in ("window", "citizen"):
+    if len(reasons) > RETURN_REASONS_MAX:
+        raise Invalid(f"退件理由不能超过 {RETURN_REASONS_MAX} 字", field="reasons")
+    if to not in CaseReturn.To.values:
         raise Invalid("退回对象须为窗口或办事人", field="to")
     with transaction.atomic():
         task = _office_task(actor, task_id)
@@ -306,32 +333,117 @@ def return_task(*, actor: Actor, task_id: int, reasons: str, to: str = "window")
             raise Conflict(
                 f"任务「{task.role or task.code}」{task.get_status_display()}，不能退件", field="task"
             )
-        task.status, task.note, task.handled_by = Task.Status.RETURNED, reasons.strip(), actor.user
+        now, reasons = clock.now(), redact(reasons)
+        task.status, task.note, task.handled_by = Task.Status.RETURNED, reasons, actor.user
         task.save(update_fields=["status", "note", "handled_by"])
         task.verifications.filter(answered_at__isnull=True).update(
-            answered_at=clock.now(), answer="因退件撤回", answered_by=actor.user
+            answered_at=now, answer="因退件撤回", answered_by=actor.user
         )
         case = task.case
         case.status = Case.Status.RETURNED
         case.save(update_fields=["status"])
-        # The reasons stay on the task: free text may hold numbers that an event must never carry.
+        pauses = correction_pauses_clock(task)
+        CaseReturn.objects.create(case=case, task=task, department=task.department, reasons=reasons, to=to,
+                                  returned_by=actor.user, returned_at=now, pauses_clock=pauses)  # fmt: skip
         emit(
             "case.returned",
             hall=case.hall,
             matter=task.matter,
             case=case,
             actor=actor,
-            data={"task": task.code, "department": task.department, "to": to},
-        )  # fmt: skip  (reasons stay on the task)
+            data={"task": task.code, "department": task.department, "to": to, "pauses_clock": pauses},
+            at=now,
+        )  # fmt: skip  (the reasons stay on the return: free text may hold numbers)
     return task
 
 
-def request_verification(*, actor: Actor, task_id: int, department: str, question: str) -> Verification:
-    """核验: put the task on hold and ask another department, in the system and timed."""
+def correction_pauses_clock(task: Task) -> bool:
+    """Whether the task's promised time limit stops during 补正: its matter's catalog rule (the case's main
+    matter's for a step of a bundle that names none)."""
+    return (task.matter or task.case.matter).correction_pauses_clock
+
+
+def open_returns(case: Case) -> list[CaseReturn]:
+    """The returns of the case still waiting for 补正."""
+    return list(case.returns.filter(corrected_at__isnull=True).select_related("task"))
+
+
+def correct(*, actor: Actor, case_id: int, via: str, window: Window | None = None) -> Case:
+    """补正: what the returns asked for has arrived — at a hall window (a visit: the citizen came), online or by
+    mail (no visit, as with tolerance supply), or the window fixed its own error. No new ticket is needed; the
+    returned tasks go back to their departments, their time limits extended by the time 补正 took where the
+    matter's rule stops the clock."""
+    if via not in CaseReturn.Via.values:
+        raise Invalid("补正方式须为到大厅、网上、邮寄或窗口自行更正", field="via")
+    get_case(actor=actor, case_id=case_id)
+    with transaction.atomic():
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("hall", "window", "matter")
+            .get(pk=case_id)
+        )
+        if case.status != Case.Status.RETURNED:
+            raise Conflict(f"办件 {case.number} {case.get_status_display()}，没有待补正的退件", field="case")
+        now = clock.now()
+        visit = None
+        if via == CaseReturn.Via.HALL:
+            visit = _record_visit(case, ticket=None, window=window, purpose="correct", actor=actor, now=now)
+        _corrected(case, via=via, visit=visit, actor=actor, now=now, window=window)
+    return case
+
+
+def _corrected(case: Case, *, via: str, visit: Visit | None, actor, now, window=None) -> None:
+    """The open returns are corrected: their tasks are ready again, deadlines moved on by the paused time."""
+    returns = open_returns(case)
+    paused = max((round((now - r.returned_at).total_seconds()) for r in returns if r.pauses_clock), default=0)
+    for r in returns:
+        r.corrected_at, r.corrected_via, r.corrected_by, r.visit = now, via, actor.user, visit
+        r.paused_seconds = paused if r.pauses_clock else 0
+        r.save(update_fields=["corrected_at", "corrected_via", "corrected_by", "visit", "paused_seconds"])
+    if paused:
+        for t in case.tasks.exclude(status=Task.Status.DONE).exclude(due_at__isnull=True):
+            t.due_at += timedelta(seconds=paused)
+            t.save(update_fields=["due_at"])
+    case.tasks.filter(status=Task.Status.RETURNED).update(status=Task.Status.READY)
+    case.status = Case.Status.IN_PROGRESS
+    case.save(update_fields=["status"])
+    emit("case.corrected", hall=case.hall, window=window or (visit.window if visit else None), matter=case.matter,
+         case=case, visit=visit, actor=actor, at=now,
+         data={"via": via, "visit": visit is not None, "tasks": sorted({r.task.code for r in returns}),
+               "paused_seconds": paused})  # fmt: skip
+
+
+def returned_cases_at(window: Window) -> list[tuple[Case, list[CaseReturn]]]:
+    """退回待补正: the window's returned cases, oldest return first, each with the reasons still open."""
+    cases = list(
+        Case.objects.select_related("hall", "matter", "person")
+        .filter(window=window, status=Case.Status.RETURNED)
+        .order_by("accepted_at")[:50]
+    )
+    by_case: dict[int, list[CaseReturn]] = {c.pk: [] for c in cases}
+    for r in CaseReturn.objects.filter(case__in=cases, corrected_at__isnull=True).order_by("returned_at"):
+        by_case[r.case_id].append(r)
+    return sorted(
+        ((c, by_case[c.pk]) for c in cases),
+        key=lambda pair: pair[1][0].returned_at if pair[1] else pair[0].accepted_at,
+    )
+
+
+VERIFICATION_DAYS = (1, 2, 3, 5)  # the answer's deadline in working days, as the asking department chooses
+
+
+def request_verification(
+    *, actor: Actor, task_id: int, department: str, question: str, due_days: int = 1
+) -> Verification:
+    """核验: put the task on hold and ask another department, in the system, timed, with a deadline."""
     if department not in catalog.departments():
         raise Invalid(f"没有部门「{department}」", field="department")
     if not question.strip() or len(question) > 300:
         raise Invalid("核验事项须填写，且不超过300字", field="question")
+    if contains_personal_number(question):
+        raise Invalid("核验事项中不能写身份证号或手机号（对方部门可在案卷中看到脱敏信息）", field="question")
+    if due_days not in VERIFICATION_DAYS:
+        raise Invalid(f"答复期限须为 {'、'.join(map(str, VERIFICATION_DAYS))} 个工作日之一", field="due_days")
     with transaction.atomic():
         task = _office_task(actor, task_id)
         if task.status != Task.Status.READY:
@@ -347,33 +459,43 @@ def request_verification(*, actor: Actor, task_id: int, department: str, questio
             question=question.strip(),
             requested_by=actor.user,
             requested_at=now,
+            due_at=clock.add_working_days(now, due_days),
         )
         emit("verification.started", hall=task.case.hall, matter=task.matter, case=task.case, actor=actor,
-             data={"task": task.code, "verification": verification.pk, "to": department}, at=now)  # fmt: skip
+             data={"task": task.code, "verification": verification.pk, "to": department,
+                   "due": verification.due_at.isoformat()}, at=now)  # fmt: skip
     return verification
+
+
+ANSWER_MAX = 300
 
 
 def answer_verification(
     *, actor: Actor, verification_id: int, confirmed: bool, answer: str = ""
 ) -> Verification:
+    """The answer (属实 / 不符, with its text) goes back to the asking task, which is ready again. 不符 needs its
+    reason; personal numbers in the text are masked."""
+    answer = " ".join((answer or "").split())
+    if not confirmed and not answer:
+        raise Invalid("核验不符须写明不符的情况", field="answer")
+    if len(answer) > ANSWER_MAX:
+        raise Invalid(f"答复不能超过 {ANSWER_MAX} 字", field="answer")
     with transaction.atomic():
         verification = (
             Verification.objects.select_for_update(of=("self",))
             .select_related("task__case__hall", "task__matter")
-            .filter(pk=verification_id, task__case__hall=actor.hall)
+            .filter(department_scope(actor, "to_department"), pk=verification_id, task__case__hall=actor.hall)
             .first()
         )
         if verification is None:
-            raise NotFound(f"本大厅没有核验请求 {verification_id}", field="verification")
-        if actor.staff.department and verification.to_department != actor.staff.department:
-            raise Conflict(f"该核验请求发给{verification.to_department}", field="verification")
+            raise NotFound(f"本部门没有待答复的核验请求 {verification_id}", field="verification")
         if verification.answered_at:
             raise Conflict("该核验请求已答复", field="verification")
         Case.objects.select_for_update(of=("self",)).get(pk=verification.task.case_id)
         if Task.objects.get(pk=verification.task_id).status != Task.Status.ON_HOLD:
             raise Conflict("该任务已不在核验中", field="verification")
         now = clock.now()
-        verification.confirmed, verification.answer = confirmed, answer.strip()[:300]
+        verification.confirmed, verification.answer = confirmed, redact(answer)
         verification.answered_by, verification.answered_at = actor.user, now
         verification.save()
         task = verification.task
@@ -381,27 +503,33 @@ def answer_verification(
         task.save(update_fields=["status"])
         emit("verification.finished", hall=task.case.hall, matter=task.matter, case=task.case, actor=actor,
              data={"task": task.code, "verification": verification.pk, "confirmed": confirmed,
-                   "seconds": round((now - verification.requested_at).total_seconds())}, at=now)  # fmt: skip
+                   "seconds": round((now - verification.requested_at).total_seconds()),
+                   "overdue": verification.overdue(now)}, at=now)  # fmt: skip
     return verification
 
 
 def work_list(actor: Actor) -> list[Task]:
     """The department's open tasks, overdue first, then by due date."""
-    qs = Task.objects.select_related("case", "matter").filter(
-        case__hall=actor.hall, status__in=[Task.Status.READY, Task.Status.ON_HOLD]
+    qs = (
+        _in_scope(actor)
+        .select_related("case", "matter")
+        .prefetch_related("verifications")
+        .filter(status__in=[Task.Status.READY, Task.Status.ON_HOLD])
     )
-    if actor.staff.department:
-        qs = qs.filter(department=actor.staff.department)
     return list(qs.order_by("due_at", "id"))
+
+
+def returned_tasks(actor: Actor) -> list[Task]:
+    """The department's returned tasks still waiting for 补正, oldest case first."""
+    qs = _in_scope(actor).select_related("case", "matter").filter(status=Task.Status.RETURNED)
+    return list(qs.order_by("case__accepted_at", "id"))
 
 
 def verification_inbox(actor: Actor) -> list[Verification]:
     qs = Verification.objects.select_related("task__case", "task__matter").filter(
-        task__case__hall=actor.hall, answered_at__isnull=True
+        department_scope(actor, "to_department"), task__case__hall=actor.hall, answered_at__isnull=True
     )
-    if actor.staff.department:
-        qs = qs.filter(to_department=actor.staff.department)
-    return list(qs.order_by("requested_at"))
+    return list(qs.order_by("due_at", "requested_at"))
 
 
 DELIVERY_METHODS = {"pickup": "窗口领取", "mail": "邮寄", "electronic": "电子证照"}

@@ -9,12 +9,12 @@ from django.views.decorators.http import require_POST
 from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
 from onevisit.accounts.services import window_of, windows_of
-from onevisit.cases import hooks, services
+from onevisit.cases import casefile, hooks, services
+from onevisit.cases.models import CaseReturn
 from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services as catalog
 from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
-from onevisit.core.ids import mask_phone, mask_resident_id
 from onevisit.core.links import public_url
 from onevisit.intake import printing
 from onevisit.intake import services as intake
@@ -42,6 +42,7 @@ def _window_page(request, window, *, scanned=None, scan_error=None, action_error
         "no_shows": queueing.recent_no_shows(window.hall, window=window, latest=5),
         "no_show_rule": queueing.no_show_rule(),
         "open_cases": services.open_cases_at(window),
+        "returned": services.returned_cases_at(window),
         "to_deliver": services.to_deliver_at(window),
         "overdue": services.overdue_commitments(window.hall),
         "delivery_methods": services.DELIVERY_METHODS,
@@ -259,15 +260,6 @@ def _leave_window(request, code: str, case_id: int, act, doing: str, done):
     return redirect("cases:window", code=code)
 
 
-def _display(field: str, value: str) -> str:
-    """What the window shows of a known value: identity numbers masked, the rest as is."""
-    if field == "resident_id":
-        return mask_resident_id(value)
-    if field == "phone":
-        return mask_phone(value)
-    return value
-
-
 def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
     """The merged form's pages for the template: each field with its widget, value, origin and error.
 
@@ -290,7 +282,7 @@ def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
                 "field": f.field, "label": f.label, "required": f.required, "readonly": cf.readonly(f.field),
                 "value": value if isinstance(value, str) else fields_rules.JOINER.join(value),
                 "ticked": fields_rules.ticked(value) if shape["input"] == "checkboxes" else [],
-                "display": _display(f.field, cf.value(f.field)),
+                "display": casefile.shown_value(d, f.field, cf.value(f.field)),
                 "widget": shape,
                 "source": source if cf.prefilled(f.field) else "", "prefilled": cf.prefilled(f.field),
                 "error": errors.get(f.field), "focus": f.field == first_error,
@@ -336,6 +328,9 @@ def case_page(
             "offers": [(b, catalog.bundle_spec(b).questions) for b in services.continuation_offers(case)],
             "delivery_methods": services.DELIVERY_METHODS,
             "supply_channels": SUPPLY_CHANNELS,
+            "returns": list(case.returns.all()),
+            "correction_channels": CaseReturn.Via.choices,
+            "history": casefile.case_history(case),
             "panels": [p for p in (panel(case, window) for panel in hooks.PANELS) if p],
         },
         status=status,
@@ -410,6 +405,22 @@ def supply(request, code: str, case_id: int, commitment_id: int):
 
 @require_POST
 @staff_page(roles.CLERK)
+def correct(request, code: str, case_id: int):
+    """补正 registered at the window: the citizen here (a visit), or what came online or by mail (no visit)."""
+    window = window_of(request.actor, code)
+    try:
+        case = services.correct(
+            actor=request.actor, case_id=case_id, via=request.POST.get("via", ""), window=window
+        )
+    except DomainError as exc:
+        return case_page.__wrapped__(request, code, case_id, problem=exc.message, status=exc.status)
+    via = CaseReturn.Via(request.POST["via"]).label
+    messages.success(request, f"办件 {case.number} 已补正（{via}），已退回的环节重新进入后台办理")
+    return redirect("cases:case", code=code, case_id=case_id)
+
+
+@require_POST
+@staff_page(roles.CLERK)
 def continue_case(request, code: str, case_id: int):
     """接续受理 in two steps: the answers give the added matters, whose materials the clerk then checks off."""
     bundle_code = request.POST.get("bundle", "")
@@ -470,6 +481,7 @@ urlpatterns = [
     path("<slug:code>/cases/<int:case_id>/form/", save_form, name="form"),
     path("<slug:code>/cases/<int:case_id>/commitments/<int:commitment_id>/supply/", supply, name="supply"),
     path("<slug:code>/cases/<int:case_id>/continue/", continue_case, name="continue"),
+    path("<slug:code>/cases/<int:case_id>/correct/", correct, name="correct"),
     path("<slug:code>/cases/<int:case_id>/outlier/", flag_outlier, name="outlier"),
     path("<slug:code>/cases/<int:case_id>/complete/", complete, name="complete"),
     path("<slug:code>/cases/<int:case_id>/hand-over/", hand_over, name="hand-over"),

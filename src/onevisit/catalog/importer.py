@@ -242,6 +242,8 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
         days = d.get("time_limit_days", 0)
         if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 3650:
             problems.append(f"{where}: time_limit_days 须为 0 到 3650 的整数")
+        if not isinstance(d.get("correction_pauses_clock", True), bool):
+            problems.append(f"{where}: correction_pauses_clock 须为 true 或 false（补正期间是否暂停计时）")
         channels = d.get("channels", ["window"])
         if (
             not isinstance(channels, list)
@@ -385,6 +387,7 @@ def _write_matter(
         "level": d.get("level", "district"),
         "legal_basis": str(d.get("legal_basis", "")).strip(),
         "time_limit_days": d.get("time_limit_days", 0),
+        "correction_pauses_clock": d.get("correction_pauses_clock", True),
         "channels": list(d.get("channels", ["window"])),
     }
     matter = _upsert(Matter, {"code": code}, values, stats)
@@ -518,6 +521,7 @@ def export_catalog(path: Path) -> Path:
                 "level": m.level,
                 "legal_basis": m.legal_basis,
                 "time_limit_days": m.time_limit_days,
+                "correction_pauses_clock": m.correction_pauses_clock,
                 "channels": m.channels,
                 "materials": [material(s) for s in specs[m.code].materials],
                 "fields": [

@@ -82,6 +82,10 @@ class Matter(models.Model):
     level = models.CharField(max_length=16, choices=Level.choices, default=Level.DISTRICT)
     legal_basis = models.TextField(blank=True)
     time_limit_days = models.PositiveIntegerField(default=0, help_text="承诺时限(工作日)，0 为即办")
+    correction_pauses_clock = models.BooleanField(
+        "补正期间暂停计时", default=True,
+        help_text="退件补正期间承诺时限是否暂停计算（补正完成后各环节时限顺延补正所用时间）",
+    )  # fmt: skip
     channels = models.JSONField(default=list, blank=True, help_text="window / online / self_service")
 
     class Meta:

@@ -38,6 +38,7 @@ EVENT_TYPES = frozenset(
         "case.accepted",
         "case.completed",
         "case.returned",
+        "case.corrected",
         "case.continued",
         "case.outlier_flagged",
         "visit.recorded",

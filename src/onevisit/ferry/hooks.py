@@ -38,6 +38,45 @@ def panel_context(case, window):
                                 "fills": form_fills(case)}  # fmt: skip
 
 
+STATES = {"ok": "已核验", "not_found": "后台无记录", "waiting": "调取中", "degraded": "系统中断，待手工录入",
+          "manual": "已手工录入"}  # fmt: skip
+
+
+def _shown(field: str, value: str) -> str:
+    """What the back office reads of a value the ferry brought: names and identity numbers masked."""
+    from onevisit.core.ids import mask_name, mask_resident_id
+
+    if field == "name":
+        return mask_name(value)
+    if field == "resident_id":
+        return mask_resident_id(value)
+    return value
+
+
+def office_facts(case) -> list[case_hooks.FactSection]:
+    """The ferry's results for the back office: each field set's values and its exchange rules' findings, the
+    failed ones (level error) first, so nothing the window saw is lost on the way to approval."""
+    from onevisit.ferry import rules, services
+
+    person = case.person
+    rows = services.case_status(case, case_values={"name": person.name} if person and person.name else {})
+    order = {"error": 0, "warn": 1, "info": 2}
+    return [
+        case_hooks.FactSection(
+            title=row.field_set.label,
+            source=row.backend.name if row.backend else "未配置后端",
+            state=STATES.get(row.state, row.state),
+            values=[(rules.LABELS.get(k, k), _shown(k, v)) for k, v in row.values.items() if v],
+            findings=[
+                case_hooks.Finding(f.level, f.message)
+                for f in sorted(row.findings, key=lambda f: order.get(f.level, 3))
+                if f.level != "ok"
+            ],
+        )  # fmt: skip
+        for row in rows
+    ]
+
+
 def form_fills(case) -> list[tuple[str, str]]:
     """(field, value) of the case's open form that the ferry has brought: the page writes each into its field
     while that field is still empty and untouched, so nobody types what is on its way."""
@@ -65,3 +104,5 @@ def install() -> None:
         case_hooks.ON_ACCEPTED.append(_request_lookups)
     if panel_context not in case_hooks.PANELS:
         case_hooks.PANELS.append(panel_context)
+    if office_facts not in case_hooks.FACTS:
+        case_hooks.FACTS.append(office_facts)

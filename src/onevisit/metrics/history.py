@@ -273,7 +273,7 @@ EVENT_TYPES = frozenset(
     {
         "consultation.recorded", "prereview.completed", "triage.routed", "ticket.issued", "ticket.called",
         "ticket.recalled", "ticket.no_show", "case.accepted", "case.continued", "case.completed", "case.returned",
-        "case.delivered", "visit.recorded", "field.entered", "commitment.made", "commitment.supplied",
+        "case.corrected", "case.delivered", "visit.recorded", "field.entered", "commitment.made", "commitment.supplied",
         "task.started", "task.finished", "verification.started", "verification.finished",
         "case.outlier_flagged",
     }
@@ -683,9 +683,14 @@ class _Hall:
         case.visits.append((at, seq, visit, ticket.id))
         self.emit(at, "visit.recorded", window=window, matter=case.matter, case=case.id, ticket=ticket.id, visit=visit,
                   actor=self._clerk(window), data={"visit_seq": seq, "purpose": "resubmit"})  # fmt: skip
-        for task in case.tasks.values():
-            if task.status == "returned":
-                task.status = "ready"
+        returned = sorted(code for code, task in case.tasks.items() if task.status == "returned")
+        for code in returned:
+            case.tasks[code].status = "ready"
+        if returned:  # 补正 at the hall with the new ticket, as cases.services._rejoin records it
+            paused = round((at - case.returned_at).total_seconds()) if case.returned_at else 0
+            self.emit(at, "case.corrected", window=window, matter=case.matter, case=case.id, visit=visit,
+                      actor=self._clerk(window),
+                      data={"via": "hall", "visit": True, "tasks": returned, "paused_seconds": paused})  # fmt: skip
         end = t + 60 * float(self.rng.lognormal(np.log(5.0), 0.4))
         case.session_end = self._at(day, end)
         self._office(case, at)
@@ -830,7 +835,8 @@ class _Hall:
             if returned:
                 task.status = "returned"
                 self.emit(at, "case.returned", matter=task.spec.matter, case=case.id, actor=office,
-                          data={"task": code, "department": task.spec.department, "to": "citizen"})  # fmt: skip
+                          data={"task": code, "department": task.spec.department, "to": "citizen",
+                                "pauses_clock": True})  # fmt: skip
                 continue
             task.status, last = "done", at
             assert task.ready_at is not None and task.due_at is not None
@@ -867,14 +873,15 @@ class _Hall:
             asked = self._work_after(begin, hours * float(self.rng.uniform(0.1, 0.5)))
             number = self._number("verification")
             to = str(self.rng.choice([d for d in DEPARTMENTS if d != task.spec.department]))
+            due = self._at(self._working_day_after(self._local(asked)[0], 1), self._local(asked)[1])
             self.emit(asked, "verification.started", matter=task.spec.matter, case=case.id, actor=office,
-                      data={"task": task.spec.code, "verification": number, "to": to})  # fmt: skip
+                      data={"task": task.spec.code, "verification": number, "to": to, "due": due.isoformat()})  # fmt: skip
             answered = self._work_after(asked, min(60.0, float(self.rng.lognormal(np.log(3.0), 1.0))))
             self.emit(answered, "verification.finished", matter=task.spec.matter, case=case.id,
                       actor=f"{self.code}-hecha",
                       data={"task": task.spec.code, "verification": number,
                             "confirmed": bool(self.rng.random() < 0.93),
-                            "seconds": round((answered - asked).total_seconds())})  # fmt: skip
+                            "seconds": round((answered - asked).total_seconds()), "overdue": answered > due})  # fmt: skip
             return self._work_after(answered, hours * 0.5), seq, task.spec.code, False
         return self._work_after(begin, hours), seq, task.spec.code, False
 

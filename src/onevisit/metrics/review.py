@@ -11,19 +11,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from onevisit.core.durations import human_duration
+
 LABELS = {
     "accepted": "受理件数",
     "completed_on_the_spot": "当场办结件数",
     "one_visit_rate": "一次性办成率",
     "handled": "窗口办结件数(计时)",
-    "mean_handling_seconds": "平均办理时长(分钟)",
+    "mean_handling_seconds": "平均办理时长",
     "outliers": "极端案例(不计入均值)",
     "duplicate_entries": "重复录入条次",
     "completed_with_visits": "办结件数(计往返)",
     "mean_round_trips": "群众往返次数",
     "waited": "取号叫号件数",
-    "mean_wait_seconds": "平均等候时长(分钟)",
-    "p90_wait_seconds": "等候时长P90(分钟)",
+    "mean_wait_seconds": "平均等候时长",
+    "p90_wait_seconds": "等候时长P90",
     "no_shows": "过号件数",
     "second_visit_cases": "二次到访件数",
     "second_visit_ratio": "二次到访率",
@@ -40,7 +42,7 @@ LABELS = {
     "self_service_share": "自助办理占比",
     "consultations": "咨询量",
     "verifications": "跨部门核验次数",
-    "mean_verification_seconds": "平均核验时长(小时)",
+    "mean_verification_seconds": "平均核验时长",
     "completed_at_window": "窗口办结件数",
     "window_hours": "窗口工作小时",
     "throughput_per_window_hour": "窗口每小时办件量",
@@ -110,15 +112,13 @@ class Comparison:
 
 
 def display(metric: str, value: float | None) -> str:
-    """A value as the review shows it: rates in %, durations in minutes or hours, counts as integers."""
+    """A value as the review shows it: rates in %, durations in words ("38 秒", "9 分 25 秒"), counts as integers."""
     if value is None:
         return "—"
     if metric in RATES:
         return f"{value * 100:.1f}%"
-    if metric in MINUTES:
-        return f"{value / 60:.1f}"
-    if metric in HOURS:
-        return f"{value / 3600:.1f}"
+    if metric in MINUTES or metric in HOURS:
+        return human_duration(value)
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:.2f}"

@@ -9,20 +9,13 @@ def percent(value):
 
 
 @register.filter
-def minutes(seconds):
-    if seconds is None:
-        return "—"
-    return f"{seconds:.0f} 秒" if seconds < 60 else f"{seconds / 60:.1f} 分钟"
-
-
-@register.filter
 def label(mapping, key):
     return mapping.get(key, key) if key else "(未记录)"
 
 
 @register.filter
 def metric(value, name: str) -> str:
-    """A value of the named indicator as the review shows it (rates in %, durations in minutes or hours)."""
+    """A value of the named indicator as the review shows it (rates in %, durations in words)."""
     from onevisit.metrics.review import display
 
     return display(name, value)

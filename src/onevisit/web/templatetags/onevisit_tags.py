@@ -1,5 +1,7 @@
 from django import template
 
+from onevisit.core.durations import human_duration
+
 register = template.Library()
 
 
@@ -7,3 +9,15 @@ register = template.Library()
 def get_item(mapping, key):
     """mapping[key] in a template, or None."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def duration(seconds):
+    """Seconds as people read them ("38 秒", "2 小时 5 分"): core.durations, the one formatter of durations."""
+    return human_duration(seconds)
+
+
+@register.filter
+def overdue(item, now):
+    """item.overdue(now) in a template: a verification past its deadline."""
+    return item.overdue(now)
