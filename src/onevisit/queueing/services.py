@@ -579,6 +579,11 @@ def holidays() -> frozenset[date]:
     return hours.parse_holidays(getattr(settings, "ONEVISIT_HOLIDAYS", None))
 
 
+def add_working_days(start: date, days: int) -> date:
+    """`days` of the hall's working days after `start` (a due date such as "5个工作日内补交")."""
+    return hours.add_working_days(start, days, holidays())
+
+
 def _lunch() -> tuple[time, time]:
     return hours.parse_lunch(getattr(settings, "ONEVISIT_LUNCH_BREAK", None))
 
