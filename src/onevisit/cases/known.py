@@ -9,6 +9,7 @@ from typing import Protocol
 
 from onevisit.cases.models import Case, FieldEntry
 from onevisit.core import clock, crypto
+from onevisit.core import known as sources
 from onevisit.core.ids import parse_resident_id
 
 
@@ -21,7 +22,7 @@ class KnownValuesProvider(Protocol):
 class PersonRecord:
     """Identity captured once at the guide desk, and what the resident ID itself says (birth date, gender)."""
 
-    name = "导引台"
+    name = sources.GUIDE_DESK
 
     def values(self, case: Case) -> dict[str, str]:
         person = case.person
@@ -41,7 +42,7 @@ class PersonRecord:
 class EarlierCases:
     """Values the same citizen gave in earlier cases, newest first."""
 
-    name = "以往办件"
+    name = sources.EARLIER_CASES
 
     def values(self, case: Case) -> dict[str, str]:
         if case.person_id is None:

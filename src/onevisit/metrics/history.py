@@ -38,6 +38,7 @@ import numpy as np
 
 from onevisit.catalog.tasks import applying
 from onevisit.core import clock
+from onevisit.core import known as sources
 from onevisit.queueing.hours import add_working_days
 
 TZ_NAME = "Asia/Shanghai"
@@ -777,7 +778,7 @@ class _Hall:
         for f in form_fields(case.matters):
             if f in PERSON_FIELDS:
                 if self.rng.random() < p_dup:
-                    data = {"field": f, "duplicate": True, "known_from": "办事人信息"}
+                    data = {"field": f, "duplicate": True, "known_from": sources.GUIDE_DESK}
                 else:
                     continue
             elif self.rng.random() < 0.92:
