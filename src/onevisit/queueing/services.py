@@ -287,7 +287,8 @@ def call_next(*, window: Window, actor, queue_code: str | None = None) -> Ticket
     return ticket
 
 
-def _called_here(window: Window, ticket_id: int) -> Ticket:
+def _locked_in_hall(window: Window, ticket_id: int) -> Ticket:
+    """The ticket, locked, if it is of the window's hall (another hall's ticket is as good as none)."""
     ticket = (
         Ticket.objects.select_for_update()
         .select_related("queue")
@@ -296,6 +297,11 @@ def _called_here(window: Window, ticket_id: int) -> Ticket:
     )
     if ticket is None:
         raise NotFound("本大厅没有这张小票", field="ticket")
+    return ticket
+
+
+def _called_here(window: Window, ticket_id: int) -> Ticket:
+    ticket = _locked_in_hall(window, ticket_id)
     if ticket.status != Ticket.Status.CALLED or ticket.called_window_id != window.id:
         raise Conflict(f"小票 {ticket.number} 当前不是叫到{window.name}的号", field="ticket")
     return ticket
@@ -389,15 +395,7 @@ def requeue_no_show(*, hall: Hall, code: str, actor) -> Ticket:
 def recall_no_show(*, window: Window, ticket_id: int, actor) -> Ticket:
     """At the window: the 过号 citizen is back in front of the clerk, so the ticket is called here again."""
     with transaction.atomic():
-        ticket = (
-            Ticket.objects.select_for_update()
-            .select_related("queue")
-            .filter(pk=ticket_id, hall_id=window.hall_id)
-            .first()
-        )
-        if ticket is None:
-            raise NotFound("本大厅没有这张小票", field="ticket")
-        _no_show_today(window.hall, ticket)
+        ticket = _no_show_today(window.hall, _locked_in_hall(window, ticket_id))
         if not window.queues.filter(pk=ticket.queue_id).exists():
             raise Invalid(
                 f"{window.name}不服务队列「{ticket.queue.name}」，请到导引台重新排队", field="ticket"
