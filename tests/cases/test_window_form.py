@@ -10,17 +10,9 @@ from onevisit.cases.models import Case, FieldEntry
 from onevisit.catalog.fields import FieldValueError, check_value
 from onevisit.core.errors import Invalid
 from tests.conftest import journey_events, login, nothing_written
-from tests.journey import called
+from tests.journey import CBDJ_FORM, called
 
 pytestmark = pytest.mark.django_db
-
-REST_OF_CBDJ = {
-    "address": "滨江区江南大道1号",
-    "employer_name": "示范科技有限公司",
-    "employer_credit_code": "91330108MA2H0XXX0X",
-    "employment_start": "2026-11-01",
-    "insurance_types": "养老",
-}
 
 
 def _case(guide, clerk, window, matter="cbdj"):
@@ -55,7 +47,7 @@ def test_completion_is_refused_while_a_required_field_is_empty_and_names_the_fie
         err.value.errors
     )
     assert "用人单位名称" in err.value.message and "address" not in err.value.message
-    services.save_form(actor=clerk, case_id=case.pk, submitted=REST_OF_CBDJ)
+    services.save_form(actor=clerk, case_id=case.pk, submitted=CBDJ_FORM)
     assert services.complete(actor=clerk, case_id=case.pk).status == Case.Status.COMPLETED
 
 
@@ -149,7 +141,7 @@ def test_a_refused_action_at_the_window_is_an_alert_styled_as_an_error(hall, cle
 
 def test_window_and_case_controls_have_visible_labels(guide, clerk, window1, clerk_client):
     case = _case(guide, clerk, window1)
-    services.save_form(actor=clerk, case_id=case.pk, submitted=REST_OF_CBDJ)
+    services.save_form(actor=clerk, case_id=case.pk, submitted=CBDJ_FORM)
     services.complete(actor=clerk, case_id=case.pk)
     html = clerk_client.get("/window/w1/").content.decode()
     assert f'<label for="tracking-{case.pk}">运单号' in html and "placeholder" not in html
@@ -187,12 +179,12 @@ def test_f10_sends_what_was_typed_with_it_so_a_filled_form_completes_without_f8_
     case = _case(guide, clerk, window1)
     page = clerk_client.get(f"/window/w1/cases/{case.pk}/").content.decode()
     assert f'formaction="/window/w1/cases/{case.pk}/complete/"' in page  # F10 is a button of the merged form
-    done = clerk_client.post(f"/window/w1/cases/{case.pk}/complete/", REST_OF_CBDJ)
+    done = clerk_client.post(f"/window/w1/cases/{case.pk}/complete/", CBDJ_FORM)
     assert done.status_code == 302
     case.refresh_from_db()
     assert case.status == Case.Status.COMPLETED
     assert set(FieldEntry.objects.filter(case=case, source="typed").values_list("field", flat=True)) == set(
-        REST_OF_CBDJ
+        CBDJ_FORM
     )
 
 
