@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.test import Client
 
 from onevisit.accounts.models import Hall, Window
@@ -31,6 +34,29 @@ def nothing_written():
     after = _row_counts()
     changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
     assert not changed, f"rows written: {changed}"
+
+
+def at_once(*calls: Callable[[], object], timeout: float = 120) -> list[object]:
+    """Run the calls in threads released together; per call its result or what it raised (never swallowed:
+    the caller asserts on it). Each thread closes its own database connections."""
+    results: list[object] = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = calls[i]()
+        except BaseException as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=timeout)
+    return results
 
 
 SEED_CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog"

@@ -46,6 +46,15 @@ def called(guide, clerk, window, matter: str = "cbdj"):
 
 SAMPLE_VALUES = {"employer_credit_code": "91330108MA2H0XXX0X", "address": "滨江区江南大道1号"}
 
+# What the clerk types for 参保登记 beyond what the guide desk took: with it the form is complete.
+CBDJ_FORM = {
+    "address": "滨江区江南大道1号",
+    "employer_name": "示范科技有限公司",
+    "employer_credit_code": "91330108MA2H0XXX0X",
+    "employment_start": "2026-11-01",
+    "insurance_types": "养老",
+}
+
 
 def fill_form(clerk, case) -> None:
     """Type a valid value into every required field the case's form still lacks (the window's F8 before F10)."""

@@ -11,7 +11,7 @@ from onevisit.core.errors import Conflict, Invalid
 from onevisit.queueing import services as queueing
 from tests.conftest import journey_events, nothing_written
 from tests.factories import resident_id
-from tests.journey import everything_for, handed_over, prereview
+from tests.journey import CBDJ_FORM, everything_for, handed_over, prereview
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +30,7 @@ def test_the_form_is_prefilled_from_what_the_guide_desk_took(guide, clerk, windo
     with nothing_written(), pytest.raises(Invalid) as err:
         services.save_form(actor=clerk, case_id=case.pk, submitted={"employer_credit_code": "bad"})
     assert set(err.value.errors) == {"employer_credit_code"}  # a draft may lack fields; a wrong one is named
-    services.save_form(
-        actor=clerk, case_id=case.pk,
-        submitted={"address": "滨江区江南大道1号", "employer_name": "示范科技有限公司",
-                   "employer_credit_code": "91330108MA2H0XXX0X", "employment_start": "2026-11-01",
-                   "insurance_types": "养老"},
-    )  # fmt: skip
+    services.save_form(actor=clerk, case_id=case.pk, submitted=CBDJ_FORM)
     entered = journey_events().filter(type="field.entered")
     assert entered.count() == 5 and not entered.filter(data__duplicate=True).exists()
     sealed = FieldEntry.objects.get(case=case, field="address")
@@ -45,12 +40,7 @@ def test_the_form_is_prefilled_from_what_the_guide_desk_took(guide, clerk, windo
 def test_retyping_a_known_value_is_counted_as_a_duplicate_entry(guide, clerk, window1):
     rid = resident_id()
     first = _accepted(guide, clerk, window1, rid=rid)
-    services.save_form(
-        actor=clerk, case_id=first.pk,
-        submitted={"address": "滨江区江南大道1号", "employer_name": "示范科技有限公司",
-                   "employer_credit_code": "91330108MA2H0XXX0X", "employment_start": "2026-11-01",
-                   "insurance_types": "养老"},
-    )  # fmt: skip
+    services.save_form(actor=clerk, case_id=first.pk, submitted=CBDJ_FORM)
     services.complete(actor=clerk, case_id=first.pk)
     second = _accepted(guide, clerk, window1, "gxzy", rid=rid)  # the same citizen, another matter
     form = services.case_form(second)

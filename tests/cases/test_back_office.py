@@ -171,6 +171,6 @@ def test_the_promise_follows_the_longest_chain_of_tasks_not_the_first_one_starte
     case = _retirement_case(guide, clerk, window1)
     by_code = {t.code: t for t in case.tasks.all()}
     transfer_due = by_code["transfer"].due_at
-    expected = clock.add_working_days(clock.add_working_days(transfer_due, 5), 5)
+    expected = queueing.add_working_days(queueing.add_working_days(transfer_due, 5), 5)
     assert services.promised_by(case) == f"{clock.localtime(expected, case.hall.timezone):%Y年%m月%d日}前"
     assert services.promised_by(case) != f"{clock.localtime(transfer_due, case.hall.timezone):%Y年%m月%d日}前"

@@ -10,7 +10,7 @@ from onevisit.core import clock
 from onevisit.queueing.models import Ticket
 from tests.conftest import login
 from tests.factories import resident_id
-from tests.journey import everything_for
+from tests.journey import CBDJ_FORM, everything_for
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +38,7 @@ def test_case_page_shows_known_values_masked_and_saves_the_rest(guide_client, cl
     )  # the clause beside the matter
     bad = clerk_client.post(f"/window/w1/cases/{case.pk}/form/", {"employer_credit_code": "x"})
     assert bad.status_code == 422 and "统一社会信用代码格式不正确" in bad.content.decode()
-    clerk_client.post(
-        f"/window/w1/cases/{case.pk}/form/",
-        {"address": "滨江区江南大道1号", "employer_name": "示范科技有限公司", "employer_credit_code": "91330108MA2H0XXX0X",
-         "employment_start": "2026-11-01", "insurance_types": "养老"},
-    )  # fmt: skip
+    clerk_client.post(f"/window/w1/cases/{case.pk}/form/", CBDJ_FORM)
     assert FieldEntry.objects.filter(case=case, source="typed").count() == 5
     clerk_client.post(f"/window/w1/cases/{case.pk}/complete/")
     clerk_client.post(f"/window/w1/cases/{case.pk}/deliver/", {"method": "electronic"})

@@ -8,23 +8,24 @@ from onevisit.cases.models import FieldEntry
 from onevisit.queueing import services as queueing
 from tests.conftest import journey_events
 from tests.factories import resident_id
-from tests.journey import prereview
+from tests.journey import CBDJ_FORM, prereview
 
 pytestmark = pytest.mark.django_db
-
-CBDJ = {
-    "address": "滨江区江南大道1号",
-    "employer_name": "示范科技有限公司",
-    "employer_credit_code": "91330108MA2H0XXX0X",
-    "employment_start": "2026-11-01",
-    "insurance_types": "养老",
-}
 
 
 def _case(guide, clerk, window, matter, rid):
     t = prereview(guide, matter, rid=rid).ticket
     assert queueing.call_next(window=window, actor=clerk) == t
     return services.accept(actor=clerk, window=window, code=t.token)
+
+
+def _second_case(guide, clerk, window):
+    """A 转移接续 case of a citizen whose 参保登记 was completed: 现工作单位 is known from that first case."""
+    rid = resident_id()
+    first = _case(guide, clerk, window, "cbdj", rid)
+    services.save_form(actor=clerk, case_id=first.pk, submitted=CBDJ_FORM)
+    services.complete(actor=clerk, case_id=first.pk)
+    return _case(guide, clerk, window, "gxzy", rid)
 
 
 def _form_as_the_browser_sends_it(html: str) -> dict:
@@ -45,13 +46,7 @@ def _form_as_the_browser_sends_it(html: str) -> dict:
 
 
 def test_saving_untouched_prefilled_fields_records_no_entry(guide, clerk, window1, clerk_client):
-    rid = resident_id()
-    first = _case(guide, clerk, window1, "cbdj", rid)
-    services.save_form(actor=clerk, case_id=first.pk, submitted=CBDJ)
-    services.complete(actor=clerk, case_id=first.pk)
-    second = _case(
-        guide, clerk, window1, "gxzy", rid
-    )  # the same citizen: 现工作单位 is known from the first case
+    second = _second_case(guide, clerk, window1)
     html = clerk_client.get(f"/window/w1/cases/{second.pk}/").content.decode()
     data = _form_as_the_browser_sends_it(html)
     assert data["employer_name"] == ["示范科技有限公司"]  # shown prefilled
@@ -67,11 +62,7 @@ def test_saving_untouched_prefilled_fields_records_no_entry(guide, clerk, window
 
 
 def test_changing_a_prefilled_value_is_an_entry_but_not_a_duplicate(guide, clerk, window1):
-    rid = resident_id()
-    first = _case(guide, clerk, window1, "cbdj", rid)
-    services.save_form(actor=clerk, case_id=first.pk, submitted=CBDJ)
-    services.complete(actor=clerk, case_id=first.pk)
-    second = _case(guide, clerk, window1, "gxzy", rid)
+    second = _second_case(guide, clerk, window1)
     services.save_form(
         actor=clerk,
         case_id=second.pk,
@@ -84,11 +75,7 @@ def test_changing_a_prefilled_value_is_an_entry_but_not_a_duplicate(guide, clerk
 
 def test_typing_what_the_system_knew_but_had_not_shown_is_a_duplicate(guide, clerk, window1):
     """A value typed into a field the page showed empty (e.g. the ferry's reply came after) is a duplicate."""
-    rid = resident_id()
-    first = _case(guide, clerk, window1, "cbdj", rid)
-    services.save_form(actor=clerk, case_id=first.pk, submitted=CBDJ)
-    services.complete(actor=clerk, case_id=first.pk)
-    second = _case(guide, clerk, window1, "gxzy", rid)
+    second = _second_case(guide, clerk, window1)
     services.save_form(
         actor=clerk, case_id=second.pk, submitted={"employer_name": "示范科技有限公司"}, prefilled=[]
     )

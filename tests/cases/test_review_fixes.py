@@ -1,5 +1,7 @@
 """Regressions from review: each of these once misbehaved."""
 
+from functools import partial
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -9,7 +11,7 @@ from onevisit.cases.models import Case, Task
 from onevisit.core import people
 from onevisit.core.errors import Conflict
 from onevisit.queueing.models import Queue
-from tests.conftest import login, nothing_written
+from tests.conftest import at_once, login, nothing_written
 from tests.factories import resident_id
 from tests.journey import called, everything_for, handed_over
 
@@ -97,9 +99,6 @@ def test_a_clerk_works_at_their_own_window(hall):
 @pytest.mark.django_db(transaction=True)
 def test_parallel_approvals_of_the_last_two_tasks_complete_the_case(hall):
     """Two departments approve the two last parallel tasks at the same moment: the case still completes."""
-    import threading
-
-    from django.db import connections
 
     from onevisit.cases.models import Case
     from tests.conftest import load_seed_catalog
@@ -120,26 +119,11 @@ def test_parallel_approvals_of_the_last_two_tasks_complete_the_case(hall):
         for code in ("gxzy", "approval"):
             services.approve_task(actor=admin, task_id=case.tasks.get(code=code).pk)
         cases.append(case)
-    barrier, errors = threading.Barrier(2), []
-
-    def approve(task_id):
-        try:
-            barrier.wait()
-            services.approve_task(actor=admin, task_id=task_id)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
     for case in cases:
         ids = list(case.tasks.filter(status="ready").values_list("pk", flat=True))
         assert len(ids) == 2  # pension and medical insurance, in parallel
-        threads = [threading.Thread(target=approve, args=(i,)) for i in ids]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    assert not errors, errors
+        results = at_once(*(partial(services.approve_task, actor=admin, task_id=i) for i in ids), timeout=60)
+        assert not [r for r in results if isinstance(r, BaseException)], results
     assert [Case.objects.get(pk=c.pk).status for c in cases] == ["completed"] * 3
 
 

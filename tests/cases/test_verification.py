@@ -12,6 +12,7 @@ from onevisit.cases import services
 from onevisit.cases.models import Verification
 from onevisit.core import clock
 from onevisit.core.errors import Invalid
+from onevisit.queueing import services as queueing
 from tests.conftest import journey_events, login, nothing_written
 from tests.journey import called, handed_over
 
@@ -34,7 +35,7 @@ def _asked(guide, clerk, window, *, due_days=1):
 
 def test_each_request_has_a_deadline_in_working_days(guide, clerk, window1):
     _, v = _asked(guide, clerk, window1, due_days=3)
-    assert v.due_at == clock.add_working_days(v.requested_at, 3)
+    assert v.due_at == queueing.add_working_days(v.requested_at, 3)
     assert journey_events().get(type="verification.started").data["due"] == v.due_at.isoformat()
 
 

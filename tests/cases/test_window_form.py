@@ -10,17 +10,9 @@ from onevisit.cases.models import Case, FieldEntry
 from onevisit.catalog.fields import FieldValueError, check_value
 from onevisit.core.errors import Invalid
 from tests.conftest import journey_events, login, nothing_written
-from tests.journey import called
+from tests.journey import CBDJ_FORM, called
 
 pytestmark = pytest.mark.django_db
-
-REST_OF_CBDJ = {
-    "address": "滨江区江南大道1号",
-    "employer_name": "示范科技有限公司",
-    "employer_credit_code": "91330108MA2H0XXX0X",
-    "employment_start": "2026-11-01",
-    "insurance_types": "养老",
-}
 
 
 def _case(guide, clerk, window, matter="cbdj"):
@@ -77,13 +69,13 @@ def test_f10_with_an_invalid_value_saves_the_valid_ones_and_does_not_complete(
 ):
     case = _case(guide, clerk, window1)
     page = clerk_client.post(
-        f"/window/w1/cases/{case.pk}/complete/", {**REST_OF_CBDJ, "employer_credit_code": "bad"}
+        f"/window/w1/cases/{case.pk}/complete/", {**CBDJ_FORM, "employer_credit_code": "bad"}
     )
     assert page.status_code == 422 and "不能办结" in page.content.decode()
     case.refresh_from_db()
     assert case.status == Case.Status.ACCEPTED
     stored = set(FieldEntry.objects.filter(case=case, source="typed").values_list("field", flat=True))
-    assert stored == set(REST_OF_CBDJ) - {"employer_credit_code"}
+    assert stored == set(CBDJ_FORM) - {"employer_credit_code"}
     assert not journey_events().filter(type="case.completed").exists()
 
 
@@ -94,7 +86,7 @@ def test_f10_is_refused_for_an_invalid_value_even_in_a_field_that_may_stay_empty
 
     MatterField.objects.filter(matter__code="cbdj", field__code="address").update(required=False)
     case = _case(guide, clerk, window1)
-    page = clerk_client.post(f"/window/w1/cases/{case.pk}/complete/", {**REST_OF_CBDJ, "address": "长" * 201})
+    page = clerk_client.post(f"/window/w1/cases/{case.pk}/complete/", {**CBDJ_FORM, "address": "长" * 201})
     assert page.status_code == 422 and "居住地址不超过200字" in page.content.decode()
     case.refresh_from_db()
     assert case.status == Case.Status.ACCEPTED  # not completed with what was typed silently left out
@@ -111,7 +103,7 @@ def test_completion_is_refused_while_a_required_field_is_empty_and_names_the_fie
         err.value.errors
     )
     assert "用人单位名称" in err.value.message and "address" not in err.value.message
-    services.save_form(actor=clerk, case_id=case.pk, submitted=REST_OF_CBDJ)
+    services.save_form(actor=clerk, case_id=case.pk, submitted=CBDJ_FORM)
     assert services.complete(actor=clerk, case_id=case.pk).status == Case.Status.COMPLETED
 
 
@@ -205,7 +197,7 @@ def test_a_refused_action_at_the_window_is_an_alert_styled_as_an_error(hall, cle
 
 def test_window_and_case_controls_have_visible_labels(guide, clerk, window1, clerk_client):
     case = _case(guide, clerk, window1)
-    services.save_form(actor=clerk, case_id=case.pk, submitted=REST_OF_CBDJ)
+    services.save_form(actor=clerk, case_id=case.pk, submitted=CBDJ_FORM)
     services.complete(actor=clerk, case_id=case.pk)
     html = clerk_client.get("/window/w1/").content.decode()
     assert f'<label for="tracking-{case.pk}">运单号' in html and "placeholder" not in html
@@ -243,12 +235,12 @@ def test_f10_sends_what_was_typed_with_it_so_a_filled_form_completes_without_f8_
     case = _case(guide, clerk, window1)
     page = clerk_client.get(f"/window/w1/cases/{case.pk}/").content.decode()
     assert f'formaction="/window/w1/cases/{case.pk}/complete/"' in page  # F10 is a button of the merged form
-    done = clerk_client.post(f"/window/w1/cases/{case.pk}/complete/", REST_OF_CBDJ)
+    done = clerk_client.post(f"/window/w1/cases/{case.pk}/complete/", CBDJ_FORM)
     assert done.status_code == 302
     case.refresh_from_db()
     assert case.status == Case.Status.COMPLETED
     assert set(FieldEntry.objects.filter(case=case, source="typed").values_list("field", flat=True)) == set(
-        REST_OF_CBDJ
+        CBDJ_FORM
     )
 
 

@@ -38,6 +38,16 @@ def test_emit_refuses_unknown_types_and_full_personal_numbers(db):
     assert Event.objects.count() == before
 
 
+def test_emit_refuses_a_known_value_source_nobody_declared(db):
+    before = Event.objects.count()
+    with transaction.atomic(), pytest.raises(ValueError, match="undeclared source '办事人信息'"):
+        emit("field.entered", data={"field": "name", "duplicate": True, "known_from": "办事人信息"})
+    assert Event.objects.count() == before
+    with transaction.atomic():
+        emit("field.entered", data={"field": "name", "duplicate": True, "known_from": "导引台"})
+        emit("field.entered", data={"field": "phone", "duplicate": False, "known_from": ""})
+
+
 def test_the_orm_refuses_updates_and_deletes(db):
     event = _one_event()
     event.type = "case.completed"

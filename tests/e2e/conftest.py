@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from onevisit.web import demo
+from tests.conftest import load_seed_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -88,6 +89,15 @@ def _screenshot_pages(test_name: str, context) -> None:
             page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+@pytest.fixture
+def base(live_server, settings) -> str:
+    """The demo hall served live (seed catalog, demo accounts): its address."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    load_seed_catalog()
+    demo.load()
+    return live_server.url
+
+
 def new_page(browser, *, width: int = 1280, height: int = 900):
     """A page in a fresh context (its own cookies), as another person or device would have."""
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
@@ -106,6 +116,16 @@ def login(browser, base: str, username: str, **size):
     page.wait_for_load_state()
     page.evaluate("window.sameDocument = true")  # gone after a full reload: see assert_in_app
     return page
+
+
+def settled(page, act, *, timeout: float | None = None) -> None:
+    """Do `act` (a click, a key, a tick) and wait until htmx has swapped the answer in and settled it."""
+    page.evaluate(
+        """() => { window.settled = false;
+           document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"""
+    )
+    act()
+    page.wait_for_function("window.settled === true", timeout=timeout)
 
 
 def assert_in_app(page) -> None:

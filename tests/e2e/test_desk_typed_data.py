@@ -1,37 +1,13 @@
 """Issue 13 item 6 in a real browser: a change of situation at the guide desk keeps what was typed, and an
 unticked option on the public notice stays unticked with one parameter per answer in the address."""
 
-import os
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from onevisit.web import demo
-from tests.conftest import load_seed_catalog
-from tests.e2e.conftest import login
-from tests.e2e.test_browser_journey import CHROMIUM
+from tests.e2e.conftest import login, needs_chromium, new_page, settled
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
-]
-
-
-@pytest.fixture
-def base(live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    load_seed_catalog()
-    demo.load()
-    return live_server.url
-
-
-def _settled(page, act):
-    page.evaluate(
-        "() => { window.settled = false;"
-        " document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"
-    )
-    act()
-    page.wait_for_function("window.settled === true")
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 
 def test_answering_a_question_at_the_desk_keeps_name_id_and_ticks(base, browser):
@@ -43,9 +19,7 @@ def test_answering_a_question_at_the_desk_keeps_name_id_and_ticks(base, browser)
     desk.fill("#resident_id", "110105198506151236")
     desk.fill("#phone", "13812345678")
     desk.check("input[name=materials][value=txsqb]")
-    _settled(
-        desk, lambda: desk.locator("fieldset.question", has_text="跨统筹地区").get_by_label("是").check()
-    )
+    settled(desk, lambda: desk.locator("fieldset.question", has_text="跨统筹地区").get_by_label("是").check())
     assert desk.input_value("#name") == "赵六" and desk.input_value("#resident_id") == "110105198506151236"
     assert desk.input_value("#phone") == "13812345678"
     assert desk.is_checked("input[name=materials][value=txsqb]")
@@ -54,11 +28,11 @@ def test_answering_a_question_at_the_desk_keeps_name_id_and_ticks(base, browser)
 
 
 def test_an_unticked_option_on_the_notice_stays_unticked(base, browser):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = new_page(browser)
     page.goto(f"{base}/notice/bundles/company-change/")
-    _settled(page, lambda: page.get_by_label("企业名称").check())
-    _settled(page, lambda: page.get_by_label("法定代表人").check())
-    _settled(page, lambda: page.get_by_label("企业名称").uncheck())
+    settled(page, lambda: page.get_by_label("企业名称").check())
+    settled(page, lambda: page.get_by_label("法定代表人").check())
+    settled(page, lambda: page.get_by_label("企业名称").uncheck())
     assert not page.get_by_label("企业名称").is_checked() and page.get_by_label("法定代表人").is_checked()
     assert parse_qsl(urlsplit(page.url).query) == [("q-change_type", "legal_rep")]
     assert page.evaluate("document.querySelectorAll('main').length") == 1

@@ -3,42 +3,15 @@ typed with nothing focused, and focus lands on the changed region instead of the
 
 import pytest
 
-from onevisit.web import demo
-from tests.conftest import load_seed_catalog
-from tests.e2e.conftest import needs_chromium
+from tests.e2e.conftest import assert_in_app, login, needs_chromium, new_page, settled
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 
-@pytest.fixture
-def base(live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    load_seed_catalog()
-    demo.load()
-    return live_server.url
-
-
-def _signed_in(browser, base: str, username: str):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", demo.DEMO_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login/" not in url)
-    page.wait_for_load_state()
-    page.evaluate("window.sameDocument = true")  # gone after a full reload: proves navigation stayed in-app
-    return page
-
-
 def _boosted_click(page, selector: str) -> None:
-    """Follow a link through htmx (hx-boost) and wait until the new page is swapped in and settled."""
-    page.evaluate(
-        """() => { window.settled = false;
-           document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"""
-    )
-    page.click(selector)
-    page.wait_for_function("window.settled === true")
-    assert page.evaluate("window.sameDocument === true"), "the link reloaded the page instead of an htmx swap"
+    """Follow a link through htmx (hx-boost): swapped in and settled, never a page load."""
+    settled(page, lambda: page.click(selector))
+    assert_in_app(page)
 
 
 def _active(page) -> str:
@@ -50,7 +23,7 @@ def _active(page) -> str:
 
 
 def test_kiosk_keypad_types_one_character_per_press_after_boosted_navigation(base, browser):
-    kiosk = _signed_in(browser, base, "zizhu")
+    kiosk = login(browser, base, "zizhu")
     kiosk.click("a.matter-card >> nth=0")  # the kiosk opens a matter as a whole page (nothing left behind)
     pad = "[data-keypad=kiosk-id]"
     kiosk.wait_for_selector(pad)
@@ -66,7 +39,7 @@ def test_kiosk_keypad_types_one_character_per_press_after_boosted_navigation(bas
 
 
 def test_scan_typed_with_focus_on_the_body_lands_once_after_boosted_navigation(base, browser):
-    window = _signed_in(browser, base, "chuangkou1")
+    window = login(browser, base, "chuangkou1")
     _boosted_click(window, "header nav a[href$='/window/']")
     _boosted_click(window, "header nav a[href$='/notice/']")
     _boosted_click(window, "header nav a[href$='/window/']")
@@ -76,20 +49,15 @@ def test_scan_typed_with_focus_on_the_body_lands_once_after_boosted_navigation(b
 
 
 def test_space_on_a_focused_button_presses_it_instead_of_typing_into_the_scan_field(base, browser):
-    guide = _signed_in(browser, base, "daoban")
+    guide = login(browser, base, "daoban")
     guide.focus("button:has-text('记录咨询')")
-    guide.evaluate(
-        """() => { window.settled = false;
-           document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"""
-    )
-    guide.keyboard.press(" ")
-    guide.wait_for_function("window.settled === true", timeout=5_000)
+    settled(guide, lambda: guide.keyboard.press(" "), timeout=5_000)
     assert "已记录一次咨询" in guide.inner_text("main")
     assert guide.input_value("input[data-scanner]") == ""
 
 
 def test_letters_typed_on_a_focused_link_stay_out_of_the_scan_field(base, browser):
-    guide = _signed_in(browser, base, "daoban")
+    guide = login(browser, base, "daoban")
     guide.focus("a.matter-card >> nth=0")
     guide.keyboard.type("ab")
     assert guide.input_value("input[data-scanner]") == ""
@@ -97,14 +65,14 @@ def test_letters_typed_on_a_focused_link_stay_out_of_the_scan_field(base, browse
 
 
 def test_a_scan_typed_while_a_heading_has_focus_lands_in_the_scan_field(base, browser):
-    window = _signed_in(browser, base, "chuangkou1")
+    window = login(browser, base, "chuangkou1")
     window.evaluate("() => { const h = document.querySelector('main h1'); h.tabIndex = -1; h.focus(); }")
     window.keyboard.type("A001", delay=5)
     assert window.input_value("input[data-scanner]") == "A001"
 
 
 def test_after_a_boosted_navigation_focus_is_on_the_new_pages_heading(base, browser):
-    analyst = _signed_in(browser, base, "fenxi")
+    analyst = login(browser, base, "fenxi")
     _boosted_click(analyst, "main a[href$='/metrics/review/']")
     assert analyst.evaluate("document.activeElement === document.querySelector('main h1')"), _active(analyst)
     _boosted_click(analyst, "header nav a[href$='/metrics/']")
@@ -112,22 +80,17 @@ def test_after_a_boosted_navigation_focus_is_on_the_new_pages_heading(base, brow
 
 
 def test_after_a_boosted_navigation_focus_is_on_the_pages_autofocus_field(base, browser):
-    clerk = _signed_in(browser, base, "chuangkou1")
+    clerk = login(browser, base, "chuangkou1")
     _boosted_click(clerk, "header nav a[href$='/notice/']")
     assert clerk.evaluate("document.activeElement.matches('input[data-filter]')"), _active(clerk)
 
 
 def test_answering_a_situation_question_keeps_focus_on_the_answer(base, browser):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = new_page(browser)
     page.goto(f"{base}/notice/bundles/retirement/")
     page.evaluate("window.sameDocument = true")
     page.focus("input[name=q-transferred][value=true]")
-    page.evaluate(
-        """() => { window.settled = false;
-           document.addEventListener('htmx:afterSettle', () => { window.settled = true; }, {once: true}); }"""
-    )
-    page.keyboard.press(" ")  # answers 是
-    page.wait_for_function("window.settled === true")
+    settled(page, lambda: page.keyboard.press(" "))  # answers 是
     assert page.evaluate("window.sameDocument === true")
     assert page.evaluate(
         "document.activeElement.matches('input[name=q-transferred][value=true]') && document.activeElement.checked"
@@ -135,7 +98,7 @@ def test_answering_a_situation_question_keeps_focus_on_the_answer(base, browser)
 
 
 def test_a_form_refused_with_a_field_error_puts_focus_on_that_field(base, browser):
-    guide = _signed_in(browser, base, "daoban")
+    guide = login(browser, base, "daoban")
     _boosted_click(guide, "a.matter-card[href$='/matters/cbdj/']")
     guide.fill("input[name=name]", "张三")
     guide.fill("input[name=resident_id]", "110105198506151231")  # wrong check digit
@@ -151,7 +114,7 @@ def _luminance(rgb: str) -> float:
 
 
 def test_the_focus_ring_in_the_top_bar_has_3_to_1_contrast_against_the_bar(base, browser):
-    page = _signed_in(browser, base, "fenxi")
+    page = login(browser, base, "fenxi")
     for _ in range(6):  # by keyboard, as a keyboard user meets it
         page.keyboard.press("Tab")
         if page.evaluate("!!document.activeElement.closest('header nav')"):
@@ -177,7 +140,7 @@ def _serve_changed(page, glob: str, change) -> None:
 
 
 def test_an_element_marked_data_focus_takes_focus_after_a_swap(base, browser):
-    analyst = _signed_in(browser, base, "fenxi")
+    analyst = login(browser, base, "fenxi")
     _serve_changed(
         analyst,
         "**/metrics/review/",
@@ -188,7 +151,7 @@ def test_an_element_marked_data_focus_takes_focus_after_a_swap(base, browser):
 
 
 def test_a_scrolling_table_a_page_left_unreachable_is_made_a_named_focus_stop(base, browser):
-    analyst = _signed_in(browser, base, "fenxi")
+    analyst = login(browser, base, "fenxi")
     _serve_changed(
         analyst,
         "**/metrics/review/",
@@ -202,7 +165,7 @@ def test_a_scrolling_table_a_page_left_unreachable_is_made_a_named_focus_stop(ba
 
 
 def test_a_question_group_marked_invalid_puts_focus_on_its_first_answer(base, browser):
-    analyst = _signed_in(browser, base, "fenxi")
+    analyst = login(browser, base, "fenxi")
     group = (
         '<fieldset role="radiogroup" aria-invalid="true"><legend>是否跨统筹区转入？</legend>'
         '<label><input type="radio" name="q-x" value="true"> 是</label>'
@@ -224,7 +187,7 @@ def test_a_form_swapped_in_is_live_before_the_next_key_can_arrive(base, browser)
     default 20 ms settle delay an Enter typed in between (a scanner, a fast clerk under load) posted the form
     natively: a full page load (the hall-day walk's second acceptance in CI). The next task after the swap,
     where a key press could come in, must find every form of the new page bound to htmx."""
-    window = _signed_in(browser, base, "chuangkou1")
+    window = login(browser, base, "chuangkou1")
     window.evaluate(
         """() => { window.unbound = null;
            document.addEventListener('htmx:afterSwap', () => setTimeout(() => {

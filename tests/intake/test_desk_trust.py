@@ -11,6 +11,7 @@ from onevisit.core.errors import Conflict, Invalid
 from onevisit.core.models import Person
 from onevisit.intake import rules, services
 from onevisit.intake.models import PreReview
+from onevisit.queueing import hours
 from onevisit.queueing.models import Queue, Ticket
 from tests.conftest import journey_events, nothing_written
 from tests.factories import resident_id
@@ -102,6 +103,26 @@ def test_the_due_rule_counts_the_halls_public_holidays(settings):
     settings.ONEVISIT_HOLIDAYS = ",".join(f"2026-10-0{d}" for d in range(1, 8))
     limit, material = services.due_limit(catalog_materials("cbdj"), date(2026, 9, 30))
     assert limit == date(2026, 10, 14) and material.code == "hkb"
+
+
+def test_the_due_rule_counts_a_holiday_the_hall_configured(settings):
+    """A local holiday on Monday 12月7日 (not in the built-in schedule): from Friday 12月4日, past the weekends
+    and the holiday, five working days end on 12月14日 (12月11日 without it)."""
+    settings.ONEVISIT_HOLIDAYS = "2026-12-07"
+    limit, material = services.due_limit(catalog_materials("cbdj"), date(2026, 12, 4))
+    assert limit == date(2026, 12, 14) and material.code == "hkb"
+
+
+def test_the_desk_refuses_a_due_date_past_a_configured_holiday(guide, settings):
+    today = clock.local_date()
+    holiday = hours.add_working_days(today, 1)
+    settings.ONEVISIT_HOLIDAYS = holiday.isoformat()
+    limit = hours.add_working_days(today, 5, {holiday})
+    assert limit > hours.add_working_days(today, 5, frozenset())  # the holiday pushed it a working day later
+    with nothing_written(), pytest.raises(Invalid) as err:
+        prereview(guide, "cbdj", present=["ldht", "zp"], tolerance_due=limit + timedelta(days=1))
+    assert "须在5个工作日内补交" in err.value.errors["tolerance_due"]
+    assert prereview(guide, "cbdj", present=["ldht", "zp"], tolerance_due=limit).tolerance_due == limit
 
 
 def test_the_due_date_is_capped_by_the_materials_own_rule(guide):

@@ -15,6 +15,7 @@ from onevisit.core.errors import Invalid
 from onevisit.intake import printing
 from onevisit.intake.fakeprinter import FakePrinter
 from onevisit.intake.models import Printer
+from onevisit.queueing import services as queueing
 from onevisit.queueing.models import Ticket
 from tests.conftest import journey_events
 from tests.journey import ticket
@@ -82,13 +83,33 @@ def test_when_every_printer_is_down_the_pdf_is_the_fallback(guide, hall):
     assert journey_events().get(type="contingency.on").data["mode"] == "printer_down"
 
 
-def test_the_pdf_ticket_barcode_decodes_to_the_token(guide):
+@pytest.mark.parametrize(
+    "token",
+    [
+        None,  # one drawn as the desk draws them
+        # Each of these made the decoder's own half-size copy of the page read a second, wrong Code128 (two
+        # substitutions the mod-103 check does not catch) beside the right one; the test kept whichever came last.
+        "PAZTQYBJ7929",
+        "QNQ8PP6GF250",
+        "QK9VK1NCBDNJ",
+        # the code-set switches: all digits (set C), digits at both ends, alternating, none
+        "000000000000",
+        "1234ABCD5678",
+        "A1B2C3D4E5F6",
+        "ZZZZZZZZZZZZ",
+    ],
+)
+def test_the_pdf_ticket_barcode_decodes_to_the_token(guide, monkeypatch, token):
+    if token:
+        monkeypatch.setattr(queueing, "new_token", lambda: token)
     t = ticket(guide, "cbdj")
+    assert token in (None, t.token)
     pdf = printing.ticket_pdf(_content(t))
-    image = pypdfium2.PdfDocument(pdf)[0].render(scale=4).to_pil()
-    found = {r.format.name: r.text for r in zxingcpp.read_barcodes(image)}
-    assert found.get("Code128") == t.token
-    assert found.get("QRCode") == f"http://hall.example/t/{t.token}/"
+    image = pypdfium2.PdfDocument(pdf)[0].render(scale=4).to_pil()  # 288 dpi, between a thermal and a laser
+    # As a scanner reads the printed page: at its own resolution, not a blurred half-size copy (zxing-cpp's
+    # try_downscale, meant for large camera frames); one symbol each, read as exactly what was encoded.
+    found = [(r.format.name, r.text) for r in zxingcpp.read_barcodes(image, try_downscale=False)]
+    assert sorted(found) == [("Code128", t.token), ("QRCode", f"http://hall.example/t/{t.token}/")]
 
 
 @pytest.mark.parametrize(

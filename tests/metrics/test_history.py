@@ -13,6 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.management import CommandError, call_command
 
+from onevisit.cases import known
+from onevisit.core import known as sources
 from onevisit.core.events import EVENT_TYPES
 from onevisit.core.ids import contains_personal_number
 from onevisit.core.models import Event
@@ -100,6 +102,17 @@ def test_values_stay_in_the_vocabularies_of_the_product(events):
     routed = {e.data["channel"] for e in events if e.type == "triage.routed"}
     assert {"window", "none", "online_assisted", "self_service"} <= routed
     assert any(e.data["duplicate"] for e in events if e.type == "field.entered")
+
+
+def test_every_source_of_a_known_value_the_history_writes_is_one_the_services_write(events):
+    """The window's providers name where a known value came from; a duplicate entry generated from another
+    name would be a source no real hall has, split apart from the real ones in every breakdown."""
+    services_write = {provider.name for provider in known.PROVIDERS}  # the ferry's included (installed)
+    assert services_write == set(sources.SOURCES)
+    written = {e.data["known_from"] for e in events if e.type == "field.entered"}
+    assert written - {""} and written - {""} <= services_write
+    duplicates = [e for e in events if e.type == "field.entered" and e.data["duplicate"]]
+    assert duplicates and all(e.data["known_from"] in services_write for e in duplicates)
 
 
 def _shapes(rows) -> tuple[dict, dict]:

@@ -174,6 +174,19 @@ def test_the_confirmation_carries_a_qr_the_address_and_what_to_bring(client, hal
     assert f'src="/book/demo/{appointment.code}/qr.svg"' in html
 
 
+def test_the_confirmation_lists_what_to_bring_as_the_notice_does(client, hall):
+    """原件/复印件, stamp, 可容缺 with its due rule, 免提交, the note: the same words as the matter's notice."""
+    slot = AppointmentSlot.objects.filter(queue__prefix="B", day=_working_day()).first()
+    booked = client.post("/book/demo/", _form(slot), follow=True).content.decode()
+    notice = client.get("/notice/matters/gxzy/").content.decode()
+
+    def materials(html):
+        return re.sub(r"\s+", " ", re.search(r'<ol class="materials">(.*?)</ol>', html, re.S).group(1))
+
+    assert "可容缺" in materials(booked)  # 关系转移接续申请表 may be supplied later
+    assert materials(booked) == materials(notice)
+
+
 def test_a_slot_of_another_hall_cannot_be_booked_through_this_halls_page(client, hall):
     from tests.factories import HallFactory, QueueFactory
 

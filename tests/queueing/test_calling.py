@@ -1,15 +1,15 @@
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from onevisit.accounts.models import Window
 from onevisit.core.errors import Invalid, NotFound
 from onevisit.core.models import Event
 from onevisit.queueing import services
 from onevisit.queueing.models import Queue, Ticket
-from tests.conftest import nothing_written
+from tests.conftest import at_once, nothing_written
 from tests.journey import ticket
 
 
@@ -81,27 +81,14 @@ def test_concurrent_windows_never_call_the_same_ticket(hall):
     for _ in range(200):
         prereview(guide, "cbdj")
 
-    calls: list[list[int]] = [[] for _ in windows]
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(windows))
+    def drain(window_pk: int) -> list[int]:
+        window, called = Window.objects.get(pk=window_pk), []
+        while (t := services.call_next(window=window, actor=clerk)) is not None:
+            called.append(t.pk)
+        return called
 
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            window = Window.objects.get(pk=windows[i].pk)
-            while (t := services.call_next(window=window, actor=clerk)) is not None:
-                calls[i].append(t.pk)
-        except BaseException as exc:  # reported below, never swallowed
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(windows))]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=120)
-    assert not errors, errors
+    calls = at_once(*(partial(drain, w.pk) for w in windows))
+    assert not [c for c in calls if isinstance(c, BaseException)], calls
     called = [pk for per_window in calls for pk in per_window]
     assert len(called) == 200 and len(set(called)) == 200
     assert Ticket.objects.filter(status=Ticket.Status.CALLED).count() == 200

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import journey_events, nothing_written
 from tests.factories import resident_id
+from tests.journey import CBDJ_FORM
 
 pytestmark = pytest.mark.django_db
 
@@ -43,15 +44,7 @@ def test_the_whole_journey_through_the_api(guide_client, clerk_client, analyst_c
     form = post(
         clerk_client,
         f"/api/cases/{case.json()['id']}/form",
-        {
-            "values": {
-                "address": "滨江区江南大道1号",
-                "employer_name": "示范科技有限公司",
-                "employer_credit_code": "91330108MA2H0XXX0X",
-                "employment_start": "2026-11-01",
-                "insurance_types": "养老",
-            }
-        },
+        {"values": CBDJ_FORM},
     )
     assert form.status_code == 200 and form.json()["missing"] == {}
     done = post(clerk_client, f"/api/cases/{case.json()['id']}/complete")

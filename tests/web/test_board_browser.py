@@ -1,8 +1,5 @@
 """The display board in a real browser (1920×1080): 开启语音 once and remembered, each call spoken once."""
 
-import os
-import shutil
-
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -11,16 +8,10 @@ from onevisit.accounts.services import actor_for
 from onevisit.queueing import services
 from onevisit.web import demo
 from tests.conftest import load_seed_catalog
+from tests.e2e.conftest import ARGS, CHROMIUM, needs_chromium
 from tests.journey import ticket
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)"
-    ),
-]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 # Chromium without a speech engine: record what the board asks to speak instead.
 RECORD_SPEECH = """

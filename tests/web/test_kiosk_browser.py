@@ -1,22 +1,13 @@
 """The kiosk in a real browser (Debian's Chromium): two citizens in a row, idle reset, the back button, touch sizes."""
 
-import os
-import shutil
-
 import pytest
 
 from onevisit.web import demo
 from tests.conftest import load_seed_catalog
+from tests.e2e.conftest import ARGS, CHROMIUM, needs_chromium
 from tests.factories import resident_id
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)"
-    ),
-]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
 # Every control a finger can reach, with its size; hidden ones (the staff panel) are left out.
 SMALL_TARGETS = """() => Array.from(document.querySelectorAll('a[href], button, input:not([type=hidden]), select'))

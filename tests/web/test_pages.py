@@ -8,6 +8,7 @@ from onevisit.core.models import Event
 from onevisit.queueing.models import Ticket
 from tests.conftest import login, nothing_written
 from tests.factories import resident_id
+from tests.journey import CBDJ_FORM
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +44,7 @@ def test_the_whole_journey_through_the_pages(guide_client, clerk_client, analyst
     accepted = clerk_client.post("/window/w1/accept/", {"code": token}, follow=True).content.decode()
     assert "已受理，办件号" in accepted
     case_id = Event.objects.get(type="case.accepted").case
-    clerk_client.post(
-        f"/window/w1/cases/{case_id}/form/",
-        {
-            "address": "滨江区江南大道1号",
-            "employer_name": "示范科技有限公司",
-            "employer_credit_code": "91330108MA2H0XXX0X",
-            "employment_start": "2026-11-01",
-            "insurance_types": "养老",
-        },
-    )
+    clerk_client.post(f"/window/w1/cases/{case_id}/form/", CBDJ_FORM)
     done = clerk_client.post(f"/window/w1/cases/{case_id}/complete/", follow=True).content.decode()
     assert "已办结" in done
 

@@ -10,6 +10,7 @@ from typing import Protocol
 from onevisit.cases.models import Case, FieldEntry
 from onevisit.catalog import services as catalog
 from onevisit.core import clock, crypto
+from onevisit.core import known as sources
 from onevisit.core.ids import parse_resident_id
 from onevisit.intake import services as intake
 
@@ -23,7 +24,7 @@ class KnownValuesProvider(Protocol):
 class PersonRecord:
     """Identity captured once at the guide desk, and what the resident ID itself says (birth date, gender)."""
 
-    name = "导引台"
+    name = sources.GUIDE_DESK
 
     def values(self, case: Case) -> dict[str, str]:
         person = case.person
@@ -72,7 +73,7 @@ def _said(question, answer) -> str:
 class EarlierCases:
     """Values the same citizen gave in earlier cases, newest first."""
 
-    name = "以往办件"
+    name = sources.EARLIER_CASES
 
     def values(self, case: Case) -> dict[str, str]:
         if case.person_id is None:

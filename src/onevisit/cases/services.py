@@ -178,7 +178,7 @@ def promised_by(case: Case) -> str:
                 finish[t.code] = t.due_at
             else:
                 start = max([case.accepted_at, *(finish_of(by_code[d]) for d in t.after if d in by_code)])
-                finish[t.code] = clock.add_working_days(start, t.time_limit_days)
+                finish[t.code] = queueing.add_working_days(start, t.time_limit_days, case.hall.timezone)
         return finish[t.code]
 
     limit = max(finish_of(t) for t in tasks)
@@ -246,7 +246,7 @@ def _start_ready(case: Case, *, actor, now) -> list[Task]:
     for t in tasks:
         if t.status == Task.Status.WAITING and set(t.after) <= done:
             t.status, t.ready_at = Task.Status.READY, now
-            t.due_at = clock.add_working_days(now, t.time_limit_days)
+            t.due_at = queueing.add_working_days(now, t.time_limit_days, case.hall.timezone)
             t.save(update_fields=["status", "ready_at", "due_at"])
             emit("task.started", hall=case.hall, matter=t.matter, case=case, actor=actor,
                  data={"task": t.code, "department": t.department, "due": t.due_at.isoformat()}, at=now)  # fmt: skip
@@ -459,7 +459,7 @@ def request_verification(
             question=question.strip(),
             requested_by=actor.user,
             requested_at=now,
-            due_at=clock.add_working_days(now, due_days),
+            due_at=queueing.add_working_days(now, due_days, task.case.hall.timezone),
         )
         emit("verification.started", hall=task.case.hall, matter=task.matter, case=task.case, actor=actor,
              data={"task": task.code, "verification": verification.pk, "to": department,

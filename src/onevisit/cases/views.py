@@ -100,38 +100,34 @@ def _ticket_action(request, code: str, action) -> object:
     return redirect("cases:window", code=code)
 
 
+def _on_called_ticket(request, code: str, ticket_id: int, service, say) -> object:
+    """A window's action on one of its tickets: the queueing service, then what the clerk is told."""
+    return _ticket_action(
+        request, code, lambda window: say(service(window=window, ticket_id=ticket_id, actor=request.actor))
+    )
+
+
 @require_POST
 @staff_page(roles.CLERK)
 def recall(request, code: str, ticket_id: int):
-    def act(window):
-        t = queueing.recall(window=window, ticket_id=ticket_id, actor=request.actor)
-        return f"{t.number} 已过号" if t.status == "no_show" else f"已重呼 {t.number}（第{t.recalls}次）"
-
-    return _ticket_action(request, code, act)
+    return _on_called_ticket(
+        request, code, ticket_id, queueing.recall,
+        lambda t: f"{t.number} 已过号" if t.status == "no_show" else f"已重呼 {t.number}（第{t.recalls}次）",
+    )  # fmt: skip
 
 
 @require_POST
 @staff_page(roles.CLERK)
 def no_show(request, code: str, ticket_id: int):
-    return _ticket_action(
-        request,
-        code,
-        lambda w: (
-            f"{queueing.mark_no_show(window=w, ticket_id=ticket_id, actor=request.actor).number} 已过号"
-        ),
-    )
+    return _on_called_ticket(request, code, ticket_id, queueing.mark_no_show, lambda t: f"{t.number} 已过号")
 
 
 @require_POST
 @staff_page(roles.CLERK)
 def recall_no_show(request, code: str, ticket_id: int):
     """过号 citizen back at the counter: called to this window again, the same ticket."""
-    return _ticket_action(
-        request,
-        code,
-        lambda w: (
-            f"已重新叫号 {queueing.recall_no_show(window=w, ticket_id=ticket_id, actor=request.actor).number}"
-        ),
+    return _on_called_ticket(
+        request, code, ticket_id, queueing.recall_no_show, lambda t: f"已重新叫号 {t.number}"
     )
 
 

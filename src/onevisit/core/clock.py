@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -20,13 +20,3 @@ def local_date(tz_name: str | None = None, at: datetime | None = None) -> date:
 
 def localtime(at: datetime, tz_name: str | None = None) -> datetime:
     return timezone.localtime(at, ZoneInfo(tz_name) if tz_name else None)
-
-
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`days` working days (Monday to Friday) after `start`; public holidays are not modelled yet."""
-    result, left = start, days
-    while left > 0:
-        result += timedelta(days=1)
-        if result.weekday() < 5:
-            left -= 1
-    return result

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from onevisit.core import clock
+from onevisit.core import clock, known
 from onevisit.core.ids import RESIDENT_ID_IN_TEXT, contains_personal_number
 from onevisit.core.models import Event
 
@@ -89,6 +89,8 @@ def emit(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("emit() must run inside the service's transaction.atomic()")
     payload = data or {}
+    if type == "field.entered" and payload.get("known_from", "") not in ("", *known.SOURCES):
+        raise ValueError(f"field.entered from an undeclared source {payload['known_from']!r} (core.known)")
     text = json.dumps(payload, ensure_ascii=False, default=str)
     # Catalog facts (public_data) may mention hotlines or filing numbers; resident IDs are refused everywhere.
     if RESIDENT_ID_IN_TEXT.search(text) or (not public_data and contains_personal_number(text)):

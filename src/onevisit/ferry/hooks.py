@@ -6,12 +6,13 @@ from __future__ import annotations
 from onevisit.cases import hooks as case_hooks
 from onevisit.cases import known
 from onevisit.cases.models import Case
+from onevisit.core import known as sources
 
 
 class FerriedValues:
     """Values from the legacy back ends (or typed by hand while one was down), ahead of earlier cases."""
 
-    name = "数据摆渡"
+    name = sources.DATA_FERRY
 
     def values(self, case: Case) -> dict[str, str]:
         from onevisit.ferry import services

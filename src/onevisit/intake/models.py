@@ -1,14 +1,13 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 
 from onevisit.accounts.models import Hall
 from onevisit.catalog.models import Bundle, Matter
 from onevisit.core.models import Person
-from onevisit.queueing.models import Ticket
+from onevisit.queueing.models import RequestKeyed, Ticket
 
 
-class PreReview(models.Model):
+class PreReview(RequestKeyed):
     """导引台预审: what the citizen brought, the verdict, and the ticket it led to."""
 
     class Verdict(models.TextChoices):
@@ -34,14 +33,6 @@ class PreReview(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WINDOW)
     tolerance_due = models.DateField(null=True, blank=True, help_text="容缺材料承诺补交日期")
     commitment_signed = models.BooleanField(default=False)
-    idempotency_key = models.CharField(
-        max_length=64, blank=True, default="", help_text="SHA-256 of the client's whole request key"
-    )
-    idempotency_fingerprint = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text="keyed digest per request field, to refuse a key reused for other content",
-    )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="prereviews")
     present = models.JSONField(default=list, help_text="material codes ticked as present")
     missing = models.JSONField(default=list, help_text="material codes missing")
@@ -57,13 +48,7 @@ class PreReview(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "预审"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["hall", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="one_prereview_per_request_key",
-            )
-        ]
+        constraints = [RequestKeyed.one_per_request_key("one_prereview_per_request_key")]
 
     def __str__(self) -> str:
         return f"{self.matter} {self.get_verdict_display()}"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from enum import StrEnum
+
+# A tolerance's due date ("5个工作日内补交") counts the hall's working days: the calendar appointments use.
+from onevisit.queueing.hours import add_working_days as add_working_days
 
 
 class Verdict(StrEnum):
@@ -42,13 +44,3 @@ def review(requirements: Iterable[Requirement], present: Iterable[str]) -> Revie
     if all(r.tolerable for r in missing):
         return Review(Verdict.TOLERANCE, missing)
     return Review(Verdict.INCOMPLETE, missing)
-
-
-def add_working_days(start: date, days: int, holidays: Collection[date] = frozenset()) -> date:
-    """The date `days` working days after `start`: weekends and the given public holidays do not count."""
-    day, left = start, days
-    while left > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and day not in holidays:
-            left -= 1
-    return day

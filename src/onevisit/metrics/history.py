@@ -37,7 +37,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from onevisit.catalog.tasks import applying
-from onevisit.core.clock import add_working_days
+from onevisit.core import known as sources
+from onevisit.queueing.hours import add_working_days
 
 TZ_NAME = "Asia/Shanghai"
 HALL_PREFIX = "hist"
@@ -443,10 +444,7 @@ class _Hall:
             day, sec = day + timedelta(days=1), 0.0
 
     def _working_day_after(self, day: date, n: int) -> date:
-        while n > 0:
-            day += timedelta(days=1)
-            n -= day.weekday() < 5
-        return day
+        return add_working_days(day, n, holidays=())  # the synthetic halls open every weekday
 
     def _arrival_second(self) -> float:
         i = int(self.rng.choice(len(_BINS), p=_BIN_WEIGHTS))
@@ -784,7 +782,7 @@ class _Hall:
         for f in form_fields(case.matters):
             if f in PERSON_FIELDS:
                 if self.rng.random() < p_dup:
-                    data = {"field": f, "duplicate": True, "known_from": "办事人信息"}
+                    data = {"field": f, "duplicate": True, "known_from": sources.GUIDE_DESK}
                 else:
                     continue
             elif self.rng.random() < 0.92:
@@ -813,7 +811,9 @@ class _Hall:
 
     def _start(self, case: _Case, task: _Task, at: datetime, actor: str) -> None:
         task.status, task.ready_at = "ready", at
-        task.due_at = add_working_days(at, task.spec.days)
+        task.due_at = add_working_days(
+            at.astimezone(self.tz), task.spec.days, ()
+        )  # its halls keep no holidays
         assert task.due_at is not None
         self.emit(at, "task.started", matter=task.spec.matter, case=case.id, actor=actor,
                   data={"task": task.spec.code, "department": task.spec.department,

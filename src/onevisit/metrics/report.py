@@ -10,12 +10,13 @@ from datetime import date, timedelta
 
 from onevisit.accounts.models import Window
 from onevisit.catalog.services import bundle_names, matter_names
+from onevisit.core import known as sources
 from onevisit.metrics import charts, engine, queries, review
 
 DEFINITIONS = {
     "one_visit_rate": "首次受理的办件中，在同一次到访、同一天当场办结的比例（按首次受理的窗口、事项、日期归属）。",
     "mean_handling_seconds": "从叫号到窗口办结的平均时长；后台办结的不计入，跨部门核验时长单列。",
-    "duplicate_entries": "窗口录入的字段中，系统已知其值（导引台、历史办件、数据摆渡）仍被重复录入的条次。",
+    "duplicate_entries": f"窗口录入的字段中，系统已知其值（{'、'.join(sources.SOURCES)}）仍被重复录入的条次。",
     "mean_round_trips": "已办结办件的平均到访次数（含首次）。",
     "completeness_at_first_visit": "首次到访的预审中，材料一次备齐（结论为“齐全”）的比例。",
     "second_visit_ratio": "受理的办件中，需要第二次及以上到访的比例。",

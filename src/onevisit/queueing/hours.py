@@ -1,13 +1,14 @@
-"""When the hall takes appointments: working days only (no weekend, no public holiday), never over lunch.
+"""The hall's calendar: its working days (no weekend, no public holiday) and its lunch break.
 
-Pure rules, no Django: the services pass in the hall's holiday list and lunch break (settings
-ONEVISIT_HOLIDAYS and ONEVISIT_LUNCH_BREAK), defaulting to the constants below.
+Appointments are taken on working days only, never over lunch; a due date in working days ("5个工作日内补交")
+counts the same days. Pure rules, no Django: the services pass in the hall's holiday list and lunch break
+(settings ONEVISIT_HOLIDAYS and ONEVISIT_LUNCH_BREAK), defaulting to the constants below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, time, timedelta
+from collections.abc import Collection, Iterable
+from datetime import date, datetime, time, timedelta
 
 
 def _span(first: str, last: str) -> list[date]:
@@ -50,8 +51,19 @@ def parse_lunch(text: str | None) -> tuple[time, time]:
     return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
 
-def is_working_day(day: date, holidays: frozenset[date] = HOLIDAYS) -> bool:
+def is_working_day(day: date, holidays: Collection[date] = HOLIDAYS) -> bool:
     return day.weekday() < 5 and day not in holidays
+
+
+def add_working_days(start: date, days: int, holidays: Collection[date] = HOLIDAYS) -> date:
+    """The date (or moment) `days` working days after `start`: weekends and the given public holidays do not count.
+
+    A moment keeps its time of day and is judged by its own calendar date: pass it in the hall's local time."""
+    day, left = start, days
+    while left > 0:
+        day += timedelta(days=1)
+        left -= is_working_day(day.date() if isinstance(day, datetime) else day, holidays)
+    return day
 
 
 def over_lunch(start: time, end: time, lunch: tuple[time, time] = LUNCH_BREAK) -> bool:

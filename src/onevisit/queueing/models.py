@@ -7,6 +7,30 @@ from onevisit.catalog.models import Matter
 from onevisit.core.models import Person
 
 
+class RequestKeyed(models.Model):
+    """A row a client's retry asks for again by its request key (services.request_key), with the request's
+    fingerprint (services.request_fingerprint) to refuse the key reused for other content."""
+
+    idempotency_key = models.CharField(
+        max_length=64, blank=True, default="", help_text="SHA-256 of the client's whole request key"
+    )
+    idempotency_fingerprint = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="keyed digest per request field, to refuse a key reused for other content",
+    )
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def one_per_request_key(name: str) -> models.UniqueConstraint:
+        """One row per hall and request key; rows without a key are not constrained."""
+        return models.UniqueConstraint(
+            fields=["hall", "idempotency_key"], condition=~Q(idempotency_key=""), name=name
+        )
+
+
 class Queue(models.Model):
     """A waiting line in one hall; windows serve one or more queues, a queue serves some matters."""
 
@@ -50,7 +74,7 @@ class TicketCounter(models.Model):
         ]
 
 
-class Ticket(models.Model):
+class Ticket(RequestKeyed):
     class Status(models.TextChoices):
         WAITING = "waiting", "等候中"
         CALLED = "called", "已叫号"
@@ -77,14 +101,6 @@ class Ticket(models.Model):
     priority_class = models.CharField(
         max_length=16, choices=PriorityClass.choices, default=PriorityClass.NORMAL
     )
-    idempotency_key = models.CharField(
-        max_length=64, blank=True, default="", help_text="SHA-256 of the client's whole request key"
-    )
-    idempotency_fingerprint = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text="keyed digest per request field, to refuse a key reused for other content",
-    )
     recalls = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
     issued_at = models.DateTimeField()
@@ -105,11 +121,7 @@ class Ticket(models.Model):
         constraints = [
             # Numbers are unique in a hall and day (queue prefixes are); a transferred ticket keeps its number.
             models.UniqueConstraint(fields=["hall", "service_day", "number"], name="one_number_per_hall_day"),
-            models.UniqueConstraint(
-                fields=["hall", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="one_ticket_per_request_key",
-            ),
+            RequestKeyed.one_per_request_key("one_ticket_per_request_key"),
         ]
         indexes = [
             models.Index(fields=["queue", "service_day", "status", "priority", "issued_at"]),

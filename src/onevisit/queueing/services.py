@@ -287,7 +287,8 @@ def call_next(*, window: Window, actor, queue_code: str | None = None) -> Ticket
     return ticket
 
 
-def _called_here(window: Window, ticket_id: int) -> Ticket:
+def _locked_in_hall(window: Window, ticket_id: int) -> Ticket:
+    """The ticket, locked, if it is of the window's hall (another hall's ticket is as good as none)."""
     ticket = (
         Ticket.objects.select_for_update()
         .select_related("queue")
@@ -296,6 +297,11 @@ def _called_here(window: Window, ticket_id: int) -> Ticket:
     )
     if ticket is None:
         raise NotFound("本大厅没有这张小票", field="ticket")
+    return ticket
+
+
+def _called_here(window: Window, ticket_id: int) -> Ticket:
+    ticket = _locked_in_hall(window, ticket_id)
     if ticket.status != Ticket.Status.CALLED or ticket.called_window_id != window.id:
         raise Conflict(f"小票 {ticket.number} 当前不是叫到{window.name}的号", field="ticket")
     return ticket
@@ -389,15 +395,7 @@ def requeue_no_show(*, hall: Hall, code: str, actor) -> Ticket:
 def recall_no_show(*, window: Window, ticket_id: int, actor) -> Ticket:
     """At the window: the 过号 citizen is back in front of the clerk, so the ticket is called here again."""
     with transaction.atomic():
-        ticket = (
-            Ticket.objects.select_for_update()
-            .select_related("queue")
-            .filter(pk=ticket_id, hall_id=window.hall_id)
-            .first()
-        )
-        if ticket is None:
-            raise NotFound("本大厅没有这张小票", field="ticket")
-        _no_show_today(window.hall, ticket)
+        ticket = _no_show_today(window.hall, _locked_in_hall(window, ticket_id))
         if not window.queues.filter(pk=ticket.queue_id).exists():
             raise Invalid(
                 f"{window.name}不服务队列「{ticket.queue.name}」，请到导引台重新排队", field="ticket"
@@ -577,6 +575,14 @@ CHECK_IN_GRACE = timedelta(
 def holidays() -> frozenset[date]:
     """The hall's public holidays (ONEVISIT_HOLIDAYS, else the built-in schedule): appointments and due dates."""
     return hours.parse_holidays(getattr(settings, "ONEVISIT_HOLIDAYS", None))
+
+
+def add_working_days(start: date, days: int, tz_name: str | None = None) -> date:
+    """`days` of the hall's working days after `start` (a due date such as "5个工作日内补交"); a moment (a task's
+    time limit, a promised date) counts by its calendar date in the hall's zone and keeps its time of day."""
+    if isinstance(start, datetime):
+        start = clock.localtime(start, tz_name)
+    return hours.add_working_days(start, days, holidays())
 
 
 def _lunch() -> tuple[time, time]:
