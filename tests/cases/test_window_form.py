@@ -253,3 +253,24 @@ def test_f10_with_a_field_still_empty_keeps_what_was_typed_and_names_the_rest(
     assert page.status_code == 422 and "用人单位名称" in html and "滨江区江南大道1号" in html
     case.refresh_from_db()
     assert case.status == Case.Status.ACCEPTED
+
+
+def test_emptying_a_typed_value_clears_it_instead_of_keeping_the_old_one(guide, clerk, window1, clerk_client):
+    """Seen while building the multiple-choice boxes: an emptied field, or every box unticked, was skipped as
+    'still empty in a draft', so F8 kept the old value and the page showed it again."""
+    case = _case(guide, clerk, window1)
+    services.save_draft(
+        actor=clerk,
+        case_id=case.pk,
+        submitted={"employer_name": "错的单位", "insurance_types": ["养老", "医疗"]},
+    )
+    page = clerk_client.post(
+        f"/window/w1/cases/{case.pk}/form/", {"employer_name": "", "insurance_types": ""}
+    )
+    assert page.status_code == 302  # saved, back to the case page
+    assert not FieldEntry.objects.filter(case=case, field__in=["employer_name", "insurance_types"]).exists()
+    cleared = journey_events().filter(type="field.cleared", case=str(case.pk))
+    assert sorted(e.data["field"] for e in cleared) == ["employer_name", "insurance_types"]
+    assert "错的单位" not in clerk_client.get(f"/window/w1/cases/{case.pk}/").content.decode()
+    with nothing_written():  # nothing typed there: emptying it again changes nothing
+        services.save_draft(actor=clerk, case_id=case.pk, submitted={"employer_name": ""})

@@ -726,6 +726,12 @@ def _save_form(
     for code in all_fields:
         if code in errors:
             continue  # left out: what is stored stays as it was
+        if code in submitted and _blank(submitted[code]) and code in cf.typed:
+            # The clerk emptied a value they had typed (every box unticked): the form holds nothing there again.
+            FieldEntry.objects.filter(case=case, field=code, source=FieldEntry.Source.TYPED).delete()
+            emit("field.cleared", hall=case.hall, window=case.window, matter=case.matter, case=case, actor=actor,
+                 data={"field": code}, at=now)  # fmt: skip
+            continue
         d = cf.definitions[code]
         sealed = d.sensitivity != FieldDefinition.Sensitivity.PUBLIC
         known_value, known_from = cf.known.get(code, ("", ""))

@@ -43,6 +43,7 @@ EVENT_TYPES = frozenset(
         "case.outlier_flagged",
         "visit.recorded",
         "field.entered",
+        "field.cleared",
         "commitment.made",
         "commitment.supplied",
         "case.delivered",
