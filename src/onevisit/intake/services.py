@@ -15,6 +15,7 @@ from onevisit.core import clock, crypto, people
 from onevisit.core.errors import Conflict, Invalid
 from onevisit.core.events import emit
 from onevisit.core.ids import contains_personal_number, parse_resident_id
+from onevisit.core.models import Person
 from onevisit.intake import rules
 from onevisit.intake.models import Consultation, PreReview
 from onevisit.queueing import services as queueing
@@ -63,21 +64,29 @@ def _primary_matter(hall: Hall, result, key_code: str):
 
 
 class AlreadyWaiting(Conflict):
-    """The citizen already holds a ticket that waits (or is being served): no second ticket, no new visit."""
+    """The citizen already holds a ticket that waits (or is being served): no second ticket, no new visit.
 
-    def __init__(self, ticket: Ticket) -> None:
+    Staff read the queue and what they may do (reprint, add matters); a citizen at the kiosk reads only their
+    number and that they need no other: nothing about what that ticket is for.
+    """
+
+    def __init__(self, ticket: Ticket, *, to_citizen: bool = False) -> None:
         self.ticket = ticket
-        state = "正在窗口办理" if ticket.status == Ticket.Status.CALLED else "已在排队"
-        super().__init__(
-            f"该办事人{state}，小票号 {ticket.number}（{ticket.queue.name}）。"
-            "可重新打印该小票，或把本次事项加入该号，不再另取一号",
-            field="ticket",
-        )
+        called = ticket.status == Ticket.Status.CALLED
+        if to_citizen:
+            state = "已叫号，正在窗口办理" if called else "正在排队，请留意叫号屏"
+            message = f"您的小票 {ticket.number} {state}。一次到访只需一个号，不用再取号。"
+        else:
+            state = "正在窗口办理" if called else "已在排队"
+            message = (
+                f"该办事人{state}，小票号 {ticket.number}（{ticket.queue.name}）。"
+                "可重新打印该小票，或把本次事项加入该号，不再另取一号"
+            )
+        super().__init__(message, field="ticket")
 
 
-def waiting_ticket_of(hall: Hall, resident_id: str) -> Ticket | None:
+def waiting_ticket_of(hall: Hall, person: Person | None) -> Ticket | None:
     """Today's ticket of this citizen that still waits or is being served in this hall (DESIGN §5: one visit)."""
-    person = people.find_by_resident_id(resident_id)
     if person is None:
         return None
     return (
@@ -91,6 +100,21 @@ def waiting_ticket_of(hall: Hall, resident_id: str) -> Ticket | None:
         .order_by("-issued_at")
         .first()
     )
+
+
+def refuse_second_ticket(hall: Hall, person: Person | None, *, to_citizen: bool = False) -> None:
+    """The one rule of every path that issues a ticket (the desk, the kiosk, a booking checked in at either):
+    while the citizen's ticket of today still waits or is being served, no second one (AlreadyWaiting).
+
+    Inside the issuing transaction the citizen's row is locked first, so two requests at once (two kiosks, a
+    kiosk and the desk) cannot both pass; outside one (a screen that only asks) it just looks.
+    """
+    if person is None:
+        return
+    if transaction.get_connection().in_atomic_block:
+        list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
+    if (waiting := waiting_ticket_of(hall, person)) is not None:
+        raise AlreadyWaiting(waiting, to_citizen=to_citizen)
 
 
 def offered_channels(hall: Hall, result, key_code: str) -> list[str]:
@@ -223,15 +247,18 @@ def submit_prereview(
         if errors:
             raise Invalid("；".join(errors.values()), errors=errors)
 
-    waiting = (
-        waiting_ticket_of(actor.hall, identity.resident_id) if channel == PreReview.Channel.WINDOW else None
-    )
-    if waiting is not None and (done := _replayed_prereview(actor.hall, key, request)):
-        return done  # the waiting ticket is this request's own, committed by a concurrent first attempt
-    if waiting is not None and not join_waiting:
-        if done := _replayed_prereview(actor.hall, key, request):
-            return done  # the ticket that waits is this very request's, committed by a concurrent retry
-        raise AlreadyWaiting(waiting)
+    waiting = None
+    if channel == PreReview.Channel.WINDOW:
+        try:
+            refuse_second_ticket(actor.hall, people.find_by_resident_id(identity.resident_id))
+        except AlreadyWaiting as refused:
+            if done := _replayed_prereview(actor.hall, key, request):
+                return (
+                    done  # the waiting ticket is this request's own, committed by a concurrent first attempt
+                )
+            if not join_waiting:
+                raise
+            waiting = refused.ticket
 
     born = parse_resident_id(identity.resident_id, today=today).birth_date
     priority_class = Ticket.PriorityClass.NORMAL
@@ -250,6 +277,10 @@ def submit_prereview(
     try:
         with transaction.atomic():
             person = people.register(identity, actor=actor)
+            if channel == PreReview.Channel.WINDOW:
+                refuse_second_ticket(
+                    actor.hall, person
+                )  # again, under the citizen's lock: a concurrent ticket
             first_visit = not PreReview.objects.filter(person=person, matter=matter).exists()
             prereview = PreReview.objects.create(
                 hall=actor.hall,
@@ -301,9 +332,9 @@ def submit_prereview(
                     priority_class=priority_class, idempotency_key=f"prereview-{key}" if key else "",
                 )  # fmt: skip
                 prereview.save(update_fields=["ticket"])
-    except IntegrityError:
+    except (IntegrityError, AlreadyWaiting):
         if done := _replayed_prereview(actor.hall, key, request):
-            return done  # a concurrent retry with the same key won the insert
+            return done  # a concurrent retry with the same key won the insert, or issued the ticket first
         raise
     return prereview
 
@@ -462,7 +493,11 @@ def record_consultation(
 
 
 def issue_at_kiosk(*, actor: Actor, matter_code: str, resident_id: str, idempotency_key: str = "") -> Ticket:
-    """Self-service ticket: the citizen reads the checklist on screen and identifies with the resident ID."""
+    """Self-service ticket: the citizen reads the checklist on screen and identifies with the resident ID.
+
+    A citizen whose ticket still waits or is being served gets no second one (refuse_second_ticket), told in
+    their own words; a retry of the same request still gets its own ticket back.
+    """
     matter = catalog.get_matter(matter_code)
     queue = queueing.queue_for(actor.hall, matter)
     identity = people.check_resident_id(resident_id)
@@ -476,16 +511,33 @@ def issue_at_kiosk(*, actor: Actor, matter_code: str, resident_id: str, idempote
     request = queueing.ticket_request(
         matter=matter, id_digest=citizen, queue=queue, priority_class=priority_class
     )
-    if done := queueing.replayed_ticket(
-        hall=actor.hall, key=queueing.request_key("ticket", key), request=request
-    ):
+    stored_key = queueing.request_key("ticket", key)
+    if done := queueing.replayed_ticket(hall=actor.hall, key=stored_key, request=request):
         return done
+    try:
+        with transaction.atomic():
+            person = people.register(identity)
+            refuse_second_ticket(actor.hall, person, to_citizen=True)
+            return queueing.issue_ticket(
+                hall=actor.hall, matter=matter, person=person, actor=actor, queue=queue,
+                priority_class=priority_class, idempotency_key=key,
+            )  # fmt: skip
+    except AlreadyWaiting:
+        if done := queueing.replayed_ticket(hall=actor.hall, key=stored_key, request=request):
+            return done  # the waiting ticket is this very request's, committed by a concurrent retry
+        raise
+
+
+def check_in_at_kiosk(*, actor: Actor, code: str) -> tuple[Ticket, bool]:
+    """预约签到 at the kiosk (and by the check-in API): the booking's ticket, priority if on time — unless the
+    booker already holds a ticket that waits or is being served (refuse_second_ticket); the booking then stays
+    open. The desk's check-in runs the pre-review instead (check_in_at_desk), which obeys the same rule."""
+    queueing.checkable_appointment(hall=actor.hall, code=code)  # refusals before any lock
     with transaction.atomic():
-        person = people.register(identity)
-        return queueing.issue_ticket(
-            hall=actor.hall, matter=matter, person=person, actor=actor, queue=queue,
-            priority_class=priority_class, idempotency_key=key,
-        )  # fmt: skip
+        booking, _ = queueing.lock_for_check_in(hall=actor.hall, code=code)  # the booking, then its citizen
+        if booking.status == booking.Status.BOOKED:
+            refuse_second_ticket(actor.hall, booking.person, to_citizen=True)
+        return queueing.check_in(hall=actor.hall, code=code, actor=actor)
 
 
 def open_cases(prereview: PreReview) -> list[str]:
