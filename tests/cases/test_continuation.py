@@ -11,7 +11,7 @@ from onevisit.cases import services
 from onevisit.core import clock
 from onevisit.core.errors import Invalid
 from tests.conftest import journey_events, login, nothing_written
-from tests.journey import called, everything_for, handed_over
+from tests.journey import called, everything_for, fill_form, handed_over
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,7 @@ def test_retirement_approval_waits_for_the_unfinished_transfer(guide, clerk, win
     case = _transfer_case(guide, clerk, window1)
     services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=NOT_TRANSFERRED,
                            present=everything_for("retirement", NOT_TRANSFERRED))  # fmt: skip
+    handed_over(clerk, case)  # the added matters' form filled, handed over
     assert _status(case)["gxzy"] == "ready" and _status(case)["approval"] == "waiting"
     assert dict(case.tasks.values_list("code", "after"))["approval"] == ["gxzy"]
     office = actor_for(get_user_model().objects.get(username="houtai1"))
@@ -85,3 +86,75 @@ def test_the_page_asks_for_the_added_materials_before_continuing(guide, clerk, w
     assert done.status_code == 302
     case.refresh_from_db()
     assert case.bundle.code == "retirement" and _status(case)["approval"] == "waiting"
+
+
+# ---- continuation and the hand-over to the back office (issue 13 item 9) ----------------------------------------
+
+
+def _continue(clerk, case, **extra):
+    return services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=NOT_TRANSFERRED,
+                                  present=everything_for("retirement", NOT_TRANSFERRED), **extra)  # fmt: skip
+
+
+def test_matters_added_to_a_handed_over_case_wait_for_their_own_hand_over(guide, clerk, window1):
+    """The back office finishing the transfer must not start 退休审批 on a form whose added fields are empty:
+    the case is back at the window until the clerk hands the added matters over (F10), which checks them."""
+    case = _transfer_case(guide, clerk, window1)
+    _continue(clerk, case)
+    case.refresh_from_db()
+    assert case.status == "accepted" and services.awaits_hand_over(case)
+    office = actor_for(get_user_model().objects.get(username="houtai1"))
+    services.approve_task(actor=office, task_id=case.tasks.get(code="gxzy").pk)
+    assert _status(case) == {"gxzy": "done", "approval": "waiting", "pension": "waiting", "medins": "waiting"}
+    case.refresh_from_db()
+    assert case.status == "accepted", "the transfer done is not the case done"
+    with nothing_written(), pytest.raises(Invalid) as err:
+        services.hand_over(actor=clerk, case_id=case.pk)
+    assert "retire_date" in err.value.errors and "移交后台" in err.value.message  # a field 退休审批 brings
+    fill_form(clerk, case)
+    services.hand_over(actor=clerk, case_id=case.pk)
+    assert _status(case) == {"gxzy": "done", "approval": "ready", "pension": "waiting", "medins": "waiting"}
+    started = journey_events().filter(type="task.started", case=str(case.pk))
+    assert [e.data["task"] for e in started] == ["gxzy", "approval"]
+
+
+def test_added_steps_handed_over_before_the_transfer_is_done_still_wait_for_it(guide, clerk, window1):
+    case = _transfer_case(guide, clerk, window1)
+    _continue(clerk, case)
+    handed_over(clerk, case)
+    assert _status(case) == {
+        "gxzy": "ready",
+        "approval": "waiting",
+        "pension": "waiting",
+        "medins": "waiting",
+    }
+    office = actor_for(get_user_model().objects.get(username="houtai1"))
+    services.approve_task(actor=office, task_id=case.tasks.get(code="gxzy").pk)
+    assert _status(case)["approval"] == "ready"
+
+
+def test_continuation_before_the_hand_over_still_hands_over_once(guide, clerk, window1):
+    t = called(guide, clerk, window1, "gxzy")
+    case = services.accept(actor=clerk, window=window1, code=t.token)
+    _continue(clerk, case)
+    case.refresh_from_db()
+    assert case.status == "accepted" and set(_status(case).values()) == {"waiting"}
+    handed_over(clerk, case)
+    case.refresh_from_db()
+    assert case.status == "in_progress"
+    assert _status(case) == {
+        "gxzy": "ready",
+        "approval": "waiting",
+        "pension": "waiting",
+        "medins": "waiting",
+    }
+
+
+def test_the_window_tells_the_clerk_to_hand_the_added_matters_over(guide, clerk, window1):
+    case = _transfer_case(guide, clerk, window1)
+    client = login("chuangkou1")
+    form = {"bundle": "retirement", "q-transferred": "false", "q-has_housing_fund": "false", "confirm": "1",
+            "materials": everything_for("retirement", NOT_TRANSFERRED)}  # fmt: skip
+    page = client.post(f"/window/w1/cases/{case.pk}/continue/", form, follow=True).content.decode()
+    assert "移交后台" in page and 'data-hotkey="F10"' in page
+    assert "新增事项的表单填写完整后" in page
