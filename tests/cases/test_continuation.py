@@ -158,3 +158,25 @@ def test_the_window_tells_the_clerk_to_hand_the_added_matters_over(guide, clerk,
     page = client.post(f"/window/w1/cases/{case.pk}/continue/", form, follow=True).content.decode()
     assert "移交后台" in page and 'data-hotkey="F10"' in page
     assert "新增事项的表单填写完整后" in page
+
+
+def test_the_due_date_of_a_material_promised_at_continuation_keeps_the_materials_own_rule(
+    guide, clerk, window1
+):
+    """As at the desk (issue 13 item 17): "3个工作日内补交" caps the date the citizen may promise."""
+    from onevisit.catalog.models import Material
+    from onevisit.intake import rules
+    from onevisit.intake import services as intake
+
+    Material.objects.filter(code="gjj-tqsq").update(due_working_days=3)
+    answers = {**NOT_TRANSFERRED, "has_housing_fund": True}
+    case = _transfer_case(guide, clerk, window1)
+    present = [m for m in everything_for("retirement", answers) if m != "gjj-tqsq"]
+    limit = rules.add_working_days(clock.local_date(), 3, intake.holidays())
+    with nothing_written(), pytest.raises(Invalid) as err:
+        services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=answers,
+                               present=present, commitment_signed=True, tolerance_due=limit + timedelta(days=1))  # fmt: skip
+    assert "「住房公积金提取申请书」须在3个工作日内补交" in err.value.errors["tolerance_due"]
+    services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=answers,
+                           present=present, commitment_signed=True, tolerance_due=limit)  # fmt: skip
+    assert list(case.commitments.values_list("material", "due")) == [("gjj-tqsq", limit)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
-from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -754,17 +753,12 @@ def continue_into(*, actor: Actor, case_id: int, bundle_code: str, answers: dict
     if review.verdict is intake_rules.Verdict.INCOMPLETE:
         essential = "、".join(r.name for r in review.missing if not r.tolerable)
         raise Invalid(f"新增事项缺少必须当场提交的材料，不能接续受理：{essential}", field="materials")
-    today = clock.local_date(case.hall.timezone)
     if review.verdict is intake_rules.Verdict.TOLERANCE:
-        errors = {}
-        if not commitment_signed:
-            errors["commitment"] = "缺少可容缺材料，须由办事人签署容缺承诺"
-        if tolerance_due is None:
-            errors["tolerance_due"] = "请填写承诺补交日期"
-        elif not today <= tolerance_due <= today + timedelta(days=intake.MAX_TOLERANCE_DAYS):
-            errors["tolerance_due"] = f"承诺补交日期须在今天到 {intake.MAX_TOLERANCE_DAYS} 天内"
-        if errors:
-            raise Invalid("；".join(errors.values()), errors=errors)
+        needed = {m.code: m for m in check.needed}
+        intake.check_tolerance(
+            [needed[r.code] for r in review.missing], commitment_signed=commitment_signed,
+            tolerance_due=tolerance_due, today=clock.local_date(case.hall.timezone),
+        )  # fmt: skip
     with transaction.atomic():
         case = _locked_case(actor, case_id)
         if case.bundle_id:

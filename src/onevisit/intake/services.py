@@ -51,6 +51,18 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+def _priority_class(identity, today: date, *, disability: bool = False, appointment: bool = False) -> str:
+    """Who is served first: disability, then the elderly (from the ID's birth date), then a booking checked in
+    on time (check_in_at_desk); the kiosk asks about neither disability nor a booking."""
+    if disability:
+        return Ticket.PriorityClass.DISABILITY
+    if _age(parse_resident_id(identity.resident_id, today=today).birth_date, today) >= ELDERLY_AGE:
+        return Ticket.PriorityClass.ELDERLY
+    if appointment:
+        return Ticket.PriorityClass.APPOINTMENT
+    return Ticket.PriorityClass.NORMAL
+
+
 def _primary_matter(hall: Hall, result, key_code: str):
     """The matter whose queue the ticket joins: the bundle's key matter if it applies, else the first served."""
     ordered = sorted(result.matters, key=lambda m: m.code != key_code)
@@ -138,6 +150,27 @@ def due_limit(materials, today: date):
 def holidays() -> frozenset[date]:
     """The hall's public holidays, the same calendar appointments use."""
     return queueing.holidays()
+
+
+def check_tolerance(missing, *, commitment_signed: bool, tolerance_due: date | None, today: date) -> None:
+    """容缺 wherever tolerable materials are promised for later (the desk, continuation at the window): the
+    citizen's signed commitment, and a due date from today to MAX_TOLERANCE_DAYS on, no later than the strictest
+    missing material's own rule. Every problem is named by its field; the caller has written nothing yet."""
+    errors = {}
+    limit, strictest = due_limit(missing, today)
+    if not commitment_signed:
+        errors["commitment"] = "缺少可容缺材料，须由办事人签署容缺承诺"
+    if tolerance_due is None:
+        errors["tolerance_due"] = "请填写承诺补交日期"
+    elif not today <= tolerance_due <= today + timedelta(days=MAX_TOLERANCE_DAYS):
+        errors["tolerance_due"] = f"承诺补交日期须在今天到 {MAX_TOLERANCE_DAYS} 天内"
+    elif limit and tolerance_due > limit:
+        errors["tolerance_due"] = (
+            f"承诺补交日期不能晚于 {limit.year}年{limit.month}月{limit.day}日："
+            f"「{strictest.name}」须在{strictest.due_working_days}个工作日内补交"
+        )
+    if errors:
+        raise Invalid("；".join(errors.values()), errors=errors)
 
 
 def default_tolerance_due(materials, today: date) -> date:
@@ -231,21 +264,10 @@ def submit_prereview(
     elif matter.channels and CHANNELS[channel] not in matter.channels:
         raise Invalid(f"「{matter.name}」不能{PreReview.Channel(channel).label}", field="channel")
     if review.verdict is rules.Verdict.TOLERANCE:
-        errors = {}
-        limit, strictest = due_limit([by_code[r.code] for r in review.missing], today)
-        if not commitment_signed:
-            errors["commitment"] = "缺少可容缺材料，须由办事人签署容缺承诺"
-        if tolerance_due is None:
-            errors["tolerance_due"] = "请填写承诺补交日期"
-        elif not today <= tolerance_due <= today + timedelta(days=MAX_TOLERANCE_DAYS):
-            errors["tolerance_due"] = f"承诺补交日期须在今天到 {MAX_TOLERANCE_DAYS} 天内"
-        elif limit and tolerance_due > limit:
-            errors["tolerance_due"] = (
-                f"承诺补交日期不能晚于 {limit.year}年{limit.month}月{limit.day}日："
-                f"「{strictest.name}」须在{strictest.due_working_days}个工作日内补交"
-            )
-        if errors:
-            raise Invalid("；".join(errors.values()), errors=errors)
+        check_tolerance(
+            [by_code[r.code] for r in review.missing], commitment_signed=commitment_signed,
+            tolerance_due=tolerance_due, today=today,
+        )  # fmt: skip
 
     waiting = None
     if channel == PreReview.Channel.WINDOW:
@@ -260,14 +282,7 @@ def submit_prereview(
                 raise
             waiting = refused.ticket
 
-    born = parse_resident_id(identity.resident_id, today=today).birth_date
-    priority_class = Ticket.PriorityClass.NORMAL
-    if disability:
-        priority_class = Ticket.PriorityClass.DISABILITY
-    elif _age(born, today) >= ELDERLY_AGE:
-        priority_class = Ticket.PriorityClass.ELDERLY
-    elif appointment:  # a booking checked in on time at the desk (check_in_at_desk)
-        priority_class = Ticket.PriorityClass.APPOINTMENT
+    priority_class = _priority_class(identity, today, disability=disability, appointment=appointment)
 
     if waiting is not None:
         return _add_to_waiting(
@@ -502,9 +517,7 @@ def issue_at_kiosk(*, actor: Actor, matter_code: str, resident_id: str, idempote
     queue = queueing.queue_for(actor.hall, matter)
     identity = people.check_resident_id(resident_id)
     today = clock.local_date(actor.hall.timezone)
-    born = parse_resident_id(identity.resident_id, today=today).birth_date
-    elderly = _age(born, today) >= ELDERLY_AGE
-    priority_class = Ticket.PriorityClass.ELDERLY if elderly else Ticket.PriorityClass.NORMAL
+    priority_class = _priority_class(identity, today)
     key = f"kiosk-{idempotency_key.strip()}" if (idempotency_key or "").strip() else ""
     # A retry is answered (or refused for other content) before anything is written, the person included.
     citizen = crypto.digest("resident_id", identity.resident_id)  # as Person.id_digest, before any row exists
