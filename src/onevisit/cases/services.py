@@ -94,6 +94,9 @@ def _rejoin(case: Case, *, ticket, prereview, window: Window, actor, now) -> Cas
     the case as a continuation does (_join_matters), with commitments for the tolerable materials they still lack,
     as an acceptance makes them; one the citizen must show and did not bring refuses the visit, naming it.
     """
+    Case.objects.select_for_update(of=("self",)).get(
+        pk=case.pk
+    )  # another window's visit waits, then sees this
     existing = [i.matter for i in case.items.select_related("matter")]
     have = {m.code for m in existing}
     added = [m for m in _prereview_matters(prereview) if m.code not in have]
@@ -116,7 +119,9 @@ def _rejoin(case: Case, *, ticket, prereview, window: Window, actor, now) -> Cas
     if not added:
         return case
     continued = (
-        not case.bundle_id and prereview.bundle_id and prereview.bundle.matters.filter(pk=case.matter_id)
+        not case.bundle_id
+        and prereview.bundle_id
+        and prereview.bundle.matters.filter(pk=case.matter_id).exists()
     )
     if continued:  # the desk took the whole bundle: the case continues into it (接续受理 at the desk)
         case.bundle = prereview.bundle
