@@ -61,3 +61,24 @@ def test_a_second_ticket_at_the_kiosk_shows_the_waiting_number_and_reprints_it(b
     assert number not in kiosk.inner_text("body")
     assert Ticket.objects.count() == 1
     axe.assert_clean()
+
+
+def test_a_citizen_whose_ticket_the_desk_printed_is_sent_to_the_desk(base, browser, axe):
+    from django.contrib.auth import get_user_model
+
+    from onevisit.accounts.services import actor_for
+    from tests.journey import prereview
+
+    rid = resident_id()
+    number = prereview(
+        actor_for(get_user_model().objects.get(username="daoban")), "cbdj", rid=rid
+    ).ticket.number
+    kiosk = login(browser, base, "zizhu", width=1080, height=1920)
+    _take(kiosk, "参保登记", rid)
+    kiosk.get_by_role("heading", name="您已取过号").wait_for()
+    kiosk.screenshot(path=str(SHOTS / "kiosk-already-waiting-desk-ticket.png"), full_page=True)
+    main = kiosk.inner_text("main")
+    assert number in main and "导引台" in main and "张" not in main
+    assert kiosk.get_by_role("link", name=re.compile("重新打印")).count() == 0
+    axe(kiosk, "kiosk: already waiting, printed at the desk")
+    axe.assert_clean()
