@@ -180,3 +180,20 @@ def test_the_due_date_of_a_material_promised_at_continuation_keeps_the_materials
     services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=answers,
                            present=present, commitment_signed=True, tolerance_due=limit)  # fmt: skip
     assert list(case.commitments.values_list("material", "due")) == [("gjj-tqsq", limit)]
+
+
+def test_an_added_step_whose_code_the_case_already_uses_for_another_matter_is_refused_not_dropped(
+    guide, clerk, window1
+):
+    """The bundle's 退休审批 step is called "approval"; a case whose transfer task bears that code (an older
+    catalog) cannot take it without losing one of the two: refused, naming the matter, nothing written."""
+    from onevisit.core.errors import Conflict
+
+    case = _transfer_case(guide, clerk, window1)
+    case.tasks.update(code="approval")
+    with nothing_written(), pytest.raises(Conflict) as err:
+        _continue(clerk, case)
+    from onevisit.catalog import services as catalog
+
+    assert f"「{catalog.get_matter('retire-approval').name}」" in err.value.message
+    assert "approval" not in err.value.message and case.items.count() == 1

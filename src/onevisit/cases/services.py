@@ -94,9 +94,8 @@ def _rejoin(case: Case, *, ticket, prereview, window: Window, actor, now) -> Cas
     the case as a continuation does (_join_matters), with commitments for the tolerable materials they still lack,
     as an acceptance makes them; one the citizen must show and did not bring refuses the visit, naming it.
     """
-    Case.objects.select_for_update(of=("self",)).get(
-        pk=case.pk
-    )  # another window's visit waits, then sees this
+    # Another window's visit of the same citizen waits for this one, then sees what it added.
+    Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     existing = [i.matter for i in case.items.select_related("matter")]
     have = {m.code for m in existing}
     added = [m for m in _prereview_matters(prereview) if m.code not in have]
@@ -820,7 +819,7 @@ def _added_steps(case: Case, bundle, existing: list, added: list) -> list:
         if t.code in dropped or known.get(t.code) == t.matter:
             continue  # the step of a matter the case has, or a step of no matter it has already
         if t.code in known:
-            names = "、".join(m.name for m in added if m.code == t.matter) or t.code
+            names = "、".join(m.name for m in added if m.code == t.matter) or "新增事项"
             raise Conflict(
                 f"「{names}」的后台任务与办件 {case.number} 已有的任务冲突，不能并入", field="case"
             )

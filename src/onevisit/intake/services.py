@@ -274,10 +274,9 @@ def submit_prereview(
         try:
             refuse_second_ticket(actor.hall, people.find_by_resident_id(identity.resident_id))
         except AlreadyWaiting as refused:
+            # The waiting ticket may be this very request's, committed by a concurrent first attempt.
             if done := _replayed_prereview(actor.hall, key, request):
-                return (
-                    done  # the waiting ticket is this request's own, committed by a concurrent first attempt
-                )
+                return done
             if not join_waiting:
                 raise
             waiting = refused.ticket
@@ -292,10 +291,8 @@ def submit_prereview(
     try:
         with transaction.atomic():
             person = people.register(identity, actor=actor)
-            if channel == PreReview.Channel.WINDOW:
-                refuse_second_ticket(
-                    actor.hall, person
-                )  # again, under the citizen's lock: a concurrent ticket
+            if channel == PreReview.Channel.WINDOW:  # again, now under the citizen's lock
+                refuse_second_ticket(actor.hall, person)
             first_visit = not PreReview.objects.filter(person=person, matter=matter).exists()
             prereview = PreReview.objects.create(
                 hall=actor.hall,
