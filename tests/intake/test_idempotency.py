@@ -1,9 +1,6 @@
 """A retried request is answered once: the same key and content give the same result, other content a 409."""
 
-import threading
-
 import pytest
-from django.db import connections
 
 from onevisit.core.errors import Conflict
 from onevisit.core.models import Person
@@ -12,6 +9,7 @@ from onevisit.intake.models import PreReview
 from onevisit.queueing.models import Ticket
 from tests.conftest import login, nothing_written
 from tests.factories import resident_id
+from tests.intake.at_once import at_once
 from tests.journey import prereview
 
 pytestmark = pytest.mark.django_db
@@ -151,23 +149,7 @@ def test_concurrent_kiosk_retries_write_one_ticket(hall, same_content):
     ids = [resident_id(seq=f"{100 + i}") for i in range(6)]
     if same_content:
         ids = [ids[0]] * 6
-    results: list = [None] * 6
-    barrier = threading.Barrier(6)
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = _kiosk(actor, ids[i], LONG)
-        except BaseException as exc:  # reported below, never swallowed
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=120)
+    results = at_once(6, lambda i: _kiosk(actor, ids[i], LONG))
     tickets = [r for r in results if isinstance(r, Ticket)]
     refused = [r for r in results if isinstance(r, Conflict)]
     assert len(tickets) + len(refused) == 6, results
@@ -186,22 +168,6 @@ def test_concurrent_prereview_retries_write_one_prereview_and_one_ticket(hall):
 
     guide = actor_for(get_user_model().objects.get(username="daoban"))
     rid = resident_id()
-    results: list = [None] * 4
-    barrier = threading.Barrier(4)
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = prereview(guide, "cbdj", rid=rid, idempotency_key=LONG)
-        except BaseException as exc:  # reported below, never swallowed
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=120)
+    results = at_once(4, lambda i: prereview(guide, "cbdj", rid=rid, idempotency_key=LONG))
     assert all(isinstance(r, PreReview) for r in results), results
     assert {r.pk for r in results} == {PreReview.objects.get().pk} and Ticket.objects.count() == 1

@@ -3,11 +3,8 @@ check-in of a booking at the desk and at the kiosk. A citizen whose ticket still
 no second ticket: the refusal names the waiting number, writes nothing, and a retry of the same request still
 gets its own ticket back."""
 
-import threading
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 
 from onevisit.accounts.services import actor_for
 from onevisit.cases import services as cases
@@ -18,6 +15,7 @@ from onevisit.queueing import services as queueing
 from onevisit.queueing.models import Appointment, Ticket
 from tests.conftest import login, nothing_written
 from tests.factories import resident_id
+from tests.intake.at_once import at_once
 from tests.intake.test_check_in import RID, _all_materials, _at, booking  # noqa: F401  (the booking fixture)
 from tests.journey import prereview
 
@@ -128,23 +126,7 @@ def test_concurrent_kiosk_requests_of_one_citizen_give_one_ticket(hall):
     actor = actor_for(get_user_model().objects.get(username="zizhu"))
     rid = resident_id()
     people.register(people.check_resident_id(rid))
-    results: list = [None] * 4
-    barrier = threading.Barrier(4)
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = _kiosk(actor, rid, f"press-{i}")
-        except BaseException as exc:  # reported below, never swallowed
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=120)
+    results = at_once(4, lambda i: _kiosk(actor, rid, f"press-{i}"))
     tickets = [r for r in results if isinstance(r, Ticket)]
     refused = [r for r in results if isinstance(r, services.AlreadyWaiting)]
     assert len(tickets) == 1 and len(refused) == 3, results
