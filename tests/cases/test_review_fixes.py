@@ -36,6 +36,7 @@ def test_a_continued_case_completes_when_its_new_tasks_are_done(guide, clerk, wi
         answers={"transferred": True},
         present=everything_for("retirement", {"transferred": True}),
     )
+    handed_over(clerk, case)  # the added matters leave the window too
     admin = _actor("admin")  # no department: sees every task
     for _ in range(10):
         ready = case.tasks.filter(status="ready").first()
@@ -116,6 +117,7 @@ def test_parallel_approvals_of_the_last_two_tasks_complete_the_case(hall):
             answers={"transferred": False},
             present=everything_for("retirement", {"transferred": False}),
         )
+        handed_over(clerk, case)
         for code in ("gxzy", "approval"):
             services.approve_task(actor=admin, task_id=case.tasks.get(code=code).pk)
         cases.append(case)

@@ -51,7 +51,7 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
         now = clock.now()
         existing = open_case_for(hall=actor.hall, person=ticket.person, matter=ticket.matter)
         if existing is not None:
-            return _rejoin(existing, ticket=ticket, window=window, actor=actor, now=now)
+            return _rejoin(existing, ticket=ticket, prereview=prereview, window=window, actor=actor, now=now)
         case = Case.objects.create(
             hall=actor.hall,
             matter=ticket.matter,
@@ -66,7 +66,7 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
         )
         CaseItem.objects.bulk_create(CaseItem(case=case, matter=m) for m in matters)
         visit = Visit.objects.create(case=case, ticket=ticket, window=window, seq=1, started_at=now)
-        _open_tasks(case, catalog.tasks_for(case.bundle, matters), actor=actor, now=now)
+        _open_tasks(case, catalog.tasks_for(case.bundle, matters))
         for hook in hooks.ON_ACCEPTED:
             hook(case, actor)
         if prereview and prereview.verdict == "tolerance":
@@ -97,12 +97,58 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
     return case
 
 
-def _rejoin(case: Case, *, ticket, window: Window, actor, now) -> Case:
-    """A further visit for an open case; a returned case goes back to the departments that returned it."""
+def _rejoin(case: Case, *, ticket, prereview, window: Window, actor, now) -> Case:
+    """A further visit for an open case; a returned case goes back to the departments that returned it.
+
+    The matters the visit's pre-review adds (a bundle taken at the desk, matters added to the waiting ticket) join
+    the case as a continuation does (_join_matters), with commitments for the tolerable materials they still lack,
+    as an acceptance makes them; one the citizen must show and did not bring refuses the visit, naming it.
+    """
+    # Another window's visit of the same citizen waits for this one, then sees what it added.
+    Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+    existing = [i.matter for i in case.items.select_related("matter")]
+    have = {m.code for m in existing}
+    added = [m for m in _prereview_matters(prereview) if m.code not in have]
+    promised = []
+    if added and prereview.verdict == "tolerance":
+        checked = _checked_materials(existing) | set(case.commitments.values_list("material", flat=True))
+        promised = [m for m in intake.missing_materials(prereview) if m.code not in checked]
+        essential = [m.name for m in promised if not m.tolerable]
+        if essential or prereview.tolerance_due is None:
+            raise Invalid(
+                f"小票 {ticket.number} 新增的事项缺少须当场提交的材料（{'、'.join(essential) or '未约定补交日期'}），"
+                f"不能并入办件 {case.number}：请办事人带齐后再办理",
+                field="materials",
+            )
     visit = _record_visit(case, ticket=ticket, window=window, purpose="resubmit", actor=actor, now=now)
     if case.status == Case.Status.RETURNED:
         _corrected(case, via=CaseReturn.Via.HALL, visit=visit, actor=actor, now=now, window=window)
+    if not added:
+        return case
+    continued = (
+        not case.bundle_id
+        and prereview.bundle_id
+        and prereview.bundle.matters.filter(pk=case.matter_id).exists()
+    )
+    if continued:  # the desk took the whole bundle: the case continues into it (接续受理 at the desk)
+        case.bundle = prereview.bundle
+        case.save(update_fields=["bundle"])
+    _join_matters(case, added=added, bundle=prereview.bundle or case.bundle, actor=actor, now=now)
+    materials = {m.code: m for m in promised}
+    for material in promised:
+        add_commitment(case=case, material_code=material.code, due=prereview.tolerance_due, actor=actor,
+                       materials=materials)  # fmt: skip
+    if continued:
+        _emit_continued(case, matters=_prereview_matters(prereview), added=added, actor=actor, now=now)
     return case
+
+
+def _prereview_matters(prereview) -> list:
+    """The matters a pre-review covers, in its own order (a ticket with none, from the kiosk, covers its own)."""
+    if prereview is None or not prereview.matters:
+        return []
+    by_code = {m.code: m for m in catalog.list_matters(prereview.matters)}
+    return [by_code[c] for c in prereview.matters if c in by_code]
 
 
 def get_case(*, actor: Actor, case_id: int) -> Case:
@@ -116,15 +162,20 @@ def get_case(*, actor: Actor, case_id: int) -> Case:
     return case
 
 
+def _locked_case(actor: Actor, case_id: int) -> Case:
+    """Inside the caller's transaction: the hall's case (else NotFound), locked against a concurrent change."""
+    get_case(actor=actor, case_id=case_id)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("hall", "window", "matter")
+        .get(pk=case_id)
+    )
+
+
 def complete(*, actor: Actor, case_id: int) -> Case:
     """Close the case at the window; a second completion is a conflict, not a silent success."""
-    get_case(actor=actor, case_id=case_id)
     with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("hall", "window", "matter")
-            .get(pk=case_id)
-        )
+        case = _locked_case(actor, case_id)
         open_tasks = case.tasks.exclude(status=Task.Status.DONE).count()
         if open_tasks and case.status == Case.Status.ACCEPTED:
             raise Conflict(f"办件 {case.number} 有后台任务，请填齐表单后移交后台，由后台办结", field="case")
@@ -198,9 +249,9 @@ def open_cases_at(window: Window) -> list[Case]:
 # ---- the back office -------------------------------------------------------------------------------------------
 
 
-def _open_tasks(case: Case, specs, *, actor, now) -> None:
-    """Create the case's tasks. They start when the window hands the case over (移交后台), those with no
-    prerequisite at once and in parallel; a case already handed over starts its new ready ones now."""
+def _open_tasks(case: Case, specs) -> None:
+    """Create the case's tasks, all waiting: they start when the window hands the case over (移交后台), those
+    with no prerequisite at once and in parallel."""
     if not specs:
         return
     matters = {m.code: m for m in catalog.list_matters([t.matter for t in specs if t.matter])}
@@ -210,8 +261,6 @@ def _open_tasks(case: Case, specs, *, actor, now) -> None:
              after=list(t.after), time_limit_days=t.time_limit_days)
         for t in specs
     )  # fmt: skip
-    if case.status != Case.Status.ACCEPTED:
-        _start_ready(case, actor=actor, now=now)
 
 
 def awaits_hand_over(case: Case) -> bool:
@@ -221,13 +270,8 @@ def awaits_hand_over(case: Case) -> bool:
 
 def hand_over(*, actor: Actor, case_id: int) -> Case:
     """移交后台: the case leaves the window for the departments once its form is complete; their first tasks start."""
-    get_case(actor=actor, case_id=case_id)
     with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("hall", "window", "matter")
-            .get(pk=case_id)
-        )
+        case = _locked_case(actor, case_id)
         if case.status != Case.Status.ACCEPTED:
             raise Conflict(f"办件 {case.number} {case.get_status_display()}，不能再移交后台", field="case")
         if not case.tasks.exists():
@@ -240,6 +284,10 @@ def hand_over(*, actor: Actor, case_id: int) -> Case:
 
 
 def _start_ready(case: Case, *, actor, now) -> list[Task]:
+    """Start every waiting task whose prerequisites are done — never while the case is at the window (ACCEPTED):
+    what was not handed over yet (a case continued after its hand-over) waits for the next 移交后台."""
+    if case.status == Case.Status.ACCEPTED:
+        return []
     tasks = list(case.tasks.all())
     done = {t.code for t in tasks if t.status == Task.Status.DONE}
     started = []
@@ -541,13 +589,8 @@ def deliver(*, actor: Actor, case_id: int, method: str, tracking_number: str = "
         raise Invalid(f"出件方式须为 {'/'.join(DELIVERY_METHODS.values())}", field="method")
     if method == "mail" and not tracking_number.strip():
         raise Invalid("邮寄须填写运单号", field="tracking_number")
-    get_case(actor=actor, case_id=case_id)
     with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("hall", "window", "matter")
-            .get(pk=case_id)
-        )
+        case = _locked_case(actor, case_id)
         if case.status != Case.Status.COMPLETED:
             raise Conflict(f"办件 {case.number} {case.get_status_display()}，办结后才能出件", field="case")
         now = clock.now()
@@ -878,7 +921,7 @@ def continuation_check(*, actor: Actor, case_id: int, bundle_code: str, answers:
     checklist = intake.checklist(bundle_code=bundle_code, answers=answers or {})
     existing = {i.matter for i in case.items.select_related("matter")}
     existing_codes = {m.code for m in existing}
-    checked = {m.code for matter in existing for m in catalog.materials_of(matter)}
+    checked = _checked_materials(existing)
     added = [m for m in checklist.matters if m.code not in existing_codes]
     added_codes = {m.code for m in added}
     needed = [
@@ -909,57 +952,81 @@ def continue_into(*, actor: Actor, case_id: int, bundle_code: str, answers: dict
     if review.verdict is intake_rules.Verdict.INCOMPLETE:
         essential = "、".join(r.name for r in review.missing if not r.tolerable)
         raise Invalid(f"新增事项缺少必须当场提交的材料，不能接续受理：{essential}", field="materials")
-    today = clock.local_date(case.hall.timezone)
     if review.verdict is intake_rules.Verdict.TOLERANCE:
-        errors = {}
-        if not commitment_signed:
-            errors["commitment"] = "缺少可容缺材料，须由办事人签署容缺承诺"
-        if tolerance_due is None:
-            errors["tolerance_due"] = "请填写承诺补交日期"
-        elif not today <= tolerance_due <= today + timedelta(days=intake.MAX_TOLERANCE_DAYS):
-            errors["tolerance_due"] = f"承诺补交日期须在今天到 {intake.MAX_TOLERANCE_DAYS} 天内"
-        if errors:
-            raise Invalid("；".join(errors.values()), errors=errors)
+        needed = {m.code: m for m in check.needed}
+        intake.check_tolerance(
+            [needed[r.code] for r in review.missing], commitment_signed=commitment_signed,
+            tolerance_due=tolerance_due, today=clock.local_date(case.hall.timezone),
+        )  # fmt: skip
     with transaction.atomic():
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("hall", "window", "matter")
-            .get(pk=case_id)
-        )
+        case = _locked_case(actor, case_id)
         if case.bundle_id:
             raise Conflict(f"办件 {case.number} 已属于「{bundle.name}」", field="case")
-        existing = [i.matter for i in case.items.select_related("matter")]
-        existing_codes = {m.code for m in existing}
-        CaseItem.objects.bulk_create(CaseItem(case=case, matter=m) for m in check.added)
         case.bundle = bundle
         case.save(update_fields=["bundle"])
         now = clock.now()
-        # The graph over every matter the case now has: the bundle's step for a matter already in the case is
-        # that matter's existing task (later steps wait for it by its code); a matter finished at the window has
-        # no task, and waiting for it is waiting for nothing.
-        current = {t.matter.code: t.code for t in case.tasks.select_related("matter") if t.matter_id}
-        graph = catalog.tasks_for(bundle, [*existing, *check.added])
-        stands_for = {
-            t.code: current[t.matter] for t in graph if t.matter in existing_codes and t.matter in current
-        }
-        dropped = {t.code for t in graph if t.matter in existing_codes}
-        known_codes = set(case.tasks.values_list("code", flat=True))
-        new = [
-            replace(t, after=tuple(dict.fromkeys(
-                stands_for.get(a, a) for a in t.after if a in stands_for or a not in dropped)))
-            for t in graph
-            if t.code not in dropped and t.code not in known_codes
-        ]  # fmt: skip
-        _open_tasks(case, new, actor=actor, now=now)
+        _join_matters(case, added=check.added, bundle=bundle, actor=actor, now=now)
         materials = {m.code: m for m in check.needed}
         for missing in review.missing:
             add_commitment(
                 case=case, material_code=missing.code, due=tolerance_due, actor=actor, materials=materials
             )
-        emit("case.continued", hall=case.hall, window=case.window, matter=case.matter, bundle=bundle, case=case,
-             actor=actor, data={"from": case.matter.code, "matters": [m.code for m in check.checklist.matters],
-                                "added": [m.code for m in check.added]}, at=now)  # fmt: skip
+        _emit_continued(case, matters=check.checklist.matters, added=check.added, actor=actor, now=now)
     return case
+
+
+def _checked_materials(matters: Iterable) -> set[str]:
+    """The materials the case was already checked for: those of the matters it has."""
+    return {m.code for matter in matters for m in catalog.materials_of(matter)}
+
+
+def _join_matters(case: Case, *, added: list, bundle, actor, now) -> None:
+    """Add matters to an open case (continuation, or a returning citizen's pre-review): one item each, and their
+    back-office steps in `bundle`'s task graph.
+
+    The graph is kept whole: the step of a matter the case already has is that matter's existing task (later
+    steps wait for it by its code, and a done one counts as done; a matter finished at the window has no task,
+    and waiting for it is waiting for nothing); a matter outside the graph gets its own task. A case that had
+    already left the window comes back to it (ACCEPTED): nothing added starts before the clerk hands it over
+    (移交后台), which needs the added matters' required fields; what the departments already have goes on.
+    """
+    existing = [i.matter for i in case.items.select_related("matter")]
+    CaseItem.objects.bulk_create(CaseItem(case=case, matter=m) for m in added)
+    _open_tasks(case, _added_steps(case, bundle, existing, added))
+    if case.status == Case.Status.IN_PROGRESS:
+        case.status = Case.Status.ACCEPTED
+        case.save(update_fields=["status"])
+
+
+def _added_steps(case: Case, bundle, existing: list, added: list) -> list:
+    """The task specs the added matters bring, their prerequisites pointing at the case's existing tasks."""
+    have = {m.code for m in existing}
+    in_graph = set(bundle.matters.values_list("code", flat=True)) if bundle else {m.code for m in added}
+    graph = catalog.tasks_for(bundle, [*existing, *(m for m in added if m.code in in_graph)])
+    graph += catalog.tasks_for(None, [m for m in added if m.code not in in_graph])
+    tasks = list(case.tasks.select_related("matter"))
+    current = {t.matter.code: t.code for t in tasks if t.matter_id}
+    stands_for = {t.code: current[t.matter] for t in graph if t.matter in have and t.matter in current}
+    dropped = {t.code for t in graph if t.matter in have}
+    known = {t.code: t.matter.code if t.matter_id else "" for t in tasks}
+    steps = []
+    for t in graph:
+        if t.code in dropped or known.get(t.code) == t.matter:
+            continue  # the step of a matter the case has, or a step of no matter it has already
+        if t.code in known:
+            names = "、".join(m.name for m in added if m.code == t.matter) or "新增事项"
+            raise Conflict(
+                f"「{names}」的后台任务与办件 {case.number} 已有的任务冲突，不能并入", field="case"
+            )
+        after = (stands_for.get(a, a) for a in t.after if a in stands_for or a not in dropped)
+        steps.append(replace(t, after=tuple(dict.fromkeys(after))))
+    return steps
+
+
+def _emit_continued(case: Case, *, matters: list, added: list, actor, now) -> None:
+    emit("case.continued", hall=case.hall, window=case.window, matter=case.matter, bundle=case.bundle, case=case,
+         actor=actor, data={"from": case.matter.code, "matters": [m.code for m in matters],
+                            "added": [m.code for m in added]}, at=now)  # fmt: skip
 
 
 OUTLIER_NOTE_MAX = 200

@@ -438,14 +438,15 @@ def continue_case(request, code: str, case_id: int):
     except ValueError:
         due = None
     try:
-        services.continue_into(actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers,
-                               present=step["present"], commitment_signed=step["signed"], tolerance_due=due)  # fmt: skip
+        case = services.continue_into(actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers,
+                                      present=step["present"], commitment_signed=step["signed"], tolerance_due=due)  # fmt: skip
     except DomainError as exc:
         step["errors"] = exc.errors
         return case_page.__wrapped__(
             request, code, case_id, continuation=step, problem=exc.message, status=exc.status
         )
-    messages.success(request, f"已接续受理为「{bundle.name}」")
+    then = "新增事项的表单填写完整后，按 F10 移交后台" if services.awaits_hand_over(case) else ""
+    messages.success(request, f"已接续受理为「{bundle.name}」" + (f"。{then}" if then else ""))
     return redirect("cases:case", code=code, case_id=case_id)
 
 

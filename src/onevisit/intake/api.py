@@ -7,7 +7,6 @@ from ninja import Router, Schema, Status
 from onevisit.accounts import roles
 from onevisit.accounts.services import require
 from onevisit.intake import services
-from onevisit.queueing import services as queueing
 from onevisit.queueing.api import TicketOut, ticket_out
 
 router = Router(tags=["intake"])
@@ -134,5 +133,5 @@ class CheckInOut(Schema):
 @router.post("/appointments/check-in", response=CheckInOut, summary="预约签到：时段内为优先号，迟到按普通号")
 def check_in(request, payload: CheckInIn):
     actor = require(request.user, roles.GUIDE, roles.KIOSK)
-    ticket, on_time = queueing.check_in(hall=actor.hall, code=payload.code, actor=actor)
+    ticket, on_time = services.check_in_at_kiosk(actor=actor, code=payload.code)
     return CheckInOut(ticket=ticket_out(ticket), on_time=on_time)

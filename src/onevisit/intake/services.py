@@ -15,6 +15,7 @@ from onevisit.core import clock, crypto, people
 from onevisit.core.errors import Conflict, Invalid
 from onevisit.core.events import emit
 from onevisit.core.ids import contains_personal_number, parse_resident_id
+from onevisit.core.models import Person
 from onevisit.intake import rules
 from onevisit.intake.models import Consultation, PreReview
 from onevisit.queueing import services as queueing
@@ -50,6 +51,18 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+def _priority_class(identity, today: date, *, disability: bool = False, appointment: bool = False) -> str:
+    """Who is served first: disability, then the elderly (from the ID's birth date), then a booking checked in
+    on time (check_in_at_desk); the kiosk asks about neither disability nor a booking."""
+    if disability:
+        return Ticket.PriorityClass.DISABILITY
+    if _age(parse_resident_id(identity.resident_id, today=today).birth_date, today) >= ELDERLY_AGE:
+        return Ticket.PriorityClass.ELDERLY
+    if appointment:
+        return Ticket.PriorityClass.APPOINTMENT
+    return Ticket.PriorityClass.NORMAL
+
+
 def _primary_matter(hall: Hall, result, key_code: str):
     """The matter whose queue the ticket joins: the bundle's key matter if it applies, else the first served."""
     ordered = sorted(result.matters, key=lambda m: m.code != key_code)
@@ -63,21 +76,29 @@ def _primary_matter(hall: Hall, result, key_code: str):
 
 
 class AlreadyWaiting(Conflict):
-    """The citizen already holds a ticket that waits (or is being served): no second ticket, no new visit."""
+    """The citizen already holds a ticket that waits (or is being served): no second ticket, no new visit.
 
-    def __init__(self, ticket: Ticket) -> None:
+    Staff read the queue and what they may do (reprint, add matters); a citizen at the kiosk reads only their
+    number and that they need no other: nothing about what that ticket is for.
+    """
+
+    def __init__(self, ticket: Ticket, *, to_citizen: bool = False) -> None:
         self.ticket = ticket
-        state = "正在窗口办理" if ticket.status == Ticket.Status.CALLED else "已在排队"
-        super().__init__(
-            f"该办事人{state}，小票号 {ticket.number}（{ticket.queue.name}）。"
-            "可重新打印该小票，或把本次事项加入该号，不再另取一号",
-            field="ticket",
-        )
+        called = ticket.status == Ticket.Status.CALLED
+        if to_citizen:
+            state = "已叫号，正在窗口办理" if called else "正在排队，请留意叫号屏"
+            message = f"您的小票 {ticket.number} {state}。一次到访只需一个号，不用再取号。"
+        else:
+            state = "正在窗口办理" if called else "已在排队"
+            message = (
+                f"该办事人{state}，小票号 {ticket.number}（{ticket.queue.name}）。"
+                "可重新打印该小票，或把本次事项加入该号，不再另取一号"
+            )
+        super().__init__(message, field="ticket")
 
 
-def waiting_ticket_of(hall: Hall, resident_id: str) -> Ticket | None:
+def waiting_ticket_of(hall: Hall, person: Person | None) -> Ticket | None:
     """Today's ticket of this citizen that still waits or is being served in this hall (DESIGN §5: one visit)."""
-    person = people.find_by_resident_id(resident_id)
     if person is None:
         return None
     return (
@@ -91,6 +112,21 @@ def waiting_ticket_of(hall: Hall, resident_id: str) -> Ticket | None:
         .order_by("-issued_at")
         .first()
     )
+
+
+def refuse_second_ticket(hall: Hall, person: Person | None, *, to_citizen: bool = False) -> None:
+    """The one rule of every path that issues a ticket (the desk, the kiosk, a booking checked in at either):
+    while the citizen's ticket of today still waits or is being served, no second one (AlreadyWaiting).
+
+    Inside the issuing transaction the citizen's row is locked first, so two requests at once (two kiosks, a
+    kiosk and the desk) cannot both pass; outside one (a screen that only asks) it just looks.
+    """
+    if person is None:
+        return
+    if transaction.get_connection().in_atomic_block:
+        list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
+    if (waiting := waiting_ticket_of(hall, person)) is not None:
+        raise AlreadyWaiting(waiting, to_citizen=to_citizen)
 
 
 def offered_channels(hall: Hall, result, key_code: str) -> list[str]:
@@ -114,6 +150,27 @@ def due_limit(materials, today: date):
 def holidays() -> frozenset[date]:
     """The hall's public holidays, the same calendar appointments use."""
     return queueing.holidays()
+
+
+def check_tolerance(missing, *, commitment_signed: bool, tolerance_due: date | None, today: date) -> None:
+    """容缺 wherever tolerable materials are promised for later (the desk, continuation at the window): the
+    citizen's signed commitment, and a due date from today to MAX_TOLERANCE_DAYS on, no later than the strictest
+    missing material's own rule. Every problem is named by its field; the caller has written nothing yet."""
+    errors = {}
+    limit, strictest = due_limit(missing, today)
+    if not commitment_signed:
+        errors["commitment"] = "缺少可容缺材料，须由办事人签署容缺承诺"
+    if tolerance_due is None:
+        errors["tolerance_due"] = "请填写承诺补交日期"
+    elif not today <= tolerance_due <= today + timedelta(days=MAX_TOLERANCE_DAYS):
+        errors["tolerance_due"] = f"承诺补交日期须在今天到 {MAX_TOLERANCE_DAYS} 天内"
+    elif limit and tolerance_due > limit:
+        errors["tolerance_due"] = (
+            f"承诺补交日期不能晚于 {limit.year}年{limit.month}月{limit.day}日："
+            f"「{strictest.name}」须在{strictest.due_working_days}个工作日内补交"
+        )
+    if errors:
+        raise Invalid("；".join(errors.values()), errors=errors)
 
 
 def default_tolerance_due(materials, today: date) -> date:
@@ -207,40 +264,24 @@ def submit_prereview(
     elif matter.channels and CHANNELS[channel] not in matter.channels:
         raise Invalid(f"「{matter.name}」不能{PreReview.Channel(channel).label}", field="channel")
     if review.verdict is rules.Verdict.TOLERANCE:
-        errors = {}
-        limit, strictest = due_limit([by_code[r.code] for r in review.missing], today)
-        if not commitment_signed:
-            errors["commitment"] = "缺少可容缺材料，须由办事人签署容缺承诺"
-        if tolerance_due is None:
-            errors["tolerance_due"] = "请填写承诺补交日期"
-        elif not today <= tolerance_due <= today + timedelta(days=MAX_TOLERANCE_DAYS):
-            errors["tolerance_due"] = f"承诺补交日期须在今天到 {MAX_TOLERANCE_DAYS} 天内"
-        elif limit and tolerance_due > limit:
-            errors["tolerance_due"] = (
-                f"承诺补交日期不能晚于 {limit.year}年{limit.month}月{limit.day}日："
-                f"「{strictest.name}」须在{strictest.due_working_days}个工作日内补交"
-            )
-        if errors:
-            raise Invalid("；".join(errors.values()), errors=errors)
+        check_tolerance(
+            [by_code[r.code] for r in review.missing], commitment_signed=commitment_signed,
+            tolerance_due=tolerance_due, today=today,
+        )  # fmt: skip
 
-    waiting = (
-        waiting_ticket_of(actor.hall, identity.resident_id) if channel == PreReview.Channel.WINDOW else None
-    )
-    if waiting is not None and (done := _replayed_prereview(actor.hall, key, request)):
-        return done  # the waiting ticket is this request's own, committed by a concurrent first attempt
-    if waiting is not None and not join_waiting:
-        if done := _replayed_prereview(actor.hall, key, request):
-            return done  # the ticket that waits is this very request's, committed by a concurrent retry
-        raise AlreadyWaiting(waiting)
+    waiting = None
+    if channel == PreReview.Channel.WINDOW:
+        try:
+            refuse_second_ticket(actor.hall, people.find_by_resident_id(identity.resident_id))
+        except AlreadyWaiting as refused:
+            # The waiting ticket may be this very request's, committed by a concurrent first attempt.
+            if done := _replayed_prereview(actor.hall, key, request):
+                return done
+            if not join_waiting:
+                raise
+            waiting = refused.ticket
 
-    born = parse_resident_id(identity.resident_id, today=today).birth_date
-    priority_class = Ticket.PriorityClass.NORMAL
-    if disability:
-        priority_class = Ticket.PriorityClass.DISABILITY
-    elif _age(born, today) >= ELDERLY_AGE:
-        priority_class = Ticket.PriorityClass.ELDERLY
-    elif appointment:  # a booking checked in on time at the desk (check_in_at_desk)
-        priority_class = Ticket.PriorityClass.APPOINTMENT
+    priority_class = _priority_class(identity, today, disability=disability, appointment=appointment)
 
     if waiting is not None:
         return _add_to_waiting(
@@ -250,6 +291,8 @@ def submit_prereview(
     try:
         with transaction.atomic():
             person = people.register(identity, actor=actor)
+            if channel == PreReview.Channel.WINDOW:  # again, now under the citizen's lock
+                refuse_second_ticket(actor.hall, person)
             first_visit = not PreReview.objects.filter(person=person, matter=matter).exists()
             prereview = PreReview.objects.create(
                 hall=actor.hall,
@@ -301,9 +344,9 @@ def submit_prereview(
                     priority_class=priority_class, idempotency_key=f"prereview-{key}" if key else "",
                 )  # fmt: skip
                 prereview.save(update_fields=["ticket"])
-    except IntegrityError:
+    except (IntegrityError, AlreadyWaiting):
         if done := _replayed_prereview(actor.hall, key, request):
-            return done  # a concurrent retry with the same key won the insert
+            return done  # a concurrent retry with the same key won the insert, or issued the ticket first
         raise
     return prereview
 
@@ -462,30 +505,49 @@ def record_consultation(
 
 
 def issue_at_kiosk(*, actor: Actor, matter_code: str, resident_id: str, idempotency_key: str = "") -> Ticket:
-    """Self-service ticket: the citizen reads the checklist on screen and identifies with the resident ID."""
+    """Self-service ticket: the citizen reads the checklist on screen and identifies with the resident ID.
+
+    A citizen whose ticket still waits or is being served gets no second one (refuse_second_ticket), told in
+    their own words; a retry of the same request still gets its own ticket back.
+    """
     matter = catalog.get_matter(matter_code)
     queue = queueing.queue_for(actor.hall, matter)
     identity = people.check_resident_id(resident_id)
     today = clock.local_date(actor.hall.timezone)
-    born = parse_resident_id(identity.resident_id, today=today).birth_date
-    elderly = _age(born, today) >= ELDERLY_AGE
-    priority_class = Ticket.PriorityClass.ELDERLY if elderly else Ticket.PriorityClass.NORMAL
+    priority_class = _priority_class(identity, today)
     key = f"kiosk-{idempotency_key.strip()}" if (idempotency_key or "").strip() else ""
     # A retry is answered (or refused for other content) before anything is written, the person included.
     citizen = crypto.digest("resident_id", identity.resident_id)  # as Person.id_digest, before any row exists
     request = queueing.ticket_request(
         matter=matter, id_digest=citizen, queue=queue, priority_class=priority_class
     )
-    if done := queueing.replayed_ticket(
-        hall=actor.hall, key=queueing.request_key("ticket", key), request=request
-    ):
+    stored_key = queueing.request_key("ticket", key)
+    if done := queueing.replayed_ticket(hall=actor.hall, key=stored_key, request=request):
         return done
+    try:
+        with transaction.atomic():
+            person = people.register(identity)
+            refuse_second_ticket(actor.hall, person, to_citizen=True)
+            return queueing.issue_ticket(
+                hall=actor.hall, matter=matter, person=person, actor=actor, queue=queue,
+                priority_class=priority_class, idempotency_key=key,
+            )  # fmt: skip
+    except AlreadyWaiting:
+        if done := queueing.replayed_ticket(hall=actor.hall, key=stored_key, request=request):
+            return done  # the waiting ticket is this very request's, committed by a concurrent retry
+        raise
+
+
+def check_in_at_kiosk(*, actor: Actor, code: str) -> tuple[Ticket, bool]:
+    """预约签到 at the kiosk (and by the check-in API): the booking's ticket, priority if on time — unless the
+    booker already holds a ticket that waits or is being served (refuse_second_ticket); the booking then stays
+    open. The desk's check-in runs the pre-review instead (check_in_at_desk), which obeys the same rule."""
+    queueing.checkable_appointment(hall=actor.hall, code=code)  # refusals before any lock
     with transaction.atomic():
-        person = people.register(identity)
-        return queueing.issue_ticket(
-            hall=actor.hall, matter=matter, person=person, actor=actor, queue=queue,
-            priority_class=priority_class, idempotency_key=key,
-        )  # fmt: skip
+        booking, _ = queueing.lock_for_check_in(hall=actor.hall, code=code)  # the booking, then its citizen
+        if booking.status == booking.Status.BOOKED:
+            refuse_second_ticket(actor.hall, booking.person, to_citizen=True)
+        return queueing.check_in(hall=actor.hall, code=code, actor=actor)
 
 
 def open_cases(prereview: PreReview) -> list[str]:

@@ -342,11 +342,15 @@ def check_in(request):
             appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
         elif request.POST.get("confirmed") != "yes":
             appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
+            # Told before confirming any materials: a booker whose ticket waits gets no second one.
+            services.refuse_second_ticket(request.actor.hall, appointment.person, to_citizen=True)
             checklist = catalog.checklist_for_matter(appointment.matter.code)
             context = _kiosk_context(appointment=appointment, on_time=on_time, materials=checklist.materials)
             return render(request, "intake/check_in_confirm.html", context)
         else:
-            ticket, on_time = queueing.check_in(hall=request.actor.hall, code=code, actor=request.actor)
+            ticket, on_time = services.check_in_at_kiosk(actor=request.actor, code=code)
+    except services.AlreadyWaiting as exc:
+        return _kiosk_waiting(request, exc)
     except DomainError as exc:
         if at_kiosk:
             return _kiosk_error(request, exc)
@@ -411,6 +415,17 @@ def _kiosk_error(request, exc: DomainError) -> HttpResponse:
     return render(request, "intake/kiosk_error.html", _kiosk_context(error=exc), status=exc.status)
 
 
+def _kiosk_waiting(request, exc) -> HttpResponse:
+    """No second ticket (services.AlreadyWaiting): the waiting number, and a reprint of that same ticket where
+    the kiosk's own rule allows it (_printable_ticket: a ticket this kiosk issued a moment ago), else the desk."""
+    try:
+        reprint = _printable_ticket(request, exc.ticket.token) is not None
+    except DomainError:
+        reprint = False
+    context = _kiosk_context(error=exc, ticket=exc.ticket, reprint=reprint)
+    return render(request, "intake/kiosk_waiting.html", context, status=exc.status)
+
+
 def _printable_ticket(request, token: str) -> Ticket:
     """The guide desk prints any ticket of its hall; a kiosk only the tickets it issued, and only for a while."""
     ticket = queueing.find_ticket(hall=request.actor.hall, code=token)
@@ -468,6 +483,10 @@ def kiosk_matter(request, code: str):
         except Invalid as exc:
             context.update(error=exc.message, key=request.POST.get("idempotency_key", ""))
             return render(request, "intake/kiosk_matter.html", context, status=422)
+        except services.AlreadyWaiting as exc:
+            return _kiosk_waiting(request, exc)
+        except DomainError as exc:
+            return _kiosk_error(request, exc)
         _kiosk_print(request, ticket)
         return redirect("intake:kiosk-ticket", token=ticket.token)
     return render(request, "intake/kiosk_matter.html", context)
