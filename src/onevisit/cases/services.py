@@ -49,7 +49,10 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
         ticket = queueing.claim_for_window(ticket=ticket, window=window)
         prereview = intake.prereview_of(ticket)
         now = clock.now()
-        existing = open_case_for(hall=actor.hall, person=ticket.person, matter=ticket.matter)
+        # The ticket's own matter, or any the pre-review covers: a bundle taken at the desk may queue for its key
+        # matter while the citizen's open case is for another of its matters (接续 at the desk).
+        covered = [ticket.matter, *(_prereview_matters(prereview) if prereview else [])]
+        existing = open_case_for(hall=actor.hall, person=ticket.person, matters=covered)
         if existing is not None:
             return _rejoin(existing, ticket=ticket, prereview=prereview, window=window, actor=actor, now=now)
         case = Case.objects.create(
@@ -875,14 +878,15 @@ def _record_visit(case: Case, *, ticket, window, purpose: str, actor, now) -> Vi
     return visit
 
 
-def open_case_for(*, hall, person, matter) -> Case | None:
-    """A returning citizen's open case for the same matter (recognised by the keyed digest of the ID)."""
+def open_case_for(*, hall, person, matters: Iterable) -> Case | None:
+    """A returning citizen's open case for one of these matters (recognised by the keyed digest of the ID)."""
     if person is None:
         return None
     return (
-        Case.objects.filter(hall=hall, person=person, items__matter=matter)
+        Case.objects.filter(hall=hall, person=person, items__matter__in=list(matters))
         .filter(status__in=[Case.Status.ACCEPTED, Case.Status.IN_PROGRESS, Case.Status.RETURNED])
         .order_by("-accepted_at")
+        .distinct()
         .first()
     )
 
