@@ -108,10 +108,8 @@ def drawings(o: Outcome, *, font: str = "Helvetica") -> list:
     if o.scenarios:
         hours = [h for h, _, _ in o.scenarios[0].hours]
         series = [("现状", [a for _, a, _ in o.scenarios[0].hours])]
-        series += [(s.scenario.label[:22], [b for _, _, b in s.hours]) for s in o.scenarios]
-        out.append(
-            charts.lines("各小时平均等待：现状与情景(分钟)", hours, series, font=font, height=300, axis="时")
-        )
+        series += [(s.scenario.label, [b for _, _, b in s.hours]) for s in o.scenarios]  # the legend wraps
+        out.append(charts.lines("各小时平均等待：现状与情景(分钟)", hours, series, font=font, axis="时"))
     return out
 
 
