@@ -4,6 +4,8 @@ the title and every legend entry kept with six series, and the trends drawn agai
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from reportlab.graphics.shapes import Group, Line, String, UserNode
 
@@ -147,3 +149,15 @@ def test_a_missing_value_is_shown_as_missing_not_as_zero():
     assert chart.data[0] == pytest.approx(
         [50, None, 61, 55, 60]
     )  # reportlab leaves the missing day out: no point at 0
+
+
+def test_a_chart_taller_than_a_pdf_page_is_scaled_to_fit_it():
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate
+
+    many = charts.bars("各事项一次性办成率(%)", [f"事项{n}" for n in range(60)], [0.5] * 60, percent=True)
+    assert many.height > A4[1]
+    doc = SimpleDocTemplate(io.BytesIO(), pagesize=A4)
+    fitted = charts.fit(many, doc.width, doc.height * 0.9)
+    assert fitted.height <= doc.height * 0.9 and fitted.width <= doc.width
+    doc.build([fitted])  # reportlab refuses a flowable taller than its frame

@@ -294,6 +294,16 @@ def bars(title: str, labels: Sequence[str], values: Sequence[float | None], *, f
     return d
 
 
+def fit(drawing: Drawing, width: float, height: float) -> Drawing:
+    """The drawing scaled down, if need be, to fit a `width` × `height` frame (a PDF page: a bar chart of many
+    windows can be taller than the page; on a page it scrolls)."""
+    k = min(1.0, width / drawing.width, height / drawing.height)
+    if k < 1:
+        drawing.scale(k, k)
+        drawing.width, drawing.height = drawing.width * k, drawing.height * k
+    return drawing
+
+
 # ---- words and tables ------------------------------------------------------------------------------------------
 
 

@@ -107,18 +107,45 @@ class Comparison:
     change: str  # shown: "−23.1%", "+21.0 个百分点", "—"
     target: str
     met: bool | None  # None: no target, or not enough data to say
+    delta: float | None = None  # the change as a number: points (a fraction) for rates, else relative
+
+
+def unit(metric: str) -> str:
+    """The unit a metric is shown in, the one its label names: the engine gives durations in seconds (every
+    `*_seconds` metric), the review shows them in minutes, verification in hours; rates in %."""
+    if metric in RATES:
+        return "%"
+    if metric in HOURS:
+        return "小时"
+    if metric in MINUTES or metric.endswith("_seconds"):
+        return "分钟"
+    return ""
+
+
+def in_unit(metric: str, value: float | None) -> float | None:
+    """The engine's value in the unit its label names: seconds as minutes or hours; a rate stays a fraction
+    (a spreadsheet's % format and `display` show it ×100)."""
+    if value is None or value != value:
+        return None
+    u = unit(metric)
+    if u == "小时":
+        return value / 3600
+    if u == "分钟":
+        return value / 60
+    return value
 
 
 def display(metric: str, value: float | None) -> str:
     """A value as the review shows it: rates in %, durations in minutes or hours, counts as integers."""
+    value = in_unit(metric, value)
     if value is None:
         return "—"
     if metric in RATES:
         return f"{value * 100:.1f}%"
-    if metric in MINUTES:
-        return f"{value / 60:.1f}"
-    if metric in HOURS:
-        return f"{value / 3600:.1f}"
+    if unit(metric) == "小时":
+        return f"{value:.2f}" if value < 1 else f"{value:.1f}"
+    if unit(metric) == "分钟":
+        return f"{value:.1f}"
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:.2f}"
@@ -164,6 +191,7 @@ def compare(baseline: Mapping[str, Any], pilot: Mapping[str, Any], metrics=HEADL
                 change=text,
                 target=target.text if target else "",
                 met=_met(target, change, now) if target else None,
+                delta=change,
             )
         )
     return rows

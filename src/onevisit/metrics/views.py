@@ -66,7 +66,7 @@ def review_page(request):
     except DomainError as exc:
         context["error"] = exc
         return render(request, "metrics/review.html", context, status=exc.status)
-    window_names, names, bundles = built.window_names, built.matter_names, built.bundle_names
+    window_names, names = built.window_names, built.matter_names
     figures = charts.for_page(report.drawings(built), "review-chart")
     for f in figures:
         f["svg"] = mark_safe(f["svg"])  # our own SVG; the renderer escapes every label
@@ -84,10 +84,9 @@ def review_page(request):
         "charts": figures,
         "query": urlencode(keep),
         "rule_text": built.rule_text,
-        "outliers": [[*row[:1], names.get(row[1], row[1]), window_names.get(row[2], row[2]), *row[3:]]
-                     for row in report.outlier_rows(built)],
+        "outliers": report.outlier_rows(built),
         "outlier_header": report.OUTLIER_HEADER,
-        "volumes": [[bundles.get(row[0], row[0]), names.get(row[1], row[1]), *row[2:]] for row in report.volume_rows(built)],
+        "volumes": report.volume_rows(built),
         "volume_header": report.VOLUME_HEADER,
     }  # fmt: skip
     return render(request, "metrics/review.html", context)

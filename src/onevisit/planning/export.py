@@ -210,7 +210,10 @@ def to_pdf(o: Outcome) -> bytes:
     for heading, (header, rows) in (("情景对比", scenario_rows(o)), ("等待曲线（综合窗口）", curve_rows(o))):
         story += [Spacer(1, 4 * mm), KeepTogether([Paragraph(heading, style("title", size=11)),
                                                    Table([header, *rows], repeatRows=1, style=grid)])]  # fmt: skip
-    story += [Spacer(1, 4 * mm), *drawings(o, font=font)]
+    story += [
+        Spacer(1, 4 * mm),
+        *(charts.fit(d, doc.width, doc.height * 0.9) for d in drawings(o, font=font)),
+    ]
     doc.build(story)
     return buf.getvalue()
 
