@@ -227,3 +227,41 @@ def test_the_pdf_tables_hold_the_engines_figures_as_the_page_shows_them(history_
         assert title in text
     assert "1号综合窗口" in text and "参保登记" in text  # the charts and the outlier table by name
     assert " cbdj " not in text and "hukou-birth" not in text
+
+
+def test_the_review_page_offers_the_same_files_to_the_analyst_only(
+    history_hall, analyst_client, clerk_client
+):
+    import re
+
+    from onevisit.accounts.models import Staff
+
+    Staff.objects.get(user__username="fenxi").compare_halls.add(history_hall)
+    query = {
+        "hall": HALL,
+        "from": str(START),
+        "to": str(END),
+        "base_from": str(BASE_START),
+        "base_to": str(BASE_END),
+    }
+    page = analyst_client.get("/metrics/review/", query).content.decode()
+    links = dict(re.findall(r'href="(/metrics/review\.(xlsx|pdf|csv)\?[^"]+)"', page))
+    assert sorted(links.values()) == ["csv", "pdf", "xlsx"]
+    by_format = {fmt: url.replace("&amp;", "&") for url, fmt in links.items()}
+    xlsx = analyst_client.get(by_format["xlsx"])
+    assert (
+        xlsx.status_code == 200
+        and 'filename="review-hist01-20260914-20260918.xlsx"' in xlsx["Content-Disposition"]
+    )
+    (total,) = _engine(START, END)
+    rows = {r[0]: r for r in load_workbook(io.BytesIO(xlsx.content))["目标对照"].iter_rows(values_only=True)}
+    _same(rows["平均办理时长(分钟)"][3], "mean_handling_seconds", total["mean_handling_seconds"])
+    pdf = analyst_client.get(by_format["pdf"])
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert analyst_client.get(by_format["csv"]).content.decode("utf-8-sig").startswith("时段,起,止")
+    bad = analyst_client.get("/metrics/review.docx", query)
+    assert bad.status_code == 422 and "格式应为" in bad.content.decode()
+    bad_date = analyst_client.get("/metrics/review.xlsx", {**query, "to": "2026-09-01"})
+    assert bad_date.status_code == 422 and "结束日期不能早于开始日期" in bad_date.content.decode()
+    assert clerk_client.get(by_format["xlsx"]).status_code == 403
+    assert analyst_client.get("/metrics/review.xlsx", {"hall": "nowhere"}).status_code == 403
