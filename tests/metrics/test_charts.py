@@ -77,6 +77,8 @@ CASES = {
                                           axis="日期", baseline=0.542, baseline_label="基期 54.2%"),
     "long matter names": lambda: charts.bars("各事项一次性办成率(%)", MATTERS, [0.996, 0.3, None, 0.0], percent=True,
                                              axis="事项"),
+    "a legend name wider than the chart": lambda: charts.lines("各小时平均等待", HOURS[:3], [
+        ("现状", [1, 2, 3]), ("事项 cbdj 的 87.88% 转网上办理，导引台预审材料一次备齐率提升 20 个百分点，核验移至后台，关闭 1 个窗口", [2, 3, 4])]),
     "a very long title": lambda: charts.bars("各窗口平均办理时长(分钟)，不含后台办结的办件，按首次受理的窗口归属，极端案例另列",
                                              ["1号窗口", "2号窗口"], [7.25, 11.0], axis="窗口"),
 }  # fmt: skip
