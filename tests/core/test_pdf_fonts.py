@@ -185,7 +185,7 @@ def test_the_review_report_keeps_its_period_and_figures(fonts, guide, clerk, win
     text = read(report.to_pdf(r), fonts)
     _has(
         text,
-        f"{hall.code} 指标复盘 {today:%Y-%m-%d} 至 {today:%Y-%m-%d}",
+        f"{hall.name} 指标复盘 {today:%Y-%m-%d} 至 {today:%Y-%m-%d}",
         "一次性办成率",
         "试点目标",
         "100.0%",

@@ -62,12 +62,21 @@ def test_pdf_has_the_target_table_in_chinese(one_case, tmp_path):
     assert "一次性办成率" in text and "试点目标" in text
 
 
-def test_csv_is_long_format_with_every_headline_metric(one_case, tmp_path):
+def test_csv_is_long_format_with_every_headline_metric_for_the_period_and_its_baseline(one_case, tmp_path):
     today = clock.local_date()
     rows = list(csv.reader(io.StringIO(_run(tmp_path, "csv", today, today).read_bytes().decode("utf-8-sig"))))
-    assert rows[0] == ["分组方式", "分组", "指标", "代码", "值"]
-    total = {r[3]: r[4] for r in rows[1:] if r[0] == "全部"}
-    assert set(total) == set(review.HEADLINE) and total["one_visit_rate"] == "1.0"
+    assert rows[0] == ["时段", "起", "止", "大厅", "分组方式", "分组", "名称", "指标", "代码", "单位", "值"]
+    period = {r[8]: r for r in rows[1:] if r[0] == "本期" and r[4] == "全部"}
+    assert set(period) == set(review.HEADLINE)
+    assert period["one_visit_rate"][1:4] == [str(today), str(today), "示范区政务服务中心"]
+    assert period["one_visit_rate"][9:] == ["%", "100.0"]
+    assert period["mean_handling_seconds"][9] == "分钟"
+    yesterday = str(today - timedelta(days=1))
+    base = {r[8]: r for r in rows[1:] if r[0] == "基期" and r[4] == "全部"}
+    assert set(base) == set(review.HEADLINE) and base["one_visit_rate"][1:3] == [yesterday, yesterday]
+    assert base["one_visit_rate"][10] == ""  # nothing accepted the day before: no rate, not 0
+    names = {r[6] for r in rows[1:] if r[4] == "窗口"} | {r[6] for r in rows[1:] if r[4] == "事项"}
+    assert {"1号窗口", "参保登记"} <= names
 
 
 def test_an_empty_period_gives_a_report_that_says_so(hall, tmp_path):
@@ -113,7 +122,8 @@ def test_a_report_compares_with_another_hall(one_case, tmp_path):
     call_command("report", "--hall", "demo", "--base-hall", "east", "--from", str(today), "--to", str(today),
                  "-o", str(out), stdout=io.StringIO())  # fmt: skip
     title = load_workbook(out)["目标对照"]["A1"].value
-    assert f"基期 east {today:%Y-%m-%d} 至 {today:%Y-%m-%d}" in title
+    assert title.startswith("示范区政务服务中心 指标复盘")  # halls by name, not code
+    assert f"基期 东区 {today:%Y-%m-%d} 至 {today:%Y-%m-%d}" in title
     with pytest.raises(CommandError, match="no hall 'west'"):
         call_command("report", "--hall", "demo", "--base-hall", "west", "--from", str(today), "--to", str(today),
                      "-o", str(out), stdout=io.StringIO())  # fmt: skip

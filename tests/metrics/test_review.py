@@ -179,3 +179,21 @@ def test_the_period_api_picks_metrics_and_names_unknown_ones(guide, clerk, windo
     assert bad.json()["errors"][0]["field"] == "metrics"
     listed = analyst_client.get(f"/api/metrics/outliers?start={today}&end={today}").json()["rows"]
     assert [(r["case"], r["note"]) for r in listed] == [(str(case.pk), "系统故障")]
+
+
+def test_every_duration_is_written_in_the_unit_its_label_names():
+    """The engine gives durations in seconds; a label names minutes or hours, and the value is converted."""
+    durations = [m for m in review.LABELS if m.endswith("_seconds")]
+    assert durations
+    for metric in durations:
+        assert review.unit(metric) in ("分钟", "小时") and f"({review.unit(metric)})" in review.labelled(
+            metric
+        )
+        assert "(" not in review.LABELS[metric]  # the page writes the duration out in words
+    assert review.in_unit("mean_handling_seconds", 565) == pytest.approx(565 / 60)
+    assert review.in_unit("mean_verification_seconds", 47_888) == pytest.approx(47_888 / 3600)
+    assert review.in_unit("one_visit_rate", 0.5) == 0.5 and review.unit("one_visit_rate") == "%"
+    assert review.in_unit("mean_handling_seconds", None) is None
+    assert review.display("mean_handling_seconds", 565) == "9 分 25 秒"  # the page: words, not a bare number
+    assert review.display("mean_verification_seconds", 38) == "38 秒"
+    assert review.unit("some_new_seconds") == "分钟"  # any seconds metric is converted, never written raw

@@ -1,21 +1,39 @@
-"""Charts for the review, drawn once with reportlab's graphics: SVG for the pages, the same drawing in the PDF.
+"""Charts for the review and the plan, drawn once with reportlab's graphics: SVG for the pages, the same drawing in
+the PDF.
 
-Each drawing keeps the figures it shows (`Figure`), so a page gives every chart its text alternative (the SVG's
-title and description) and a table of the same data."""
+Readable at their natural size (a page at 1366 px shows them 1:1): no text under `MIN_FONT` px, titles and
+legends wrapped to the drawing's width rather than cut off, category labels thinned rather than overlapping,
+and the drawing as tall as its legend and rows need. Each drawing keeps the figures it shows (`Figure`), so a page
+gives every chart its text alternative (the SVG's title and description) and a table of the same data."""
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
 from reportlab.graphics import renderSVG
-from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.charts.textlabels import NA_Label
+from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
+from reportlab.pdfbase import pdfmetrics
 
 BRAND = colors.HexColor("#b3202a")
+INK = colors.HexColor("#1a1a1a")
+BASELINE = colors.HexColor("#555555")
+PALETTE = (BRAND, colors.HexColor("#1f5fa8"), colors.HexColor("#2e8540"), colors.HexColor("#e08a00"),
+           colors.HexColor("#6b4fa0"), colors.HexColor("#555555"), colors.HexColor("#00838f"),
+           colors.HexColor("#8d6e63"))  # fmt: skip
+MIN_FONT = 11  # the smallest text on a chart, in px at its natural size
+TITLE_FONT = 14
+WIDTH = 500  # two charts side by side on a page at 1366 px; fits an A4 portrait frame in the PDF
+PLOT_HEIGHT = 150
+PAD = 8
 
 
 @dataclass(frozen=True)
@@ -33,104 +51,275 @@ def _keep(d: Drawing, title: str, kind: str, axis: str, labels: Sequence[str],
           series: Sequence[tuple[str, Sequence[float | None]]], percent: bool = False) -> None:  # fmt: skip
     scale = 100 if percent else 1
     d._figure = Figure(title, kind, axis or "类别", [str(x) for x in labels],
-                       [(name, [None if v is None or v != v else v * scale for v in values])
+                       [(name, [None if _missing(v) else v * scale for v in values])
                         for name, values in series])  # fmt: skip
 
 
-def _frame(title: str, width: int, height: int, font: str) -> Drawing:
-    d = Drawing(width, height)
-    d.add(String(8, height - 16, title, fontName=font, fontSize=12))
-    return d
+def _missing(v: float | None) -> bool:
+    return v is None or v != v
 
 
-def _axes(chart, labels: Sequence[str], font: str, *, size: int, angle: int) -> None:
-    """Category labels in the chart's font (tilted when there are many), values from zero."""
-    chart.categoryAxis.categoryNames = list(labels) or [""]
-    chart.categoryAxis.labels.fontName = font
-    chart.categoryAxis.labels.fontSize = size
-    chart.categoryAxis.labels.angle = angle
-    chart.categoryAxis.labels.boxAnchor = "ne" if angle else "n"
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.labels.fontSize = 8
+# ---- text measure and layout ------------------------------------------------------------------------------------
 
 
-def _values(values: Sequence[float | None], percent: bool = False) -> list[float]:
-    """A series to draw: a missing value (None or NaN) as 0, a share as a percentage."""
-    return [0 if v is None or v != v else v * (100 if percent else 1) for v in values] or [0]
+def text_width(text: str, font: str, size: float) -> float:
+    """The width of `text`, a wide (Chinese) character counted as a full em whatever the font's metrics say:
+    Helvetica knows no Chinese, and a page draws it in the browser's CJK face."""
+    width = 0.0
+    for ch in text:
+        if unicodedata.east_asian_width(ch) in ("W", "F"):
+            width += size
+        else:
+            width += pdfmetrics.stringWidth(ch, font, size)
+    return width
 
 
-def bars(title: str, labels: Sequence[str], values: Sequence[float | None], *, font: str = "Helvetica",
-         width: int = 520, height: int = 220, percent: bool = False, axis: str = "") -> Drawing:  # fmt: skip
-    d = _frame(title, width, height, font)
-    chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 40, width - 60, height - 75
-    chart.data = [_values(values, percent)]
-    _axes(chart, labels, font, size=8, angle=30 if len(labels) > 8 else 0)
-    chart.bars[0].fillColor = BRAND
-    d.add(chart)
-    _keep(d, title, "柱状图", axis, labels, [(title, values)], percent)
-    return d
+def wrap(text: str, width: float, font: str, size: float) -> list[str]:
+    """`text` in lines no wider than `width` (broken between characters; a Latin word longer than a line too)."""
+    lines, line = [], ""
+    for ch in text:
+        if line and text_width(line + ch, font, size) > width:
+            lines.append(line.rstrip())
+            line = ch.lstrip()
+        else:
+            line += ch
+    return [*lines, line] if line else lines or [""]
 
 
-def trend(title: str, labels: Sequence[str], values: Sequence[float | None], *, font: str = "Helvetica",
-          width: int = 520, height: int = 220, percent: bool = False, axis: str = "") -> Drawing:  # fmt: skip
-    d = _frame(title, width, height, font)
-    chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 40, width - 60, height - 75
-    chart.data = [_values(values, percent)]
-    _axes(chart, labels, font, size=7, angle=45)
-    chart.lines[0].strokeColor = BRAND
-    chart.lines[0].strokeWidth = 2
-    d.add(chart)
-    _keep(d, title, "折线图", axis, labels, [(title, values)], percent)
-    return d
+def _frame(title: str, width: float, font: str) -> tuple[list[str], float]:
+    lines = wrap(title, width - 2 * PAD, font, TITLE_FONT)
+    return lines, PAD + len(lines) * (TITLE_FONT + 4)
 
 
-PALETTE = (BRAND, colors.HexColor("#1f5fa8"), colors.HexColor("#2e8540"), colors.HexColor("#e08a00"),
-           colors.HexColor("#6b4fa0"), colors.HexColor("#555555"))  # fmt: skip
+def _put_title(d: Drawing, lines: list[str], font: str) -> None:
+    y = d.height - PAD - TITLE_FONT
+    for line in lines:
+        d.add(String(PAD, y, line, fontName=font, fontSize=TITLE_FONT, fillColor=INK))
+        y -= TITLE_FONT + 4
 
 
-def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *,
-          font: str = "Helvetica", width: int = 520, height: int = 240, axis: str = "") -> Drawing:  # fmt: skip
-    """Several series over the same labels, with a legend (a missing value is drawn as 0)."""
-    from reportlab.graphics.charts.legends import Legend
+SWATCH = 22  # the legend's sample of a line
 
-    d = _frame(title, width, height, font)
-    chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 70, width - 60, height - 110
-    chart.data = [_values(values) for _, values in series] or [[0]]
-    _axes(chart, labels, font, size=7, angle=45 if len(labels) > 10 else 0)
-    for i in range(len(series)):
-        chart.lines[i].strokeColor = PALETTE[i % len(PALETTE)]
-        chart.lines[i].strokeWidth = 2
-    d.add(chart)
-    legend = Legend()
-    legend.x, legend.y = 40, 30
-    legend.fontName, legend.fontSize = font, 8
-    legend.alignment = "right"
-    legend.columnMaximum = 2
-    legend.deltax = 230
-    legend.dy = 8
-    legend.colorNamePairs = [(PALETTE[i % len(PALETTE)], name) for i, (name, _) in enumerate(series)]
-    d.add(legend)
-    _keep(d, title, "折线图", axis, labels, series)
-    return d
+
+def _legend_rows(names: Sequence[str], width: float, font: str) -> list[list[tuple[int, list[str]]]]:
+    """Legend items flowed into rows across `width`: (series index, its text in lines)."""
+    room = width - 2 * PAD - SWATCH - 6
+    rows: list[list[tuple[int, list[str]]]] = [[]]
+    used = 0.0
+    for i, name in enumerate(names):
+        lines = wrap(name, room, font, MIN_FONT)
+        item = SWATCH + 6 + max(text_width(x, font, MIN_FONT) for x in lines) + 18
+        if rows[-1] and (used + item > width - 2 * PAD or len(lines) > 1):
+            rows.append([])
+            used = 0.0
+        rows[-1].append((i, lines))
+        used += item
+        if len(lines) > 1:  # a wrapped name has its own row
+            rows.append([])
+            used = 0.0
+    return [r for r in rows if r]
+
+
+def _legend_height(rows: list[list[tuple[int, list[str]]]]) -> float:
+    return sum(max(len(lines) for _, lines in row) * (MIN_FONT + 3) + 5 for row in rows)
+
+
+def _put_legend(d: Drawing, rows, styles: Sequence[tuple[colors.Color, list[float] | None]], top: float,
+                font: str) -> None:  # fmt: skip
+    y = top
+    for row in rows:
+        x = PAD
+        height = max(len(lines) for _, lines in row) * (MIN_FONT + 3) + 5
+        for i, lines in row:
+            color, dash = styles[i]
+            mid = y - MIN_FONT / 2 - 1
+            d.add(Line(x, mid, x + SWATCH, mid, strokeColor=color, strokeWidth=2.5, strokeDashArray=dash))
+            ty = y - MIN_FONT
+            for line in lines:
+                d.add(String(x + SWATCH + 6, ty, line, fontName=font, fontSize=MIN_FONT, fillColor=INK))
+                ty -= MIN_FONT + 3
+            x += SWATCH + 6 + max(text_width(t, font, MIN_FONT) for t in lines) + 18
+        y -= height
 
 
 def _number(v: float | None) -> str:
     return "—" if v is None else f"{v:,.1f}".rstrip("0").rstrip(".")
 
 
+def _tick_format(percent: bool):
+    return (lambda v: f"{v:g}%") if percent else (lambda v: f"{v:,g}")
+
+
+def _value_axis(axis, font: str, percent: bool) -> None:
+    axis.valueMin = 0
+    axis.labels.fontName = font
+    axis.labels.fontSize = MIN_FONT
+    axis.labels.fillColor = INK
+    axis.labelTextFormat = _tick_format(percent)
+    axis.rangeRound = "ceiling"  # the top at a labelled tick, above the highest value
+    if percent:  # a share: the whole scale, 0-100%
+        axis.valueMax, axis.valueStep = 100, 20
+    axis.visibleGrid = True
+    axis.gridStrokeColor = colors.HexColor("#dddddd")
+
+
+def _thinned(labels: Sequence[str], slot: float, font: str) -> list[str]:
+    """Every k-th category label, k as small as keeps them from overlapping at `slot` px per category."""
+    widest = max((text_width(x, font, MIN_FONT) for x in labels), default=0)
+    step = max(1, math.ceil((widest + 8) / max(slot, 1)))
+    return [x if i % step == 0 else "" for i, x in enumerate(labels)]
+
+
+def _widest_tick(values: Sequence[float | None], percent: bool, font: str) -> float:
+    known = [v for v in values if not _missing(v)]
+    top = 100 if percent else max(known, default=1) * 1.25
+    return max(text_width(_tick_format(percent)(round(top)), font, MIN_FONT), text_width("0", font, MIN_FONT))
+
+
+# ---- the charts ------------------------------------------------------------------------------------------------
+
+
+def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *,
+          font: str = "Helvetica", width: int = WIDTH, height: int = PLOT_HEIGHT, axis: str = "",
+          percent: bool = False, dashed: Sequence[int] = ()) -> Drawing:  # fmt: skip
+    """Series over the same categories, one colour each (those in `dashed` drawn dashed), a legend below when
+    there is more than one; `height` is the plot's. A missing value is left out (the line joins its neighbours)
+    and every value is marked, so a single day still shows."""
+    title_lines, title_h = _frame(title, width, font)
+    names = [name for name, _ in series]
+    styles = [(BASELINE if i in dashed else PALETTE[i % len(PALETTE)], [5, 3] if i in dashed else None)
+              for i in range(len(series))]  # fmt: skip
+    legend = _legend_rows(names, width, font) if len(series) > 1 else []
+    legend_h = _legend_height(legend) + (6 if legend else 0)
+    axis_h = MIN_FONT + 16
+    d = Drawing(width, title_h + 10 + height + axis_h + legend_h + PAD)
+    _put_title(d, title_lines, font)
+    every = [v for _, values in series for v in values]
+    chart = HorizontalLineChart()
+    chart.x = PAD + _widest_tick(every, percent, font) + 8
+    chart.y = PAD + legend_h + axis_h
+    chart.width, chart.height = width - chart.x - PAD - 4, height
+    scale = 100 if percent else 1
+    data = [[None if _missing(v) else v * scale for v in values] for _, values in series]
+    known = any(v is not None for row in data for v in row)
+    chart.data = data if known and labels else [[0] * max(len(labels), 1)]
+    chart.joinedLines = 1
+    chart.categoryAxis.categoryNames = _thinned(
+        [str(x) for x in labels], chart.width / max(len(labels), 1), font
+    ) or [""]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = MIN_FONT
+    chart.categoryAxis.labels.fillColor = INK
+    chart.categoryAxis.labels.boxAnchor = "n"
+    chart.categoryAxis.labels.dy = -8  # clear of the value axis's 0
+    _value_axis(chart.valueAxis, font, percent)
+    for i, (color, dash) in enumerate(styles):
+        chart.lines[i].strokeColor = color
+        chart.lines[i].strokeWidth = 2
+        chart.lines[i].strokeDashArray = dash
+        if dash is None:
+            chart.lines[i].symbol = makeMarker("FilledCircle", size=4, fillColor=color, strokeColor=color)
+    d.add(chart)
+    _put_legend(d, legend, styles, PAD + legend_h - 6, font)
+    _keep(d, title, "折线图", axis, labels, series, percent)
+    return d
+
+
+def trend(title: str, labels: Sequence[str], values: Sequence[float | None], *, font: str = "Helvetica",
+          width: int = WIDTH, height: int = PLOT_HEIGHT, percent: bool = False, axis: str = "",
+          baseline: float | None = None, baseline_label: str = "基期") -> Drawing:  # fmt: skip
+    """One series by day; with a baseline, a dashed line at its level and a legend naming it."""
+    series: list[tuple[str, Sequence[float | None]]] = [("本期" if baseline is not None else title, values)]
+    if baseline is not None and not _missing(baseline):
+        series.append((baseline_label, [baseline] * len(labels)))
+    return lines(title, labels, series, font=font, width=width, height=height, axis=axis, percent=percent,
+                 dashed=(1,))  # fmt: skip
+
+
+def bars(title: str, labels: Sequence[str], values: Sequence[float | None], *, font: str = "Helvetica",
+         width: int = WIDTH, percent: bool = False, axis: str = "") -> Drawing:  # fmt: skip
+    """Horizontal bars, one row per category from the top, the name on the left (wrapped when long) and the value
+    at the bar's end; a missing value shows as —, not as a bar of zero."""
+    title_lines, title_h = _frame(title, width, font)
+    names = [str(x) for x in labels] or [""]
+    name_room = width * 0.4
+    wrapped = [wrap(n, name_room, font, MIN_FONT) for n in names]
+    name_w = max(text_width(line, font, MIN_FONT) for w in wrapped for line in w)
+    row = max(24, max(len(w) for w in wrapped) * (MIN_FONT + 3) + 10)
+    scale = 100 if percent else 1
+    data = [None if _missing(v) else v * scale for v in values] or [None]
+    fmt = (lambda v: f"{v:.1f}%") if percent else _number
+    value_w = max((text_width(fmt(v), font, MIN_FONT) for v in data if v is not None), default=0)
+    axis_h = MIN_FONT + 12
+    plot_h = row * len(names)
+    d = Drawing(width, title_h + 8 + plot_h + axis_h + PAD)
+    _put_title(d, title_lines, font)
+    chart = HorizontalBarChart()
+    chart.x = PAD + name_w + 8
+    chart.y = PAD + axis_h
+    chart.width = width - chart.x - value_w - 12 - PAD
+    chart.height = plot_h
+    chart.data = [list(reversed(data))] if any(v is not None for v in data) else [[0] * len(names)]
+    chart.categoryAxis.categoryNames = [""] * len(names)  # the names are drawn below, right-aligned
+    chart.categoryAxis.visibleLabels = False
+    chart.categoryAxis.visibleTicks = False
+    _value_axis(chart.valueAxis, font, percent)
+    chart.bars[0].fillColor = BRAND
+    chart.bars[0].strokeColor = None
+    chart.barWidth = 10
+    chart.groupSpacing = 6
+    chart.barLabelFormat = fmt
+    chart.barLabels.fontName = font
+    chart.barLabels.fontSize = MIN_FONT
+    chart.barLabels.fillColor = INK
+    chart.barLabels.boxAnchor = "w"
+    chart.barLabels.dx = 4
+    chart.naLabel = NA_Label()
+    chart.naLabel.text = "—"
+    chart.naLabel.fontName = font
+    chart.naLabel.fontSize = MIN_FONT
+    chart.naLabel.boxAnchor = "w"
+    chart.naLabel.dx = 4
+    d.add(chart)
+    for i, name_lines in enumerate(wrapped):
+        # right-aligned by our own measure: reportlab's SVG renderer would right-align with Helvetica's metrics,
+        # which know no Chinese, and the name would run into its bar
+        middle = chart.y + plot_h - (i + 0.5) * row
+        y = middle + (len(name_lines) - 1) * (MIN_FONT + 3) / 2 - MIN_FONT * 0.35
+        for line in name_lines:
+            x = chart.x - 6 - text_width(line, font, MIN_FONT)
+            d.add(String(x, y, line, fontName=font, fontSize=MIN_FONT, fillColor=INK))
+            y -= MIN_FONT + 3
+    _keep(d, title, "条形图", axis, labels, [(title, values)], percent)
+    return d
+
+
+def fit(drawing: Drawing, width: float, height: float) -> Drawing:
+    """The drawing scaled down, if need be, to fit a `width` × `height` frame (a PDF page: a bar chart of many
+    windows can be taller than the page; on a page it scrolls)."""
+    k = min(1.0, width / drawing.width, height / drawing.height)
+    if k < 1:
+        drawing.scale(k, k)
+        drawing.width, drawing.height = drawing.width * k, drawing.height * k
+    return drawing
+
+
+# ---- words and tables ------------------------------------------------------------------------------------------
+
+
 def describe(f: Figure) -> str:
-    """The chart in one sentence for a screen reader: its span and each series' highest and lowest point."""
+    """The chart in one sentence for a screen reader: its span and each series' highest and lowest point (a
+    constant series, like a baseline, by its one value)."""
     if not f.labels or not any(v is not None for _, values in f.series for v in values):
         return f"{f.kind}：没有数据。"
     parts = [f"{f.kind}，{f.axis}从 {f.labels[0]} 到 {f.labels[-1]}，共 {len(f.labels)} 项"]
     for name, values in f.series:
         known = [(v, label) for v, label in zip(values, f.labels, strict=False) if v is not None]
-        if known:
+        who = f"{name}：" if len(f.series) > 1 else ""
+        if known and len({v for v, _ in known}) == 1 and len(known) > 1:
+            parts.append(f"{who}{_number(known[0][0])}")
+        elif known:
             hi, lo = max(known, key=lambda x: x[0]), min(known, key=lambda x: x[0])
-            who = f"{name}：" if len(f.series) > 1 else ""
             parts.append(f"{who}最高 {_number(hi[0])}（{hi[1]}），最低 {_number(lo[0])}（{lo[1]}）")
     return "；".join(parts) + "。各项数值见图下的数据表。"
 

@@ -1,5 +1,11 @@
-"""The Friday review's report: the same figures as the review page, as an Excel workbook (one sheet per
-indicator and a definitions sheet), a PDF (the target table and the charts) or CSV (long format)."""
+"""The Friday review's report: the same figures as the review page, as an Excel workbook, a PDF (the target table
+and the charts) or CSV (long format, the period's and the baseline's figures).
+
+Every file reads the engine's rows by metric name and writes each value in the unit its label names
+(`review.unit`: seconds as minutes or hours); names of halls, windows, matters and bundles replace their codes
+wherever the hall knows them. The workbook stores numbers as numbers with Excel number formats (rates as %), has
+the target table, one sheet per indicator, the figures by day, window and matter with native Excel charts, the
+relative volumes, the outliers and the definitions."""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from onevisit.accounts.models import Window
+from onevisit.accounts.models import Hall, Window
 from onevisit.catalog.services import bundle_names, matter_names
 from onevisit.core import known as sources
 from onevisit.metrics import charts, engine, queries, review
@@ -58,6 +64,9 @@ class Report:
     )  # the hall's windows, matters and bundles by code
     matter_names: dict[str, str] = field(default_factory=dict)
     bundle_names: dict[str, str] = field(default_factory=dict)
+    base_total: dict = field(default_factory=dict)
+    base_by_day: list[dict] = field(default_factory=list)
+    hall_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -75,6 +84,23 @@ class Report:
             "、".join(x for x in (by_time, "窗口人员标记") if x)
             + "的办件为极端案例，不计入平均办理时长与往返次数"
         )
+
+    def name(self, how: str, code) -> str:
+        """What a reader calls a group: a window's, matter's or bundle's name (its code where unknown), a day as
+        YYYY-MM-DD, the rows no window or matter owns as （未指定）."""
+        if how == "day":
+            return f"{code:%Y-%m-%d}"
+        if not code:
+            return "（未指定）"
+        names = {"window": self.window_names, "matter": self.matter_names, "bundle": self.bundle_names,
+                 "hall": self.hall_names}[how]  # fmt: skip
+        return names.get(code, code)
+
+    @property
+    def base_daily_accepted(self) -> float | None:
+        """The baseline's mean accepted cases per day with events (the level the daily trend is read against)."""
+        days = [x["accepted"] for x in self.base_by_day if x.get("accepted") is not None]
+        return sum(days) / len(days) if days else None
 
 
 def build(*, hall: str, tz_name: str, start: date, end: date, base_start: date | None = None,
@@ -106,123 +132,313 @@ def build(*, hall: str, tz_name: str, start: date, end: date, base_start: date |
                   rows(("matter",)), review.compare(base, total), engine.outlier_list(table, rule),
                   engine.relative_volume(table), rule,
                   dict(Window.objects.filter(hall__code=hall).values_list("code", "name")), matter_names(),
-                  bundle_names())  # fmt: skip
+                  bundle_names(), base, rows(("day",), base_table),
+                  dict(Hall.objects.filter(code__in={hall, base_hall}).values_list("code", "name")))  # fmt: skip
+
+
+def _minutes_text(minutes: float | None) -> str:
+    return "—" if minutes is None else f"{minutes:.1f}"
+
+
+def _percent_text(v: float | None) -> str:
+    return "—" if v is None else f"{v * 100:.1f}%"
 
 
 def drawings(r: Report, *, font: str = "Helvetica") -> list:
-    """The review's charts — trends by day, handling time by window, one-visit rate by matter — drawn once for
-    the page (as SVG) and the PDF."""
-    names, matters = r.window_names, r.matter_names
+    """The review's charts — trends by day against the baseline's level, handling time by window, one-visit rate
+    by matter — drawn once for the page (as SVG) and the PDF. Bars only for groups that have the figure."""
     labels = [f"{x['day']:%m-%d}" for x in r.by_day]
-
-    def minutes(v: float | None) -> float | None:
-        return None if v is None else v / 60
-
+    base_rate = r.base_total.get("one_visit_rate")
+    windows = [x for x in r.by_window if x["mean_handling_seconds"] is not None]
+    matters = [x for x in r.by_matter if x["matter"] and x["one_visit_rate"] is not None]
+    daily = r.base_daily_accepted
     return [
-        charts.trend("每日受理件数", labels, [x["accepted"] for x in r.by_day], font=font, axis="日期"),
-        charts.trend("每日一次性办成率(%)", labels, [x["one_visit_rate"] for x in r.by_day], font=font, percent=True, axis="日期"),
-        charts.bars("各窗口平均办理时长(分钟)", [names.get(x["window"], x["window"] or "（未指定）") for x in r.by_window],
-                    [minutes(x["mean_handling_seconds"]) for x in r.by_window], font=font, axis="窗口"),
-        charts.bars("各事项一次性办成率(%)", [matters.get(x["matter"], x["matter"]) for x in r.by_matter if x["matter"]],
-                    [x["one_visit_rate"] for x in r.by_matter if x["matter"]], font=font, percent=True, axis="事项"),
+        charts.trend("每日受理件数", labels, [x["accepted"] for x in r.by_day], font=font, axis="日期",
+                     baseline=daily, baseline_label=f"基期日均 {_number_text(daily)} 件"),
+        charts.trend("每日一次性办成率(%)", labels, [x["one_visit_rate"] for x in r.by_day], font=font, percent=True,
+                     axis="日期", baseline=base_rate, baseline_label=f"基期 {_percent_text(base_rate)}"),
+        charts.bars("各窗口平均办理时长(分钟)", [r.name("window", x["window"]) for x in windows],
+                    [review.in_unit("mean_handling_seconds", x["mean_handling_seconds"]) for x in windows], font=font,
+                    axis="窗口"),
+        charts.bars("各事项一次性办成率(%)", [r.name("matter", x["matter"]) for x in matters],
+                    [x["one_visit_rate"] for x in matters], font=font, percent=True, axis="事项"),
     ]  # fmt: skip
 
 
+def _number_text(v: float | None) -> str:
+    return "—" if v is None else f"{v:,.1f}"
+
+
 def _title(r: Report) -> str:
-    base = f"{r.base_hall} " if r.base_hall != r.hall else ""
-    return (f"{r.hall} 指标复盘 {r.start:%Y-%m-%d} 至 {r.end:%Y-%m-%d}"
+    hall = r.name("hall", r.hall)
+    base = f"{r.name('hall', r.base_hall)} " if r.base_hall != r.hall else ""
+    return (f"{hall} 指标复盘 {r.start:%Y-%m-%d} 至 {r.end:%Y-%m-%d}"
             f"（基期 {base}{r.base_start:%Y-%m-%d} 至 {r.base_end:%Y-%m-%d}）")  # fmt: skip
-
-
-def _minutes(seconds: float | None) -> str:
-    return "—" if seconds is None else f"{seconds / 60:.1f}"
 
 
 OUTLIER_HEADER = ["办件", "事项", "窗口", "日期", "办理时长(分钟)", "限值(分钟)", "说明"]
 VOLUME_HEADER = ["一件事", "主事项", "一件事受理件数", "主事项单办件数", "相对办件量"]
 
 
-def outlier_rows(r: Report) -> list[list[str]]:
-    """The outliers as the report and the page list them: the rule's reason or the staff member's note."""
+def outlier_records(r: Report) -> list[list]:
+    """The outliers as typed values, names for codes: the rule's reason or the staff member's note."""
     rows = []
     for o in r.outliers:
         flagged = o["limit_seconds"] is None  # the staff member's note; else the rule's own reason
         note = o["note"] if flagged else f"超过该事项第 {(r.rule.percentile or 0) * 100:g} 百分位"
-        rows.append([o["case"], o["matter"], o["window"] or "—", str(o["day"]), _minutes(o["seconds"]),
-                     _minutes(o["limit_seconds"]), note])  # fmt: skip
+        rows.append([o["case"], r.name("matter", o["matter"]), r.name("window", o["window"]), o["day"],
+                     review.in_unit("mean_handling_seconds", o["seconds"]),
+                     review.in_unit("mean_handling_seconds", o["limit_seconds"]), note])  # fmt: skip
     return rows
 
 
+def outlier_rows(r: Report) -> list[list[str]]:
+    """The outliers as the page and the PDF list them."""
+    return [[case, matter, window, f"{day:%Y-%m-%d}", _minutes_text(seconds), _minutes_text(limit), note]
+            for case, matter, window, day, seconds, limit, note in outlier_records(r)]  # fmt: skip
+
+
+def volume_records(r: Report) -> list[list]:
+    return [[r.name("bundle", v["bundle"]), r.name("matter", v["key_matter"]), v["bundle_cases"], v["single_cases"],
+             v["relative_volume"]] for v in r.volumes]  # fmt: skip
+
+
 def volume_rows(r: Report) -> list[list[str]]:
-    return [[v["bundle"], v["key_matter"], str(v["bundle_cases"]), str(v["single_cases"]),
-             "—" if v["relative_volume"] is None else f"{v['relative_volume']:.2f}"] for v in r.volumes]  # fmt: skip
+    return [[bundle, key, str(n), str(single), "—" if ratio is None else f"{ratio:.2f}"]
+            for bundle, key, n, single, ratio in volume_records(r)]  # fmt: skip
 
 
 EMPTY_NOTE = "所选时段没有事件记录：各项指标为空。"
+CSV_HEADER = ["时段", "起", "止", "大厅", "分组方式", "分组", "名称", "指标", "代码", "单位", "值"]
+GROUPS = (("日期", "day"), ("窗口", "window"), ("事项", "matter"))
+
+
+def _csv_value(metric: str, value) -> float | str:
+    """A CSV value in its label's unit; a rate as a percentage (the unit column says %)."""
+    v = review.in_unit(metric, value)
+    if v is None:
+        return ""
+    return v * 100 if metric in review.RATES else v
 
 
 def to_csv(r: Report) -> bytes:
+    """Long format: one row per period (本期 / 基期), group and indicator, each value in the unit named beside
+    it; then the relative volumes and the outliers of the period."""
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["分组方式", "分组", "指标", "代码", "值"])
+    w.writerow(CSV_HEADER)
+    period = ["本期", f"{r.start:%Y-%m-%d}", f"{r.end:%Y-%m-%d}", r.name("hall", r.hall)]
+    base = ["基期", f"{r.base_start:%Y-%m-%d}", f"{r.base_end:%Y-%m-%d}", r.name("hall", r.base_hall)]
     if r.empty:
-        w.writerow(["说明", "", EMPTY_NOTE, "", ""])
-    groups = [("全部", [("", r.total)] if r.total else [])]
-    groups += [("日期", [(str(x["day"]), x) for x in r.by_day]), ("窗口", [(x["window"], x) for x in r.by_window]),
-               ("事项", [(x["matter"], x) for x in r.by_matter])]  # fmt: skip
-    for how, rows in groups:
-        for key, row in rows:
-            for m in review.HEADLINE:
-                w.writerow([how, key, review.LABELS[m], m, "" if row[m] is None else row[m]])
-    for v in r.volumes:
-        w.writerow(["一件事", v["bundle"], "相对办件量", "relative_volume",
-                    "" if v["relative_volume"] is None else v["relative_volume"]])  # fmt: skip
-    for o in outlier_rows(r):
-        w.writerow(["极端案例", o[0], o[-1], "outlier", o[4]])
+        w.writerow([*period, "说明", "", "", EMPTY_NOTE, "", "", ""])
+    blocks = [(period, "全部", "", "", r.total)] if r.total else []
+    for how, key in GROUPS:
+        blocks += [(period, how, str(x[key] or ""), r.name(key, x[key]), x) for x in getattr(r, f"by_{key}")]
+    if r.base_total:
+        blocks.append((base, "全部", "", "", r.base_total))
+    blocks += [(base, "日期", str(x["day"]), r.name("day", x["day"]), x) for x in r.base_by_day]
+    for which, how, key, name, row in blocks:
+        for m in review.HEADLINE:
+            w.writerow(
+                [*which, how, key, name, review.labelled(m), m, review.unit(m), _csv_value(m, row.get(m))]
+            )
+    for v, (bundle, key_matter, *_rest, ratio) in zip(r.volumes, volume_records(r), strict=True):
+        w.writerow([*period, "一件事", v["bundle"], bundle, f"相对办件量（主事项 {key_matter}）", "relative_volume", "",
+                    "" if ratio is None else ratio])  # fmt: skip
+    for case, _matter, _window, _day, minutes, _limit, note in outlier_records(r):
+        w.writerow([*period, "极端案例", case, note, "办理时长(分钟)", "outlier", "分钟",
+                    "" if minutes is None else minutes])  # fmt: skip
     return ("\ufeff" + out.getvalue()).encode()  # BOM: Excel opens UTF-8 CSV with Chinese correctly
 
 
-def to_xlsx(r: Report) -> bytes:
-    from openpyxl import Workbook
+# ---- the workbook -----------------------------------------------------------------------------------------------
+
+POINTS_FORMAT = '+0.0" 个百分点";-0.0" 个百分点";0.0" 个百分点"'
+CHANGE_FORMAT = "+0.0%;-0.0%;0.0%"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def number_format(metric: str) -> str:
+    """The Excel number format of a metric in its label's unit."""
+    u = review.unit(metric)
+    if u == "%":
+        return "0.0%"
+    if u == "小时":
+        return "0.00"
+    if u == "分钟":
+        return "0.0"
+    if metric in engine.METRICS and metric not in _FRACTIONAL:
+        return "#,##0"
+    return "0.00"
+
+
+_FRACTIONAL = {"mean_round_trips", "throughput_per_window_hour", "window_hours"}
+WIDE = ("accepted", *review.HEADLINE)  # the columns of the by-day, by-window and by-matter sheets
+
+
+def _cell(ws, row: int, col: int, value, fmt: str | None = None):
+    c = ws.cell(row=row, column=col, value=value)
+    if fmt and value is not None:
+        c.number_format = fmt
+    return c
+
+
+def _widths(ws, widths: dict[str, float]) -> None:
+    for col, w in widths.items():
+        ws.column_dimensions[col].width = w
+
+
+def _targets_sheet(ws, r: Report) -> None:
     from openpyxl.styles import Font
 
-    wb = Workbook()
-    ws = wb.active
     ws.title = "目标对照"
     ws.append([_title(r)])
     ws["A1"].font = Font(bold=True)
     if r.empty:
         ws.append([EMPTY_NOTE])
-    ws.append(["指标", "基期", "本期", "变化", "试点目标", "达成"])
+    ws.append(["指标", "单位", "基期", "本期", "变化", "试点目标", "达成"])
     for c in r.comparisons:
-        met = {True: "达成", False: "未达成"}.get(c.met, "—")
-        ws.append([c.label, review.display(c.metric, c.baseline), review.display(c.metric, c.pilot), c.change,
-                   c.target or "—", met])  # fmt: skip
+        n = ws.max_row + 1
+        fmt = number_format(c.metric)
+        _cell(ws, n, 1, review.labelled(c.metric))
+        _cell(ws, n, 2, review.unit(c.metric) or None)
+        _cell(ws, n, 3, review.in_unit(c.metric, c.baseline), fmt)
+        _cell(ws, n, 4, review.in_unit(c.metric, c.pilot), fmt)
+        points = c.metric in review.RATES
+        change = None if c.delta is None else c.delta * 100 if points else c.delta
+        _cell(ws, n, 5, change, POINTS_FORMAT if points else CHANGE_FORMAT)
+        _cell(ws, n, 6, c.target or "—")
+        _cell(ws, n, 7, {True: "达成", False: "未达成"}.get(c.met, "—"))
+    _widths(ws, {"A": 24, "B": 8, "C": 12, "D": 12, "E": 16, "F": 18, "G": 8})
+
+
+def _indicator_sheets(wb, r: Report) -> None:
     for m in review.HEADLINE:
-        sheet = wb.create_sheet(review.LABELS[m][:31].replace("/", "／"))
-        sheet.append([review.LABELS[m], DEFINITIONS.get(m, "")])
-        sheet.append(["分组方式", "分组", "值"])
-        sheet.append(["全部", "", r.total.get(m) if r.total else None])
-        for how, key, rows in (
-            ("日期", "day", r.by_day),
-            ("窗口", "window", r.by_window),
-            ("事项", "matter", r.by_matter),
-        ):
-            for row in rows:
-                sheet.append([how, str(row[key]), row[m]])
+        sheet = wb.create_sheet(review.labelled(m)[:31].replace("/", "／"))
+        fmt = number_format(m)
+        sheet.append([review.labelled(m), DEFINITIONS.get(m, "")])
+        sheet.append(["分组方式", "分组", "值", "代码"])
+        sheet.append(["全部", "", None, ""])
+        _cell(sheet, 3, 3, review.in_unit(m, r.total.get(m)) if r.total else None, fmt)
+        for how, key in GROUPS:
+            for row in getattr(r, f"by_{key}"):
+                n = sheet.max_row + 1
+                _cell(sheet, n, 1, how)
+                if key == "day":
+                    _cell(sheet, n, 2, row["day"], DATE_FORMAT)
+                else:
+                    _cell(sheet, n, 2, r.name(key, row[key]))
+                _cell(sheet, n, 3, review.in_unit(m, row[m]), fmt)
+                _cell(sheet, n, 4, "" if key == "day" else row[key] or "")
+        _widths(sheet, {"A": 10, "B": 28, "C": 12, "D": 22})
+
+
+def _wide_sheet(wb, r: Report, title: str, key: str, rows: list[dict], extra: dict[str, float | None]):
+    """The figures of one grouping, a column per indicator in its unit, then constant baseline columns."""
+    ws = wb.create_sheet(title)
+    header = [{"day": "日期", "window": "窗口", "matter": "事项"}[key], "代码",
+              *(review.labelled(m) for m in WIDE), *extra]  # fmt: skip
+    ws.append(header)
+    for i, row in enumerate(rows, start=2):
+        if key == "day":
+            _cell(ws, i, 1, row["day"], DATE_FORMAT)
+        else:
+            _cell(ws, i, 1, r.name(key, row[key]))
+        _cell(ws, i, 2, "" if key == "day" else row[key] or "")
+        for j, m in enumerate(WIDE, start=3):
+            _cell(ws, i, j, review.in_unit(m, row[m]), number_format(m))
+        for j, (name, value) in enumerate(extra.items(), start=3 + len(WIDE)):
+            _cell(ws, i, j, value, "0.0%" if "率" in name else "0.0")
+    _widths(ws, {"A": 26, "B": 14})
+    return ws
+
+
+def _column(metric: str) -> int:
+    return 3 + WIDE.index(metric)
+
+
+def _chart(kind: str, title: str, y_title: str, *, percent: bool = False, horizontal: bool = False):
+    from openpyxl.chart import BarChart, LineChart
+
+    chart = LineChart() if kind == "line" else BarChart()
+    if horizontal:
+        chart.type = "bar"  # bars across: long matter names stay readable
+    chart.title, chart.y_axis.title = title, y_title
+    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides the axes unless told
+    chart.y_axis.number_format = "0%" if percent else "General"
+    chart.width, chart.height = 22, 10
+    return chart
+
+
+def _charts(wb, r: Report) -> None:
+    """按日期, 按窗口, 按事项: the figures and native Excel charts of them, the trends with the baseline's level."""
+    from openpyxl.chart import Reference
+
+    n_days = len(r.by_day)
+    base_rate = r.base_total.get("one_visit_rate")
+    by_day = _wide_sheet(wb, r, "按日期", "day", r.by_day,
+                         {"基期日均受理件数": r.base_daily_accepted, "基期一次性办成率": base_rate})  # fmt: skip
+    first_extra = 3 + len(WIDE)
+    for metric, extra_col, title, y_title, percent, anchor in (
+        ("accepted", first_extra, "每日受理件数", "件", False, "A"),
+        ("one_visit_rate", first_extra + 1, "每日一次性办成率", "一次性办成率", True, "N"),
+    ):
+        chart = _chart("line", title, y_title, percent=percent)
+        for col in (_column(metric), extra_col):
+            chart.add_data(
+                Reference(by_day, min_col=col, min_row=1, max_row=1 + n_days), titles_from_data=True
+            )
+        chart.set_categories(Reference(by_day, min_col=1, min_row=2, max_row=1 + n_days))
+        chart.x_axis.number_format = "mm-dd"
+        base_line = chart.series[1].graphicalProperties.line
+        base_line.dashStyle, base_line.solidFill = "dash", "555555"
+        by_day.add_chart(chart, f"{anchor}{n_days + 4}")
+    for title, key, rows, metric, chart_title, y_title, percent in (
+        ("按窗口", "window", r.by_window, "mean_handling_seconds", "各窗口平均办理时长", "分钟", False),
+        ("按事项", "matter", r.by_matter, "one_visit_rate", "各事项一次性办成率", "一次性办成率", True),
+    ):
+        ws = _wide_sheet(wb, r, title, key, rows, {})
+        chart = _chart("bar", chart_title, y_title, percent=percent, horizontal=True)
+        chart.add_data(
+            Reference(ws, min_col=_column(metric), min_row=1, max_row=1 + len(rows)), titles_from_data=True
+        )
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=1 + len(rows)))
+        chart.x_axis.scaling.orientation = "maxMin"  # the first row at the top, as in the table
+        chart.legend = None
+        chart.height = max(8, 0.6 * len(rows) + 3)
+        ws.add_chart(chart, f"A{len(rows) + 4}")
+
+
+def to_xlsx(r: Report) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    _targets_sheet(wb.active, r)
+    _charts(wb, r)
+    _indicator_sheets(wb, r)
     volumes = wb.create_sheet("相对办件量")
     volumes.append(["相对办件量", DEFINITIONS["relative_volume"]])
-    for row in [VOLUME_HEADER, *volume_rows(r)]:
+    volumes.append(VOLUME_HEADER)
+    for row in volume_records(r):
         volumes.append(row)
+        volumes.cell(row=volumes.max_row, column=5).number_format = "0.00"
+    _widths(volumes, {"A": 24, "B": 24, "C": 14, "D": 14, "E": 12})
     extreme = wb.create_sheet("极端案例")
     extreme.append(["极端案例（不计入平均值）", r.rule_text])
-    for row in [OUTLIER_HEADER, *outlier_rows(r)]:
+    extreme.append(OUTLIER_HEADER)
+    for row in outlier_records(r):
         extreme.append(row)
+        n = extreme.max_row
+        extreme.cell(row=n, column=4).number_format = DATE_FORMAT
+        for col in (5, 6):
+            extreme.cell(row=n, column=col).number_format = "0.0"
+    _widths(extreme, {"A": 16, "B": 24, "C": 12, "D": 12, "E": 14, "F": 12, "G": 36})
     defs = wb.create_sheet("口径说明")
-    defs.append(["指标", "代码", "口径"])
+    defs.append(["指标", "代码", "单位", "口径"])
     for m in review.HEADLINE:
-        defs.append([review.LABELS[m], m, DEFINITIONS.get(m, "")])
-    defs.append(["相对办件量", "relative_volume", DEFINITIONS["relative_volume"]])
+        defs.append([review.labelled(m), m, review.unit(m), DEFINITIONS.get(m, "")])
+    defs.append(["相对办件量", "relative_volume", "", DEFINITIONS["relative_volume"]])
+    _widths(defs, {"A": 24, "B": 28, "C": 8, "D": 90})
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -231,7 +447,7 @@ def to_xlsx(r: Report) -> bytes:
 def to_pdf(r: Report) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
     from onevisit.core import pdf
     from onevisit.core.pdf import cjk_font, style
@@ -247,7 +463,8 @@ def to_pdf(r: Report) -> bytes:
         rows.append([c.label, review.display(c.metric, c.baseline), review.display(c.metric, c.pilot), c.change,
                      c.target or "—", {True: "达成", False: "未达成"}.get(c.met, "—")])  # fmt: skip
     story += [Table(rows, repeatRows=1, style=pdf.grid(9)), Spacer(1, 6 * mm)]
-    story.extend(drawings(r, font=font))
+    for d in drawings(r, font=font):
+        story += [KeepTogether([charts.fit(d, doc.width, doc.height * 0.9)]), Spacer(1, 4 * mm)]
     grid = pdf.grid(8)
     if r.volumes:
         story += [Spacer(1, 4 * mm), Paragraph("相对办件量", style("title", size=11)),

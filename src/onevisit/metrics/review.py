@@ -109,15 +109,49 @@ class Comparison:
     change: str  # shown: "−23.1%", "+21.0 个百分点", "—"
     target: str
     met: bool | None  # None: no target, or not enough data to say
+    delta: float | None = None  # the change as a number: points (a fraction) for rates, else relative
+
+
+def unit(metric: str) -> str:
+    """The unit a metric is shown in, the one its label names: the engine gives durations in seconds (every
+    `*_seconds` metric), the review shows them in minutes, verification in hours; rates in %."""
+    if metric in RATES:
+        return "%"
+    if metric in HOURS:
+        return "小时"
+    if metric in MINUTES or metric.endswith("_seconds"):
+        return "分钟"
+    return ""
+
+
+def labelled(metric: str) -> str:
+    """A metric's name as a file's column names it, with the unit of its numbers: 平均办理时长(分钟). (The pages
+    write durations out in words and name them without a unit.)"""
+    u = unit(metric)
+    return f"{LABELS[metric]}({u})" if u in ("分钟", "小时") else LABELS[metric]
+
+
+def in_unit(metric: str, value: float | None) -> float | None:
+    """The engine's value in the unit its label names: seconds as minutes or hours; a rate stays a fraction
+    (a spreadsheet's % format and `display` show it ×100)."""
+    if value is None or value != value:
+        return None
+    u = unit(metric)
+    if u == "小时":
+        return value / 3600
+    if u == "分钟":
+        return value / 60
+    return value
 
 
 def display(metric: str, value: float | None) -> str:
-    """A value as the review shows it: rates in %, durations in words ("38 秒", "9 分 25 秒"), counts as integers."""
-    if value is None:
+    """A value as the review shows it: rates in %, durations in words ("38 秒", "9 分 25 秒"), counts as integers.
+    (The files carry durations as numbers in the unit their column names: `in_unit`.)"""
+    if value is None or value != value:
         return "—"
     if metric in RATES:
         return f"{value * 100:.1f}%"
-    if metric in MINUTES or metric in HOURS:
+    if unit(metric) in ("分钟", "小时"):
         return human_duration(value)
     if float(value).is_integer():
         return f"{int(value):,}"
@@ -164,6 +198,7 @@ def compare(baseline: Mapping[str, Any], pilot: Mapping[str, Any], metrics=HEADL
                 change=text,
                 target=target.text if target else "",
                 met=_met(target, change, now) if target else None,
+                delta=change,
             )
         )
     return rows

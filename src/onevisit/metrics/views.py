@@ -1,6 +1,7 @@
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.safestring import mark_safe
@@ -10,7 +11,7 @@ from onevisit.accounts.pages import date_param, staff_page
 from onevisit.accounts.services import metric_hall, metric_halls, windows_of
 from onevisit.catalog.services import matter_names
 from onevisit.core import clock
-from onevisit.core.errors import DomainError
+from onevisit.core.errors import DomainError, Invalid
 from onevisit.metrics import charts, queries, report, review
 from onevisit.metrics.queries import day_summary
 
@@ -43,30 +44,42 @@ def _table_rows(rows: list[dict], key: str, names: dict[str, str]) -> list[dict]
     ]  # fmt: skip
 
 
+def _review(request, matter: str = ""):
+    """The review the query asks for: the hall and the one to compare with (each one the analyst may see), the
+    period, the baseline and the outlier rule. Bad input raises a DomainError naming the field."""
+    actor = request.actor
+    hall = metric_hall(actor, request.GET.get("hall", ""))
+    base_hall = metric_hall(actor, request.GET.get("base_hall", "") or hall.code)
+    end = date_param(request, "to", clock.local_date(hall.timezone))
+    start = date_param(request, "from", end - timedelta(days=6))
+    built = report.build(
+        hall=hall.code, tz_name=hall.timezone, start=start, end=end, matter=matter,
+        base_start=date_param(request, "base_from", None), base_end=date_param(request, "base_to", None),
+        base_hall=base_hall.code, base_tz_name=base_hall.timezone, outliers=queries.rule(request.GET.get("outlier")),
+    )  # fmt: skip
+    return hall, base_hall, built
+
+
+REVIEW_FILES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
 @staff_page(roles.ANALYST)
 def review_page(request):
     """The weekly review: the period against its baseline (an earlier period, or another hall the analyst may
     compare with) with the pilot targets, trends, drill-down, relative volumes and the outliers kept apart."""
-    actor = request.actor
-    halls = metric_halls(actor)
+    halls = metric_halls(request.actor)
     context = {"GET": request.GET, "halls": halls}
+    matter = (request.GET.get("matter") or "").strip()[:64]
     try:
-        hall = metric_hall(actor, request.GET.get("hall", ""))
-        base_hall = metric_hall(actor, request.GET.get("base_hall", "") or hall.code)
-        today_ = clock.local_date(hall.timezone)
-        end = date_param(request, "to", today_)
-        start = date_param(request, "from", end - timedelta(days=6))
-        matter = (request.GET.get("matter") or "").strip()[:64]
-        built = report.build(
-            hall=hall.code, tz_name=hall.timezone, start=start, end=end, matter=matter,
-            base_start=date_param(request, "base_from", None), base_end=date_param(request, "base_to", None),
-            base_hall=base_hall.code, base_tz_name=base_hall.timezone,
-            outliers=queries.rule(request.GET.get("outlier")),
-        )  # fmt: skip
+        hall, base_hall, built = _review(request, matter)
     except DomainError as exc:
         context["error"] = exc
         return render(request, "metrics/review.html", context, status=exc.status)
-    window_names, names, bundles = built.window_names, built.matter_names, built.bundle_names
+    window_names, names = built.window_names, built.matter_names
     figures = charts.for_page(report.drawings(built), "review-chart")
     for f in figures:
         f["svg"] = mark_safe(f["svg"])  # our own SVG; the renderer escapes every label
@@ -84,13 +97,28 @@ def review_page(request):
         "charts": figures,
         "query": urlencode(keep),
         "rule_text": built.rule_text,
-        "outliers": [[*row[:1], names.get(row[1], row[1]), window_names.get(row[2], row[2]), *row[3:]]
-                     for row in report.outlier_rows(built)],
+        "outliers": report.outlier_rows(built),
         "outlier_header": report.OUTLIER_HEADER,
-        "volumes": [[bundles.get(row[0], row[0]), names.get(row[1], row[1]), *row[2:]] for row in report.volume_rows(built)],
+        "volumes": report.volume_rows(built),
         "volume_header": report.VOLUME_HEADER,
     }  # fmt: skip
     return render(request, "metrics/review.html", context)
 
 
-urlpatterns = [path("", today, name="today"), path("review/", review_page, name="review")]
+@staff_page(roles.ANALYST)
+def review_file(request, fmt: str):
+    """The review as the Friday meeting takes it away: the same figures as the page, as Excel, PDF or CSV."""
+    if fmt not in REVIEW_FILES:
+        raise Invalid(f"格式应为 {'、'.join(REVIEW_FILES)}", field="format")
+    hall, _, built = _review(request)
+    response = HttpResponse(report.FORMATS[fmt](built), content_type=REVIEW_FILES[fmt])
+    name = f"review-{hall.code}-{built.start:%Y%m%d}-{built.end:%Y%m%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+urlpatterns = [
+    path("", today, name="today"),
+    path("review/", review_page, name="review"),
+    path("review.<str:fmt>", review_file, name="review_file"),
+]

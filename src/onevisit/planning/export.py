@@ -108,10 +108,8 @@ def drawings(o: Outcome, *, font: str = "Helvetica") -> list:
     if o.scenarios:
         hours = [h for h, _, _ in o.scenarios[0].hours]
         series = [("现状", [a for _, a, _ in o.scenarios[0].hours])]
-        series += [(s.scenario.label[:22], [b for _, _, b in s.hours]) for s in o.scenarios]
-        out.append(
-            charts.lines("各小时平均等待：现状与情景(分钟)", hours, series, font=font, height=300, axis="时")
-        )
+        series += [(s.scenario.label, [b for _, _, b in s.hours]) for s in o.scenarios]  # the legend wraps
+        out.append(charts.lines("各小时平均等待：现状与情景(分钟)", hours, series, font=font, axis="时"))
     return out
 
 
@@ -212,7 +210,10 @@ def to_pdf(o: Outcome) -> bytes:
     for heading, (header, rows) in (("情景对比", scenario_rows(o)), ("等待曲线（综合窗口）", curve_rows(o))):
         story += [Spacer(1, 4 * mm), KeepTogether([Paragraph(heading, style("title", size=11)),
                                                    Table([header, *rows], repeatRows=1, style=grid)])]  # fmt: skip
-    story += [Spacer(1, 4 * mm), *drawings(o, font=font)]
+    story += [
+        Spacer(1, 4 * mm),
+        *(charts.fit(d, doc.width, doc.height * 0.9) for d in drawings(o, font=font)),
+    ]
     doc.build(story)
     return buf.getvalue()
 
