@@ -169,7 +169,7 @@ class BundleSpec:
 
 BUNDLES: dict[str, BundleSpec] = {
     "retirement": BundleSpec(
-        key="retire-pension-claim",
+        key="retire-approval",  # the catalog's key matter (关键单事项), as the other bundles
         matters=(("retire-approval", ""), ("gxzy", "transferred"), ("retire-pension-claim", ""),
                  ("retire-medins", ""), ("hf-withdraw-retire", "has_housing_fund")),
         situations={"transferred": 0.35, "has_housing_fund": 0.7},
