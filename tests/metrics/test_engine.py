@@ -394,3 +394,12 @@ def test_the_log_in_any_row_order_gives_the_same_figures(events, dims):
     expected = engine.compute(grouped, dims).to_pylist()
     assert engine.compute(in_log_order, dims).to_pylist() == expected
     assert engine.compute(backwards, dims).to_pylist() == expected
+
+
+def test_every_event_type_the_engine_reads_is_declared_in_the_log_vocabulary():
+    from onevisit.core.events import EVENT_TYPES
+
+    assert set(engine.EVENT_TYPES) <= EVENT_TYPES
+    assert engine.DATA_FIELDS.keys() >= {n for n in engine.SCHEMA.names if n not in ("seq", "at", "local_at",
+                                         "type", "hall", "window", "matter", "bundle", "case", "ticket", "case_id",
+                                         "ticket_id", "visit")}  # fmt: skip
