@@ -22,7 +22,8 @@ DAY_DEFINED = ("one_visit_rate", "mean_handling_seconds", "duplicate_entries", "
 
 
 def _definitions(metrics) -> list[tuple[str, str]]:
-    return [(review.LABELS[m], review.DEFINITIONS[m]) for m in metrics]
+    """(name, definition) of each indicator; the name without the unit the tables add, e.g. (分钟)."""
+    return [(review.LABELS[m].split("(")[0], review.DEFINITIONS[m]) for m in metrics]
 
 
 def _not_applicable(rows: list[dict], names: dict[str, str]) -> dict:
