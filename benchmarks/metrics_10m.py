@@ -386,6 +386,18 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     ev = table.to_pandas()
     if not ev["seq"].is_monotonic_increasing:
         ev = ev.sort_values("seq", kind="stable", ignore_index=True)
+    if "bundle" in dims:  # an event about a case takes its case's bundle: continued into, else accepted as
+        t0 = ev["type"]
+        accepted = ev.loc[(t0 == "case.accepted") & (ev["case"] != ""), ["case", "bundle"]]
+        continued = ev.loc[
+            (t0 == "case.continued") & (ev["case"] != "") & (ev["bundle"] != ""), ["case", "bundle"]
+        ]
+        of_case = accepted.drop_duplicates("case", keep="first").set_index("case")["bundle"]
+        of_case = (
+            continued.drop_duplicates("case", keep="last").set_index("case")["bundle"].combine_first(of_case)
+        )
+        known = ev["case"].isin(of_case.index)
+        ev.loc[known, "bundle"] = ev.loc[known, "case"].map(of_case)
     ev["date"] = ev["local_at"].dt.floor("D")  # local day, needed by one-visit and window-hours
     ev["hour_"] = ev["local_at"].dt.hour
     derived = {"day": "date", "hour": "hour_"}

@@ -384,17 +384,32 @@ FROM raw r LEFT JOIN bundles k ON k."case" = r."case" AND r."case" <> ''
 
 
 def compute(events: pa.Table, dims: Sequence[str] = (), rule: OutlierRule = DEFAULT_RULE) -> pa.Table:
-    """Every metric, grouped by the dimensions (none: the whole log). One row per group that has any fact."""
+    """Every metric, grouped by the dimensions (none: the whole log). One row per group that has any fact.
+
+    Four statements, one after another, so that the working memory of each is freed before the next: the
+    services and visits (the cases' facts, served to an end, the visits merged into another), the windows'
+    staffed time, the rest (tickets, completions, verifications, what is counted where it happens), and the
+    rows of the three put together per group."""
     check_names(dims)
     con = _connect()
     keys = list(dims)
     _register(con, events, keys)
+    visits = _visit_statements(keys)
+    con.execute(visits["visits"])
+    con.execute(visits["merged"])
+    parts = [con.sql(visits["facts"]).to_arrow_table()]
+    con.register("trips", con.sql(visits["trips"]).to_arrow_table())
+    con.execute("DROP TABLE visits")
+    parts.append(con.sql(_staffed_query(keys)).to_arrow_table())
     # A completion's handling time starts at its ticket's latest call before it. That is the ticket's last call
     # unless the ticket was called again after the completion: only then is the slower exact lookup needed.
-    table = con.sql(_query(keys, recalls=False, rule=rule)).to_arrow_table()
-    if pc.sum(table["_recalls"]).as_py():
-        table = con.sql(_query(keys, recalls=True, rule=rule)).to_arrow_table()
-    return table.drop_columns(["_recalls"])
+    main = con.sql(_query(keys, recalls=False, rule=rule)).to_arrow_table()
+    if pc.sum(main["_recalls"]).as_py():
+        main = con.sql(_query(keys, recalls=True, rule=rule)).to_arrow_table()
+    parts.append(main.drop_columns(["_recalls"]))
+    for n, part in enumerate(parts):
+        con.register(f"part{n}", part)
+    return con.sql(_together(keys, len(parts))).to_arrow_table()
 
 
 def outlier_list(events: pa.Table, rule: OutlierRule = DEFAULT_RULE) -> list[dict[str, Any]]:
@@ -548,8 +563,169 @@ def _timed_ctes(keys: Sequence[str], recalls: bool, rule: OutlierRule) -> str:
 )"""
 
 
+def _group(keys: Sequence[str]) -> str:
+    return "GROUP BY " + ", ".join(f'"{k}"' for k in keys) if keys else ""
+
+
+def _visit_statements(keys: list[str]) -> dict[str, str]:
+    """The services and visits: a temporary table of them (each acceptance and further visit with its window's
+    next call), one of the visits that were the same visit as another, the facts per group they give (the
+    cases: accepted, on the spot, second visits, returns, joint handling; served to an end) and each completion's
+    round trips where some of its case's visits were merged."""
+    c = _CODE
+    done, called, issued = c["case.completed"], c["ticket.called"], c["ticket.issued"]
+    accepted, visit = c["case.accepted"], c["visit.recorded"]
+    group = _group(keys)
+    cols = "".join(f'a."{d}", ' for d in keys)
+    # the dimensions a fact takes from its visit, and the local time it takes from where it happened
+    held = [d for d in keys if d not in ("day", "hour")]
+    day_end = "epoch_us(CAST(CAST(v.local_at AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)) - epoch_us(v.local_at)"
+    visits = f"""
+CREATE TEMP TABLE visits AS  -- acceptances and further visits, each with its window's next call after it
+SELECT {"".join(f'v."{d}", ' for d in held)}v.seq, v.code, v.case_id, v.ticket_id, v.visit, v."at", v.local_at,
+       v."window" = '' AS no_window, v.n_matters, CAST(v.local_at AS DATE) AS date, n.seq AS next_seq,
+       n."at" AS next_at
+FROM (SELECT seq, code, case_id, ticket_id, visit, "at", local_at, hall, "window", matter, bundle, n_matters
+      FROM ev_visits WHERE code IN ({accepted}, {visit})) v
+ASOF LEFT JOIN (SELECT hall, "window", seq, "at" FROM ev_called WHERE code = {called}) n
+    ON n.hall = v.hall AND n."window" = v."window" AND v.seq < n.seq
+"""
+    merged = f"""
+CREATE TEMP TABLE merged AS  -- taken while an earlier-taken visit of the case still waited or was served
+WITH multi AS (  -- the visits of cases with more than one: only they can be the same visit
+    SELECT v.seq, v.case_id, v.ticket_id, v."at", v.local_at, v.no_window, v.next_at FROM visits v
+    WHERE v.case_id IN (SELECT case_id FROM visits GROUP BY case_id HAVING count(*) > 1)
+), issued_at AS (
+    SELECT ticket_id, min("at") AS "at" FROM ev_ticketed
+    WHERE code = {issued} AND ticket_id IN (SELECT ticket_id FROM multi WHERE ticket_id <> 0)
+    GROUP BY ticket_id
+), spans AS (  -- a visit: its ticket's issue (else itself) to the end of its service, within its local day
+    SELECT v.seq, v.case_id, epoch_us(coalesce(i."at", v."at")) AS start_us,
+           CASE WHEN v.no_window THEN epoch_us(v."at")
+                ELSE least(coalesce(epoch_us(v.next_at), epoch_us(v."at") + ({day_end})),
+                           epoch_us(v."at") + ({day_end})) END AS end_us
+    FROM multi v LEFT JOIN issued_at i ON i.ticket_id = v.ticket_id AND v.ticket_id <> 0
+)
+SELECT seq, case_id FROM (
+    SELECT seq, case_id, start_us < max(end_us) OVER (PARTITION BY case_id ORDER BY start_us, seq
+                                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS merged
+    FROM spans
+) WHERE merged
+"""
+    facts = f"""
+WITH firsts AS (
+    SELECT case_id, min(seq) AS seq FROM visits WHERE code = {accepted} GROUP BY case_id
+), ends AS (
+    SELECT case_id, seq, code, visit, local_at FROM ev_ends
+    WHERE (code = {done} AND at_window) OR code = {c["task.started"]}
+), service_ends AS MATERIALIZED (  -- each service's first end at the window, and whether it was completed there
+    SELECT v.seq, arg_min(e.local_at, e.seq) AS local_at, bool_or(e.code = {done} AND e.visit = v.visit) AS done
+    FROM visits v JOIN ends e ON e.case_id = v.case_id AND e.seq > v.seq
+         AND (v.next_seq IS NULL OR e.seq < v.next_seq) AND CAST(e.local_at AS DATE) = v.date
+    GROUP BY v.seq
+), returned AS (
+    SELECT DISTINCT case_id FROM ev_cases WHERE code = {c["case.returned"]}
+), merged_in AS (
+    SELECT case_id, count(*) AS merged FROM merged GROUP BY case_id
+), counts AS (  -- the cases with more than one visit (some may have been merged into another)
+    SELECT case_id, count(*) AS visits FROM visits GROUP BY case_id HAVING count(*) > 1
+), cases AS (  -- on the spot: completed at the window in the first acceptance's own service, on its day
+    SELECT {cols} count(*) AS accepted,
+           count(*) FILTER (WHERE s.done) AS completed_on_the_spot,
+           count(*) FILTER (WHERE n.visits - coalesce(m.merged, 0) > 1) AS second_visit_cases,
+           count(r.case_id) AS returned_cases,
+           count(*) FILTER (WHERE a.n_matters = 2) AS joint_2,
+           count(*) FILTER (WHERE a.n_matters = 3) AS joint_3,
+           count(*) FILTER (WHERE a.n_matters >= 4) AS joint_4_plus
+    FROM (SELECT {_dims(keys, "v")} v.seq, v.case_id, v.n_matters FROM visits v JOIN firsts f ON f.seq = v.seq) a
+    LEFT JOIN service_ends s ON s.seq = a.seq
+    LEFT JOIN counts n ON n.case_id = a.case_id
+    LEFT JOIN merged_in m ON m.case_id = a.case_id
+    LEFT JOIN returned r ON r.case_id = a.case_id
+    {group}
+), served AS (  -- services with a ticket that ended at the window: completed there, or handed over
+    SELECT {"".join(f'x."{d}" AS "{d}", ' if d in held else f'{_dim_expr(d, "x")} AS "{d}", ' for d in keys)}
+           count(*) AS served_to_end
+    FROM (SELECT {"".join(f'v."{d}", ' for d in held)}s.local_at
+          FROM service_ends s JOIN visits v ON v.seq = s.seq WHERE v.ticket_id <> 0 AND NOT v.no_window) x
+    {group}
+)
+SELECT * FROM cases UNION ALL BY NAME SELECT * FROM served
+"""
+    trips = f"""
+SELECT d.seq, greatest(1, d.visits - count(*)) AS trips  -- a completion's visits less those merged (at least 1)
+FROM ev_done d JOIN merged m ON m.case_id = d.case_id AND m.seq < d.seq
+WHERE d.code = {done} AND d.visits > 0
+GROUP BY d.seq, d.visits
+"""
+    return {"visits": visits, "merged": merged, "facts": facts, "trips": trips}
+
+
+def _staffed_query(keys: list[str]) -> str:
+    """window_hours per group: each window's staffed stretches (signed in, not paused), cut at local hours when
+    grouped by hour. Staffed time has no matter or bundle."""
+    c = _CODE
+    done, issued, visit = c["case.completed"], c["ticket.issued"], c["visit.recorded"]
+    if "hour" in keys:
+        rows = """SELECT hall, "window", '' AS matter, '' AS bundle, h AS local_at,
+           (epoch_us(least(next_local, h + INTERVAL 1 HOUR)) - epoch_us(greatest(local_at, h))) / 1e6 AS seconds
+    FROM (SELECT *, unnest(range(date_trunc('hour', local_at), next_local, INTERVAL 1 HOUR)) AS h FROM staffed)"""
+    else:
+        rows = """SELECT hall, "window", '' AS matter, '' AS bundle, local_at, seconds FROM staffed"""
+    return f"""
+WITH work AS (  -- a window's actions and its sessions' events (sign-in/out, pause/resume)
+    SELECT hall, "window", code, seq, "at", local_at, date_trunc('minute', local_at) AS minute
+    FROM ev_marks
+    WHERE code BETWEEN {c["window.signed_in"]} AND {visit} AND code <> {issued} AND "window" <> ''
+          AND (code <> {done} OR at_window)
+), session_minutes AS (
+    SELECT DISTINCT hall, "window", minute FROM work WHERE code <= {c["window.resumed"]}
+), runs AS (  -- actions in a minute without a session event: only the first and the last bound a stretch
+    SELECT hall, "window", min(seq) AS first_seq, max(seq) AS last_seq, min("at") AS first_at, max("at") AS last_at,
+           min(local_at) AS first_local, max(local_at) AS last_local
+    FROM work w ANTI JOIN session_minutes s USING (hall, "window", minute)
+    GROUP BY hall, "window", minute
+), marks AS (
+    SELECT hall, "window", code, seq, "at", local_at FROM work w SEMI JOIN session_minutes s USING (hall, "window", minute)
+    UNION ALL SELECT hall, "window", {c["ticket.called"]}, first_seq, first_at, first_local FROM runs
+    UNION ALL SELECT hall, "window", {c["ticket.called"]}, last_seq, last_at, last_local FROM runs
+    WHERE last_seq > first_seq
+), following AS (  -- each mark with the next one and whether the window is paused after it
+    SELECT hall, "window", code, "at", local_at,  -- the latest pause or resume, as 2 × seq + 1 if a pause
+           coalesce(max(CASE code WHEN {c["window.paused"]} THEN 2 * seq + 1 WHEN {c["window.resumed"]} THEN 2 * seq
+                        END) OVER w % 2 = 1, false) AS paused,
+           lead("at") OVER w AS next_at, lead(local_at) OVER w AS next_local
+    FROM marks
+    WINDOW w AS (PARTITION BY hall, "window" ORDER BY seq)
+), staffed AS (  -- signed in and not paused, from one mark to the next on the same local day
+    SELECT hall, "window", local_at, next_local, (epoch_us(next_at) - epoch_us("at")) / 1e6 AS seconds
+    FROM following
+    WHERE next_at IS NOT NULL AND code <> {c["window.signed_out"]} AND NOT paused
+          AND CAST(next_local AS DATE) = CAST(local_at AS DATE)
+)
+SELECT {_dims(keys, "s")} sum(seconds) / 3600 AS window_hours FROM ({rows}) s {_group(keys)}
+"""
+
+
+def _together(keys: list[str], parts: int) -> str:
+    """The parts' rows as one row per group (each part has at most one row for a group), with the rates."""
+    names = ", ".join(f'"{k}"' for k in keys)
+    union = " UNION ALL BY NAME ".join(f"SELECT * FROM part{n}" for n in range(parts))
+    return f"""
+WITH facts AS (
+    SELECT {names}{", " if keys else ""} {", ".join(f"max({f}) AS {f}" for f in _FACTS)}
+    FROM ({union})
+    {_group(keys)}
+)
+SELECT {names}{", " if keys else ""}{", ".join(f"{expr} AS {name}" for name, expr in _OUTPUT.items())}
+FROM facts
+{"ORDER BY " + names if keys else ""}
+"""
+
+
 def _query(keys: list[str], recalls: bool, rule: OutlierRule) -> str:
-    """One statement: a few scans of the log, each feeding one family of facts, then one row per group."""
+    """Tickets and completions (waits, handling time, outliers, round trips with the `trips` table),
+    verifications and what is counted where it happens, per group."""
     c = _CODE
 
     def dims(alias: str) -> str:
@@ -558,98 +734,13 @@ def _query(keys: list[str], recalls: bool, rule: OutlierRule) -> str:
     def cols(alias: str) -> str:  # the dimensions, already computed
         return "".join(f'{alias}."{d}", ' for d in keys)
 
-    names = ", ".join(f'"{k}"' for k in keys)
-    group = f"GROUP BY {names}" if keys else ""
+    group = _group(keys)
     wait, handling = _SECS.format("x.first_call", 'x."at"'), _SECS.format('x."at"', "x.call_at")
-    issued, done, called = c["ticket.issued"], c["case.completed"], c["ticket.called"]
-    accepted, visit = c["case.accepted"], c["visit.recorded"]
+    issued, done = c["ticket.issued"], c["case.completed"]
     kept = "o._case IS NULL"
     handled = f'x.code = {done} AND x.at_window AND x.call_at <= x."at" AND {kept}'
-    # Staffed time by hour: each stretch cut at the local hours it spans.
-    if "hour" in keys:
-        staffed_rows = """SELECT hall, "window", '' AS matter, '' AS bundle, h AS local_at,
-           (epoch_us(least(next_local, h + INTERVAL 1 HOUR)) - epoch_us(greatest(local_at, h))) / 1e6 AS seconds
-    FROM (SELECT *, unnest(range(date_trunc('hour', local_at), next_local, INTERVAL 1 HOUR)) AS h FROM staffed)"""
-    else:
-        staffed_rows = """SELECT hall, "window", '' AS matter, '' AS bundle, local_at, seconds FROM staffed"""
-    day_end = "epoch_us(CAST(CAST(v.local_at AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)) - epoch_us(v.local_at)"
-    sql = f"""
-WITH visits AS MATERIALIZED (  -- acceptances and further visits, each with its window's next call after it
-    SELECT v.seq, v.code, v.case_id, v.ticket_id, v.visit, v."at", v.local_at, v.hall, v."window", v.matter,
-           v.bundle, v.n_matters, CAST(v.local_at AS DATE) AS date, n.seq AS next_seq, n."at" AS next_at
-    FROM (SELECT * FROM ev_visits WHERE code IN ({accepted}, {visit})) v
-    ASOF LEFT JOIN (SELECT hall, "window", seq, "at" FROM ev_called WHERE code = {called}) n
-        ON n.hall = v.hall AND n."window" = v."window" AND v.seq < n.seq
-), firsts AS (
-    SELECT case_id, min(seq) AS seq FROM visits WHERE code = {accepted} GROUP BY case_id
-), issued_at AS (
-    SELECT ticket_id, min("at") AS "at" FROM ev_ticketed WHERE code = {issued} GROUP BY ticket_id
-), spans AS (  -- a visit: its ticket's issue (else itself) to the end of its service, within its local day
-    SELECT v.seq, v.case_id, epoch_us(coalesce(i."at", v."at")) AS start_us,
-           CASE WHEN v."window" = '' THEN epoch_us(v."at")
-                ELSE least(coalesce(epoch_us(v.next_at), epoch_us(v."at") + ({day_end})),
-                           epoch_us(v."at") + ({day_end})) END AS end_us
-    FROM visits v LEFT JOIN issued_at i ON i.ticket_id = v.ticket_id AND v.ticket_id <> 0
-), merged AS MATERIALIZED (  -- taken while an earlier-taken visit of the case still waited or was served
-    SELECT seq, case_id, coalesce(start_us < max(end_us) OVER (PARTITION BY case_id ORDER BY start_us, seq
-                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS merged
-    FROM spans
-), distinct_visits AS (
-    SELECT case_id, count(*) FILTER (WHERE NOT merged) AS visits FROM merged GROUP BY case_id
-), trips AS (  -- a completion's visits less those that were the same visit as another (at least 1)
-    SELECT d.seq, greatest(1, d.visits - count(m.seq)) AS trips
-    FROM ev_done d LEFT JOIN (SELECT seq, case_id FROM merged WHERE merged) m
-         ON m.case_id = d.case_id AND m.seq < d.seq
-    WHERE d.code = {done} AND d.visits > 0
-    GROUP BY d.seq, d.visits
-), on_spot AS (  -- completed at the window in the first acceptance's own service, on its day
-    SELECT DISTINCT a.case_id
-    FROM visits a JOIN firsts f ON f.seq = a.seq
-    JOIN ev_done d ON d.case_id = a.case_id AND d.code = {done} AND d.at_window AND d.visit = a.visit
-         AND d.seq > a.seq AND (a.next_seq IS NULL OR d.seq < a.next_seq) AND CAST(d.local_at AS DATE) = a.date
-), returned AS (
-    SELECT DISTINCT case_id FROM ev_cases WHERE code = {c["case.returned"]}
-), cases AS (
-    SELECT {cols("a")} count(*) AS accepted,
-           count(s.case_id) AS completed_on_the_spot,
-           count(*) FILTER (WHERE g.visits > 1) AS second_visit_cases,
-           count(r.case_id) AS returned_cases,
-           count(*) FILTER (WHERE a.n_matters = 2) AS joint_2,
-           count(*) FILTER (WHERE a.n_matters = 3) AS joint_3,
-           count(*) FILTER (WHERE a.n_matters >= 4) AS joint_4_plus
-    FROM (SELECT {dims("v")} v.case_id, v.n_matters FROM visits v JOIN firsts f ON f.seq = v.seq) a
-    LEFT JOIN on_spot s ON s.case_id = a.case_id
-    LEFT JOIN distinct_visits g ON g.case_id = a.case_id
-    LEFT JOIN returned r ON r.case_id = a.case_id
-    {group}
-), ends AS (
-    SELECT case_id, seq, local_at FROM ev_ends
-    WHERE (code = {done} AND at_window) OR code = {c["task.started"]}
-), served AS (  -- services with a ticket that ended at the window: completed there, or handed to the back office
-    SELECT v.hall, v."window", v.matter, v.bundle, arg_min(e.local_at, e.seq) AS local_at
-    FROM visits v JOIN ends e ON e.case_id = v.case_id AND e.seq > v.seq
-         AND (v.next_seq IS NULL OR e.seq < v.next_seq) AND CAST(e.local_at AS DATE) = v.date
-    WHERE v.ticket_id <> 0 AND v."window" <> ''
-    GROUP BY v.seq, v.hall, v."window", v.matter, v.bundle
-), served_facts AS (
-    SELECT {dims("s")} count(*) AS served_to_end FROM served s {group}
-), marks AS (  -- a window's marks of work, each with the next one and whether the window is paused after it
-    SELECT hall, "window", code, "at", local_at,
-           coalesce(last_value(CASE code WHEN {c["window.paused"]} THEN true WHEN {c["window.resumed"]} THEN false
-                                END IGNORE NULLS) OVER w, false) AS paused,
-           lead("at") OVER w AS next_at, lead(local_at) OVER w AS next_local
-    FROM ev_marks
-    WHERE code BETWEEN {c["window.signed_in"]} AND {visit} AND code <> {issued} AND "window" <> ''
-          AND (code <> {done} OR at_window)
-    WINDOW w AS (PARTITION BY hall, "window" ORDER BY seq)
-), staffed AS (  -- signed in and not paused, from one mark to the next on the same local day
-    SELECT hall, "window", local_at, next_local, (epoch_us(next_at) - epoch_us("at")) / 1e6 AS seconds
-    FROM marks
-    WHERE next_at IS NOT NULL AND code <> {c["window.signed_out"]} AND NOT paused
-          AND CAST(next_local AS DATE) = CAST(local_at AS DATE)
-), staffed_facts AS (
-    SELECT {dims("s")} sum(seconds) / 3600 AS window_hours FROM ({staffed_rows}) s {group}
-), {_timed_ctes(keys, recalls, rule)}, tickets AS (
+    return f"""
+WITH {_timed_ctes(keys, recalls, rule)}, tickets AS (
     SELECT {cols("x")}
            count(*) FILTER (WHERE x.code = {issued}) AS waited,
            avg({wait}) FILTER (WHERE x.code = {issued}) AS mean_wait_seconds,
@@ -658,7 +749,8 @@ WITH visits AS MATERIALIZED (  -- acceptances and further visits, each with its 
            avg({handling}) FILTER (WHERE {handled}) AS mean_handling_seconds,
            count(*) FILTER (WHERE x.code = {done} AND NOT {kept}) AS outliers,
            count(*) FILTER (WHERE x.code = {done} AND x.visits > 0 AND {kept}) AS completed_with_visits,
-           avg(t.trips) FILTER (WHERE x.code = {done} AND x.visits > 0 AND {kept}) AS mean_round_trips,
+           avg(coalesce(t.trips, x.visits)) FILTER (WHERE x.code = {done} AND x.visits > 0 AND {kept})
+               AS mean_round_trips,
            count(*) FILTER (WHERE x.code = {done} AND x.at_window) AS completed_at_window,
            count(*) FILTER (WHERE x.recall) AS _recalls
     FROM timed x LEFT JOIN outlier_cases o ON o._case = x._case AND x.code = {done}
@@ -695,21 +787,10 @@ WITH visits AS MATERIALIZED (  -- acceptances and further visits, each with its 
     SELECT {dims("e")} count(DISTINCT nullif(ref, '')) + count(*) FILTER (WHERE ref = '') AS not_applicable_prereviews
     FROM ev_na e WHERE code = {c["material.not_applicable"]}
     {group}
-), parts AS (
-    SELECT * FROM counted UNION ALL BY NAME SELECT * FROM cases UNION ALL BY NAME SELECT * FROM tickets
-    UNION ALL BY NAME SELECT * FROM verifications UNION ALL BY NAME SELECT * FROM served_facts
-    UNION ALL BY NAME SELECT * FROM staffed_facts UNION ALL BY NAME SELECT * FROM marked
-), facts AS (  -- one row per group: each part has at most one row for it
-    SELECT {names}{", " if keys else ""} {", ".join(f"max({f}) AS {f}" for f in _FACTS)}
-    FROM parts
-    {group}
 )
-SELECT {names}{", " if keys else ""}{", ".join(f"{expr} AS {name}" for name, expr in _OUTPUT.items())},
-       coalesce(_recalls, 0) AS _recalls
-FROM facts
-{"ORDER BY " + names if keys else ""}
+SELECT * FROM counted UNION ALL BY NAME SELECT * FROM tickets UNION ALL BY NAME SELECT * FROM verifications
+UNION ALL BY NAME SELECT * FROM marked
 """
-    return sql
 
 
 _COUNTED = ("duplicate_entries", "no_shows", "prereviews", "first_visit_prereviews", "complete_at_first_visit",
@@ -735,7 +816,6 @@ _FACTS = (
     "completed_with_visits",
     "mean_round_trips",
     "completed_at_window",
-    "_recalls",
     "verifications",
     "mean_verification_seconds",
 )
