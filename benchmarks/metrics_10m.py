@@ -2,8 +2,10 @@
 
 Generates a seeded, realistic event log (about a million cases over 60 days in 2 halls, 6 windows and 10
 matters: pre-reviews and triage, tickets issued, called, recalled and missed, acceptances with joint matters,
-field entries with duplicates, second visits, completions at the window and in the back office, returns,
-continuations into a bundle, cases flagged as outliers, cross-department verifications and consultations)
+field entries with duplicates, second visits, completions at the window and hand-overs to the back office,
+back-office completions, returns, continuations into a bundle, cases flagged as outliers, cross-department
+verifications, consultations, materials marked not applicable, and each window's sign-in, lunch pause and
+sign-out)
 directly as an Arrow table with exactly engine.SCHEMA, laid out as the product's loader lays it out
 (engine.grouped: by type, log order kept in `seq`; the pandas side gets it back in log order while loading).
 Then it computes every indicator in engine.METRICS grouped by window × matter × day twice:
