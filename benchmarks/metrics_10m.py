@@ -2,8 +2,10 @@
 
 Generates a seeded, realistic event log (about a million cases over 60 days in 2 halls, 6 windows and 10
 matters: pre-reviews and triage, tickets issued, called, recalled and missed, acceptances with joint matters,
-field entries with duplicates, second visits, completions at the window and in the back office, returns,
-continuations into a bundle, cases flagged as outliers, cross-department verifications and consultations)
+field entries with duplicates, second visits, completions at the window and hand-overs to the back office,
+back-office completions, returns, continuations into a bundle, cases flagged as outliers, cross-department
+verifications, consultations, materials marked not applicable, and each window's sign-in, lunch pause and
+sign-out)
 directly as an Arrow table with exactly engine.SCHEMA, laid out as the product's loader lays it out
 (engine.grouped: by type, log order kept in `seq`; the pandas side gets it back in log order while loading).
 Then it computes every indicator in engine.METRICS grouped by window × matter × day twice:
@@ -76,7 +78,8 @@ BUNDLES = ("company-change", "newborn")
 VERDICTS = ("complete", "tolerance", "incomplete")
 CHANNELS = ("window", "self_service", "online_assisted")
 NOTES = ("业务系统故障，重启后继续办理",)
-EVENTS_PER_CASE = 9.915  # what one case brings with it on average, with its share of visitors without a case
+MATERIALS = ("ldht", "hkb", "rsda", "jfpz")  # marked not applicable at the guide desk
+EVENTS_PER_CASE = 10.14  # what one case brings with it on average, with its share of visitors without a case
 
 US = 1_000_000
 DAY_US = 86_400 * US
@@ -110,6 +113,7 @@ class Log:
         "channel": (np.int8, -1),
         "ref": (np.int32, -1),
         "note": (np.int8, -1),
+        "material": (np.int8, -1),
     }
 
     def __init__(self) -> None:
@@ -273,6 +277,26 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
     log.add("verification.finished", started[answered] + took, hall=hall[a], matter=matter[a], case=case[a],
             ref=ref[answered])  # fmt: skip
 
+    # Handed to the back office at the window (its first task starts) a few minutes after the last acceptance.
+    office = np.flatnonzero(done)[~at_window]
+    log.add("task.started", last_accept[office] + secs(60, 600, len(office)), hall=hall[office],
+            matter=matter[office], case=case[office])  # fmt: skip
+
+    # Each window's day: signed in before opening, out after closing; a third pause over lunch.
+    n_wd = DAYS * len(WINDOWS)
+    wd_window = np.tile(np.arange(len(WINDOWS), dtype=np.int8), DAYS)
+    wd_hall = (wd_window // 3).astype(np.int8)
+    wd_day = EPOCH0_US + np.repeat(np.arange(DAYS, dtype=np.int64), len(WINDOWS)) * DAY_US
+    log.add("window.signed_in", wd_day + secs(8.2 * 3600, 8.5 * 3600, n_wd), hall=wd_hall, window=wd_window,
+            matter=-1)  # fmt: skip
+    log.add("window.signed_out", wd_day + secs(16.7 * 3600, 17.5 * 3600, n_wd), hall=wd_hall, window=wd_window,
+            matter=-1)  # fmt: skip
+    lunch = rng.random(n_wd) < 0.33
+    log.add("window.paused", wd_day[lunch] + secs(12 * 3600, 12.2 * 3600, int(lunch.sum())), hall=wd_hall[lunch],
+            window=wd_window[lunch], matter=-1)  # fmt: skip
+    log.add("window.resumed", wd_day[lunch] + secs(12.8 * 3600, 13.1 * 3600, int(lunch.sum())),
+            hall=wd_hall[lunch], window=wd_window[lunch], matter=-1)  # fmt: skip
+
     # Visitors without a case: tickets not answered (no-show), pre-reviews routed away from the window.
     n_ns = int(0.04 * n_cases)
     ns_hall = rng.integers(0, 2, n_ns).astype(np.int8)
@@ -290,6 +314,15 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
             verdict=rng.choice(3, n_tr, p=[0.7, 0.2, 0.1]), first_visit=rng.random(n_tr) < 0.8)  # fmt: skip
     log.add("triage.routed", tr_at + secs(1, 20, n_tr), hall=tr_hall, matter=tr_matter,
             channel=np.where(rng.random(n_tr) < 0.6, 1, 2))  # fmt: skip
+
+    # Materials marked not applicable at the desk in 6% of the pre-reviews, one or two each.
+    pr_at, pr_hall, pr_matter = np.concatenate([pre_at, tr_at]), np.concatenate([hall[pre], tr_hall]), np.concatenate(
+        [matter[pre], tr_matter])  # fmt: skip
+    na = np.flatnonzero(rng.random(len(pr_at)) < 0.06)
+    na = np.concatenate([na, na[rng.random(len(na)) < 0.3]])  # a second material for some
+    na_ref = (len(ver) + np.searchsorted(np.unique(na), na)).astype(np.int32)
+    log.add("material.not_applicable", pr_at[na], hall=pr_hall[na], matter=pr_matter[na], ref=na_ref,
+            material=rng.integers(0, len(MATERIALS), len(na)).astype(np.int8))  # fmt: skip
 
     # Consultations make up the exact count (should the rest overshoot, the log is cut at n_events).
     n_co = max(0, n_events - len(log))
@@ -321,7 +354,8 @@ def _arrow(cols: dict[str, np.ndarray]) -> pa.Table:
     n = len(cols["at"])
     ids = {name: _pks(int(cols[name].max()) + 1 if n else 0) for name in ("case", "ticket", "visit", "ref")}
     words = {"type": engine.EVENT_TYPES, "hall": HALLS, "window": WINDOWS, "matter": MATTERS,
-             "bundle": BUNDLES, "verdict": VERDICTS, "channel": CHANNELS, "note": NOTES}  # fmt: skip
+             "bundle": BUNDLES, "verdict": VERDICTS, "channel": CHANNELS, "note": NOTES,
+             "material": MATERIALS}  # fmt: skip
     arrays: dict[str, pa.Array] = {
         "seq": pa.array(cols["seq"]),
         "at": pa.array(cols["at"], type=pa.timestamp("us", tz="UTC")),
@@ -354,6 +388,18 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     ev = table.to_pandas()
     if not ev["seq"].is_monotonic_increasing:
         ev = ev.sort_values("seq", kind="stable", ignore_index=True)
+    if "bundle" in dims:  # an event about a case takes its case's bundle: continued into, else accepted as
+        t0 = ev["type"]
+        accepted = ev.loc[(t0 == "case.accepted") & (ev["case"] != ""), ["case", "bundle"]]
+        continued = ev.loc[
+            (t0 == "case.continued") & (ev["case"] != "") & (ev["bundle"] != ""), ["case", "bundle"]
+        ]
+        of_case = accepted.drop_duplicates("case", keep="first").set_index("case")["bundle"]
+        of_case = (
+            continued.drop_duplicates("case", keep="last").set_index("case")["bundle"].combine_first(of_case)
+        )
+        known = ev["case"].isin(of_case.index)
+        ev.loc[known, "bundle"] = ev.loc[known, "case"].map(of_case)
     ev["date"] = ev["local_at"].dt.floor("D")  # local day, needed by one-visit and window-hours
     ev["hour_"] = ev["local_at"].dt.hour
     derived = {"day": "date", "hour": "hour_"}
@@ -370,19 +416,46 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
 
     parts = []
 
-    # Cases: the first acceptance (its dimensions), the last completion, most visits, returns, joint matters.
-    first = ev.loc[t == "case.accepted", list(dict.fromkeys([*keys, "case", "visit", "date", "n_matters"]))]
-    first = first.drop_duplicates("case", keep="first")
-    last = ev.loc[t == "case.completed", ["case", "visit", "date"]].drop_duplicates("case", keep="last")
-    cases = first.merge(last.rename(columns={"visit": "visit_d", "date": "date_d"}), on="case", how="left")
-    most = (
-        ev.loc[t.isin(["case.accepted", "visit.recorded"]), ["case", "visit_seq"]]
-        .groupby("case")["visit_seq"]
-        .max()
+    # Services: acceptances and further visits, each with its window's next call (the end of the service).
+    vcols = list(dict.fromkeys([*keys, "seq", "type", "case", "ticket", "visit", "at", "local_at", "date", "hall",
+                                "window", "matter", "bundle", "n_matters"]))  # fmt: skip
+    visits = ev.loc[t.isin(["case.accepted", "visit.recorded"]), vcols]
+    nxt = ev.loc[t == "ticket.called", ["seq", "hall", "window", "at"]].rename(
+        columns={"seq": "next_seq", "at": "next_at"}
     )
+    visits = pd.merge_asof(visits, nxt, left_on="seq", right_on="next_seq", by=["hall", "window"],
+                           direction="forward", allow_exact_matches=False)  # fmt: skip
+
+    # Visits: from the ticket's issue to the end of the service, within the local day; a visit whose ticket was
+    # taken while an earlier-taken one of the case still waited or was served is the same visit (merged).
+    issue = ev.loc[t == "ticket.issued", ["ticket", "at"]].drop_duplicates("ticket").set_index("ticket")["at"]
+    day_end = visits["at"] + ((visits["date"] + pd.Timedelta(days=1)) - visits["local_at"])
+    start = visits["ticket"].map(issue).where(visits["ticket"] != "").fillna(visits["at"])
+    end = (
+        visits["next_at"]
+        .where(visits["next_at"] < day_end, day_end)
+        .where(visits["window"] != "", visits["at"])
+    )
+    spans = pd.DataFrame({"case": visits["case"], "seq": visits["seq"], "start": start, "end": end})
+    spans = spans.sort_values(["case", "start", "seq"], kind="stable")
+    before = spans.groupby("case", sort=False)["end"].cummax().groupby(spans["case"], sort=False).shift(1)
+    spans["merged"] = (spans["start"] < before).fillna(False).astype(bool)
+    distinct = spans.loc[~spans["merged"]].groupby("case").size()
+
+    # Cases: the first acceptance (its dimensions); on the spot: completed at the window, same visit and day,
+    # before the window's next call; distinct visits, returns, joint matters.
+    first = visits[visits["type"] == "case.accepted"].drop_duplicates("case", keep="first")
+    done_w = ev.loc[(t == "case.completed") & ev["at_window"], ["case", "seq", "visit", "date"]]
+    cand = first[["case", "seq", "visit", "date", "next_seq"]].merge(
+        done_w.rename(columns={"seq": "d_seq", "visit": "d_visit", "date": "d_date"}), on="case"
+    )
+    in_service = (cand["d_visit"] == cand["visit"]) & (cand["d_date"] == cand["date"]) & (
+        cand["d_seq"] > cand["seq"]) & (cand["next_seq"].isna() | (cand["d_seq"] < cand["next_seq"]))  # fmt: skip
+    on_spot = cand.loc[in_service, "case"].unique()
+    cases = first[list(dict.fromkeys([*keys, "case", "n_matters"]))].copy()
     returned = ev.loc[t == "case.returned", "case"].unique()
-    cases["on_spot"] = (cases["visit_d"] == cases["visit"]) & (cases["date_d"] == cases["date"])
-    cases["second"] = cases["case"].map(most) > 1
+    cases["on_spot"] = cases["case"].isin(on_spot)
+    cases["second"] = cases["case"].map(distinct).fillna(0) > 1
     cases["returned"] = cases["case"].isin(returned)
     cases["j2"], cases["j3"], cases["j4"] = (
         cases["n_matters"] == 2,
@@ -401,6 +474,53 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
             joint_4_plus=("j4", "sum"),
         )  # fmt: skip
     )
+
+    # Served to an end: a service with a ticket whose case was completed at the window or handed to the back
+    # office (task.started) before the next call, the same day; at the service's window and matter, when it ended.
+    ends = ev.loc[
+        ((t == "case.completed") & ev["at_window"]) | (t == "task.started"), ["case", "seq", "local_at"]
+    ]
+    ends = ends.rename(columns={"seq": "e_seq", "local_at": "e_local"})
+    sv = visits.loc[(visits["ticket"] != "") & (visits["window"] != ""),
+                    ["hall", "window", "matter", "bundle", "seq", "case", "date", "next_seq"]]  # fmt: skip
+    j = sv.merge(ends, on="case")
+    j = j[(j["e_seq"] > j["seq"]) & (j["next_seq"].isna() | (j["e_seq"] < j["next_seq"]))
+          & (j["e_local"].dt.floor("D") == j["date"])]  # fmt: skip
+    j = j.sort_values("e_seq", kind="stable").drop_duplicates("seq")
+    served = j[["hall", "window", "matter", "bundle"]].assign(
+        date=j["e_local"].dt.floor("D"), hour_=j["e_local"].dt.hour, all_=0
+    )
+    parts.append(served.groupby(keys, sort=False, observed=True).size().rename("served_to_end").to_frame())
+
+    # Staffed time: each window mark to the next on the same day, unless a sign-out or paused; by hour, cut.
+    kinds = ["window.signed_in", "window.signed_out", "window.paused", "window.resumed", "ticket.no_show",
+             "ticket.called", "case.accepted", "visit.recorded"]  # fmt: skip
+    mk = ev.loc[(t.isin(kinds) | ((t == "case.completed") & ev["at_window"])) & (ev["window"] != ""),
+                ["hall", "window", "type", "seq", "at", "local_at"]]  # fmt: skip
+    mk = mk.sort_values(["hall", "window", "seq"], kind="stable")
+    by_window = mk.groupby(["hall", "window"], sort=False, observed=True)
+    state = mk["type"].map({"window.paused": 1.0, "window.resumed": 0.0})
+    paused = state.groupby([mk["hall"], mk["window"]], sort=False, observed=True).ffill().fillna(0.0) > 0
+    mk = mk.assign(next_at=by_window["at"].shift(-1), next_local=by_window["local_at"].shift(-1))
+    gap = mk[mk["next_at"].notna() & (mk["type"] != "window.signed_out") & ~paused
+             & (mk["next_local"].dt.floor("D") == mk["local_at"].dt.floor("D"))]  # fmt: skip
+    if "hour_" in keys:
+        h0 = gap["local_at"].dt.floor("h")
+        n = np.ceil((gap["next_local"] - h0) / pd.Timedelta(hours=1)).astype(int).to_numpy()
+        rep = gap.loc[gap.index.repeat(n)]
+        k = np.concatenate([np.arange(x) for x in n]) if len(n) else np.empty(0, int)
+        h = rep["local_at"].dt.floor("h") + pd.to_timedelta(k, unit="h")
+        piece = rep["next_local"].where(rep["next_local"] < h + pd.Timedelta(hours=1), h + pd.Timedelta(hours=1)) - (
+            rep["local_at"].where(rep["local_at"] > h, h))  # fmt: skip
+        staffed = rep[["hall", "window"]].assign(local=h, seconds=piece.dt.total_seconds())
+    else:
+        staffed = gap[["hall", "window"]].assign(
+            local=gap["local_at"], seconds=seconds(gap["next_at"], gap["at"])
+        )
+    staffed = staffed.assign(matter="", bundle="", date=staffed["local"].dt.floor("D"),
+                             hour_=staffed["local"].dt.hour, all_=0)  # fmt: skip
+    hours = staffed.groupby(keys, sort=False, observed=True)["seconds"].sum() / 3600
+    parts.append(hours.rename("window_hours").to_frame())
 
     # Completions: the ticket's latest call before the completion (in log order), visits, at the window.
     calls = ev.loc[t == "ticket.called", ["seq", "ticket", "at"]]
@@ -421,7 +541,12 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     done["handling"] = took.where(handled)
     done["outliers"] = ~kept
     done["with_visits"] = (done["visits"] > 0) & kept
-    done["trips"] = done["visits"].where(done["with_visits"])
+    # Trips: the visits the completion counts less those of its case merged into another before it (at least 1).
+    merged = spans.loc[spans["merged"], ["case", "seq"]].rename(columns={"seq": "m_seq"})
+    early = done[["case", "seq"]].reset_index().merge(merged, on="case")
+    early = early[early["m_seq"] < early["seq"]].groupby("index").size()
+    less = early.reindex(done.index, fill_value=0)
+    done["trips"] = (done["visits"] - less).clip(lower=1).where(done["with_visits"])
     parts.append(
         grouped(
             done,
@@ -470,10 +595,19 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
         routed_online=(st == "triage.routed") & (simple["channel"] == "online_assisted"),
         routed_self_service=(st == "triage.routed") & (simple["channel"] == "self_service"),
         consultations=st == "consultation.recorded",
+        prereviews=st == "prereview.completed",
     )
     counted = ["duplicate_entries", "no_shows", "first_visit_prereviews", "complete_at_first_visit", "triaged",
-               "routed_online", "routed_self_service", "consultations"]  # fmt: skip
+               "routed_online", "routed_self_service", "consultations", "prereviews"]  # fmt: skip
     parts.append(simple.groupby(keys, sort=False, observed=True)[counted].sum())
+
+    # Pre-reviews with a material marked not applicable, each once (marks without a pre-review each count).
+    na = ev.loc[t == "material.not_applicable", [*keys, "ref"]]
+    na_refs = (
+        na[na["ref"] != ""].drop_duplicates([*keys, "ref"]).groupby(keys, sort=False, observed=True).size()
+    )
+    na_bare = na[na["ref"] == ""].groupby(keys, sort=False, observed=True).size()
+    parts.append(na_refs.add(na_bare, fill_value=0).rename("not_applicable_prereviews").to_frame())
 
     # Verifications: started (with a reference) to the first finish of the same reference.
     finished = ev.loc[t == "verification.finished", ["ref", "at"]].drop_duplicates("ref", keep="first")
@@ -483,14 +617,9 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     started["took"] = seconds(started["fin_at"], started["at"])
     parts.append(grouped(started, verifications=("took", "size"), mean_verification_seconds=("took", "mean")))
 
-    # Window-hours: distinct (window, local day, hour) with at least one call.
-    hour_keys = list(dict.fromkeys([*keys, "window", "date", "hour_"]))
-    worked = ev.loc[t == "ticket.called", hour_keys].drop_duplicates()
-    parts.append(worked.groupby(keys, sort=False, observed=True).size().rename("window_hours").to_frame())
-
     out = pd.concat(parts, axis=1, join="outer")
     floats = {"mean_handling_seconds", "mean_round_trips", "mean_wait_seconds", "p90_wait_seconds",
-              "mean_verification_seconds"}  # fmt: skip
+              "mean_verification_seconds", "window_hours"}  # fmt: skip
     for name in out.columns:
         if name not in floats:
             out[name] = out[name].fillna(0).astype("int64")
@@ -504,7 +633,9 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     out["completeness_at_first_visit"] = ratio("complete_at_first_visit", "first_visit_prereviews")
     out["online_share"] = ratio("routed_online", "triaged")
     out["self_service_share"] = ratio("routed_self_service", "triaged")
-    out["throughput_per_window_hour"] = ratio("completed_at_window", "window_hours")
+    out["not_applicable_share"] = ratio("not_applicable_prereviews", "prereviews")
+    out["window_hours"] = out["window_hours"].fillna(0.0)
+    out["throughput_per_window_hour"] = ratio("served_to_end", "window_hours")
     out = out.reset_index().rename(columns={v: k for k, v in derived.items()})
     return out[[*dims, *engine.METRICS]]
 
@@ -640,13 +771,17 @@ def compare(product: pa.Table, pandas_: pa.Table, dims: list[str]) -> tuple[list
 
 _FLOATS = {"one_visit_rate", "mean_handling_seconds", "mean_round_trips", "mean_wait_seconds", "p90_wait_seconds",
            "second_visit_ratio", "return_rate", "completeness_at_first_visit", "online_share", "self_service_share",
-           "mean_verification_seconds", "throughput_per_window_hour"}  # fmt: skip
+           "mean_verification_seconds", "throughput_per_window_hour", "window_hours", "not_applicable_share"}  # fmt: skip
 
 
-def trivial_metrics(table: pa.Table) -> list[str]:
-    """Metrics that are zero or empty in every group (the log would not exercise them)."""
+def trivial_metrics(table: pa.Table, dims: list[str]) -> list[str]:
+    """Metrics that are zero or empty in every group (the log would not exercise them). Throughput is left out
+    when grouped by matter or bundle: staffed time belongs to a window, so no such group has both its parts."""
     out = []
+    by_matter = bool({"matter", "bundle"} & set(dims))
     for m in engine.METRICS:
+        if by_matter and m == "throughput_per_window_hour":
+            continue
         col = table[m]
         if col.null_count == len(col) or not pc.any(pc.not_equal(pc.fill_null(col, 0), 0)).as_py():
             out.append(m)
@@ -753,7 +888,7 @@ def report(results: dict[str, tuple[dict, pa.Table]], dims: list[str], n_events:
         f"compared {compared:,} values in {common:,} groups; largest relative differences: "
         + (", ".join(f"{m} {v:.1e}" for m, v in largest) or "none")
     )
-    trivial = trivial_metrics(d_table)
+    trivial = trivial_metrics(d_table, dims)
     if trivial:
         console.print(f"[yellow]zero or empty in every group: {', '.join(trivial)}[/yellow]")
     if n_events != 10_000_000:

@@ -71,7 +71,7 @@ def test_a_bundle_taken_at_the_desk_joins_the_open_case_keeping_the_task_order(g
     )  # fmt: skip
     # The ticket queues for the bundle's key matter (the demo's queue D), not the open case's 关系转移: the case is
     # found by any matter the pre-review covers.
-    assert pr.ticket.matter.code == "retire-pension-claim" and pr.verdict == "tolerance"
+    assert pr.ticket.matter.code == "retire-approval" and pr.verdict == "tolerance"
     rejoined = _accept(clerk, window1, pr.ticket)
     case.refresh_from_db()
     assert rejoined.pk == case.pk and case.bundle.code == "retirement"

@@ -95,7 +95,7 @@ def _by(events, dim):
 def test_rates_and_handling_time_by_window_and_matter():
     events = [
         *_journey("1", "t1", "w1", "cbdj", 0, 1, 12),  # on the spot, 12 min
-        *_journey("2", "t2", "w1", "cbdj", 5, 6, 23),  # on the spot, 18 min
+        *_journey("2", "t2", "w1", "cbdj", 13, 14, 31),  # called after 1 is done: on the spot, 18 min
         *_journey("3", "t3", "w2", "gxzy", 0, 2),  # not completed
         *_journey("4", "t4", "w2", "cbdj", 0, 1, 15, done_visit="second"),  # completed on a later visit
     ]
@@ -216,12 +216,25 @@ def rich_logs(draw):
         at = START + timedelta(minutes=draw(st.integers(0, 3000)))
         matter = draw(st.sampled_from(["cbdj", "gxzy", "jfhd"]))
         kind = draw(
-            st.sampled_from(["prereview", "triage", "consultation", "verification", "returned", "visit"])
-        )
+            st.sampled_from(["prereview", "triage", "consultation", "verification", "returned", "visit", "window",
+                             "handover"])
+        )  # fmt: skip
         if kind == "prereview":
             data = {"verdict": draw(st.sampled_from(["complete", "tolerance", "incomplete"])),
-                    "first_visit": draw(st.booleans())}  # fmt: skip
+                    "first_visit": draw(st.booleans()), "prereview": i}  # fmt: skip
             extra.append(("prereview.completed", at, "", matter, "", "", "", data))
+            for material in draw(st.lists(st.sampled_from(["ldht", "hkb", "rsda"]), max_size=2, unique=True)):
+                extra.append(("material.not_applicable", at, "", matter, "", "", "",
+                              {"prereview": draw(st.sampled_from([i, ""])), "material": material}))  # fmt: skip
+        elif kind == "window":  # a window signing in or out, pausing or resuming
+            type_ = draw(
+                st.sampled_from(["window.signed_in", "window.signed_out", "window.paused", "window.resumed"])
+            )
+            extra.append((type_, at, draw(st.sampled_from(["w1", "w2", "w3"])), "", "", "", "", {}))
+        elif kind == "handover":  # the window hands a case to the back office: its first task starts
+            extra.append(
+                ("task.started", at, "", matter, f"c{draw(st.integers(0, 11))}", "", "", {"task": "t"})
+            )
         elif kind == "triage":
             data = {"channel": draw(st.sampled_from(["window", "self_service", "online_assisted", "none"]))}
             extra.append(("triage.routed", at, "", matter, "", "", "", data))
@@ -272,6 +285,7 @@ DIMS = [
     ("day",),
     ("hour",),
     ("window", "day"),
+    ("window", "hour"),
     ("bundle", "matter"),
 ]
 
@@ -299,13 +313,27 @@ def test_every_indicator_matches_the_plain_python_reference(events, dims, rule):
     assert set(expected) - {()} <= set(got)
 
 
+KEY_MATTERS = [{}, {"newborn": "cbdj"}, {"newborn": "gxzy", "company-change": "jfhd", "after-death": "cbdj"}]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rich_logs(), st.sampled_from([(), ("day",), ("window", "hour")]))
-def test_relative_volume_matches_the_reference(events, dims):
-    expected = reference.relative_volume(_rows(events), dims, TZ)
-    got = engine.relative_volume(engine.events_table(_rows(events), TZ), dims)
-    fields = ("key_matter", "bundle_cases", "single_cases", "relative_volume")
+@given(rich_logs(), st.sampled_from([(), ("day",), ("window", "hour")]), st.sampled_from(KEY_MATTERS))
+def test_relative_volume_matches_the_reference(events, dims, keys):
+    expected = reference.relative_volume(_rows(events), dims, TZ, key_matters=keys)
+    got = engine.relative_volume(engine.events_table(_rows(events), TZ), dims, key_matters=keys)
+    fields = ("key_matter", "bundle_cases", "key_matter_cases", "relative_volume")
     assert {(r["bundle"], *(r[d] for d in dims)): {f: r[f] for f in fields} for r in got} == expected
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_logs(), st.sampled_from([(), ("day",), ("bundle", "hour")]))
+def test_not_applicable_marks_match_the_reference(events, dims):
+    expected = reference.not_applicable(_rows(events), dims, TZ)
+    got = engine.not_applicable(engine.events_table(_rows(events), TZ), dims)
+    fields = ("marks", "prereviews", "share")
+    assert {
+        (*(r[d] for d in dims), r["matter"], r["material"]): {f: r[f] for f in fields} for r in got
+    } == expected
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -366,3 +394,12 @@ def test_the_log_in_any_row_order_gives_the_same_figures(events, dims):
     expected = engine.compute(grouped, dims).to_pylist()
     assert engine.compute(in_log_order, dims).to_pylist() == expected
     assert engine.compute(backwards, dims).to_pylist() == expected
+
+
+def test_every_event_type_the_engine_reads_is_declared_in_the_log_vocabulary():
+    from onevisit.core.events import EVENT_TYPES
+
+    assert set(engine.EVENT_TYPES) <= EVENT_TYPES
+    assert engine.DATA_FIELDS.keys() >= {n for n in engine.SCHEMA.names if n not in ("seq", "at", "local_at",
+                                         "type", "hall", "window", "matter", "bundle", "case", "ticket", "case_id",
+                                         "ticket_id", "visit")}  # fmt: skip

@@ -131,16 +131,25 @@ def _shapes(rows) -> tuple[dict, dict]:
 def test_payloads_and_references_are_those_the_services_emit(events, guide, clerk, window1):
     """Run a real journey through the services and compare each event type's shape with the generated ones."""
     from django.contrib.auth import get_user_model
+    from django.test import Client
 
     from onevisit.accounts.services import actor_for
     from onevisit.cases import services as cases
     from onevisit.intake import services as intake
     from onevisit.queueing import services as queueing
+    from onevisit.web import demo
     from tests.factories import resident_id
     from tests.journey import called, handed_over, prereview
 
     social = actor_for(get_user_model().objects.get(username="houtai1"))
     before = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    browser = Client()  # the clerk signs in (window.signed_in) and, at the end, out
+    assert browser.login(username="chuangkou1", password=demo.DEMO_PASSWORD)
+    queueing.set_paused(window=window1, paused=True, actor=clerk)
+    queueing.set_paused(window=window1, paused=False, actor=clerk)
+    every = [m.code for m in intake.checklist(matter_code="cbdj").materials]
+    prereview(guide, "cbdj", present=[c for c in every if c != "ldht"], not_applicable={"ldht": "灵活就业人员"},
+              channel="online_assisted")  # fmt: skip
     intake.record_consultation(actor=guide, matter_code="cbdj")
     intake.record_consultation(actor=guide, bundle_code="retirement")
     prereview(guide, "cbdj", present=[])  # incomplete: no ticket
@@ -208,6 +217,7 @@ def test_payloads_and_references_are_those_the_services_emit(events, guide, cler
     bundled = cases.accept(actor=clerk, window=window1, code=pr.ticket.token)
     assert Event.objects.get(type="case.accepted", case=str(bundled.pk)).bundle == "retirement"
 
+    browser.post("/logout/")
     real_keys, real_refs = _shapes(Event.objects.filter(id__gt=before))
     made_keys, made_refs = _shapes(events)
     missing_types = history.EVENT_TYPES - set(real_keys)

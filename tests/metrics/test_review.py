@@ -143,19 +143,31 @@ def test_flagged_cases_leave_the_means_and_are_listed_with_their_note(guide, cle
 
 @pytest.mark.django_db
 def test_relative_volume_per_bundle_on_the_page_and_the_api(hall, analyst_client):
+    """退休一件事 against its declared key matter 退休审批: 2 bundle cases ÷ (2 + 3 approvals alone) = 0.40; the 4
+    transfers alone are another matter. A bundle the catalog does not know has no key matter: the page says so."""
     from onevisit.core import clock
 
     for n in range(2):
-        _fact("demo", "case.accepted", case=f"b{n}", matter="txzy", bundle="retirement", visit_seq=1)
+        _fact("demo", "case.accepted", case=f"b{n}", matter="gxzy", bundle="retirement", visit_seq=1)
+    for n in range(3):
+        _fact("demo", "case.accepted", case=f"a{n}", matter="retire-approval", visit_seq=1)
     for n in range(4):
-        _fact("demo", "case.accepted", case=f"s{n}", matter="txzy", visit_seq=1)
+        _fact("demo", "case.accepted", case=f"s{n}", matter="gxzy", visit_seq=1)
+    _fact("demo", "case.accepted", case="x0", matter="cbdj", bundle="legacy-bundle", visit_seq=1)
     page = analyst_client.get("/metrics/review/").content.decode()
     section = page[page.index('id="volumes"') :].split("</section>")[0]
-    assert "0.50" in section and ">2<" in section and ">4<" in section
+    row = section[section.index("退休一件事") :].split("</tr>")[0]
+    assert "企业职工退休申请（退休审批）" in row and "<td>2</td><td>5</td><td>0.40</td>" in row
+    legacy = section[section.index("legacy-bundle") :].split("</tr>")[0]
+    assert "<td>—</td>" in legacy and "目录中未声明该一件事的主事项，无法计算" in legacy
     today = clock.local_date().isoformat()
     body = analyst_client.get(f"/api/metrics/volumes?start={today}&end={today}").json()
-    assert body["rows"] == [{"bundle": "retirement", "key_matter": "txzy", "bundle_cases": 2, "single_cases": 4,
-                             "relative_volume": 0.5}]  # fmt: skip
+    assert body["rows"] == [
+        {"bundle": "legacy-bundle", "key_matter": None, "bundle_cases": 1, "key_matter_cases": None,
+         "relative_volume": None},
+        {"bundle": "retirement", "key_matter": "retire-approval", "bundle_cases": 2, "key_matter_cases": 5,
+         "relative_volume": 0.4},
+    ]  # fmt: skip
     bad = analyst_client.get(f"/api/metrics/volumes?start={today}&end={today}&dims=matter")
     assert bad.status_code == 422 and "相对办件量" in bad.json()["detail"]
 
@@ -197,3 +209,53 @@ def test_every_duration_is_written_in_the_unit_its_label_names():
     assert review.display("mean_handling_seconds", 565) == "9 分 25 秒"  # the page: words, not a bare number
     assert review.display("mean_verification_seconds", 38) == "38 秒"
     assert review.unit("some_new_seconds") == "分钟"  # any seconds metric is converted, never written raw
+
+
+def _timed(hall_code: str, day, case: str, minutes: float, start_minute: int = 0) -> None:
+    """A ticket called at 09:00 (plus start_minute) of a local day and completed at the window `minutes` later."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from onevisit.core.models import Event
+
+    called = datetime.combine(day, time(9), tzinfo=ZoneInfo("Asia/Shanghai")) + timedelta(
+        minutes=start_minute
+    )
+    refs = {"hall": hall_code, "window": "w1", "matter": "cbdj", "ticket": f"t{case}"}
+    Event.objects.create(at=called, type="ticket.called", **refs)
+    Event.objects.create(at=called + timedelta(minutes=minutes), type="case.completed", case=case, visit=f"v{case}",
+                         data={"visits": 1, "at_window": True}, **refs)  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_percentile_typed_into_the_url_is_a_what_if_beside_the_official_verdict(hall, analyst_client):
+    """Baseline: 10 minutes. This week: 24 cases of 7 minutes and 2 of 200. The hall's rule (99th percentile, at
+    least 20 cases) keeps both long ones: mean 568/26 = 21.8 min, +118% — 未达成. With ?outlier=0.9 the limit is 7
+    minutes, both leave the mean: 7 min, −30% — shown as a what-if; the official verdict stays 未达成."""
+    from datetime import timedelta
+
+    from onevisit.core import clock
+    from onevisit.metrics import report
+
+    today = clock.local_date()
+    for n in range(5):
+        _timed("demo", today - timedelta(days=8), f"b{n}", 10, start_minute=n)
+    for n in range(26):
+        _timed("demo", today, f"p{n}", 200 if n >= 24 else 7, start_minute=n)
+    built = report.build(hall="demo", tz_name="Asia/Shanghai", start=today - timedelta(days=6), end=today,
+                         outliers=queries.rule("0.9"))  # fmt: skip
+    official = {c.metric: c for c in built.comparisons}["mean_handling_seconds"]
+    what_if = {c.metric: c for c in built.what_if_comparisons}["mean_handling_seconds"]
+    assert official.pilot == pytest.approx(568 / 26 * 60) and official.met is False
+    assert what_if.pilot == pytest.approx(7 * 60) and what_if.met is True and built.what_if_outliers == 2
+    assert built.rule == queries.rule() and built.total["outliers"] == 0  # the figures use the hall's rule
+
+    page = analyst_client.get("/metrics/review/?outlier=0.9").content.decode()
+    row = page[page.index('data-metric="mean_handling_seconds"') :].split("</tr>")[0]
+    assert '<td class="official"><span class="tag error">未达成</span>' in row
+    assert '<td class="what-if">7 分钟</td>' in row and "假设达成" in row
+    assert "第 90 百分位" in page[page.index('id="what-if"') :] and "不改变正式的达成判定" in page
+    plain = analyst_client.get("/metrics/review/").content.decode()
+    assert 'id="what-if"' not in plain and "假设：本期" not in plain
+    row = plain[plain.index('data-metric="mean_handling_seconds"') :].split("</tr>")[0]
+    assert '<td class="official"><span class="tag error">未达成</span>' in row

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import Q
 
 from onevisit.accounts import roles
 from onevisit.accounts.models import Hall, Staff, Window
 from onevisit.core.errors import Forbidden, NotFound
+from onevisit.core.events import emit
 
 
 @dataclass(frozen=True)
@@ -109,3 +111,23 @@ def windows_of(hall: Hall) -> list[Window]:
 def ensure_role_groups() -> None:
     for name in roles.ALL:
         Group.objects.get_or_create(name=name)
+
+
+def record_window_session(*, user, signed_in: bool) -> None:
+    """A clerk posted to a window signs in or out: the window's staffed time (窗口每小时办件量) starts or ends."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return
+    staff = Staff.objects.select_related("window__hall").filter(user=user, window__isnull=False).first()
+    if staff is None or not staff.window.active:
+        return
+    with transaction.atomic():
+        emit("window.signed_in" if signed_in else "window.signed_out", hall=staff.window.hall,
+             window=staff.window, actor=user.username)  # fmt: skip
+
+
+def _signed_in(sender, request, user, **kwargs) -> None:
+    record_window_session(user=user, signed_in=True)
+
+
+def _signed_out(sender, request, user, **kwargs) -> None:
+    record_window_session(user=user, signed_in=False)

@@ -28,6 +28,8 @@ EVENT_TYPES = frozenset(
         "appointment.checked_in",
         "window.paused",
         "window.resumed",
+        "window.signed_in",  # a clerk posted to the window signs in or out: staffed time for the metrics
+        "window.signed_out",
         "print.sent",
         "print.failed",
         "contingency.on",

@@ -6,7 +6,7 @@ from onevisit.accounts import roles
 from onevisit.accounts.services import metric_hall, require
 from onevisit.core import clock
 from onevisit.core.errors import Invalid
-from onevisit.metrics import engine, queries
+from onevisit.metrics import engine, queries, report
 from onevisit.metrics.queries import day_summary
 
 router = Router(tags=["metrics"])
@@ -109,15 +109,17 @@ def outliers(request, start: date, end: date, hall: str = "", outlier: str = "")
                    rows=_jsonable(engine.outlier_list(table, rule)))  # fmt: skip
 
 
-@router.get("/volumes", response=ListOut, summary="相对办件量：一件事受理件数 ÷ 其主事项单独受理件数")
+@router.get("/volumes", response=ListOut, summary="相对办件量：一件事受理件数 ÷ 其主事项的全部受理件数")
 def volumes(request, start: date, end: date, hall: str = "", dims: str = ""):
+    """Per bundle: its cases ÷ every case of the key matter it declares in the catalog (its own included); a bundle
+    without a declared key matter has key_matter, key_matter_cases and relative_volume null."""
     actor = require(request.user, roles.ANALYST)
     the_hall = metric_hall(actor, hall)
     wanted = _names(dims)
     queries.check_names(wanted)
     table = queries.period_table(hall=the_hall.code, start=start, end=end, tz_name=the_hall.timezone)
     try:
-        rows = engine.relative_volume(table, wanted)
+        rows = engine.relative_volume(table, wanted, key_matters=report.key_matters())
     except engine.UnknownName as exc:
         raise Invalid(str(exc), field="dims") from None
     return ListOut(hall=the_hall.code, start=start, end=end, rule="", rows=_jsonable(rows))

@@ -11,10 +11,13 @@ What a day looks like (weekdays only, hall open 9:00-12:00 and 13:30-17:00 local
   tolerance (容缺: tolerable materials promised later) or incomplete (no ticket; most come back a few working
   days later, a second visit), then triaged to a window, to self-service or to online assistance;
 - window tickets queue per matter; windows call the highest priority, then the earliest ticket of the queues
-  they serve; some citizens are recalled, some never come (no-show);
+  they serve; some citizens are recalled, some never come (no-show); the clerks sign in before opening, pause
+  over lunch and sign out after their last service (the staffed hours of 窗口每小时办件量);
+- the guide desk marks 劳动合同 not applicable for some 参保登记 citizens (灵活就业人员);
 - acceptance opens the case: typed fields (some retyped although known: duplicate entries), tolerance
   commitments, a continuation of a single matter into its bundle (接续受理);
-- 即办 matters are completed at the window; the others go to the back office as a task graph, with
+- 即办 matters are completed at the window; the others are handed to the back office at the end of the service
+  (their first tasks start then) and worked as a task graph, with
   verifications by other departments taking hours to days, a few returns to the citizen (who comes back and
   resubmits: a further visit) and deliveries after completion;
 - over the period the share of incomplete materials and of duplicate entries falls, as a pilot hopes.
@@ -170,7 +173,7 @@ class BundleSpec:
 
 BUNDLES: dict[str, BundleSpec] = {
     "retirement": BundleSpec(
-        key="retire-pension-claim",
+        key="retire-approval",  # the catalog's key matter (关键单事项), as the other bundles
         matters=(("retire-approval", ""), ("gxzy", "transferred"), ("retire-pension-claim", ""),
                  ("retire-medins", ""), ("hf-withdraw-retire", "has_housing_fund")),
         situations={"transferred": 0.35, "has_housing_fund": 0.7},
@@ -262,6 +265,8 @@ CONTINUATION_SHARE = 0.06
 DEFERRED_COMPLETION = 0.005  # window cases completed hours later or the next working day (extremes)
 VERIFICATION_SHARE, RETURN_SHARE = 0.18, 0.05  # per task; per case
 COMES_BACK_AFTER_RETURN = 0.85
+# 参保登记 for 灵活就业人员: the desk marks 劳动合同 not applicable (the catalog's own exemption).
+NOT_APPLICABLE = ("cbdj", "ldht", "灵活就业人员", 0.1)
 # Known from the identity the guide desk took (cases.known.PersonRecord): typing them again is a duplicate.
 PERSON_FIELDS = ("name", "resident_id", "phone", "gender", "birth_date")
 DEPARTMENTS = tuple(
@@ -276,7 +281,8 @@ EVENT_TYPES = frozenset(
         "ticket.recalled", "ticket.no_show", "case.accepted", "case.continued", "case.completed", "case.returned",
         "case.corrected", "case.delivered", "visit.recorded", "field.entered", "commitment.made", "commitment.supplied",
         "task.started", "task.finished", "verification.started", "verification.finished",
-        "case.outlier_flagged",
+        "case.outlier_flagged", "window.signed_in", "window.signed_out", "window.paused", "window.resumed",
+        "material.not_applicable",
     }
 )  # fmt: skip
 
@@ -394,6 +400,9 @@ class _Hall:
     def __init__(self, *, no: int, seed: int, tz: ZoneInfo, log: _Log, start: date, days: int) -> None:
         self.no, self.code, self.tz, self.log = no, f"{HALL_PREFIX}{no:02d}", tz, log
         self.rng = np.random.default_rng([seed, no])
+        # Facts added later (window sessions, not-applicable marks) draw from their own stream, so the first
+        # stream — and every figure the planning calibration reads from it — stays what it was.
+        self.aside = np.random.default_rng([seed, no, 1])
         self.start, self.days = start, days
         # Halls differ: the first is the busiest; the others have their own load and habits.
         self.load = 1.0 if no == 1 else float(self.rng.uniform(0.7, 1.0))
@@ -567,11 +576,20 @@ class _Hall:
             missing = [c for c, _ in needed if c in missing]
         prereview = self._number("prereview")
         refs = {"matter": journey.matter, "bundle": journey.bundle, "actor": guide}
+        na_matter, na_material, na_reason, na_share = NOT_APPLICABLE
+        marked = (
+            [na_material]
+            if na_matter in journey.matters and na_material not in missing and self.aside.random() < na_share
+            else []
+        )
         self.emit(at, "prereview.completed", **refs,
                   data={"prereview": prereview, "verdict": verdict, "required": len(needed),
                         "present": len(needed) - len(missing), "missing": missing, "matters": list(journey.matters),
                         "first_visit": journey.first_visit, "person": journey.person,
-                        "not_applicable": []})  # fmt: skip
+                        "not_applicable": marked})  # fmt: skip
+        for material in marked:
+            self.emit(at, "material.not_applicable", **refs,
+                      data={"prereview": prereview, "material": material, "reason": na_reason, "preset": True})  # fmt: skip
         channel = "window"
         if verdict == "incomplete":
             channel = "none"
@@ -614,10 +632,16 @@ class _Hall:
             waiting[t.queue].append(t)
         free = [(PERIODS[0][0] + float(self.rng.uniform(0, 120)), i, w) for i, w in enumerate(WINDOWS)]
         heapq.heapify(free)
+        for _, _, w in free:  # the clerks sign in before the first call
+            self.emit(self._at(day, PERIODS[0][0] - float(self.aside.uniform(60, 900))), "window.signed_in",
+                      window=w, actor=self._clerk(w))  # fmt: skip
+        last_end = {w: PERIODS[0][0] for w in WINDOWS}
         while free:
             t, i, w = heapq.heappop(free)
-            if PERIODS[0][1] <= t < PERIODS[1][0]:
+            if PERIODS[0][1] <= t < PERIODS[1][0]:  # lunch: the window pauses (F9) and resumes after it
+                self.emit(self._at(day, t), "window.paused", window=w, actor=self._clerk(w))
                 t = PERIODS[1][0] + float(self.rng.uniform(0, 120))
+                self.emit(self._at(day, t), "window.resumed", window=w, actor=self._clerk(w))
             if t >= LAST_CALL:
                 continue
             best: _Ticket | None = None
@@ -637,7 +661,11 @@ class _Hall:
             waiting[best.queue].remove(best)
             best.called = t
             end = self._serve(day, w, best)
+            last_end[w] = max(last_end[w], end)
             heapq.heappush(free, (end + float(self.rng.uniform(15, 60)), i, w))
+        for w, end in last_end.items():  # and sign out once their last service is done
+            self.emit(self._at(day, max(end, PERIODS[1][1]) + float(self.aside.uniform(60, 900))),
+                      "window.signed_out", window=w, actor=self._clerk(w))  # fmt: skip
 
     def _serve(self, day: date, window: str, ticket: _Ticket) -> float:
         """The window session for a called ticket; returns when the window is free again (seconds)."""
@@ -705,9 +733,6 @@ class _Hall:
         base = {"matter": case.matter, "case": case.id, "actor": clerk}
         for spec in task_graph(case.bundle, case.matters):
             case.tasks[spec.code] = _Task(spec)
-        for task in case.tasks.values():
-            if not task.spec.after:
-                self._start(case, task, at, clerk)
         due = None
         if verdict == "tolerance":
             case.returnable = False
@@ -729,6 +754,9 @@ class _Hall:
             end = self._continue(day, window, case, t + 0.6 * (end - t), end)
         self._fields(self._at(day, t + 0.7 * (end - t)), window, case)
         case.session_end = self._at(day, end)
+        for task in case.tasks.values():  # 移交后台 at the end of the service: the ready tasks start
+            if task.status == "waiting" and all(case.tasks[a].status == "done" for a in task.spec.after):
+                self._start(case, task, case.session_end, clerk)
 
         if due is not None:
             self._supply(case, day, due, missing)
@@ -768,10 +796,7 @@ class _Hall:
             )
             case.tasks[g.code] = _Task(TaskDef(g.code, g.matter, g.department, g.days, after))
         case.bundle, case.matters = bundle, [*case.matters, *added]
-        at = self._at(day, t)
-        for task in case.tasks.values():
-            if task.status == "waiting" and all(case.tasks[a].status == "done" for a in task.spec.after):
-                self._start(case, task, at, self._clerk(window))
+        at = self._at(day, t)  # the tasks start when the case is handed over, at the end of the service
         self.emit(at, "case.continued", window=window, matter=case.matter, bundle=bundle, case=case.id,
                   actor=self._clerk(window), data={"from": case.matter, "matters": matters, "added": added})  # fmt: skip
         return end + 60 * float(self.rng.lognormal(np.log(12.0), 0.4))

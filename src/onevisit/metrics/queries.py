@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,20 +16,25 @@ from onevisit.metrics import engine
 
 @dataclass(frozen=True)
 class DaySummary:
-    """The day page's figures: the hall, each window and each matter (rows of engine.METRICS)."""
+    """The day page's figures: the hall, each window, each matter and each window × matter (rows of
+    engine.METRICS), and the materials marked not applicable per matter (engine.not_applicable)."""
 
     total: dict[str, Any]
     by_window: dict[str, dict[str, Any]]
     by_matter: dict[str, dict[str, Any]]
+    by_window_matter: list[dict[str, Any]] = field(default_factory=list)
+    not_applicable: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (self.total.get("accepted") or self.total.get("completed_at_window")
-                    or self.total.get("completed_with_visits") or self.total.get("outliers"))  # fmt: skip
+                    or self.total.get("completed_with_visits") or self.total.get("outliers")
+                    or self.total.get("prereviews") or self.total.get("window_hours"))  # fmt: skip
 
 
 def day_summary(*, hall: str, day: date, tz_name: str) -> DaySummary:
-    """Today's figures from the same engine and definitions as the weekly review, by window and by matter."""
+    """Today's figures from the same engine and definitions as the weekly review (the hall's configured outlier
+    rule), by window, by matter and by window × matter."""
     table = period_table(hall=hall, start=day, end=day, tz_name=tz_name)
     rule_ = rule()
     (total,) = engine.compute(table, (), rule_).to_pylist()
@@ -37,7 +42,9 @@ def day_summary(*, hall: str, day: date, tz_name: str) -> DaySummary:
         d: {r[d]: r for r in engine.compute(table, [d], rule_).to_pylist() if r[d]}
         for d in ("window", "matter")
     }
-    return DaySummary(total, by["window"], by["matter"])
+    pairs = [r for r in engine.compute(table, ["window", "matter"], rule_).to_pylist()
+             if r["window"] and r["matter"]]  # fmt: skip
+    return DaySummary(total, by["window"], by["matter"], pairs, engine.not_applicable(table))
 
 
 def events_table(*, start: datetime, end: datetime, tz_name: str, halls: list[str] | None = None) -> pa.Table:

@@ -7,9 +7,10 @@ definitions in engine.py's docstring, not from its SQL.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 
@@ -96,6 +97,103 @@ def outlier_cases(events: list[dict], percentile: float | None, min_cases: int) 
     return out
 
 
+def _next_calls(events: list[dict]) -> dict[int, dict]:
+    """{index of a visit event: the first call at its hall's window after it} — the end of its service."""
+    calls: dict[tuple, list[int]] = defaultdict(list)
+    for i, e in enumerate(events):
+        if e["type"] == "ticket.called":
+            calls[(e["hall"], e["window"])].append(i)
+    out = {}
+    for i, e in enumerate(events):
+        if e["type"] in ("case.accepted", "visit.recorded"):
+            later = calls.get((e["hall"], e["window"]), [])
+            k = bisect_right(later, i)
+            if k < len(later):
+                out[i] = events[later[k]]
+    return out
+
+
+def _day_end(at: datetime, tz: tzinfo) -> datetime:
+    local = at.astimezone(tz)
+    return datetime.combine(local.date() + timedelta(days=1), time.min, tzinfo=tz)
+
+
+def _merged_visits(
+    events: list[dict], next_call: dict[int, dict], tz: tzinfo
+) -> dict[str, list[tuple[int, bool]]]:
+    """{case: [(index, merged)]}: a visit is merged (the same visit as another) when its ticket was taken before an
+    earlier-taken visit of the case had ended — that one's ticket still waiting or being served, the same day."""
+    issued: dict[str, datetime] = {}
+    for e in events:
+        if e["type"] == "ticket.issued" and e["ticket"]:
+            issued.setdefault(e["ticket"], e["at"])
+    spans: dict[str, list[tuple[datetime, int, datetime]]] = defaultdict(list)
+    for i, e in enumerate(events):
+        if e["type"] not in ("case.accepted", "visit.recorded"):
+            continue
+        start = issued.get(e["ticket"], e["at"]) if e["ticket"] else e["at"]
+        if not e["window"]:
+            end = e["at"]
+        else:
+            day_end = _day_end(e["at"], tz)
+            call = next_call.get(i)
+            end = min(call["at"], day_end) if call is not None else day_end
+        spans[e["case"]].append((start, i, end))
+    out: dict[str, list[tuple[int, bool]]] = {}
+    for case, visits in spans.items():
+        latest: datetime | None = None
+        flags = []
+        for start, i, end in sorted(visits, key=lambda v: (v[0], v[1])):
+            flags.append((i, latest is not None and start < latest))
+            latest = end if latest is None else max(latest, end)
+        out[case] = flags
+    return out
+
+
+def _staffed(events: list[dict], tz: tzinfo, by_hour: bool) -> list[tuple[dict, float]]:
+    """(where, seconds) pieces of staffed time: a window's marks, each to its next on the same local day unless
+    it is a sign-out or the window is paused; cut at local hours when by_hour. `where` holds the dimensions."""
+    marks: dict[tuple, list[dict]] = defaultdict(list)
+    for e in events:
+        t = e["type"]
+        if not e["window"]:
+            continue
+        if t in ("window.signed_in", "window.signed_out", "window.paused", "window.resumed", "ticket.no_show",
+                 "ticket.called", "case.accepted", "visit.recorded") or (
+            t == "case.completed" and e["data"].get("at_window", True)
+        ):  # fmt: skip
+            marks[(e["hall"], e["window"])].append(e)
+    out = []
+    for (hall, window), seq in marks.items():
+        paused = False
+        for e, nxt in zip(seq, [*seq[1:], None], strict=True):
+            if e["type"] == "window.paused":
+                paused = True
+            elif e["type"] == "window.resumed":
+                paused = False
+            if nxt is None or e["type"] == "window.signed_out" or paused:
+                continue
+            a, b = e["at"].astimezone(tz).replace(tzinfo=None), nxt["at"].astimezone(tz).replace(tzinfo=None)
+            if a.date() != b.date():
+                continue
+            where = {"hall": hall, "window": window, "matter": "", "bundle": ""}
+            if not by_hour:
+                out.append(({**where, "local": a}, (nxt["at"] - e["at"]).total_seconds()))
+                continue
+            h = a.replace(minute=0, second=0, microsecond=0)
+            while h < b:
+                piece = (min(b, h + timedelta(hours=1)) - max(a, h)).total_seconds()
+                out.append(({**where, "local": h}, piece))
+                h += timedelta(hours=1)
+    return out
+
+
+def _key_local(where: dict[str, Any], dims: Sequence[str]) -> tuple:
+    local = where["local"]
+    values = {**where, "day": local.date(), "hour": local.hour}
+    return tuple(values[d] for d in dims)
+
+
 def indicators(
     rows: Iterable[tuple],
     dims: Sequence[str],
@@ -110,30 +208,33 @@ def indicators(
     def add(e: dict, name: str, value: Any = 1) -> None:
         facts[_key(e, dims, tz)][name].append(value)
 
-    # Cases: first acceptance, last completion, most visits, returns.
-    first_accept: dict[str, dict] = {}
-    last_done: dict[str, dict] = {}
-    most_visits: dict[str, int] = defaultdict(int)
+    def local_date(e: dict):
+        return e["at"].astimezone(tz).date()
+
+    next_call = _next_calls(events)
+    merged = _merged_visits(events, next_call, tz)
+    merged_at = {i: flag for flags in merged.values() for i, flag in flags}
+
+    # Cases: the first acceptance — on the spot, distinct visits, returns, joint matters.
+    first_accept: dict[str, int] = {}
     returned: set[str] = set()
-    for e in events:
+    for i, e in enumerate(events):
         if e["type"] == "case.accepted" and e["case"] not in first_accept:
-            first_accept[e["case"]] = e
-        if e["type"] == "case.completed":
-            last_done[e["case"]] = e
-        if e["type"] in ("case.accepted", "visit.recorded"):
-            most_visits[e["case"]] = max(most_visits[e["case"]], int(e["data"].get("visit_seq") or 0))
+            first_accept[e["case"]] = i
         if e["type"] == "case.returned":
             returned.add(e["case"])
-    for case, a in first_accept.items():
+    for case, i in first_accept.items():
+        a = events[i]
         add(a, "accepted")
-        d = last_done.get(case)
-        if (
-            d is not None
-            and d["visit"] == a["visit"]
-            and d["at"].astimezone(tz).date() == a["at"].astimezone(tz).date()
-        ):
+        call = next_call.get(i)
+        limit = len(events) if call is None else events.index(call)
+        if any(
+            d["type"] == "case.completed" and d["case"] == case and d["data"].get("at_window", True)
+            and d["visit"] == a["visit"] and local_date(d) == local_date(a)
+            for d in events[i + 1 : limit]
+        ):  # fmt: skip
             add(a, "completed_on_the_spot")
-        if most_visits[case] > 1:
+        if sum(not flag for _, flag in merged.get(case, [])) > 1:
             add(a, "second_visit_cases")
         if case in returned:
             add(a, "returned_cases")
@@ -145,20 +246,41 @@ def indicators(
         elif n >= 4:
             add(a, "joint_4_plus")
 
+    # Services served to an end: completed at the window or handed to the back office before the next call.
+    for i, v in enumerate(events):
+        if v["type"] not in ("case.accepted", "visit.recorded") or not v["ticket"] or not v["window"]:
+            continue
+        call = next_call.get(i)
+        limit = len(events) if call is None else events.index(call)
+        for e in events[i + 1 : limit]:
+            ends = (e["type"] == "case.completed" and e["data"].get("at_window", True)) or e[
+                "type"
+            ] == "task.started"
+            if ends and e["case"] == v["case"] and local_date(e) == local_date(v):
+                where = {"hall": v["hall"], "window": v["window"], "matter": v["matter"], "bundle": v["bundle"],
+                         "local": e["at"].astimezone(tz)}  # fmt: skip
+                facts[_key_local(where, dims)]["served_to_end"].append(1)
+                break
+
+    # Staffed window time.
+    for where, seconds in _staffed(events, tz, "hour" in dims):
+        facts[_key_local(where, dims)]["staffed"].append(seconds)
+
     # Completions: handling time from the ticket's latest call before them, visits, at the window.
     latest_call: dict[str, dict] = {}
     first_call: dict[str, dict] = {}
     issued: list[dict] = []
     started: list[dict] = []
     finished: dict[str, dict] = {}
-    window_hours: dict[tuple, set] = defaultdict(set)
-    for e in events:
+    marked: dict[tuple, set] = defaultdict(set)
+    merged_before: dict[str, int] = defaultdict(int)
+    for i, e in enumerate(events):
         t, data = e["type"], e["data"]
+        if t in ("case.accepted", "visit.recorded") and merged_at.get(i):
+            merged_before[e["case"]] += 1
         if t == "ticket.called":
             latest_call[e["ticket"]] = e
             first_call.setdefault(e["ticket"], e)
-            local = e["at"].astimezone(tz)
-            window_hours[_key(e, dims, tz)].add((e["window"], local.date(), local.hour))
         elif t == "case.completed":
             call = latest_call.get(e["ticket"])
             outlier = e["case"] in outliers
@@ -169,17 +291,22 @@ def indicators(
                 if call is not None and call["at"] <= e["at"] and not outlier:
                     add(e, "handling", (e["at"] - call["at"]).total_seconds())
             if int(data.get("visits") or 0) > 0 and not outlier:
-                add(e, "trips", int(data["visits"]))
+                add(e, "trips", max(1, int(data["visits"]) - merged_before[e["case"]]))
         elif t == "ticket.issued":
             issued.append(e)
         elif t == "ticket.no_show":
             add(e, "no_shows")
         elif t == "field.entered" and data.get("duplicate"):
             add(e, "duplicate_entries")
-        elif t == "prereview.completed" and data.get("first_visit"):
-            add(e, "first_visit_prereviews")
-            if data.get("verdict") == "complete":
-                add(e, "complete_at_first_visit")
+        elif t == "prereview.completed":
+            add(e, "prereviews")
+            if data.get("first_visit"):
+                add(e, "first_visit_prereviews")
+                if data.get("verdict") == "complete":
+                    add(e, "complete_at_first_visit")
+        elif t == "material.not_applicable":
+            ref = str(data.get("prereview") or "")
+            marked[_key(e, dims, tz)].add(ref or ("event", i))
         elif t == "triage.routed":
             add(e, "triaged")
             if data.get("channel") == "online_assisted":
@@ -200,14 +327,14 @@ def indicators(
         done = finished.get(str(e["data"]["verification"]))
         if done is not None and done["at"] >= e["at"]:
             add(e, "verification", (done["at"] - e["at"]).total_seconds())
-    for key, hours in window_hours.items():
-        facts[key]["window_hours"].append(len(hours))
+    for key, refs in marked.items():
+        facts[key]["not_applicable_prereviews"] = [1] * len(refs)
 
     out: dict[tuple, dict[str, Any]] = {}
     for key, f in facts.items():
         n = {name: len(values) for name, values in f.items()}
         accepted = n.get("accepted", 0)
-        wh = sum(f.get("window_hours", []))
+        wh = sum(f.get("staffed", [])) / 3600
         out[key] = {
             "accepted": accepted,
             "completed_on_the_spot": n.get("completed_on_the_spot", 0),
@@ -234,6 +361,9 @@ def indicators(
             "completeness_at_first_visit": _ratio(
                 n.get("complete_at_first_visit", 0), n.get("first_visit_prereviews", 0)
             ),
+            "prereviews": n.get("prereviews", 0),
+            "not_applicable_prereviews": n.get("not_applicable_prereviews", 0),
+            "not_applicable_share": _ratio(n.get("not_applicable_prereviews", 0), n.get("prereviews", 0)),
             "triaged": n.get("triaged", 0),
             "online_share": _ratio(n.get("routed_online", 0), n.get("triaged", 0)),
             "self_service_share": _ratio(n.get("routed_self_service", 0), n.get("triaged", 0)),
@@ -241,34 +371,58 @@ def indicators(
             "verifications": n.get("verification", 0),
             "mean_verification_seconds": _mean(f.get("verification", [])),
             "completed_at_window": n.get("completed_at_window", 0),
+            "served_to_end": n.get("served_to_end", 0),
             "window_hours": wh,
-            "throughput_per_window_hour": _ratio(n.get("completed_at_window", 0), wh),
+            "throughput_per_window_hour": n.get("served_to_end", 0) / wh if wh > 0 else None,
         }
     return out
 
 
-def relative_volume(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo) -> dict[tuple, dict[str, Any]]:
-    """{(bundle, *dims): {key_matter, bundle_cases, single_cases, relative_volume}} as engine.relative_volume."""
+def relative_volume(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo,
+                    key_matters: dict[str, str] | None = None) -> dict[tuple, dict[str, Any]]:  # fmt: skip
+    """{(bundle, *dims): {key_matter, bundle_cases, key_matter_cases, relative_volume}} as
+    engine.relative_volume: the bundle's cases ÷ every case of its declared key matter, its own included."""
+    key_matters = key_matters or {}
     events = _events(rows)
     first: dict[str, dict] = {}
     for e in events:
         if e["type"] == "case.accepted" and e["case"] not in first:
             first[e["case"]] = e
-    keys: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for a in first.values():
-        if a["bundle"]:
-            keys[a["bundle"]][a["matter"]] += 1
-    # The key matter: the matter the bundle's cases are accepted under (the most frequent; ties: the first name).
-    key_of = {b: sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for b, counts in keys.items()}
+    matters = {a["matter"] for a in first.values()}
+    listed = {a["bundle"] for a in first.values() if a["bundle"]}
+    listed |= {b for b, key in key_matters.items() if key in matters}
     out: dict[tuple, dict[str, Any]] = {}
-    for bundle, key in key_of.items():
+    for bundle in listed:
+        key = key_matters.get(bundle)
         for a in first.values():
             mine = a["bundle"] == bundle
-            if not mine and not (a["bundle"] == "" and a["matter"] == key):
+            if not mine and not (key and a["matter"] == key):
                 continue
             row = out.setdefault((bundle, *_key(a, dims, tz)), {"key_matter": key, "bundle_cases": 0,
-                                                                  "single_cases": 0})  # fmt: skip
-            row["bundle_cases" if mine else "single_cases"] += 1
+                                                                  "key_matter_cases": 0 if key else None})  # fmt: skip
+            row["bundle_cases"] += mine
+            if key:
+                row["key_matter_cases"] += 1
     for row in out.values():
-        row["relative_volume"] = _ratio(row["bundle_cases"], row["single_cases"])
+        row["relative_volume"] = _ratio(row["bundle_cases"], row["key_matter_cases"] or 0)
+    return out
+
+
+def not_applicable(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo) -> dict[tuple, dict[str, Any]]:
+    """{(*dims, matter, material): {marks, prereviews, share}} as engine.not_applicable."""
+    events = _events(rows)
+    marked: dict[tuple, set] = defaultdict(set)
+    reviewed: dict[tuple, int] = defaultdict(int)
+    for i, e in enumerate(events):
+        if e["type"] == "material.not_applicable":
+            ref = str(e["data"].get("prereview") or "")
+            marked[(*_key(e, dims, tz), e["matter"], str(e["data"].get("material") or ""))].add(
+                ref or ("event", i)
+            )
+        elif e["type"] == "prereview.completed":
+            reviewed[(*_key(e, dims, tz), e["matter"])] += 1
+    out = {}
+    for key, refs in marked.items():
+        prereviews = reviewed.get(key[:-1], 0)
+        out[key] = {"marks": len(refs), "prereviews": prereviews, "share": _ratio(len(refs), prereviews)}
     return out

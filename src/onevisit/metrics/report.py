@@ -15,32 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from onevisit.accounts.models import Hall, Window
-from onevisit.catalog.services import bundle_names, matter_names
-from onevisit.core import known as sources
+from onevisit.catalog.services import bundle_names, list_bundles, matter_names, matter_specs
 from onevisit.metrics import charts, engine, queries, review
 
-DEFINITIONS = {
-    "one_visit_rate": "首次受理的办件中，在同一次到访、同一天当场办结的比例（按首次受理的窗口、事项、日期归属）。",
-    "mean_handling_seconds": "从叫号到窗口办结的平均时长；后台办结的不计入，跨部门核验时长单列。",
-    "duplicate_entries": f"窗口录入的字段中，系统已知其值（{'、'.join(sources.SOURCES)}）仍被重复录入的条次。",
-    "mean_round_trips": "已办结办件的平均到访次数（含首次）。",
-    "completeness_at_first_visit": "首次到访的预审中，材料一次备齐（结论为“齐全”）的比例。",
-    "second_visit_ratio": "受理的办件中，需要第二次及以上到访的比例。",
-    "return_rate": "受理的办件中，被后台退件过的比例。",
-    "mean_wait_seconds": "从取号到首次叫号的平均等候时长。",
-    "p90_wait_seconds": "取号到首次叫号等候时长的第90百分位（线性插值）。",
-    "no_shows": "叫号后未到、被记为过号的次数。",
-    "throughput_per_window_hour": "窗口办结件数 ÷ 窗口工作小时（某窗口在某小时内叫过号即计一个工作小时）。",
-    "online_share": "分流决定中，转网办辅导的比例。",
-    "self_service_share": "分流决定中，转自助办理的比例。",
-    "consultations": "导引台登记的咨询次数。",
-    "joint_2": "首次受理时同时办理 2 个事项的办件数（两联办）。",
-    "joint_3": "首次受理时同时办理 3 个事项的办件数（三联办）。",
-    "joint_4_plus": "首次受理时同时办理 4 个及以上事项的办件数。",
-    "mean_verification_seconds": "跨部门核验从发起到回复的平均时长，单列，不计入办理时长。",
-    "outliers": "极端案例的办结次数：办理时长超过该事项设定分位数或被窗口人员标记的办件，不计入平均办理时长与往返次数，另表列出。",
-    "relative_volume": "相对办件量：一件事的受理件数 ÷ 其主事项单独受理的件数（接续受理转为一件事的计入一件事）。",
-}
+DEFINITIONS = review.DEFINITIONS  # one set of words for the pages, the report and the docs
 
 
 @dataclass
@@ -67,6 +45,13 @@ class Report:
     base_total: dict = field(default_factory=dict)
     base_by_day: list[dict] = field(default_factory=list)
     hall_names: dict[str, str] = field(default_factory=dict)
+    # A percentile asked for by hand (the page's URL, the command's --outlier): shown beside the official verdict,
+    # which always uses the hall's configured rule (`rule`), never instead of it.
+    what_if: engine.OutlierRule | None = None
+    what_if_comparisons: list[review.Comparison] = field(default_factory=list)
+    what_if_outliers: int = 0
+    not_applicable: list[dict] = field(default_factory=list)  # per matter and material
+    material_names: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -76,14 +61,7 @@ class Report:
 
     @property
     def rule_text(self) -> str:
-        by_time = (
-            f"办理时长超过该事项第 {self.rule.percentile * 100:g} 百分位（该事项至少 {self.rule.min_cases} 件计时办结）"
-            if self.rule.percentile else ""
-        )  # fmt: skip
-        return (
-            "、".join(x for x in (by_time, "窗口人员标记") if x)
-            + "的办件为极端案例，不计入平均办理时长与往返次数"
-        )
+        return describe_rule(self.rule)
 
     def name(self, how: str, code) -> str:
         """What a reader calls a group: a window's, matter's or bundle's name (its code where unknown), a day as
@@ -103,37 +81,72 @@ class Report:
         return sum(days) / len(days) if days else None
 
 
+def describe_rule(rule: engine.OutlierRule) -> str:
+    """The outlier rule in words, as the pages and the report state it."""
+    by_time = (
+        f"办理时长超过该事项第 {rule.percentile * 100:g} 百分位（该事项至少 {rule.min_cases} 件计时办结）"
+        if rule.percentile else ""
+    )  # fmt: skip
+    return (
+        "、".join(x for x in (by_time, "窗口人员标记") if x)
+        + "的办件为极端案例，不计入平均办理时长与往返次数"
+    )
+
+
+def key_matters() -> dict[str, str]:
+    """Each bundle's declared key matter (主事项) from the catalog: what its relative volume is measured against."""
+    return {b.code: b.key_matter.code for b in list_bundles()}
+
+
 def build(*, hall: str, tz_name: str, start: date, end: date, base_start: date | None = None,
           base_end: date | None = None, matter: str = "", base_hall: str = "",
           base_tz_name: str = "", outliers: engine.OutlierRule | None = None) -> Report:  # fmt: skip
     """The period's figures and the baseline comparison — by default the period of equal length before it in the
     same hall; with another hall and no baseline dates, that hall over the same period. With a matter, the
-    windows are that matter's windows (the page's drill-down)."""
+    windows are that matter's windows (the page's drill-down).
+
+    Figures and the target verdict use the hall's configured outlier rule; `outliers`, when it is another rule,
+    is a what-if: its comparison is given beside the official one."""
     base_hall = base_hall or hall
     if base_hall != hall and not (base_start or base_end):
         base_start, base_end = start, end
     base_end = base_end or start - timedelta(days=1)
     base_start = base_start or base_end - timedelta(days=(end - start).days)
-    rule = outliers or queries.rule()
+    rule = queries.rule()
+    what_if = outliers if outliers is not None and outliers != rule else None
     table = queries.period_table(hall=hall, start=start, end=end, tz_name=tz_name)
     base_table = queries.period_table(
         hall=base_hall, start=base_start, end=base_end, tz_name=base_tz_name or tz_name
     )
 
-    def rows(dims: tuple[str, ...], of=table) -> list[dict]:
-        return engine.compute(of, list(dims), rule).to_pylist()
+    def rows(dims: tuple[str, ...], of=table, by=rule) -> list[dict]:
+        return engine.compute(of, list(dims), by).to_pylist()
 
     by_window = (
         [r for r in rows(("matter", "window")) if r["matter"] == matter] if matter else rows(("window",))
     )
     (total,) = rows(()) or [{}]
     (base,) = rows((), base_table) or [{}]
-    return Report(hall, start, end, base_hall, base_start, base_end, total, rows(("day",)), by_window,
-                  rows(("matter",)), review.compare(base, total), engine.outlier_list(table, rule),
-                  engine.relative_volume(table), rule,
-                  dict(Window.objects.filter(hall__code=hall).values_list("code", "name")), matter_names(),
-                  bundle_names(), base, rows(("day",), base_table),
-                  dict(Hall.objects.filter(code__in={hall, base_hall}).values_list("code", "name")))  # fmt: skip
+    report = Report(hall, start, end, base_hall, base_start, base_end, total, rows(("day",)), by_window,
+                    rows(("matter",)), review.compare(base, total), engine.outlier_list(table, rule),
+                    engine.relative_volume(table, key_matters=key_matters()), rule,
+                    dict(Window.objects.filter(hall__code=hall).values_list("code", "name")), matter_names(),
+                    bundle_names(), base, rows(("day",), base_table),
+                    dict(Hall.objects.filter(code__in={hall, base_hall}).values_list("code", "name")))  # fmt: skip
+    if what_if is not None:
+        (total_if,) = rows((), by=what_if) or [{}]
+        (base_if,) = rows((), base_table, what_if) or [{}]
+        report.what_if, report.what_if_comparisons = what_if, review.compare(base_if, total_if)
+        report.what_if_outliers = int(total_if.get("outliers") or 0)
+    report.not_applicable = engine.not_applicable(table)
+    report.material_names = material_names(report.not_applicable)
+    return report
+
+
+def material_names(rows: list[dict]) -> dict[tuple[str, str], str]:
+    """(matter, material) → the material's name in the matter's published checklist, for rows naming both."""
+    specs = matter_specs(sorted({r["matter"] for r in rows if r["matter"]}))
+    return {(code, m.code): m.name for code, spec in specs.items() for m in spec.materials}
 
 
 def _minutes_text(minutes: float | None) -> str:
@@ -177,7 +190,8 @@ def _title(r: Report) -> str:
 
 
 OUTLIER_HEADER = ["办件", "事项", "窗口", "日期", "办理时长(分钟)", "限值(分钟)", "说明"]
-VOLUME_HEADER = ["一件事", "主事项", "一件事受理件数", "主事项单办件数", "相对办件量"]
+VOLUME_HEADER = ["一件事", "主事项", "一件事受理件数", "主事项受理件数(含一件事)", "相对办件量", "说明"]
+NO_KEY_MATTER = "目录中未声明该一件事的主事项，无法计算"
 
 
 def outlier_records(r: Report) -> list[list]:
@@ -199,13 +213,28 @@ def outlier_rows(r: Report) -> list[list[str]]:
 
 
 def volume_records(r: Report) -> list[list]:
-    return [[r.name("bundle", v["bundle"]), r.name("matter", v["key_matter"]), v["bundle_cases"], v["single_cases"],
-             v["relative_volume"]] for v in r.volumes]  # fmt: skip
+    """The relative volumes as typed values, names for codes; where undefined, the reason."""
+    return [[r.name("bundle", v["bundle"]), r.name("matter", v["key_matter"]) if v["key_matter"] else "—",
+             v["bundle_cases"], v["key_matter_cases"], v["relative_volume"],
+             NO_KEY_MATTER if v["key_matter"] is None else ""] for v in r.volumes]  # fmt: skip
 
 
 def volume_rows(r: Report) -> list[list[str]]:
-    return [[bundle, key, str(n), str(single), "—" if ratio is None else f"{ratio:.2f}"]
-            for bundle, key, n, single, ratio in volume_records(r)]  # fmt: skip
+    """The relative volumes as the page and the report list them; where undefined, the reason."""
+    return [[bundle, key, str(n), "—" if of_key is None else str(of_key), "—" if ratio is None else f"{ratio:.2f}", why]
+            for bundle, key, n, of_key, ratio, why in volume_records(r)]  # fmt: skip
+
+
+NOT_APPLICABLE_HEADER = ["事项", "材料", "标为不适用的预审件数", "该事项预审件数", "占比"]
+
+
+def not_applicable_rows(rows: list[dict], matters: dict[str, str],
+                        materials: dict[tuple[str, str], str]) -> list[list[str]]:  # fmt: skip
+    """Materials staff marked not applicable at the desk (engine.not_applicable rows), named: how often, and the
+    share of the matter's pre-reviews."""
+    return [[matters.get(x["matter"], x["matter"] or "（未指定）"), materials.get((x["matter"], x["material"]),
+             x["material"]), str(x["marks"]), str(x["prereviews"]), review.display("not_applicable_share", x["share"])]
+            for x in rows]  # fmt: skip
 
 
 EMPTY_NOTE = "所选时段没有事件记录：各项指标为空。"
@@ -242,7 +271,7 @@ def to_csv(r: Report) -> bytes:
             w.writerow(
                 [*which, how, key, name, review.labelled(m), m, review.unit(m), _csv_value(m, row.get(m))]
             )
-    for v, (bundle, key_matter, *_rest, ratio) in zip(r.volumes, volume_records(r), strict=True):
+    for v, (bundle, key_matter, _n, _of_key, ratio, _why) in zip(r.volumes, volume_records(r), strict=True):
         w.writerow([*period, "一件事", v["bundle"], bundle, f"相对办件量（主事项 {key_matter}）", "relative_volume", "",
                     "" if ratio is None else ratio])  # fmt: skip
     for case, _matter, _window, _day, minutes, _limit, note in outlier_records(r):

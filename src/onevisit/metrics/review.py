@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from onevisit.core import known
 from onevisit.core.durations import human_duration
 
 LABELS = {
@@ -37,6 +38,9 @@ LABELS = {
     "first_visit_prereviews": "首次预审件数",
     "complete_at_first_visit": "首次材料齐全件数",
     "completeness_at_first_visit": "材料一次性备齐率",
+    "prereviews": "预审件数",
+    "not_applicable_prereviews": "有材料标为不适用的预审件数",
+    "not_applicable_share": "材料不适用标记率",
     "triaged": "分流件数",
     "online_share": "网办辅导占比",
     "self_service_share": "自助办理占比",
@@ -44,8 +48,10 @@ LABELS = {
     "verifications": "跨部门核验次数",
     "mean_verification_seconds": "平均核验时长",
     "completed_at_window": "窗口办结件数",
-    "window_hours": "窗口工作小时",
+    "served_to_end": "窗口办件数",
+    "window_hours": "窗口在岗小时",
     "throughput_per_window_hour": "窗口每小时办件量",
+    "relative_volume": "相对办件量",
 }
 RATES = {
     "one_visit_rate",
@@ -54,6 +60,7 @@ RATES = {
     "completeness_at_first_visit",
     "online_share",
     "self_service_share",
+    "not_applicable_share",
 }
 MINUTES = {"mean_handling_seconds", "mean_wait_seconds", "p90_wait_seconds"}
 HOURS = {"mean_verification_seconds"}
@@ -73,11 +80,47 @@ HEADLINE = (
     "online_share",
     "self_service_share",
     "consultations",
+    "not_applicable_share",
     "joint_2",
     "joint_3",
     "joint_4_plus",
     "mean_verification_seconds",
 )
+
+
+# Each indicator as implemented (engine.py), in the words the pages, the report and docs/metrics.md use.
+DEFINITIONS = {
+    "one_visit_rate": "以事项为单位，当日首次受理的办件中当场办结的比例。当场办结：在首次受理的那次窗口服务中"
+    "（该窗口叫下一个号之前）、同一天由窗口办结；后台审批办结的，即使在当天，也不算当场办结。"
+    "按首次受理的窗口、事项、日期归属。",
+    "mean_handling_seconds": "从叫号到窗口办结的平均时长；后台办结的不计入，跨部门核验时长单列。",
+    "duplicate_entries": f"窗口录入的字段中，系统已知其值（{'、'.join(known.SOURCES)}）仍被重复录入的条次；"
+    "未改动的预填值不算录入。",
+    "mean_round_trips": "已办结办件从受理到完成的平均到访次数（含首次）。同一天内，前一张号仍在等候或正在办理时"
+    "又取的号，算同一次到访；网上或邮寄补交材料不算到访。",
+    "completeness_at_first_visit": "首次到访的预审中，材料一次备齐（结论为“齐全”）的比例。",
+    "second_visit_ratio": "受理的办件中，到访两次及以上的比例（到访的口径同群众往返次数）。",
+    "return_rate": "受理的办件中，被后台退件过的比例。",
+    "mean_wait_seconds": "从取号到首次叫号的平均等候时长。",
+    "p90_wait_seconds": "取号到首次叫号等候时长的第90百分位（线性插值）。",
+    "no_shows": "叫号后未到、被记为过号的次数。",
+    "throughput_per_window_hour": "窗口办件数 ÷ 窗口在岗小时（目标每小时 10–12 件）。窗口办件数：窗口叫号服务、"
+    "并在该次服务内（叫下一个号之前、当天）办结或移交后台的号；在岗小时：窗口人员登录且未暂停的时长——"
+    "未登录就在办件的从当天第一项操作算起，未退出的算到当天最后一项操作。在岗时长属于窗口，不分事项。",
+    "online_share": "分流决定中，转网办辅导的比例。",
+    "self_service_share": "分流决定中，转自助办理的比例。",
+    "consultations": "导引台登记的咨询次数。",
+    "not_applicable_share": "预审中，工作人员把至少一项材料标为“本次不适用”的预审所占比例（按事项、材料另表列出）。",
+    "joint_2": "首次受理时同时办理 2 个事项的办件数（两联办）。",
+    "joint_3": "首次受理时同时办理 3 个事项的办件数（三联办）。",
+    "joint_4_plus": "首次受理时同时办理 4 个及以上事项的办件数。",
+    "mean_verification_seconds": "跨部门核验从发起到回复的平均时长，单列，不计入办理时长。",
+    "outliers": "极端案例的办结次数：办理时长超过该事项设定分位数或被窗口人员标记的办件，不计入平均办理时长与"
+    "往返次数，另表列出。",
+    "relative_volume": "相对办件量：一件事的受理件数 ÷ 其主事项（目录中声明的关键单事项）的全部受理件数，"
+    "经一件事办理的也计入主事项。越接近 1，说明主事项的办件越多经由一件事办理；目录未声明主事项的无法计算。"
+    "接续受理转为一件事的计入一件事。",
+}
 
 
 @dataclass(frozen=True)

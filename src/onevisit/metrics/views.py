@@ -18,11 +18,27 @@ from onevisit.metrics.queries import day_summary
 app_name = "metrics"
 
 
+DAY_DEFINED = ("one_visit_rate", "mean_handling_seconds", "duplicate_entries", "mean_round_trips",
+               "second_visit_ratio", "throughput_per_window_hour", "not_applicable_share", "outliers")  # fmt: skip
+
+
+def _definitions(metrics) -> list[tuple[str, str]]:
+    """(name, definition) of each indicator; the name without the unit the tables add, e.g. (分钟)."""
+    return [(review.LABELS[m].split("(")[0], review.DEFINITIONS[m]) for m in metrics]
+
+
+def _not_applicable(rows: list[dict], names: dict[str, str]) -> dict:
+    return {"na_header": report.NOT_APPLICABLE_HEADER, "na_empty": "没有预审把材料标为“本次不适用”。",
+            "na_rows": report.not_applicable_rows(rows, names, report.material_names(rows))}  # fmt: skip
+
+
 @staff_page(roles.ANALYST)
 def today(request):
+    """The day so far: the hall, each window, each matter and each window × matter, with the definitions."""
     hall = request.actor.hall
     day = clock.local_date(hall.timezone)
     summary = day_summary(hall=hall.code, day=day, tz_name=hall.timezone)
+    names = matter_names()
     return render(
         request,
         "metrics/today.html",
@@ -30,7 +46,10 @@ def today(request):
             "day": day,
             "summary": summary,
             "window_names": {w.code: w.name for w in windows_of(hall)},
-            "matter_names": matter_names(),
+            "matter_names": names,
+            "rule_text": report.describe_rule(queries.rule()),
+            "definitions": _definitions(DAY_DEFINED),
+            **_not_applicable(summary.not_applicable, names),
         },
     )
 
@@ -101,6 +120,12 @@ def review_page(request):
         "outlier_header": report.OUTLIER_HEADER,
         "volumes": report.volume_rows(built),
         "volume_header": report.VOLUME_HEADER,
+        "what_if": built.what_if, "what_if_rule": built.what_if and report.describe_rule(built.what_if),
+        "what_if_outliers": built.what_if_outliers,
+        "rows": [(c, w) for c, w in zip(built.comparisons, built.what_if_comparisons or [None] * len(built.comparisons),
+                                         strict=True)],
+        "definitions": _definitions([*(m for m in review.HEADLINE if not m.startswith("joint_")), "relative_volume"]),
+        **_not_applicable(built.not_applicable, names),
     }  # fmt: skip
     return render(request, "metrics/review.html", context)
 

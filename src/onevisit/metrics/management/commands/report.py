@@ -26,7 +26,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--outlier",
-            help="percentile above which a handling time is an outlier, e.g. 0.99 (0: flagged only)",
+            help="what-if percentile beside the official verdict (which keeps the hall's rule), e.g. 0.95 (0: flagged only)",
         )
         parser.add_argument(
             "--output", "-o", type=Path, help="file to write (default: report-<from>-<to>.<format>)"
