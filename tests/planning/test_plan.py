@@ -169,3 +169,34 @@ def test_bad_scenarios_and_targets_are_named():
         plan.Target(within=0)
     with pytest.raises(PlanningError, match="星期"):
         plan.day_from(cal, (7,))
+
+
+def test_a_citizen_who_missed_the_call_and_came_back_did_not_leave():
+    """过号 then back (re-queued at the desk, or called again at the window): a patient visitor, not one who left."""
+    rows, gone, came_back = [], 0, 0
+    for row in _log(5, 30, per_hour=40, mean=12, cv=0.6):
+        at, type_, queue, window, matter, ticket, case, data = row
+        n = int(ticket.split("-")[1])
+        if n % 8 or type_ in ("ticket.issued", "ticket.called"):
+            rows.append(row)
+        elif type_ == "case.accepted":  # instead of being served, the visitor was not there when called
+            rows.append((at, "ticket.no_show", queue, window, matter, ticket, "", {"recalls": 2}))
+            if n % 16 == 8:
+                gone += 1
+                continue
+            came_back += 1
+            back = at + timedelta(minutes=10)
+            if n % 32 == 0:  # at the desk: re-queued, then called by some window
+                rows.append((back, "ticket.requeued", queue, "", matter, ticket, "", {"rule": "original"}))
+                back += timedelta(minutes=3)
+            rows.append((back, "ticket.called", queue, window, matter, ticket, "", {"returned": n % 32 != 0}))
+            rows.append(
+                (back + timedelta(seconds=5), "case.accepted", queue, window, matter, ticket, case, {})
+            )
+    rows.sort(key=lambda r: r[0])
+    issued = sum(r[1] == "ticket.issued" for r in rows)
+    assert gone and came_back and any(r[1] == "ticket.requeued" for r in rows)
+    cal = calibrate.calibrate(calibrate.table(rows, TZ))
+    assert cal.no_show_share["A"] == pytest.approx(gone / issued)
+    waited = 0.5 * issued  # every ticket was first called 30 s after it was issued
+    assert cal.patience["A"] == pytest.approx(waited / gone, rel=1e-3)

@@ -7,7 +7,8 @@ guide desk's triage) it measures, for each queue and each half hour of the day:
   days of that weekday on which the hall issued any ticket;
 - the priority share of those tickets, the matters they came for, and the share that were second (or later)
   visits of a case — what better pre-review can remove;
-- patience: the no-shows (过号) are read as visitors who left; with exponential patience the estimate of its
+- patience: the no-shows (过号) who never came back are read as visitors who left (one re-queued at the guide
+  desk or called again at a window after 过号 did not leave); with exponential patience the estimate of its
   mean is the total time all tickets waited (issue → first call) over the number that left;
 - service time per matter: from a call that led to an acceptance to the end of that service at the window —
   the completion at the window, else the window's next call if the next visitor was already waiting then (a
@@ -48,6 +49,7 @@ EVENT_TYPES = (
     "ticket.issued",
     "ticket.called",
     "ticket.no_show",
+    "ticket.requeued",
     "case.accepted",
     "visit.recorded",
     "case.completed",
@@ -263,8 +265,10 @@ def _patience(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, float | None], 
     rows = con.execute("""
         WITH first_call AS (
             SELECT ticket, min("at") AS called FROM ev WHERE type = 'ticket.called' GROUP BY ticket
-        ), left_ AS (
-            SELECT DISTINCT ticket FROM ev WHERE type = 'ticket.no_show'
+        ), left_ AS (  -- 过号 and never back: neither re-queued at the desk nor called again afterwards
+            SELECT DISTINCT n.ticket FROM ev n WHERE n.type = 'ticket.no_show' AND NOT EXISTS (
+                SELECT 1 FROM ev b WHERE b.ticket = n.ticket AND b.type IN ('ticket.requeued', 'ticket.called')
+                                     AND b.seq > n.seq)
         )
         SELECT i.queue, count(*) AS tickets, count(l.ticket) AS gone,
                sum(CASE WHEN c.called >= i."at" THEN epoch(c.called - i."at") / 60 ELSE 0 END) AS waited
