@@ -20,6 +20,7 @@ WEEKDAY_CODES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "su
 WORKDAYS = (0, 1, 2, 3, 4)
 MAX_REPLICATIONS = 1000
 STEPS = 4  # calibration, plan, curve, scenarios: what a progress bar counts
+REPLAY_REPEATS = 20  # each of the hall's days replayed this many times to set the model beside its waits
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Outcome:
     scenarios: list[plan.Outcome]
     reductions: list[plan.Reduction]  # fewest windows first
     measured: tuple[float, float] | None  # the hall's own mean and P90 wait on those weekdays, minutes
+    replayed: tuple[float, float] | None = None  # the model replaying the hall's own tickets, as measured
+    days: int = 0  # the days of those weekdays in the period
 
 
 def weekdays(text: str) -> tuple[int, ...]:
@@ -92,18 +95,20 @@ def build(*, hall: str, tz_name: str, request: Request,
         table = events(hall=hall, start=request.start, end=request.end, tz_name=tz_name)
         cal = calibrate.calibrate(table, start=request.start.isoformat(), end=request.end.isoformat())
         day = plan.day_from(cal, request.weekdays)
+        replay = plan.replay(cal, day, target_, repeats=REPLAY_REPEATS, seed=seed)
         say("calibrated")
         today = plan.simulate_today(day, target_, r, seed)
         the_plan = plan.recommend(day, target_, replications=r, seed=seed, today=today)
         say("planned")
-        points = plan.curve(day, target_, replications=max(20, r // 2), seed=seed)
+        points = plan.curve(day, target_, replications=r, seed=seed)
+        cuts = plan.reductions(day, target_, replications=r, seed=seed)
         say("curve")
-        cuts = plan.reductions(day, target_, points, replications=r, seed=seed, today=today)
         outcomes = plan.what_if(day, scenarios, target_, replications=r, seed=seed, today=today)
         say("scenarios")
     except PlanningError as exc:
         raise Invalid(exc.message, field=exc.field or "plan") from None
-    return Outcome(hall, request, cal, day, the_plan, points, outcomes, cuts, cal.measured(day.weekdays))
+    return Outcome(hall, request, cal, day, the_plan, points, outcomes, cuts, cal.measured(day.weekdays),
+                   plan.as_measured(replay), replay.replications // REPLAY_REPEATS)  # fmt: skip
 
 
 def target(

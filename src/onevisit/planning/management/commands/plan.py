@@ -64,7 +64,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name}：{value}")
         header, rows = export.scenario_rows(outcome)
         for row in rows:
-            self.stdout.write(f"  情景 {row[0]}：平均等待 {row[1]} → {row[2]} 分钟，窗口需求 {row[5]}")
+            self.stdout.write(f"  情景 {row[0]}：平均等待 {row[1]} → {row[2]} 分钟，达标最少窗口 {row[5]}")
         if format:
             output = output or Path(f"plan-{the_hall.code}-{start:%Y%m%d}-{end:%Y%m%d}.{format}")
             output.write_bytes(export.FORMATS[format](outcome))
