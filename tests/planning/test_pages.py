@@ -33,7 +33,7 @@ def test_the_page_plans_from_the_halls_own_events_and_exports(history_hall, anal
     assert page.status_code == 200, text[:2000]
     assert "现有 6 个窗口达不到目标，需增至" in text and "增窗需求" in text and "减窗方案" not in text
     assert "现状（实测）" in text and "模型校验（回放实际取号）" in text and "<svg" in text
-    assert "达标最少窗口" in text and "（综合窗口，" in text
+    assert "达标最少窗口(综合窗口)" in text and "（增窗 " in text
     assert "核验移至后台" in text and "关闭 1 个窗口" in text and "cbdj 的 87.88% 转网上办理" in text
     assert "导引台预审" not in text.split('id="scenarios"')[1]  # not ticked: not computed
     xlsx = analyst_client.get("/planning/plan.xlsx", query)

@@ -50,6 +50,7 @@ from onevisit.planning.sim import SLOT
 
 MIN_TICKETS = 200
 MIN_SERVICES = 20
+MIN_FEW = 5  # a queue with fewer timed services than MIN_SERVICES but this many uses them, saying so
 MAX_SERVICE_MINUTES = 240.0  # a longer "service" is a window left open, not a visitor served
 BUSY_WAIT = 1.0  # minutes the next visitor had waited when called: the window was busy until then
 MAX_WRAPUP = 10.0  # minutes from a completion to the next call; longer is a break, not wrap-up
@@ -252,7 +253,7 @@ def calibrate(events: pa.Table, *, start: str = "", end: str = "") -> Calibratio
         raise CalibrationError("所选时段没有叫号记录：无法得知各窗口服务哪些队列", field="from")
     closed = _closed(calls)
     time_ = _window_time(calls, closed)
-    services, no_show_minutes = _services(calls, time_, matter_mix)
+    services, no_show_minutes, notes = _services(calls, time_, matter_mix)
     groups = _groups(calls, time_, closed, days, services)
     channels = dict(
         con.execute("""
@@ -277,12 +278,6 @@ def calibrate(events: pa.Table, *, start: str = "", end: str = "") -> Calibratio
         WHERE i.type = 'ticket.issued' GROUP BY i.ticket, i.local_at, i."at"
         HAVING min(c."at") >= i."at" """).fetchall():
         waits[dow].append(minutes)
-    notes = []
-    for matter, fit in services.items():
-        if fit.pooled_from:
-            notes.append(
-                f"事项 {matter} 的办理时长样本不足 {MIN_SERVICES} 个，借用队列 {fit.pooled_from} 的合并样本"
-            )
     return Calibration(
         start=start, end=end, tickets=int(tickets), days={int(k): int(v) for k, v in days.items()},
         arrivals=dict(arrivals), priority_share=priority_share, matter_mix=dict(matter_mix),
@@ -430,8 +425,10 @@ def _window_time(calls: _Calls, closed: np.ndarray) -> _WindowTime:
 
 def _services(
     calls: _Calls, time_: _WindowTime, matter_mix: dict[str, dict[str, float]]
-) -> tuple[dict[str, ServiceFit], dict[str, float]]:
-    """Window time per matter (fitted) and per queue the window time a 过号 costs."""
+) -> tuple[dict[str, ServiceFit], dict[str, float], list[str]]:
+    """Window time per matter (fitted), per queue the window time a 过号 costs, and notes on borrowed samples:
+    a matter with fewer than MIN_SERVICES timed services takes its queue's, and a queue with fewer than
+    MIN_FEW the hall's."""
     minutes = time_.end - calls.at
     usable = (minutes > 0) & (minutes <= MAX_SERVICE_MINUTES)
     by_matter: dict[str, list[float]] = defaultdict(list)
@@ -447,21 +444,29 @@ def _services(
     pooled: dict[str, list[float]] = defaultdict(list)
     for matter, xs in by_matter.items():
         pooled[queue_of.get(matter, "")].extend(xs)
-    out = {}
+    hall = [x for xs in by_matter.values() for x in xs]
+    out, notes = {}, []
     for queue, mix in matter_mix.items():
+        mine = pooled.get(queue, [])
         for matter in mix:
             own = by_matter.get(matter, [])
             if len(own) >= MIN_SERVICES:
                 out[matter] = fit(matter, own)
-            elif len(pooled.get(queue, [])) >= MIN_SERVICES:
-                out[matter] = fit(matter, pooled[queue], pooled_from=queue)
+            elif len(mine) >= MIN_FEW:
+                out[matter] = fit(matter, mine, pooled_from=queue)
+                notes.append(f"事项 {matter} 的办理时长样本不足 {MIN_SERVICES} 个，借用队列 {queue} 的合并样本"
+                             + (f"（只有 {len(mine)} 个，误差较大）" if len(mine) < MIN_SERVICES else ""))  # fmt: skip
+            elif len(hall) >= MIN_SERVICES:
+                out[matter] = fit(matter, hall, pooled_from="全厅")
+                notes.append(
+                    f"队列 {queue} 只有 {len(mine)} 个可计时的办理：事项 {matter} 借用全厅的办理时长"
+                )
             else:
                 raise CalibrationError(
-                    f"队列 {queue} 只有 {len(pooled.get(queue, []))} 个可计时的办理（至少需要 {MIN_SERVICES} 个）："
-                    "无法估计办理时长；请选更长的时段",
+                    f"全厅只有 {len(hall)} 个可计时的办理（至少需要 {MIN_SERVICES} 个）：无法估计办理时长；请选更长的时段",
                     field="from",
                 )
-    return out, no_show
+    return out, no_show, notes
 
 
 def fit(matter: str, minutes: Sequence[float], pooled_from: str = "") -> ServiceFit:

@@ -82,7 +82,7 @@ def curve_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
 
 
 def scenario_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
-    header = ["情景", "现状平均等待", "情景平均等待", "现状按时叫号", "情景按时叫号", "达标最少窗口",
+    header = ["情景", "现状平均等待", "情景平均等待", "现状按时叫号", "情景按时叫号", "达标最少窗口(综合窗口)",
               "窗口需求(Erlang 高峰)"]  # fmt: skip
     return header, [[s.scenario.label, _minutes(s.today.mean_wait.mean), _minutes(s.then.mean_wait.mean),
                      _pct(s.today.share.mean), _pct(s.then.share.mean), _fewest(s.fewest), str(s.windows_needed)]
@@ -95,7 +95,7 @@ def _fewest(r) -> str:
     change = {"减窗": f"减窗 {r.before - r.windows} 个", "增窗": f"增窗 {r.windows - r.before} 个"}.get(
         r.verdict, "不变"
     )
-    return f"{r.windows}（{r.layout}，{change}）"
+    return f"{r.windows}（{change}）"
 
 
 def hourly_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:

@@ -388,7 +388,7 @@ class Reduction:
         return f"{self.layout}：现有 {n} 个窗口正是达标所需的最少，不宜减窗，{lv}"
 
 
-DECIDE_VISITORS = 2_000_000  # simulated visitors at most for one decision (replications × visitors a day)
+DECIDE_VISITORS = 1_000_000  # simulated visitors at most for one decision (replications × visitors a day)
 DECIDE_MAX = 25_600  # and replications at most
 
 
@@ -420,14 +420,18 @@ def _rotate(load: Sequence[float], by: int) -> tuple[float, ...]:
 
 
 def reductions(day: Day, target: Target, points: Sequence[Point] = (), *, replications: int = 200,
-               seed: int = 1, progress: Progress | None = None,
-               today: sim.Result | None = None) -> list[Reduction]:  # fmt: skip
+               seed: int = 1, progress: Progress | None = None, today: sim.Result | None = None,
+               guesses: dict[str, int] | None = None,
+               layouts: Sequence[str] = ("现有布局", "综合窗口")) -> list[Reduction]:  # fmt: skip
     """ "From N windows to M" in two layouts: today's, with windows closed one at a time from the least loaded
     group; and the joint one, every window serving every queue (综合窗口, the seed hall's reform). M is the
     fewest windows at work in the busiest half hour whose service level meets the target at its 95% bound
-    (see decide), found by bisection. Fewest windows first; a layout that cannot meet the target even as it is
-    today is left out. (`points` and `today` are accepted for callers of the earlier signature.)"""
+    (see decide), searched from a guess (Erlang's, or `guesses` by layout) and bisected; the waiting curve's
+    `points`, judged the same way, are reused for the joint layout. Fewest windows first; a layout that cannot
+    meet the target even as it is today is left out; `layouts` may leave today's out (its search simulates
+    every window group, the costly part in a big hall). (`today` is accepted for earlier callers.)"""
     say = progress or (lambda _: None)
+    guesses = guesses or {}
     peak = max((sum(g.open[k] for g in day.groups) for k in range(day.slots)), default=0)  # type: ignore[index]
 
     def closing(m: int) -> Level | None:  # today's layout with peak - m windows closed
@@ -440,39 +444,81 @@ def reductions(day: Day, target: Target, points: Sequence[Point] = (), *, replic
         return lv if lv.meets(target) else None
 
     out = []
-    fewest = _fewest(closing, 1, peak)
-    if fewest is not None:
-        m = fewest[0]
-        kept = close(peak - m).apply(day) if m < peak else day
-        at_peak = max(sum(g.open[k] for g in kept.groups) for k in range(day.slots))  # type: ignore[index]
-        out.append(Reduction("现有布局", at_peak, fewest[1], target, day.windows))
-    joint = joint_fewest(day, target, replications=replications, seed=seed, progress=say)
+    joint = joint_fewest(day, target, replications=replications, seed=seed, progress=say,
+                         known={p.windows: p.level for p in points}, guess=guesses.get("综合窗口"))  # fmt: skip
     if joint is not None:
         out.append(Reduction("综合窗口", joint[0], joint[1], target, day.windows))
+    if layouts and "现有布局" in layouts:
+        # Erlang overstates both layouts alike: the joint M corrected by their difference is a close guess
+        dedicated = max(map(sum, zip(*erlang(day, target).values(), strict=True)), default=peak)
+        guess = guesses.get("现有布局") or (
+            joint[0] + dedicated - pooled_erlang(day, target) if joint else dedicated
+        )
+        fewest = _fewest(closing, 1, peak, guess=min(peak, max(1, guess)))
+        if fewest is not None:
+            m = fewest[0]
+            kept = close(peak - m).apply(day) if m < peak else day
+            at_peak = max(sum(g.open[k] for g in kept.groups) for k in range(day.slots))  # type: ignore[index]
+            out.append(Reduction("现有布局", at_peak, fewest[1], target, day.windows))
     return sorted(out, key=lambda r: r.windows)
 
 
-def _fewest(at: Callable[[int], Level | None], low: int, high: int) -> tuple[int, Level] | None:
-    """The fewest count in low..high whose level meets (at gives None where it does not), by bisection:
-    more windows never do worse on common random numbers. None when even `high` does not meet."""
-    best = at(high)
-    if best is None:
-        return None
-    found = (high, best)
-    while low < found[0]:
-        mid = (low + found[0]) // 2
-        got = at(mid)
-        if got is not None:
-            found = (mid, got)
+def _fewest(at: Callable[[int], Level | None], low: int, high: int, guess: int | None = None,
+            known: dict[int, Level] | None = None, target: Target | None = None) -> tuple[int, Level] | None:  # fmt: skip
+    """The fewest count in low..high whose level meets (at gives None where it does not): from a guess, steps
+    doubling away from it until the answer is bracketed, then bisection. More windows never do worse on
+    common random numbers. None when even `high` does not meet."""
+    memo: dict[int, Level | None] = {
+        c: (lv if target is not None and lv.meets(target) else None) for c, lv in (known or {}).items()
+    }
+    if known and target is not None and guess is None:  # start at the first known count that meets
+        guess = min((c for c, lv in memo.items() if lv is not None), default=None)
+        if guess is not None:  # and bracket it by the last known count below that does not
+            below = [c for c, lv in memo.items() if lv is None and c < guess]
+            low = max(low, max(below) + 1) if below else low
+
+    def meets(c: int) -> bool:
+        if c not in memo:
+            memo[c] = at(c)
+        return memo[c] is not None
+
+    c = min(max(guess if guess is not None else high, low), high)
+    step = 1
+    if meets(c):
+        good, bad = c, low - 1
+        while good > low:
+            c = max(low, good - step)
+            if not meets(c):
+                bad = c
+                break
+            good, step = c, step * 2
+    else:
+        bad = c
+        while True:
+            if bad >= high:
+                return None
+            c = min(high, bad + step)
+            if meets(c):
+                good = c
+                break
+            bad, step = c, step * 2
+    while good - bad > 1:
+        mid = (good + bad) // 2
+        if meets(mid):
+            good = mid
         else:
-            low = mid + 1
-    return found
+            bad = mid
+    level_ = memo[good]
+    assert level_ is not None
+    return good, level_
 
 
 def joint_fewest(day: Day, target: Target, *, replications: int = 200, seed: int = 1,
-                 progress: Progress | None = None) -> tuple[int, Level] | None:  # fmt: skip
+                 progress: Progress | None = None, known: dict[int, Level] | None = None,
+                 guess: int | None = None) -> tuple[int, Level] | None:  # fmt: skip
     """The fewest joint windows (every window serves every queue, open in every open half hour) meeting the
-    target at its 95% bound; None if even MAX_JOINT times today's windows do not."""
+    target at its 95% bound; None if even MAX_JOINT times today's windows do not. `known` levels (the curve's)
+    are not simulated again."""
     say = progress or (lambda _: None)
 
     def at(c: int) -> Level | None:
@@ -481,20 +527,36 @@ def joint_fewest(day: Day, target: Target, *, replications: int = 200, seed: int
         return lv if lv.meets(target) else None
 
     low = max(1, _floor_load(day))
-    high = max(low, day.windows)
-    while at(high) is None:  # grow until some count meets it
-        if high >= MAX_JOINT * max(day.windows, 1) + 10:
-            return None
-        low, high = high + 1, high * 2
-    return _fewest(at, low, high)
+    if guess is None and not known:
+        guess = max(low, pooled_erlang(day, target))
+    return _fewest(at, low, MAX_JOINT * max(day.windows, 1) + 10, guess=guess, known=known, target=target)
+
+
+def pooled_erlang(day: Day, target: Target) -> int:
+    """Erlang's fewest joint windows: the busiest open half hour with all queues pooled (a first guess)."""
+    best = 1
+    for k, closed in enumerate(day.closed):
+        rate = sum(q.per_hour[k] for q in day.queues)
+        if closed or rate <= 0:
+            continue
+        mean = sum(q.per_hour[k] * day.mean_service(q) for q in day.queues) / rate
+        best = max(best, fewest_servers(rate, mean, within=target.within, share=target.share,
+                                        mean_wait=target.mean_wait))  # fmt: skip
+    return best
 
 
 MAX_JOINT = 4
+CURVE_POINTS = 12
 
 
 def joint_group(day: Day, windows: int) -> sim.WindowGroup:
     return sim.WindowGroup(code="joint", queues=tuple(q.code for q in day.queues),
                            open=tuple(0 if x else windows for x in day.closed))  # fmt: skip
+
+
+def _work(day: Day) -> float:
+    """Window-minutes of work a day brings (arrivals × mean window time)."""
+    return sum(sum(q.per_hour) * day.mean_service(q) for q in day.queues)
 
 
 def _floor_load(day: Day) -> int:
@@ -589,7 +651,7 @@ def curve(day: Day, target: Target, *, low: int | None = None, high: int | None 
     low = low or max(1, _floor_load(day))
     high = high or max(low + 4, math.ceil(max(load)) + 2, day.windows + 1)
     points = []
-    step = max(1, (high - low) // 16)
+    step = max(1, math.ceil((high - low) / CURVE_POINTS))
     for c in range(low, high + 1, step):
         points.append(Point(c, decide(day.model([joint_group(day, c)], target), target, replications, seed)))
         say(f"curve {c}")
@@ -704,7 +766,7 @@ def merge(per_day: float = 40.0) -> Scenario:
 
 
 def close(n: int) -> Scenario:
-    """N windows fewer: each time from the group with the least load per window."""
+    """N windows fewer: each time from the group with the least load per window, never a queue's last one."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise PlanningError(f"关闭窗口数应为正整数：{n!r}", field="scenario")
 
@@ -712,10 +774,15 @@ def close(n: int) -> Scenario:
         groups = {g.code: list(g.open) for g in day.groups}  # type: ignore[arg-type]
         queues = {g.code: g.queues for g in day.groups}
         demand = {q.code: sum(q.per_hour) * day.mean_service(q) for q in day.queues}
+
+        def last_for_some_queue(code: str) -> bool:
+            others = {q for c, row in groups.items() if c != code and max(row) > 0 for q in queues[c]}
+            return max(groups[code]) == 1 and not set(queues[code]) <= others
+
         for _ in range(n):
-            open_ = {c: max(row) for c, row in groups.items() if max(row) > 0}
+            open_ = {c: max(row) for c, row in groups.items() if max(row) > 0 and not last_for_some_queue(c)}
             if not open_:
-                raise PlanningError(f"窗口不足 {n} 个，无法关闭", field="scenario")
+                raise PlanningError(f"窗口不足 {n} 个，无法关闭（每个队列至少留一个窗口）", field="scenario")
             code = min(open_, key=lambda c: sum(demand[q] for q in queues[c]) / open_[c])
             groups[code] = [max(0, x - 1) if x == open_[code] else x for x in groups[code]]
         return replace(day, groups=tuple(replace(g, open=tuple(groups[g.code])) for g in day.groups))
@@ -769,14 +836,17 @@ class Outcome:
     then: Level
     hours: list[tuple[str, float, float]]  # (hour, today's mean wait, the scenario's mean wait)
     windows_needed: int  # Erlang's busiest half hour under the scenario
-    fewest: Reduction | None = None  # "from N windows to M" under the scenario (None: no layout meets it)
+    fewest: Reduction | None = (
+        None  # "from N windows to M" in the joint layout under the scenario (None: not met)
+    )
 
 
 def what_if(day: Day, scenarios: Sequence[Scenario], target: Target, *, replications: int = 200, seed: int = 1,
-            progress: Progress | None = None, today: sim.Result | None = None,
-            sizes: bool = True) -> list[Outcome]:  # fmt: skip
+            progress: Progress | None = None, today: sim.Result | None = None, sizes: bool = True,
+            cuts: Sequence[Reduction] = ()) -> list[Outcome]:  # fmt: skip
     """Each scenario simulated with today's staffing (as the scenario leaves it) next to today; with `sizes`,
-    also the fewest windows meeting the target under it (reductions of the changed day)."""
+    also the fewest joint windows meeting the target under it (searched from today's joint M in `cuts` scaled
+    by the scenario's window load)."""
     say = progress or (lambda _: None)
     base = today or simulate_today(day, target, replications, seed)
     base_level, base_hours = level(base), hourly(base, day.slots)
@@ -789,7 +859,10 @@ def what_if(day: Day, scenarios: Sequence[Scenario], target: Target, *, replicat
             for (h, a, _), (_, b, _) in zip(base_hours, hourly(result, day.slots), strict=True)
         ]
         needed = max(map(sum, zip(*erlang(changed, target).values(), strict=True)), default=0)
-        cuts = reductions(changed, target, replications=replications, seed=seed) if sizes else []
-        out.append(Outcome(s, base_level, level(result), hours, needed, cuts[0] if cuts else None))
+        scale = _work(changed) / max(_work(day), 1e-9)
+        guesses = {r.layout: max(1, round(r.windows * scale)) for r in cuts}
+        fewest = reductions(changed, target, replications=replications, seed=seed, guesses=guesses,
+                            layouts=("综合窗口",)) if sizes else []  # fmt: skip
+        out.append(Outcome(s, base_level, level(result), hours, needed, fewest[0] if fewest else None))
         say(s.code)
     return out

@@ -101,9 +101,9 @@ def build(*, hall: str, tz_name: str, request: Request,
         the_plan = plan.recommend(day, target_, replications=r, seed=seed, today=today)
         say("planned")
         points = plan.curve(day, target_, replications=r, seed=seed)
-        cuts = plan.reductions(day, target_, replications=r, seed=seed)
+        cuts = plan.reductions(day, target_, points, replications=r, seed=seed)
         say("curve")
-        outcomes = plan.what_if(day, scenarios, target_, replications=r, seed=seed, today=today)
+        outcomes = plan.what_if(day, scenarios, target_, replications=r, seed=seed, today=today, cuts=cuts)
         say("scenarios")
     except PlanningError as exc:
         raise Invalid(exc.message, field=exc.field or "plan") from None

@@ -354,6 +354,9 @@ class _Engine:
         patterns, inverse = np.unique(elig, axis=0, return_inverse=True)
         self.pattern_of_window = inverse.reshape(-1)
         self.pattern_cols = [np.flatnonzero(p) for p in patterns]
+        # each pattern's stream columns one after another, to take every pattern's earliest head in one call
+        self.pattern_cat = np.concatenate(self.pattern_cols) if self.pattern_cols else np.empty(0, dtype=int)
+        self.pattern_at = np.cumsum([0] + [c.size for c in self.pattern_cols[:-1]])
         self.one_pattern = len(patterns) == 1
 
     def _visitors(self) -> None:
@@ -537,8 +540,8 @@ class _Engine:
                 f = free_flat.take(fpos)
                 t = np.maximum(f, heads.min(axis=0))
             else:
-                first = np.stack([heads[cols].min(axis=0) for cols in self.pattern_cols], axis=1)
-                ready = np.maximum(free, first[:, self.pattern_of_window])
+                first = np.minimum.reduceat(heads.take(self.pattern_cat, axis=0), self.pattern_at, axis=0)
+                ready = np.maximum(free, first.T[:, self.pattern_of_window])
                 w = ready.argmin(axis=1)
                 fpos = fbase + w
                 f = free_flat.take(fpos)
