@@ -383,6 +383,15 @@ def _district() -> HallKind:
                     arrivals_per_day=2300, departments=departments)  # fmt: skip
 
 
+# What the synthetic halls' queues are called (their events carry codes only, as the services' do).
+QUEUE_NAMES = {
+    "cbdj": "参保登记", "gxzy": "关系转移", "jfhd": "缴费核定", "yjs": "一件事综合受理",
+    "shebao": "人力社保（社会保险）", "shichang": "市场监管（商事登记）", "budongchan": "不动产登记", "shuiwu": "税务",
+    "gongjijin": "住房公积金", "shiminka": "市民卡", "jiaojing": "交警", "yibao": "医疗保障", "zhujian": "住房建设",
+    "touzi": "投资项目审批", "chengguan": "城市管理", "minzheng": "民政", "jiaoyu": "教育", "nongye": "农业农村",
+    "yingji": "应急管理", "keji": "科技", "fagai": "发展改革", "shefa": "社会发展（残联）",
+}  # fmt: skip
+
 MATTERS.update(DISTRICT_MATTERS)  # after DEPARTMENTS: the sample halls verify among the catalog's departments
 DISTRICT = _district()
 

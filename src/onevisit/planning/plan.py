@@ -683,7 +683,7 @@ def prereview(points: float = 0.20) -> Scenario:
     return Scenario(f"prereview:{points:g}", f"导引台预审：材料一次备齐率 +{points * 100:g} 个百分点", apply)
 
 
-def online(what: str, share: float) -> Scenario:
+def online(what: str, share: float, name: str = "") -> Scenario:
     """`share` of the visitors of a queue (all its matters: the seed hall's social-insurance windows, 87.88%
     online) or of one matter handled online instead: their arrivals thin out, the windows stay."""
     if not 0 < share <= 1:
@@ -710,7 +710,7 @@ def online(what: str, share: float) -> Scenario:
             raise PlanningError(f"所选时段没有队列或事项 {what} 的取号记录", field="scenario")
         return _without_empty(day, queues)
 
-    return Scenario(f"online:{what}:{share:g}", f"{what} 的 {share * 100:g}% 转网上办理", apply)
+    return Scenario(f"online:{what}:{share:g}", f"{name or what} 的 {share * 100:g}% 转网上办理", apply)
 
 
 def together(parts: Sequence[Scenario]) -> Scenario:
@@ -797,18 +797,20 @@ def _without_empty(day: Day, queues: list[sim.Queue]) -> Day:
     return replace(day, queues=tuple(queues), groups=groups)
 
 
-def parse(text: str) -> Scenario:
+def parse(text: str, names: dict[str, str] | None = None) -> Scenario:
     """A scenario from its code: prereview[:0.2] | online:<queue or matter>[:0.8788] | backoffice[:0.2[:m1,m2]] |
-    merge[:40] | close:<n>; several joined by + apply together."""
+    merge[:40] | close:<n>; several joined by + apply together. `names` name queues and matters in labels."""
     if "+" in (text or ""):
-        return together([parse(part) for part in text.split("+") if part.strip()])
+        return together([parse(part, names) for part in text.split("+") if part.strip()])
     parts = [p.strip() for p in (text or "").split(":")]
     kind, args = parts[0], parts[1:]
     try:
         if kind == "prereview":
             return prereview(float(args[0]) if args else 0.20)
         if kind == "online" and args:
-            return online(args[0], float(args[1]) if len(args) > 1 else 0.8788)
+            return online(
+                args[0], float(args[1]) if len(args) > 1 else 0.8788, (names or {}).get(args[0], "")
+            )
         if kind == "backoffice":
             return back_office(
                 float(args[0]) if args else 0.2,

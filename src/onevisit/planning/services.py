@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from onevisit.core.errors import Invalid
 from onevisit.core.models import Event
+from onevisit.metrics import history
 from onevisit.metrics.queries import bounds
 from onevisit.planning import calibrate, plan
 from onevisit.planning.erlang import PlanningError
@@ -91,7 +92,7 @@ def build(*, hall: str, tz_name: str, request: Request,
         raise Invalid(f"重复次数应在 1 到 {MAX_REPLICATIONS} 之间", field="replications")
     r, target_, seed = request.replications, request.target, request.seed
     try:
-        scenarios = [plan.parse(s) for s in request.scenarios]
+        scenarios = [plan.parse(s, history.QUEUE_NAMES) for s in request.scenarios]
         table = events(hall=hall, start=request.start, end=request.end, tz_name=tz_name)
         cal = calibrate.calibrate(table, start=request.start.isoformat(), end=request.end.isoformat())
         day = plan.day_from(cal, request.weekdays)
@@ -136,6 +137,31 @@ def target(
         )
     except PlanningError as exc:
         raise Invalid(str(exc), field=exc.field) from None
+
+
+def online_scenario(queue: str | None, share: str | None) -> str:
+    """The page's 转网上办理 inputs as a scenario code ("" when no queue is chosen): a share in percent (87.88) or
+    as a fraction (0.8788); a bad share is Invalid naming the field."""
+    queue = (queue or "").strip()
+    if not queue:
+        return ""
+    text = (share or "").strip().rstrip("%") or "87.88"
+    try:
+        value = float(text)
+    except ValueError:
+        raise Invalid(f"网办比例应为数字：{text[:20]}", field="online_share") from None
+    value = value / 100 if value > 1 else value
+    if not 0 < value <= 1:
+        raise Invalid(f"网办比例应在 0 与 100% 之间：{text[:20]}", field="online_share")
+    if ":" in queue or "+" in queue or "," in queue:
+        raise Invalid(f"队列代码不能含 : + ,：{queue[:20]}", field="online_queue")
+    return f"online:{queue}:{value:g}"
+
+
+def queue_label(code: str) -> str:
+    """A queue's code with its name where known (the synthetic halls' queues; a hall's own show their code)."""
+    name = history.QUEUE_NAMES.get(code)
+    return f"{name}（{code}）" if name else code
 
 
 def scenario_codes(values: Sequence[str]) -> tuple[str, ...]:
