@@ -215,10 +215,13 @@ class Result:
     outcome: np.ndarray  # SERVED, ABANDONED, UNSERVED, or -1 for padding
     window: np.ndarray  # index into window_labels of the window that served the visitor, -1 if none
     service: np.ndarray  # minutes of service (NaN if not served)
-    called: (
-        np.ndarray
-    )  # minutes from opening when a window called the visitor, served or gone (过号); NaN: never
+    gone_called: np.ndarray | None  # with patience: when a window came to each visitor (see called)
     window_labels: tuple[str, ...]  # "<group code>-<n>", group by group
+
+    @property
+    def called(self) -> np.ndarray:
+        """Minutes from opening when a window called the visitor, served or gone (过号); NaN: never called."""
+        return self.start if self.gone_called is None else self.gone_called
 
     @property
     def start(self) -> np.ndarray:
@@ -692,7 +695,7 @@ class _Engine:
             outcome=cut(outcome.astype(np.int8)),
             window=cut(np.where(served, window, _PAD).astype(np.int16)),
             service=cut(np.where(served, service, np.nan)),
-            called=cut(np.where(real & ~never, until if call is None else call, np.nan)),
+            gone_called=None if call is None else cut(np.where(real & ~never, call, np.nan)),
             window_labels=self.window_labels,
         )
 
