@@ -49,6 +49,8 @@ def test_the_seeds_reasoning_replays_from_the_district_halls_own_events():
     _, cal = district()
     day = plan.day_from(cal, (0, 1, 2, 3, 4))
     assert day.windows == 93
+    # lunch is closed: services that ran past noon (15 windows' worth) do not open windows for new visitors
+    assert day.closed[6:9] == (True, True, True)
     target = plan.Target()
     measured, _ = cal.measured(day.weekdays)
     replayed, _ = plan.as_measured(plan.replay(cal, day, target, repeats=3))

@@ -504,7 +504,8 @@ def _groups(calls: _Calls, time_: _WindowTime, closed: np.ndarray, days: dict[in
     of the hall's sessions (a run of open half hours: the morning, the afternoon) was still there when nobody
     it could have called was waiting meanwhile: its first stretch then starts when the session opens (the half
     hour of the hall's first call) and its last ends when it closes (the half hour of the hall's last call).
-    It is at work in a half hour of a day when its stretches cover at least half of it. Where a call's end is
+    It is at work in a half hour of a day when its stretches cover at least half of it, never in a closed half
+    hour (a service running into lunch does not open the window for new visitors). Where a call's end is
     not known (the last of the day, handed to the back office), it is taken to last its matter's median.
     """
     served: dict[str, set[str]] = defaultdict(set)
@@ -566,6 +567,7 @@ def _groups(calls: _Calls, time_: _WindowTime, closed: np.ndarray, days: dict[in
         covered = np.zeros(SLOTS_PER_DAY)
         for a, b, _ in stretches:
             covered += np.clip(np.minimum(edges[1:], b) - np.maximum(edges[:-1], a), 0, SLOT)
+        covered[closed] = 0  # a service running into lunch does not open the window for new visitors there
         row = worked[window].setdefault(int(calls.dow[i]), np.zeros(SLOTS_PER_DAY))
         row += covered >= SLOT / 2
         i = j + 1

@@ -21,7 +21,9 @@ def _pct(x: float) -> str:
 
 def title(o: Outcome) -> str:
     days = "、".join(WEEKDAYS[d] for d in o.day.weekdays)
-    return f"{o.hall} 窗口规划（{o.request.start:%Y-%m-%d} 至 {o.request.end:%Y-%m-%d} 的{days}）"
+    return (
+        f"{o.hall_name or o.hall} 窗口规划（{o.request.start:%Y-%m-%d} 至 {o.request.end:%Y-%m-%d} 的{days}）"
+    )
 
 
 def summary(o: Outcome) -> list[tuple[str, str]]:

@@ -50,6 +50,7 @@ class Outcome:
     measured: tuple[float, float] | None  # the hall's own mean and P90 wait on those weekdays, minutes
     replayed: tuple[float, float] | None = None  # the model replaying the hall's own tickets, as measured
     days: int = 0  # the days of those weekdays in the period
+    hall_name: str = ""
 
 
 def weekdays(text: str) -> tuple[int, ...]:
@@ -82,8 +83,8 @@ def events(*, hall: str, start: date, end: date, tz_name: str):
     return calibrate.table(rows.iterator(chunk_size=5000), ZoneInfo(tz_name))
 
 
-def build(*, hall: str, tz_name: str, request: Request,
-          progress: Callable[[str], None] | None = None) -> Outcome:  # fmt: skip
+def build(*, hall: str, tz_name: str, request: Request, progress: Callable[[str], None] | None = None,
+          hall_name: str = "") -> Outcome:  # fmt: skip
     """Calibrate from the period, then the plan, the waiting curve and the scenarios. Planning errors (too few
     events, a target no number of windows meets, a scenario that leaves a queue without a window) become
     Invalid naming the field, for the page, the API and the command alike."""
@@ -109,7 +110,7 @@ def build(*, hall: str, tz_name: str, request: Request,
     except PlanningError as exc:
         raise Invalid(exc.message, field=exc.field or "plan") from None
     return Outcome(hall, request, cal, day, the_plan, points, outcomes, cuts, cal.measured(day.weekdays),
-                   plan.as_measured(replay), replay.replications // REPLAY_REPEATS)  # fmt: skip
+                   plan.as_measured(replay), replay.replications // REPLAY_REPEATS, hall_name)  # fmt: skip
 
 
 def target(

@@ -45,7 +45,8 @@ def _request(request, hall) -> services.Request:
 
 def _outcome(request):
     hall = metric_hall(request.actor, request.GET.get("hall", ""))
-    return hall, services.build(hall=hall.code, tz_name=hall.timezone, request=_request(request, hall))
+    return hall, services.build(hall=hall.code, tz_name=hall.timezone, request=_request(request, hall),
+                                hall_name=hall.name)  # fmt: skip
 
 
 @staff_page(roles.ANALYST)
