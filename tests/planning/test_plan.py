@@ -243,3 +243,11 @@ def test_a_citizen_who_missed_the_call_and_came_back_did_not_leave():
     assert cal.no_show_share["A"] == pytest.approx(gone / issued)
     waited = 0.5 * issued  # every ticket was first called 30 s after it was issued
     assert cal.patience["A"] == pytest.approx(waited / gone, rel=1e-3)
+
+
+def test_jianchuang_is_said_only_when_m_is_below_n():
+    lv = plan.Level(*(plan.sim.Estimate(0.9, 0.85, 0.95, 100),) * 4)
+    said = {m: plan.Reduction("综合窗口", m, lv, plan.Target(), 6) for m in (5, 6, 8)}
+    assert [said[m].verdict for m in (5, 6, 8)] == ["减窗", "维持", "增窗"]
+    assert "减窗 1 个" in said[5].text and "减窗" not in said[8].text
+    assert "不宜减窗" in said[6].text and "需增至 8 个" in said[8].text

@@ -395,10 +395,9 @@ DECIDE_MAX = 25_600  # and replications at most
 def decide(model: sim.Model, target: Target, replications: int, seed: int) -> Level:
     """The model's service level, judged at its 95% bound: while the target still lies inside the interval,
     as many replications again are added (a new stream of the same seed), up to DECIDE_VISITORS simulated
-    visitors (DECIDE_MAX replications). Every window
-    count of a layout is simulated on the same seed, so on the same arrivals, window times and patience
-    (common random numbers): counts differ by their windows only, and the decision does not turn on one
-    count's luck or on the seed."""
+    visitors (DECIDE_MAX replications). Every window count of a layout is simulated on the same seed, so on
+    the same arrivals, window times and patience (common random numbers): counts differ by their windows
+    only, and the decision does not turn on one count's luck or on the seed."""
     tally, done, batch = None, 0, replications
     per_day = sum(sum(q.per_hour) * model.interval / 60 for q in model.queues) or 1.0
     cap = max(replications, min(DECIDE_MAX, int(DECIDE_VISITORS / per_day)))
