@@ -250,4 +250,4 @@ def test_jianchuang_is_said_only_when_m_is_below_n():
     said = {m: plan.Reduction("综合窗口", m, lv, plan.Target(), 6) for m in (5, 6, 8)}
     assert [said[m].verdict for m in (5, 6, 8)] == ["减窗", "维持", "增窗"]
     assert "减窗 1 个" in said[5].text and "减窗" not in said[8].text
-    assert "不宜减窗" in said[6].text and "需增至 8 个" in said[8].text
+    assert "减窗" not in said[6].text and "维持不变" in said[6].text and "需增至 8 个" in said[8].text

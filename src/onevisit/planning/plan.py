@@ -385,7 +385,7 @@ class Reduction:
             return f"{self.layout}：从 {n} 个窗口减到 {m} 个（减窗 {n - m} 个），{lv}"
         if m > n:
             return f"{self.layout}：现有 {n} 个窗口达不到目标，需增至 {m} 个，{lv}"
-        return f"{self.layout}：现有 {n} 个窗口正是达标所需的最少，不宜减窗，{lv}"
+        return f"{self.layout}：现有 {n} 个窗口正是达标所需的最少，维持不变，{lv}"
 
 
 DECIDE_VISITORS = 1_000_000  # simulated visitors at most for one decision (replications × visitors a day)
