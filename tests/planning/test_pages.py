@@ -31,8 +31,10 @@ def test_the_page_plans_from_the_halls_own_events_and_exports(history_hall, anal
     page = analyst_client.get("/planning/", query)
     text = page.content.decode()
     assert page.status_code == 200, text[:2000]
-    assert "从 6 个窗口到" in text and "现状（实测）" in text and "<svg" in text
-    assert "核验移至后台" in text and "关闭 1 个窗口" in text and "事项 cbdj 的 87.88% 转网上办理" in text
+    assert "现有 6 个窗口达不到目标，需增至" in text and "增窗需求" in text and "减窗方案" not in text
+    assert "现状（实测）" in text and "模型校验（回放实际取号）" in text and "<svg" in text
+    assert "达标最少窗口(综合窗口)" in text and "（增窗 " in text
+    assert "核验移至后台" in text and "关闭 1 个窗口" in text and "参保登记 的 87.88% 转网上办理" in text
     assert "导引台预审" not in text.split('id="scenarios"')[1]  # not ticked: not computed
     xlsx = analyst_client.get("/planning/plan.xlsx", query)
     wb = load_workbook(io.BytesIO(xlsx.content))
@@ -70,9 +72,29 @@ def test_the_command_prints_the_plan_and_writes_files(history_hall, tmp_path):
     call_command("plan", "--hall", history_hall, "--from", PERIOD["from"], "--to", PERIOD["to"], "--replications",
                  "40", "--scenario", "prereview", "--format", "xlsx", "-o", str(target), stdout=out)  # fmt: skip
     text = out.getvalue()
-    assert "从 6 个窗口到" in text and "情景 导引台预审" in text and target.is_file()
+    assert "需增至" in text and "情景 导引台预审" in text and "达标最少窗口" in text and target.is_file()
     with pytest.raises(CommandError, match="未知情景"):
         call_command("plan", "--hall", history_hall, "--from", PERIOD["from"], "--to", PERIOD["to"],
                      "--scenario", "x", stdout=io.StringIO())  # fmt: skip
     with pytest.raises(CommandError, match="name one hall"):
         call_command("plan", "--from", PERIOD["from"], "--to", PERIOD["to"], stdout=io.StringIO())
+
+
+def test_the_district_hall_sees_its_windows_with_social_insurance_online(hall, analyst_client):
+    """The seed's hall (93 windows) on the page: from its own events, with 87.88% of social insurance online."""
+    call_command("history", "generate", "--days", "7", "--halls", "0", "--district", "--start", "2026-11-02",
+                 stdout=io.StringIO(), verbosity=0)  # fmt: skip
+    district = Hall.objects.get(code="hist-qu")
+    assert district.name == "样例区行政服务中心（合成历史）"
+    Staff.objects.get(user__username="fenxi").compare_halls.add(district)
+    query = {"from": "2026-11-02", "to": "2026-11-08", "hall": "hist-qu", "planned": "1", "replications": "20",
+             "online_queue": "shebao", "online_share": "87.88"}  # fmt: skip
+    page = analyst_client.get("/planning/", query)
+    text = page.content.decode()
+    assert page.status_code == 200, text[:2000]
+    assert "现有窗口</th><td>93 个" in text and "从 93 个窗口减到" in text
+    assert "人力社保（社会保险） 的 87.88% 转网上办理" in text
+    assert '<option value="shebao" selected>人力社保（社会保险）（shebao）</option>' in text
+    bad = analyst_client.get("/planning/", {**query, "online_share": "abc"})
+    assert bad.status_code == 422 and "网办比例应为数字" in bad.content.decode()
+    assert 'name="online_share" aria-invalid="true"' in bad.content.decode()

@@ -13,9 +13,11 @@ from onevisit.planning.sim import (
     Model,
     ModelError,
     Queue,
+    Trace,
     WindowGroup,
     _row_quantile,
     estimate,
+    ratio,
     simulate,
 )
 
@@ -323,6 +325,8 @@ def model_with(**changes):
         (model_with(windows=[WindowGroup("w", ["A"], [5, 5, -1, 5])]), "windows.w.open", "第 3 个半小时"),
         (model_with(windows=[WindowGroup("w", ["A"], [5, 5, 0, 5])]), "windows", "队列 A 在 10:00–10:30"),
         (model_with(interval=45), "interval", "30 或 60"),
+        (model_with(queue={"no_show": -1}), "queues.A.no_show", "过号占用窗口"),
+        (model_with(load=(1.0, -0.5)), "load", "到达倍数"),
         (Model(queues=[], windows=[WindowGroup("w", ["A"], 5)]), "queues", "至少需要一个队列"),
     ],
 )
@@ -349,3 +353,66 @@ def test_replications_must_be_a_positive_count():
     for bad in (0, -3, 2.5, True):
         with pytest.raises(ModelError, match="replications"):
             simulate(hall([10], 1), bad, seed=1)
+
+
+def test_calling_someone_who_has_left_takes_the_window_its_no_show_minutes():
+    """过号 is not free: the window calls, recalls and waits before it calls the next visitor."""
+
+    def quick(no_show: float) -> Model:
+        queue = Queue("A", [50, 50], [Matter("m", 1, Exponential(6.0))], patience=8.0, no_show=no_show)
+        return Model(queues=[queue], windows=[WindowGroup("w", ["A"], 4)])
+
+    free, costly = simulate(quick(0.0), 200, seed=2), simulate(quick(3.0), 200, seed=2)
+    assert costly.abandoned().sum() > 0
+    assert costly.mean_wait().mean() > free.mean_wait().mean() * 1.05
+    assert costly.abandoned().mean() > free.abandoned().mean()
+
+
+def test_a_day_load_scales_each_replications_arrivals_in_turn():
+    base = hall([30, 30, 30, 30], 6)
+    days = simulate(Model(queues=base.queues, windows=base.windows, load=(0.5, 1.0, 2.0)), 600, seed=4)
+    per_day = (days.outcome != -1).sum(axis=1)
+    means = [per_day[k::3].mean() for k in range(3)]
+    assert means == pytest.approx([60, 120, 240], rel=0.06)
+    assert days.strata is not None and list(days.strata[:4]) == [0, 1, 2, 0]
+
+
+def test_a_trace_replays_the_days_as_they_happened():
+    model = Model(queues=[Queue("A", [60, 60], [Matter("m", 1, Exponential(10)), Matter("n", 1, Exponential(2))],
+                                priority_share=0.1)], windows=[WindowGroup("w", ["A"], 2)], interval=60)  # fmt: skip
+    trace = Trace(day=np.array([0, 0, 0, 1]), queue=np.array([0, 0, 0, 0]), priority=np.array([False, True, False, False]),
+                  matter=np.array([0, 1, 1, 0]), at=np.array([5.0, 7.0, 100.0, 30.0]), days=2)  # fmt: skip
+    result = simulate(model, 4, seed=1, trace=trace)
+    for r in range(4):  # replication r replays day r % 2
+        mine = result.outcome[r] != -1
+        expected = [5.0, 7.0, 100.0] if r % 2 == 0 else [30.0]
+        assert sorted(result.arrival[r][mine]) == expected
+        assert (result.outcome[r][mine] == SERVED).all()
+    first = result.arrival[0] == 7.0
+    assert result.priority[0][first].all() and result.matter[0][first].tolist() == [1]
+    with pytest.raises(ModelError, match="trace.matter"):
+        simulate(model, 2, seed=1, trace=Trace(day=np.array([0]), queue=np.array([0]), priority=np.array([False]),
+                                               matter=np.array([5]), at=np.array([1.0]), days=1))  # fmt: skip
+
+
+def test_the_same_seed_draws_the_same_visitors_whatever_the_windows():
+    """Common random numbers: a window count changes who waits how long, never who comes or how long they take."""
+    few, many = simulate(hall([60, 60], 5), 20, seed=9), simulate(hall([60, 60], 8), 20, seed=9)
+
+    def visitors(r):
+        keep = r.outcome != -1
+        return sorted(zip(r.arrival[keep].round(9), r.service[keep].round(9), strict=True))
+
+    assert visitors(few) == visitors(many)
+    assert many.mean_wait().mean() < few.mean_wait().mean()
+
+
+def test_ratio_is_the_pooled_share_with_a_delta_method_interval():
+    y, x = np.array([8.0, 9.0, 7.0, 10.0]), np.array([10.0, 10.0, 10.0, 10.0])
+    e = ratio(y, x)
+    assert e.mean == pytest.approx(34 / 40)
+    half = 3.182 * np.std(y / 10, ddof=1) / 2  # equal x: the t interval of the daily shares
+    assert (e.high - e.low) / 2 == pytest.approx(half, rel=1e-3)
+    strata = np.array([0, 1, 0, 1])  # the day volumes explain part of the spread: a narrower interval
+    assert ratio(np.array([8.0, 10.0, 8.0, 10.0]), x, strata).half_width == 0.0
+    assert np.isnan(ratio(np.array([1.0]), np.array([2.0])).low)

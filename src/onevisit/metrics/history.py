@@ -209,13 +209,12 @@ CONTINUATIONS = {"gxzy": "retirement"}
 
 # ---- the synthetic hall: queues, windows, rhythm, shares ---------------------------------------------------------
 
-QUEUES = {  # code → (ticket prefix, matters whose tickets join it)
+QUEUES = {  # code → (ticket prefix, what people come for whose tickets join it: matters and bundles)
     "cbdj": ("A", ("cbdj",)),
     "gxzy": ("B", ("gxzy",)),
     "jfhd": ("C", ("jfhd",)),
-    "yjs": ("D", tuple(b.key for b in BUNDLES.values())),
+    "yjs": ("D", tuple(BUNDLES)),
 }
-QUEUE_OF = {m: q for q, (_, matters) in QUEUES.items() for m in matters}
 WINDOWS = {  # w6 is the comprehensive window (综合窗口): every queue
     "w1": ("cbdj",),
     "w2": ("cbdj", "gxzy"),
@@ -246,8 +245,6 @@ DEMAND: dict[str, tuple[float, float, float]] = {
     "utilities-connection": (0.05, 16.0, 0.24),
     "restaurant": (0.07, 24.0, 0.30),
 }
-_DEMAND_KEYS = tuple(DEMAND)
-_DEMAND_P = np.array([v[0] for v in DEMAND.values()]) / sum(v[0] for v in DEMAND.values())
 
 CONSULTATION_SHARE = 0.12
 TOLERANCE_SHARE = 0.12  # of first visits: only tolerable materials missing (容缺)
@@ -271,9 +268,148 @@ NOT_APPLICABLE = ("cbdj", "ldht", "灵活就业人员", 0.1)
 PERSON_FIELDS = ("name", "resident_id", "phone", "gender", "birth_date")
 DEPARTMENTS = tuple(
     dict.fromkeys(m.department for m in MATTERS.values())
-)  # asked to verify, as the catalog's
+)  # asked to verify, as the catalog's (the sample halls'; the district hall asks among its own)
 DELIVERY = (("pickup", 0.4), ("mail", 0.25), ("electronic", 0.35))
 SUPPLY = (("online", 0.45), ("mail", 0.15), ("hall", 0.3), ("", 0.1))  # "": never supplied
+
+
+@dataclass(frozen=True)
+class HallKind:
+    """What a synthetic hall is: its queues, windows, what people come for and how many come."""
+
+    name: str
+    queues: dict[
+        str, tuple[str, tuple[str, ...]]
+    ]  # code → (ticket prefix, demand keys whose tickets join it)
+    windows: dict[str, tuple[str, ...]]  # window → queues it calls from
+    demand: dict[
+        str, tuple[float, float, float]
+    ]  # key (matter or bundle) → share, median minutes, incomplete
+    arrivals_per_day: float  # at the guide desk, an ordinary Tuesday
+    departments: tuple[str, ...] = DEPARTMENTS  # asked to verify
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "queue_of", {k: q for q, (_, keys) in self.queues.items() for k in keys})
+        object.__setattr__(self, "keys", tuple(self.demand))
+        object.__setattr__(
+            self,
+            "p",
+            np.array([v[0] for v in self.demand.values()]) / sum(v[0] for v in self.demand.values()),
+        )
+
+
+# The district hall (区行政服务中心, hist-qu): 93 windows by department, as the seed hall had before its reform
+# (binjiang-window-reduction: 93 windows cut to 46, social insurance 42% of the volume and 87.88% online). Its
+# matters beyond the seed catalog are synthetic (DISTRICT_MATTERS). Generated only with --district: it is 20
+# times the sample hall's events.
+DISTRICT_CODE = "hist-qu"
+_HR, _MR, _RE = "区人力资源和社会保障局", "区市场监督管理局", "区不动产登记中心"
+_ID = ("name", "resident_id", "phone")
+_CO = ("company_name", "employer_credit_code", "legal_rep_name", "business_address", "name", "phone")
+DISTRICT_MATTERS: dict[str, MatterSpec] = {
+    "unemployment-registration": MatterSpec(_HR, 0, ("window", "online"), (("sfz", False), ("jcldht", True)),
+                                            (*_ID, "employer_name", "employment_end")),
+    "business-change": MatterSpec(_MR, 0, ("window", "online", "self_service"),
+                                  (("bgsqs", False), ("sfz", False), ("gsjy", True)), _CO),
+    "business-cancel": MatterSpec(_MR, 3, ("window", "online"), (("zxsqs", False), ("qsbg", False), ("sfz", False)),
+                                  _CO),
+    "property-transfer": MatterSpec(_RE, 5, ("window", "online"),
+                                    (("bdcqz", False), ("sfz", False), ("gfht", False), ("wszm", True)),
+                                    (*_ID, "address", "property_no", "transfer_price")),
+    "mortgage-registration": MatterSpec(_RE, 3, ("window", "online"), (("dyht", False), ("bdcqz", False), ("sfz", False)),
+                                        (*_ID, "property_no", "loan_amount", "bank_name")),
+    "tax-registration": MatterSpec("区税务局", 0, ("window", "online", "self_service"), (("sfz", False), ("yyzz", False)),
+                                   _CO),
+    "invoice-apply": MatterSpec("区税务局", 0, ("window", "online", "self_service"), (("sfz", False), ("fpsqb", True)),
+                                ("company_name", "employer_credit_code", "name", "phone", "invoice_kind")),
+    "hf-deposit": MatterSpec("市住房公积金管理中心（区管理部）", 0, ("window", "online"),
+                             (("gjj-jcb", False), ("sfz", False)), (*_ID, "employer_name", "housing_fund_account")),
+    "citizen-card": MatterSpec("市民卡服务中心", 0, ("window", "self_service"), (("sfz", False), ("zp", True)),
+                               (*_ID, "address")),
+    "vehicle-registration": MatterSpec("区公安分局交通警察大队", 0, ("window",),
+                                       (("sfz", False), ("gcfp", False), ("jqx", False)), (*_ID, "vehicle_vin")),
+    "license-renewal": MatterSpec("区公安分局交通警察大队", 0, ("window", "online"),
+                                  (("sfz", False), ("jsz", False), ("tjb", True)), (*_ID, "license_no")),
+    "housing-subsidy": MatterSpec("区住房和城乡建设局", 10, ("window", "online"),
+                                  (("sfz", False), ("zfqk", False), ("srzm", True)), (*_ID, "address", "household_size")),
+    "project-approval": MatterSpec("区发展和改革局", 20, ("window", "online"),
+                                   (("xmjys", False), ("ydyj", False), ("sfz", False)), (*_CO, "project_name")),
+    "project-filing": MatterSpec("区发展和改革局", 5, ("window", "online"), (("xmba", False), ("sfz", False)),
+                                 (*_CO, "project_name")),
+    "subsistence-allowance": MatterSpec("区民政局", 10, ("window",), (("sfz", False), ("hkb", False), ("srzm", True)),
+                                        (*_ID, "address", "household_size")),
+    "school-enrollment": MatterSpec("区教育局", 5, ("window", "online"), (("hkb", False), ("fcz", True)),
+                                    ("child_name", "child_resident_id", "name", "phone", "address")),
+    "rural-housing": MatterSpec("区农业农村局", 10, ("window",), (("zjd-sqb", False), ("sfz", False)),
+                                (*_ID, "address")),
+    "safety-permit": MatterSpec("区应急管理局", 10, ("window", "online"), (("aqxk-sqs", False), ("sfz", False)), _CO),
+    "tech-enterprise": MatterSpec("区科学技术局", 15, ("window", "online"), (("kjqy-sbs", False), ("sfz", False)), _CO),
+    "disability-card": MatterSpec("区社会发展局（残联）", 10, ("window",), (("sfz", False), ("cjjd", False), ("zp", True)),
+                                  (*_ID, "address")),
+}  # fmt: skip
+_DISTRICT_QUEUES = {  # queue → (ticket prefix, what people come for, windows, [(key, share, median minutes)])
+    "shebao": ("S", 18, [("cbdj", 0.14, 7.0), ("jfhd", 0.12, 5.0), ("gxzy", 0.07, 10.0),
+                         ("social-security-card", 0.05, 6.0), ("unemployment-registration", 0.04, 8.0)]),
+    "shichang": ("M", 15, [("business-setup", 0.05, 18.0), ("business-change", 0.05, 12.0),
+                           ("business-cancel", 0.02, 15.0), ("food-license", 0.02, 16.0)]),
+    "budongchan": ("R", 11, [("property-transfer", 0.05, 22.0), ("mortgage-registration", 0.04, 18.0)]),
+    "shuiwu": ("T", 9, [("tax-registration", 0.04, 9.0), ("invoice-apply", 0.05, 6.0)]),
+    "gongjijin": ("G", 6, [("hf-deposit", 0.035, 7.0), ("hf-withdraw-retire", 0.015, 10.0)]),
+    "shiminka": ("K", 6, [("citizen-card", 0.06, 5.0)]),
+    "jiaojing": ("J", 5, [("vehicle-registration", 0.02, 12.0), ("license-renewal", 0.02, 8.0)]),
+    "yibao": ("Y", 5, [("child-medical-insurance", 0.025, 6.0), ("maternity-benefit", 0.015, 12.0)]),
+    "zhujian": ("Z", 4, [("housing-subsidy", 0.015, 15.0)]),
+    "yjs": ("D", 4, [("retirement", 0.01, 22.0), ("newborn", 0.01, 18.0), ("utilities-connection", 0.005, 16.0),
+                     ("restaurant", 0.01, 24.0)]),
+    "touzi": ("V", 2, [("project-approval", 0.004, 40.0)]),
+    # low-volume departments, one window each: what the seed hall merged into joint windows
+    "chengguan": ("C", 1, [("signboard", 0.006, 12.0)]),
+    "minzheng": ("L", 1, [("subsistence-allowance", 0.008, 15.0)]),
+    "jiaoyu": ("E", 1, [("school-enrollment", 0.006, 10.0)]),
+    "nongye": ("N", 1, [("rural-housing", 0.004, 14.0)]),
+    "yingji": ("A", 1, [("safety-permit", 0.004, 15.0)]),
+    "keji": ("B", 1, [("tech-enterprise", 0.003, 20.0)]),
+    "fagai": ("F", 1, [("project-filing", 0.003, 12.0)]),
+    "shefa": ("H", 1, [("disability-card", 0.005, 12.0)]),
+}  # fmt: skip
+
+
+def _district() -> HallKind:
+    queues, windows, demand, n = {}, {}, {}, 0
+    for queue, (prefix, count, wants) in _DISTRICT_QUEUES.items():
+        queues[queue] = (prefix, tuple(key for key, _, _ in wants))
+        for _ in range(count):
+            n += 1
+            windows[f"w{n:02d}"] = (queue,)
+        for key, share, minutes in wants:
+            incomplete = DEMAND[key][2] if key in DEMAND else 0.15
+            demand[key] = (share, minutes, incomplete)
+    departments = tuple(dict.fromkeys(m.department for m in {**MATTERS, **DISTRICT_MATTERS}.values()))
+    return HallKind(name="样例区行政服务中心", queues=queues, windows=windows, demand=demand,
+                    arrivals_per_day=2300, departments=departments)  # fmt: skip
+
+
+# What the synthetic halls' queues are called (their events carry codes only, as the services' do).
+QUEUE_NAMES = {
+    "cbdj": "参保登记", "gxzy": "关系转移", "jfhd": "缴费核定", "yjs": "一件事综合受理",
+    "shebao": "人力社保（社会保险）", "shichang": "市场监管（商事登记）", "budongchan": "不动产登记", "shuiwu": "税务",
+    "gongjijin": "住房公积金", "shiminka": "市民卡", "jiaojing": "交警", "yibao": "医疗保障", "zhujian": "住房建设",
+    "touzi": "投资项目审批", "chengguan": "城市管理", "minzheng": "民政", "jiaoyu": "教育", "nongye": "农业农村",
+    "yingji": "应急管理", "keji": "科技", "fagai": "发展改革", "shefa": "社会发展（残联）",
+}  # fmt: skip
+
+MATTERS.update(DISTRICT_MATTERS)  # after DEPARTMENTS: the sample halls verify among the catalog's departments
+DISTRICT = _district()
+
+
+# The sample halls hist01…: six windows, four queues (the shape every test and the demo know).
+SAMPLE = HallKind(
+    name="样例大厅",
+    queues=QUEUES,
+    windows=WINDOWS,
+    demand=DEMAND,
+    arrivals_per_day=ARRIVALS_PER_DAY,
+)
 
 EVENT_TYPES = frozenset(
     {
@@ -287,10 +423,11 @@ EVENT_TYPES = frozenset(
 )  # fmt: skip
 
 
-def hall_codes(halls: int) -> list[str]:
-    if not 1 <= halls <= MAX_HALLS:
+def hall_codes(halls: int, district: bool = False) -> list[str]:
+    """hist01… and, with the district hall, hist-qu."""
+    if not (0 if district else 1) <= halls <= MAX_HALLS:
         raise ValueError(f"halls must be between 1 and {MAX_HALLS}")
-    return [f"{HALL_PREFIX}{n:02d}" for n in range(1, halls + 1)]
+    return [f"{HALL_PREFIX}{n:02d}" for n in range(1, halls + 1)] + ([DISTRICT_CODE] if district else [])
 
 
 def resolve(key: str, situations: dict[str, bool]) -> tuple[str, str, list[str]]:
@@ -397,18 +534,21 @@ class _Log:
 
 
 class _Hall:
-    def __init__(self, *, no: int, seed: int, tz: ZoneInfo, log: _Log, start: date, days: int) -> None:
-        self.no, self.code, self.tz, self.log = no, f"{HALL_PREFIX}{no:02d}", tz, log
+    def __init__(self, *, no: int, seed: int, tz: ZoneInfo, log: _Log, start: date, days: int,
+                 kind: HallKind = SAMPLE, code: str = "") -> None:  # fmt: skip
+        self.no, self.code, self.tz, self.log = no, code or f"{HALL_PREFIX}{no:02d}", tz, log
+        self.kind, self.prefix = kind, f"h{self.code[-2:]}"
         self.rng = np.random.default_rng([seed, no])
         # Facts added later (window sessions, not-applicable marks) draw from their own stream, so the first
         # stream — and every figure the planning calibration reads from it — stays what it was.
         self.aside = np.random.default_rng([seed, no, 1])
         self.start, self.days = start, days
-        # Halls differ: the first is the busiest; the others have their own load and habits.
-        self.load = 1.0 if no == 1 else float(self.rng.uniform(0.7, 1.0))
-        self.incomplete = 1.0 if no == 1 else float(self.rng.uniform(0.7, 1.3))
-        self.retyping = 1.0 if no == 1 else float(self.rng.uniform(0.5, 1.5))
-        self.speed = {w: float(self.rng.lognormal(0.0, 0.12)) for w in WINDOWS}  # clerk pace per window
+        # Halls differ: the first (and the district hall) as defined; the others have their own load and habits.
+        as_defined = no <= 1
+        self.load = 1.0 if as_defined else float(self.rng.uniform(0.7, 1.0))
+        self.incomplete = 1.0 if as_defined else float(self.rng.uniform(0.7, 1.3))
+        self.retyping = 1.0 if as_defined else float(self.rng.uniform(0.5, 1.5))
+        self.speed = {w: float(self.rng.lognormal(0.0, 0.12)) for w in kind.windows}  # clerk pace per window
         self.counters: dict[str, int] = {}
         self.later: dict[date, list[tuple[float, _Journey]]] = {}  # journeys booked for a coming day
         self._midnight: dict[date, datetime] = {}
@@ -421,7 +561,7 @@ class _Hall:
         return self.counters[kind]
 
     def _ref(self, kind: str, width: int = 6) -> str:
-        return f"h{self.no:02d}-{kind}{self._next(kind):0{width}d}"
+        return f"{self.prefix}-{kind}{self._next(kind):0{width}d}"
 
     def _number(self, kind: str) -> int:
         """Pre-review and verification numbers: ints as the services emit, in a range of their own per hall."""
@@ -496,7 +636,10 @@ class _Hall:
             return  # closed; anyone booked for the weekend simply does not come
         self.trend = offset / max(self.days - 1, 1)
         volume = (
-            ARRIVALS_PER_DAY * self.load * WEEKDAY_LOAD[day.weekday()] * float(self.rng.lognormal(0, 0.1))
+            self.kind.arrivals_per_day
+            * self.load
+            * WEEKDAY_LOAD[day.weekday()]
+            * float(self.rng.lognormal(0, 0.1))
         )
         counts = self.rng.poisson(_BIN_WEIGHTS * volume)
         arrivals: list[tuple[float, _Journey | None]] = list(booked)
@@ -509,13 +652,16 @@ class _Hall:
         numbers: dict[str, int] = {}
         for ticket in tickets:
             numbers[ticket.queue] = numbers.get(ticket.queue, 0) + 1
-            ticket.number = f"{QUEUES[ticket.queue][0]}{numbers[ticket.queue]:03d}"
+            ticket.number = f"{self.kind.queues[ticket.queue][0]}{numbers[ticket.queue]:03d}"
         self._windows(day, tickets)
+        by_queue: dict[str, list[_Ticket]] = {}
+        for t in tickets:
+            by_queue.setdefault(t.queue, []).append(t)
         for t in tickets:  # issued events once the calls are known, for the number waiting ahead
             ahead = sum(
                 1
-                for o in tickets
-                if o.queue == t.queue and o is not t and (o.called is None or o.called > t.issued)
+                for o in by_queue[t.queue]
+                if o is not t and (o.called is None or o.called > t.issued)
                 and (o.priority > t.priority or (o.priority == t.priority and o.issued < t.issued))
                 and o.issued <= t.issued
             )  # fmt: skip
@@ -527,7 +673,7 @@ class _Hall:
     # -- guide desk -------------------------------------------------------------------------------------------------
 
     def _new_journey(self) -> _Journey:
-        key = _DEMAND_KEYS[int(self.rng.choice(len(_DEMAND_KEYS), p=_DEMAND_P))]
+        key = self.kind.keys[int(self.rng.choice(len(self.kind.keys), p=self.kind.p))]
         situations = {
             s: bool(self.rng.random() < p)
             for s, p in (BUNDLES[key].situations.items() if key in BUNDLES else ())
@@ -540,7 +686,7 @@ class _Hall:
         guide = f"{self.code}-daoban"
         if journey is None:
             if self.rng.random() < CONSULTATION_SHARE:
-                key = _DEMAND_KEYS[int(self.rng.choice(len(_DEMAND_KEYS), p=_DEMAND_P))]
+                key = self.kind.keys[int(self.rng.choice(len(self.kind.keys), p=self.kind.p))]
                 refs = {"bundle": key} if key in BUNDLES else {"matter": key}
                 self.emit(self._at(day, second + float(self.rng.uniform(60, 300))), "consultation.recorded",
                           actor=guide, **refs)  # fmt: skip
@@ -554,7 +700,9 @@ class _Hall:
         if journey.case is not None:
             verdict = "complete"
         elif journey.first_visit:
-            p_incomplete = DEMAND[journey.key][2] * self.incomplete * (1 - INCOMPLETE_DROP * self.trend)
+            p_incomplete = (
+                self.kind.demand[journey.key][2] * self.incomplete * (1 - INCOMPLETE_DROP * self.trend)
+            )
             r, verdict = float(self.rng.random()), "complete"
             if r < p_incomplete:
                 verdict = "incomplete"
@@ -615,7 +763,7 @@ class _Hall:
             return None
         r = float(self.rng.random())
         priority_class = "elderly" if r < 0.08 else "disability" if r < 0.09 else "normal"
-        return _Ticket(id=self._ref("t", 7), number="", queue=QUEUE_OF[journey.matter], issued=at_s,
+        return _Ticket(id=self._ref("t", 7), number="", queue=self.kind.queue_of[journey.key], issued=at_s,
                        priority=0 if priority_class == "normal" else 2, priority_class=priority_class,
                        journey=journey, verdict=verdict, missing=missing)  # fmt: skip
 
@@ -627,15 +775,16 @@ class _Hall:
 
     def _windows(self, day: date, tickets: list[_Ticket]) -> None:
         """Each window calls the first ticket of its queues (priority, then arrival) whenever it is free."""
-        waiting: dict[str, list[_Ticket]] = {q: [] for q in QUEUES}
+        waiting: dict[str, list[_Ticket]] = {q: [] for q in self.kind.queues}
         for t in tickets:
             waiting[t.queue].append(t)
-        free = [(PERIODS[0][0] + float(self.rng.uniform(0, 120)), i, w) for i, w in enumerate(WINDOWS)]
+        windows = self.kind.windows
+        free = [(PERIODS[0][0] + float(self.rng.uniform(0, 120)), i, w) for i, w in enumerate(windows)]
         heapq.heapify(free)
         for _, _, w in free:  # the clerks sign in before the first call
             self.emit(self._at(day, PERIODS[0][0] - float(self.aside.uniform(60, 900))), "window.signed_in",
                       window=w, actor=self._clerk(w))  # fmt: skip
-        last_end = {w: PERIODS[0][0] for w in WINDOWS}
+        last_end = {w: PERIODS[0][0] for w in windows}
         while free:
             t, i, w = heapq.heappop(free)
             if PERIODS[0][1] <= t < PERIODS[1][0]:  # lunch: the window pauses (F9) and resumes after it
@@ -646,7 +795,7 @@ class _Hall:
                 continue
             best: _Ticket | None = None
             upcoming = None
-            for q in WINDOWS[w]:
+            for q in windows[w]:
                 for tk in waiting[q]:
                     if tk.issued <= t:
                         if best is None or (-tk.priority, tk.issued) < (-best.priority, best.issued):
@@ -744,7 +893,7 @@ class _Hall:
                   data={"number": ticket.number, "visit_seq": 1, "verdict": verdict, "matters": list(case.matters),
                         "tasks": len(case.tasks)})  # fmt: skip
 
-        minutes = float(self.rng.lognormal(np.log(DEMAND[j.key][1] * self.speed[window]), 0.45))
+        minutes = float(self.rng.lognormal(np.log(self.kind.demand[j.key][1] * self.speed[window]), 0.45))
         if self.rng.random() < FAILURE_SHARE:  # a system failure holds the case up; the clerk flags it
             minutes *= 5
             self.emit(at + timedelta(minutes=minutes), "case.outlier_flagged", window=window, bundle=case.bundle,
@@ -897,7 +1046,7 @@ class _Hall:
         if self.rng.random() < VERIFICATION_SHARE:
             asked = self._work_after(begin, hours * float(self.rng.uniform(0.1, 0.5)))
             number = self._number("verification")
-            to = str(self.rng.choice([d for d in DEPARTMENTS if d != task.spec.department]))
+            to = str(self.rng.choice([d for d in self.kind.departments if d != task.spec.department]))
             due = self._at(self._working_day_after(self._local(asked)[0], 1), self._local(asked)[1])
             self.emit(asked, "verification.started", matter=task.spec.matter, case=case.id, actor=office,
                       data={"task": task.spec.code, "verification": number, "to": to, "due": due.isoformat()})  # fmt: skip
@@ -939,8 +1088,10 @@ def generate(
     seed: int = 1,
     tz_name: str = TZ_NAME,
     on_day: Callable[[date], None] | None = None,
+    district: bool = False,
 ) -> Iterator[HistoryEvent]:
-    """The events of `days` calendar days from `start` for halls hist01…, in time order.
+    """The events of `days` calendar days from `start` for halls hist01… (and the district hall hist-qu with
+    `district`; `halls` may then be 0), in time order.
 
     Each hall draws from its own seeded stream, so hist01 is the same whether one hall or five are generated.
     `on_day` is told each day once its events have been yielded (for a progress bar).
@@ -949,10 +1100,12 @@ def generate(
         raise ValueError("days must be at least 1")
     tz = ZoneInfo(tz_name)
     log = _Log()
-    sims = [
-        _Hall(no=n, seed=seed, tz=tz, log=log, start=start, days=days)
-        for n in range(1, len(hall_codes(halls)) + 1)
-    ]
+    sims = [_Hall(no=n, seed=seed, tz=tz, log=log, start=start, days=days) for n in range(1, halls + 1)]
+    hall_codes(halls, district)  # checks the count
+    if district:
+        sims.append(
+            _Hall(no=0, seed=seed, tz=tz, log=log, start=start, days=days, kind=DISTRICT, code=DISTRICT_CODE)
+        )
     end = datetime.combine(start + timedelta(days=days), time.min, tzinfo=tz).astimezone(UTC)
     for offset in range(days):
         day = start + timedelta(days=offset)

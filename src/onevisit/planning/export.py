@@ -21,29 +21,44 @@ def _pct(x: float) -> str:
 
 def title(o: Outcome) -> str:
     days = "、".join(WEEKDAYS[d] for d in o.day.weekdays)
-    return f"{o.hall} 窗口规划（{o.request.start:%Y-%m-%d} 至 {o.request.end:%Y-%m-%d} 的{days}）"
+    return (
+        f"{o.hall_name or o.hall} 窗口规划（{o.request.start:%Y-%m-%d} 至 {o.request.end:%Y-%m-%d} 的{days}）"
+    )
 
 
 def summary(o: Outcome) -> list[tuple[str, str]]:
     p, t = o.plan, o.plan.today
     rows = [
-        ("服务目标", p.target.text),
+        ("服务目标", f"{p.target.text}（按 95% 置信下界判定）"),
         ("取号记录", f"{o.calibration.tickets:,} 张"),
         ("现有窗口", f"{o.day.windows} 个（高峰同时在岗 {p.today_peak} 个）"),
-        ("现状（模拟）", f"{_pct(t.share.mean)} 的人 {p.target.within:g} 分钟内被叫号，平均等待 {_minutes(t.mean_wait.mean)} 分钟，"
-                      f"P90 {_minutes(t.p90_wait.mean)} 分钟"),
-    ]  # fmt: skip
+    ]
     if o.measured:
         rows.append(
             ("现状（实测）", f"平均等待 {_minutes(o.measured[0])} 分钟，P90 {_minutes(o.measured[1])} 分钟")
         )
+    if o.replayed and o.measured:
+        gap = (o.replayed[0] / o.measured[0] - 1) * 100 if o.measured[0] else math.nan
+        rows.append(("模型校验（回放实际取号）", f"按本厅 {o.days} 天的实际取号回放：平均等待 {_minutes(o.replayed[0])} 分钟"
+                                           f"（与实测相差 {gap:+.1f}%），P90 {_minutes(o.replayed[1])} 分钟"))  # fmt: skip
+    rows.append(("现状（模拟）", f"{_pct(t.share.mean)} 的人 {p.target.within:g} 分钟内被叫号，平均等待 "
+                             f"{_minutes(t.mean_wait.mean)} 分钟，P90 {_minutes(t.p90_wait.mean)} 分钟"))  # fmt: skip
     if o.reductions:
-        rows.append(("减窗方案", o.reductions[0].text))
+        best = o.reductions[0]
+        rows.append(({"减窗": "减窗方案", "增窗": "增窗需求"}.get(best.verdict, "窗口数"), best.text))
         rows += [("其他布局", r.text) for r in o.reductions[1:]]
     else:
-        rows.append(("减窗方案", "现有窗口数在任何布局下都达不到目标：见下方按队列的窗口需求"))
+        rows.append(("窗口数", "现有窗口数在任何布局下都达不到目标：见下方按队列的窗口需求"))
     rows.append(("按队列专窗（每队列独立窗口）", p.text))
+    c = o.calibration
+    rows.append(("窗口时长口径", f"叫号到窗口再次可叫号：含两位办事人之间的收尾 {c.wrapup:.1f} 分钟；"
+                               f"过号占用窗口约 {_minutes(_mean(c.no_show_minutes.values()))} 分钟"))  # fmt: skip
     return rows
+
+
+def _mean(xs) -> float:
+    xs = list(xs)
+    return sum(xs) / len(xs) if xs else math.nan
 
 
 def plan_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
@@ -62,17 +77,27 @@ def plan_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
 
 
 def curve_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
-    header = ["窗口数", "按时叫号比例", "平均等待(分钟)", "P90 等待(分钟)", "达标"]
+    header = ["窗口数", "按时叫号比例", "平均等待(分钟)", "P90 等待(分钟)", "达标(95% 下界)"]
     return header, [[str(pt.windows), _pct(pt.level.share.mean), _minutes(pt.level.mean_wait.mean),
                      _minutes(pt.level.p90_wait.mean), "是" if pt.level.meets(o.plan.target) else "否"]
                     for pt in o.curve]  # fmt: skip
 
 
 def scenario_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
-    header = ["情景", "现状平均等待", "情景平均等待", "现状按时叫号", "情景按时叫号", "窗口需求(Erlang 高峰)"]
+    header = ["情景", "现状平均等待", "情景平均等待", "现状按时叫号", "情景按时叫号", "达标最少窗口(综合窗口)",
+              "窗口需求(Erlang 高峰)"]  # fmt: skip
     return header, [[s.scenario.label, _minutes(s.today.mean_wait.mean), _minutes(s.then.mean_wait.mean),
-                     _pct(s.today.share.mean), _pct(s.then.share.mean), str(s.windows_needed)]
+                     _pct(s.today.share.mean), _pct(s.then.share.mean), _fewest(s.fewest), str(s.windows_needed)]
                     for s in o.scenarios]  # fmt: skip
+
+
+def _fewest(r) -> str:
+    if r is None:
+        return "达不到目标"
+    change = {"减窗": f"减窗 {r.before - r.windows} 个", "增窗": f"增窗 {r.windows - r.before} 个"}.get(
+        r.verdict, "不变"
+    )
+    return f"{r.windows}（{change}）"
 
 
 def hourly_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:

@@ -5,17 +5,29 @@ plan and what-if scenarios. Pure: NumPy and the simulator, no Django.
   last one with arrivals; today's staffing per window group (the hall's own windows, each group calling the
   same queues) rounded to whole windows. A half hour in which no window worked (a lunch break) is closed:
   tickets taken then are counted as arriving when the hall opens again. Rounding keeps at least one window for
-  a queue in every open half hour with arrivals for it (the group that worked it most).
+  a queue in every open half hour with arrivals for it (the group that worked it most). Each simulated day
+  takes in turn the volume of one of the hall's own days (`daily_load`): waits grow faster than the volume,
+  so an average day would understate them.
+- `replay` runs the hall's own days through the model, ticket by ticket as they were taken; `as_measured`
+  reads waits as the log measures them (to the first call, 过号 included, the uncalled at closing left out):
+  the model's "today" to set beside the measured waits.
+- A service level is the share called within the target time and the mean wait over all visitors of all
+  simulated days, each with a 95% interval; it meets a target at its bound (the share's lower bound, the mean
+  wait's upper bound). `decide` adds replications while the target is inside the interval.
 - `recommend`: Erlang A (Erlang C when nobody leaves) gives each queue's fewest windows per half hour meeting
   the target as if its windows were its own; the simulator then runs the whole day — arrivals change by the
   half hour, queues carry over — and adds a window wherever a half hour still misses the target, until none
-  does (at most MAX_ROUNDS rounds). "From N windows to M": N the windows that worked in the period, M the
-  plan's busiest half hour.
+  does (at most MAX_ROUNDS rounds).
+- `reductions`, "from N windows to M": N the windows that worked in the period, M the fewest windows at work
+  in the busiest half hour that meet the target, in today's layout (closing windows) and in the joint one;
+  found by bisection on common random numbers (one seed for every count), so the same data give the same M
+  whatever the seed. 减窗 only when M < N.
 - `curve`: waiting against the number of windows when every window serves every queue (综合窗口, the seed
   hall's reform), simulated.
-- scenarios change the day and are simulated with today's staffing next to today: better pre-review (fewer
-  second visits), a share of a matter handled online, verification moved to the back office (shorter window
-  time), low-volume queues merged into one joint window, N windows closed.
+- scenarios change the day and are simulated with today's staffing next to today, with the fewest windows
+  meeting the target under each: better pre-review (fewer second visits), a share of a queue's or a matter's
+  visitors handled online, verification moved to the back office (shorter window time), low-volume queues
+  merged into one joint window, N windows closed; several at once joined by +.
 """
 
 from __future__ import annotations
@@ -71,6 +83,7 @@ class Day:
     windows: int  # distinct windows that worked in the period
     repeat_share: dict[str, float] = field(default_factory=dict)
     completeness: float | None = None
+    load: tuple[float, ...] = ()  # the volume of each of the hall's days of these weekdays ÷ the average day
 
     @property
     def slots(self) -> int:
@@ -99,7 +112,7 @@ class Day:
         self, groups: Sequence[sim.WindowGroup] | None = None, target: Target | None = None
     ) -> sim.Model:
         return sim.Model(queues=self.queues, windows=tuple(groups or self.groups), interval=SLOT,
-                         opens=self.opens, threshold=(target or Target()).within)  # fmt: skip
+                         opens=self.opens, threshold=(target or Target()).within, load=self.load)  # fmt: skip
 
 
 def _mean(service: sim.Sampler) -> float:
@@ -138,7 +151,8 @@ def day_from(cal: Calibration, weekdays: Sequence[int], *, patience: bool = True
         )  # fmt: skip
         wait = cal.patience.get(code) if patience else None
         queues.append(sim.Queue(code=code, per_hour=tuple(float(r) for r in rates), matters=matters,
-                                priority_share=cal.priority_share.get(code, 0.0), patience=wait))  # fmt: skip
+                                priority_share=cal.priority_share.get(code, 0.0), patience=wait,
+                                no_show=cal.no_show_minutes.get(code, 0.0) if wait else 0.0))  # fmt: skip
     known = {q.code for q in queues}
     for q in queues:  # every open half hour with arrivals keeps a window for the queue
         for k in range(n):
@@ -154,7 +168,50 @@ def day_from(cal: Calibration, weekdays: Sequence[int], *, patience: bool = True
     )  # fmt: skip
     return Day(weekdays=weekdays, first=first, closed=tuple(closed), queues=tuple(queues), groups=groups,
                windows=sum(len(g.windows) for g in cal.groups), repeat_share=dict(cal.repeat_share),
-               completeness=cal.completeness)  # fmt: skip
+               completeness=cal.completeness, load=daily_load(cal, weekdays))  # fmt: skip
+
+
+def daily_load(cal: Calibration, weekdays: Sequence[int]) -> tuple[float, ...]:
+    """Each day's ticket volume ÷ the mean day's, for the days of these weekdays in the period, shrunk towards
+    1 by the Poisson part of their spread (the simulator draws that part again): what makes a simulated day a
+    busy Monday or a quiet Friday. Waits grow faster than the volume, so an average day would understate them."""
+    n = np.concatenate([cal.daily.get(d, np.empty(0)) for d in weekdays] or [np.empty(0)]).astype(float)
+    if n.size < 2 or n.mean() <= 0:
+        return ()
+    f = n / n.mean()
+    spread = float(f.var(ddof=1))
+    shrink = math.sqrt(max(0.0, 1 - (1 / n.mean()) / spread)) if spread > 0 else 0.0
+    return tuple(float(x) for x in 1 + (f - 1) * shrink)
+
+
+def replay(cal: Calibration, day: Day, target: Target, *, repeats: int = 20, seed: int = 1) -> sim.Result:
+    """The hall's own days of these weekdays replayed through the model: each ticket as it was taken (time,
+    queue, class, matter), with window times and patience drawn, `repeats` times over. Unlike a drawn day it
+    carries no noise of arrivals, so it is the model to set beside the hall's measured waits."""
+    t = cal.issued
+    keep = np.isin(t["dow"], day.weekdays)
+    codes = [q.code for q in day.queues]
+    keep &= np.isin(t["queue"], codes)
+    days, day_no = np.unique(t["day"][keep], return_inverse=True)
+    queue = np.array([codes.index(c) for c in t["queue"][keep]], dtype=np.int64)
+    matters = [{m.code: i for i, m in enumerate(q.matters)} for q in day.queues]
+    matter = np.array([matters[qi].get(m, 0) for qi, m in zip(queue, t["matter"][keep], strict=True)],
+                      dtype=np.int64)  # fmt: skip
+    at = np.maximum(t["minute"][keep] - day.first * SLOT, 0.0)
+    trace = sim.Trace(day=day_no, queue=queue, priority=t["priority"][keep], matter=matter, at=at,
+                      days=int(days.size))  # fmt: skip
+    model = replace(day.model(target=target), load=())
+    return sim.simulate(model, int(days.size) * repeats, seed, trace=trace)
+
+
+def as_measured(result: sim.Result) -> tuple[float, float]:
+    """Mean and P90 wait from taking the ticket to the first call, over all replications, of the visitors
+    called before the hall's last half hour ended: what the log measures. A 过号 ticket was called too (its
+    owner had left), so it counts; a ticket still waiting at closing was never called and does not (the
+    simulated windows serve it after closing)."""
+    waits = result.called - result.arrival
+    waits = waits[(result.outcome != -1) & (result.called <= result.model.minutes)]
+    return (float(waits.mean()), float(np.quantile(waits, 0.9))) if waits.size else (math.nan, math.nan)
 
 
 # ---- figures from a simulated day -------------------------------------------------------------------------------
@@ -170,18 +227,63 @@ class Level:
     abandoned: sim.Estimate
 
     def meets(self, target: Target) -> bool:
-        return self.share.mean >= target.share and (
-            target.mean_wait is None or self.mean_wait.mean < target.mean_wait
-        )
+        """The target holds at the 95% bound: the share called in time at its lower bound, the mean wait at its
+        upper bound (with a single replication, which has no interval, the estimates themselves)."""
+        low = self.share.mean if math.isnan(self.share.low) else self.share.low
+        high = self.mean_wait.mean if math.isnan(self.mean_wait.high) else self.mean_wait.high
+        return low >= target.share and (target.mean_wait is None or high < target.mean_wait)
+
+    def undecided(self, target: Target) -> bool:
+        """Neither met at its bound nor missed beyond doubt (a share's upper bound below the target, a mean
+        wait's lower bound above it): more replications could still decide either way."""
+        s, m = self.share, self.mean_wait
+        missed = s.high < target.share or (target.mean_wait is not None and m.low >= target.mean_wait)
+        return not missed and not self.meets(target) and not math.isnan(s.low)
 
 
 def level(result: sim.Result, **where: object) -> Level:
-    return Level(
-        share=sim.estimate(result.share_within(**where)),  # type: ignore[arg-type]
-        mean_wait=sim.estimate(result.mean_wait(**where)),  # type: ignore[arg-type]
-        p90_wait=sim.estimate(result.wait_quantile(0.9, **where)),  # type: ignore[arg-type]
-        abandoned=sim.estimate(result.abandoned(**where).astype(float)),  # type: ignore[arg-type]
-    )
+    """The share called in time and the mean wait over all visitors of all the simulated days (as a hall
+    measures them over a period), P90 wait and those who left per day."""
+    return _Tally.of(result, **where).level()
+
+
+@dataclass
+class _Tally:
+    """Per replication: visitors served, called in time, their total wait, the P90 wait, those who left; and
+    each replication's day volume (stratum)."""
+
+    served: np.ndarray
+    in_time: np.ndarray
+    waited: np.ndarray
+    p90: np.ndarray
+    left: np.ndarray
+    strata: np.ndarray | None
+
+    @classmethod
+    def of(cls, result: sim.Result, offset: int = 0, **where: object) -> _Tally:
+        mask = (result.outcome == sim.SERVED) & result.select(**where)  # type: ignore[arg-type]
+        n = len(result.model.load)
+        return cls(
+            served=mask.sum(axis=1), in_time=(mask & (result.wait <= result.model.threshold)).sum(axis=1),
+            waited=np.where(mask, result.wait, 0.0).sum(axis=1), p90=result.wait_quantile(0.9, **where),
+            left=result.abandoned(**where).astype(float),
+            strata=(np.arange(result.replications) + offset) % n if n > 1 else None,
+        )  # fmt: skip
+
+    def add(self, other: _Tally) -> _Tally:
+        def cat(a, b):
+            return None if a is None or b is None else np.concatenate([a, b])
+
+        return _Tally(*(cat(getattr(self, f), getattr(other, f)) for f in
+                        ("served", "in_time", "waited", "p90", "left", "strata")))  # fmt: skip
+
+    def level(self) -> Level:
+        return Level(
+            share=sim.ratio(self.in_time, self.served, self.strata),
+            mean_wait=sim.ratio(self.waited, self.served, self.strata),
+            p90_wait=sim.estimate(self.p90),
+            abandoned=sim.estimate(self.left),
+        )
 
 
 def by_slot(result: sim.Result, slots: int, within: float, queue: int | None = None) -> dict[str, np.ndarray]:
@@ -261,58 +363,209 @@ def _level_text(lv: Level, target: Target) -> str:
 
 @dataclass(frozen=True)
 class Reduction:
-    """The fewest windows that still meet the target in one layout of the hall."""
+    """The fewest windows at work that meet the target in one layout of the hall, against the N it has."""
 
     layout: (
         str  # 现有布局 (today's window groups, fewer windows) | 综合窗口 (every window serves every queue)
     )
-    windows: int
+    windows: int  # M
     level: Level
     target: Target
-    before: int
+    before: int  # N: the windows that worked in the period
+
+    @property
+    def verdict(self) -> str:
+        """减窗 only when M < N."""
+        return "减窗" if self.windows < self.before else "增窗" if self.windows > self.before else "维持"
 
     @property
     def text(self) -> str:
-        if self.windows == self.before:
-            return f"{self.layout}：{self.before} 个窗口已是达标所需的最少，{_level_text(self.level, self.target)}"
-        return f"{self.layout}：从 {self.before} 个窗口到 {self.windows} 个，{_level_text(self.level, self.target)}"
+        n, m, lv = self.before, self.windows, _level_text(self.level, self.target)
+        if m < n:
+            return f"{self.layout}：从 {n} 个窗口减到 {m} 个（减窗 {n - m} 个），{lv}"
+        if m > n:
+            return f"{self.layout}：现有 {n} 个窗口达不到目标，需增至 {m} 个，{lv}"
+        return f"{self.layout}：现有 {n} 个窗口正是达标所需的最少，维持不变，{lv}"
 
 
-def reductions(day: Day, target: Target, points: Sequence[Point], *, replications: int = 200, seed: int = 1,
-               progress: Progress | None = None, today: sim.Result | None = None) -> list[Reduction]:  # fmt: skip
-    """ "From N windows to M": today's layout with as many windows closed as the target allows (closed one at a
-    time from the least loaded group, found by bisection, each count simulated), and the waiting curve's
-    fewest comprehensive windows that meet it. Fewest windows first; a layout that cannot meet the target even
-    as it is today is left out."""
+DECIDE_VISITORS = 1_000_000  # simulated visitors at most for one decision (replications × visitors a day)
+DECIDE_MAX = 25_600  # and replications at most
+
+
+def decide(model: sim.Model, target: Target, replications: int, seed: int) -> Level:
+    """The model's service level, judged at its 95% bound: while the target still lies inside the interval,
+    as many replications again are added (a new stream of the same seed), up to DECIDE_VISITORS simulated
+    visitors (DECIDE_MAX replications). Every window count of a layout is simulated on the same seed, so on
+    the same arrivals, window times and patience (common random numbers): counts differ by their windows
+    only, and the decision does not turn on one count's luck or on the seed."""
+    tally, done, batch = None, 0, replications
+    per_day = sum(sum(q.per_hour) * model.interval / 60 for q in model.queues) or 1.0
+    cap = max(replications, min(DECIDE_MAX, int(DECIDE_VISITORS / per_day)))
+    while True:
+        part = replace(model, load=_rotate(model.load, done)) if done and len(model.load) else model
+        result = sim.simulate(part, batch, seed if not done else np.random.default_rng([seed, done]))
+        got = _Tally.of(result, offset=done)
+        tally = got if tally is None else tally.add(got)
+        done += batch
+        lv = tally.level()
+        if not lv.undecided(target) or done >= cap:
+            return lv
+        batch = min(done, cap - done)
+
+
+def _rotate(load: Sequence[float], by: int) -> tuple[float, ...]:
+    k = by % len(load)
+    return tuple(load[k:]) + tuple(load[:k])
+
+
+def reductions(day: Day, target: Target, points: Sequence[Point] = (), *, replications: int = 200,
+               seed: int = 1, progress: Progress | None = None, today: sim.Result | None = None,
+               guesses: dict[str, int] | None = None,
+               layouts: Sequence[str] = ("现有布局", "综合窗口")) -> list[Reduction]:  # fmt: skip
+    """ "From N windows to M" in two layouts: today's, with windows closed one at a time from the least loaded
+    group; and the joint one, every window serving every queue (综合窗口, the seed hall's reform). M is the
+    fewest windows at work in the busiest half hour whose service level meets the target at its 95% bound
+    (see decide), searched from a guess (Erlang's, or `guesses` by layout) and bisected; the waiting curve's
+    `points`, judged the same way, are reused for the joint layout. Fewest windows first; a layout that cannot
+    meet the target even as it is today is left out; `layouts` may leave today's out (its search simulates
+    every window group, the costly part in a big hall). (`today` is accepted for earlier callers.)"""
     say = progress or (lambda _: None)
+    guesses = guesses or {}
+    peak = max((sum(g.open[k] for g in day.groups) for k in range(day.slots)), default=0)  # type: ignore[index]
 
-    def closing(k: int) -> Level | None:
+    def closing(m: int) -> Level | None:  # today's layout with peak - m windows closed
         try:
-            if k:
-                lv = level(sim.simulate(close(k).apply(day).model(target=target), replications, seed))
-            else:
-                lv = level(today or simulate_today(day, target, replications, seed))
+            fewer = close(peak - m).apply(day) if m < peak else day
+            lv = decide(fewer.model(target=target), target, replications, seed)
         except PlanningError:  # no window left for some queue: too many closed
             return None
-        say(f"close {k}")
+        say(f"close {peak - m}")
         return lv if lv.meets(target) else None
 
     out = []
-    as_is = closing(0)
-    if as_is is not None:
-        low, high, best = 1, day.windows - 1, (0, as_is)
-        while low <= high:
-            mid = (low + high) // 2
-            got = closing(mid)
-            if got is not None:
-                best, low = (mid, got), mid + 1
-            else:
-                high = mid - 1
-        out.append(Reduction("现有布局", day.windows - best[0], best[1], target, day.windows))
-    pooled = next((p for p in points if p.level.meets(target)), None)
-    if pooled is not None:
-        out.append(Reduction("综合窗口", pooled.windows, pooled.level, target, day.windows))
+    joint = joint_fewest(day, target, replications=replications, seed=seed, progress=say,
+                         known={p.windows: p.level for p in points}, guess=guesses.get("综合窗口"))  # fmt: skip
+    if joint is not None:
+        out.append(Reduction("综合窗口", joint[0], joint[1], target, day.windows))
+    if layouts and "现有布局" in layouts:
+        # Erlang overstates both layouts alike: the joint M corrected by their difference is a close guess
+        dedicated = max(map(sum, zip(*erlang(day, target).values(), strict=True)), default=peak)
+        guess = guesses.get("现有布局") or (
+            joint[0] + dedicated - pooled_erlang(day, target) if joint else dedicated
+        )
+        fewest = _fewest(closing, 1, peak, guess=min(peak, max(1, guess)))
+        if fewest is not None:
+            m = fewest[0]
+            kept = close(peak - m).apply(day) if m < peak else day
+            at_peak = max(sum(g.open[k] for g in kept.groups) for k in range(day.slots))  # type: ignore[index]
+            out.append(Reduction("现有布局", at_peak, fewest[1], target, day.windows))
     return sorted(out, key=lambda r: r.windows)
+
+
+def _fewest(at: Callable[[int], Level | None], low: int, high: int, guess: int | None = None,
+            known: dict[int, Level] | None = None, target: Target | None = None) -> tuple[int, Level] | None:  # fmt: skip
+    """The fewest count in low..high whose level meets (at gives None where it does not): from a guess, steps
+    doubling away from it until the answer is bracketed, then bisection. More windows never do worse on
+    common random numbers. None when even `high` does not meet."""
+    memo: dict[int, Level | None] = {
+        c: (lv if target is not None and lv.meets(target) else None) for c, lv in (known or {}).items()
+    }
+    if known and target is not None and guess is None:  # start at the first known count that meets
+        guess = min((c for c, lv in memo.items() if lv is not None), default=None)
+        if guess is not None:  # and bracket it by the last known count below that does not
+            below = [c for c, lv in memo.items() if lv is None and c < guess]
+            low = max(low, max(below) + 1) if below else low
+
+    def meets(c: int) -> bool:
+        if c not in memo:
+            memo[c] = at(c)
+        return memo[c] is not None
+
+    c = min(max(guess if guess is not None else high, low), high)
+    step = 1
+    if meets(c):
+        good, bad = c, low - 1
+        while good > low:
+            c = max(low, good - step)
+            if not meets(c):
+                bad = c
+                break
+            good, step = c, step * 2
+    else:
+        bad = c
+        while True:
+            if bad >= high:
+                return None
+            c = min(high, bad + step)
+            if meets(c):
+                good = c
+                break
+            bad, step = c, step * 2
+    while good - bad > 1:
+        mid = (good + bad) // 2
+        if meets(mid):
+            good = mid
+        else:
+            bad = mid
+    level_ = memo[good]
+    assert level_ is not None
+    return good, level_
+
+
+def joint_fewest(day: Day, target: Target, *, replications: int = 200, seed: int = 1,
+                 progress: Progress | None = None, known: dict[int, Level] | None = None,
+                 guess: int | None = None) -> tuple[int, Level] | None:  # fmt: skip
+    """The fewest joint windows (every window serves every queue, open in every open half hour) meeting the
+    target at its 95% bound; None if even MAX_JOINT times today's windows do not. `known` levels (the curve's)
+    are not simulated again."""
+    say = progress or (lambda _: None)
+
+    def at(c: int) -> Level | None:
+        lv = decide(day.model([joint_group(day, c)], target), target, replications, seed)
+        say(f"joint {c}")
+        return lv if lv.meets(target) else None
+
+    low = max(1, _floor_load(day))
+    if guess is None and not known:
+        guess = max(low, pooled_erlang(day, target))
+    return _fewest(at, low, MAX_JOINT * max(day.windows, 1) + 10, guess=guess, known=known, target=target)
+
+
+def pooled_erlang(day: Day, target: Target) -> int:
+    """Erlang's fewest joint windows: the busiest open half hour with all queues pooled (a first guess)."""
+    best = 1
+    for k, closed in enumerate(day.closed):
+        rate = sum(q.per_hour[k] for q in day.queues)
+        if closed or rate <= 0:
+            continue
+        mean = sum(q.per_hour[k] * day.mean_service(q) for q in day.queues) / rate
+        best = max(best, fewest_servers(rate, mean, within=target.within, share=target.share,
+                                        mean_wait=target.mean_wait))  # fmt: skip
+    return best
+
+
+MAX_JOINT = 4
+CURVE_POINTS = 12
+
+
+def joint_group(day: Day, windows: int) -> sim.WindowGroup:
+    return sim.WindowGroup(code="joint", queues=tuple(q.code for q in day.queues),
+                           open=tuple(0 if x else windows for x in day.closed))  # fmt: skip
+
+
+def _work(day: Day) -> float:
+    """Window-minutes of work a day brings (arrivals × mean window time)."""
+    return sum(sum(q.per_hour) * day.mean_service(q) for q in day.queues)
+
+
+def _floor_load(day: Day) -> int:
+    """The average number of windows kept busy over the open half hours: fewer and the queue only grows."""
+    means = [day.mean_service(q) for q in day.queues]
+    load = [
+        sum(q.per_hour[k] * m / 60 for q, m in zip(day.queues, means, strict=True)) for k in range(day.slots)
+    ]
+    open_load = [x for x, closed in zip(load, day.closed, strict=True) if not closed]
+    return math.floor(sum(open_load) / len(open_load)) if open_load else 1
 
 
 Progress = Callable[[str], None]
@@ -384,24 +637,22 @@ class Point:
     level: Level
 
 
-def curve(day: Day, target: Target, *, low: int | None = None, high: int | None = None, replications: int = 100,
+def curve(day: Day, target: Target, *, low: int | None = None, high: int | None = None, replications: int = 200,
           seed: int = 1, progress: Progress | None = None) -> list[Point]:  # fmt: skip
     """Waiting against the number of windows when every window serves every queue, open in every open half
-    hour: from the average load of the open half hours (below it the queue only grows) to `high`."""
+    hour: from the average load of the open half hours (below it the queue only grows) to `high`. Each point
+    is judged as the reductions judge it (decide), so its 达标 agrees with the joint layout's M."""
     say = progress or (lambda _: None)
     means = [day.mean_service(q) for q in day.queues]
     load = [
         sum(q.per_hour[k] * m / 60 for q, m in zip(day.queues, means, strict=True)) for k in range(day.slots)
     ]
-    open_load = [x for x, closed in zip(load, day.closed, strict=True) if not closed]
-    low = low or max(1, math.floor(sum(open_load) / len(open_load)))
+    low = low or max(1, _floor_load(day))
     high = high or max(low + 4, math.ceil(max(load)) + 2, day.windows + 1)
-    codes = tuple(q.code for q in day.queues)
     points = []
-    step = max(1, (high - low) // 16)
+    step = max(1, math.ceil((high - low) / CURVE_POINTS))
     for c in range(low, high + 1, step):
-        group = sim.WindowGroup(code="joint", queues=codes, open=tuple(0 if x else c for x in day.closed))
-        points.append(Point(c, level(sim.simulate(day.model([group], target), replications, seed))))
+        points.append(Point(c, decide(day.model([joint_group(day, c)], target), target, replications, seed)))
         say(f"curve {c}")
     return points
 
@@ -431,17 +682,20 @@ def prereview(points: float = 0.20) -> Scenario:
     return Scenario(f"prereview:{points:g}", f"导引台预审：材料一次备齐率 +{points * 100:g} 个百分点", apply)
 
 
-def online(matter: str, share: float) -> Scenario:
-    """`share` of a matter's visitors handled online instead (the seed's hall: 87.88% for social insurance)."""
+def online(what: str, share: float, name: str = "") -> Scenario:
+    """`share` of the visitors of a queue (all its matters: the seed hall's social-insurance windows, 87.88%
+    online) or of one matter handled online instead: their arrivals thin out, the windows stay."""
     if not 0 < share <= 1:
         raise PlanningError(f"网办比例应在 0 与 1 之间：{share!r}", field="scenario")
 
     def apply(day: Day) -> Day:
+        whole = any(q.code == what for q in day.queues)
         queues = []
         found = False
         for q in day.queues:
             total = sum(m.share for m in q.matters)
-            mine = sum(m.share for m in q.matters if m.code == matter) / total
+            moving = (lambda m: True) if q.code == what else (lambda m: not whole and m.code == what)  # noqa: B023
+            mine = sum(m.share for m in q.matters if moving(m)) / total
             if not mine:
                 queues.append(q)
                 continue
@@ -449,15 +703,24 @@ def online(matter: str, share: float) -> Scenario:
             kept = 1 - mine * share
             if kept <= 1e-9:
                 continue  # the whole queue moves online
-            matters = tuple(
-                replace(m, share=m.share * (1 - share)) if m.code == matter else m for m in q.matters
-            )
+            matters = tuple(replace(m, share=m.share * (1 - share)) if moving(m) else m for m in q.matters)
             queues.append(replace(q, per_hour=tuple(r * kept for r in q.per_hour), matters=matters))
         if not found:
-            raise PlanningError(f"所选时段没有事项 {matter} 的取号记录", field="scenario")
+            raise PlanningError(f"所选时段没有队列或事项 {what} 的取号记录", field="scenario")
         return _without_empty(day, queues)
 
-    return Scenario(f"online:{matter}:{share:g}", f"事项 {matter} 的 {share * 100:g}% 转网上办理", apply)
+    return Scenario(f"online:{what}:{share:g}", f"{name or what} 的 {share * 100:g}% 转网上办理", apply)
+
+
+def together(parts: Sequence[Scenario]) -> Scenario:
+    """Several scenarios at once, applied in order (the seed hall moved work online and merged small queues)."""
+
+    def apply(day: Day) -> Day:
+        for part in parts:
+            day = part.apply(day)
+        return day
+
+    return Scenario("+".join(p.code for p in parts), " + ".join(p.label for p in parts), apply)
 
 
 def back_office(cut: float = 0.2, matters: Sequence[str] = ()) -> Scenario:
@@ -502,7 +765,7 @@ def merge(per_day: float = 40.0) -> Scenario:
 
 
 def close(n: int) -> Scenario:
-    """N windows fewer: each time from the group with the least load per window."""
+    """N windows fewer: each time from the group with the least load per window, never a queue's last one."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise PlanningError(f"关闭窗口数应为正整数：{n!r}", field="scenario")
 
@@ -510,10 +773,15 @@ def close(n: int) -> Scenario:
         groups = {g.code: list(g.open) for g in day.groups}  # type: ignore[arg-type]
         queues = {g.code: g.queues for g in day.groups}
         demand = {q.code: sum(q.per_hour) * day.mean_service(q) for q in day.queues}
+
+        def last_for_some_queue(code: str) -> bool:
+            others = {q for c, row in groups.items() if c != code and max(row) > 0 for q in queues[c]}
+            return max(groups[code]) == 1 and not set(queues[code]) <= others
+
         for _ in range(n):
-            open_ = {c: max(row) for c, row in groups.items() if max(row) > 0}
+            open_ = {c: max(row) for c, row in groups.items() if max(row) > 0 and not last_for_some_queue(c)}
             if not open_:
-                raise PlanningError(f"窗口不足 {n} 个，无法关闭", field="scenario")
+                raise PlanningError(f"窗口不足 {n} 个，无法关闭（每个队列至少留一个窗口）", field="scenario")
             code = min(open_, key=lambda c: sum(demand[q] for q in queues[c]) / open_[c])
             groups[code] = [max(0, x - 1) if x == open_[code] else x for x in groups[code]]
         return replace(day, groups=tuple(replace(g, open=tuple(groups[g.code])) for g in day.groups))
@@ -528,16 +796,20 @@ def _without_empty(day: Day, queues: list[sim.Queue]) -> Day:
     return replace(day, queues=tuple(queues), groups=groups)
 
 
-def parse(text: str) -> Scenario:
-    """A scenario from its code: prereview[:0.2] | online:<matter>[:0.8788] | backoffice[:0.2[:m1,m2]] |
-    merge[:40] | close:<n>."""
+def parse(text: str, names: dict[str, str] | None = None) -> Scenario:
+    """A scenario from its code: prereview[:0.2] | online:<queue or matter>[:0.8788] | backoffice[:0.2[:m1,m2]] |
+    merge[:40] | close:<n>; several joined by + apply together. `names` name queues and matters in labels."""
+    if "+" in (text or ""):
+        return together([parse(part, names) for part in text.split("+") if part.strip()])
     parts = [p.strip() for p in (text or "").split(":")]
     kind, args = parts[0], parts[1:]
     try:
         if kind == "prereview":
             return prereview(float(args[0]) if args else 0.20)
         if kind == "online" and args:
-            return online(args[0], float(args[1]) if len(args) > 1 else 0.8788)
+            return online(
+                args[0], float(args[1]) if len(args) > 1 else 0.8788, (names or {}).get(args[0], "")
+            )
         if kind == "backoffice":
             return back_office(
                 float(args[0]) if args else 0.2,
@@ -552,7 +824,8 @@ def parse(text: str) -> Scenario:
             raise
         raise PlanningError(f"情景参数应为数字：{text[:40]}", field="scenario") from None
     raise PlanningError(
-        f"未知情景 {text[:40]!r}；可选：prereview[:0.2]、online:<事项>[:0.8788]、backoffice[:0.2]、merge[:40]、close:<n>",
+        f"未知情景 {text[:40]!r}；可选：prereview[:0.2]、online:<队列或事项>[:0.8788]、backoffice[:0.2]、merge[:40]、"
+        "close:<n>，可用 + 组合",
         field="scenario",
     )
 
@@ -564,11 +837,17 @@ class Outcome:
     then: Level
     hours: list[tuple[str, float, float]]  # (hour, today's mean wait, the scenario's mean wait)
     windows_needed: int  # Erlang's busiest half hour under the scenario
+    fewest: Reduction | None = (
+        None  # "from N windows to M" in the joint layout under the scenario (None: not met)
+    )
 
 
 def what_if(day: Day, scenarios: Sequence[Scenario], target: Target, *, replications: int = 200, seed: int = 1,
-            progress: Progress | None = None, today: sim.Result | None = None) -> list[Outcome]:  # fmt: skip
-    """Each scenario simulated with today's staffing (as the scenario leaves it) next to today."""
+            progress: Progress | None = None, today: sim.Result | None = None, sizes: bool = True,
+            cuts: Sequence[Reduction] = ()) -> list[Outcome]:  # fmt: skip
+    """Each scenario simulated with today's staffing (as the scenario leaves it) next to today; with `sizes`,
+    also the fewest joint windows meeting the target under it (searched from today's joint M in `cuts` scaled
+    by the scenario's window load)."""
     say = progress or (lambda _: None)
     base = today or simulate_today(day, target, replications, seed)
     base_level, base_hours = level(base), hourly(base, day.slots)
@@ -581,6 +860,10 @@ def what_if(day: Day, scenarios: Sequence[Scenario], target: Target, *, replicat
             for (h, a, _), (_, b, _) in zip(base_hours, hourly(result, day.slots), strict=True)
         ]
         needed = max(map(sum, zip(*erlang(changed, target).values(), strict=True)), default=0)
-        out.append(Outcome(s, base_level, level(result), hours, needed))
+        scale = _work(changed) / max(_work(day), 1e-9)
+        guesses = {r.layout: max(1, round(r.windows * scale)) for r in cuts}
+        fewest = reductions(changed, target, replications=replications, seed=seed, guesses=guesses,
+                            layouts=("综合窗口",)) if sizes else []  # fmt: skip
+        out.append(Outcome(s, base_level, level(result), hours, needed, fewest[0] if fewest else None))
         say(s.code)
     return out

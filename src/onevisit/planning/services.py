@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from onevisit.core.errors import Invalid
 from onevisit.core.models import Event
+from onevisit.metrics import history
 from onevisit.metrics.queries import bounds
 from onevisit.planning import calibrate, plan
 from onevisit.planning.erlang import PlanningError
@@ -20,6 +21,7 @@ WEEKDAY_CODES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "su
 WORKDAYS = (0, 1, 2, 3, 4)
 MAX_REPLICATIONS = 1000
 STEPS = 4  # calibration, plan, curve, scenarios: what a progress bar counts
+REPLAY_REPEATS = 20  # each of the hall's days replayed this many times to set the model beside its waits
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Outcome:
     scenarios: list[plan.Outcome]
     reductions: list[plan.Reduction]  # fewest windows first
     measured: tuple[float, float] | None  # the hall's own mean and P90 wait on those weekdays, minutes
+    replayed: tuple[float, float] | None = None  # the model replaying the hall's own tickets, as measured
+    days: int = 0  # the days of those weekdays in the period
+    hall_name: str = ""
 
 
 def weekdays(text: str) -> tuple[int, ...]:
@@ -78,8 +83,8 @@ def events(*, hall: str, start: date, end: date, tz_name: str):
     return calibrate.table(rows.iterator(chunk_size=5000), ZoneInfo(tz_name))
 
 
-def build(*, hall: str, tz_name: str, request: Request,
-          progress: Callable[[str], None] | None = None) -> Outcome:  # fmt: skip
+def build(*, hall: str, tz_name: str, request: Request, progress: Callable[[str], None] | None = None,
+          hall_name: str = "") -> Outcome:  # fmt: skip
     """Calibrate from the period, then the plan, the waiting curve and the scenarios. Planning errors (too few
     events, a target no number of windows meets, a scenario that leaves a queue without a window) become
     Invalid naming the field, for the page, the API and the command alike."""
@@ -88,22 +93,24 @@ def build(*, hall: str, tz_name: str, request: Request,
         raise Invalid(f"重复次数应在 1 到 {MAX_REPLICATIONS} 之间", field="replications")
     r, target_, seed = request.replications, request.target, request.seed
     try:
-        scenarios = [plan.parse(s) for s in request.scenarios]
+        scenarios = [plan.parse(s, history.QUEUE_NAMES) for s in request.scenarios]
         table = events(hall=hall, start=request.start, end=request.end, tz_name=tz_name)
         cal = calibrate.calibrate(table, start=request.start.isoformat(), end=request.end.isoformat())
         day = plan.day_from(cal, request.weekdays)
+        replay = plan.replay(cal, day, target_, repeats=REPLAY_REPEATS, seed=seed)
         say("calibrated")
         today = plan.simulate_today(day, target_, r, seed)
         the_plan = plan.recommend(day, target_, replications=r, seed=seed, today=today)
         say("planned")
-        points = plan.curve(day, target_, replications=max(20, r // 2), seed=seed)
+        points = plan.curve(day, target_, replications=r, seed=seed)
+        cuts = plan.reductions(day, target_, points, replications=r, seed=seed)
         say("curve")
-        cuts = plan.reductions(day, target_, points, replications=r, seed=seed, today=today)
-        outcomes = plan.what_if(day, scenarios, target_, replications=r, seed=seed, today=today)
+        outcomes = plan.what_if(day, scenarios, target_, replications=r, seed=seed, today=today, cuts=cuts)
         say("scenarios")
     except PlanningError as exc:
         raise Invalid(exc.message, field=exc.field or "plan") from None
-    return Outcome(hall, request, cal, day, the_plan, points, outcomes, cuts, cal.measured(day.weekdays))
+    return Outcome(hall, request, cal, day, the_plan, points, outcomes, cuts, cal.measured(day.weekdays),
+                   plan.as_measured(replay), replay.replications // REPLAY_REPEATS, hall_name)  # fmt: skip
 
 
 def target(
@@ -131,6 +138,31 @@ def target(
         )
     except PlanningError as exc:
         raise Invalid(str(exc), field=exc.field) from None
+
+
+def online_scenario(queue: str | None, share: str | None) -> str:
+    """The page's 转网上办理 inputs as a scenario code ("" when no queue is chosen): a share in percent (87.88) or
+    as a fraction (0.8788); a bad share is Invalid naming the field."""
+    queue = (queue or "").strip()
+    if not queue:
+        return ""
+    text = (share or "").strip().rstrip("%") or "87.88"
+    try:
+        value = float(text)
+    except ValueError:
+        raise Invalid(f"网办比例应为数字：{text[:20]}", field="online_share") from None
+    value = value / 100 if value > 1 else value
+    if not 0 < value <= 1:
+        raise Invalid(f"网办比例应在 0 与 100% 之间：{text[:20]}", field="online_share")
+    if ":" in queue or "+" in queue or "," in queue:
+        raise Invalid(f"队列代码不能含 : + ,：{queue[:20]}", field="online_queue")
+    return f"online:{queue}:{value:g}"
+
+
+def queue_label(code: str) -> str:
+    """A queue's code with its name where known (the synthetic halls' queues; a hall's own show their code)."""
+    name = history.QUEUE_NAMES.get(code)
+    return f"{name}（{code}）" if name else code
 
 
 def scenario_codes(values: Sequence[str]) -> tuple[str, ...]:

@@ -16,7 +16,10 @@ The model (times in minutes from opening, rates in arrivals per hour):
   current visitor. After the last slot the last slot's windows stay open until their queues are empty: every
   visitor who arrived is served (or leaves), none is cut off at closing time.
 - Abandonment: with a queue `patience`, each visitor has an exponential patience with that mean and leaves
-  unserved if not called within it; recorded as abandoned, with the time waited until leaving.
+  unserved if not called within it; recorded as abandoned, with the time waited until leaving. When a window
+  comes to a visitor who has left, calling them (过号) takes it the queue's `no_show` minutes.
+- Day-to-day volume: with a model `load`, replication r's arrival rates are all multiplied by
+  load[r % len(load)] (the hall's busier and quieter days); without, every day has the rates as given.
 - Second visits: a served first visit whose materials were incomplete (probability `Matter.second_visit`)
   comes back to the same queue, in the same class, `Matter.return_after` minutes (exponential mean) after
   its service ended, as a new arrival with a fresh service time and patience from the same matter. A return
@@ -85,6 +88,19 @@ Sampler = Lognormal | Exponential | Empirical
 
 
 @dataclass(frozen=True)
+class Trace:
+    """Arrivals as they happened, replayed instead of drawn: replication r replays day r % days. Services and
+    patience are still drawn, from the matters and queues of the model."""
+
+    day: np.ndarray  # int, 0 … days-1
+    queue: np.ndarray  # int: index into model.queues
+    priority: np.ndarray  # bool
+    matter: np.ndarray  # int: index into that queue's matters
+    at: np.ndarray  # minutes from opening
+    days: int
+
+
+@dataclass(frozen=True)
 class Matter:
     code: str
     share: float  # relative weight among the queue's matters (normalised)
@@ -100,6 +116,9 @@ class Queue:
     matters: Sequence[Matter]
     priority_share: float = 0.0
     patience: float | None = None  # mean minutes before a waiting visitor leaves; None: nobody leaves
+    no_show: float = (
+        0.0  # minutes a window spends calling a visitor who has left (过号) before calling the next
+    )
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,7 @@ class Model:
     interval: int = 60  # minutes covered by each per_hour entry: 60 or 30
     opens: time = time(9, 0)  # clock time of minute 0, for messages
     threshold: float = 15.0  # minutes: a visitor "called within" this counts towards share_within
+    load: Sequence[float] = ()  # replication r's arrival rates are all multiplied by load[r % len(load)]
 
     @property
     def minutes(self) -> int:
@@ -158,6 +178,29 @@ def estimate(values: Sequence[float] | np.ndarray) -> Estimate:
     return Estimate(mean, mean - h, mean + h, int(v.size))
 
 
+def ratio(y: np.ndarray, x: np.ndarray, strata: np.ndarray | None = None) -> Estimate:
+    """Σy ÷ Σx over replications (e.g. visitors called in time ÷ visitors served: a share of all the visitors
+    of all the days) with a 95% interval by the delta method. Replications in strata (the same day volume,
+    replayed in turn) are compared within their stratum, which leaves the days' known differences out of the
+    interval."""
+    y, x = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
+    n, total = y.size, float(x.sum())
+    if n == 0 or total <= 0:
+        return Estimate(math.nan, math.nan, math.nan, 0)
+    r = float(y.sum()) / total
+    if n == 1:
+        return Estimate(r, math.nan, math.nan, 1)
+    e = y - r * x
+    if strata is not None and n >= 2 * (int(strata.max()) + 1):
+        counts = np.bincount(strata)
+        means = np.bincount(strata, weights=e) / np.maximum(counts, 1)
+        var, df = float(((e - means[strata]) ** 2).sum() / (n - counts.size)), n - counts.size
+    else:
+        var, df = float(e.var(ddof=1)), n - 1
+    h = _t975(max(df, 1)) * math.sqrt(var / n) / (total / n)
+    return Estimate(r, r - h, r + h, n)
+
+
 @dataclass(frozen=True, eq=False)
 class Result:
     """Every visitor of every replication: arrays of shape (replications, visitors), padded with outcome -1."""
@@ -172,7 +215,13 @@ class Result:
     outcome: np.ndarray  # SERVED, ABANDONED, UNSERVED, or -1 for padding
     window: np.ndarray  # index into window_labels of the window that served the visitor, -1 if none
     service: np.ndarray  # minutes of service (NaN if not served)
+    gone_called: np.ndarray | None  # with patience: when a window came to each visitor (see called)
     window_labels: tuple[str, ...]  # "<group code>-<n>", group by group
+
+    @property
+    def called(self) -> np.ndarray:
+        """Minutes from opening when a window called the visitor, served or gone (过号); NaN: never called."""
+        return self.start if self.gone_called is None else self.gone_called
 
     @property
     def start(self) -> np.ndarray:
@@ -224,6 +273,23 @@ class Result:
         mask = (self.outcome == SERVED) & self.select(**where)  # type: ignore[arg-type]
         return _row_mean(np.where(self.wait <= limit, 1.0, 0.0), mask)
 
+    @property
+    def strata(self) -> np.ndarray | None:
+        """Each replication's day volume (load) index when the model varies it, else None."""
+        n = len(self.model.load)
+        return np.arange(self.replications) % n if n > 1 else None
+
+    def pooled_share(self, minutes: float | None = None, **where: object) -> Estimate:
+        """Share of all served visitors of all replications called within `minutes` (default: threshold)."""
+        limit = self.model.threshold if minutes is None else minutes
+        mask = (self.outcome == SERVED) & self.select(**where)  # type: ignore[arg-type]
+        return ratio((mask & (self.wait <= limit)).sum(axis=1), mask.sum(axis=1), self.strata)
+
+    def pooled_mean_wait(self, **where: object) -> Estimate:
+        """Mean wait of all served visitors of all replications."""
+        mask = (self.outcome == SERVED) & self.select(**where)  # type: ignore[arg-type]
+        return ratio(np.where(mask, self.wait, 0.0).sum(axis=1), mask.sum(axis=1), self.strata)
+
     def slot_mean_wait(self, **where: object) -> np.ndarray:
         """Mean wait of the served visitors by the half-hour slot of their arrival: (replications, slots)."""
         mask = (self.outcome == SERVED) & self.select(**where)  # type: ignore[arg-type]
@@ -234,21 +300,26 @@ class Result:
         return out
 
 
-def simulate(model: Model, replications: int, seed: int | np.random.Generator | None = None) -> Result:
-    """Simulate `replications` independent days of the hall."""
+def simulate(model: Model, replications: int, seed: int | np.random.Generator | None = None, *,
+             trace: Trace | None = None) -> Result:  # fmt: skip
+    """Simulate `replications` independent days of the hall (or replay the days of a trace)."""
     _validate(model, replications)
+    if trace is not None:
+        _validate_trace(model, trace)
     rng = np.random.default_rng(seed)
-    return _Engine(model, replications, rng).run()
+    return _Engine(model, replications, rng, trace).run()
 
 
 class _Engine:
     """The day as a sequence of service starts, every replication in lockstep (see the module docstring)."""
 
-    def __init__(self, model: Model, reps: int, rng: np.random.Generator) -> None:
-        self.model, self.reps, self.rng = model, reps, rng
+    def __init__(self, model: Model, reps: int, rng: np.random.Generator, trace: Trace | None = None) -> None:
+        self.model, self.reps, self.rng, self.trace = model, reps, rng, trace
         self.streams: list[tuple[int, bool]] = []  # (queue, priority) pairs that can have arrivals
         for qi, q in enumerate(model.queues):
-            if q.priority_share > 0:
+            if q.priority_share > 0 or (
+                trace is not None and bool((trace.priority & (trace.queue == qi)).any())
+            ):
                 self.streams.append((qi, True))
             if q.priority_share < 1:
                 self.streams.append((qi, False))
@@ -286,6 +357,9 @@ class _Engine:
         patterns, inverse = np.unique(elig, axis=0, return_inverse=True)
         self.pattern_of_window = inverse.reshape(-1)
         self.pattern_cols = [np.flatnonzero(p) for p in patterns]
+        # each pattern's stream columns one after another, to take every pattern's earliest head in one call
+        self.pattern_cat = np.concatenate(self.pattern_cols) if self.pattern_cols else np.empty(0, dtype=int)
+        self.pattern_at = np.cumsum([0] + [c.size for c in self.pattern_cols[:-1]])
         self.one_pattern = len(patterns) == 1
 
     def _visitors(self) -> None:
@@ -297,25 +371,13 @@ class _Engine:
         so nothing needs sorting.
         """
         m, rng, R = self.model, self.rng, self.reps
-        S, J = len(self.streams), len(m.queues[0].per_hour)
-        counts = np.empty((S, R, J), dtype=np.int64)
-        for s, (qi, prio) in enumerate(self.streams):
-            q = m.queues[qi]
-            share = q.priority_share if prio else 1.0 - q.priority_share
-            counts[s] = rng.poisson(
-                np.asarray(q.per_hour, dtype=float) * share * m.interval / 60, size=(R, J)
-            )
-        per_group = counts.reshape(-1)  # (stream, rep, interval) groups, in the order visitors are laid out
-        n = int(per_group.sum())
-        group = np.repeat(np.arange(per_group.size), per_group)
-        sums = np.concatenate([[0.0], np.cumsum(rng.standard_exponential(n + per_group.size))])
-        first_spacing = np.cumsum(per_group + 1) - (per_group + 1)
-        base = sums[first_spacing]
-        total = sums[first_spacing + per_group + 1] - base
-        u = (sums[np.arange(n) + group + 1] - np.repeat(base, per_group)) / np.repeat(total, per_group)
-        at = (group % J + u) * m.interval
-
-        per_row = counts.sum(axis=2).reshape(-1)
+        S = len(self.streams)
+        if self.trace is not None:
+            per_row, at, given = self._replayed()
+        else:
+            per_row, at = self._drawn()
+            given = None
+        n = int(per_row.sum())
         row = np.repeat(np.arange(S * R), per_row)
         entry = np.arange(n) + row  # each earlier row adds its sentinel
         self.size = n + S * R
@@ -340,7 +402,9 @@ class _Engine:
             q = m.queues[qi]
             lo, hi = int(bounds[s]), int(bounds[s + 1])
             k = hi - lo
-            if len(q.matters) == 1:
+            if given is not None:
+                mi = given[lo:hi]
+            elif len(q.matters) == 1:
                 mi = np.zeros(k, dtype=np.int16)
             else:
                 shares = np.array([mt.share for mt in q.matters], dtype=float)
@@ -365,6 +429,45 @@ class _Engine:
             self.rservice = table(rservice, 0.0)
             self.rpatience = table(rpatience, np.inf)
             self.back_at = np.full(self.size, np.nan)  # when a visitor's second visit arrives, once known
+
+    def _drawn(self) -> tuple[np.ndarray, np.ndarray]:
+        """Visitors per (stream, replication) row and their arrival times, drawn (see _visitors)."""
+        m, rng, R = self.model, self.rng, self.reps
+        S, J = len(self.streams), len(m.queues[0].per_hour)
+        load = np.resize(np.asarray(m.load, dtype=float), R)[:, None] if len(m.load) else 1.0
+        counts = np.empty((S, R, J), dtype=np.int64)
+        for s, (qi, prio) in enumerate(self.streams):
+            q = m.queues[qi]
+            share = q.priority_share if prio else 1.0 - q.priority_share
+            rate = np.asarray(q.per_hour, dtype=float) * share * m.interval / 60
+            counts[s] = rng.poisson(rate * load, size=(R, J))
+        per_group = counts.reshape(-1)  # (stream, rep, interval) groups, in the order visitors are laid out
+        n = int(per_group.sum())
+        group = np.repeat(np.arange(per_group.size), per_group)
+        sums = np.concatenate([[0.0], np.cumsum(rng.standard_exponential(n + per_group.size))])
+        first_spacing = np.cumsum(per_group + 1) - (per_group + 1)
+        base = sums[first_spacing]
+        total = sums[first_spacing + per_group + 1] - base
+        u = (sums[np.arange(n) + group + 1] - np.repeat(base, per_group)) / np.repeat(total, per_group)
+        return counts.sum(axis=2).reshape(-1), (group % J + u) * m.interval
+
+    def _replayed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Visitors per (stream, replication) row, their arrival times and matters, from the trace."""
+        tr, R, S = self.trace, self.reps, len(self.streams)
+        assert tr is not None
+        index = {stream: s for s, stream in enumerate(self.streams)}
+        stream = np.array([index[(int(q), bool(p))] for q, p in zip(tr.queue, tr.priority, strict=True)],
+                          dtype=np.int64)  # fmt: skip
+        order = np.lexsort((tr.at, tr.day, stream))
+        cell = stream[order] * tr.days + tr.day[order]  # sorted: (stream, day) cells
+        flat = np.bincount(cell, minlength=S * tr.days)
+        counts, offsets = flat.reshape(S, tr.days), (np.cumsum(flat) - flat).reshape(S, tr.days)
+        days = np.arange(R) % tr.days
+        lens = counts[:, days].reshape(-1)  # per (stream, replication) row
+        starts = offsets[:, days].reshape(-1)
+        idx = np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
+        take = order[idx]
+        return lens, np.asarray(tr.at, dtype=float)[take], np.asarray(tr.matter, dtype=np.int16)[take]
 
     def _pick(self) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
         """How a window chooses among the stream heads: priority class first, then the earliest arrival.
@@ -393,6 +496,9 @@ class _Engine:
         fbase = rows * W
         at, service_of, deadline_of = self.at, self.service, self.deadline
         pick = self._pick()
+        missing = None  # per stream column: a 过号's window time
+        if self.patient and any(q.no_show > 0 for q in m.queues):
+            missing = np.array([m.queues[qi].no_show for qi, _ in self.streams] * (2 if self.returns else 1))
         two = self.one_pattern and self.elig.shape[1] == 2  # pick gives a bool: is it the second stream?
         second_row = rows + R
         # no closing windows, no patience, no second visits: every step calls one visitor in each replication
@@ -424,6 +530,7 @@ class _Engine:
         rec_who = np.empty((cap, R), dtype=np.int64)  # rows are written step by step; the rest is cut off
         rec_until = np.empty((cap, R))
         rec_window = np.empty((cap, R), dtype=np.int16)
+        rec_call = np.empty((cap, R)) if self.patient else None  # when the window came to them (gone: 过号)
         step = 0
         while True:
             heads = at.take(idx)  # (streams, reps)
@@ -436,8 +543,8 @@ class _Engine:
                 f = free_flat.take(fpos)
                 t = np.maximum(f, heads.min(axis=0))
             else:
-                first = np.stack([heads[cols].min(axis=0) for cols in self.pattern_cols], axis=1)
-                ready = np.maximum(free, first[:, self.pattern_of_window])
+                first = np.minimum.reduceat(heads.take(self.pattern_cat, axis=0), self.pattern_at, axis=0)
+                ready = np.maximum(free, first.T[:, self.pattern_of_window])
                 w = ready.argmin(axis=1)
                 fpos = fbase + w
                 f = free_flat.take(fpos)
@@ -481,6 +588,12 @@ class _Engine:
             end = t + service
             if self.staffed:
                 end = avail(w, end)
+            if missing is not None:  # calling someone who has left (过号) takes the window a while too
+                gone = active & ~served
+                if gone.any():
+                    f = np.where(gone, t + missing.take(s), f)
+                    if self.staffed:
+                        f = np.where(gone, avail(w, f), f)
             free_flat[fpos] = end if simple else np.where(served, end, f)
             if self.returns:
                 back_at = t + service + self.delay.take(cidx)
@@ -502,10 +615,14 @@ class _Engine:
                 rec_who = np.concatenate([rec_who, np.empty_like(rec_who)])
                 rec_until = np.concatenate([rec_until, np.empty_like(rec_until)])
                 rec_window = np.concatenate([rec_window, np.empty_like(rec_window)])
+                if rec_call is not None:
+                    rec_call = np.concatenate([rec_call, np.empty_like(rec_call)])
                 cap *= 2
             rec_who[step] = np.where(active, who, _PAD) if self.staffed else who
             rec_until[step] = t if deadline is None else np.where(served, t, deadline)
             rec_window[step] = w if deadline is None else np.where(served, w, _PAD)
+            if rec_call is not None:
+                rec_call[step] = t
             step += 1
         left = [self._left(idx)]
         if self.returns:
@@ -513,7 +630,11 @@ class _Engine:
             r, k = np.nonzero(mask)
             left.append(_by_rep(r, pool_who.transpose(1, 0, 2).reshape(R, -1)[r, k] + self.size, R))
         return self._result(
-            rec_who[:step], rec_until[:step], rec_window[:step], np.concatenate(left, axis=1).T
+            rec_who[:step],
+            rec_until[:step],
+            rec_window[:step],
+            np.concatenate(left, axis=1).T,
+            rec_call[:step] if rec_call is not None else None,
         )
 
     def _left(self, idx: np.ndarray) -> np.ndarray:
@@ -529,7 +650,8 @@ class _Engine:
         entries = np.repeat(starts - offsets, by_rep) + np.arange(n)
         return _by_rep(np.repeat(np.arange(by_rep.size) // len(self.streams), by_rep), entries, R)
 
-    def _result(self, who: np.ndarray, until: np.ndarray, window: np.ndarray, left: np.ndarray) -> Result:
+    def _result(self, who: np.ndarray, until: np.ndarray, window: np.ndarray, left: np.ndarray,
+                call: np.ndarray | None = None) -> Result:  # fmt: skip
         """Every visitor's figures from the step records and those left waiting, looked up in the tables.
 
         Works on (steps, reps) arrays, as recorded, and hands out their transposes.
@@ -539,6 +661,8 @@ class _Engine:
             who = np.concatenate([who, left])
             never = np.concatenate([never, left != _PAD])
             until = np.concatenate([until, np.full(left.shape, np.nan)])
+            if call is not None:
+                call = np.concatenate([call, np.full(left.shape, np.nan)])
             window = np.concatenate([window, np.full(left.shape, _PAD, dtype=np.int16)])
         second = who >= self.size
         entry = np.where(second, who - self.size, who)  # a second visit's figures sit with its first visit
@@ -571,6 +695,7 @@ class _Engine:
             outcome=cut(outcome.astype(np.int8)),
             window=cut(np.where(served, window, _PAD).astype(np.int16)),
             service=cut(np.where(served, service, np.nan)),
+            gone_called=None if call is None else cut(np.where(real & ~never, call, np.nan)),
             window_labels=self.window_labels,
         )
 
@@ -650,6 +775,9 @@ def _validate(model: Model, replications: object) -> None:
         raise ModelError(
             f"threshold（叫号时限）必须是不小于零的数，收到 {model.threshold!r}", field="threshold"
         )
+    if any(not _number(x) or x < 0 for x in model.load):
+        bad = next(x for x in model.load if not _number(x) or x < 0)
+        raise ModelError(f"load：每天的到达倍数必须是不小于零的数，收到 {bad!r}", field="load")
     if not model.queues:
         raise ModelError("queues：至少需要一个队列", field="queues")
     if not model.windows:
@@ -687,6 +815,10 @@ def _validate(model: Model, replications: object) -> None:
                 f"{f}.patience：平均耐心时间必须大于零（不放弃请用 None），收到 {q.patience!r}",
                 field=f"{f}.patience",
             )
+        if not _number(q.no_show) or q.no_show < 0:
+            raise ModelError(
+                f"{f}.no_show：过号占用窗口的时间必须是不小于零的数，收到 {q.no_show!r}", field=f"{f}.no_show"
+            )
         if not q.matters:
             raise ModelError(f"{f}.matters：队列 {q.code} 没有事项", field=f"{f}.matters")
         for mt in q.matters:
@@ -723,6 +855,34 @@ def _validate(model: Model, replications: object) -> None:
                     f"windows：队列 {q.code} 在 {model.slot_label(k)}（第 {k + 1} 个半小时）有到达，但没有为它开放的窗口",
                     field="windows",
                 )
+
+
+def _validate_trace(model: Model, trace: Trace) -> None:
+    n = len(trace.at)
+    if any(len(x) != n for x in (trace.day, trace.queue, trace.priority, trace.matter)):
+        raise ModelError("trace：到达记录的各列长度不一致", field="trace")
+    if not isinstance(trace.days, int) or trace.days < 1 or (n and not 0 <= int(np.min(trace.day)) <= int(
+            np.max(trace.day)) < trace.days):  # fmt: skip
+        raise ModelError(
+            f"trace.days：天数必须是正整数且覆盖每条记录的日序，收到 {trace.days!r}", field="trace.days"
+        )
+    if n and not (int(np.min(trace.queue)) >= 0 and int(np.max(trace.queue)) < len(model.queues)):
+        raise ModelError("trace.queue：到达记录的队列不在模型中", field="trace.queue")
+    for qi, q in enumerate(model.queues):
+        mine = np.asarray(trace.matter)[np.asarray(trace.queue) == qi]
+        if mine.size and not (int(mine.min()) >= 0 and int(mine.max()) < len(q.matters)):
+            raise ModelError(f"trace.matter：队列 {q.code} 的到达记录含未知事项", field="trace.matter")
+        if (
+            q.priority_share >= 1
+            and mine.size
+            and not np.asarray(trace.priority)[np.asarray(trace.queue) == qi].all()
+        ):
+            raise ModelError(
+                f"trace.priority：队列 {q.code} 只有优先类，到达记录含普通类", field="trace.priority"
+            )
+    at = np.asarray(trace.at, dtype=float)
+    if n and (not np.all(np.isfinite(at)) or at.min() < 0):
+        raise ModelError("trace.at：到达时间必须是不小于零的分钟数", field="trace.at")
 
 
 def _validate_matter(mt: Matter, f: str) -> None:

@@ -30,6 +30,8 @@ def _request(request, hall) -> services.Request:
     start = date_param(request, "from", end - timedelta(days=41))
     ticked = request.GET.getlist("scenario") if "planned" in request.GET else [c for c, _ in SCENARIOS]
     extra = [x for x in (request.GET.get("other") or "").replace("，", ",").split(",") if x.strip()]
+    online = services.online_scenario(request.GET.get("online_queue"), request.GET.get("online_share"))
+    extra += [online] if online else []
     try:
         replications = int(request.GET.get("replications") or PAGE_REPLICATIONS)
     except ValueError:
@@ -43,13 +45,15 @@ def _request(request, hall) -> services.Request:
 
 def _outcome(request):
     hall = metric_hall(request.actor, request.GET.get("hall", ""))
-    return hall, services.build(hall=hall.code, tz_name=hall.timezone, request=_request(request, hall))
+    return hall, services.build(hall=hall.code, tz_name=hall.timezone, request=_request(request, hall),
+                                hall_name=hall.name)  # fmt: skip
 
 
 @staff_page(roles.ANALYST)
 def plan_page(request):
     """Windows per queue per half hour from the hall's own events, the waiting curve, the scenarios."""
     context = {"halls": metric_halls(request.actor), "GET": request.GET, "scenarios": SCENARIOS,
+               "online_queues": [(q, services.queue_label(q)) for q in [request.GET.get("online_queue", "")] if q],
                "ticked": request.GET.getlist("scenario") if "planned" in request.GET else [c for c, _ in SCENARIOS],
                "weekday": request.GET.get("weekday", "workdays"), "query": request.GET.urlencode()}  # fmt: skip
     try:
@@ -65,6 +69,7 @@ def plan_page(request):
         "charts": [{**c, "svg": mark_safe(c["svg"])}  # our SVG; labels escaped
                    for c in charts.for_page(export.drawings(outcome), "plan-chart")],
         "start": outcome.request.start, "end": outcome.request.end, "notes": outcome.calibration.notes,
+        "online_queues": [(q, services.queue_label(q)) for q in outcome.calibration.queues],
     }  # fmt: skip
     return render(request, "planning/plan.html", context)
 

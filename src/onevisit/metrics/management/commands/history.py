@@ -1,4 +1,5 @@
-"""`onevisit history generate --days N --halls N [--seed S] [--start YYYY-MM-DD]`: a synthetic event history."""
+"""`onevisit history generate --days N --halls N [--district] [--seed S] [--start YYYY-MM-DD]`: a synthetic event
+history."""
 
 from datetime import timedelta
 
@@ -33,8 +34,14 @@ class Command(BaseCommand):
             "--days", type=int, default=30, help="calendar days (weekends stay closed); default 30"
         )
         gen.add_argument(
-            "--halls", type=int, default=1, help=f"halls hist01… (1-{history.MAX_HALLS}); default 1"
-        )
+            "--halls", type=int, default=1,
+            help=f"sample halls hist01… (1-{history.MAX_HALLS}, or 0 with --district); default 1",
+        )  # fmt: skip
+        gen.add_argument(
+            "--district", action="store_true",
+            help=f"also the district hall {history.DISTRICT_CODE}: {len(history.DISTRICT.windows)} windows by department, "
+            "about 20 times a sample hall's events (not part of `make demo`)",
+        )  # fmt: skip
         gen.add_argument("--seed", type=int, default=1, help="same seed, same history; default 1")
         gen.add_argument("--start", help="first day YYYY-MM-DD; default: the history ends yesterday")
         gen.add_argument(
@@ -48,7 +55,8 @@ class Command(BaseCommand):
             help="refused: the event log is append-only (ORM and database triggers); use a fresh database",
         )
 
-    def handle(self, *args, action, days, halls, seed, start, clear, skip_existing=False, **options):
+    def handle(self, *args, action, days, halls, seed, start, clear, skip_existing=False, district=False,
+               **options):  # fmt: skip
         if clear:
             raise CommandError(
                 "--clear is refused: the event log is append-only, so earlier synthetic events cannot be "
@@ -57,10 +65,10 @@ class Command(BaseCommand):
             )
         if days < 1:
             raise CommandError("--days must be at least 1")
-        if not 1 <= halls <= history.MAX_HALLS:
-            raise CommandError(f"--halls must be between 1 and {history.MAX_HALLS}")
+        if not (0 if district else 1) <= halls <= history.MAX_HALLS:
+            raise CommandError(f"--halls must be between 1 and {history.MAX_HALLS} (0 only with --district)")
         first = date_arg(start) if start else clock.local_date(history.TZ_NAME) - timedelta(days=days)
-        codes = history.hall_codes(halls)
+        codes = history.hall_codes(halls, district)
         taken = sorted(set(Event.objects.filter(hall__in=codes).values_list("hall", flat=True).distinct()))
         if taken and skip_existing:
             self.stdout.write(f"{', '.join(taken)} already have events: nothing written")
@@ -91,17 +99,20 @@ class Command(BaseCommand):
                 written += len(batch)
                 batch.clear()
 
-            for e in history.generate(
-                start=first, days=days, halls=halls, seed=seed, on_day=lambda _: bar.advance(task)
-            ):
+            for e in history.generate(start=first, days=days, halls=halls, seed=seed, district=district,
+                                      on_day=lambda _: bar.advance(task)):  # fmt: skip
                 batch.append(Event(**e._asdict()))
                 if len(batch) >= BATCH:
                     flush()
                     bar.update(task, events=written)
             flush()
             for n, code in enumerate(codes, 1):  # halls the dashboard and `onevisit report --hall` can name
-                Hall.objects.get_or_create(code=code, defaults={"name": f"样例大厅{n:02d}（合成历史）",
-                                                                "timezone": history.TZ_NAME})  # fmt: skip
+                name = (
+                    f"{history.DISTRICT.name}（合成历史）"
+                    if code == history.DISTRICT_CODE
+                    else f"样例大厅{n:02d}（合成历史）"
+                )
+                Hall.objects.get_or_create(code=code, defaults={"name": name, "timezone": history.TZ_NAME})
         last = first + timedelta(days=days - 1)
         self.stdout.write(
             self.style.SUCCESS(

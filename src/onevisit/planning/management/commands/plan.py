@@ -56,6 +56,7 @@ class Command(BaseCommand):
             with Progress(*columns, transient=True, disable=options.get("verbosity", 1) < 1) as bar:
                 task = bar.add_task(f"plan {the_hall.code}", total=services.STEPS)
                 outcome = services.build(hall=the_hall.code, tz_name=the_hall.timezone, request=request,
+                                         hall_name=the_hall.name,
                                          progress=lambda step: bar.update(task, advance=1, description=step))  # fmt: skip
         except DomainError as exc:
             raise CommandError(exc.message) from None
@@ -64,7 +65,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {name}：{value}")
         header, rows = export.scenario_rows(outcome)
         for row in rows:
-            self.stdout.write(f"  情景 {row[0]}：平均等待 {row[1]} → {row[2]} 分钟，窗口需求 {row[5]}")
+            self.stdout.write(f"  情景 {row[0]}：平均等待 {row[1]} → {row[2]} 分钟，达标最少窗口 {row[5]}")
         if format:
             output = output or Path(f"plan-{the_hall.code}-{start:%Y%m%d}-{end:%Y%m%d}.{format}")
             output.write_bytes(export.FORMATS[format](outcome))
