@@ -202,11 +202,14 @@ class Material(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        if (
-            self.checklist_id
-            and not ChecklistVersion.objects.filter(pk=self.checklist_id, status="draft").exists()
-        ):
-            raise ImmutableError("已发布或已提交的材料清单不能修改，请新建草稿")
+        if self.checklist_id:
+            draft = (
+                ChecklistVersion.objects.filter(pk=self.checklist_id, status="draft").values("matter").first()
+            )
+            if draft is None:
+                raise ImmutableError("已发布或已提交的材料清单不能修改，请新建草稿")
+            # The matter is the checklist's: the admin's inline sets only the checklist (it was a 500).
+            self.matter_id = draft["matter"]
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
