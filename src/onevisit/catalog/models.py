@@ -115,18 +115,30 @@ class MatterField(models.Model):
 
 
 class ChecklistVersion(models.Model):
-    """A version of a matter's material checklist. Published versions never change; edits make a new one."""
+    """A version of a matter's material checklist. Published versions never change; edits make a new one.
+
+    At most one standing version (已发布) and one temporary change (临时调整) per matter. The temporary change is in
+    force up to and including its end date; from the next day the standing version applies again, computed from
+    the dates by every read (services.in_force), so nothing has to run at midnight.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         SUBMITTED = "submitted", "已提交法制审核"
+        REJECTED = "rejected", "已退回修改"
         PUBLISHED = "published", "已发布"
+        TEMPORARY = "temporary", "临时调整"
         SUPERSEDED = "superseded", "已被替代"
+
+    EDITABLE = (Status.DRAFT, Status.REJECTED)
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="checklists")
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     temporary = models.BooleanField(default=False, help_text="临时调整：须有备案号和理由")
+    ends_on = models.DateField(
+        "临时调整截止日期", null=True, blank=True, help_text="含当日；次日起恢复现行版本"
+    )
     filing_number = models.CharField(max_length=64, blank=True, help_text="备案号")
     reason = models.TextField(blank=True)
     source = models.CharField(max_length=16, default="admin", help_text="admin / import")
@@ -135,10 +147,19 @@ class ChecklistVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField()
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name="起草人",
+        help_text="起草、修改或提交过该版本的人；他们都不能发布它（四眼原则）",
+    )  # fmt: skip
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField("退回理由", blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -153,6 +174,13 @@ class ChecklistVersion(models.Model):
             models.UniqueConstraint(
                 fields=["matter"], condition=Q(status="published"), name="one_published_checklist_per_matter"
             ),
+            models.UniqueConstraint(
+                fields=["matter"], condition=Q(status="temporary"), name="one_temporary_checklist_per_matter"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="temporary") | Q(ends_on__isnull=False),
+                name="temporary_checklist_has_end",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -160,7 +188,7 @@ class ChecklistVersion(models.Model):
 
     @property
     def editable(self) -> bool:
-        return self.status == self.Status.DRAFT
+        return self.status in self.EDITABLE
 
     def specs(self) -> list[MaterialSpec]:
         return [m.spec() for m in self.materials.select_related("clause")]
@@ -204,7 +232,9 @@ class Material(models.Model):
     def save(self, *args, **kwargs):
         if self.checklist_id:
             draft = (
-                ChecklistVersion.objects.filter(pk=self.checklist_id, status="draft").values("matter").first()
+                ChecklistVersion.objects.filter(pk=self.checklist_id, status__in=ChecklistVersion.EDITABLE)
+                .values("matter")
+                .first()
             )
             if draft is None:
                 raise ImmutableError("已发布或已提交的材料清单不能修改，请新建草稿")

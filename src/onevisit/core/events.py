@@ -51,6 +51,7 @@ EVENT_TYPES = frozenset(
         "verification.finished",
         "checklist.published",
         "checklist.checked",
+        "checklist.rejected",  # issue 14: the legal section sends a submitted version back with its reason
         # guide desk (issue 13): a material marked not applicable, matters added to a waiting ticket, a rename
         "material.not_applicable",
         "prereview.matters_added",
