@@ -1,11 +1,13 @@
 """Catalog admin for the IT centre and the legal section: drafts are edited here, published versions never."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from onevisit.catalog import services
 from onevisit.catalog.models import (
+    CHANNELS,
     Bundle,
     BundleMatter,
     ChecklistCheck,
@@ -49,8 +51,21 @@ class MatterFieldInline(admin.TabularInline):
     autocomplete_fields = ["field"]
 
 
+class MatterForm(forms.ModelForm):
+    """Channels are ticked, not typed as a JSON list of codes."""
+
+    channels = forms.TypedMultipleChoiceField(
+        label="办理渠道", choices=list(CHANNELS.items()), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Matter
+        fields = "__all__"
+
+
 @admin.register(Matter)
 class MatterAdmin(admin.ModelAdmin):
+    form = MatterForm
     list_display = ["code", "name", "department", "level", "time_limit_days"]
     list_filter = ["level", "department"]
     search_fields = ["code", "name"]

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from onevisit.catalog import services
 from onevisit.catalog.models import (
+    CHANNELS,
     Bundle,
     BundleMatter,
     ChecklistVersion,
@@ -29,7 +30,7 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _FIELD_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _VERSION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CLAUSE_REF = re.compile(r"^([a-z0-9][a-z0-9-]*)@(\d{4}-(?:0[1-9]|1[0-2]))$")
-_CHANNELS = {"window", "online", "self_service"}
+_CHANNELS = set(CHANNELS)
 _VALIDATION_KEYS = {"max_length", "pattern", "choices", "min", "max"}
 _MATERIAL_KEYS = {
     "code",
