@@ -9,9 +9,10 @@ import lxml.html
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import login
+from tests.conftest import login, nothing_written
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +126,90 @@ def test_cases_are_read_in_the_admin_and_never_written_there(hall):
     assert admin_client.get("/admin/cases/case/add/").status_code == 403
     page = admin_client.get("/admin/cases/case/").content.decode()
     assert "办件" in page and "/admin/cases/case/add/" not in page
+
+
+# ---- pickers and lists of the staff member's own hall ------------------------------------------------------------
+
+
+@pytest.fixture
+def other_hall(hall):
+    """A second hall with its own window, queue and printer, none of which the demo hall's admin may pick."""
+    from onevisit.accounts.models import Hall, Window
+    from onevisit.intake.models import Printer
+    from onevisit.queueing.models import Queue
+
+    other = Hall.objects.create(code="east", name="东区政务服务中心")
+    Window.objects.create(hall=other, code="e1", name="东区1号窗口")
+    Queue.objects.create(hall=other, code="east-q", name="东区综合", prefix="E")
+    Printer.objects.create(
+        hall=other, code="east-pdf", name="东区浏览器打印", kind="pdf", location="e1-backup"
+    )
+    return other
+
+
+def _options(html: str, name: str) -> set[str]:
+    doc = lxml.html.fromstring(html)
+    return {
+        " ".join(o.text_content().split())
+        for o in doc.xpath(f"//select[@name='{name}']/option")
+        if o.get("value")
+    }
+
+
+def test_the_admin_offers_only_the_staff_member_s_own_hall_in_pickers_and_lists(other_hall):
+    admin_client = login("admin")  # the demo hall's administrator
+    staff_form = admin_client.get("/admin/accounts/staff/add/").content.decode()
+    assert _options(staff_form, "window") == {"1号窗口", "2号窗口", "3号综合窗口"}
+    assert _options(staff_form, "hall") == {"示范区政务服务中心"}
+    assert _options(staff_form, "compare_halls") >= {
+        "东区政务服务中心"
+    }  # halls to compare with are other halls
+    queue_form = admin_client.get("/admin/queueing/queue/add/").content.decode()
+    assert "东区1号窗口" not in _options(queue_form, "windows") and "1号窗口" in _options(
+        queue_form, "windows"
+    )
+    printer_form = admin_client.get("/admin/intake/printer/add/").content.decode()
+    assert "东区浏览器打印" not in _options(printer_form, "backup")
+    assert "东区综合" not in admin_client.get("/admin/queueing/queue/").content.decode()
+    assert (
+        admin_client.get(f"/admin/accounts/hall/{other_hall.pk}/change/").status_code == 302
+    )  # not found here
+
+
+def test_a_window_of_another_hall_is_refused_even_when_typed_into_the_form(other_hall):
+    from onevisit.accounts.models import Staff, Window
+
+    member = Staff.objects.get(user__username="chuangkou2")
+    foreign = Window.objects.get(code="e1")
+    admin_client = login("admin")
+    url = f"/admin/accounts/staff/{member.pk}/change/"
+    data = {"user": member.user_id, "hall": member.hall_id, "window": foreign.pk, "display_name": member.display_name,
+            "desk": "", "department": ""}  # fmt: skip
+    with nothing_written():
+        page = admin_client.post(url, data)
+    assert page.status_code == 200 and "errorlist" in page.content.decode()
+    assert Staff.objects.get(pk=member.pk).window.code == "w2"
+
+
+def test_an_it_centre_account_without_a_hall_sees_every_hall_but_cannot_mix_them(other_hall):
+    from django.contrib.auth import get_user_model
+
+    from onevisit.accounts.models import Staff, Window
+    from onevisit.queueing.models import Queue
+
+    get_user_model().objects.create_superuser("it-centre", password="it-centre-pass")
+    client = Client()
+    client.login(username="it-centre", password="it-centre-pass")
+    assert "东区1号窗口" in _options(client.get("/admin/accounts/staff/add/").content.decode(), "window")
+    member = Staff.objects.get(user__username="chuangkou2")
+    data = {"user": member.user_id, "hall": member.hall_id, "window": Window.objects.get(code="e1").pk,
+            "display_name": member.display_name, "desk": "", "department": ""}  # fmt: skip
+    with nothing_written():
+        page = client.post(f"/admin/accounts/staff/{member.pk}/change/", data).content.decode()
+    assert "东区1号窗口不在示范区政务服务中心" in page
+    queue = Queue.objects.get(code="gxzy", hall=member.hall)
+    data = {"hall": queue.hall_id, "code": queue.code, "name": queue.name, "prefix": queue.prefix,
+            "windows": [Window.objects.get(code="e1").pk], "max_recalls": 2, "service_minutes": 12}  # fmt: skip
+    with nothing_written():
+        page = client.post(f"/admin/queueing/queue/{queue.pk}/change/", data).content.decode()
+    assert "队列只能由本大厅的窗口服务" in page

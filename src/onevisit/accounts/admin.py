@@ -29,22 +29,67 @@ def _labelled(formfield, label_of):
     return formfield
 
 
-class WindowInline(admin.TabularInline):
+def admin_hall(request) -> Hall | None:
+    """The hall an admin user works in (their staff record's); None for an IT-centre account with no hall."""
+    if not hasattr(request, "_admin_hall"):
+        member = Staff.objects.select_related("hall").filter(user=request.user).first()
+        request._admin_hall = member.hall if member is not None else None
+    return request._admin_hall
+
+
+def in_hall(queryset, hall: Hall):
+    """Rows of `queryset` that belong to `hall`: the hall itself, or rows with a `hall` field pointing at it."""
+    model = queryset.model
+    if issubclass(model, Hall):
+        return queryset.filter(pk=hall.pk)
+    if any(f.name == "hall" for f in model._meta.concrete_fields):
+        return queryset.filter(hall=hall)
+    return queryset
+
+
+class HallScoped:
+    """For admins (and inlines) of a hall's records: a staff member sees and picks only their own hall's rows —
+    its windows, queues, printers, the hall itself. `hall_path` says how a row reaches its hall ("" for Hall).
+    Pickers whose options belong to other halls (compare_halls: the halls an analyst may compare with) opt out."""
+
+    hall_path: str | None = "hall"
+    unscoped_pickers: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        hall = admin_hall(request)
+        if hall is None or self.hall_path is None:
+            return qs
+        return qs.filter(pk=hall.pk) if self.hall_path == "" else qs.filter(**{self.hall_path: hall})
+
+    def get_field_queryset(self, db, db_field, request):
+        qs = super().get_field_queryset(db, db_field, request)
+        hall = admin_hall(request)
+        if hall is None or db_field.name in self.unscoped_pickers:
+            return qs
+        if qs is None:
+            qs = db_field.remote_field.model._default_manager.using(db).all()
+        return in_hall(qs, hall)
+
+
+class WindowInline(HallScoped, admin.TabularInline):
     model = Window
     extra = 0
 
 
 @admin.register(Hall)
-class HallAdmin(admin.ModelAdmin):
+class HallAdmin(HallScoped, admin.ModelAdmin):
+    hall_path = ""
     list_display = ["code", "name", "timezone"]
     inlines = [WindowInline]
 
 
 @admin.register(Staff)
-class StaffAdmin(admin.ModelAdmin):
+class StaffAdmin(HallScoped, admin.ModelAdmin):
     list_display = ["display_name", "user", "hall", "window", "role_names"]
-    list_filter = ["hall"]
+    list_filter = [("hall", admin.RelatedOnlyFieldListFilter)]
     filter_horizontal = ["compare_halls"]
+    unscoped_pickers = ("compare_halls",)
 
     @admin.display(description="角色")
     def role_names(self, obj):

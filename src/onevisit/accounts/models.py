@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from onevisit.accounts import roles
@@ -65,6 +66,10 @@ class Staff(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"
+
+    def clean(self):
+        if self.window_id and self.hall_id and self.window.hall_id != self.hall_id:
+            raise ValidationError({"window": f"{self.window}不在{self.hall}，请选择本大厅的窗口"})
 
     def __str__(self) -> str:
         return self.display_name

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from onevisit.accounts.admin import HallScoped
 from onevisit.cases.models import Case, CaseItem, Visit
 
 
@@ -25,9 +26,9 @@ class VisitInline(_ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(HallScoped, admin.ModelAdmin):
     list_display = ["id", "hall", "matter", "window", "status", "accepted_at", "completed_at"]
-    list_filter = ["hall", "status"]
+    list_filter = [("hall", admin.RelatedOnlyFieldListFilter), "status"]
     inlines = [CaseItemInline, VisitInline]
 
     def has_add_permission(self, request):

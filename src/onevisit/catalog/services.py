@@ -464,9 +464,9 @@ def reject(*, version: ChecklistVersion, user, reason: str) -> ChecklistVersion:
     require_role(user, roles.LEGAL)
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid("退回须说明理由", field="reason", errors={"reason": "退回须说明理由"})
+        raise Invalid("退回须说明理由", field="reason")
     if len(reason) > 1000:
-        raise Invalid("退回理由不超过 1000 字", field="reason", errors={"reason": "退回理由不超过 1000 字"})
+        raise Invalid("退回理由不超过 1000 字", field="reason")
     with transaction.atomic():
         version = _submitted(version, "退回")
         now = clock.now()

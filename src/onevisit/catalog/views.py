@@ -181,7 +181,7 @@ def _ends_on(raw: str):
         return date.fromisoformat(raw)
     except ValueError:
         message = f"截止日期格式应为 2026-12-31：{raw[:20]}"
-        raise Invalid(message, field="ends_on", errors={"ends_on": message}) from None
+        raise Invalid(message, field="ends_on") from None
 
 
 @require_POST

@@ -26,6 +26,7 @@ EVENT_TYPES = frozenset(
         "consultation.recorded",
         "appointment.booked",
         "appointment.checked_in",
+        "appointment.slots_generated",  # issue 14: slots from the weekly templates for a date range
         "window.paused",
         "window.resumed",
         "print.sent",

@@ -154,3 +154,5 @@ class Printer(models.Model):
                 raise ValidationError({"address": exc.message}) from None
         if self.backup_id and self.backup_id == self.pk:
             raise ValidationError({"backup": "备用打印机不能是它自己"})
+        if self.backup_id and self.hall_id and self.backup.hall_id != self.hall_id:
+            raise ValidationError({"backup": f"备用打印机{self.backup}不在本大厅"})

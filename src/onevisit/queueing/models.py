@@ -164,6 +164,59 @@ class AppointmentSlot(models.Model):
         return f"{self.queue.name} {self.day} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
+class SlotTemplate(models.Model):
+    """A weekly pattern of appointment slots (周一 9:00-17:00, 60 分钟一段, 每段 4 人) from which slots are generated
+    for a date range, skipping holidays and lunch: the hall sets its week once instead of adding slots one by one."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "周一"
+        TUESDAY = 1, "周二"
+        WEDNESDAY = 2, "周三"
+        THURSDAY = 3, "周四"
+        FRIDAY = 4, "周五"
+
+    queue = models.ForeignKey(
+        Queue, on_delete=models.CASCADE, related_name="slot_templates", verbose_name="队列"
+    )
+    weekday = models.PositiveSmallIntegerField("星期", choices=Weekday.choices)
+    start = models.TimeField("开始时间")
+    end = models.TimeField("结束时间")
+    minutes = models.PositiveSmallIntegerField("每段分钟数", default=60)
+    capacity = models.PositiveSmallIntegerField("每段可约人数", default=4)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "预约时段模板"
+        ordering = ["queue", "weekday", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["queue", "weekday", "start"], name="one_template_per_queue_day_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="template_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minutes__gt=0, capacity__gt=0), name="template_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue.name} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "结束时间须晚于开始时间"})
+        if (
+            self.start
+            and self.end
+            and self.minutes
+            and self.minutes
+            > ((self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute))
+        ):
+            raise ValidationError({"minutes": "每段分钟数不能超过开始到结束的时长"})
+
+
 class Appointment(models.Model):
     class Status(models.TextChoices):
         BOOKED = "booked", "已预约"
