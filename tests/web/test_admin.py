@@ -213,3 +213,31 @@ def test_an_it_centre_account_without_a_hall_sees_every_hall_but_cannot_mix_them
     with nothing_written():
         page = client.post(f"/admin/queueing/queue/{queue.pk}/change/", data).content.decode()
     assert "队列只能由本大厅的窗口服务" in page
+
+
+# ---- the data ferry, to read --------------------------------------------------------------------------------------
+
+
+def test_the_ferry_s_back_ends_and_field_sets_are_shown_in_the_admin_and_changed_only_in_their_file(
+    full_hall,
+):
+    from onevisit.ferry.models import Backend, FieldSet
+
+    admin_client = login("admin")
+    backends = admin_client.get("/admin/ferry/backend/").content.decode()
+    assert "人口基础信息系统" in backends and "社会保险业务系统" in backends and "基础身份信息" in backends
+    sets = admin_client.get("/admin/ferry/fieldset/").content.decode()
+    assert "参保状态" in sets and "用人单位名称" in sets and "关系转移" in sets
+    insurance = FieldSet.objects.get(code="insurance_status")
+    page = admin_client.get(f"/admin/ferry/fieldset/{insurance.pk}/change/").content.decode()
+    assert "关系转移要求参保状态为“正常参保”（不通过）" in page and "参保地 → transfer_out_region" in page
+    form = lxml.html.fromstring(page).xpath("//form[@id='fieldset_form']")[0]
+    assert not form.xpath(".//input[@type!='hidden'] | .//textarea | .//select")  # nothing to type into
+    backend = Backend.objects.get(code="population")
+    before = (backend.address, backend.field_sets)
+    with nothing_written():
+        assert admin_client.post(f"/admin/ferry/backend/{backend.pk}/change/", {"address": "http://elsewhere/"}
+                                 ).status_code == 403  # fmt: skip
+        assert admin_client.get("/admin/ferry/backend/add/").status_code == 403
+    backend.refresh_from_db()
+    assert (backend.address, backend.field_sets) == before
