@@ -241,3 +241,38 @@ def test_the_ferry_s_back_ends_and_field_sets_are_shown_in_the_admin_and_changed
         assert admin_client.get("/admin/ferry/backend/add/").status_code == 403
     backend.refresh_from_db()
     assert (backend.address, backend.field_sets) == before
+
+
+# ---- roles and a matter's channels -------------------------------------------------------------------------------
+
+
+def test_roles_are_shown_by_their_chinese_names_and_their_codes_cannot_change(hall):
+    from django.contrib.auth.models import Group
+
+    admin_client = login("admin")
+    listing = admin_client.get("/admin/accounts/role/").content.decode()
+    assert all(label in listing for label in ("法制审核", "窗口人员", "信息中心"))
+    legal = Group.objects.get(name="legal")
+    page = admin_client.get(f"/admin/accounts/role/{legal.pk}/change/").content.decode()
+    assert 'name="name"' not in page  # the code the pages check stays as it is
+    assert admin_client.post(f"/admin/accounts/role/{legal.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Group.objects.filter(name="legal").exists()
+    assert "法制审核" in admin_client.get(f"/admin/auth/user/?role={legal.pk}").content.decode()
+    user_page = admin_client.get(f"/admin/auth/user/{legal.user_set.get().pk}/change/").content.decode()
+    assert "法制审核" in _options(user_page, "groups") and "legal" not in _options(user_page, "groups")
+
+
+def test_a_matter_s_channels_are_ticked_in_the_admin(hall):
+    from onevisit.catalog.models import Matter
+
+    matter = Matter.objects.get(code="jfhd")
+    admin_client = login("admin")
+    url = f"/admin/catalog/matter/{matter.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert 'type="checkbox" name="channels" value="online"' in page and "网上办理" in page
+    data = {"code": matter.code, "name": matter.name, "department": matter.department, "level": matter.level,
+            "legal_basis": matter.legal_basis, "time_limit_days": matter.time_limit_days,
+            "channels": ["window", "online"], "form_fields-TOTAL_FORMS": "0", "form_fields-INITIAL_FORMS": "0"}  # fmt: skip
+    assert admin_client.post(url, data).status_code == 302
+    matter.refresh_from_db()
+    assert matter.channels == ["window", "online"]
