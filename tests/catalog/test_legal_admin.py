@@ -49,3 +49,12 @@ def test_a_material_added_to_a_draft_in_the_admin_is_saved_under_the_draft_s_mat
     added = draft.materials.get(code="jzz")
     assert added.matter == matter and added.name == "居住证"
     assert draft.materials.count() == services.published_checklist(matter).materials.count() + 1
+
+
+def test_versions_waiting_for_work_come_first_in_the_admin_list(hall):
+    import lxml.html
+
+    returned = services.open_draft(matter=Matter.objects.get(code="jfhd"), user=None)
+    page = lxml.html.fromstring(login("admin").get("/admin/catalog/checklistversion/").content.decode())
+    first = page.xpath("//table[@id='result_list']/tbody/tr[1]//input[@name='_selected_action']/@value")
+    assert first == [str(returned.pk)]

@@ -3,8 +3,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, When
 from django.template.response import TemplateResponse
 
+from onevisit.accounts.services import display_name
 from onevisit.catalog import services
 from onevisit.catalog.models import (
     CHANNELS,
@@ -107,16 +109,7 @@ class MaterialInline(admin.TabularInline):
 
 @admin.register(ChecklistVersion)
 class ChecklistVersionAdmin(admin.ModelAdmin):
-    list_display = [
-        "matter",
-        "number",
-        "status",
-        "source",
-        "temporary",
-        "ends_on",
-        "published_at",
-        "review_note",
-    ]
+    list_display = ["matter", "number", "status", "review_note", "ends_on", "published_at"]
     list_filter = ["status", "source", "temporary"]
     search_fields = ["matter__name", "matter__code", "filing_number"]
     inlines = [MaterialInline]
@@ -132,6 +125,12 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # drafts start from a matter (action “新建材料清单草稿”)
+
+    def get_ordering(self, request):
+        """Work first: versions returned, drafted or waiting for review, then the published history."""
+        Status = ChecklistVersion.Status
+        waiting = Case(When(status__in=[Status.REJECTED, Status.DRAFT, Status.SUBMITTED], then=0), default=1)
+        return [waiting.asc(), "matter__code", "-number"]
 
     def has_delete_permission(self, request, obj=None):
         return obj is not None and obj.editable  # only drafts; published history is kept
@@ -150,12 +149,12 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
     def review_note(self, obj):
         if obj.rejection_reason and obj.status == ChecklistVersion.Status.REJECTED:
             when = f"{obj.rejected_at:%Y-%m-%d}" if obj.rejected_at else ""
-            return f"退回修改（{obj.rejected_by or ''} {when}）：{obj.rejection_reason}"
+            return f"退回修改（{display_name(obj.rejected_by)} {when}）：{obj.rejection_reason}"
         return "—"
 
     @admin.display(description="起草人")
     def drafters(self, obj):
-        return "、".join(str(getattr(u, "staff", None) or u) for u in obj.authors.all()) or "—"
+        return "、".join(display_name(u) for u in obj.authors.all()) or "—"
 
     @admin.display(description="与上一版本相比")
     def changes(self, obj):

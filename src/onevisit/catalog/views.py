@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
+from onevisit.accounts.services import display_name
 from onevisit.catalog import notice, services
 from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
@@ -136,17 +137,13 @@ def _review_items(user, refused: dict) -> list[dict]:
                 "version": v,
                 "standing": standing,
                 "changes": services.diff(standing, v) if standing else None,
-                "authors": [_person(u) for u in authors.values()],
+                "authors": [display_name(u) for u in authors.values()],
+                "submitter": display_name(v.submitted_by) or "导入",
                 "own": user.pk in authors,
                 "refused": refused if refused.get("version") == v.pk else None,
             }
         )
     return items
-
-
-def _person(user) -> str:
-    member = getattr(user, "staff", None)
-    return member.display_name if member is not None else user.get_username()
 
 
 @staff_page(roles.LEGAL)
@@ -158,7 +155,7 @@ def review(request, *, refused: dict | None = None, status: int = 200):
         {
             "items": _review_items(request.user, refused or {}),
             "temporary": services.temporary_changes(),
-            "rejected": services.rejected_versions(),
+            "rejected": [(v, display_name(v.rejected_by)) for v in services.rejected_versions()],
             "due": services.checks_due(),
             "month": services.current_month(),
             "today": clock.local_date(),
@@ -200,7 +197,11 @@ def publish(request, pk: int):
         )
     except DomainError as exc:
         return _refused(request, version, exc, "publish")
-    messages.success(request, f"已发布：{version.matter.name} 第{version.number}版")
+    if temporary:
+        ends = request.POST.get("ends_on", "")
+        messages.success(request, f"已发布临时调整：{version.matter.name} 第{version.number}版，至 {ends} 止")
+    else:
+        messages.success(request, f"已发布：{version.matter.name} 第{version.number}版")
     return redirect("catalog:review")
 
 
