@@ -257,12 +257,13 @@ def versions(request, code: str):
         {
             "matter": matter,
             "history": history,
+            "rows": [(v, display_name(v.published_by)) for v in history],
             "changes": changes,
             "a": a,
             "b": b,
             "in_force": services.checklist_in_force(matter),
             "today": clock.local_date(),
-        },  # fmt: skip
+        },
     )
 
 
