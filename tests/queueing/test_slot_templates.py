@@ -127,7 +127,8 @@ def test_the_admin_generates_slots_from_the_selected_templates_for_a_range(hall,
     url = "/admin/queueing/slottemplate/"
     chosen = {"action": "generate", "_selected_action": [t.pk for t in queue.slot_templates.all()]}
     asked = admin.post(url, chosen)
-    assert asked.status_code == 200 and 'name="first"' in asked.content.decode()
+    today = clock.local_date()
+    assert asked.status_code == 200 and f'name="first" value="{today:%Y-%m-%d}"' in asked.content.decode()
     with nothing_written():
         refused = admin.post(
             url, {**chosen, "apply": "1", "first": sunday.isoformat(), "last": monday.isoformat()}

@@ -124,8 +124,13 @@ class RoleAdmin(GroupAdmin):
     def members(self, obj):
         return obj.user_set.count()
 
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.name in roles.ALL:
+            return ["label", "permissions"]  # a role is read by its Chinese name; its code is not for typing
+        return super().get_fields(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
-        return ["name"] if obj is not None and obj.name in roles.ALL else []
+        return ["label"] if obj is not None and obj.name in roles.ALL else []
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or obj.name not in roles.ALL

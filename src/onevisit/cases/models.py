@@ -70,6 +70,9 @@ class CaseItem(models.Model):
         verbose_name = verbose_name_plural = "办件事项"
         constraints = [models.UniqueConstraint(fields=["case", "matter"], name="one_item_per_matter")]
 
+    def __str__(self) -> str:
+        return self.matter.name
+
 
 class Visit(models.Model):
     """One arrival at the hall for a case; round trips are visits per case."""
@@ -90,6 +93,9 @@ class Visit(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "到访"
         constraints = [models.UniqueConstraint(fields=["case", "seq"], name="visit_seq_per_case")]
+
+    def __str__(self) -> str:
+        return f"第{self.seq}次到访"
 
     @property
     def event_ref(self) -> str:

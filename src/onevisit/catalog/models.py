@@ -123,6 +123,9 @@ class MatterField(models.Model):
         ordering = ["matter", "position", "id"]
         constraints = [models.UniqueConstraint(fields=["matter", "field"], name="field_once_per_matter")]
 
+    def __str__(self) -> str:
+        return f"{self.matter.name}：{self.label}"
+
     def spec(self) -> FieldUse:
         return FieldUse(field=self.field.code, label=self.label, required=self.required)
 
@@ -344,6 +347,9 @@ class ChecklistCheck(models.Model):
         ordering = ["-month", "matter"]
         constraints = [models.UniqueConstraint(fields=["matter", "month"], name="one_check_per_matter_month")]
 
+    def __str__(self) -> str:
+        return f"{self.matter.name} {self.month} 月度核查（{self.get_result_display()}）"
+
 
 class Bundle(models.Model):
     """一件事: matters handled together, with situations deciding which matters and materials apply."""
@@ -385,3 +391,6 @@ class BundleMatter(models.Model):
         verbose_name = verbose_name_plural = "一件事所含事项"
         ordering = ["bundle", "position"]
         constraints = [models.UniqueConstraint(fields=["bundle", "matter"], name="matter_once_per_bundle")]
+
+    def __str__(self) -> str:
+        return f"{self.bundle.name}：{self.matter.name}"

@@ -108,6 +108,9 @@ class Consultation(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "咨询登记"
 
+    def __str__(self) -> str:
+        return f"咨询 {self.matter or self.bundle or ''}（{self.created_at:%Y-%m-%d %H:%M}）"
+
 
 class Printer(models.Model):
     """A ticket printer at a guide desk, kiosk or window, with the backup its jobs fail over to."""

@@ -47,8 +47,12 @@ class TicketAdmin(HallScoped, admin.ModelAdmin):
 
 
 class GenerateForm(forms.Form):
-    first = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    last = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    first = forms.DateField(
+        label="开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    last = forms.DateField(
+        label="结束日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 @admin.register(SlotTemplate)

@@ -244,3 +244,6 @@ class Appointment(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "预约"
+
+    def __str__(self) -> str:
+        return f"预约 {self.code}"
