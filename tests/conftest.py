@@ -119,7 +119,8 @@ def _fast_password_hashing(settings):
 
 
 def journey_events():
-    """Events of the citizen's journey, leaving out the catalog's own (checklist.*) from the seed import."""
+    """Events of the citizen's journey, leaving out the set-up's own: the catalog's (checklist.*) from the seed
+    import and the demo hall's appointment slots generated from its weekly templates."""
     from onevisit.core.models import Event
 
-    return Event.objects.exclude(type__startswith="checklist.")
+    return Event.objects.exclude(type__startswith="checklist.").exclude(type="appointment.slots_generated")
