@@ -322,3 +322,16 @@ def test_a_temporary_change_needs_a_standing_version_to_return_to(catalog):
             version=version, user=_legal("legal-g"), temporary=True, filing_number="备", reason="因",
             ends_on=clock.local_date(),
         )  # fmt: skip
+
+
+def test_the_catalog_export_writes_the_standing_version_while_a_temporary_change_runs(hall, matter, tmp_path):
+    import yaml
+
+    from onevisit.catalog.importer import export_catalog
+
+    version = _submitted(matter, UserFactory(username="it-editor"))
+    services.publish(version=version, user=_legal("legal-h"), temporary=True, filing_number="备", reason="因",
+                     ends_on=clock.local_date() + timedelta(days=5))  # fmt: skip
+    doc = yaml.safe_load(export_catalog(tmp_path / "out").read_text(encoding="utf-8"))
+    exported = next(m for m in doc["matters"] if m["code"] == "cbdj")
+    assert "jzz" not in [m["code"] for m in exported["materials"]]

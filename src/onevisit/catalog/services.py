@@ -127,9 +127,13 @@ def bundle_names() -> dict[str, str]:
     return dict(Bundle.objects.values_list("code", "name"))
 
 
-def matter_specs(codes: list[str] | None = None) -> dict[str, MatterSpec]:
-    """Pure specs of matters (published materials and form fields) for the situation and merge rules."""
-    published = Material.objects.select_related("clause").filter(checklist__in=in_force())
+def matter_specs(codes: list[str] | None = None, *, standing: bool = False) -> dict[str, MatterSpec]:
+    """Pure specs of matters (the materials in force today, or of the standing version, and form fields) for the
+    situation and merge rules."""
+    versions = (
+        ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED) if standing else in_force()
+    )
+    published = Material.objects.select_related("clause").filter(checklist__in=versions)
     qs = Matter.objects.prefetch_related(
         Prefetch("materials", queryset=published, to_attr="published_materials"),
         Prefetch("form_fields", queryset=MatterField.objects.select_related("field")),
