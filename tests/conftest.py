@@ -145,8 +145,13 @@ def _fast_password_hashing(settings):
 
 
 def journey_events():
-    """Events of the citizen's journey, leaving out the catalog's own (checklist.*) from the seed import and the
-    staff's sign-ins and sign-outs at their windows (window.signed_*), which every test client's login makes."""
+    """Events of the citizen's journey, leaving out the set-up's own: the catalog's (checklist.*) from the seed
+    import, the demo hall's appointment slots generated from its weekly templates, and the staff's sign-ins and
+    sign-outs at their windows (window.signed_*), which every test client's login makes."""
     from onevisit.core.models import Event
 
-    return Event.objects.exclude(type__startswith="checklist.").exclude(type__startswith="window.signed_")
+    return (
+        Event.objects.exclude(type__startswith="checklist.")
+        .exclude(type="appointment.slots_generated")
+        .exclude(type__startswith="window.signed_")
+    )

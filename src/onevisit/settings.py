@@ -130,6 +130,7 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = os.environ.get("ONEVISIT_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]  # the few admin texts Django's own zh_Hans catalog leaves in English
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -1,11 +1,14 @@
 """The legal section's workflow: draft → submitted → published (legal role) → superseded; monthly checks."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group
 
 from onevisit.accounts import roles
 from onevisit.catalog import services
 from onevisit.catalog.models import ChecklistCheck, ImmutableError, Material, Matter
+from onevisit.core import clock
 from onevisit.core.errors import Conflict, Forbidden, Invalid
 from onevisit.core.models import Event
 from tests.conftest import login, nothing_written
@@ -79,12 +82,19 @@ def test_a_temporary_change_needs_a_filing_number_and_a_reason(matter, editor, l
     services.submit(version=draft, user=editor)
     with nothing_written(), pytest.raises(Invalid) as err:
         services.publish(version=draft, user=legal, temporary=True, reason="")
-    assert set(err.value.errors) == {"filing_number", "reason"}
+    assert set(err.value.errors) == {"filing_number", "reason", "ends_on"}
+    yesterday = clock.local_date() - timedelta(days=1)
+    with nothing_written(), pytest.raises(Invalid, match="已过") as err:
+        services.publish(
+            version=draft, user=legal, temporary=True, filing_number="备", reason="因", ends_on=yesterday
+        )
+    assert set(err.value.errors) == {"ends_on"}
     services.publish(
-        version=draft, user=legal, temporary=True, filing_number="备2026-118", reason="疫情期间容缺"
-    )
+        version=draft, user=legal, temporary=True, filing_number="备2026-118", reason="疫情期间容缺",
+        ends_on=clock.local_date() + timedelta(days=30),
+    )  # fmt: skip
     draft.refresh_from_db()
-    assert draft.temporary and draft.filing_number == "备2026-118"
+    assert draft.temporary and draft.filing_number == "备2026-118" and draft.status == "temporary"
 
 
 def test_only_submitted_versions_publish_and_only_drafts_submit(matter, editor, legal):

@@ -11,6 +11,7 @@ from onevisit.catalog import services
 from onevisit.catalog.importer import CatalogImportError, import_catalog
 from onevisit.catalog.models import ChecklistVersion, Matter
 from onevisit.catalog.situations import AddMaterial, DropMaterial, MaterialSpec, RuleError, validate_bundle
+from onevisit.core import clock
 from onevisit.core.ids import PersonalDataError, mask_phone, normalize_name, parse_resident_id
 from tests.catalog.test_situations import MATTERS, spec
 from tests.conftest import login, nothing_written
@@ -113,8 +114,11 @@ def test_a_filing_number_that_looks_like_a_phone_still_publishes(catalog):
     legal.groups.add(Group.objects.get(name="legal"))
     draft = services.open_draft(matter=Matter.objects.get(code="jfhd"), user=None)
     services.submit(version=draft, user=None)
-    services.publish(version=draft, user=legal, temporary=True, filing_number="15020261101", reason="试点")
-    assert ChecklistVersion.objects.get(pk=draft.pk).status == "published"
+    services.publish(
+        version=draft, user=legal, temporary=True, filing_number="15020261101", reason="试点",
+        ends_on=clock.local_date(),
+    )  # fmt: skip
+    assert ChecklistVersion.objects.get(pk=draft.pk).status == "temporary"
 
 
 def test_published_versions_cannot_be_deleted_in_the_admin(hall):

@@ -1,11 +1,15 @@
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from onevisit.accounts import roles
 
 
 class Hall(models.Model):
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=100)
-    timezone = models.CharField(max_length=64, default="Asia/Shanghai")
+    code = models.SlugField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=100)
+    timezone = models.CharField("时区", max_length=64, default="Asia/Shanghai", help_text="如 Asia/Shanghai")
     address = models.CharField("地址", max_length=200, blank=True, help_text="预约确认页上告诉办事人去哪里")
 
     class Meta:
@@ -20,10 +24,10 @@ class Hall(models.Model):
 
 
 class Window(models.Model):
-    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="windows")
-    code = models.SlugField(max_length=32)
-    name = models.CharField(max_length=50)
-    active = models.BooleanField(default=True)
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="windows", verbose_name="大厅")
+    code = models.SlugField("代码", max_length=32)
+    name = models.CharField("名称", max_length=50)
+    active = models.BooleanField("启用", default=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "窗口"
@@ -41,12 +45,20 @@ class Window(models.Model):
 class Staff(models.Model):
     """A user working in one hall; roles come from the user's groups."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
-    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="staff")
-    window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    display_name = models.CharField(max_length=50)
-    desk = models.SlugField(max_length=32, blank=True, help_text="导引台或自助机编号，用于选择打印机")
-    department = models.CharField(max_length=100, blank=True, help_text="后台人员所属部门，决定其工作清单")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff", verbose_name="登录账号"
+    )
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="staff", verbose_name="大厅")
+    window = models.ForeignKey(
+        Window, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="岗位窗口"
+    )
+    display_name = models.CharField("显示名称", max_length=50)
+    desk = models.SlugField(
+        "台位编号", max_length=32, blank=True, help_text="导引台或自助机编号，用于选择打印机"
+    )
+    department = models.CharField(
+        "所属部门", max_length=100, blank=True, help_text="后台人员所属部门，决定其工作清单"
+    )
     compare_halls = models.ManyToManyField(
         Hall, blank=True, related_name="+", verbose_name="可对比的大厅",
         help_text="数据分析人员可查看并对比这些大厅的汇总指标（不含任何个人信息）",
@@ -55,5 +67,25 @@ class Staff(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"
 
+    def clean(self):
+        if self.window_id and self.hall_id and self.window.hall_id != self.hall_id:
+            raise ValidationError({"window": f"{self.window}不在{self.hall}，请选择本大厅的窗口"})
+
     def __str__(self) -> str:
         return self.display_name
+
+
+class Role(Group):
+    """A role as the admin shows it: the group whose name is the role's code, read by its Chinese name."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "角色"
+
+    def __str__(self) -> str:
+        return role_label(self)
+
+
+def role_label(group: Group) -> str:
+    """法制审核 for the group `legal`; a group that is not a role keeps its own name."""
+    return roles.LABELS.get(group.name, group.name)

@@ -104,6 +104,14 @@ def metric_hall(actor: Actor, code: str) -> Hall:
     return hall
 
 
+def display_name(user) -> str:
+    """How staff pages name a user: the staff member's display name (法制 孙立), else the login."""
+    if user is None:
+        return ""
+    member = Staff.objects.filter(user=user).only("display_name").first()
+    return member.display_name if member is not None else user.get_username()
+
+
 def windows_of(hall: Hall) -> list[Window]:
     return list(Window.objects.filter(hall=hall, active=True))
 

@@ -18,18 +18,33 @@ class Case(models.Model):
         COMPLETED = "completed", "已办结"
         DELIVERED = "delivered", "已出件"
 
-    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="cases")
-    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="cases", help_text="主事项")
-    bundle = models.ForeignKey(Bundle, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
-    window = models.ForeignKey(Window, on_delete=models.PROTECT, related_name="cases")
-    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACCEPTED)
-    accepted_at = models.DateTimeField()
-    completed_at = models.DateTimeField(null=True, blank=True)
-    delivery_method = models.CharField(max_length=16, blank=True, help_text="pickup / mail / electronic")
-    tracking_number = models.CharField(max_length=40, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="cases", verbose_name="大厅")
+    matter = models.ForeignKey(
+        Matter, on_delete=models.PROTECT, related_name="cases", help_text="主事项", verbose_name="事项"
+    )
+    bundle = models.ForeignKey(
+        Bundle, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name="一件事"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name="办事人"
+    )
+    window = models.ForeignKey(
+        Window, on_delete=models.PROTECT, related_name="cases", verbose_name="受理窗口"
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="受理人"
+    )
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.ACCEPTED)
+    accepted_at = models.DateTimeField("受理时间")
+    completed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    delivery_method = models.CharField(
+        "出件方式",
+        max_length=16,
+        blank=True,
+        help_text="pickup 为窗口领取，mail 为邮寄，electronic 为电子证照",
+    )
+    tracking_number = models.CharField("邮件单号", max_length=40, blank=True)
+    delivered_at = models.DateTimeField("出件时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "办件"
@@ -48,29 +63,42 @@ class Case(models.Model):
 
 
 class CaseItem(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items")
-    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items", verbose_name="办件")
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="+", verbose_name="事项")
 
     class Meta:
+        verbose_name = verbose_name_plural = "办件事项"
         constraints = [models.UniqueConstraint(fields=["case", "matter"], name="one_item_per_matter")]
+
+    def __str__(self) -> str:
+        return self.matter.name
 
 
 class Visit(models.Model):
     """One arrival at the hall for a case; round trips are visits per case."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="visits", verbose_name="办件")
     ticket = models.OneToOneField(
-        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="visit"
+        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="visit", verbose_name="小票"
     )
-    window = models.ForeignKey(Window, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    window = models.ForeignKey(
+        Window, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="窗口"
+    )
     purpose = models.CharField(
-        max_length=16, default="accept", help_text="accept / resubmit / supply / correct"
+        "目的",
+        max_length=16,
+        default="accept",
+        help_text="accept 为受理，resubmit 为再次到访，supply 为补交，correct 为补正",
     )
-    seq = models.PositiveSmallIntegerField()
-    started_at = models.DateTimeField()
+    seq = models.PositiveSmallIntegerField("第几次")
+    started_at = models.DateTimeField("开始时间")
 
     class Meta:
+        verbose_name = verbose_name_plural = "到访"
         constraints = [models.UniqueConstraint(fields=["case", "seq"], name="visit_seq_per_case")]
+
+    def __str__(self) -> str:
+        return f"第{self.seq}次到访"
 
     @property
     def event_ref(self) -> str:
@@ -87,21 +115,28 @@ class Task(models.Model):
         DONE = "done", "已通过"
         RETURNED = "returned", "已退件"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
-    code = models.SlugField(max_length=64)
-    department = models.CharField(max_length=100)
-    matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    role = models.CharField(max_length=100, blank=True, help_text="责任环节")
-    after = models.JSONField(default=list, blank=True)
-    time_limit_days = models.PositiveIntegerField(default=1)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
-    ready_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks", verbose_name="办件")
+    code = models.SlugField("代码", max_length=64)
+    department = models.CharField("部门", max_length=100)
+    matter = models.ForeignKey(
+        Matter, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="事项"
     )
-    note = models.TextField(blank=True)
+    role = models.CharField("环节", max_length=100, blank=True, help_text="责任环节")
+    after = models.JSONField("前置任务", default=list, blank=True)
+    time_limit_days = models.PositiveIntegerField("时限(工作日)", default=1)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.WAITING)
+    ready_at = models.DateTimeField("可办时间", null=True, blank=True)
+    due_at = models.DateTimeField("到期时间", null=True, blank=True)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="经办人",
+    )
+    note = models.TextField("备注", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "后台任务"
@@ -117,17 +152,26 @@ class Task(models.Model):
 class Verification(models.Model):
     """核验: a question to another department answered in the system, both times kept."""
 
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="verifications")
-    to_department = models.CharField(max_length=100)
-    question = models.CharField(max_length=300)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField()
-    answer = models.CharField(max_length=300, blank=True)
-    confirmed = models.BooleanField(null=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, related_name="verifications", verbose_name="后台任务"
     )
-    answered_at = models.DateTimeField(null=True, blank=True)
+    to_department = models.CharField("核验部门", max_length=100)
+    question = models.CharField("核验事项", max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="发起人"
+    )
+    requested_at = models.DateTimeField("发起时间")
+    answer = models.CharField("答复", max_length=300, blank=True)
+    confirmed = models.BooleanField("属实", null=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="答复人",
+    )
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
     due_at = models.DateTimeField("答复期限", null=True, blank=True)
 
     class Meta:
@@ -195,16 +239,21 @@ class FieldEntry(models.Model):
         KNOWN = "known", "已知(免录)"
         TYPED = "typed", "窗口录入"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries")
-    field = models.CharField(max_length=64)
-    value = models.TextField(help_text="plain for public fields, sealed (core.crypto) for personal ones")
-    sealed = models.BooleanField(default=False)
-    source = models.CharField(max_length=8, choices=Source.choices)
-    duplicate = models.BooleanField(default=False, help_text="typed although the value was already known")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries", verbose_name="办件")
+    field = models.CharField("字段", max_length=64)
+    value = models.TextField("值", help_text="公开字段存明文，个人信息加密存储")
+    sealed = models.BooleanField("已加密", default=False)
+    source = models.CharField("来源", max_length=8, choices=Source.choices)
+    duplicate = models.BooleanField("重复录入", default=False, help_text="系统已知该值，仍由窗口录入")
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="录入人",
     )
-    entered_at = models.DateTimeField()
+    entered_at = models.DateTimeField("录入时间")
 
     class Meta:
         verbose_name = verbose_name_plural = "表单字段值"
@@ -218,13 +267,15 @@ class Commitment(models.Model):
         OPEN = "open", "待补交"
         SUPPLIED = "supplied", "已补交"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="commitments")
-    material = models.CharField(max_length=64)
-    name = models.CharField(max_length=200)
-    due = models.DateField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    supplied_via = models.CharField(max_length=16, blank=True, help_text="online / mail / hall")
-    supplied_at = models.DateTimeField(null=True, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="commitments", verbose_name="办件")
+    material = models.CharField("材料", max_length=64)
+    name = models.CharField("材料名称", max_length=200)
+    due = models.DateField("补交期限")
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN)
+    supplied_via = models.CharField(
+        "补交方式", max_length=16, blank=True, help_text="online 为网上，mail 为邮寄，hall 为到大厅"
+    )
+    supplied_at = models.DateTimeField("补交时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "容缺承诺"

@@ -1,10 +1,15 @@
 """Catalog admin for the IT centre and the legal section: drafts are edited here, published versions never."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, When
+from django.template.response import TemplateResponse
 
+from onevisit.accounts.services import display_name
 from onevisit.catalog import services
 from onevisit.catalog.models import (
+    CHANNELS,
     Bundle,
     BundleMatter,
     ChecklistCheck,
@@ -48,8 +53,21 @@ class MatterFieldInline(admin.TabularInline):
     autocomplete_fields = ["field"]
 
 
+class MatterForm(forms.ModelForm):
+    """Channels are ticked, not typed as a JSON list of codes."""
+
+    channels = forms.TypedMultipleChoiceField(
+        label="办理渠道", choices=list(CHANNELS.items()), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Matter
+        fields = "__all__"
+
+
 @admin.register(Matter)
 class MatterAdmin(admin.ModelAdmin):
+    form = MatterForm
     list_display = ["code", "name", "department", "level", "time_limit_days"]
     list_filter = ["level", "department"]
     search_fields = ["code", "name"]
@@ -91,19 +109,28 @@ class MaterialInline(admin.TabularInline):
 
 @admin.register(ChecklistVersion)
 class ChecklistVersionAdmin(admin.ModelAdmin):
-    list_display = ["matter", "number", "status", "source", "temporary", "published_at"]
+    list_display = ["matter", "number", "status", "review_note", "ends_on", "published_at"]
     list_filter = ["status", "source", "temporary"]
     search_fields = ["matter__name", "matter__code", "filing_number"]
     inlines = [MaterialInline]
-    actions = ["submit_for_review", "approve_and_publish"]
+    actions = ["submit_for_review", "approve_and_publish", "reject"]
     readonly_fields = [
-        "matter", "number", "status", "source", "content_hash", "created_by", "created_at", "submitted_by",
-        "submitted_at", "published_by", "published_at", "superseded_at", "temporary", "filing_number", "reason",
-        "changes",
+        "matter", "number", "status", "review_note", "source", "content_hash", "drafters", "created_at",
+        "submitted_by", "submitted_at", "published_by", "published_at", "superseded_at", "temporary", "ends_on",
+        "filing_number", "reason", "changes",
     ]  # fmt: skip
+    fields = (
+        readonly_fields  # nothing of the version itself is typed here: its materials are, while it is a draft
+    )
 
     def has_add_permission(self, request):
         return False  # drafts start from a matter (action “新建材料清单草稿”)
+
+    def get_ordering(self, request):
+        """Work first: versions returned, drafted or waiting for review, then the published history."""
+        Status = ChecklistVersion.Status
+        waiting = Case(When(status__in=[Status.REJECTED, Status.DRAFT, Status.SUBMITTED], then=0), default=1)
+        return [waiting.asc(), "matter__code", "-number"]
 
     def has_delete_permission(self, request, obj=None):
         return obj is not None and obj.editable  # only drafts; published history is kept
@@ -112,6 +139,22 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
         if not obj.editable:
             raise PermissionDenied("已发布或已提交的版本不能修改")
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if any(fs.has_changed() for fs in formsets):
+            services.note_edit(version=form.instance, user=request.user)  # an editor may not publish it
+
+    @admin.display(description="法制审核意见")
+    def review_note(self, obj):
+        if obj.rejection_reason and obj.status == ChecklistVersion.Status.REJECTED:
+            when = f"{obj.rejected_at:%Y-%m-%d}" if obj.rejected_at else ""
+            return f"退回修改（{display_name(obj.rejected_by)} {when}）：{obj.rejection_reason}"
+        return "—"
+
+    @admin.display(description="起草人")
+    def drafters(self, obj):
+        return "、".join(display_name(u) for u in obj.authors.all()) or "—"
 
     @admin.display(description="与上一版本相比")
     def changes(self, obj):
@@ -132,7 +175,7 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
                     request, f"{version.matter.name} 第{version.number}版已提交，等待法制科发布"
                 )
 
-    @admin.action(description="审核通过并发布（仅法制审核角色）")
+    @admin.action(description="审核通过并发布（仅法制审核角色，且不能是起草人）")
     def approve_and_publish(self, request, queryset):
         for version in queryset:
             try:
@@ -141,6 +184,35 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{version}：{exc.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{version.matter.name} 第{version.number}版已发布")
+
+    @admin.action(description="退回修改（须填写理由）")
+    def reject(self, request, queryset):
+        """Asks for the reason on a page of its own, then returns each selected version with it."""
+        reason = request.POST.get("rejection_reason", "")
+        if "apply" in request.POST and reason.strip():
+            for version in queryset:
+                try:
+                    services.reject(version=version, user=request.user, reason=reason)
+                except DomainError as exc:
+                    self.message_user(request, f"{version}：{exc.message}", messages.ERROR)
+                else:
+                    self.message_user(request, f"{version.matter.name} 第{version.number}版已退回修改")
+            return None
+        error = "退回须说明理由" if "apply" in request.POST else ""
+        return TemplateResponse(
+            request,
+            "admin/catalog/checklistversion/reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "退回修改",
+                "opts": self.model._meta,
+                "versions": queryset,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "reason": reason,
+                "error": error,
+            },
+            status=422 if error else 200,
+        )
 
 
 @admin.register(ChecklistCheck)

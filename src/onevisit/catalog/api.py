@@ -1,12 +1,16 @@
 """Catalog API: public reading (the catalog is public information) and checklist resolution."""
 
+from datetime import date, datetime
 from typing import Any
 
 from ninja import Router, Schema
+from ninja.security import django_auth
 
+from onevisit.accounts import roles
+from onevisit.accounts.services import require
 from onevisit.catalog import services
 
-router = Router(tags=["catalog"], auth=None)
+router = Router(tags=["catalog"], auth=None)  # the catalog is public; the legal section's review below is not
 
 
 class MaterialOut(Schema):
@@ -194,4 +198,69 @@ def bundle_out(bundle) -> BundleOut:
         description=bundle.description,
         matters=[bm.matter for bm in spec.matters],
         questions=[question_out(q) for q in spec.questions],
+    )
+
+
+# ---- the legal section's review (signed in, legal role; never one's own draft) ----------------------------------
+
+
+class VersionOut(Schema):
+    id: int
+    matter: str
+    number: int
+    status: str
+    temporary: bool
+    ends_on: date | None
+    filing_number: str
+    reason: str
+    rejection_reason: str
+    submitted_at: datetime | None
+    published_at: datetime | None
+
+
+class PublishIn(Schema):
+    temporary: bool = False
+    filing_number: str = ""
+    reason: str = ""
+    ends_on: date | None = None
+
+
+class RejectIn(Schema):
+    reason: str
+
+
+def version_out(v) -> VersionOut:
+    return VersionOut(
+        id=v.pk, matter=v.matter.code, number=v.number, status=v.status, temporary=v.temporary, ends_on=v.ends_on,
+        filing_number=v.filing_number, reason=v.reason, rejection_reason=v.rejection_reason,
+        submitted_at=v.submitted_at, published_at=v.published_at,
+    )  # fmt: skip
+
+
+@router.get(
+    "/review/versions", response=list[VersionOut], auth=django_auth, summary="待法制审核的材料清单版本"
+)
+def review_versions(request):
+    require(request.user, roles.LEGAL)
+    return [version_out(v) for v in services.submitted_versions()]
+
+
+@router.post(
+    "/review/versions/{pk}/publish", response=VersionOut, auth=django_auth,
+    summary="审核通过并发布（法制审核角色；起草人不能发布自己的版本）",
+)  # fmt: skip
+def publish_version(request, pk: int, payload: PublishIn):
+    version = services.publish(
+        version=services.get_version(pk), user=request.user, temporary=payload.temporary,
+        filing_number=payload.filing_number, reason=payload.reason, ends_on=payload.ends_on,
+    )  # fmt: skip
+    return version_out(version)
+
+
+@router.post(
+    "/review/versions/{pk}/reject", response=VersionOut, auth=django_auth, summary="退回修改（须说明理由）"
+)
+def reject_version(request, pk: int, payload: RejectIn):
+    return version_out(
+        services.reject(version=services.get_version(pk), user=request.user, reason=payload.reason)
     )

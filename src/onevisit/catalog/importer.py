@@ -14,6 +14,7 @@ from django.db import transaction
 from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services
 from onevisit.catalog.models import (
+    CHANNELS,
     Bundle,
     BundleMatter,
     ChecklistVersion,
@@ -30,7 +31,7 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _FIELD_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _VERSION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _CLAUSE_REF = re.compile(r"^([a-z0-9][a-z0-9-]*)@(\d{4}-(?:0[1-9]|1[0-2]))$")
-_CHANNELS = {"window", "online", "self_service"}
+_CHANNELS = set(CHANNELS)
 _MATERIAL_KEYS = {
     "code",
     "name",
@@ -509,7 +510,9 @@ def export_catalog(path: Path) -> Path:
         "matters": [],
         "bundles": [],
     }
-    specs = services.matter_specs()
+    specs = services.matter_specs(
+        standing=True
+    )  # a temporary change is not the catalog a hall reviews and loads
     for m in Matter.objects.prefetch_related("form_fields__field"):
         if not specs[m.code].materials:
             continue  # nothing published yet: import would refuse an empty checklist

@@ -15,10 +15,10 @@ class ImmutableError(RuntimeError):
 class Clause(models.Model):
     """条款: the legal text a material rests on, versioned by year-month."""
 
-    code = models.SlugField(max_length=64)
-    version = models.CharField(max_length=7, validators=[version_tag])
-    title = models.CharField(max_length=200)
-    text = models.TextField(blank=True)
+    code = models.SlugField("代码", max_length=64)
+    version = models.CharField("版本", max_length=7, validators=[version_tag])
+    title = models.CharField("标题", max_length=200)
+    text = models.TextField("条文", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "条款"
@@ -51,13 +51,15 @@ class FieldDefinition(models.Model):
         PERSONAL = "personal", "个人信息"
         SENSITIVE = "sensitive", "敏感个人信息"
 
-    code = models.CharField(max_length=64, unique=True)
-    label = models.CharField(max_length=100)
-    type = models.CharField(max_length=16, choices=Type.choices, default=Type.TEXT)
-    sensitivity = models.CharField(max_length=16, choices=Sensitivity.choices, default=Sensitivity.PERSONAL)
-    core = models.BooleanField(default=False, help_text="身份核心字段：始终放在一表的核心页")
-    synonyms = models.JSONField(default=list, blank=True)
-    validation = models.JSONField(default=dict, blank=True)
+    code = models.CharField("代码", max_length=64, unique=True)
+    label = models.CharField("名称", max_length=100)
+    type = models.CharField("类型", max_length=16, choices=Type.choices, default=Type.TEXT)
+    sensitivity = models.CharField(
+        "敏感程度", max_length=16, choices=Sensitivity.choices, default=Sensitivity.PERSONAL
+    )
+    core = models.BooleanField("核心字段", default=False, help_text="身份核心字段：始终放在一表的核心页")
+    synonyms = models.JSONField("别名", default=list, blank=True)
+    validation = models.JSONField("校验规则", default=dict, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "字段字典"
@@ -65,6 +67,9 @@ class FieldDefinition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}（{self.code}）"
+
+
+CHANNELS = {"window": "窗口办理", "online": "网上办理", "self_service": "自助办理"}  # a matter's channels
 
 
 class Matter(models.Model):
@@ -76,17 +81,21 @@ class Matter(models.Model):
         DISTRICT = "district", "区县级"
         STREET = "street", "街道(乡镇)级"
 
-    code = models.SlugField(max_length=64, unique=True)
-    name = models.CharField(max_length=100)
-    department = models.CharField(max_length=100)
-    level = models.CharField(max_length=16, choices=Level.choices, default=Level.DISTRICT)
-    legal_basis = models.TextField(blank=True)
-    time_limit_days = models.PositiveIntegerField(default=0, help_text="承诺时限(工作日)，0 为即办")
+    code = models.SlugField("代码", max_length=64, unique=True)
+    name = models.CharField("名称", max_length=100)
+    department = models.CharField("实施部门", max_length=100)
+    level = models.CharField("层级", max_length=16, choices=Level.choices, default=Level.DISTRICT)
+    legal_basis = models.TextField("设定依据", blank=True)
+    time_limit_days = models.PositiveIntegerField(
+        "承诺时限", default=0, help_text="承诺时限(工作日)，0 为即办"
+    )
     correction_pauses_clock = models.BooleanField(
         "补正期间暂停计时", default=True,
         help_text="退件补正期间承诺时限是否暂停计算（补正完成后各环节时限顺延补正所用时间）",
     )  # fmt: skip
-    channels = models.JSONField(default=list, blank=True, help_text="window / online / self_service")
+    channels = models.JSONField(
+        "办理渠道", default=list, blank=True, help_text="事项可以在哪些渠道办理：窗口、网上或自助"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "事项"
@@ -103,51 +112,103 @@ class Matter(models.Model):
 class MatterField(models.Model):
     """A field of the matter's own form: a canonical field under the matter's own label."""
 
-    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="form_fields")
-    field = models.ForeignKey(FieldDefinition, on_delete=models.PROTECT, related_name="uses")
-    label = models.CharField(max_length=100)
-    required = models.BooleanField(default=True)
-    position = models.PositiveIntegerField(default=0)
+    matter = models.ForeignKey(
+        Matter, on_delete=models.CASCADE, related_name="form_fields", verbose_name="事项"
+    )
+    field = models.ForeignKey(
+        FieldDefinition, on_delete=models.PROTECT, related_name="uses", verbose_name="字段"
+    )
+    label = models.CharField("本事项的名称", max_length=100)
+    required = models.BooleanField("必填", default=True)
+    position = models.PositiveIntegerField("顺序", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "事项表单字段"
         ordering = ["matter", "position", "id"]
         constraints = [models.UniqueConstraint(fields=["matter", "field"], name="field_once_per_matter")]
 
+    def __str__(self) -> str:
+        return f"{self.matter.name}：{self.label}"
+
     def spec(self) -> FieldUse:
         return FieldUse(field=self.field.code, label=self.label, required=self.required)
 
 
 class ChecklistVersion(models.Model):
-    """A version of a matter's material checklist. Published versions never change; edits make a new one."""
+    """A version of a matter's material checklist. Published versions never change; edits make a new one.
+
+    At most one standing version (已发布) and one temporary change (临时调整) per matter. The temporary change is in
+    force up to and including its end date; from the next day the standing version applies again, computed from
+    the dates by every read (services.in_force), so nothing has to run at midnight.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         SUBMITTED = "submitted", "已提交法制审核"
+        REJECTED = "rejected", "已退回修改"
         PUBLISHED = "published", "已发布"
+        TEMPORARY = "temporary", "临时调整"
         SUPERSEDED = "superseded", "已被替代"
 
-    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="checklists")
-    number = models.PositiveIntegerField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    temporary = models.BooleanField(default=False, help_text="临时调整：须有备案号和理由")
-    filing_number = models.CharField(max_length=64, blank=True, help_text="备案号")
-    reason = models.TextField(blank=True)
-    source = models.CharField(max_length=16, default="admin", help_text="admin / import")
-    content_hash = models.CharField(max_length=64, blank=True)
+    EDITABLE = (Status.DRAFT, Status.REJECTED)
+
+    matter = models.ForeignKey(
+        Matter, on_delete=models.CASCADE, related_name="checklists", verbose_name="事项"
+    )
+    number = models.PositiveIntegerField("版本号")
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
+    temporary = models.BooleanField("临时调整", default=False, help_text="临时调整：须有备案号和理由")
+    ends_on = models.DateField(
+        "临时调整截止日期", null=True, blank=True, help_text="含当日；次日起恢复现行版本"
+    )
+    filing_number = models.CharField("备案号", max_length=64, blank=True, help_text="备案号")
+    reason = models.TextField("理由", blank=True)
+    source = models.CharField(
+        "来源", max_length=16, default="admin", choices=[("admin", "后台编辑"), ("import", "目录导入")]
+    )
+    content_hash = models.CharField("内容摘要", max_length=64, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="创建人",
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField("创建时间")
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name="起草人",
+        help_text="起草、修改或提交过该版本的人；他们都不能发布它（四眼原则）",
+    )  # fmt: skip
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="提交人",
     )
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="退回人",
+    )
+    rejected_at = models.DateTimeField("退回时间", null=True, blank=True)
+    rejection_reason = models.TextField("退回理由", blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="发布人",
     )
-    published_at = models.DateTimeField(null=True, blank=True)
-    superseded_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    superseded_at = models.DateTimeField("被替代时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "材料清单版本"
@@ -157,6 +218,13 @@ class ChecklistVersion(models.Model):
             models.UniqueConstraint(
                 fields=["matter"], condition=Q(status="published"), name="one_published_checklist_per_matter"
             ),
+            models.UniqueConstraint(
+                fields=["matter"], condition=Q(status="temporary"), name="one_temporary_checklist_per_matter"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="temporary") | Q(ends_on__isnull=False),
+                name="temporary_checklist_has_end",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -164,7 +232,7 @@ class ChecklistVersion(models.Model):
 
     @property
     def editable(self) -> bool:
-        return self.status == self.Status.DRAFT
+        return self.status in self.EDITABLE
 
     def specs(self) -> list[MaterialSpec]:
         return [m.spec() for m in self.materials.select_related("clause")]
@@ -173,27 +241,42 @@ class ChecklistVersion(models.Model):
 class Material(models.Model):
     """材料: one document of a checklist version, with what the window must check about it."""
 
-    checklist = models.ForeignKey(ChecklistVersion, on_delete=models.CASCADE, related_name="materials")
-    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="materials")
-    code = models.SlugField(max_length=64)
-    name = models.CharField(max_length=200)
-    original_required = models.BooleanField(default=False, help_text="是否必须原件")
-    electronic_accepted = models.BooleanField(default=False, help_text="电子证照或截图可用")
-    stamp_unit = models.CharField(max_length=100, blank=True, help_text="盖章单位；空为不需盖章")
-    copies = models.PositiveSmallIntegerField(default=1)
-    tolerable = models.BooleanField(default=False, help_text="可容缺: may be promised later")
-    shared = models.BooleanField(default=False, help_text="免提交：大厅通过数据共享获取")
-    clause = models.ForeignKey(
-        Clause, null=True, blank=True, on_delete=models.PROTECT, related_name="materials"
+    checklist = models.ForeignKey(
+        ChecklistVersion, on_delete=models.CASCADE, related_name="materials", verbose_name="材料清单版本"
     )
-    note = models.CharField(max_length=300, blank=True)
+    matter = models.ForeignKey(
+        Matter, on_delete=models.CASCADE, related_name="materials", verbose_name="事项"
+    )
+    code = models.SlugField("代码", max_length=64)
+    name = models.CharField("名称", max_length=200)
+    original_required = models.BooleanField("须原件", default=False, help_text="是否必须原件")
+    electronic_accepted = models.BooleanField("可用电子证照", default=False, help_text="电子证照或截图可用")
+    stamp_unit = models.CharField("盖章单位", max_length=100, blank=True, help_text="盖章单位；空为不需盖章")
+    copies = models.PositiveSmallIntegerField("份数", default=1)
+    tolerable = models.BooleanField("可容缺", default=False, help_text="可容缺：可承诺日后补交")
+    shared = models.BooleanField("免提交", default=False, help_text="免提交：大厅通过数据共享获取")
+    clause = models.ForeignKey(
+        Clause,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="materials",
+        verbose_name="依据条款",
+    )
+    note = models.CharField("备注", max_length=300, blank=True)
     exempt_if = models.CharField(
-        max_length=50, blank=True, help_text="无需提供的人群，如“灵活就业人员”：导引台可据此标记不适用"
+        "免提供人群",
+        max_length=50,
+        blank=True,
+        help_text="无需提供的人群，如“灵活就业人员”：导引台可据此标记不适用",
     )
     due_working_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="容缺时须在几个工作日内补交；空为不限（按大厅上限）"
+        "补交时限(工作日)",
+        null=True,
+        blank=True,
+        help_text="容缺时须在几个工作日内补交；空为不限（按大厅上限）",
     )
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField("顺序", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "材料"
@@ -206,11 +289,16 @@ class Material(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        if (
-            self.checklist_id
-            and not ChecklistVersion.objects.filter(pk=self.checklist_id, status="draft").exists()
-        ):
-            raise ImmutableError("已发布或已提交的材料清单不能修改，请新建草稿")
+        if self.checklist_id:
+            draft = (
+                ChecklistVersion.objects.filter(pk=self.checklist_id, status__in=ChecklistVersion.EDITABLE)
+                .values("matter")
+                .first()
+            )
+            if draft is None:
+                raise ImmutableError("已发布或已提交的材料清单不能修改，请新建草稿")
+            # The matter is the checklist's: the admin's inline sets only the checklist (it was a 500).
+            self.matter_id = draft["matter"]
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -246,30 +334,43 @@ class ChecklistCheck(models.Model):
         OK = "ok", "无需调整"
         CHANGES_NEEDED = "changes_needed", "需要调整"
 
-    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="checks")
-    month = models.CharField(max_length=7, validators=[version_tag])
-    checklist = models.ForeignKey(ChecklistVersion, on_delete=models.PROTECT, related_name="checks")
-    result = models.CharField(max_length=16, choices=Result.choices)
-    note = models.TextField(blank=True)
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    checked_at = models.DateTimeField()
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="checks", verbose_name="事项")
+    month = models.CharField("月份", max_length=7, validators=[version_tag])
+    checklist = models.ForeignKey(
+        ChecklistVersion, on_delete=models.PROTECT, related_name="checks", verbose_name="材料清单版本"
+    )
+    result = models.CharField("核查结果", max_length=16, choices=Result.choices)
+    note = models.TextField("核查意见", blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="核查人"
+    )
+    checked_at = models.DateTimeField("核查时间")
 
     class Meta:
         verbose_name = verbose_name_plural = "月度核查"
         ordering = ["-month", "matter"]
         constraints = [models.UniqueConstraint(fields=["matter", "month"], name="one_check_per_matter_month")]
 
+    def __str__(self) -> str:
+        return f"{self.matter.name} {self.month} 月度核查（{self.get_result_display()}）"
+
 
 class Bundle(models.Model):
     """一件事: matters handled together, with situations deciding which matters and materials apply."""
 
-    code = models.SlugField(max_length=64, unique=True)
-    name = models.CharField(max_length=100)
-    key_matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="key_of")
-    audience = models.CharField(max_length=200, blank=True)
-    description = models.TextField(blank=True)
-    spec = models.JSONField(default=dict, help_text="questions, matter conditions, add/drop materials")
-    matters = models.ManyToManyField(Matter, through="BundleMatter", related_name="bundles")
+    code = models.SlugField("代码", max_length=64, unique=True)
+    name = models.CharField("名称", max_length=100)
+    key_matter = models.ForeignKey(
+        Matter, on_delete=models.PROTECT, related_name="key_of", verbose_name="关键事项"
+    )
+    audience = models.CharField("服务对象", max_length=200, blank=True)
+    description = models.TextField("说明", blank=True)
+    spec = models.JSONField(
+        "情形规则", default=dict, help_text="情形问题、各事项的适用条件、材料的增减（由目录导入维护）"
+    )
+    matters = models.ManyToManyField(
+        Matter, through="BundleMatter", related_name="bundles", verbose_name="所含事项"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "一件事"
@@ -284,10 +385,16 @@ class Bundle(models.Model):
 
 
 class BundleMatter(models.Model):
-    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="members")
-    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveIntegerField(default=0)
+    bundle = models.ForeignKey(
+        Bundle, on_delete=models.CASCADE, related_name="members", verbose_name="一件事"
+    )
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="+", verbose_name="事项")
+    position = models.PositiveIntegerField("顺序", default=0)
 
     class Meta:
+        verbose_name = verbose_name_plural = "一件事所含事项"
         ordering = ["bundle", "position"]
         constraints = [models.UniqueConstraint(fields=["bundle", "matter"], name="matter_once_per_bundle")]
+
+    def __str__(self) -> str:
+        return f"{self.bundle.name}：{self.matter.name}"

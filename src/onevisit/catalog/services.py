@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from pypinyin import lazy_pinyin
 
 from onevisit.accounts import roles
@@ -38,7 +39,7 @@ from onevisit.catalog.situations import (
     resolve,
 )
 from onevisit.core import clock
-from onevisit.core.errors import Conflict, Invalid, NotFound
+from onevisit.core.errors import Conflict, Forbidden, Invalid, NotFound
 from onevisit.core.events import emit
 
 # ---- reading ------------------------------------------------------------------------------------------------
@@ -61,7 +62,7 @@ def get_bundle(code: str) -> Bundle:
 def list_matters(codes: list[str] | None = None, *, published_only: bool = False) -> list[Matter]:
     qs = Matter.objects.all()
     if published_only:
-        qs = qs.filter(checklists__status=ChecklistVersion.Status.PUBLISHED)
+        qs = qs.filter(checklists__in=in_force())
     if codes is not None:
         qs = qs.filter(code__in=codes)
     return list(qs)
@@ -75,17 +76,34 @@ def bundles_containing(matter: Matter) -> list[Bundle]:
     return list(Bundle.objects.filter(members__matter=matter).order_by("code"))
 
 
+def in_force(day: date | None = None) -> QuerySet[ChecklistVersion]:
+    """The versions in force on `day` (default today), one per matter: a temporary change up to and including its
+    end date, else the standing published version. Computed from dates, so the standing version returns the day
+    after the end date without anything having to run."""
+    day = day or clock.local_date()
+    Status = ChecklistVersion.Status
+    running = Q(status=Status.TEMPORARY, ends_on__gte=day)
+    covered = ChecklistVersion.objects.filter(running, matter=OuterRef("matter"))
+    return ChecklistVersion.objects.filter(running | (Q(status=Status.PUBLISHED) & ~Exists(covered)))
+
+
+def checklist_in_force(matter: Matter, day: date | None = None) -> ChecklistVersion | None:
+    return in_force(day).filter(matter=matter).first()
+
+
 def published_checklist(matter: Matter) -> ChecklistVersion | None:
+    """The standing version (已发布): what applies when no temporary change runs, and what a new draft starts from."""
     return matter.checklists.filter(status=ChecklistVersion.Status.PUBLISHED).first()
 
 
+def temporary_checklist(matter: Matter) -> ChecklistVersion | None:
+    """The matter's temporary change, running or already past its end date (then kept until the next publication)."""
+    return matter.checklists.filter(status=ChecklistVersion.Status.TEMPORARY).first()
+
+
 def materials_of(matter: Matter) -> list[Material]:
-    """The materials of the matter's published checklist, in order."""
-    return list(
-        Material.objects.select_related("clause").filter(
-            matter=matter, checklist__status=ChecklistVersion.Status.PUBLISHED
-        )
-    )
+    """The materials of the matter's checklist in force today, in order."""
+    return list(Material.objects.select_related("clause").filter(matter=matter, checklist__in=in_force()))
 
 
 def search_text(name: str, code: str = "") -> str:
@@ -109,11 +127,13 @@ def bundle_names() -> dict[str, str]:
     return dict(Bundle.objects.values_list("code", "name"))
 
 
-def matter_specs(codes: list[str] | None = None) -> dict[str, MatterSpec]:
-    """Pure specs of matters (published materials and form fields) for the situation and merge rules."""
-    published = Material.objects.select_related("clause").filter(
-        checklist__status=ChecklistVersion.Status.PUBLISHED
+def matter_specs(codes: list[str] | None = None, *, standing: bool = False) -> dict[str, MatterSpec]:
+    """Pure specs of matters (the materials in force today, or of the standing version, and form fields) for the
+    situation and merge rules."""
+    versions = (
+        ChecklistVersion.objects.filter(status=ChecklistVersion.Status.PUBLISHED) if standing else in_force()
     )
+    published = Material.objects.select_related("clause").filter(checklist__in=versions)
     qs = Matter.objects.prefetch_related(
         Prefetch("materials", queryset=published, to_attr="published_materials"),
         Prefetch("form_fields", queryset=MatterField.objects.select_related("field")),
@@ -368,12 +388,36 @@ def content_hash(specs: list[MaterialSpec]) -> str:
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
 
 
+def get_version(pk: int) -> ChecklistVersion:
+    version = ChecklistVersion.objects.select_related("matter").filter(pk=pk).first()
+    if version is None:
+        raise NotFound(f"没有第 {pk} 号材料清单版本", field="version")
+    return version
+
+
+def submitted_versions() -> list[ChecklistVersion]:
+    """What waits for the legal section, oldest submission first."""
+    return list(
+        ChecklistVersion.objects.filter(status=ChecklistVersion.Status.SUBMITTED)
+        .select_related("matter", "submitted_by", "created_by")
+        .prefetch_related("authors")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def _add_author(version: ChecklistVersion, user) -> None:
+    if user is not None and getattr(user, "pk", None):
+        version.authors.add(user)
+
+
 def open_draft(*, matter: Matter, user) -> ChecklistVersion:
-    """The matter's editable draft, started from the published version when there is none yet."""
+    """The matter's editable draft (or the version the legal section returned), started from the standing version
+    when there is none yet."""
     with transaction.atomic():
         Matter.objects.select_for_update().get(pk=matter.pk)  # one draft per matter, even under concurrency
-        draft = matter.checklists.filter(status=ChecklistVersion.Status.DRAFT).first()
+        draft = matter.checklists.filter(status__in=ChecklistVersion.EDITABLE).first()
         if draft:
+            _add_author(draft, user)
             return draft
         if matter.checklists.filter(status=ChecklistVersion.Status.SUBMITTED).exists():
             raise Conflict(f"事项「{matter.name}」已有待审核的版本，审核后才能再起草", field="matter")
@@ -382,6 +426,7 @@ def open_draft(*, matter: Matter, user) -> ChecklistVersion:
         draft = ChecklistVersion.objects.create(
             matter=matter, number=number, created_by=user, created_at=clock.now()
         )
+        _add_author(draft, user)
         if base:
             for m in base.materials.all():
                 m.pk, m.checklist = None, draft
@@ -389,10 +434,15 @@ def open_draft(*, matter: Matter, user) -> ChecklistVersion:
         return draft
 
 
+def note_edit(*, version: ChecklistVersion, user) -> None:
+    """Whoever changes a draft (in the admin) becomes one of its authors, who may not publish it."""
+    _add_author(version, user)
+
+
 def submit(*, version: ChecklistVersion, user) -> ChecklistVersion:
     with transaction.atomic():
         version = ChecklistVersion.objects.select_for_update().get(pk=version.pk)
-        if version.status != ChecklistVersion.Status.DRAFT:
+        if version.status not in ChecklistVersion.EDITABLE:
             raise Conflict(f"只有草稿可以提交审核，该版本{version.get_status_display()}", field="status")
         if not version.materials.exists():
             raise Invalid("材料清单为空，不能提交", field="materials")
@@ -400,29 +450,91 @@ def submit(*, version: ChecklistVersion, user) -> ChecklistVersion:
         version.submitted_by, version.submitted_at = user, clock.now()
         version.content_hash = content_hash(version.specs())
         version.save(update_fields=["status", "submitted_by", "submitted_at", "content_hash"])
+        _add_author(version, user)
+    return version
+
+
+def _submitted(version: ChecklistVersion, verb: str) -> ChecklistVersion:
+    version = ChecklistVersion.objects.select_for_update().select_related("matter").get(pk=version.pk)
+    if version.status != ChecklistVersion.Status.SUBMITTED:
+        raise Conflict(
+            f"只有已提交审核的版本可以{verb}，该版本{version.get_status_display()}", field="status"
+        )
+    return version
+
+
+def reject(*, version: ChecklistVersion, user, reason: str) -> ChecklistVersion:
+    """The legal section sends a submitted version back with its reason; the drafters edit it and submit again."""
+    require_role(user, roles.LEGAL)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("退回须说明理由", field="reason")
+    if len(reason) > 1000:
+        raise Invalid("退回理由不超过 1000 字", field="reason")
+    with transaction.atomic():
+        version = _submitted(version, "退回")
+        now = clock.now()
+        version.status = ChecklistVersion.Status.REJECTED
+        version.rejected_by, version.rejected_at, version.rejection_reason = user, now, reason
+        version.save(update_fields=["status", "rejected_by", "rejected_at", "rejection_reason"])
+        emit(
+            "checklist.rejected",
+            matter=version.matter,
+            actor=user,
+            data={"version": version.number, "reason": reason, "content_hash": version.content_hash},
+            at=now,
+            public_data=True,
+        )
     return version
 
 
 def publish(
-    *, version: ChecklistVersion, user, temporary: bool = False, filing_number: str = "", reason: str = ""
+    *,
+    version: ChecklistVersion,
+    user,
+    temporary: bool = False,
+    filing_number: str = "",
+    reason: str = "",
+    ends_on: date | None = None,
 ) -> ChecklistVersion:
-    """Approve and publish a submitted version (legal role only); the previous published one is superseded."""
+    """Approve and publish a submitted version (legal role, and never one's own draft: four eyes).
+
+    A standing version supersedes the previous standing one and ends a running temporary change; a temporary one
+    leaves the standing version to return the day after `ends_on`."""
     require_role(user, roles.LEGAL)
-    if temporary and not (filing_number.strip() and reason.strip()):
+    filing_number, reason = filing_number.strip(), reason.strip()
+    if temporary:
         errors = {}
-        if not filing_number.strip():
+        if not filing_number:
             errors["filing_number"] = "临时调整须填写备案号"
-        if not reason.strip():
+        if not reason:
             errors["reason"] = "临时调整须说明理由"
-        raise Invalid("；".join(errors.values()), errors=errors)
+        if ends_on is None:
+            errors["ends_on"] = "临时调整须填写截止日期"
+        elif ends_on < clock.local_date():
+            errors["ends_on"] = f"截止日期 {ends_on:%Y-%m-%d} 已过，须为今天或以后"
+        if errors:
+            raise Invalid("；".join(errors.values()), errors=errors)
     with transaction.atomic():
-        version = ChecklistVersion.objects.select_for_update().select_related("matter").get(pk=version.pk)
-        if version.status != ChecklistVersion.Status.SUBMITTED:
+        version = _submitted(version, "发布")
+        if version.authors.filter(pk=user.pk).exists() or user.pk in (
+            version.created_by_id,
+            version.submitted_by_id,
+        ):
+            raise Forbidden(
+                "您起草或提交了这个版本，须由法制科的另一位同事审核发布（四眼原则）", field="version"
+            )
+        if temporary and published_checklist(version.matter) is None:
             raise Conflict(
-                f"只有已提交审核的版本可以发布，该版本{version.get_status_display()}", field="status"
+                "该事项还没有现行版本，临时调整到期后无版本可恢复；请作为正式版本发布", field="temporary"
             )
         return _make_published(
-            version, user=user, temporary=temporary, filing_number=filing_number, reason=reason
+            version,
+            user=user,
+            temporary=temporary,
+            filing_number=filing_number,
+            reason=reason,
+            ends_on=ends_on,
         )
 
 
@@ -431,19 +543,25 @@ def publish_imported(*, version: ChecklistVersion, user=None) -> ChecklistVersio
     return _make_published(version, user=user)
 
 
-def _make_published(version: ChecklistVersion, *, user, temporary=False, filing_number="", reason=""):
+def _make_published(
+    version: ChecklistVersion, *, user, temporary=False, filing_number="", reason="", ends_on=None
+):
     now = clock.now()
+    Status = ChecklistVersion.Status
     previous = published_checklist(version.matter)
-    if previous:
-        previous.status, previous.superseded_at = ChecklistVersion.Status.SUPERSEDED, now
-        previous.save(update_fields=["status", "superseded_at"])
-    version.status = ChecklistVersion.Status.PUBLISHED
+    replaced = [] if temporary or previous is None else [previous]
+    # Any earlier temporary change (running or past its end) makes way: one temporary change per matter.
+    replaced += list(version.matter.checklists.filter(status=Status.TEMPORARY))
+    ended_early = [
+        v.number for v in replaced if v.status == Status.TEMPORARY and v.ends_on >= clock.local_date()
+    ]
+    for old in replaced:
+        old.status, old.superseded_at = Status.SUPERSEDED, now
+        old.save(update_fields=["status", "superseded_at"])
+    version.status = Status.TEMPORARY if temporary else Status.PUBLISHED
     version.published_by, version.published_at = user, now
-    version.temporary, version.filing_number, version.reason = (
-        temporary,
-        filing_number.strip(),
-        reason.strip(),
-    )
+    version.temporary, version.filing_number, version.reason = temporary, filing_number, reason
+    version.ends_on = ends_on if temporary else None
     version.content_hash = content_hash(version.specs())
     version.save()
     emit(
@@ -454,6 +572,8 @@ def _make_published(version: ChecklistVersion, *, user, temporary=False, filing_
             "version": version.number,
             "previous": previous.number if previous else None,
             "temporary": temporary,
+            "ends_on": ends_on.isoformat() if temporary and ends_on else None,
+            "ended_temporary": ended_early,
             "filing_number": version.filing_number,
             "source": version.source,
             "changes": [
@@ -465,6 +585,33 @@ def _make_published(version: ChecklistVersion, *, user, temporary=False, filing_
         public_data=True,
     )
     return version
+
+
+def temporary_changes(day: date | None = None) -> list[dict]:
+    """The legal section's watch list: every temporary change, with the days it has left and what returns after."""
+    day = day or clock.local_date()
+    rows = []
+    qs = ChecklistVersion.objects.filter(status=ChecklistVersion.Status.TEMPORARY).select_related("matter")
+    for v in qs.order_by("ends_on", "matter__code"):
+        standing = published_checklist(v.matter)
+        rows.append(
+            {
+                "version": v,
+                "running": v.ends_on >= day,
+                "days_left": (v.ends_on - day).days,
+                "returns": standing,
+            }
+        )
+    return rows
+
+
+def rejected_versions() -> list[ChecklistVersion]:
+    """Versions the legal section sent back, waiting for their drafters."""
+    return list(
+        ChecklistVersion.objects.filter(status=ChecklistVersion.Status.REJECTED)
+        .select_related("matter", "rejected_by")
+        .order_by("-rejected_at")
+    )
 
 
 def diff(old: ChecklistVersion, new: ChecklistVersion) -> list[diffing.Change]:
@@ -486,18 +633,14 @@ def checks_due(month: str | None = None) -> list[Matter]:
     """Matters with a published checklist that the legal section has not checked this month."""
     month = month or current_month()
     checked = ChecklistCheck.objects.filter(month=month).values("matter")
-    return list(
-        Matter.objects.filter(checklists__status=ChecklistVersion.Status.PUBLISHED)
-        .exclude(pk__in=checked)
-        .distinct()
-    )
+    return list(Matter.objects.filter(checklists__in=in_force()).exclude(pk__in=checked).distinct())
 
 
 def record_check(*, matter: Matter, user, result: str, note: str = "") -> ChecklistCheck:
     require_role(user, roles.LEGAL)
     if result not in ChecklistCheck.Result.values:
         raise Invalid(f"核查结果须为 {'/'.join(ChecklistCheck.Result.values)}", field="result")
-    published = published_checklist(matter)
+    published = checklist_in_force(matter)
     if published is None:
         raise Conflict(f"事项「{matter.name}」没有已发布的材料清单", field="matter")
     month = current_month()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -10,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
+from onevisit.accounts.services import display_name
 from onevisit.catalog import notice, services
-from onevisit.catalog.models import ChecklistVersion
 from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.core.links import public_url
@@ -108,7 +110,7 @@ def cards_pdf(request):
     specs = services.matter_specs([m.code for m in matters])
     cards = []
     for m in matters:
-        version = services.published_checklist(m)
+        version = services.checklist_in_force(m)
         cards.append((m, specs[m.code].materials, version.number if version else None))
     pdf = notice.render_cards(
         cards, url_for=lambda m: public_url(request, reverse("catalog:matter", args=[m.code]))
@@ -121,48 +123,99 @@ def cards_pdf(request):
 # ---- the legal section ----------------------------------------------------------------------------------------
 
 
+def _review_items(user, refused: dict) -> list[dict]:
+    """Each submitted version with what changed against the standing version, and whether this user may publish."""
+    items = []
+    for v in services.submitted_versions():
+        standing = services.published_checklist(v.matter)
+        authors = {a.pk: a for a in v.authors.all()}
+        for u in (v.created_by, v.submitted_by):
+            if u is not None:
+                authors.setdefault(u.pk, u)
+        items.append(
+            {
+                "version": v,
+                "standing": standing,
+                "changes": services.diff(standing, v) if standing else None,
+                "authors": [display_name(u) for u in authors.values()],
+                "submitter": display_name(v.submitted_by) or "导入",
+                "own": user.pk in authors,
+                "refused": refused if refused.get("version") == v.pk else None,
+            }
+        )
+    return items
+
+
 @staff_page(roles.LEGAL)
 def review(request, *, refused: dict | None = None, status: int = 200):
-    """The legal section's page; a refused publication comes back here with its fields marked and kept."""
+    """The legal section's page; a refused publication or return comes back here with its fields marked and kept."""
     return render(
         request,
         "catalog/review.html",
         {
-            "submitted": ChecklistVersion.objects.filter(
-                status=ChecklistVersion.Status.SUBMITTED
-            ).select_related("matter", "submitted_by"),
+            "items": _review_items(request.user, refused or {}),
+            "temporary": services.temporary_changes(),
+            "rejected": [(v, display_name(v.rejected_by)) for v in services.rejected_versions()],
             "due": services.checks_due(),
             "month": services.current_month(),
-            "diffs": {},
-            "refused": refused or {},
+            "today": clock.local_date(),
         },
         status=status,
     )
 
 
+def _refused(request, version, exc: DomainError, action: str):
+    refused = {"version": version.pk, "action": action, "message": exc.message, "errors": exc.errors,
+               "values": request.POST}  # fmt: skip
+    return review(request, refused=refused, status=exc.status)
+
+
+def _ends_on(raw: str):
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        message = f"截止日期格式应为 2026-12-31：{raw[:20]}"
+        raise Invalid(message, field="ends_on") from None
+
+
 @require_POST
 @staff_page(roles.LEGAL)
 def publish(request, pk: int):
-    version = ChecklistVersion.objects.filter(pk=pk).first()
-    if version is None:
-        return _error_page(request, Invalid("没有这个版本"))
+    version = services.get_version(pk)
+    temporary = request.POST.get("temporary") == "on"
     try:
         services.publish(
             version=version,
             user=request.user,
-            temporary=request.POST.get("temporary") == "on",
+            temporary=temporary,
             filing_number=request.POST.get("filing_number", ""),
             reason=request.POST.get("reason", ""),
+            ends_on=_ends_on(request.POST.get("ends_on", "")) if temporary else None,
         )
     except DomainError as exc:
-        refused = {
-            "version": version.pk,
-            "message": exc.message,
-            "errors": exc.errors,
-            "values": request.POST,
-        }
-        return review(request, refused=refused, status=exc.status)
-    messages.success(request, f"已发布：{version.matter.name} 第{version.number}版")
+        return _refused(request, version, exc, "publish")
+    if temporary:
+        ends = request.POST.get("ends_on", "")
+        messages.success(request, f"已发布临时调整：{version.matter.name} 第{version.number}版，至 {ends} 止")
+    else:
+        messages.success(request, f"已发布：{version.matter.name} 第{version.number}版")
+    return redirect("catalog:review")
+
+
+@require_POST
+@staff_page(roles.LEGAL)
+def reject(request, pk: int):
+    version = services.get_version(pk)
+    try:
+        services.reject(version=version, user=request.user, reason=request.POST.get("rejection_reason", ""))
+    except DomainError as exc:
+        if "reason" in exc.errors:
+            exc.errors["rejection_reason"] = exc.errors.pop("reason")
+        return _refused(request, version, exc, "reject")
+    messages.success(request, f"已退回：{version.matter.name} 第{version.number}版，起草人修改后可再次提交")
     return redirect("catalog:review")
 
 
@@ -186,7 +239,9 @@ def record_check(request, code: str):
 @staff_page(roles.LEGAL)
 def versions(request, code: str):
     matter = services.get_matter(code)
-    history = list(matter.checklists.select_related("published_by", "submitted_by").order_by("-number"))
+    history = list(
+        matter.checklists.select_related("published_by", "submitted_by", "rejected_by").order_by("-number")
+    )
     by_number = {v.number: v for v in history}
     changes = None
     a, b = request.GET.get("a"), request.GET.get("b")
@@ -199,7 +254,16 @@ def versions(request, code: str):
     return render(
         request,
         "catalog/versions.html",
-        {"matter": matter, "history": history, "changes": changes, "a": a, "b": b},
+        {
+            "matter": matter,
+            "history": history,
+            "rows": [(v, display_name(v.published_by)) for v in history],
+            "changes": changes,
+            "a": a,
+            "b": b,
+            "in_force": services.checklist_in_force(matter),
+            "today": clock.local_date(),
+        },
     )
 
 
@@ -212,6 +276,7 @@ urlpatterns = [
     path("cards.pdf", cards_pdf, name="cards"),
     path("review/", review, name="review"),
     path("review/versions/<int:pk>/publish/", publish, name="publish"),
+    path("review/versions/<int:pk>/reject/", reject, name="reject"),
     path("review/matters/<slug:code>/check/", record_check, name="check"),
     path("review/matters/<slug:code>/versions/", versions, name="versions"),
 ]

@@ -26,6 +26,7 @@ EVENT_TYPES = frozenset(
         "consultation.recorded",
         "appointment.booked",
         "appointment.checked_in",
+        "appointment.slots_generated",  # issue 14: slots from the weekly templates for a date range
         "window.paused",
         "window.resumed",
         "window.signed_in",  # a clerk posted to the window signs in or out: staffed time for the metrics
@@ -55,6 +56,7 @@ EVENT_TYPES = frozenset(
         "verification.finished",
         "checklist.published",
         "checklist.checked",
+        "checklist.rejected",  # issue 14: the legal section sends a submitted version back with its reason
         # guide desk (issue 13): a material marked not applicable, matters added to a waiting ticket, a rename
         "material.not_applicable",
         "prereview.matters_added",

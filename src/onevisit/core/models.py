@@ -24,22 +24,23 @@ class Event(models.Model):
     References are codes or ids as text, so the log stands on its own when other tables change.
     """
 
-    at = models.DateTimeField(db_index=True)
-    type = models.CharField(max_length=64)
-    hall = models.CharField(max_length=32, blank=True, default="")
-    window = models.CharField(max_length=32, blank=True, default="")
-    queue = models.CharField(max_length=32, blank=True, default="")
-    matter = models.CharField(max_length=64, blank=True, default="")
-    bundle = models.CharField(max_length=64, blank=True, default="")
-    case = models.CharField(max_length=32, blank=True, default="")
-    ticket = models.CharField(max_length=32, blank=True, default="")
-    visit = models.CharField(max_length=32, blank=True, default="")
-    actor = models.CharField(max_length=150, blank=True, default="")
-    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField("发生时间", db_index=True)
+    type = models.CharField("事件类型", max_length=64)
+    hall = models.CharField("大厅", max_length=32, blank=True, default="")
+    window = models.CharField("窗口", max_length=32, blank=True, default="")
+    queue = models.CharField("队列", max_length=32, blank=True, default="")
+    matter = models.CharField("事项", max_length=64, blank=True, default="")
+    bundle = models.CharField("一件事", max_length=64, blank=True, default="")
+    case = models.CharField("办件", max_length=32, blank=True, default="")
+    ticket = models.CharField("小票", max_length=32, blank=True, default="")
+    visit = models.CharField("到访", max_length=32, blank=True, default="")
+    actor = models.CharField("操作人", max_length=150, blank=True, default="")
+    data = models.JSONField("数据", default=dict, blank=True)
 
     objects = EventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = verbose_name_plural = "事件"
         ordering = ["id"]
         indexes = [
             models.Index(fields=["hall", "at"]),
@@ -63,14 +64,14 @@ class Event(models.Model):
 class Person(models.Model):
     """A citizen known to the hall. The resident ID is kept sealed and matched by keyed digest only."""
 
-    id_digest = models.CharField(max_length=64, unique=True)
-    id_sealed = models.TextField()
-    id_masked = models.CharField(max_length=18)
-    name = models.CharField(max_length=50, blank=True)
-    phone_sealed = models.TextField(blank=True, default="")
-    phone_masked = models.CharField(max_length=20, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    id_digest = models.CharField("身份号码摘要", max_length=64, unique=True)
+    id_sealed = models.TextField("身份号码（加密）")
+    id_masked = models.CharField("身份号码（脱敏）", max_length=18)
+    name = models.CharField("姓名", max_length=50, blank=True)
+    phone_sealed = models.TextField("电话（加密）", blank=True, default="")
+    phone_masked = models.CharField("电话（脱敏）", max_length=20, blank=True, default="")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "办事人"
@@ -96,11 +97,16 @@ class Person(models.Model):
 class PersonName(models.Model):
     """A name the hall held for a citizen from `since`: cases show the name as it was when they were accepted."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names")
-    name = models.CharField(max_length=50)
-    since = models.DateTimeField()
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names", verbose_name="办事人")
+    name = models.CharField("姓名", max_length=50)
+    since = models.DateTimeField("启用时间")
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="变更人",
     )
 
     class Meta:

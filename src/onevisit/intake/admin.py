@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from onevisit.accounts.admin import HallScoped
 from onevisit.intake.models import Consultation, PreReview, Printer
 
 
 @admin.register(PreReview)
-class PreReviewAdmin(admin.ModelAdmin):
+class PreReviewAdmin(HallScoped, admin.ModelAdmin):
     list_display = ["id", "hall", "matter", "bundle", "verdict", "channel", "ticket", "created_at"]
-    list_filter = ["hall", "verdict", "channel"]
+    list_filter = [("hall", admin.RelatedOnlyFieldListFilter), "verdict", "channel"]
     readonly_fields = [f.name for f in PreReview._meta.fields]
 
     def has_add_permission(self, request):
@@ -14,9 +15,9 @@ class PreReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(admin.ModelAdmin):
+class ConsultationAdmin(HallScoped, admin.ModelAdmin):
     list_display = ["created_at", "hall", "matter", "bundle", "note"]
-    list_filter = ["hall"]
+    list_filter = [("hall", admin.RelatedOnlyFieldListFilter)]
     readonly_fields = [f.name for f in Consultation._meta.fields]
 
     def has_add_permission(self, request):
@@ -24,8 +25,8 @@ class ConsultationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Printer)
-class PrinterAdmin(admin.ModelAdmin):
+class PrinterAdmin(HallScoped, admin.ModelAdmin):
     """Each guide desk, kiosk and window names its printer (location) and a backup to fail over to."""
 
     list_display = ["code", "name", "hall", "kind", "address", "location", "backup"]
-    list_filter = ["hall", "kind"]
+    list_filter = [("hall", admin.RelatedOnlyFieldListFilter), "kind"]

@@ -21,7 +21,15 @@ from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
 from onevisit.core.models import Event, Person
 from onevisit.queueing import hours
-from onevisit.queueing.models import Appointment, AppointmentSlot, Queue, Ticket, TicketCounter, WindowState
+from onevisit.queueing.models import (
+    Appointment,
+    AppointmentSlot,
+    Queue,
+    SlotTemplate,
+    Ticket,
+    TicketCounter,
+    WindowState,
+)
 
 # Crockford base32: no I, L, O, U — nothing a clerk or a scanner confuses when typed.
 _TOKEN_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -594,20 +602,68 @@ def is_bookable(day: date, start: time, end: time) -> bool:
     return hours.bookable(day, start, end, holidays=holidays(), lunch=_lunch())
 
 
+def _periods(day: date, start: time, end: time, minutes: int):
+    """The bookable periods of `minutes` from `start` to `end` on `day`: none on a holiday, none over lunch."""
+    at = datetime.combine(day, start)
+    while at + timedelta(minutes=minutes) <= datetime.combine(day, end):
+        until = at + timedelta(minutes=minutes)
+        if is_bookable(day, at.time(), until.time()):
+            yield at.time(), until.time()
+        at = until
+
+
+def _slot(queue: Queue, day: date, start: time, end: time, capacity: int) -> tuple[AppointmentSlot, bool]:
+    return AppointmentSlot.objects.get_or_create(
+        queue=queue, day=day, start=start, defaults={"end": end, "capacity": capacity}
+    )
+
+
 def create_slots(*, queue: Queue, day: date, start: time, end: time, minutes: int, capacity: int) -> list:
     """Cut a day into bookable slots, leaving out lunch, weekends and holidays (idempotent: bookings kept)."""
     if minutes <= 0 or capacity <= 0:
         raise Invalid("时段长度和容量须为正数", field="capacity")
-    slots, at = [], datetime.combine(day, start)
-    while at + timedelta(minutes=minutes) <= datetime.combine(day, end):
-        until = at + timedelta(minutes=minutes)
-        if is_bookable(day, at.time(), until.time()):
-            slot, _ = AppointmentSlot.objects.get_or_create(
-                queue=queue, day=day, start=at.time(), defaults={"end": until.time(), "capacity": capacity}
-            )
-            slots.append(slot)
-        at = until
-    return slots
+    return [_slot(queue, day, a, b, capacity)[0] for a, b in _periods(day, start, end, minutes)]
+
+
+MAX_GENERATE_DAYS = 366
+
+
+def generate_slots(
+    *, hall: Hall, first: date, last: date, queues: list[Queue] | None = None, actor=None
+) -> int:
+    """Slots for every working day from `first` to `last` from the weekly templates of the hall's queues (or of
+    `queues`), leaving out holidays and lunch; slots that exist are kept with their bookings. Returns how many were
+    new."""
+    if first < clock.local_date(hall.timezone):
+        raise Invalid("开始日期不能早于今天", field="first")
+    if last < first:
+        raise Invalid("结束日期不能早于开始日期", field="last")
+    if (last - first).days >= MAX_GENERATE_DAYS:
+        message = f"一次最多生成 {MAX_GENERATE_DAYS} 天"
+        raise Invalid(message, field="last")
+    templates = SlotTemplate.objects.select_related("queue").filter(queue__hall=hall)
+    if queues is not None:
+        templates = templates.filter(queue__in=queues)
+    by_weekday: dict[int, list[SlotTemplate]] = {}
+    for t in templates:
+        by_weekday.setdefault(t.weekday, []).append(t)
+    if not by_weekday:
+        raise Invalid("所选队列还没有预约时段模板", field="queues")
+    with transaction.atomic():
+        created, day = 0, first
+        while day <= last:
+            for t in by_weekday.get(day.weekday(), []):
+                for a, b in _periods(day, t.start, t.end, t.minutes):
+                    created += _slot(t.queue, day, a, b, t.capacity)[1]
+            day += timedelta(days=1)
+        emit(
+            "appointment.slots_generated",
+            hall=hall,
+            actor=actor,
+            data={"first": first.isoformat(), "last": last.isoformat(), "created": created,
+                  "queues": sorted({t.queue.code for ts in by_weekday.values() for t in ts})},
+        )  # fmt: skip
+    return created
 
 
 def open_slots(

@@ -19,7 +19,7 @@ from onevisit.catalog.models import Matter
 from onevisit.core import clock
 from onevisit.intake.models import Printer
 from onevisit.queueing import services as queueing
-from onevisit.queueing.models import Queue
+from onevisit.queueing.models import Queue, SlotTemplate
 
 DEMO_PASSWORD = "onevisit-demo"
 
@@ -46,18 +46,18 @@ def _printers(hall: Hall) -> None:
 
 
 def _slots(hall: Hall) -> None:
-    """Hourly appointment slots, four places each, for today and the next six days."""
+    """A weekly template per queue (周一至周五 9:00-17:00, hourly, four places each), and the slots it gives for today
+    and the next six days (no lunch, weekend or holiday slots)."""
     today = clock.local_date(hall.timezone)
     for queue in Queue.objects.filter(hall=hall):
-        for offset in range(7):
-            queueing.create_slots(
+        for weekday in SlotTemplate.Weekday.values:
+            SlotTemplate.objects.update_or_create(
                 queue=queue,
-                day=today + timedelta(days=offset),
+                weekday=weekday,
                 start=time(9),
-                end=time(17),
-                minutes=60,
-                capacity=4,
+                defaults={"end": time(17), "minutes": 60, "capacity": 4},
             )
+    queueing.generate_slots(hall=hall, first=today, last=today + timedelta(days=6))
 
 
 class MissingCatalog(LookupError):
