@@ -439,7 +439,9 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     spans = pd.DataFrame({"case": visits["case"], "seq": visits["seq"], "start": start, "end": end})
     spans = spans.sort_values(["case", "start", "seq"], kind="stable")
     before = spans.groupby("case", sort=False)["end"].cummax().groupby(spans["case"], sort=False).shift(1)
-    spans["merged"] = (spans["start"] < before).fillna(False).astype(bool)
+    spans["merged"] = (
+        ((spans["start"] < before) & (visits["ticket"] != "").reindex(spans.index)).fillna(False).astype(bool)
+    )
     distinct = spans.loc[~spans["merged"]].groupby("case").size()
 
     # Cases: the first acceptance (its dimensions); on the spot: completed at the window, same visit and day,

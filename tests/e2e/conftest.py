@@ -16,10 +16,17 @@ import re
 import shutil
 import time
 import warnings
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
+from onevisit.core import clock
 from onevisit.web import demo
 from tests.conftest import load_seed_catalog
 
@@ -408,3 +415,41 @@ def key_choose(page, name: str, option: str, **kw) -> None:
 def blur(page) -> None:
     """Nothing focused, as after a click on an empty part of the page (a scanner then types into the page)."""
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
+
+
+# -- the walk's day ----------------------------------------------------------------------------------------------
+
+
+class WalkClock:
+    """The product's clock (onevisit.core.clock.now) set to a moment of the walk's day, then running."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.set(moment)
+
+    def set(self, moment: datetime) -> None:
+        self.offset = moment - timezone.now()
+
+    def now(self) -> datetime:
+        return timezone.now() + self.offset
+
+    @property
+    def today(self) -> date:
+        return clock.localtime(self.now()).date()
+
+
+def _weekday_morning() -> datetime:
+    """09:10 of the next weekday in the hall's zone: the walk books, checks in and is served in opening hours."""
+    day = timezone.localtime(timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, clock_time(9, 10), tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+@pytest.fixture
+def day(live_server, browser, monkeypatch):
+    """The demo hall on a weekday morning, served by the live server; `day.clock` moves the product's time."""
+    walk_clock = WalkClock(_weekday_morning())
+    monkeypatch.setattr(clock, "now", walk_clock.now)
+    load_seed_catalog()
+    demo.load()
+    return SimpleNamespace(base=live_server.url, clock=walk_clock, started=time.monotonic())

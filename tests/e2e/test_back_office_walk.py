@@ -9,15 +9,11 @@ address. See tests/e2e/conftest.py for the fixtures and tests/e2e/test_hall_day.
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 
 import pytest
 
-from onevisit.core import clock
-from onevisit.web import demo
-from tests.conftest import load_seed_catalog
 from tests.e2e.conftest import SHOTS, blur, login, needs_chromium, new_page, scan, tab_to
-from tests.e2e.test_hall_day import WalkClock, _weekday_morning, assert_plain_chinese
+from tests.e2e.test_hall_day import assert_plain_chinese
 from tests.factories import resident_id
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
@@ -26,15 +22,6 @@ HR = "区人力资源和社会保障局"
 QUESTION = "核实申请人与原单位的劳动关系"
 MISMATCH = "原单位无该职工劳动合同备案"
 REASONS = "请补充原单位出具的解除劳动合同证明"
-
-
-@pytest.fixture
-def walk(live_server, browser, monkeypatch):
-    walk_clock = WalkClock(_weekday_morning())
-    monkeypatch.setattr(clock, "now", walk_clock.now)
-    load_seed_catalog()
-    demo.load()
-    return SimpleNamespace(base=live_server.url, clock=walk_clock)
 
 
 def shot(page, name: str) -> None:
@@ -54,7 +41,7 @@ def open_task(office, role: str) -> None:
     office.get_by_role("heading", name=re.compile("本环节")).wait_for()
 
 
-def test_a_bundle_through_verification_return_correction_approval_and_delivery(walk, browser, axe, step):
+def test_a_bundle_through_verification_return_correction_approval_and_delivery(day, browser, axe, step):
     from django.contrib.auth import get_user_model
 
     from onevisit.accounts.services import actor_for
@@ -62,7 +49,7 @@ def test_a_bundle_through_verification_return_correction_approval_and_delivery(w
     from onevisit.intake import services as intake
     from tests.journey import everything_for, fill_form
 
-    base = walk.base
+    base = day.base
     answers = {"transferred": True}
     pr = intake.submit_prereview(
         actor=actor_for(get_user_model().objects.get(username="daoban")), bundle_code="retirement",

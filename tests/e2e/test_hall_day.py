@@ -14,19 +14,13 @@ everything that fails rather than the first failure: ONEVISIT_E2E_KEEP_GOING=1 p
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
-from time import monotonic
-from types import SimpleNamespace
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 
-from onevisit.core import clock
 from onevisit.queueing import services as queueing
-from onevisit.web import demo
-from tests.conftest import load_seed_catalog
 from tests.e2e.conftest import (
     AXE_JS,
     NO_AXE,
@@ -82,41 +76,6 @@ def test_the_audit_names_each_violation_with_its_rule_target_and_summary(_chromi
 
 
 # -- the day ---------------------------------------------------------------------------------------------------
-
-
-class WalkClock:
-    """The product's clock (onevisit.core.clock.now) set to a moment of the walk's day, then running."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.set(moment)
-
-    def set(self, moment: datetime) -> None:
-        self.offset = moment - timezone.now()
-
-    def now(self) -> datetime:
-        return timezone.now() + self.offset
-
-    @property
-    def today(self) -> date:
-        return clock.localtime(self.now()).date()
-
-
-def _weekday_morning() -> datetime:
-    """09:10 of the next weekday in the hall's zone: the walk books, checks in and is served in opening hours."""
-    day = timezone.localtime(timezone.now(), ZoneInfo(settings.TIME_ZONE)).date()
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(9, 10), tzinfo=ZoneInfo(settings.TIME_ZONE))
-
-
-@pytest.fixture
-def day(live_server, browser, monkeypatch):
-    """The demo hall on a weekday morning, served by the live server; `day.clock` moves the product's time."""
-    walk_clock = WalkClock(_weekday_morning())
-    monkeypatch.setattr(clock, "now", walk_clock.now)
-    load_seed_catalog()
-    demo.load()
-    return SimpleNamespace(base=live_server.url, clock=walk_clock, started=monotonic())
 
 
 def flash(page) -> str:

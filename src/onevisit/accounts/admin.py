@@ -47,6 +47,20 @@ def in_hall(queryset, hall: Hall):
     return queryset
 
 
+class ReadOnly:
+    """Mixin for an admin (or inline) that shows rows and never writes them: they change through the services,
+    which record events, or come from files."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class HallScoped:
     """For admins (and inlines) of a hall's records: a staff member sees and picks only their own hall's rows —
     its windows, queues, printers, the hall itself. `hall_path` says how a row reaches its hall ("" for Hall).

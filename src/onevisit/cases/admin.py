@@ -2,19 +2,13 @@
 
 from django.contrib import admin
 
-from onevisit.accounts.admin import HallScoped
+from onevisit.accounts.admin import HallScoped, ReadOnly
 from onevisit.cases.models import Case, CaseItem, Visit
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ReadOnly, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CaseItemInline(_ReadOnlyInline):
@@ -26,16 +20,7 @@ class VisitInline(_ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(HallScoped, admin.ModelAdmin):
+class CaseAdmin(HallScoped, ReadOnly, admin.ModelAdmin):
     list_display = ["id", "hall", "matter", "window", "status", "accepted_at", "completed_at"]
     list_filter = [("hall", admin.RelatedOnlyFieldListFilter), "status"]
     inlines = [CaseItemInline, VisitInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

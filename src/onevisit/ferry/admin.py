@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from onevisit.accounts.admin import ReadOnly
 from onevisit.ferry import rules, services
 from onevisit.ferry.models import Backend, FieldSet
 
@@ -16,21 +17,12 @@ def _fields(codes) -> str:
     return "、".join(rules.LABELS.get(c, c) for c in codes) or "—"
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Shown, never written here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    """Shown, never written here: back ends and field sets come from field-sets.yaml."""
 
 
 @admin.register(FieldSet)
-class FieldSetAdmin(ReadOnly):
+class FieldSetAdmin(ReadOnlyAdmin):
     list_display = ["label", "code", "version", "current", "request", "reply", "matter_list"]
     list_filter = ["code"]
     fields = readonly_fields = [
@@ -77,7 +69,7 @@ class FieldSetAdmin(ReadOnly):
 
 
 @admin.register(Backend)
-class BackendAdmin(ReadOnly):
+class BackendAdmin(ReadOnlyAdmin):
     list_display = ["name", "code", "style", "address", "allowed", "breaker", "failures", "last_ok_at"]
     list_filter = ["style", "breaker"]
     fields = readonly_fields = [

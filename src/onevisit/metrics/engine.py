@@ -600,15 +600,15 @@ WITH multi AS (  -- the visits of cases with more than one: only they can be the
     WHERE code = {issued} AND ticket_id IN (SELECT ticket_id FROM multi WHERE ticket_id <> 0)
     GROUP BY ticket_id
 ), spans AS (  -- a visit: its ticket's issue (else itself) to the end of its service, within its local day
-    SELECT v.seq, v.case_id, epoch_us(coalesce(i."at", v."at")) AS start_us,
+    SELECT v.seq, v.case_id, v.ticket_id, epoch_us(coalesce(i."at", v."at")) AS start_us,
            CASE WHEN v.no_window THEN epoch_us(v."at")
                 ELSE least(coalesce(epoch_us(v.next_at), epoch_us(v."at") + ({day_end})),
                            epoch_us(v."at") + ({day_end})) END AS end_us
     FROM multi v LEFT JOIN issued_at i ON i.ticket_id = v.ticket_id AND v.ticket_id <> 0
 )
-SELECT seq, case_id FROM (
-    SELECT seq, case_id, start_us < max(end_us) OVER (PARTITION BY case_id ORDER BY start_us, seq
-                                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS merged
+SELECT seq, case_id FROM (  -- only a ticket is "taken": a visit without one (补正 at the window) is its own trip
+    SELECT seq, case_id, ticket_id <> 0 AND start_us < max(end_us) OVER (
+        PARTITION BY case_id ORDER BY start_us, seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS merged
     FROM spans
 ) WHERE merged
 """

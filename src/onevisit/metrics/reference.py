@@ -138,13 +138,14 @@ def _merged_visits(
             day_end = _day_end(e["at"], tz)
             call = next_call.get(i)
             end = min(call["at"], day_end) if call is not None else day_end
-        spans[e["case"]].append((start, i, end))
+        spans[e["case"]].append((start, i, end, bool(e["ticket"])))
     out: dict[str, list[tuple[int, bool]]] = {}
     for case, visits in spans.items():
         latest: datetime | None = None
         flags = []
-        for start, i, end in sorted(visits, key=lambda v: (v[0], v[1])):
-            flags.append((i, latest is not None and start < latest))
+        for start, i, end, ticketed in sorted(visits, key=lambda v: (v[0], v[1])):
+            # Only a ticket is "taken": a visit without one (补正 recorded at the window) is its own trip.
+            flags.append((i, ticketed and latest is not None and start < latest))
             latest = end if latest is None else max(latest, end)
         out[case] = flags
     return out
