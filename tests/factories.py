@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from onevisit.accounts import roles
-from onevisit.accounts.models import Hall, Staff, Window
+from onevisit.accounts.models import Department, Hall, Staff, Window
 from onevisit.catalog.models import ChecklistVersion, Material, Matter
 from onevisit.core.ids import check_digit
 from onevisit.queueing.models import Queue
@@ -45,6 +45,15 @@ class WindowFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"{n}号窗口")
 
 
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("code",)
+
+    code = "test-dept"
+    name = factory.LazyAttribute(lambda d: "测试部门" if d.code == "test-dept" else f"测试部门{d.code}")
+
+
 class MatterFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Matter
@@ -53,7 +62,7 @@ class MatterFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"matter{n}")
     name = factory.Sequence(lambda n: f"测试事项{n}")
-    department = "测试部门"
+    department = factory.SubFactory(DepartmentFactory)
 
     @factory.post_generation
     def materials(self, create, extracted, **kwargs):

@@ -40,7 +40,7 @@ def test_the_reasons_are_kept_masked_and_never_in_an_event(guide, clerk, window1
     case, _ = _returned(guide, clerk, window1, social)
     r = CaseReturn.objects.get(case=case)
     assert r.reasons == "缴费凭证印章不清，请补正；可联系138****5678" and r.to == "citizen"
-    assert r.department == "区社会保险经办机构" and r.pauses_clock is True and r.open
+    assert r.department.name == "区社会保险经办机构" and r.pauses_clock is True and r.open
     event = journey_events().get(type="case.returned")
     assert "印章" not in json.dumps(event.data, ensure_ascii=False) and event.data["pauses_clock"] is True
 

@@ -53,9 +53,7 @@ def test_a_returned_task_cannot_come_back_through_a_late_verification_answer(gui
     case = _gxzy_case(guide, clerk, window1)
     social, hr = _actor("houtai1"), _actor("houtai2")
     task = case.tasks.get()
-    v = services.request_verification(
-        actor=social, task_id=task.pk, department="区人力资源和社会保障局", question="劳动关系"
-    )
+    v = services.request_verification(actor=social, task_id=task.pk, department="rsj", question="劳动关系")
     services.return_task(actor=social, task_id=task.pk, reasons="材料不符，联系电话13812345678")  # no 500
     with pytest.raises(Conflict, match="已答复|不在核验中"):
         services.answer_verification(actor=hr, verification_id=v.pk, confirmed=True)

@@ -18,7 +18,7 @@ from tests.journey import called, handed_over
 
 pytestmark = pytest.mark.django_db
 
-HR = "区人力资源和社会保障局"
+HR, HR_CODE = "区人力资源和社会保障局", "rsj"
 
 
 def _actor(username):
@@ -28,7 +28,7 @@ def _actor(username):
 def _asked(guide, clerk, window, *, due_days=1):
     t = called(guide, clerk, window, "gxzy")
     case = handed_over(clerk, services.accept(actor=clerk, window=window, code=t.token))
-    v = services.request_verification(actor=_actor("houtai1"), task_id=case.tasks.get().pk, department=HR,
+    v = services.request_verification(actor=_actor("houtai1"), task_id=case.tasks.get().pk, department=HR_CODE,
                                       question="核实与原单位的劳动关系", due_days=due_days)  # fmt: skip
     return case, v
 
@@ -43,15 +43,15 @@ def test_a_bad_deadline_or_a_mismatch_without_its_reason_is_refused_and_writes_n
     t = called(guide, clerk, window1, "gxzy")
     case = handed_over(clerk, services.accept(actor=clerk, window=window1, code=t.token))
     with nothing_written(), pytest.raises(Invalid) as err:
-        services.request_verification(actor=_actor("houtai1"), task_id=case.tasks.get().pk, department=HR,
+        services.request_verification(actor=_actor("houtai1"), task_id=case.tasks.get().pk, department=HR_CODE,
                                       question="核实", due_days=30)  # fmt: skip
     assert list(err.value.errors) == ["due_days"]
     office = login("houtai1")
     with nothing_written():
         page = office.post(f"/office/tasks/{case.tasks.get().pk}/verify/",
-                           {"department": HR, "question": "核实", "due_days": "abc"})  # fmt: skip
+                           {"department": HR_CODE, "question": "核实", "due_days": "abc"})  # fmt: skip
     assert page.status_code == 422 and 'aria-describedby="verify-due-error"' in page.content.decode()
-    v = services.request_verification(actor=_actor("houtai1"), task_id=case.tasks.get().pk, department=HR,
+    v = services.request_verification(actor=_actor("houtai1"), task_id=case.tasks.get().pk, department=HR_CODE,
                                       question="核实")  # fmt: skip
     with nothing_written(), pytest.raises(Invalid) as err:
         services.answer_verification(

@@ -15,6 +15,11 @@ from tests.conftest import SEED_CATALOG, nothing_written
 pytestmark = pytest.mark.django_db
 
 BASE = {
+    "departments": [
+        {"code": "scjgj", "name": "区市场监督管理局"},
+        {"code": "cgj", "name": "区城市管理局", "parent": "cgj-top"},
+        {"code": "cgj-top", "name": "城市管理委员会"},
+    ],
     "clauses": [
         {"code": "law-1", "version": "2026-11", "title": "《测试条例》第一条", "text": "应当提交身份证明。"}
     ],
@@ -26,7 +31,7 @@ BASE = {
         {
             "code": "licence",
             "name": "食品经营许可",
-            "department": "区市场监督管理局",
+            "department": "scjgj",
             "materials": [
                 {"code": "sfz", "name": "居民身份证", "original": True, "clause": "law-1@2026-11"},
                 {"code": "pmt", "name": "经营场所平面图"},
@@ -36,7 +41,7 @@ BASE = {
         {
             "code": "sign",
             "name": "户外招牌设置",
-            "department": "区城市管理局",
+            "department": "cgj",
             "materials": [{"code": "sfz", "name": "居民身份证"}, {"code": "xgt", "name": "招牌效果图"}],
             "fields": [{"field": "name", "label": "申请人"}],
         },
@@ -153,6 +158,20 @@ def _broken(mutate) -> dict:
             lambda d: d["bundles"][0]["questions"][1].update(field="floor_area"),
             "问题 area 的 field floor_area 不在字段字典中",
         ),
+        (
+            lambda d: d["matters"][0].update(department="区市场监督管理局"),
+            "事项 licence: 实施部门 department「区市场监督管理局」不在部门表中",
+        ),
+        (
+            lambda d: d["bundles"][0].update(
+                tasks=[{"code": "t", "matter": "licence", "department": "nowhere"}]
+            ),
+            "任务 t 的部门「nowhere」不在部门表中",
+        ),
+        (lambda d: d["departments"][0].update(parent="ghost"), "部门 scjgj: 上级部门 ghost 不在部门表中"),
+        (lambda d: d["departments"][2].update(parent="cgj"), "上级部门形成循环"),
+        (lambda d: d["departments"][1].update(name="区市场监督管理局"), "与部门 scjgj 相同"),
+        (lambda d: d["departments"][0].update(code="Bad Code"), "部门代码须为"),
     ],
 )
 def test_a_bad_catalog_names_file_item_and_reason_and_imports_nothing(tmp_path, mutate, message):
@@ -227,6 +246,16 @@ def test_the_command_reports_problems_and_dry_run_writes_nothing(tmp_path):
     bad = write(tmp_path, _broken(lambda d: d["bundles"][0]["matters"].append("ghost")), "bad.yaml")
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("catalog", "import", str(bad), verbosity=0)
+
+
+def test_departments_import_with_their_parents_and_export_back(tmp_path):
+    import_catalog(write(tmp_path, BASE))
+    licence = Matter.objects.select_related("department__parent").get(code="licence")
+    assert (licence.department.code, licence.department.name) == ("scjgj", "区市场监督管理局")
+    assert Matter.objects.get(code="sign").department.parent.name == "城市管理委员会"
+    exported = yaml.safe_load(export_catalog(tmp_path / "out").read_text(encoding="utf-8"))
+    assert {"code": "cgj", "name": "区城市管理局", "parent": "cgj-top"} in exported["departments"]
+    assert next(m for m in exported["matters"] if m["code"] == "sign")["department"] == "cgj"
 
 
 def test_export_then_import_into_an_empty_catalog_gives_the_same_catalog(tmp_path, catalog):

@@ -15,7 +15,7 @@ from onevisit.core import clock
 from onevisit.core.errors import Conflict, Forbidden, Invalid
 from onevisit.core.models import Event
 from tests.conftest import login, nothing_written
-from tests.factories import UserFactory
+from tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -315,7 +315,7 @@ def test_a_standing_publication_ends_a_running_temporary_change(hall, matter):
 
 
 def test_a_temporary_change_needs_a_standing_version_to_return_to(catalog):
-    matter = Matter.objects.create(code="new-matter", name="新事项", department="测试部门")
+    matter = Matter.objects.create(code="new-matter", name="新事项", department=DepartmentFactory())
     version = _submitted(matter, UserFactory(username="it-editor"))
     with nothing_written(), pytest.raises(Conflict, match="没有现行版本"):
         services.publish(

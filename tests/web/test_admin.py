@@ -292,7 +292,7 @@ def test_a_matter_s_channels_are_ticked_in_the_admin(hall):
     url = f"/admin/catalog/matter/{matter.pk}/change/"
     page = admin_client.get(url).content.decode()
     assert 'type="checkbox" name="channels" value="online"' in page and "网上办理" in page
-    data = {"code": matter.code, "name": matter.name, "department": matter.department, "level": matter.level,
+    data = {"code": matter.code, "name": matter.name, "department": matter.department_id, "level": matter.level,
             "legal_basis": matter.legal_basis, "time_limit_days": matter.time_limit_days,
             "channels": ["window", "online"], "form_fields-TOTAL_FORMS": "0", "form_fields-INITIAL_FORMS": "0"}  # fmt: skip
     assert admin_client.post(url, data).status_code == 302

@@ -66,7 +66,7 @@ NEW_MATTER = {
         {
             "code": "pending-matter",
             "name": "待审核事项",
-            "department": "测试局",
+            "department": "sbjb",
             "materials": [{"code": "a", "name": "甲"}],
         }
     ]

@@ -6,7 +6,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission
 
 from onevisit.accounts import roles
-from onevisit.accounts.models import Hall, Role, Staff, Window, role_label
+from onevisit.accounts.models import Department, Hall, Role, Staff, Window, role_label
 
 ACTIONS = {"add": "添加", "change": "修改", "delete": "删除", "view": "查看"}
 
@@ -98,12 +98,25 @@ class HallAdmin(HallScoped, admin.ModelAdmin):
     inlines = [WindowInline]
 
 
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    """Departments are shared by every hall (the catalog's matters and tasks name them); usually loaded with the
+    catalog files, edited here when one is renamed or a new one joins."""
+
+    list_display = ["code", "name", "parent"]
+    search_fields = ["code", "name"]
+    list_select_related = ["parent"]
+
+
 @admin.register(Staff)
 class StaffAdmin(HallScoped, admin.ModelAdmin):
-    list_display = ["display_name", "user", "hall", "window", "role_names"]
-    list_filter = [("hall", admin.RelatedOnlyFieldListFilter)]
-    filter_horizontal = ["compare_halls"]
+    list_display = ["display_name", "user", "hall", "window", "department", "role_names"]
+    list_filter = [
+        ("hall", admin.RelatedOnlyFieldListFilter),
+        ("department", admin.RelatedOnlyFieldListFilter),
+    ]
     unscoped_pickers = ("compare_halls",)
+    filter_horizontal = ["compare_halls"]
 
     @admin.display(description="角色")
     def role_names(self, obj):

@@ -42,6 +42,44 @@ class Window(models.Model):
         return self.code
 
 
+class Department(models.Model):
+    """部门: a government body or service provider that owns matters and works back-office tasks.
+
+    Not tied to one hall: a district's 社保经办机构 staffs windows and back offices in several halls; which hall's
+    work a member sees comes from their own hall. `parent` records where a body sits (派出所 under 公安分局) for
+    pickers and reports; it widens no one's scope (a member sees their own department's work only)."""
+
+    code = models.SlugField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name="上级部门",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "部门"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def event_ref(self) -> str:
+        return self.code
+
+    def clean(self):
+        seen, up = {self.pk}, self.parent
+        while up is not None:
+            if up.pk in seen:
+                raise ValidationError({"parent": "上级部门不能是本部门或其下级部门"})
+            seen.add(up.pk)
+            up = up.parent
+
+
 class Staff(models.Model):
     """A user working in one hall; roles come from the user's groups."""
 
@@ -56,9 +94,10 @@ class Staff(models.Model):
     desk = models.SlugField(
         "台位编号", max_length=32, blank=True, help_text="导引台或自助机编号，用于选择打印机"
     )
-    department = models.CharField(
-        "所属部门", max_length=100, blank=True, help_text="后台人员所属部门，决定其工作清单"
-    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
+        verbose_name="所属部门", help_text="后台人员所属部门，决定其工作清单",
+    )  # fmt: skip
     compare_halls = models.ManyToManyField(
         Hall, blank=True, related_name="+", verbose_name="可对比的大厅",
         help_text="数据分析人员可查看并对比这些大厅的汇总指标（不含任何个人信息）",

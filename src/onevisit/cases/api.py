@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from onevisit.accounts import roles
 from onevisit.accounts.services import require, window_of
@@ -122,13 +122,15 @@ class TaskOut(Schema):
     case: str
     code: str
     department: str
+    department_code: str
     role: str
     status: str
     due_at: datetime | None
 
 
 def task_out(t) -> TaskOut:
-    return TaskOut(id=t.pk, case=t.case.number, code=t.code, department=t.department, role=t.role, status=t.status,
+    return TaskOut(id=t.pk, case=t.case.number, code=t.code, department=t.department.name,
+                   department_code=t.department.code, role=t.role, status=t.status,
                    due_at=t.due_at)  # fmt: skip
 
 
@@ -142,7 +144,7 @@ class ReturnIn(Schema):
 
 
 class VerifyIn(Schema):
-    department: str
+    department: str = Field(description="核验部门的代码（部门表中的 code）")
     question: str
     due_days: int = 1
 
@@ -178,6 +180,7 @@ class FactsOut(Schema):
 
 class ReturnOut(Schema):
     department: str
+    department_code: str
     reasons: str
     to: str
     returned_at: datetime
@@ -190,6 +193,7 @@ class VerificationOut(Schema):
     id: int
     task: str
     to_department: str
+    to_department_code: str
     question: str
     requested_at: datetime
     due_at: datetime | None
@@ -237,10 +241,11 @@ def case_file_out(task) -> CaseFileOut:
                          findings=[FindingOut(level=x.level, message=x.message) for x in s.findings])
                 for s in f.facts],
         failed_checks=[f"{source}：{message}" for source, message in f.failed_checks],
-        returns=[ReturnOut(department=r.department, reasons=r.reasons, to=r.to, returned_at=r.returned_at,
+        returns=[ReturnOut(department=r.department.name, department_code=r.department.code, reasons=r.reasons, to=r.to, returned_at=r.returned_at,
                            pauses_clock=r.pauses_clock, corrected_at=r.corrected_at, corrected_via=r.corrected_via)
                  for r in f.returns],
-        verifications=[VerificationOut(id=v.pk, task=v.task.code, to_department=v.to_department, question=v.question,
+        verifications=[VerificationOut(id=v.pk, task=v.task.code, to_department=v.to_department.name,
+                                       to_department_code=v.to_department.code, question=v.question,
                                        requested_at=v.requested_at, due_at=v.due_at, overdue=v.overdue(now),
                                        answered_at=v.answered_at, confirmed=v.confirmed, answer=v.answer,
                                        seconds=v.seconds)

@@ -100,10 +100,12 @@ def build(case: Case, *, now: datetime | None = None) -> CaseFile:
     visits = list(case.visits.select_related("ticket", "window").order_by("seq"))
     prereview = intake.prereview_of(visits[0].ticket) if visits and visits[0].ticket else None
     commitments = list(case.commitments.all())
-    tasks = list(case.tasks.select_related("matter", "handled_by"))
-    returns = list(case.returns.select_related("task", "visit"))
+    tasks = list(case.tasks.select_related("matter", "handled_by", "department"))
+    returns = list(case.returns.select_related("task", "visit", "department"))
     verifications = list(
-        Verification.objects.filter(task__case=case).select_related("task").order_by("requested_at", "id")
+        Verification.objects.filter(task__case=case)
+        .select_related("task__department", "to_department")
+        .order_by("requested_at", "id")
     )
     return CaseFile(
         case=case,
@@ -168,10 +170,12 @@ def case_history(case: Case) -> list[HistoryItem]:
     return history(
         case,
         visits=list(case.visits.select_related("ticket", "window").order_by("seq")),
-        tasks=list(case.tasks.select_related("matter")),
-        returns=list(case.returns.select_related("task")),
+        tasks=list(case.tasks.select_related("matter", "department")),
+        returns=list(case.returns.select_related("task", "department")),
         verifications=list(
-            Verification.objects.filter(task__case=case).select_related("task").order_by("requested_at", "id")
+            Verification.objects.filter(task__case=case)
+            .select_related("task__department", "to_department")
+            .order_by("requested_at", "id")
         ),
         now=clock.now(),
     )

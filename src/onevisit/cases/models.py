@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from onevisit.accounts.models import Hall, Window
+from onevisit.accounts.models import Department, Hall, Window
 from onevisit.catalog.models import Bundle, Matter
 from onevisit.core import clock
 from onevisit.core.models import Person
@@ -117,7 +117,9 @@ class Task(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks", verbose_name="办件")
     code = models.SlugField("代码", max_length=64)
-    department = models.CharField("部门", max_length=100)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="tasks", verbose_name="部门"
+    )
     matter = models.ForeignKey(
         Matter, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="事项"
     )
@@ -155,7 +157,9 @@ class Verification(models.Model):
     task = models.ForeignKey(
         Task, on_delete=models.CASCADE, related_name="verifications", verbose_name="后台任务"
     )
-    to_department = models.CharField("核验部门", max_length=100)
+    to_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="verifications", verbose_name="核验部门"
+    )
     question = models.CharField("核验事项", max_length=300)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="发起人"
@@ -208,7 +212,7 @@ class CaseReturn(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="returns")
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="returns")
-    department = models.CharField(max_length=100)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
     reasons = models.TextField()
     to = models.CharField(max_length=16, choices=To.choices, default=To.WINDOW)
     returned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -10,7 +10,6 @@ from onevisit.accounts import roles
 from onevisit.accounts.pages import staff_page
 from onevisit.cases import casefile, services
 from onevisit.cases.models import CaseReturn
-from onevisit.catalog import services as catalog
 from onevisit.core import clock
 from onevisit.core.errors import DomainError
 
@@ -40,8 +39,8 @@ def _task_page(request, task_id: int, *, refused: dict | None = None, status: in
         {
             "task": task,
             "file": casefile.build(task.case),
-            "asked": task.verifications.order_by("requested_at"),
-            "departments": sorted(catalog.departments() - {task.department}),
+            "asked": task.verifications.select_related("to_department").order_by("requested_at"),
+            "departments": services.verification_departments(task),
             "verification_days": services.VERIFICATION_DAYS,
             "return_targets": CaseReturn.To.choices,
             "pauses": services.correction_pauses_clock(task),

@@ -28,7 +28,7 @@ def status(request, token: str):
     if ticket is None:
         return render(request, "error.html", {"error": Invalid("未找到这张小票")}, status=404)
     waiting = ticket.status == Ticket.Status.WAITING
-    tasks = list(case.tasks.all()) if case else []
+    tasks = list(case.tasks.select_related("matter", "department")) if case else []
     return render(
         request,
         "cases/status.html",
@@ -39,7 +39,9 @@ def status(request, token: str):
             "tasks": tasks,
             "done": sum(1 for t in tasks if t.status == "done"),
             "commitments": case.commitments.all() if case else [],
-            "open_returns": case.returns.filter(corrected_at__isnull=True) if case else [],
+            "open_returns": case.returns.select_related("department").filter(corrected_at__isnull=True)
+            if case
+            else [],
             "waiting_ahead": queueing.waiting_ahead(ticket) if waiting else None,
             "estimated": queueing.estimated_wait_minutes(ticket) if waiting else None,
             "no_show_rule": queueing.no_show_rule() if ticket.status == Ticket.Status.NO_SHOW else "",

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 
-from onevisit.accounts.models import Window
+from onevisit.accounts.models import Department, Window
 from onevisit.accounts.services import Actor, department_scope
 from onevisit.cases import hooks
 from onevisit.cases.known import known_values
@@ -258,8 +258,9 @@ def _open_tasks(case: Case, specs) -> None:
     if not specs:
         return
     matters = {m.code: m for m in catalog.list_matters([t.matter for t in specs if t.matter])}
+    departments = Department.objects.in_bulk({t.department for t in specs}, field_name="code")
     Task.objects.bulk_create(
-        Task(case=case, code=t.code, department=t.department, matter=matters.get(t.matter),
+        Task(case=case, code=t.code, department=departments[t.department], matter=matters.get(t.matter),
              role=t.role or (matters[t.matter].name if t.matter in matters else "后台审核"),
              after=list(t.after), time_limit_days=t.time_limit_days)
         for t in specs
@@ -291,7 +292,7 @@ def _start_ready(case: Case, *, actor, now) -> list[Task]:
     what was not handed over yet (a case continued after its hand-over) waits for the next 移交后台."""
     if case.status == Case.Status.ACCEPTED:
         return []
-    tasks = list(case.tasks.all())
+    tasks = list(case.tasks.select_related("department"))
     done = {t.code for t in tasks if t.status == Task.Status.DONE}
     started = []
     for t in tasks:
@@ -300,7 +301,7 @@ def _start_ready(case: Case, *, actor, now) -> list[Task]:
             t.due_at = queueing.add_working_days(now, t.time_limit_days, case.hall.timezone)
             t.save(update_fields=["status", "ready_at", "due_at"])
             emit("task.started", hall=case.hall, matter=t.matter, case=case, actor=actor,
-                 data={"task": t.code, "department": t.department, "due": t.due_at.isoformat()}, at=now)  # fmt: skip
+                 data={"task": t.code, "department": t.department.code, "due": t.due_at.isoformat()}, at=now)  # fmt: skip
             started.append(t)
     return started
 
@@ -313,7 +314,7 @@ def _in_scope(actor: Actor):
 def office_task(*, actor: Actor, task_id: int) -> Task:
     """A task of the actor's own department (any state), for its page: another department's is not found."""
     task = _in_scope(actor).select_related("case__hall", "case__window", "case__matter", "case__bundle",
-                                           "case__person", "matter").filter(pk=task_id).first()  # fmt: skip
+                                           "case__person", "matter", "department").filter(pk=task_id).first()  # fmt: skip
     if task is None:
         raise NotFound(f"本部门没有后台任务 {task_id}", field="task")
     return task
@@ -328,7 +329,7 @@ def _office_task(actor: Actor, task_id: int) -> Task:
     Case.objects.select_for_update(of=("self",)).get(pk=case_id)
     task = (
         Task.objects.select_for_update(of=("self",))
-        .select_related("case__hall", "case__window", "matter")
+        .select_related("case__hall", "case__window", "matter", "department")
         .get(pk=task_id)
     )
     return task
@@ -354,7 +355,7 @@ def approve_task(*, actor: Actor, task_id: int, note: str = "") -> Task:
         task.save(update_fields=["status", "done_at", "handled_by", "note"])
         case = task.case
         emit("task.finished", hall=case.hall, matter=task.matter, case=case, actor=actor,
-             data={"task": task.code, "department": task.department,
+             data={"task": task.code, "department": task.department.code,
                    "seconds": round((now - task.ready_at).total_seconds()) if task.ready_at else None,
                    "overdue": bool(task.due_at and now > task.due_at)}, at=now)  # fmt: skip
         _start_ready(case, actor=actor, now=now)
@@ -402,7 +403,7 @@ def return_task(*, actor: Actor, task_id: int, reasons: str, to: str = "window")
             matter=task.matter,
             case=case,
             actor=actor,
-            data={"task": task.code, "department": task.department, "to": to, "pauses_clock": pauses},
+            data={"task": task.code, "department": task.department.code, "to": to, "pauses_clock": pauses},
             at=now,
         )  # fmt: skip  (the reasons stay on the return: free text may hold numbers)
     return task
@@ -472,12 +473,20 @@ def returned_cases_at(window: Window) -> list[tuple[Case, list[CaseReturn]]]:
         .order_by("accepted_at")[:50]
     )
     by_case: dict[int, list[CaseReturn]] = {c.pk: [] for c in cases}
-    for r in CaseReturn.objects.filter(case__in=cases, corrected_at__isnull=True).order_by("returned_at"):
+    returns = CaseReturn.objects.select_related("department").filter(
+        case__in=cases, corrected_at__isnull=True
+    )
+    for r in returns.order_by("returned_at"):
         by_case[r.case_id].append(r)
     return sorted(
         ((c, by_case[c.pk]) for c in cases),
         key=lambda pair: pair[1][0].returned_at if pair[1] else pair[0].accepted_at,
     )
+
+
+def verification_departments(task: Task) -> list[Department]:
+    """The departments a task may ask to verify something: every other one."""
+    return list(Department.objects.exclude(pk=task.department_id))
 
 
 VERIFICATION_DAYS = (1, 2, 3, 5)  # the answer's deadline in working days, as the asking department chooses
@@ -487,8 +496,9 @@ def request_verification(
     *, actor: Actor, task_id: int, department: str, question: str, due_days: int = 1
 ) -> Verification:
     """核验: put the task on hold and ask another department, in the system, timed, with a deadline."""
-    if department not in catalog.departments():
-        raise Invalid(f"没有部门「{department}」", field="department")
+    to = Department.objects.filter(code=department).first()
+    if to is None:
+        raise Invalid(f"没有部门「{department}」，请从列表中选择", field="department")
     if not question.strip() or len(question) > 300:
         raise Invalid("核验事项须填写，且不超过300字", field="question")
     if contains_personal_number(question):
@@ -506,14 +516,14 @@ def request_verification(
         task.save(update_fields=["status"])
         verification = Verification.objects.create(
             task=task,
-            to_department=department,
+            to_department=to,
             question=question.strip(),
             requested_by=actor.user,
             requested_at=now,
             due_at=queueing.add_working_days(now, due_days, task.case.hall.timezone),
         )
         emit("verification.started", hall=task.case.hall, matter=task.matter, case=task.case, actor=actor,
-             data={"task": task.code, "verification": verification.pk, "to": department,
+             data={"task": task.code, "verification": verification.pk, "to": to.code,
                    "due": verification.due_at.isoformat()}, at=now)  # fmt: skip
     return verification
 
@@ -563,8 +573,8 @@ def work_list(actor: Actor) -> list[Task]:
     """The department's open tasks, overdue first, then by due date."""
     qs = (
         _in_scope(actor)
-        .select_related("case", "matter")
-        .prefetch_related("verifications")
+        .select_related("case", "matter", "department")
+        .prefetch_related(Prefetch("verifications", Verification.objects.select_related("to_department")))
         .filter(status__in=[Task.Status.READY, Task.Status.ON_HOLD])
     )
     return list(qs.order_by("due_at", "id"))
@@ -572,12 +582,12 @@ def work_list(actor: Actor) -> list[Task]:
 
 def returned_tasks(actor: Actor) -> list[Task]:
     """The department's returned tasks still waiting for 补正, oldest case first."""
-    qs = _in_scope(actor).select_related("case", "matter").filter(status=Task.Status.RETURNED)
+    qs = _in_scope(actor).select_related("case", "matter", "department").filter(status=Task.Status.RETURNED)
     return list(qs.order_by("case__accepted_at", "id"))
 
 
 def verification_inbox(actor: Actor) -> list[Verification]:
-    qs = Verification.objects.select_related("task__case", "task__matter").filter(
+    qs = Verification.objects.select_related("task__case", "task__matter", "task__department").filter(
         department_scope(actor, "to_department"), task__case__hall=actor.hall, answered_at__isnull=True
     )
     return list(qs.order_by("due_at", "requested_at"))

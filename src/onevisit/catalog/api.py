@@ -24,6 +24,7 @@ class MatterOut(Schema):
     code: str
     name: str
     department: str
+    department_code: str
     level: str
     legal_basis: str
     time_limit_days: int
@@ -103,7 +104,8 @@ def matter_out(matter) -> MatterOut:
     return MatterOut(
         code=matter.code,
         name=matter.name,
-        department=matter.department,
+        department=matter.department.name,
+        department_code=matter.department.code,
         level=matter.level,
         legal_basis=matter.legal_basis,
         time_limit_days=matter.time_limit_days,

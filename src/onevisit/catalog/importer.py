@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from onevisit.accounts.models import Department
 from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services
 from onevisit.catalog.models import (
@@ -48,6 +49,9 @@ _MATERIAL_KEYS = {
 }
 
 
+KINDS = ("departments", "clauses", "fields", "matters", "bundles")
+
+
 class CatalogImportError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
@@ -62,6 +66,7 @@ class Item:
 
 @dataclass
 class Loaded:
+    departments: dict[str, Item] = field(default_factory=dict)
     clauses: dict[tuple[str, str], Item] = field(default_factory=dict)
     fields: dict[str, Item] = field(default_factory=dict)
     matters: dict[str, Item] = field(default_factory=dict)
@@ -101,12 +106,12 @@ def read(paths: Iterable[Path]) -> Loaded:
             loaded.problems.append(f"{name}: 无法读取：{exc}")
             continue
         if not isinstance(doc, dict):
-            loaded.problems.append(f"{name}: 顶层须为 clauses/fields/matters/bundles 映射")
+            loaded.problems.append(f"{name}: 顶层须为 {'/'.join(KINDS)} 映射")
             continue
-        unknown = set(doc) - {"clauses", "fields", "matters", "bundles"}
+        unknown = set(doc) - set(KINDS)
         if unknown:
             loaded.problems.append(f"{name}: 未知的顶层键 {', '.join(sorted(unknown))}")
-        for kind in ("clauses", "fields", "matters", "bundles"):
+        for kind in KINDS:
             items = doc.get(kind) or []
             if not isinstance(items, list):
                 loaded.problems.append(f"{name}: {kind} 须为列表")
@@ -209,6 +214,7 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
         if not isinstance(title, str) or not title.strip() or len(title) > 200:
             problems.append(f"{where}: 条款标题须为不超过200字的文字")
     clause_refs = {f"{c}@{v}" for c, v in loaded.clauses} | {c.ref for c in Clause.objects.all()}
+    department_codes = _check_departments(loaded, problems)
 
     for code, item in loaded.fields.items():
         where = f"{item.source}: 字段 {code}"
@@ -234,10 +240,12 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
         before = len(problems)
         if not _CODE.match(code):
             problems.append(f"{where}: 事项编码须为小写字母、数字和连字符")
-        for key in ("name", "department"):
-            value = d.get(key, "")
-            if not isinstance(value, str) or not value.strip() or len(value) > 100:
-                problems.append(f"{where}: {key} 须为不超过100字的文字")
+        if not isinstance(d.get("name"), str) or not d["name"].strip() or len(d["name"]) > 100:
+            problems.append(f"{where}: name 须为不超过100字的文字")
+        if d.get("department") not in department_codes:
+            problems.append(
+                f"{where}: 实施部门 department「{d.get('department', '')}」不在部门表中（填部门代码）"
+            )
         if d.get("level", "district") not in Matter.Level.values:
             problems.append(f"{where}: 层级 {d.get('level')} 须为 {'/'.join(Matter.Level.values)}")
         days = d.get("time_limit_days", 0)
@@ -312,7 +320,50 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
             f"{where}: {p}"
             for p in services.task_problems(d.get("tasks") or [], [bm.matter for bm in spec.matters])
         ]
+        problems += [
+            f"{where}: 任务 {t.get('code')} 的部门「{t['department']}」不在部门表中（填部门代码）"
+            for t in d.get("tasks") or []
+            if isinstance(t, dict)
+            and isinstance(t.get("department"), str)
+            and t["department"] not in department_codes
+        ]
     return specs, problems
+
+
+def _check_departments(loaded: Loaded, problems: list[str]) -> set[str]:
+    """The department codes matters and tasks may name: those in the files and those already in the table."""
+    stored = dict(Department.objects.values_list("code", "parent__code"))
+    parents = {**stored, **{c: i.data.get("parent") or None for c, i in loaded.departments.items()}}
+    names: dict[str, str] = {}
+    for code, item in loaded.departments.items():
+        where = f"{item.source}: 部门 {code}"
+        name, parent = item.data.get("name"), item.data.get("parent")
+        if not _CODE.match(code) or len(code) > 32:
+            problems.append(f"{where}: 部门代码须为不超过32个的小写字母、数字和连字符")
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            problems.append(f"{where}: 部门名称 name 须为不超过100字的文字")
+        elif name.strip() in names:
+            problems.append(f"{where}: 名称「{name.strip()}」与部门 {names[name.strip()]} 相同")
+        else:
+            names[name.strip()] = code
+        if unknown := set(item.data) - {"code", "name", "parent"}:
+            problems.append(f"{where}: 未知属性 {', '.join(sorted(unknown))}")
+        if parent is not None and parent not in parents:
+            problems.append(f"{where}: 上级部门 {parent} 不在部门表中")
+        seen, up = {code}, parent
+        while up in parents:
+            if up in seen:
+                problems.append(f"{where}: 上级部门形成循环（{code} → {parent}）")
+                break
+            seen.add(up)
+            up = parents[up]
+    taken = dict(Department.objects.exclude(code__in=loaded.departments).values_list("name", "code"))
+    problems += [
+        f"{loaded.departments[code].source}: 部门 {code}: 名称「{name}」已被部门 {taken[name]} 使用"
+        for name, code in names.items()
+        if name in taken
+    ]
+    return set(parents)
 
 
 # ---- writing ------------------------------------------------------------------------------------------------
@@ -350,6 +401,20 @@ def import_catalog(
     if dry_run:
         return stats
     with transaction.atomic():
+        departments = {}
+        for code, item in loaded.departments.items():
+            departments[code] = _upsert(
+                Department, {"code": code}, {"name": item.data["name"].strip()}, stats
+            )
+            progress(f"department {code}")
+        for code, item in loaded.departments.items():
+            parent = item.data.get("parent")
+            parent = (
+                departments.get(parent) or Department.objects.filter(code=parent).first() if parent else None
+            )
+            if departments[code].parent != parent:
+                departments[code].parent = parent
+                departments[code].save(update_fields=["parent"])
         for (code, version), item in loaded.clauses.items():
             values = {"title": item.data["title"].strip(), "text": str(item.data.get("text", "")).strip()}
             _upsert(Clause, {"code": code, "version": version}, values, stats)
@@ -384,7 +449,7 @@ def _write_matter(
 ) -> None:
     values = {
         "name": d["name"].strip(),
-        "department": d["department"].strip(),
+        "department": Department.objects.get(code=d["department"]),
         "level": d.get("level", "district"),
         "legal_basis": str(d.get("legal_basis", "")).strip(),
         "time_limit_days": d.get("time_limit_days", 0),
@@ -491,6 +556,10 @@ def export_catalog(path: Path) -> Path:
         return out
 
     doc = {
+        "departments": [
+            {"code": d.code, "name": d.name, **({"parent": d.parent.code} if d.parent else {})}
+            for d in Department.objects.select_related("parent")
+        ],
         "clauses": [
             {"code": c.code, "version": c.version, "title": c.title, "text": c.text}
             for c in Clause.objects.all()
@@ -513,14 +582,14 @@ def export_catalog(path: Path) -> Path:
     specs = services.matter_specs(
         standing=True
     )  # a temporary change is not the catalog a hall reviews and loads
-    for m in Matter.objects.prefetch_related("form_fields__field"):
+    for m in Matter.objects.select_related("department").prefetch_related("form_fields__field"):
         if not specs[m.code].materials:
             continue  # nothing published yet: import would refuse an empty checklist
         doc["matters"].append(
             {
                 "code": m.code,
                 "name": m.name,
-                "department": m.department,
+                "department": m.department.code,
                 "level": m.level,
                 "legal_basis": m.legal_basis,
                 "time_limit_days": m.time_limit_days,

@@ -83,7 +83,9 @@ class Matter(models.Model):
 
     code = models.SlugField("代码", max_length=64, unique=True)
     name = models.CharField("名称", max_length=100)
-    department = models.CharField("实施部门", max_length=100)
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="matters", verbose_name="实施部门"
+    )
     level = models.CharField("层级", max_length=16, choices=Level.choices, default=Level.DISTRICT)
     legal_basis = models.TextField("设定依据", blank=True)
     time_limit_days = models.PositiveIntegerField(

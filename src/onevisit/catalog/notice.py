@@ -118,7 +118,7 @@ def render_cards(cards: Sequence[tuple], *, url_for) -> bytes:
         limit = "即办" if matter.time_limit_days == 0 else f"{matter.time_limit_days}个工作日"
         story += [
             _para(matter.name, title),
-            _para(f"办理部门：{matter.department}　　承诺时限：{limit}", big),
+            _para(f"办理部门：{matter.department.name}　　承诺时限：{limit}", big),
             _para(f"材料清单第{version}版" if version else "材料清单", body),
             Spacer(0, 5 * mm),
         ]

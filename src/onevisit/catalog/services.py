@@ -60,7 +60,7 @@ def get_bundle(code: str) -> Bundle:
 
 
 def list_matters(codes: list[str] | None = None, *, published_only: bool = False) -> list[Matter]:
-    qs = Matter.objects.all()
+    qs = Matter.objects.select_related("department")
     if published_only:
         qs = qs.filter(checklists__in=in_force())
     if codes is not None:
@@ -258,22 +258,16 @@ def task_problems(data: list, bundle_matters: list[str]) -> list[str]:
     return []
 
 
-def departments() -> set[str]:
-    """Departments the catalog knows: those of matters and of bundle tasks (verifications go to one of these)."""
-    known = set(Matter.objects.values_list("department", flat=True))
-    for spec in Bundle.objects.values_list("spec", flat=True):
-        known |= {t.get("department", "") for t in spec.get("tasks") or [] if isinstance(t, dict)}
-    return {d for d in known if d}
-
-
 def tasks_for(bundle: Bundle | None, matters: list[Matter]) -> list[tasks.TaskSpec]:
     """The back-office tasks for the matters that apply; a prerequisite that does not apply is no longer waited for."""
     declared = [_task(d) for d in (bundle.spec.get("tasks") or [])] if bundle else []
     if not declared:
         # 即办 matters (time limit 0) are finished at the window; the others get one back-office task each.
-        return tasks.default_tasks(
-            [(m.code, m.department, m.time_limit_days) for m in matters if m.time_limit_days]
+        timed = [m for m in matters if m.time_limit_days]
+        codes = dict(
+            Matter.objects.filter(pk__in=[m.pk for m in timed]).values_list("pk", "department__code")
         )
+        return tasks.default_tasks([(m.code, codes[m.pk], m.time_limit_days) for m in timed])
     return tasks.applying(declared, [m.code for m in matters])
 
 

@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from onevisit.accounts import roles
-from onevisit.accounts.models import Hall, Staff, Window
+from onevisit.accounts.models import Department, Hall, Staff, Window
 from onevisit.accounts.services import ensure_role_groups
 from onevisit.catalog.models import Matter
 from onevisit.core import clock
@@ -25,7 +25,10 @@ DEMO_PASSWORD = "onevisit-demo"
 
 
 DESKS = {"daoban": "guide-1", "zizhu": "kiosk-1"}
-DEPARTMENTS = {"houtai1": "区社会保险经办机构", "houtai2": "区人力资源和社会保障局"}
+DEPARTMENTS = {
+    "houtai1": "sbjb",
+    "houtai2": "rsj",
+}  # 区社会保险经办机构, 区人力资源和社会保障局 (department codes)
 
 
 def _printers(hall: Hall) -> None:
@@ -125,7 +128,9 @@ def load(
                 "display_name": display,
                 "window": windows.get(window_code),
                 "desk": DESKS.get(username, ""),
-                "department": DEPARTMENTS.get(username, ""),
+                "department": Department.objects.get(code=DEPARTMENTS[username])
+                if username in DEPARTMENTS
+                else None,
             },
         )
     # The analyst may compare the demo hall with the synthetic history halls, when `make demo` generated them.
