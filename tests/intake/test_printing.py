@@ -120,9 +120,13 @@ def test_check_lists_a_printer_with_a_wrong_address_with_a_database(hall):
 
     _printers(hall, "10.0.0.5", backup_kind="pdf")
     assert not [m for m in checks.run_checks(tags=["adapters"]) if m.id.startswith("onevisit.")]
-    found = [m for m in checks.run_checks(tags=["adapters"], databases=["default"]) if m.id == "onevisit.W022"]
+    found = [
+        m for m in checks.run_checks(tags=["adapters"], databases=["default"]) if m.id == "onevisit.W022"
+    ]
     assert len(found) == 1 and found[0].level == checks.WARNING
-    assert "主打印机" in found[0].msg and "须为 主机:端口" in found[0].msg  # the demo hall's printers are fine
+    assert (
+        "主打印机" in found[0].msg and "须为 主机:端口" in found[0].msg
+    )  # the demo hall's printers are fine
 
 
 @pytest.mark.parametrize(
