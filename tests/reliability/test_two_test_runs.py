@@ -21,7 +21,7 @@ def test_two_pytest_processes_at_once_do_not_share_a_database():
     if connection.vendor != "sqlite":
         pytest.skip("SQLite: the test database is a file in DATA_DIR")
     env = {**os.environ, "DATABASE_URL": ""}
-    command = [sys.executable, "-m", "pytest", str(PROBE), "-q", "-p", "no:cacheprovider", "-W", "ignore"]
+    command = [sys.executable, "-m", "pytest", str(PROBE), "-p", "no:cacheprovider", "-W", "ignore"]
     runs = [
         subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
