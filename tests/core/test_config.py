@@ -124,7 +124,9 @@ def test_the_demo_notifier_keeps_what_it_was_given(settings):
     settings.ONEVISIT_NOTIFIER = "demo"
     notify.DemoNotifier.clear()
     notify.notifier().send(notify.Message(phone="13800138000", text="您的办件已办结，请到1号窗口取件"))
-    assert notify.DemoNotifier.outbox == [notify.Message("13800138000", "您的办件已办结，请到1号窗口取件")]
+    assert list(notify.DemoNotifier.outbox) == [
+        notify.Message("13800138000", "您的办件已办结，请到1号窗口取件")
+    ]
     notify.DemoNotifier.clear()
 
 

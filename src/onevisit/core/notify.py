@@ -8,6 +8,7 @@ adapter registers here too when it comes. No feature sends messages yet: this is
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -37,9 +38,9 @@ NOTIFIERS: Registry[Notifier] = Registry("notifier")
 
 @NOTIFIERS.register("demo")
 class DemoNotifier:
-    """Sends nothing: keeps each message in this process's outbox, for the demo and the tests to read."""
+    """Sends nothing: keeps the latest messages in this process's outbox, for the demo and the tests to read."""
 
-    outbox: ClassVar[list[Message]] = []
+    outbox: ClassVar[deque[Message]] = deque(maxlen=1000)
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def send(self, message: Message) -> None:

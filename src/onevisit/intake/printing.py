@@ -14,6 +14,7 @@ import logging
 import re
 import socket
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
@@ -169,9 +170,9 @@ class BrowserPdfPrinter(TicketPrinter):
 
 @PRINTERS.register("demo")
 class DemoPrinter(TicketPrinter):
-    """Prints nothing: keeps each job (address, bytes) in this process, for the demo and the tests."""
+    """Prints nothing: keeps the latest jobs (address, bytes) in this process, for the demo and the tests."""
 
-    jobs: ClassVar[list[tuple[str, bytes]]] = []
+    jobs: ClassVar[deque[tuple[str, bytes]]] = deque(maxlen=1000)
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def send(self, payload: bytes) -> None:
