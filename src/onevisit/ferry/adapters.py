@@ -317,7 +317,8 @@ class FileAdapter:
     def check_config(self) -> list[str]:
         missing = [name for name in ("inbox", "outbox") if not (self.directory / name).is_dir()]
         if missing:
-            return [f"交换目录 {self.directory} 缺少 {'、'.join(missing)}/（对方系统未启动或目录配置有误）"]
+            folders = "、".join(f"{name}/" for name in missing)
+            return [f"交换目录 {self.directory} 缺少 {folders}（对方系统未启动或目录配置有误）"]
         return []
 
     def send(self, request: dict[str, Any], *, timeout: float) -> dict[str, Any]:
