@@ -43,6 +43,8 @@ import psycopg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from onevisit import config
+
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "onevisit"]
 FERRY_DATA = ROOT / "data" / "ferry"
@@ -435,7 +437,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="run the workers under cProfile, .prof files here")
     parser.add_argument(
         "--admin-url",
-        default=os.environ.get("ONEVISIT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        default=config.load().ONEVISIT_TEST_DATABASE_URL or "postgresql://postgres@127.0.0.1:5432/postgres",
     )
     args = parser.parse_args()
     if args.profile:

@@ -25,6 +25,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from onevisit import config
+
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "onevisit"]
 PASSWORD = "onevisit-demo"
@@ -225,7 +227,7 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=8)
     parser.add_argument(
         "--admin-url",
-        default=os.environ.get("ONEVISIT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        default=config.load().ONEVISIT_TEST_DATABASE_URL or "postgresql://postgres@127.0.0.1:5432/postgres",
     )
     args = parser.parse_args()
     prepared = prepare(args.admin_url, args.windows)

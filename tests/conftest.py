@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections
-from django.test import Client
+from django.test import Client, override_settings
 
 from onevisit.accounts.models import Hall, Window
 from onevisit.accounts.services import actor_for
@@ -66,6 +68,46 @@ def load_seed_catalog() -> None:
     """The seed catalog, once per database state (rolled-back tests keep it; flushed ones reload it)."""
     if not Matter.objects.filter(code="cbdj").exists():
         import_catalog(SEED_CATALOG, progress=lambda _: None)
+
+
+def pytest_sessionstart(session) -> None:
+    """Remove SQLite test databases that processes killed mid-run left behind (each process has its own, named
+    with its pid; a normal end deletes it)."""
+    remove_stale_test_databases(Path(settings.DATA_DIR))
+
+
+def remove_stale_test_databases(folder: Path) -> list[Path]:
+    removed = []
+    for path in folder.glob(f"{settings.TEST_DATABASE_PREFIX}*.sqlite3*"):
+        pid = path.name.removeprefix(settings.TEST_DATABASE_PREFIX).split(".", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    (folder / "test-onevisit.sqlite3").unlink(missing_ok=True)  # the one all processes used to share
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_ferry_dirs(tmp_path_factory):
+    """This process's audit checkpoints and file exchange, so two pytest runs in one checkout never share them
+    (a test that needs its own sets them again with the settings fixture)."""
+    own = override_settings(
+        ONEVISIT_AUDIT_DIR=tmp_path_factory.mktemp("audit"),
+        ONEVISIT_EXCHANGE_DIR=tmp_path_factory.mktemp("exchange"),
+    )
+    own.enable()
+    yield
+    own.disable()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,14 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onevisit.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - loads the settings: a bad variable stops here, named
+    except ImproperlyConfigured as exc:
+        sys.exit(f"onevisit: {exc}")
 
     args = sys.argv[1:]
     if args and not args[0].startswith("-"):

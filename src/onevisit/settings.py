@@ -1,24 +1,28 @@
-"""One settings module, configured by environment variables (DATABASE_URL, ONEVISIT_*)."""
+"""One settings module; every environment variable (DATABASE_URL, ONEVISIT_*) is read once, typed, in
+`onevisit.config`. Nothing else reads the environment: code and tests read these settings."""
 
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from onevisit import config
+
+try:
+    env = config.load()
+except config.ConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 BASE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("ONEVISIT_DATA_DIR", Path.cwd() / "var")).resolve()
+DATA_DIR = env.data_dir
 
 
-def _flag(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
-
-
-def _persisted_secret(env_name: str, file_name: str) -> str:
-    """Secret from the environment, or one generated once and kept in DATA_DIR (never in the repo)."""
-    value = os.environ.get(env_name)
-    if value:
-        return value
+def _persisted_secret(given: str, file_name: str) -> str:
+    """The configured secret, or one generated once and kept in DATA_DIR (never in the repo)."""
+    if given:
+        return given
     path = DATA_DIR / file_name
     if not path.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -32,14 +36,14 @@ def _persisted_secret(env_name: str, file_name: str) -> str:
     return path.read_text().strip()
 
 
-DEBUG = _flag("ONEVISIT_DEBUG")
-SECRET_KEY = _persisted_secret("ONEVISIT_SECRET_KEY", "secret_key")
+DEBUG = env.ONEVISIT_DEBUG
+SECRET_KEY = _persisted_secret(env.ONEVISIT_SECRET_KEY, "secret_key")
 # Key for keyed hashing and encryption of personal data; rotate only with a re-encryption run.
-ONEVISIT_DATA_KEY = _persisted_secret("ONEVISIT_DATA_KEY", "data_key")
+ONEVISIT_DATA_KEY = _persisted_secret(env.ONEVISIT_DATA_KEY, "data_key")
 # Key the data ferry shares with the legacy back ends (signatures, API keys); see onevisit.ferry.keys.
-ONEVISIT_FERRY_KEY = _persisted_secret("ONEVISIT_FERRY_KEY", "ferry_key")
-ALLOWED_HOSTS = [h for h in os.environ.get("ONEVISIT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("ONEVISIT_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+ONEVISIT_FERRY_KEY = _persisted_secret(env.ONEVISIT_FERRY_KEY, "ferry_key")
+ALLOWED_HOSTS = env.ONEVISIT_ALLOWED_HOSTS
+CSRF_TRUSTED_ORIGINS = env.ONEVISIT_CSRF_TRUSTED_ORIGINS
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -97,8 +101,14 @@ TEMPLATES = [
 ]
 
 
+TEST_DATABASE_PREFIX = "test-onevisit-"
+
+
 def _database(url: str) -> dict:
-    db = dj_database_url.parse(url, conn_max_age=int(os.environ.get("ONEVISIT_CONN_MAX_AGE", "60")))
+    try:
+        db = dj_database_url.parse(url, conn_max_age=env.ONEVISIT_CONN_MAX_AGE)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"配置有误 (invalid configuration):\n  DATABASE_URL: {exc}") from None
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN, so two
         # processes never both read-then-upgrade (the deadlock SQLite answers with "database is locked").
@@ -108,14 +118,13 @@ def _database(url: str) -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
         db["CONN_MAX_AGE"] = 0
-        # Tests use a file too: the concurrency tests need real locking, not shared-cache memory.
-        db["TEST"] = {"NAME": str(DATA_DIR / "test-onevisit.sqlite3")}
+        # Tests use a file too: the concurrency tests need real locking, not shared-cache memory. One file per
+        # test process, so two pytest runs in one checkout never share (and break) a database.
+        db["TEST"] = {"NAME": str(DATA_DIR / f"{TEST_DATABASE_PREFIX}{os.getpid()}.sqlite3")}
     return db
 
 
-DATABASES = {
-    "default": _database(os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'onevisit.sqlite3'}")
-}
+DATABASES = {"default": _database(env.DATABASE_URL or f"sqlite:///{DATA_DIR / 'onevisit.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -128,7 +137,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-TIME_ZONE = os.environ.get("ONEVISIT_TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = env.ONEVISIT_TIME_ZONE
 USE_I18N = True
 LOCALE_PATHS = [BASE_DIR / "locale"]  # the few admin texts Django's own zh_Hans catalog leaves in English
 USE_TZ = True
@@ -143,7 +152,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _flag("ONEVISIT_SECURE_COOKIES")
+SESSION_COOKIE_SECURE = env.ONEVISIT_SECURE_COOKIES
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -155,36 +164,59 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_personal_data"]},
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("ONEVISIT_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.ONEVISIT_LOG_LEVEL},
     # Client libraries log every request at INFO; the ferry logs what matters itself.
     "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpcore", "zeep")},
 }
 
-# Ticket numbers and "today" follow the hall's own clock, not UTC.
-ONEVISIT_DEMO = _flag("ONEVISIT_DEMO")
+ONEVISIT_DEMO = env.ONEVISIT_DEMO
 
-# A TrueType CJK font to embed in PDFs (notices, tickets, reports); empty = find one, else the CID font.
 # 样本外的极端案例: a completion slower than this percentile of its matter's handling times (once the matter has
 # ONEVISIT_OUTLIER_MIN_CASES timed completions in the period) leaves the means; 0 switches the rule off.
-ONEVISIT_OUTLIER_PERCENTILE = float(os.environ.get("ONEVISIT_OUTLIER_PERCENTILE", "0.99"))
-ONEVISIT_OUTLIER_MIN_CASES = int(os.environ.get("ONEVISIT_OUTLIER_MIN_CASES", "20"))
-ONEVISIT_PDF_FONT = os.environ.get("ONEVISIT_PDF_FONT", "")
+ONEVISIT_OUTLIER_PERCENTILE = env.ONEVISIT_OUTLIER_PERCENTILE
+ONEVISIT_OUTLIER_MIN_CASES = env.ONEVISIT_OUTLIER_MIN_CASES
+# A TrueType CJK font to embed in PDFs (notices, tickets, reports); empty = find one, else the CID font.
+ONEVISIT_PDF_FONT = env.ONEVISIT_PDF_FONT
 
 # Where the audit chain's signed checkpoints are kept: outside the database, ideally on write-once storage.
-ONEVISIT_AUDIT_DIR = Path(os.environ.get("ONEVISIT_AUDIT_DIR", DATA_DIR / "audit")).resolve()
+ONEVISIT_AUDIT_DIR = env.audit_dir
 # The ferry's audit chain; off only for the throughput benchmark's comparison run.
-ONEVISIT_FERRY_CHAIN = _flag("ONEVISIT_FERRY_CHAIN", default=True)
+ONEVISIT_FERRY_CHAIN = env.ONEVISIT_FERRY_CHAIN
 # The file-exchange back end's directory (relative addresses resolve under DATA_DIR).
-ONEVISIT_EXCHANGE_DIR = Path(os.environ.get("ONEVISIT_EXCHANGE_DIR", DATA_DIR / "exchange")).resolve()
+ONEVISIT_EXCHANGE_DIR = env.exchange_dir
+# A back end's breaker opens after this many consecutive transport failures, and is probed again after this many
+# seconds.
+ONEVISIT_FERRY_BREAKER_THRESHOLD = env.ONEVISIT_FERRY_BREAKER_THRESHOLD
+ONEVISIT_FERRY_BREAKER_COOLDOWN = env.ONEVISIT_FERRY_BREAKER_COOLDOWN
+
+# Adapters, by their name in each port's registry (onevisit.core.registry). A back end uses the adapter of its
+# interface style (soap, rest, files) and a printer that of its kind (escpos, pdf) unless named here:
+# {"payment": "failing"} makes the payment back end fail, {"escpos": "demo"} keeps thermal jobs in memory.
+ONEVISIT_FERRY_ADAPTERS = env.ONEVISIT_FERRY_ADAPTERS
+ONEVISIT_PRINTER_ADAPTERS = env.ONEVISIT_PRINTER_ADAPTERS
+# Messages to citizens (SMS); "demo" keeps them in memory, "failing" refuses every one.
+ONEVISIT_NOTIFIER = env.ONEVISIT_NOTIFIER
 
 # The self-service kiosk: back to its start screen after this many seconds without a touch, and this many seconds
 # after showing a ticket; it may fetch (reprint) only the tickets it issued itself, for this many minutes.
-ONEVISIT_KIOSK_IDLE_SECONDS = int(os.environ.get("ONEVISIT_KIOSK_IDLE_SECONDS", "60"))
-ONEVISIT_KIOSK_TICKET_SECONDS = int(os.environ.get("ONEVISIT_KIOSK_TICKET_SECONDS", "30"))
-ONEVISIT_KIOSK_TICKET_MINUTES = int(os.environ.get("ONEVISIT_KIOSK_TICKET_MINUTES", "10"))
+ONEVISIT_KIOSK_IDLE_SECONDS = env.ONEVISIT_KIOSK_IDLE_SECONDS
+ONEVISIT_KIOSK_TICKET_SECONDS = env.ONEVISIT_KIOSK_TICKET_SECONDS
+ONEVISIT_KIOSK_TICKET_MINUTES = env.ONEVISIT_KIOSK_TICKET_MINUTES
 # The address printed in QR codes (tickets, receipts, notices), e.g. https://hall.example.gov.cn for a hall whose
 # server is reached by another name than the one staff use; empty = the address of the request.
-ONEVISIT_PUBLIC_BASE_URL = os.environ.get("ONEVISIT_PUBLIC_BASE_URL", "").rstrip("/")
+ONEVISIT_PUBLIC_BASE_URL = env.ONEVISIT_PUBLIC_BASE_URL
 # 过号: a citizen back within this many minutes of the no-show rejoins at their original arrival (usually the next
 # call); later, behind everyone waiting at that moment. The ticket keeps its number either way.
-ONEVISIT_NO_SHOW_RETURN_MINUTES = int(os.environ.get("ONEVISIT_NO_SHOW_RETURN_MINUTES", "30"))
+ONEVISIT_NO_SHOW_RETURN_MINUTES = env.ONEVISIT_NO_SHOW_RETURN_MINUTES
+
+# `onevisit serve`
+ONEVISIT_HOST = env.ONEVISIT_HOST
+ONEVISIT_PORT = env.ONEVISIT_PORT
+ONEVISIT_WORKERS = env.ONEVISIT_WORKERS
+
+# The browser tests (tests/e2e): where screenshots go, the axe-core script, whether its audit must run, and
+# whether a walk logs a failed step and goes on.
+ONEVISIT_SHOTS = env.ONEVISIT_SHOTS
+ONEVISIT_AXE_JS = env.ONEVISIT_AXE_JS
+ONEVISIT_E2E_REQUIRE_AXE = env.ONEVISIT_E2E_REQUIRE_AXE
+ONEVISIT_E2E_KEEP_GOING = env.ONEVISIT_E2E_KEEP_GOING

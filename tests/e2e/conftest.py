@@ -32,11 +32,11 @@ from tests.conftest import load_seed_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-AXE_JS = Path(os.environ.get("ONEVISIT_AXE_JS") or ROOT / "var/node/node_modules/axe-core/axe.min.js")
-REQUIRE_AXE = os.environ.get("ONEVISIT_E2E_REQUIRE_AXE", "") not in ("", "0")
+AXE_JS = Path(settings.ONEVISIT_AXE_JS or ROOT / "var/node/node_modules/axe-core/axe.min.js")
+REQUIRE_AXE = settings.ONEVISIT_E2E_REQUIRE_AXE
 SHOTS = ROOT / "var" / "e2e"
 TIMEOUT_MS = 8_000  # a page state the walk waits for comes within a second or two; a missing one fails soon
-KEEP_GOING = os.environ.get("ONEVISIT_E2E_KEEP_GOING", "") not in ("", "0")  # log a failed step, go on
+KEEP_GOING = settings.ONEVISIT_E2E_KEEP_GOING  # log a failed step, go on
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 NO_CHROMIUM = "Debian's chromium is not installed (.ci/run installs it)"
 NO_AXE = (

@@ -2,11 +2,11 @@
 (adding a material, once a 500), the legal section returns it with a reason, the drafter reads why and submits
 again, the legal section publishes it as a temporary change with an end date and the page flags it."""
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from onevisit.catalog.models import ChecklistVersion
 from onevisit.core import clock
@@ -15,7 +15,7 @@ from tests.conftest import load_seed_catalog
 from tests.e2e.conftest import login, needs_chromium
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
-SHOTS = Path(os.environ.get("ONEVISIT_SHOTS", "var/e2e"))
+SHOTS = Path(settings.ONEVISIT_SHOTS)
 
 
 def _shot(page, name: str) -> None:

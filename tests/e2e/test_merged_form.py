@@ -3,10 +3,10 @@ what is valid and marks the rest, and a data-ferry reply ticking the kinds while
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from onevisit.cases import services as cases
 from onevisit.cases.models import FieldEntry
@@ -19,7 +19,7 @@ from tests.journey import prereview
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
 
-SHOTS = Path(os.environ.get("ONEVISIT_SHOTS", "var/e2e"))
+SHOTS = Path(settings.ONEVISIT_SHOTS)
 INSURANCE = ["养老", "医疗", "失业", "工伤", "生育"]
 
 

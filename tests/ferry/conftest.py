@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from onevisit.cases import services as cases
-from onevisit.ferry import breaker, keys, services
+from onevisit.ferry import keys, services
 from onevisit.ferry.legacy.runner import start_all
 from onevisit.ferry.models import Backend
 from onevisit.ferry.worker import Worker
@@ -38,13 +38,13 @@ def sims(ferry_dirs):
 
 
 @pytest.fixture
-def ferry(hall, sims, monkeypatch):
+def ferry(hall, sims, settings):
     """The ferry configured from data/ferry, its back ends pointing at this test's simulators."""
     services.load(FERRY_DATA)
     Backend.objects.filter(code="population").update(address=sims.soap.address, timeout_seconds=1.0)
     Backend.objects.filter(code="social_insurance").update(address=sims.rest.address, timeout_seconds=1.0)
     Backend.objects.filter(code="payment").update(address=str(sims.files.directory), timeout_seconds=1.0)
-    monkeypatch.setattr(breaker, "COOLDOWN", breaker.COOLDOWN * 0)
+    settings.ONEVISIT_FERRY_BREAKER_COOLDOWN = 0
     return sims
 
 

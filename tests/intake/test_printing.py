@@ -83,6 +83,52 @@ def test_when_every_printer_is_down_the_pdf_is_the_fallback(guide, hall):
     assert journey_events().get(type="contingency.on").data["mode"] == "printer_down"
 
 
+def test_settings_make_every_thermal_printer_fail_and_the_pdf_backup_takes_over(guide, hall, settings):
+    settings.ONEVISIT_PRINTER_ADAPTERS = {"escpos": "failing"}
+    t = ticket(guide, "cbdj")
+    with FakePrinter() as device:  # a printer that works: the failing adapter never reaches it
+        _printers(hall, device.address, backup_kind="pdf")
+        outcome = printing.print_ticket(ticket=t, location="desk-t", content=_content(t), actor=guide)
+        assert device.jobs == []
+    assert outcome.printed_on.code == "backup" and outcome.needs_pdf
+    assert outcome.failures == [("主打印机", "打印机故障")]
+    assert "failing" in journey_events().get(type="print.failed").data["detail"]
+
+
+def test_the_demo_printer_keeps_the_job_in_memory(guide, hall, settings):
+    settings.ONEVISIT_PRINTER_ADAPTERS = {"escpos": "demo"}
+    printing.DemoPrinter.clear()
+    t = ticket(guide, "cbdj")
+    _printers(hall, "printer-1.hall.local:9100")
+    outcome = printing.print_ticket(ticket=t, location="desk-t", content=_content(t), actor=guide)
+    assert outcome.printed_on.code == "main" and not outcome.failures
+    [(address, job)] = printing.DemoPrinter.jobs
+    assert address == "printer-1.hall.local:9100" and t.token.encode() in job
+    printing.DemoPrinter.clear()
+
+
+def test_an_unknown_printer_adapter_in_settings_is_a_printer_failure_not_a_crash(guide, hall, settings):
+    settings.ONEVISIT_PRINTER_ADAPTERS = {"escpos": "laser"}
+    t = ticket(guide, "cbdj")
+    _printers(hall, "127.0.0.1:9100", backup_kind="pdf")
+    outcome = printing.print_ticket(ticket=t, location="desk-t", content=_content(t), actor=guide)
+    assert outcome.printed_on.code == "backup" and outcome.failures == [("主打印机", "打印机适配器设置有误")]
+
+
+def test_check_lists_a_printer_with_a_wrong_address_with_a_database(hall):
+    from django.core import checks
+
+    _printers(hall, "10.0.0.5", backup_kind="pdf")
+    assert not [m for m in checks.run_checks(tags=["adapters"]) if m.id.startswith("onevisit.")]
+    found = [
+        m for m in checks.run_checks(tags=["adapters"], databases=["default"]) if m.id == "onevisit.W022"
+    ]
+    assert len(found) == 1 and found[0].level == checks.WARNING
+    assert (
+        "主打印机" in found[0].msg and "须为 主机:端口" in found[0].msg
+    )  # the demo hall's printers are fine
+
+
 @pytest.mark.parametrize(
     "token",
     [

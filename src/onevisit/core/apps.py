@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "onevisit.core"
     label = "core"
     verbose_name = "基础(事件日志与个人信息)"
+
+    def ready(self) -> None:
+        from onevisit.core import checks  # noqa: F401 - registers the adapters' configuration checks

@@ -1,4 +1,7 @@
-"""The hall's side of each legacy interface: one adapter per style (SOAP, REST, file exchange), one port.
+"""The hall's side of each legacy interface: one port (`BackendSystem`), one adapter per style (SOAP, REST, file
+exchange), plus `demo` (answers in this process from the demo population, no server) and `failing` (every
+exchange is a transport failure), all in the `BACKENDS` registry. A back end uses the adapter of its interface
+style unless ONEVISIT_FERRY_ADAPTERS names another for its code.
 
 An adapter carries a signed wire request out and a reply dict back, and sorts every failure into what the
 caller should do next: `Unavailable` and `Malformed` — try again later; `Rejected` — do not. It never checks
@@ -16,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 import requests
@@ -24,6 +28,7 @@ import zeep.exceptions
 from django.conf import settings
 from lxml.etree import XMLSyntaxError
 
+from onevisit.core.registry import Registry
 from onevisit.ferry import keys, wire
 
 # Request keys as ExchangeRequest elements, and ExchangeResponse elements as reply keys (see population.wsdl).
@@ -63,27 +68,53 @@ class Stray:
     reason: str
 
 
-class Adapter(Protocol):
+class BackendSystem(Protocol):
+    """Port: built from a back end's address and code, connecting to nothing until used."""
+
+    def __init__(self, address: str, *, backend: str) -> None: ...
+
     def send(self, request: dict[str, Any], *, timeout: float) -> dict[str, Any]: ...
 
     def health(self, *, timeout: float) -> bool: ...
 
     def sweep(self, waiting: set[str]) -> list[Stray]: ...
 
+    def check_config(self) -> list[str]: ...
 
-def adapter_for(style: str, address: str, *, backend: str) -> Adapter:
-    """The adapter for a back end's interface style; building it connects to nothing."""
-    if style == "soap":
-        return SoapAdapter(address, backend=backend)
-    if style == "rest":
-        return RestAdapter(address, backend=backend)
-    if style == "files":
-        return FileAdapter(address, backend=backend)
-    raise ValueError(f"unknown interface style {style!r}; one of soap, rest, files")
+
+Adapter = BackendSystem
+BACKENDS: Registry[BackendSystem] = Registry("ferry")
+
+
+def adapter_for(name: str, address: str, *, backend: str) -> BackendSystem:
+    """The adapter registered under `name` (an interface style, or demo/failing); building it connects to
+    nothing. An unknown name raises UnknownAdapter listing the known ones."""
+    return BACKENDS[name](address, backend=backend)
+
+
+def adapter_name(code: str, style: str) -> str:
+    """The adapter a back end uses: the one settings name for its code, else its interface style's."""
+    return settings.ONEVISIT_FERRY_ADAPTERS.get(code, style)
+
+
+def for_backend(backend: Any) -> BackendSystem:
+    """The adapter for a configured back end (a `Backend` row)."""
+    return adapter_for(adapter_name(backend.code, backend.style), backend.address, backend=backend.code)
 
 
 def _with_slash(address: str) -> str:
     return address if address.endswith("/") else address + "/"
+
+
+def _http_address_problems(address: str) -> list[str]:
+    parts = urlsplit(address or "")
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return [f"地址「{address}」应为 http:// 或 https:// 开头的网址"]
+    try:
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError:
+        return [f"地址「{address}」的端口无效"]
+    return []
 
 
 # --- SOAP (zeep) ---------------------------------------------------------------------------------------------
@@ -109,6 +140,7 @@ class _PerCallTimeout(zeep.Transport):
         self._calls.timeout = value
 
 
+@BACKENDS.register("soap")
 class SoapAdapter:
     """ExchangeRequest over SOAP 1.1 with zeep; the WSDL is fetched once per address per process."""
 
@@ -119,6 +151,9 @@ class SoapAdapter:
     @property
     def wsdl_url(self) -> str:
         return f"{self.address}?wsdl"
+
+    def check_config(self) -> list[str]:
+        return _http_address_problems(self.address)
 
     def _client(self, timeout: float):
         with _zeep_lock:
@@ -213,12 +248,16 @@ def _detail(answer: httpx.Response) -> str:
     return str(data.get("detail", data)) if isinstance(data, dict) else str(data)[:200]
 
 
+@BACKENDS.register("rest")
 class RestAdapter:
     """JSON over HTTP with an `X-Api-Key`; one connection pool per address per process."""
 
     def __init__(self, address: str, *, backend: str) -> None:
         self.address = address
         self.backend = backend
+
+    def check_config(self) -> list[str]:
+        return _http_address_problems(self.address)
 
     def send(self, request: dict[str, Any], *, timeout: float) -> dict[str, Any]:
         headers = {"X-Api-Key": keys.api_key(self.backend)}
@@ -258,6 +297,7 @@ class RestAdapter:
 # --- File exchange -------------------------------------------------------------------------------------------
 
 
+@BACKENDS.register("files")
 class FileAdapter:
     """Requests into `inbox/<envelope_id>.json`, replies from `outbox/<envelope_id>.json`."""
 
@@ -273,6 +313,13 @@ class FileAdapter:
     def directory(self) -> Path:
         path = Path(self.address)
         return path if path.is_absolute() else Path(settings.ONEVISIT_EXCHANGE_DIR)
+
+    def check_config(self) -> list[str]:
+        missing = [name for name in ("inbox", "outbox") if not (self.directory / name).is_dir()]
+        if missing:
+            folders = "、".join(f"{name}/" for name in missing)
+            return [f"交换目录 {self.directory} 缺少 {folders}（对方系统未启动或目录配置有误）"]
+        return []
 
     def send(self, request: dict[str, Any], *, timeout: float) -> dict[str, Any]:
         envelope_id = request.get("envelope_id")
@@ -364,3 +411,73 @@ def _stray_reason(raw: bytes) -> str:
     if isinstance(reply, dict) and reply.get("status") == "refused":
         return f"对方拒收: {reply.get('reason') or '未说明原因'}"
     return "无人等待的回执文件"
+
+
+# --- Demo and failing ----------------------------------------------------------------------------------------
+
+_demo_ledgers: dict[str, Any] = {}
+_demo_lock = threading.Lock()
+
+
+@BACKENDS.register("demo")
+class DemoBackend:
+    """Answers in this process, as the simulated back end of the same code would: the demo population
+    (data/ferry), signatures, allowlists and exactly-once per request key, with no server and no address.
+    One ledger per back end per process, so a retry is answered as the first attempt was."""
+
+    def __init__(self, address: str, *, backend: str) -> None:
+        self.address = address
+        self.backend = backend
+
+    def _ledger(self):
+        from onevisit.ferry.legacy import runner
+
+        with _demo_lock:
+            ledger = _demo_ledgers.get(self.backend)
+            if ledger is None:
+                ledger = _demo_ledgers[self.backend] = runner.demo_ledger(self.backend, keys.signing_key)
+            return ledger
+
+    def send(self, request: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+        try:
+            ledger = self._ledger()
+        except (OSError, ValueError) as exc:
+            raise Unavailable(f"演示后端无法载入演示数据: {exc}") from exc
+        return ledger.handle(request)
+
+    def health(self, *, timeout: float) -> bool:
+        return not self.check_config()
+
+    def sweep(self, waiting: set[str]) -> list[Stray]:
+        return []
+
+    def check_config(self) -> list[str]:
+        from onevisit.ferry.legacy import runner
+
+        try:
+            runner.demo_ledger(self.backend, keys.signing_key)
+        except (OSError, ValueError) as exc:
+            return [f"演示后端 {self.backend}: {exc}"]
+        return []
+
+
+@BACKENDS.register("failing")
+class FailingBackend:
+    """Every exchange is a transport failure and every probe unhealthy: the breaker opens and the window
+    types by hand, as when a real back end is down."""
+
+    def __init__(self, address: str, *, backend: str) -> None:
+        self.address = address
+        self.backend = backend
+
+    def send(self, request: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+        raise Unavailable("failing 适配器：后端始终不可用")
+
+    def health(self, *, timeout: float) -> bool:
+        return False
+
+    def sweep(self, waiting: set[str]) -> list[Stray]:
+        return []
+
+    def check_config(self) -> list[str]:
+        return []

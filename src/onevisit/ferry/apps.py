@@ -8,6 +8,6 @@ class FerryConfig(AppConfig):
 
     def ready(self) -> None:
         # The ferry is a known-values source for the merged form and reacts to acceptance and form saves.
-        from onevisit.ferry import hooks
+        from onevisit.ferry import checks, hooks  # noqa: F401 - checks: the adapters' configuration checks
 
         hooks.install()

@@ -1,24 +1,32 @@
 """A circuit breaker per back end, kept in the back end's row so every worker and web process sees it.
 
-Closed: envelopes flow. After THRESHOLD consecutive transport failures it opens: the worker stops sending to
-that back end and the window types the fields by hand (a contingency event). After the cool-down a worker
-probes the back end's health; a healthy answer closes the breaker and the held envelopes (back-fills first
-among them, in creation order) flow again. A breaker opened by hand stays open until closed by hand.
+Closed: envelopes flow. After ONEVISIT_FERRY_BREAKER_THRESHOLD consecutive transport failures it opens: the
+worker stops sending to that back end and the window types the fields by hand (a contingency event). After the
+cool-down (ONEVISIT_FERRY_BREAKER_COOLDOWN) a worker probes the back end's health; a healthy answer closes the
+breaker and the held envelopes (back-fills first among them, in creation order) flow again. A breaker opened by
+hand stays open until closed by hand.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import F, Q
 
 from onevisit.core.events import emit
 from onevisit.ferry import audit
 from onevisit.ferry.models import Backend
 
-THRESHOLD = int(os.environ.get("ONEVISIT_FERRY_BREAKER_THRESHOLD", "3"))
-COOLDOWN = timedelta(seconds=float(os.environ.get("ONEVISIT_FERRY_BREAKER_COOLDOWN", "15")))
+
+def threshold() -> int:
+    """Consecutive transport failures that open a breaker (read at each use, so tests override the setting)."""
+    return settings.ONEVISIT_FERRY_BREAKER_THRESHOLD
+
+
+def cooldown() -> timedelta:
+    """How long an open breaker waits before a worker probes the back end again."""
+    return timedelta(seconds=settings.ONEVISIT_FERRY_BREAKER_COOLDOWN)
 
 
 def trip(backend: Backend, *, reason: str, actor: str = "", now: datetime, held: bool | None = None) -> None:
@@ -54,7 +62,7 @@ def close(backend: Backend, *, actor: str = "", now: datetime, automatic: bool =
 def record_failures(backend: Backend, count: int, *, reason: str, now: datetime) -> None:
     Backend.objects.filter(pk=backend.pk).update(failures=F("failures") + count, last_error=reason[:255],
                                                  last_error_at=now)  # fmt: skip
-    if Backend.objects.get(pk=backend.pk).failures >= THRESHOLD:
+    if Backend.objects.get(pk=backend.pk).failures >= threshold():
         trip(backend, reason=reason, now=now, held=False)
 
 
@@ -69,5 +77,5 @@ def due_for_probe(backend: Backend, now: datetime) -> bool:
     return (
         backend.breaker == Backend.Breaker.OPEN
         and not backend.held
-        and (backend.opened_at is None or backend.opened_at + COOLDOWN <= now)
+        and (backend.opened_at is None or backend.opened_at + cooldown() <= now)
     )

@@ -29,6 +29,7 @@ from django.db.models import F, Q
 from onevisit.core import clock, crypto
 from onevisit.core.events import emit
 from onevisit.core.ids import redact
+from onevisit.core.registry import UnknownAdapter
 from onevisit.ferry import adapters, audit, breaker, keys, services, wire
 from onevisit.ferry.models import AuditHead, Backend, Envelope, ManualEntry
 
@@ -66,9 +67,9 @@ class Worker:
         self._last_sweep = 0.0
 
     def adapter(self, backend: Backend) -> adapters.Adapter:
-        key = (backend.code, backend.style, backend.address)
+        key = (backend.code, adapters.adapter_name(backend.code, backend.style), backend.address)
         if key not in self._adapters:
-            self._adapters[key] = adapters.adapter_for(backend.style, backend.address, backend=backend.code)
+            self._adapters[key] = adapters.adapter_for(key[1], backend.address, backend=backend.code)
         return self._adapters[key]
 
     # ---- one round -----------------------------------------------------------------------------------------
@@ -168,6 +169,8 @@ class Worker:
             raw = self.adapter(backend).send(attempt, timeout=backend.timeout_seconds)
         except adapters.Unavailable as exc:
             return self._failure(envelope, f"{backend.name}不可用：{exc}"[:250])
+        except UnknownAdapter as exc:  # `onevisit check` reports it at start; until fixed, the window types
+            return self._failure(envelope, f"{backend.name}适配器配置有误：{exc}"[:250])
         except adapters.Malformed as exc:
             return self._failure(envelope, f"{backend.name}回执格式错误：{exc}"[:250], malformed=True)
         except adapters.Rejected as exc:
@@ -187,13 +190,13 @@ class Worker:
         return Outcome(envelope, "delivered", reply=reply)
 
     def exchange_all(self, claimed: list[Envelope]) -> list[Outcome]:
-        """Exchange a claimed batch, but stop sending to a back end that has failed THRESHOLD times in it,
+        """Exchange a claimed batch, but stop sending to a back end that has failed threshold() times in it,
         and stop altogether before the lease runs out: those envelopes are released untouched."""
         outcomes: list[Outcome] = []
         failed: dict[int, int] = defaultdict(int)
         deadline = time.monotonic() + self.lease.total_seconds() * 0.8
         for envelope in claimed:
-            if failed[envelope.backend_id] >= breaker.THRESHOLD or time.monotonic() > deadline:
+            if failed[envelope.backend_id] >= breaker.threshold() or time.monotonic() > deadline:
                 outcomes.append(Outcome(envelope, "release"))
                 continue
             outcome = self.exchange(envelope)

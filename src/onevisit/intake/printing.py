@@ -1,7 +1,9 @@
 """Ticket printing: the ticket as ESC/POS for thermal printers over TCP 9100, or as PDF; backup failover.
 
-The port is `TicketPrinter.send(payload)`; the adapter is chosen by the printer's kind in settings data, never
-by a vendor check inside a use case.
+The port is `TicketPrinter.send(payload)`; its adapters are in the `PRINTERS` registry: `escpos` (raw TCP 9100),
+`pdf` (the browser prints), `demo` (keeps each job in memory) and `failing` (every job fails). A printer uses the
+adapter of its kind unless ONEVISIT_PRINTER_ADAPTERS names another for that kind; never a vendor check inside a
+use case.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ import io
 import logging
 import re
 import socket
+import threading
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from django.db import transaction
 from escpos.printer import Dummy
 from reportlab.graphics.barcode import code128
@@ -27,6 +33,7 @@ from onevisit.core.errors import Invalid
 from onevisit.core.events import emit
 from onevisit.core.ids import redact
 from onevisit.core.pdf import cjk_font, qr_drawing, style
+from onevisit.core.registry import Registry, UnknownAdapter
 from onevisit.intake.models import Printer
 from onevisit.queueing.models import Ticket
 
@@ -121,23 +128,39 @@ def ticket_pdf(t: TicketContent) -> bytes:
 
 
 class TicketPrinter:
-    """Port: something that takes a rendered ESC/POS job. Adapters raise OSError when the device fails."""
+    """Port: something that takes a rendered ESC/POS job. Adapters raise OSError when the device fails (Invalid
+    when its address is wrong); building one connects to nothing."""
+
+    def __init__(self, address: str = "", timeout: float = 3.0) -> None:
+        self.address, self.timeout = address, timeout
 
     def send(self, payload: bytes) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def check_config(self) -> list[str]:
+        return []
 
+
+PRINTERS: Registry[TicketPrinter] = Registry("printer")
+
+
+@PRINTERS.register("escpos")
 class EscposNetworkPrinter(TicketPrinter):
-    def __init__(self, address: str, timeout: float) -> None:
-        self.host, self.port = parse_address(address)
-        self.timeout = timeout
-
     def send(self, payload: bytes) -> None:
-        with socket.create_connection((self.host, self.port), timeout=self.timeout) as conn:
+        host, port = parse_address(self.address)
+        with socket.create_connection((host, port), timeout=self.timeout) as conn:
             conn.settimeout(self.timeout)
             conn.sendall(payload)
 
+    def check_config(self) -> list[str]:
+        try:
+            parse_address(self.address)
+        except Invalid as exc:
+            return [exc.message]
+        return []
 
+
+@PRINTERS.register("pdf")
 class BrowserPdfPrinter(TicketPrinter):
     """The page offers the PDF to the browser's print dialog; nothing to send from the server."""
 
@@ -145,15 +168,44 @@ class BrowserPdfPrinter(TicketPrinter):
         return None
 
 
-ADAPTERS = {
-    Printer.Kind.ESCPOS: lambda p: EscposNetworkPrinter(p.address, p.timeout_seconds),
-    Printer.Kind.PDF: lambda p: BrowserPdfPrinter(),
-}
+@PRINTERS.register("demo")
+class DemoPrinter(TicketPrinter):
+    """Prints nothing: keeps the latest jobs (address, bytes) in this process, for the demo and the tests."""
+
+    jobs: ClassVar[deque[tuple[str, bytes]]] = deque(maxlen=1000)
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def send(self, payload: bytes) -> None:
+        with self._lock:
+            self.jobs.append((self.address, payload))
+
+    @classmethod
+    def clear(cls) -> None:
+        with cls._lock:
+            cls.jobs.clear()
+
+
+@PRINTERS.register("failing")
+class FailingPrinter(TicketPrinter):
+    """Every job fails, as a jammed printer's does: the backup and the PDF take over."""
+
+    def send(self, payload: bytes) -> None:
+        raise OSError("failing 适配器：打印机始终故障")
+
+
+def adapter_name(printer: Printer) -> str:
+    """The adapter a printer uses: the one settings name for its kind, else its kind's own."""
+    return settings.ONEVISIT_PRINTER_ADAPTERS.get(printer.kind, printer.kind)
+
+
+def printer_for(printer: Printer) -> TicketPrinter:
+    return PRINTERS[adapter_name(printer)](printer.address, printer.timeout_seconds)
 
 
 # What staff read when a printer fails (first match); the exception itself goes to the log and the event.
 _REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (Invalid, "打印机地址设置有误"),
+    (UnknownAdapter, "打印机适配器设置有误"),
     (ConnectionRefusedError, "打印机未开机或未连接"),
     (TimeoutError, "打印机无响应"),  # socket.timeout too
     (socket.gaierror, "找不到打印机（地址无法解析）"),
@@ -275,8 +327,8 @@ def print_job(*, hall, location: str, payload: bytes, actor, ticket=None, case=N
     refs = {"hall": hall, "ticket": ticket, "case": case, "actor": actor}
     for printer in chain:
         try:
-            ADAPTERS[printer.kind](printer).send(payload)
-        except (OSError, Invalid) as exc:
+            printer_for(printer).send(payload)
+        except (OSError, Invalid, UnknownAdapter) as exc:
             reason, detail = plain_reason(exc), technical_detail(exc)
             log.warning("printer %s (%s) failed: %s", printer.code, printer.address or printer.kind, detail)
             outcome.failures.append((printer.name, reason))

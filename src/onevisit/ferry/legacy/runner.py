@@ -98,6 +98,29 @@ class ControlServer(HttpSim):
         self.sims = sims
 
 
+REPO_DATA = Path(__file__).resolve().parents[4] / "data" / "ferry"
+
+
+def demo_data_dir(given: str | Path | None = None) -> Path:
+    """`given`, else data/ferry under the working directory, else the one beside the source tree: the folder
+    with population.yaml and field-sets.yaml."""
+    for candidate in [Path(given)] if given else [Path("data/ferry"), REPO_DATA]:
+        if (candidate / "population.yaml").is_file() and (candidate / "field-sets.yaml").is_file():
+            return candidate
+    raise FileNotFoundError(f"{given or 'data/ferry'}: population.yaml and field-sets.yaml not found")
+
+
+def demo_ledger(code: str, keys: Callable[[str], bytes], data: str | Path | None = None) -> Ledger:
+    """The ledger the simulator of back end `code` would run, from the demo data."""
+    folder = demo_data_dir(data)
+    reply_fields, backends = load_field_sets(folder / "field-sets.yaml")
+    spec = next((b for b in backends if b.get("code") == code), None)
+    if spec is None:
+        raise ValueError(f"{folder / 'field-sets.yaml'} names no back end {code!r}")
+    served = {fs: reply_fields[fs] for fs in spec.get("field_sets", []) if fs in reply_fields}
+    return Ledger(code, keys(code), load_population(folder / "population.yaml"), served)
+
+
 def start_all(
     *,
     population_path: str | Path,

@@ -9,12 +9,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-import onevisit
 from onevisit.ferry import keys
 from onevisit.ferry.legacy.ledger import FAULTS
-from onevisit.ferry.legacy.runner import start_all
-
-REPO_DATA = Path(onevisit.__file__).resolve().parents[2] / "data" / "ferry"
+from onevisit.ferry.legacy.runner import demo_data_dir, start_all
 
 
 def _fault(text: str) -> tuple[str, str]:
@@ -26,10 +23,10 @@ def _fault(text: str) -> tuple[str, str]:
 
 def _data_dir(given: Path | None) -> Path:
     """--data, else data/ferry under the working directory, else the one beside the source tree."""
-    for candidate in [given] if given else [Path("data/ferry"), REPO_DATA]:
-        if (candidate / "population.yaml").is_file() and (candidate / "field-sets.yaml").is_file():
-            return candidate
-    raise CommandError(f"{given or 'data/ferry'}: population.yaml and field-sets.yaml not found")
+    try:
+        return demo_data_dir(given)
+    except FileNotFoundError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class Command(BaseCommand):

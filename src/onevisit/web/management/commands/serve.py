@@ -1,7 +1,6 @@
 """Serve onevisit with gunicorn (several worker processes) and whitenoise for static files."""
 
 import atexit
-import os
 import subprocess
 import sys
 
@@ -31,9 +30,9 @@ class Command(BaseCommand):
     help = "Run the production server (gunicorn) after collecting static files."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default=os.environ.get("ONEVISIT_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("ONEVISIT_PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("ONEVISIT_WORKERS", "3")))
+        parser.add_argument("--host", default=settings.ONEVISIT_HOST)
+        parser.add_argument("--port", type=int, default=settings.ONEVISIT_PORT)
+        parser.add_argument("--workers", type=int, default=settings.ONEVISIT_WORKERS)
         parser.add_argument("--no-collectstatic", action="store_true")
         parser.add_argument(
             "--with-ferry",

@@ -1,0 +1,184 @@
+"""Every environment variable onevisit reads, in one typed object; `onevisit.settings` is its only reader.
+
+Pure (no Django): the benchmarks and the settings module both load it. A value that does not parse stops the
+process at start with the variable's name and what was expected, never a silent default. An empty variable
+counts as unset (`DATABASE_URL= make demo` means the SQLite default).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SECRET = {"ONEVISIT_SECRET_KEY", "ONEVISIT_DATA_KEY", "ONEVISIT_FERRY_KEY", "DATABASE_URL"}
+# Adapter names (registries in onevisit.core.registry): letters, digits, _ and -.
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
+
+CommaList = Annotated[list[str], NoDecode]
+NameMap = Annotated[dict[str, str], NoDecode]
+
+
+class ConfigError(ValueError):
+    """Bad configuration: the message names each variable and what it should be."""
+
+
+class Env(BaseSettings):
+    """The process environment, typed. Field names are the variables' names, so every error names one."""
+
+    model_config = SettingsConfigDict(case_sensitive=True, env_ignore_empty=True, extra="ignore")
+
+    # --- where things are -------------------------------------------------------------------------------------
+    DATABASE_URL: str = ""
+    ONEVISIT_TEST_DATABASE_URL: str = ""
+    ONEVISIT_DATA_DIR: Path | None = None
+    ONEVISIT_AUDIT_DIR: Path | None = None
+    ONEVISIT_EXCHANGE_DIR: Path | None = None
+    ONEVISIT_CONN_MAX_AGE: int = Field(60, ge=0)
+
+    # --- secrets and security ---------------------------------------------------------------------------------
+    ONEVISIT_SECRET_KEY: str = ""
+    ONEVISIT_DATA_KEY: str = ""
+    ONEVISIT_FERRY_KEY: str = ""
+    ONEVISIT_ALLOWED_HOSTS: CommaList = ["127.0.0.1", "localhost"]
+    ONEVISIT_CSRF_TRUSTED_ORIGINS: CommaList = []
+    ONEVISIT_SECURE_COOKIES: bool = False
+    ONEVISIT_DEBUG: bool = False
+    ONEVISIT_LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    # --- the product ------------------------------------------------------------------------------------------
+    ONEVISIT_DEMO: bool = False
+    ONEVISIT_TIME_ZONE: str = "Asia/Shanghai"
+    ONEVISIT_PUBLIC_BASE_URL: str = ""
+    ONEVISIT_PDF_FONT: str = ""
+    ONEVISIT_OUTLIER_PERCENTILE: float = Field(0.99, ge=0, lt=1)
+    ONEVISIT_OUTLIER_MIN_CASES: int = Field(20, ge=0)
+    ONEVISIT_KIOSK_IDLE_SECONDS: int = Field(60, ge=1)
+    ONEVISIT_KIOSK_TICKET_SECONDS: int = Field(30, ge=1)
+    ONEVISIT_KIOSK_TICKET_MINUTES: int = Field(10, ge=0)
+    ONEVISIT_NO_SHOW_RETURN_MINUTES: int = Field(30, ge=0)
+
+    # --- the data ferry ---------------------------------------------------------------------------------------
+    ONEVISIT_FERRY_CHAIN: bool = True
+    ONEVISIT_FERRY_BREAKER_THRESHOLD: int = Field(3, ge=1)
+    ONEVISIT_FERRY_BREAKER_COOLDOWN: float = Field(15.0, ge=0)
+
+    # --- adapters (by registry name) --------------------------------------------------------------------------
+    ONEVISIT_FERRY_ADAPTERS: NameMap = {}
+    ONEVISIT_PRINTER_ADAPTERS: NameMap = {}
+    ONEVISIT_NOTIFIER: str = "demo"
+
+    # --- `onevisit serve` -------------------------------------------------------------------------------------
+    ONEVISIT_HOST: str = "127.0.0.1"
+    ONEVISIT_PORT: int = Field(8000, ge=1, le=65535)
+    ONEVISIT_WORKERS: int = Field(3, ge=1)
+
+    # --- the browser tests (tests/e2e) ------------------------------------------------------------------------
+    ONEVISIT_SHOTS: Path = Path("var/e2e")
+    ONEVISIT_AXE_JS: Path | None = None
+    ONEVISIT_E2E_REQUIRE_AXE: bool = False
+    ONEVISIT_E2E_KEEP_GOING: bool = False
+
+    @field_validator("ONEVISIT_ALLOWED_HOSTS", "ONEVISIT_CSRF_TRUSTED_ORIGINS", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("ONEVISIT_FERRY_ADAPTERS", "ONEVISIT_PRINTER_ADAPTERS", mode="before")
+    @classmethod
+    def _name_map(cls, value: object) -> object:
+        """`key=adapter,key=adapter`, e.g. `payment=failing,population=demo`."""
+        if not isinstance(value, str):
+            return value
+        pairs = {}
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            key, sep, name = (s.strip() for s in part.partition("="))
+            if not sep or not key or not _is_name(name):
+                raise ValueError(f"expected key=adapter pairs separated by commas, got {part!r}")
+            pairs[key] = name
+        return pairs
+
+    @field_validator("ONEVISIT_NOTIFIER")
+    @classmethod
+    def _adapter_name(cls, value: str) -> str:
+        if not _is_name(value):
+            raise ValueError("expected an adapter name (letters, digits, _ or -)")
+        return value
+
+    @field_validator("ONEVISIT_TIME_ZONE")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("expected an IANA time zone such as Asia/Shanghai") from exc
+        return value
+
+    @field_validator("ONEVISIT_PUBLIC_BASE_URL")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an address starting with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("DATABASE_URL", "ONEVISIT_TEST_DATABASE_URL")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value and "://" not in value:
+            raise ValueError("expected a URL such as postgresql://user@host:5432/name or sqlite:///path")
+        return value
+
+    # --- derived ------------------------------------------------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        return (self.ONEVISIT_DATA_DIR or Path.cwd() / "var").resolve()
+
+    @property
+    def audit_dir(self) -> Path:
+        return (self.ONEVISIT_AUDIT_DIR or self.data_dir / "audit").resolve()
+
+    @property
+    def exchange_dir(self) -> Path:
+        return (self.ONEVISIT_EXCHANGE_DIR or self.data_dir / "exchange").resolve()
+
+
+def _is_name(value: str) -> bool:
+    return bool(value) and set(value) <= _NAME_CHARS
+
+
+def load(environ: dict[str, str] | None = None) -> Env:
+    """The environment (or `environ`, for tests) as an Env; ConfigError naming each bad variable."""
+    try:
+        if environ is None:
+            return Env()
+        return _from_mapping(environ)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from None
+
+
+class _Given(Env):
+    """Env from a given mapping only: the process environment is not read."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, **sources):  # type: ignore[override]
+        return (init_settings,)
+
+
+def _from_mapping(environ: dict[str, str]) -> Env:
+    return _Given(**{k: v for k, v in environ.items() if k in Env.model_fields and v != ""})
+
+
+def describe(exc: ValidationError) -> str:
+    lines = ["配置有误 (invalid configuration):"]
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        given = "" if name in SECRET else f"={error.get('input')!r}"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"  {name}{given}: {message}")
+    return "\n".join(lines)
