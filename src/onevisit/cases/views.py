@@ -453,7 +453,7 @@ def continue_case(request, code: str, case_id: int):
     except DomainError as exc:
         return _case_page(request, code, case_id, problem=exc.message, status=exc.status)
     default_due = clock.local_date(request.actor.hall.timezone) + timedelta(days=7)
-    typed_due = form.data.get("tolerance_due") if refused else ""  # shown back as typed, beside its error
+    typed_due = form["tolerance_due"].value() if refused else ""  # shown back as typed, beside its error
     step = {"bundle": bundle, "check": check, "answers": answers, "present": data["materials"],
             "signed": data["commitment"],
             "due": typed_due or (data.get("tolerance_due") or default_due).isoformat()}  # fmt: skip
