@@ -7,8 +7,9 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
-from onevisit.accounts.pages import staff_page
+from onevisit.accounts.pages import parse, staff_page
 from onevisit.cases import casefile, services
+from onevisit.cases.forms import AnswerForm, NoteForm, ReturnForm, VerifyForm
 from onevisit.cases.models import CaseReturn
 from onevisit.core import clock
 from onevisit.core.errors import DomainError
@@ -61,11 +62,12 @@ def task_page(request, task_id: int):
     return _task_page(request, task_id)
 
 
-def _act(request, action, done: str, *, form: str, pk: int, task_id: int | None = None):
-    """Do it and go back to the list; a refusal comes back on the page it came from (the task's page, or the
-    list for an answer) with the form's fields marked and what was typed kept."""
+def _act(request, inputs, action, done: str, *, form: str, pk: int, task_id: int | None = None):
+    """Parse the POST with the `inputs` form, do it and go back to the list; a refusal (of the form or of the
+    service) comes back on the page it came from (the task's page, or the list for an answer) with the form's
+    fields marked and what was typed kept."""
     try:
-        action()
+        action(parse(inputs, request.POST))
     except DomainError as exc:
         refused = {
             "form": form,
@@ -86,9 +88,8 @@ def _act(request, action, done: str, *, form: str, pk: int, task_id: int | None 
 def approve(request, task_id: int):
     return _act(
         request,
-        lambda: services.approve_task(
-            actor=request.actor, task_id=task_id, note=request.POST.get("note", "")
-        ),
+        NoteForm,
+        lambda data: services.approve_task(actor=request.actor, task_id=task_id, note=data["note"]),
         "已审批通过",
         form="approve",
         pk=task_id,
@@ -101,12 +102,10 @@ def approve(request, task_id: int):
 def give_back(request, task_id: int):
     return _act(
         request,
-        lambda: services.return_task(
-            actor=request.actor,
-            task_id=task_id,
-            reasons=request.POST.get("reasons", ""),
-            to=request.POST.get("to", "window"),
-        ),  # fmt: skip
+        ReturnForm,
+        lambda data: services.return_task(
+            actor=request.actor, task_id=task_id, reasons=data["reasons"], to=data["to"]
+        ),
         "已退件，理由已告知窗口和办事人",
         form="return",
         pk=task_id,
@@ -114,27 +113,13 @@ def give_back(request, task_id: int):
     )
 
 
-def _int(raw: str, default: int) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return (
-            default if raw in (None, "") else -1
-        )  # typed nonsense: refused by the service, naming the field
-
-
 @require_POST
 @staff_page(roles.OFFICE)
 def verify(request, task_id: int):
     return _act(
         request,
-        lambda: services.request_verification(
-            actor=request.actor,
-            task_id=task_id,
-            department=request.POST.get("department", ""),
-            question=request.POST.get("question", ""),
-            due_days=_int(request.POST.get("due_days"), 1),
-        ),  # fmt: skip
+        VerifyForm,
+        lambda data: services.request_verification(actor=request.actor, task_id=task_id, **data),
         "已发起核验",
         form="verify",
         pk=task_id,
@@ -147,12 +132,10 @@ def verify(request, task_id: int):
 def answer(request, verification_id: int):
     return _act(
         request,
-        lambda: services.answer_verification(
-            actor=request.actor,
-            verification_id=verification_id,
-            confirmed=request.POST.get("confirmed") == "yes",
-            answer=request.POST.get("answer", ""),
-        ),  # fmt: skip
+        AnswerForm,
+        lambda data: services.answer_verification(
+            actor=request.actor, verification_id=verification_id, **data
+        ),
         "已答复核验，答复已送达发起的任务",
         form="answer",
         pk=verification_id,

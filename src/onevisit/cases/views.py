@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -7,9 +7,20 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
-from onevisit.accounts.pages import staff_page
+from onevisit.accounts.pages import parse, staff_page
 from onevisit.accounts.services import window_of, windows_of
 from onevisit.cases import casefile, hooks, services
+from onevisit.cases.forms import (
+    AcceptForm,
+    ContinueForm,
+    DeliverForm,
+    NoteForm,
+    PauseForm,
+    PrefilledForm,
+    ScanForm,
+    TransferForm,
+    ViaForm,
+)
 from onevisit.cases.models import CaseReturn
 from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services as catalog
@@ -65,7 +76,7 @@ def window_page(request, code: str):
 def scan(request, code: str):
     """The scanned (or typed) ticket code comes by POST: whatever a scanner types never lands in a URL or log."""
     window = window_of(request.actor, code)
-    scanned_code = request.POST.get("code", "").strip()
+    scanned_code = parse(ScanForm, request.POST)["code"]
     if not scanned_code:
         return _window_page(request, window)
     try:
@@ -135,9 +146,8 @@ def recall_no_show(request, code: str, ticket_id: int):
 @staff_page(roles.CLERK)
 def transfer(request, code: str, ticket_id: int):
     def act(window):
-        t = queueing.transfer(
-            window=window, ticket_id=ticket_id, queue_code=request.POST.get("queue", ""), actor=request.actor
-        )
+        queue_code = parse(TransferForm, request.POST)["queue"]
+        t = queueing.transfer(window=window, ticket_id=ticket_id, queue_code=queue_code, actor=request.actor)
         return f"{t.number} 已转到{t.queue.name}，保留原排队时间"
 
     return _ticket_action(request, code, act)
@@ -146,7 +156,7 @@ def transfer(request, code: str, ticket_id: int):
 @require_POST
 @staff_page(roles.CLERK)
 def pause(request, code: str):
-    paused = request.POST.get("paused") == "1"
+    paused = parse(PauseForm, request.POST)["paused"]
 
     def act(window):
         queueing.set_paused(window=window, paused=paused, actor=request.actor)
@@ -159,8 +169,7 @@ def pause(request, code: str):
 @staff_page(roles.CLERK)
 def deliver(request, code: str, case_id: int):
     def act(window):
-        case = services.deliver(actor=request.actor, case_id=case_id, method=request.POST.get("method", ""),
-                                tracking_number=request.POST.get("tracking_number", ""))  # fmt: skip
+        case = services.deliver(actor=request.actor, case_id=case_id, **parse(DeliverForm, request.POST))
         return f"办件 {case.number} 已出件（{services.DELIVERY_METHODS[case.delivery_method]}）"
 
     return _ticket_action(request, code, act)
@@ -170,7 +179,7 @@ def deliver(request, code: str, case_id: int):
 @staff_page(roles.CLERK)
 def accept(request, code: str):
     window = window_of(request.actor, code)
-    scanned_code = request.POST.get("code", "")
+    scanned_code = parse(AcceptForm, request.POST)["code"]
     try:
         case = services.accept(actor=request.actor, window=window, code=scanned_code)
     except DomainError as exc:
@@ -247,9 +256,7 @@ def _leave_window(request, code: str, case_id: int, act, doing: str, done):
     try:
         case = act(actor=request.actor, case_id=case_id)
     except Invalid as exc:  # the form is not complete: back to it, each field in error marked
-        return case_page.__wrapped__(
-            request, code, case_id, errors=exc.errors, problem=exc.message, status=exc.status
-        )
+        return _case_page(request, code, case_id, errors=exc.errors, problem=exc.message, status=exc.status)
     except DomainError as exc:
         return _window_page(request, window, action_error=exc.message, status=exc.status)
     messages.success(request, done(case))
@@ -288,7 +295,11 @@ def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
 
 
 @staff_page(roles.CLERK)
-def case_page(
+def case_page(request, code: str, case_id: int):
+    return _case_page(request, code, case_id)
+
+
+def _case_page(
     request,
     code: str,
     case_id: int,
@@ -300,6 +311,9 @@ def case_page(
     outlier_error="",
     status=200,
 ):
+    """The case at the window, for the page and for each action refused on it (called from views that have
+    passed the clerk's role and window check): `errors` and `submitted` mark the merged form's fields, `problem`
+    says why on top, `continuation` is the 接续受理 step in progress."""
     window = window_of(request.actor, code)
     case = services.get_case(actor=request.actor, case_id=case_id)
     cf = services.case_form(case)
@@ -345,13 +359,17 @@ def save_form(request, code: str, case_id: int):
     return redirect("cases:case", code=code, case_id=case_id)
 
 
-def _submitted(request) -> dict[str, str | list[str]]:
-    """The merged form's values in this POST: a group of checkboxes sends a list (its empty marker first)."""
+def _submitted(data) -> dict[str, str | list[str]]:
+    """The merged form's values in this POST: a group of checkboxes sends a list (its empty marker first).
+
+    Not a Django Form: the fields are the case's own (the catalog's field dictionary, per matter), and
+    services.save_draft checks each against its rule for this page and the API alike; a form here would
+    repeat those rules. Names starting with "_" are the page's own inputs (PrefilledForm)."""
     values = {}
-    for name in request.POST:
+    for name in data:
         if name.startswith("_") or name == "csrfmiddlewaretoken":
             continue
-        sent = request.POST.getlist(name)
+        sent = data.getlist(name)
         values[name] = sent if len(sent) > 1 else sent[0]
     return values
 
@@ -361,15 +379,17 @@ def _save_typed(request, code: str, case_id: int, *, doing: str = ""):
     valid value is kept; the page again, each field left out marked with its reason, when one was not valid.
 
     `doing` names what F10 was asked to do (办结, 移交后台), which a value left out stops."""
-    submitted = _submitted(request)
+    submitted = _submitted(request.POST)
     if not submitted:
         return None
+    prefilled = parse(PrefilledForm, request.POST)["_prefilled"]
     try:
-        draft = services.save_draft(actor=request.actor, case_id=case_id, submitted=submitted,
-                                    prefilled=request.POST.getlist("_prefilled"))  # fmt: skip
+        draft = services.save_draft(
+            actor=request.actor, case_id=case_id, submitted=submitted, prefilled=prefilled
+        )
     except DomainError as exc:
-        return case_page.__wrapped__(request, code, case_id, errors=exc.errors, submitted=submitted,
-                                     problem=exc.message, status=exc.status)  # fmt: skip
+        return _case_page(request, code, case_id, errors=exc.errors, submitted=submitted,
+                          problem=exc.message, status=exc.status)  # fmt: skip
     if not draft.errors:
         return None
     errors, problem = dict(draft.errors), f"以下字段填写有误，未保存：{draft.names}。"
@@ -381,8 +401,8 @@ def _save_typed(request, code: str, case_id: int, *, doing: str = ""):
             problem += f"还须填写：{'、'.join(still)}。"
     if draft.valid:
         problem += "其余已保存（草稿）。"
-    return case_page.__wrapped__(request, code, case_id, errors=errors, status=422, problem=problem,
-                                 submitted={f: submitted[f] for f in draft.errors})  # fmt: skip
+    return _case_page(request, code, case_id, errors=errors, status=422, problem=problem,
+                      submitted={f: submitted[f] for f in draft.errors})  # fmt: skip
 
 
 @require_POST
@@ -390,11 +410,10 @@ def _save_typed(request, code: str, case_id: int, *, doing: str = ""):
 def supply(request, code: str, case_id: int, commitment_id: int):
     window = window_of(request.actor, code)
     try:
-        services.supply(
-            actor=request.actor, commitment_id=commitment_id, via=request.POST.get("via", ""), window=window
-        )
+        via = parse(ViaForm, request.POST)["via"]
+        services.supply(actor=request.actor, commitment_id=commitment_id, via=via, window=window)
     except DomainError as exc:
-        return case_page.__wrapped__(request, code, case_id, problem=exc.message, status=exc.status)
+        return _case_page(request, code, case_id, problem=exc.message, status=exc.status)
     messages.success(request, "已登记补交")
     return redirect("cases:case", code=code, case_id=case_id)
 
@@ -405,46 +424,50 @@ def correct(request, code: str, case_id: int):
     """补正 registered at the window: the citizen here (a visit), or what came online or by mail (no visit)."""
     window = window_of(request.actor, code)
     try:
-        case = services.correct(
-            actor=request.actor, case_id=case_id, via=request.POST.get("via", ""), window=window
-        )
+        via = parse(ViaForm, request.POST)["via"]
+        case = services.correct(actor=request.actor, case_id=case_id, via=via, window=window)
     except DomainError as exc:
-        return case_page.__wrapped__(request, code, case_id, problem=exc.message, status=exc.status)
-    via = CaseReturn.Via(request.POST["via"]).label
-    messages.success(request, f"办件 {case.number} 已补正（{via}），已退回的环节重新进入后台办理")
+        return _case_page(request, code, case_id, problem=exc.message, status=exc.status)
+    messages.success(
+        request, f"办件 {case.number} 已补正（{CaseReturn.Via(via).label}），已退回的环节重新进入后台办理"
+    )
     return redirect("cases:case", code=code, case_id=case_id)
 
 
 @require_POST
 @staff_page(roles.CLERK)
 def continue_case(request, code: str, case_id: int):
-    """接续受理 in two steps: the answers give the added matters, whose materials the clerk then checks off."""
-    bundle_code = request.POST.get("bundle", "")
+    """接续受理 in two steps: the answers give the added matters, whose materials the clerk then checks off.
+
+    A commitment date the page cannot read is refused on the step, naming the field: it is never taken as no
+    date (which the service would report as a date not filled in)."""
+    form = ContinueForm(request.POST)
+    refused = None if form.is_valid() else form.invalid()
+    data = form.cleaned_data
+    bundle_code = data["bundle"]
     answers = catalog.answers_from_query(request.POST, bundle_code) if bundle_code else {}
     try:
         _, bundle, check = services.continuation_check(
             actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers
         )
     except DomainError as exc:
-        return case_page.__wrapped__(request, code, case_id, problem=exc.message, status=exc.status)
-    step = {"bundle": bundle, "check": check, "answers": answers, "present": request.POST.getlist("materials"),
-            "signed": request.POST.get("commitment") == "on",
-            "due": request.POST.get("tolerance_due") or (
-                clock.local_date(request.actor.hall.timezone) + timedelta(days=7)).isoformat()}  # fmt: skip
-    if request.POST.get("confirm") != "1":
-        return case_page.__wrapped__(request, code, case_id, continuation=step)
+        return _case_page(request, code, case_id, problem=exc.message, status=exc.status)
+    default_due = clock.local_date(request.actor.hall.timezone) + timedelta(days=7)
+    typed_due = form["tolerance_due"].value() if refused else ""  # shown back as typed, beside its error
+    step = {"bundle": bundle, "check": check, "answers": answers, "present": data["materials"],
+            "signed": data["commitment"],
+            "due": typed_due or (data.get("tolerance_due") or default_due).isoformat()}  # fmt: skip
+    if not data["confirm"]:
+        return _case_page(request, code, case_id, continuation=step)
     try:
-        due = date.fromisoformat(step["due"]) if request.POST.get("tolerance_due") else None
-    except ValueError:
-        due = None
-    try:
+        if refused:
+            raise refused
         case = services.continue_into(actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers,
-                                      present=step["present"], commitment_signed=step["signed"], tolerance_due=due)  # fmt: skip
+                                      present=step["present"], commitment_signed=step["signed"],
+                                      tolerance_due=data["tolerance_due"])  # fmt: skip
     except DomainError as exc:
         step["errors"] = exc.errors
-        return case_page.__wrapped__(
-            request, code, case_id, continuation=step, problem=exc.message, status=exc.status
-        )
+        return _case_page(request, code, case_id, continuation=step, problem=exc.message, status=exc.status)
     then = "新增事项的表单填写完整后，按 F10 移交后台" if services.awaits_hand_over(case) else ""
     messages.success(request, f"已接续受理为「{bundle.name}」" + (f"。{then}" if then else ""))
     return redirect("cases:case", code=code, case_id=case_id)
@@ -454,9 +477,11 @@ def continue_case(request, code: str, case_id: int):
 @staff_page(roles.CLERK)
 def flag_outlier(request, code: str, case_id: int):
     try:
-        services.flag_outlier(actor=request.actor, case_id=case_id, note=request.POST.get("note", ""))
+        services.flag_outlier(
+            actor=request.actor, case_id=case_id, note=parse(NoteForm, request.POST)["note"]
+        )
     except DomainError as exc:
-        return case_page.__wrapped__(
+        return _case_page(
             request, code, case_id, outlier_error=exc.message, problem=exc.message, status=exc.status
         )
     messages.success(request, "已标记为极端案例：不计入平均办理时长与往返次数，在指标复盘中单列")

@@ -6,8 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, When
 from django.template.response import TemplateResponse
 
+from onevisit.accounts.pages import parse
 from onevisit.accounts.services import display_name
 from onevisit.catalog import services
+from onevisit.catalog.forms import RejectActionForm
 from onevisit.catalog.models import (
     CHANNELS,
     Bundle,
@@ -188,8 +190,9 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
     @admin.action(description="退回修改（须填写理由）")
     def reject(self, request, queryset):
         """Asks for the reason on a page of its own, then returns each selected version with it."""
-        reason = request.POST.get("rejection_reason", "")
-        if "apply" in request.POST and reason.strip():
+        sent = parse(RejectActionForm, request.POST)
+        reason = sent["rejection_reason"]
+        if sent["apply"] and reason.strip():
             for version in queryset:
                 try:
                     services.reject(version=version, user=request.user, reason=reason)
@@ -198,7 +201,7 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
                 else:
                     self.message_user(request, f"{version.matter.name} 第{version.number}版已退回修改")
             return None
-        error = "退回须说明理由" if "apply" in request.POST else ""
+        error = "退回须说明理由" if sent["apply"] else ""
         return TemplateResponse(
             request,
             "admin/catalog/checklistversion/reject.html",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -11,9 +9,10 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
-from onevisit.accounts.pages import staff_page
+from onevisit.accounts.pages import parse, staff_page
 from onevisit.accounts.services import display_name
 from onevisit.catalog import notice, services
+from onevisit.catalog.forms import CardsForm, CheckForm, PublishForm, RejectForm, VersionsForm
 from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.core.links import public_url
@@ -102,7 +101,7 @@ def notice_pdf(request, code: str, kind: str):
 
 def cards_pdf(request):
     """Notice-board cards for the matters named in ?matter=… (all matters when none is named)."""
-    codes = request.GET.getlist("matter") or None
+    codes = parse(CardsForm, request.GET)["matter"] or None
     matters = services.list_matters(codes, published_only=True)
     if codes and len(matters) != len(set(codes)):
         missing = sorted(set(codes) - {m.code for m in matters})
@@ -170,35 +169,17 @@ def _refused(request, version, exc: DomainError, action: str):
     return review(request, refused=refused, status=exc.status)
 
 
-def _ends_on(raw: str):
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        message = f"截止日期格式应为 2026-12-31：{raw[:20]}"
-        raise Invalid(message, field="ends_on") from None
-
-
 @require_POST
 @staff_page(roles.LEGAL)
 def publish(request, pk: int):
     version = services.get_version(pk)
-    temporary = request.POST.get("temporary") == "on"
     try:
-        services.publish(
-            version=version,
-            user=request.user,
-            temporary=temporary,
-            filing_number=request.POST.get("filing_number", ""),
-            reason=request.POST.get("reason", ""),
-            ends_on=_ends_on(request.POST.get("ends_on", "")) if temporary else None,
-        )
+        sent = parse(PublishForm, request.POST)
+        services.publish(version=version, user=request.user, **sent)
     except DomainError as exc:
         return _refused(request, version, exc, "publish")
-    if temporary:
-        ends = request.POST.get("ends_on", "")
+    if sent["temporary"]:
+        ends = sent["ends_on"].isoformat() if sent["ends_on"] else ""
         messages.success(request, f"已发布临时调整：{version.matter.name} 第{version.number}版，至 {ends} 止")
     else:
         messages.success(request, f"已发布：{version.matter.name} 第{version.number}版")
@@ -210,7 +191,8 @@ def publish(request, pk: int):
 def reject(request, pk: int):
     version = services.get_version(pk)
     try:
-        services.reject(version=version, user=request.user, reason=request.POST.get("rejection_reason", ""))
+        reason = parse(RejectForm, request.POST)["rejection_reason"]
+        services.reject(version=version, user=request.user, reason=reason)
     except DomainError as exc:
         if "reason" in exc.errors:
             exc.errors["rejection_reason"] = exc.errors.pop("reason")
@@ -224,10 +206,7 @@ def reject(request, pk: int):
 def record_check(request, code: str):
     try:
         services.record_check(
-            matter=services.get_matter(code),
-            user=request.user,
-            result=request.POST.get("result", ""),
-            note=request.POST.get("note", ""),
+            matter=services.get_matter(code), user=request.user, **parse(CheckForm, request.POST)
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -242,13 +221,14 @@ def versions(request, code: str):
     history = list(
         matter.checklists.select_related("published_by", "submitted_by", "rejected_by").order_by("-number")
     )
-    by_number = {v.number: v for v in history}
+    by_number = {str(v.number): v for v in history}
     changes = None
-    a, b = request.GET.get("a"), request.GET.get("b")
+    sent = parse(VersionsForm, request.GET)
+    a, b = sent["a"], sent["b"]
     if a and b:
         try:
-            old, new = by_number[int(a)], by_number[int(b)]
-        except (KeyError, ValueError):
+            old, new = by_number[a], by_number[b]
+        except KeyError:
             return _error_page(request, Invalid("请选择该事项已有的两个版本", field="versions"))
         changes = services.diff(old, new)
     return render(

@@ -6,11 +6,12 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
-from onevisit.accounts.pages import staff_page
+from onevisit.accounts.pages import parse, staff_page
 from onevisit.accounts.services import window_of
 from onevisit.cases import services as cases
 from onevisit.core.errors import DomainError
 from onevisit.ferry import audit, services
+from onevisit.ferry.forms import BreakerForm, ManualEntryForm
 from onevisit.ferry.hooks import panel_context
 from onevisit.ferry.models import AuditVerification, FieldSet
 from onevisit.intake import printing
@@ -36,7 +37,7 @@ def manual_entry(request, code: str, case_id: int, field_set: str):
     window = window_of(request.actor, code)
     case = cases.get_case(actor=request.actor, case_id=case_id)
     fs = services.field_set(field_set)
-    values = {f: request.POST.get(f, "") for f in fs.reply_fields if f in request.POST}
+    values = parse(ManualEntryForm, request.POST, reply_fields=fs.reply_fields)
     try:
         services.manual_entry(actor=request.actor, case=case, field_set_code=field_set, values=values)
     except DomainError as exc:
@@ -73,10 +74,10 @@ def _recent_checkpoints():
 @require_POST
 @staff_page(roles.IT)
 def breaker(request, backend: str):
-    open_ = request.POST.get("state") == "open"
+    sent = parse(BreakerForm, request.POST)
     try:
-        b = services.switch_breaker(actor=request.actor, backend_code=backend, open_=open_,
-                                    reason=request.POST.get("reason", ""))  # fmt: skip
+        b = services.switch_breaker(actor=request.actor, backend_code=backend, open_=sent["state"],
+                                    reason=sent["reason"])  # fmt: skip
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
-from onevisit.accounts.pages import staff_page
+from onevisit.accounts.pages import parse, staff_page
 from onevisit.catalog import services as catalog
 from onevisit.catalog.notice import render_notice
 from onevisit.catalog.services import ANSWER_PREFIX
@@ -24,6 +24,14 @@ from onevisit.core.errors import Conflict, DomainError, Forbidden, Invalid, NotF
 from onevisit.core.ids import mask_name
 from onevisit.core.links import public_url, qr_svg
 from onevisit.intake import printing, services
+from onevisit.intake.forms import (
+    AppointmentForm,
+    CheckInForm,
+    ConsultationForm,
+    KioskForm,
+    PrereviewForm,
+    TicketCodeForm,
+)
 from onevisit.intake.models import PreReview
 from onevisit.queueing import services as queueing
 from onevisit.queueing.models import Ticket
@@ -133,12 +141,15 @@ def prereview_form(request, kind: str, code: str):
         if PreReview.Channel.WINDOW in channels
         else (channels or [""])[0],
     }
+    form = PrereviewForm(request.POST)  # empty on a GET
+    form.is_valid()  # only a date can be in error: refused below, when the form is submitted
+    sent = form.cleaned_data
     present: list[str] = []
     not_applicable: dict[str, str] = {}
     if request.method == "POST":
-        values = {k: request.POST.get(k, "") for k in DESK_FIELDS}
-        present = request.POST.getlist("materials")
-        not_applicable = {c: request.POST.get(f"na-{c}", "") for c in request.POST.getlist("na")}
+        values = {k: form.typed(k) for k in DESK_FIELDS}
+        present = sent["materials"]
+        not_applicable = form.not_applicable()
     context = {
         "kind": kind,
         "code": code,
@@ -148,24 +159,25 @@ def prereview_form(request, kind: str, code: str):
         "values": values,
         "present": set(present),
         "not_applicable": not_applicable,
-        "flags": {k: request.POST.get(k) == "on" for k in ("disability", "commitment", "confirm_name")},
+        "flags": {k: sent[k] for k in ("disability", "commitment", "confirm_name")},
         "errors": errors,
         "question_errors": _question_errors(errors),
         "first_error": _first_error(errors),
         "error": error,
         "unserved": unserved,
-        "idempotency_key": request.POST.get("idempotency_key") or queueing.new_token(),
+        "idempotency_key": sent["idempotency_key"] or queueing.new_token(),
     }
-    if request.method != "POST" or request.POST.get("refresh"):
+    if request.method != "POST" or sent["refresh"]:
         return render(request, "intake/prereview_form.html", context)
+    if not error and form.errors:  # a date the page cannot read is refused, never taken as no date
+        refused = form.invalid()
+        error, errors = refused.message, refused.errors
+        context.update(errors=errors, first_error=_first_error(errors), error=error)
     if error:
         return render(request, "intake/prereview_form.html", context, status=422)
-    try:
-        due = date.fromisoformat(values["tolerance_due"]) if values["tolerance_due"] else None
-    except ValueError:
-        due = None
+    due = sent["tolerance_due"]
     submit = services.submit_prereview
-    if booking := request.GET.get("appointment", ""):  # a desk check-in (check_in below) keeps its booking
+    if booking := parse(AppointmentForm, request.GET)["appointment"]:  # a desk check-in keeps its booking
         submit = functools.partial(services.check_in_at_desk, appointment_code=booking)
     try:
         prereview = submit(
@@ -183,8 +195,8 @@ def prereview_form(request, kind: str, code: str):
             tolerance_due=due,
             not_applicable=not_applicable,
             confirm_name=context["flags"]["confirm_name"],
-            join_waiting=request.POST.get("join_waiting") == "1",
-            idempotency_key=request.POST.get("idempotency_key", ""),
+            join_waiting=sent["join_waiting"],
+            idempotency_key=sent["idempotency_key"],
         )
     except DomainError as exc:
         if not isinstance(exc, Invalid | Conflict):
@@ -199,7 +211,7 @@ def prereview_form(request, kind: str, code: str):
         )
         return render(request, "intake/prereview_form.html", context, status=exc.status)
     if prereview.ticket and prereview.ticket.status == Ticket.Status.WAITING:
-        if request.POST.get("join_waiting") == "1":
+        if sent["join_waiting"]:
             messages.success(request, f"已把本次事项加入小票 {prereview.ticket.number}，无需另取号")
         else:
             ticket_outcome(request, prereview.ticket, request.actor.staff.desk or "guide")
@@ -314,14 +326,14 @@ def ticket_pdf(request, token: str):
 @require_POST
 @staff_page(roles.GUIDE)
 def consultation(request):
-    target = request.POST.get("target", "")
-    kind, _, code = target.partition(":")
+    sent = parse(ConsultationForm, request.POST)
+    kind, _, code = sent["target"].partition(":")
     try:
         services.record_consultation(
             actor=request.actor,
             matter_code=code if kind == "matter" else None,
             bundle_code=code if kind == "bundle" else None,
-            note=request.POST.get("note", ""),
+            note=sent["note"],
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -335,12 +347,13 @@ def consultation(request):
 def check_in(request):
     """预约签到. At the guide desk it leads into the pre-review of the booked matter, the booking kept; at the
     kiosk the citizen first confirms they brought the materials, then gets the appointment ticket."""
-    at_kiosk = request.POST.get("back") == "intake:kiosk" or not request.actor.has(roles.GUIDE)
-    code = request.POST.get("code", "")
+    sent = parse(CheckInForm, request.POST)
+    at_kiosk = sent["back"] == "intake:kiosk" or not request.actor.has(roles.GUIDE)
+    code = sent["code"]
     try:
         if not at_kiosk:
             appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
-        elif request.POST.get("confirmed") != "yes":
+        elif not sent["confirmed"]:
             appointment, on_time = queueing.checkable_appointment(hall=request.actor.hall, code=code)
             # Told before confirming any materials: a booker whose ticket waits gets no second one.
             services.refuse_second_ticket(request.actor.hall, appointment.person, to_citizen=True)
@@ -382,7 +395,7 @@ def no_show_return(request):
     hall = request.actor.hall
     context = {"rule": queueing.no_show_rule(), "no_shows": queueing.recent_no_shows(hall), "code": ""}
     if request.method == "POST":
-        code = request.POST.get("code", "")
+        code = parse(TicketCodeForm, request.POST)["code"]
         try:
             ticket = queueing.requeue_no_show(hall=hall, code=code, actor=request.actor)
         except DomainError as exc:
@@ -473,15 +486,11 @@ def kiosk_matter(request, code: str):
         return _kiosk_error(request, exc)
     context = _kiosk_context(checklist=checklist, matter=checklist.matters[0], key=queueing.new_token())
     if request.method == "POST":
+        sent = parse(KioskForm, request.POST)
         try:
-            ticket = services.issue_at_kiosk(
-                actor=request.actor,
-                matter_code=code,
-                resident_id=request.POST.get("resident_id", ""),
-                idempotency_key=request.POST.get("idempotency_key", ""),
-            )
+            ticket = services.issue_at_kiosk(actor=request.actor, matter_code=code, **sent)
         except Invalid as exc:
-            context.update(error=exc.message, key=request.POST.get("idempotency_key", ""))
+            context.update(error=exc.message, key=sent["idempotency_key"])
             return render(request, "intake/kiosk_matter.html", context, status=422)
         except services.AlreadyWaiting as exc:
             return _kiosk_waiting(request, exc)

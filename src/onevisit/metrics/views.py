@@ -7,12 +7,13 @@ from django.urls import path
 from django.utils.safestring import mark_safe
 
 from onevisit.accounts import roles
-from onevisit.accounts.pages import date_param, staff_page
+from onevisit.accounts.pages import parse, staff_page
 from onevisit.accounts.services import metric_hall, metric_halls, windows_of
 from onevisit.catalog.services import matter_names
 from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.metrics import charts, queries, report, review
+from onevisit.metrics.forms import ReviewForm
 from onevisit.metrics.queries import day_summary
 
 app_name = "metrics"
@@ -63,20 +64,22 @@ def _table_rows(rows: list[dict], key: str, names: dict[str, str]) -> list[dict]
     ]  # fmt: skip
 
 
-def _review(request, matter: str = ""):
+def _review(request, *, drill: bool = False):
     """The review the query asks for: the hall and the one to compare with (each one the analyst may see), the
-    period, the baseline and the outlier rule. Bad input raises a DomainError naming the field."""
+    period, the baseline, the outlier rule and (on the page, `drill`) the matter. Bad input raises a DomainError
+    naming the field."""
     actor = request.actor
-    hall = metric_hall(actor, request.GET.get("hall", ""))
-    base_hall = metric_hall(actor, request.GET.get("base_hall", "") or hall.code)
-    end = date_param(request, "to", clock.local_date(hall.timezone))
-    start = date_param(request, "from", end - timedelta(days=6))
+    q = parse(ReviewForm, request.GET)
+    hall = metric_hall(actor, q["hall"])
+    base_hall = metric_hall(actor, q["base_hall"] or hall.code)
+    end = q["to"] or clock.local_date(hall.timezone)
+    start = q["from"] or end - timedelta(days=6)
     built = report.build(
-        hall=hall.code, tz_name=hall.timezone, start=start, end=end, matter=matter,
-        base_start=date_param(request, "base_from", None), base_end=date_param(request, "base_to", None),
-        base_hall=base_hall.code, base_tz_name=base_hall.timezone, outliers=queries.rule(request.GET.get("outlier")),
+        hall=hall.code, tz_name=hall.timezone, start=start, end=end, matter=q["matter"] if drill else "",
+        base_start=q["base_from"], base_end=q["base_to"],
+        base_hall=base_hall.code, base_tz_name=base_hall.timezone, outliers=queries.rule(q["outlier"]),
     )  # fmt: skip
-    return hall, base_hall, built
+    return hall, base_hall, built, q
 
 
 REVIEW_FILES = {
@@ -91,10 +94,9 @@ def review_page(request):
     """The weekly review: the period against its baseline (an earlier period, or another hall the analyst may
     compare with) with the pilot targets, trends, drill-down, relative volumes and the outliers kept apart."""
     halls = metric_halls(request.actor)
-    context = {"GET": request.GET, "halls": halls}
-    matter = (request.GET.get("matter") or "").strip()[:64]
+    context = {"GET": request.GET, "halls": halls}  # what was typed, shown back beside an error
     try:
-        hall, base_hall, built = _review(request, matter)
+        hall, base_hall, built, q = _review(request, drill=True)
     except DomainError as exc:
         context["error"] = exc
         return render(request, "metrics/review.html", context, status=exc.status)
@@ -102,10 +104,12 @@ def review_page(request):
     figures = charts.for_page(report.drawings(built), "review-chart")
     for f in figures:
         f["svg"] = mark_safe(f["svg"])  # our own SVG; the renderer escapes every label
-    keep = {k: request.GET[k] for k in ("hall", "base_hall", "from", "to", "base_from", "base_to", "outlier")
-            if request.GET.get(k)}  # fmt: skip
+    matter = q["matter"]
+    keep = {
+        k: str(q[k]) for k in ("hall", "base_hall", "from", "to", "base_from", "base_to", "outlier") if q[k]
+    }
     context |= {
-        "hall": hall, "base_hall": base_hall, "outlier": request.GET.get("outlier", ""),
+        "hall": hall, "base_hall": base_hall, "outlier": q["outlier"],
         "start": built.start, "end": built.end, "base_start": built.base_start, "base_end": built.base_end,
         "matter": matter, "matter_name": names.get(matter, matter), "empty": built.empty,
         "comparisons": built.comparisons,
@@ -135,7 +139,7 @@ def review_file(request, fmt: str):
     """The review as the Friday meeting takes it away: the same figures as the page, as Excel, PDF or CSV."""
     if fmt not in REVIEW_FILES:
         raise Invalid(f"格式应为 {'、'.join(REVIEW_FILES)}", field="format")
-    hall, _, built = _review(request)
+    hall, _, built, _ = _review(request)
     response = HttpResponse(report.FORMATS[fmt](built), content_type=REVIEW_FILES[fmt])
     name = f"review-{hall.code}-{built.start:%Y%m%d}-{built.end:%Y%m%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -6,12 +6,13 @@ from django.urls import path
 from django.utils.safestring import mark_safe
 
 from onevisit.accounts import roles
-from onevisit.accounts.pages import date_param, staff_page
+from onevisit.accounts.pages import parse, staff_page
 from onevisit.accounts.services import metric_hall, metric_halls
 from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.metrics import charts
 from onevisit.planning import export, services
+from onevisit.planning.forms import PlanForm
 
 app_name = "planning"
 
@@ -24,38 +25,42 @@ SCENARIOS = (  # the ones the page offers with a tick; others through the free f
 PAGE_REPLICATIONS = 100
 
 
-def _request(request, hall) -> services.Request:
+def _ticked(q: dict) -> list[str]:
+    """The ticked scenarios: all the page offers until its form is sent, then the ones sent."""
+    return q["scenario"] if q["planned"] else [c for c, _ in SCENARIOS]
+
+
+def _request(q: dict, hall) -> services.Request:
     today = clock.local_date(hall.timezone)
-    end = date_param(request, "to", today - timedelta(days=1))
-    start = date_param(request, "from", end - timedelta(days=41))
-    ticked = request.GET.getlist("scenario") if "planned" in request.GET else [c for c, _ in SCENARIOS]
-    extra = [x for x in (request.GET.get("other") or "").replace("，", ",").split(",") if x.strip()]
-    online = services.online_scenario(request.GET.get("online_queue"), request.GET.get("online_share"))
+    end = q["to"] or today - timedelta(days=1)
+    start = q["from"] or end - timedelta(days=41)
+    extra = [x for x in q["other"].replace("，", ",").split(",") if x.strip()]
+    online = services.online_scenario(q["online_queue"], q["online_share"])
     extra += [online] if online else []
-    try:
-        replications = int(request.GET.get("replications") or PAGE_REPLICATIONS)
-    except ValueError:
-        raise Invalid("重复次数应为整数", field="replications") from None
     return services.Request(
-        start=start, end=end, weekdays=services.weekdays(request.GET.get("weekday", "")),
-        target=services.target(request.GET.get("within"), request.GET.get("share"), request.GET.get("mean_wait")),
-        scenarios=services.scenario_codes([*ticked, *extra]), replications=replications,
+        start=start, end=end, weekdays=services.weekdays(q["weekday"]),
+        target=services.target(q["within"], q["share"], q["mean_wait"]),
+        scenarios=services.scenario_codes([*_ticked(q), *extra]), replications=q["replications"] or PAGE_REPLICATIONS,
     )  # fmt: skip
 
 
 def _outcome(request):
-    hall = metric_hall(request.actor, request.GET.get("hall", ""))
-    return hall, services.build(hall=hall.code, tz_name=hall.timezone, request=_request(request, hall),
+    q = parse(PlanForm, request.GET)
+    hall = metric_hall(request.actor, q["hall"])
+    return hall, services.build(hall=hall.code, tz_name=hall.timezone, request=_request(q, hall),
                                 hall_name=hall.name)  # fmt: skip
 
 
 @staff_page(roles.ANALYST)
 def plan_page(request):
     """Windows per queue per half hour from the hall's own events, the waiting curve, the scenarios."""
+    form = PlanForm(request.GET)
+    form.is_valid()  # these texts are always read (a date or count in error is reported by _outcome)
+    typed = form.cleaned_data
     context = {"halls": metric_halls(request.actor), "GET": request.GET, "scenarios": SCENARIOS,
-               "online_queues": [(q, services.queue_label(q)) for q in [request.GET.get("online_queue", "")] if q],
-               "ticked": request.GET.getlist("scenario") if "planned" in request.GET else [c for c, _ in SCENARIOS],
-               "weekday": request.GET.get("weekday", "workdays"), "query": request.GET.urlencode()}  # fmt: skip
+               "online_queues": [(q, services.queue_label(q)) for q in [typed["online_queue"]] if q],
+               "ticked": _ticked(typed), "weekday": typed["weekday"] or "workdays",
+               "query": request.GET.urlencode()}  # fmt: skip
     try:
         hall, outcome = _outcome(request)
     except DomainError as exc:

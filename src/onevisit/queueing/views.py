@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -15,6 +12,7 @@ from onevisit.core import people
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.core.links import public_url, qr_svg
 from onevisit.queueing import hours, services
+from onevisit.queueing.forms import BookingForm
 from onevisit.queueing.models import Appointment
 
 app_name = "queueing"
@@ -34,28 +32,23 @@ def board_feed(request, hall: str):
 BOOKING_FIELDS = ("slot", "name", "resident_id", "phone")  # in page order: focus goes to the first in error
 
 
-def _day_param(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return None
-
-
 def book(request, hall: str):
     """网上预约, one step at a time on a phone: the matter, then the day, then the slot and who is coming."""
     hall_obj = get_object_or_404(Hall, code=hall)
-    source = request.POST if request.method == "POST" else request.GET
+    form = BookingForm(request.POST if request.method == "POST" else request.GET)
+    form.is_valid()
+    sent = form.cleaned_data
     matters = services.bookable_matters(hall_obj)
-    matter = next((m for m in matters if m.code == source.get("matter")), None)
-    day = _day_param(source.get("day")) if matter else None
+    matter = next((m for m in matters if m.code == sent["matter"]), None)
+    day = sent.get("day") if matter else None
     context = {"hall": hall_obj, "matters": matters, "matter": matter, "day": day, "values": {}, "errors": {}}
     status = 200
-    if matter is not None and request.method == "POST":
-        values = {k: request.POST.get(k, "") for k in BOOKING_FIELDS}
+    if matter is not None and "day" in form.errors:  # a day the page cannot read: said, and the days offered
+        status, context["error"] = 422, form.errors["day"][0]
+    elif matter is not None and request.method == "POST":
+        values = {k: form[k].value() or "" for k in BOOKING_FIELDS}
         try:
-            errors = {}
-            if not re.fullmatch(r"[0-9]{1,9}", values["slot"]):
-                errors["slot"] = "请选择预约时段"
+            errors = {k: form.errors[k][0] for k in BOOKING_FIELDS if k in form.errors}
             try:
                 identity = people.check_identity(
                     name=values["name"], resident_id=values["resident_id"], phone=values["phone"]
@@ -65,7 +58,7 @@ def book(request, hall: str):
             if errors:
                 raise Invalid("；".join(errors.values()), errors=errors)
             appointment = services.book_for(
-                slot_id=int(values["slot"]), matter=matter, identity=identity, hall=hall_obj
+                slot_id=sent["slot"], matter=matter, identity=identity, hall=hall_obj
             )
         except DomainError as exc:
             status = exc.status
