@@ -332,17 +332,38 @@ def indicators(
     return {key: values(f) for key, f in facts.items()}
 
 
+# The facts collected above, per group: what the registry's formulas may name. A name not here is a mistake, not
+# an empty fact.
+FACTS = frozenset({
+    "accepted", "completed_on_the_spot", "second_visit_cases", "returned_cases", "joint_2", "joint_3",
+    "joint_4_plus", "served_to_end", "staffed", "outliers", "completed_at_window", "handling", "trips", "no_shows",
+    "duplicate_entries", "prereviews", "first_visit_prereviews", "complete_at_first_visit", "triaged",
+    "routed_online", "routed_self_service", "consultations", "wait", "verification", "not_applicable_prereviews",
+})  # fmt: skip
+
+
+class UnknownFact(KeyError):
+    """A formula names a fact the reference does not collect."""
+
+
 class _Facts:
     """One group's facts for the registry's formulas: each fact's values, and the indicators computed so far."""
 
     def __init__(self, facts: dict[str, list]) -> None:
         self._facts, self.computed = facts, {}
+        unknown = set(facts) - FACTS
+        assert not unknown, f"reference.FACTS does not declare {sorted(unknown)}"
+
+    def _known(self, name: str) -> list:
+        if name not in FACTS:
+            raise UnknownFact(f"reference.py collects no fact {name!r}")
+        return self._facts.get(name, [])
 
     def count(self, name: str) -> int:
-        return len(self._facts.get(name, ()))
+        return len(self._known(name))
 
     def values(self, name: str) -> list[float]:
-        return list(self._facts.get(name, ()))
+        return list(self._known(name))
 
     def value(self, name: str) -> Any:
         return self.computed[name] if name in self.computed else self.count(name)
