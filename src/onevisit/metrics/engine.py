@@ -56,6 +56,8 @@ any other event its own (the pre-review's, the triage's, the consultation's; cal
 Dimensions: hall, window, matter, bundle, day (local date), hour (local hour). A fact takes its dimension values from
 the event that makes it (the acceptance for one-visit, the completion for handling time and trips, the
 ticket's issue for waiting time — so waiting has no window —, …).
+The facts are computed here; each indicator's column over them (a share, a count, a mean), its name, unit and
+words are declared once in the registry (indicators.py).
 DuckDB runs in-process with extension auto-install switched off: nothing is ever downloaded.
 """
 
@@ -761,6 +763,8 @@ UNION ALL BY NAME SELECT * FROM marked
 
 _COUNTED = ("duplicate_entries", "no_shows", "prereviews", "first_visit_prereviews", "complete_at_first_visit",
             "triaged", "routed_online", "routed_self_service", "consultations")  # fmt: skip
+# The facts the registry's formulas may name (indicators.py): a Count, Mean or Hours indicator's fact is
+# computed under its code; a Share names two of these.
 _FACTS = (
     *_COUNTED,
     "not_applicable_prereviews",

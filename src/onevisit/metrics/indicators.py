@@ -425,15 +425,13 @@ class Attribute(Mapping[str, Any]):
 
 # ---- the indicators ---------------------------------------------------------------------------------------------
 
-ONE_VISIT = "以事项为单位统计当日首次受理是否当场办结"
-
 INDICATORS = Registry(
     [
         Indicator("accepted", "受理件数", Count(), short="首次受理"),
         Indicator("completed_on_the_spot", "当场办结件数", Count(), short="当场办结"),
         Indicator(
             "one_visit_rate", "一次性办成率", Share("completed_on_the_spot", "accepted"), RATE, headline=True,
-            words=ONE_VISIT, better=HIGHER,
+            words="以事项为单位统计当日首次受理是否当场办结", better=HIGHER,
             definition="以事项为单位，当日首次受理的办件中当场办结的比例。当场办结：在首次受理的那次窗口服务中"
             "（该窗口叫下一个号之前）、同一天由窗口办结；后台审批办结的，即使在当天，也不算当场办结。"
             "按首次受理的窗口、事项、日期归属。",

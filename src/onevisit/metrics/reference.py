@@ -2,7 +2,8 @@
 
 Takes the same rows as engine.events_table — (at, type, hall, window, matter, bundle, case, ticket, visit, data)
 in log order — and returns {group key tuple: {metric: value}} for the given dimensions. Written from the
-definitions in engine.py's docstring, not from its SQL.
+definitions in engine.py's docstring, not from its SQL: it collects each group's facts (`FACTS`), and each
+indicator's value is its reference formula in the registry (indicators.py) over them.
 """
 
 from __future__ import annotations
