@@ -8,11 +8,13 @@ verifications, consultations, materials marked not applicable, and each window's
 sign-out)
 directly as an Arrow table with exactly engine.SCHEMA, laid out as the product's loader lays it out
 (engine.grouped: by type, log order kept in `seq`; the pandas side gets it back in log order while loading).
-Then it computes every indicator in engine.METRICS grouped by window × matter × day twice:
+Then it computes every indicator of the registry (indicators.py, engine.METRICS) grouped by window × matter ×
+day twice:
 
 - product: `engine.compute(table, ["window", "matter", "day"])` (DuckDB over the Arrow table, 2 threads);
-- pandas: the same definitions written again, vectorised, from engine.py's docstring and reference.py, not
-  from the engine's SQL (`table.to_pandas()` is part of its timed work: both start from the Arrow table).
+- pandas: the same facts written again, vectorised, from engine.py's docstring and reference.py, not from the
+  engine's SQL, and each indicator from them by its registry formula (`table.to_pandas()` is part of its timed
+  work: both start from the Arrow table). An indicator whose facts it does not compute is named, not compared.
 
 Each side runs in a child process of its own that loads the log from a temporary Arrow IPC file (the load is
 printed but not timed: what is measured is the dashboard from an in-memory Arrow table) and reports its time
@@ -56,6 +58,7 @@ from rich.console import Console
 from rich.table import Table
 
 from onevisit.metrics import engine
+from onevisit.metrics.indicators import INDICATORS, Count
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
 SIDES = ("product", "pandas")
@@ -619,27 +622,21 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     started["took"] = seconds(started["fin_at"], started["at"])
     parts.append(grouped(started, verifications=("took", "size"), mean_verification_seconds=("took", "mean")))
 
+    # Each indicator from these facts by its formula in the registry (shares of counts, counts, means); one whose
+    # facts this peer does not compute is left out, and the report names it.
     out = pd.concat(parts, axis=1, join="outer")
-    floats = {"mean_handling_seconds", "mean_round_trips", "mean_wait_seconds", "p90_wait_seconds",
-              "mean_verification_seconds", "window_hours"}  # fmt: skip
     for name in out.columns:
-        if name not in floats:
+        if name not in INDICATORS or isinstance(INDICATORS[name].formula, Count):
             out[name] = out[name].fillna(0).astype("int64")
-
-    def ratio(a: str, b: str) -> pd.Series:
-        return (out[a] / out[b]).where(out[b] > 0)
-
-    out["one_visit_rate"] = ratio("completed_on_the_spot", "accepted")
-    out["second_visit_ratio"] = ratio("second_visit_cases", "accepted")
-    out["return_rate"] = ratio("returned_cases", "accepted")
-    out["completeness_at_first_visit"] = ratio("complete_at_first_visit", "first_visit_prereviews")
-    out["online_share"] = ratio("routed_online", "triaged")
-    out["self_service_share"] = ratio("routed_self_service", "triaged")
-    out["not_applicable_share"] = ratio("not_applicable_prereviews", "prereviews")
-    out["window_hours"] = out["window_hours"].fillna(0.0)
-    out["throughput_per_window_hour"] = ratio("served_to_end", "window_hours")
+    checked = []
+    for ind in INDICATORS.computed():
+        try:
+            out[ind.code] = ind.formula.frame(ind.code, out)
+        except (KeyError, NotImplementedError):
+            continue
+        checked.append(ind.code)
     out = out.reset_index().rename(columns={v: k for k, v in derived.items()})
-    return out[[*dims, *engine.METRICS]]
+    return out[[*dims, *checked]]
 
 
 # ----------------------------------------------------------------------------------------------- children
@@ -736,11 +733,17 @@ def _rows(table: pa.Table, dims: list[str]) -> dict[tuple, dict[str, Any]]:
             table.schema.get_field_index("day"), "day", pc.cast(table["day"], pa.date32())
         )
     out = {}
+    metrics = [m for m in engine.METRICS if m in table.column_names]
     for row in table.to_pylist():
         out[tuple(row[d] for d in dims)] = {
-            m: None if isinstance(row[m], float) and math.isnan(row[m]) else row[m] for m in engine.METRICS
+            m: None if isinstance(row[m], float) and math.isnan(row[m]) else row[m] for m in metrics
         }
     return out
+
+
+def unchecked(pandas_: pa.Table) -> list[str]:
+    """The registry's indicators the pandas peer has no facts for: not cross-checked, and said so."""
+    return [m for m in engine.METRICS if m not in pandas_.column_names]
 
 
 def compare(product: pa.Table, pandas_: pa.Table, dims: list[str]) -> tuple[list[str], dict[str, float], int]:
@@ -755,7 +758,7 @@ def compare(product: pa.Table, pandas_: pa.Table, dims: list[str]) -> tuple[list
         if any(v not in (0, None) for v in got[key].values()):
             problems.append(f"group {key} only in the product, with facts: {got[key]}")
     for key in got.keys() & want.keys():
-        for m in engine.METRICS:
+        for m in want[key]:
             a, b = got[key][m], want[key][m]
             compared += 1
             if a is None or b is None:
@@ -771,9 +774,7 @@ def compare(product: pa.Table, pandas_: pa.Table, dims: list[str]) -> tuple[list
     return problems, worst, compared
 
 
-_FLOATS = {"one_visit_rate", "mean_handling_seconds", "mean_round_trips", "mean_wait_seconds", "p90_wait_seconds",
-           "second_visit_ratio", "return_rate", "completeness_at_first_visit", "online_share", "self_service_share",
-           "mean_verification_seconds", "throughput_per_window_hour", "window_hours", "not_applicable_share"}  # fmt: skip
+_FLOATS = {i.code for i in INDICATORS.computed() if not isinstance(i.formula, Count)}  # shares, means, hours
 
 
 def trivial_metrics(table: pa.Table, dims: list[str]) -> list[str]:
@@ -781,7 +782,7 @@ def trivial_metrics(table: pa.Table, dims: list[str]) -> list[str]:
     when grouped by matter or bundle: staffed time belongs to a window, so no such group has both its parts."""
     out = []
     by_matter = bool({"matter", "bundle"} & set(dims))
-    for m in engine.METRICS:
+    for m in [m for m in engine.METRICS if m in table.column_names]:
         if by_matter and m == "throughput_per_window_hour":
             continue
         col = table[m]
@@ -890,6 +891,11 @@ def report(results: dict[str, tuple[dict, pa.Table]], dims: list[str], n_events:
         f"compared {compared:,} values in {common:,} groups; largest relative differences: "
         + (", ".join(f"{m} {v:.1e}" for m, v in largest) or "none")
     )
+    missing = unchecked(d_table)
+    if missing:
+        console.print(
+            f"[yellow]not cross-checked (the pandas peer computes no facts for them): {', '.join(missing)}"
+        )
     trivial = trivial_metrics(d_table, dims)
     if trivial:
         console.print(f"[yellow]zero or empty in every group: {', '.join(trivial)}[/yellow]")

@@ -1,26 +1,30 @@
 from datetime import date
 
 from ninja import Router, Schema
+from pydantic import create_model
 
 from onevisit.accounts import roles
 from onevisit.accounts.services import metric_hall, require
 from onevisit.core import clock
 from onevisit.core.errors import Invalid
 from onevisit.metrics import engine, queries, report
+from onevisit.metrics.indicators import INDICATORS
 from onevisit.metrics.queries import day_summary
 
 router = Router(tags=["metrics"])
 
 
-class RowOut(Schema):
-    key: str
-    accepted: int
-    completed_on_the_spot: int
-    one_visit_rate: float | None
-    handled: int
-    mean_handling_seconds: float | None
-    duplicate_entries: int
-    mean_round_trips: float | None
+TODAY = ("accepted", "completed_on_the_spot", "one_visit_rate", "handled", "mean_handling_seconds",
+         "duplicate_entries", "mean_round_trips")  # fmt: skip
+
+
+def _typed(code: str):
+    """An indicator's JSON type, from the registry: counts are integers, anything else a number or null."""
+    return (int, ...) if INDICATORS[code].unit.kind == "count" else (float | None, ...)
+
+
+# The day's indicators, typed from the registry.
+RowOut = create_model("RowOut", __base__=Schema, key=(str, ...), **{code: _typed(code) for code in TODAY})
 
 
 class SummaryOut(Schema):
@@ -47,6 +51,30 @@ def today(request):
         by_window=[row_out(k, r) for k, r in summary.by_window.items()],
         by_matter=[row_out(k, r) for k, r in summary.by_matter.items()],
     )
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: str
+    unit: str
+    definition: str
+    words: str
+    target: str
+    better: str | None
+    review: bool
+    column: bool
+
+
+@router.get(
+    "/indicators", response=list[IndicatorOut], summary="指标目录：代码、名称、单位、口径、试点目标与方向"
+)
+def indicators(request):
+    """Every indicator the registry declares, in order: `column` says whether /period gives it as a column
+    (relative_volume has its own endpoint), `review` whether the weekly review lists it."""
+    require(request.user, roles.ANALYST)
+    return [IndicatorOut(code=i.code, name=i.name, unit=i.unit.name, definition=i.definition, words=i.words,
+                         target=i.target.text if i.target else "", better=i.better, review=i.headline,
+                         column=i.formula is not None) for i in INDICATORS]  # fmt: skip
 
 
 class PeriodOut(Schema):

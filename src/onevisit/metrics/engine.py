@@ -56,6 +56,8 @@ any other event its own (the pre-review's, the triage's, the consultation's; cal
 Dimensions: hall, window, matter, bundle, day (local date), hour (local hour). A fact takes its dimension values from
 the event that makes it (the acceptance for one-visit, the completion for handling time and trips, the
 ticket's issue for waiting time — so waiting has no window —, …).
+The facts are computed here; each indicator's column over them (a share, a count, a mean), its name, unit and
+words are declared once in the registry (indicators.py).
 DuckDB runs in-process with extension auto-install switched off: nothing is ever downloaded.
 """
 
@@ -72,45 +74,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from onevisit.metrics.indicators import INDICATORS, Codes
+
 DIMENSIONS = ("hall", "window", "matter", "bundle", "day", "hour")
-METRICS = (
-    "accepted",
-    "completed_on_the_spot",
-    "one_visit_rate",
-    "handled",
-    "mean_handling_seconds",
-    "outliers",
-    "duplicate_entries",
-    "completed_with_visits",
-    "mean_round_trips",
-    "waited",
-    "mean_wait_seconds",
-    "p90_wait_seconds",
-    "no_shows",
-    "second_visit_cases",
-    "second_visit_ratio",
-    "returned_cases",
-    "return_rate",
-    "joint_2",
-    "joint_3",
-    "joint_4_plus",
-    "first_visit_prereviews",
-    "complete_at_first_visit",
-    "completeness_at_first_visit",
-    "prereviews",
-    "not_applicable_prereviews",
-    "not_applicable_share",
-    "triaged",
-    "online_share",
-    "self_service_share",
-    "consultations",
-    "verifications",
-    "mean_verification_seconds",
-    "completed_at_window",
-    "served_to_end",
-    "window_hours",
-    "throughput_per_window_hour",
-)
+# Every indicator engine.compute gives, a column each, in the registry's order (indicators.py; read live).
+METRICS = Codes(INDICATORS, lambda i: i.formula is not None)
 EVENT_TYPES = (
     "ticket.issued",
     "ticket.called",
@@ -717,7 +685,7 @@ WITH facts AS (
     FROM ({union})
     {_group(keys)}
 )
-SELECT {names}{", " if keys else ""}{", ".join(f"{expr} AS {name}" for name, expr in _OUTPUT.items())}
+SELECT {names}{", " if keys else ""}{", ".join(f"{expr} AS {name}" for name, expr in _output().items())}
 FROM facts
 {"ORDER BY " + names if keys else ""}
 """
@@ -795,6 +763,8 @@ UNION ALL BY NAME SELECT * FROM marked
 
 _COUNTED = ("duplicate_entries", "no_shows", "prereviews", "first_visit_prereviews", "complete_at_first_visit",
             "triaged", "routed_online", "routed_self_service", "consultations")  # fmt: skip
+# The facts the registry's formulas may name (indicators.py): a Count, Mean or Hours indicator's fact is
+# computed under its code; a Share names two of these.
 _FACTS = (
     *_COUNTED,
     "not_applicable_prereviews",
@@ -821,24 +791,7 @@ _FACTS = (
 )
 
 
-def _share(part: str, whole: str) -> str:
-    return f"CASE WHEN coalesce({whole}, 0) > 0 THEN coalesce({part}, 0) / {whole} END"
-
-
-_OUTPUT = {name: f"coalesce({name}, 0)" for name in METRICS}  # counts: 0 where a group has none
-_OUTPUT |= {
-    "one_visit_rate": _share("completed_on_the_spot", "accepted"),
-    "mean_handling_seconds": "mean_handling_seconds",
-    "mean_round_trips": "mean_round_trips",
-    "mean_wait_seconds": "mean_wait_seconds",
-    "p90_wait_seconds": "p90_wait_seconds",
-    "second_visit_ratio": _share("second_visit_cases", "accepted"),
-    "return_rate": _share("returned_cases", "accepted"),
-    "completeness_at_first_visit": _share("complete_at_first_visit", "first_visit_prereviews"),
-    "not_applicable_share": _share("not_applicable_prereviews", "prereviews"),
-    "online_share": _share("routed_online", "triaged"),
-    "self_service_share": _share("routed_self_service", "triaged"),
-    "mean_verification_seconds": "mean_verification_seconds",
-    "window_hours": "coalesce(window_hours, 0.0)",
-    "throughput_per_window_hour": _share("served_to_end", "window_hours"),
-}
+def _output() -> dict[str, str]:
+    """Each indicator's column as SQL over the facts, as the registry declares it (counts: 0 where a group has
+    none; means and shares: empty)."""
+    return {ind.code: ind.column for ind in INDICATORS.computed()}

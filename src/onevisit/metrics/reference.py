@@ -2,7 +2,8 @@
 
 Takes the same rows as engine.events_table — (at, type, hall, window, matter, bundle, case, ticket, visit, data)
 in log order — and returns {group key tuple: {metric: value}} for the given dimensions. Written from the
-definitions in engine.py's docstring, not from its SQL.
+definitions in engine.py's docstring, not from its SQL: it collects each group's facts (`FACTS`), and each
+indicator's value is its reference formula in the registry (indicators.py) over them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
+
+from onevisit.metrics.indicators import INDICATORS
 
 
 def _key(e: dict[str, Any], dims: Sequence[str], tz: tzinfo) -> tuple:
@@ -43,10 +46,6 @@ def _events(rows: Iterable[tuple]) -> list[dict[str, Any]]:
         elif case in accepted_as:
             e["bundle"] = accepted_as[case]
     return events
-
-
-def _mean(xs: list[float]) -> float | None:
-    return sum(xs) / len(xs) if xs else None
 
 
 def _p90(xs: list[float], q: float = 0.9) -> float | None:
@@ -331,52 +330,52 @@ def indicators(
     for key, refs in marked.items():
         facts[key]["not_applicable_prereviews"] = [1] * len(refs)
 
-    out: dict[tuple, dict[str, Any]] = {}
-    for key, f in facts.items():
-        n = {name: len(values) for name, values in f.items()}
-        accepted = n.get("accepted", 0)
-        wh = sum(f.get("staffed", [])) / 3600
-        out[key] = {
-            "accepted": accepted,
-            "completed_on_the_spot": n.get("completed_on_the_spot", 0),
-            "one_visit_rate": _ratio(n.get("completed_on_the_spot", 0), accepted),
-            "handled": n.get("handling", 0),
-            "mean_handling_seconds": _mean(f.get("handling", [])),
-            "outliers": n.get("outliers", 0),
-            "duplicate_entries": n.get("duplicate_entries", 0),
-            "completed_with_visits": n.get("trips", 0),
-            "mean_round_trips": _mean(f.get("trips", [])),
-            "waited": n.get("wait", 0),
-            "mean_wait_seconds": _mean(f.get("wait", [])),
-            "p90_wait_seconds": _p90(f.get("wait", [])),
-            "no_shows": n.get("no_shows", 0),
-            "second_visit_cases": n.get("second_visit_cases", 0),
-            "second_visit_ratio": _ratio(n.get("second_visit_cases", 0), accepted),
-            "returned_cases": n.get("returned_cases", 0),
-            "return_rate": _ratio(n.get("returned_cases", 0), accepted),
-            "joint_2": n.get("joint_2", 0),
-            "joint_3": n.get("joint_3", 0),
-            "joint_4_plus": n.get("joint_4_plus", 0),
-            "first_visit_prereviews": n.get("first_visit_prereviews", 0),
-            "complete_at_first_visit": n.get("complete_at_first_visit", 0),
-            "completeness_at_first_visit": _ratio(
-                n.get("complete_at_first_visit", 0), n.get("first_visit_prereviews", 0)
-            ),
-            "prereviews": n.get("prereviews", 0),
-            "not_applicable_prereviews": n.get("not_applicable_prereviews", 0),
-            "not_applicable_share": _ratio(n.get("not_applicable_prereviews", 0), n.get("prereviews", 0)),
-            "triaged": n.get("triaged", 0),
-            "online_share": _ratio(n.get("routed_online", 0), n.get("triaged", 0)),
-            "self_service_share": _ratio(n.get("routed_self_service", 0), n.get("triaged", 0)),
-            "consultations": n.get("consultations", 0),
-            "verifications": n.get("verification", 0),
-            "mean_verification_seconds": _mean(f.get("verification", [])),
-            "completed_at_window": n.get("completed_at_window", 0),
-            "served_to_end": n.get("served_to_end", 0),
-            "window_hours": wh,
-            "throughput_per_window_hour": n.get("served_to_end", 0) / wh if wh > 0 else None,
-        }
-    return out
+    return {key: values(f) for key, f in facts.items()}
+
+
+# The facts collected above, per group: what the registry's formulas may name. A name not here is a mistake, not
+# an empty fact.
+FACTS = frozenset({
+    "accepted", "completed_on_the_spot", "second_visit_cases", "returned_cases", "joint_2", "joint_3",
+    "joint_4_plus", "served_to_end", "staffed", "outliers", "completed_at_window", "handling", "trips", "no_shows",
+    "duplicate_entries", "prereviews", "first_visit_prereviews", "complete_at_first_visit", "triaged",
+    "routed_online", "routed_self_service", "consultations", "wait", "verification", "not_applicable_prereviews",
+})  # fmt: skip
+
+
+class UnknownFact(KeyError):
+    """A formula names a fact the reference does not collect."""
+
+
+class _Facts:
+    """One group's facts for the registry's formulas: each fact's values, and the indicators computed so far."""
+
+    def __init__(self, facts: dict[str, list]) -> None:
+        self._facts, self.computed = facts, {}
+        unknown = set(facts) - FACTS
+        assert not unknown, f"reference.FACTS does not declare {sorted(unknown)}"
+
+    def _known(self, name: str) -> list:
+        if name not in FACTS:
+            raise UnknownFact(f"reference.py collects no fact {name!r}")
+        return self._facts.get(name, [])
+
+    def count(self, name: str) -> int:
+        return len(self._known(name))
+
+    def values(self, name: str) -> list[float]:
+        return list(self._known(name))
+
+    def value(self, name: str) -> Any:
+        return self.computed[name] if name in self.computed else self.count(name)
+
+
+def values(facts: dict[str, list]) -> dict[str, Any]:
+    """Every indicator of the registry from one group's facts, each by its own reference formula, in order."""
+    group = _Facts(facts)
+    for ind in INDICATORS.computed():
+        group.computed[ind.code] = ind.reference(group)
+    return group.computed
 
 
 def relative_volume(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo,

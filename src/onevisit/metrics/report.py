@@ -17,8 +17,10 @@ from datetime import date, timedelta
 from onevisit.accounts.models import Hall, Window
 from onevisit.catalog.services import bundle_names, list_bundles, matter_names, matter_specs
 from onevisit.metrics import charts, engine, queries, review
+from onevisit.metrics.indicators import INDICATORS, Codes
 
-DEFINITIONS = review.DEFINITIONS  # one set of words for the pages, the report and the docs
+DEFINITIONS = review.DEFINITIONS  # one set of words for the pages, the report and the docs: the registry's
+LABELS = review.LABELS
 
 
 @dataclass
@@ -153,27 +155,25 @@ def _minutes_text(minutes: float | None) -> str:
     return "—" if minutes is None else f"{minutes:.1f}"
 
 
-def _percent_text(v: float | None) -> str:
-    return "—" if v is None else f"{v * 100:.1f}%"
-
-
 def drawings(r: Report, *, font: str = "Helvetica") -> list:
     """The review's charts — trends by day against the baseline's level, handling time by window, one-visit rate
     by matter — drawn once for the page (as SVG) and the PDF. Bars only for groups that have the figure."""
     labels = [f"{x['day']:%m-%d}" for x in r.by_day]
+    accepted, rate, handling = (
+        INDICATORS[m] for m in ("accepted", "one_visit_rate", "mean_handling_seconds")
+    )
     base_rate = r.base_total.get("one_visit_rate")
     windows = [x for x in r.by_window if x["mean_handling_seconds"] is not None]
     matters = [x for x in r.by_matter if x["matter"] and x["one_visit_rate"] is not None]
     daily = r.base_daily_accepted
     return [
-        charts.trend("每日受理件数", labels, [x["accepted"] for x in r.by_day], font=font, axis="日期",
+        charts.trend(f"每日{accepted.name}", labels, [x["accepted"] for x in r.by_day], font=font, axis="日期",
                      baseline=daily, baseline_label=f"基期日均 {_number_text(daily)} 件"),
-        charts.trend("每日一次性办成率(%)", labels, [x["one_visit_rate"] for x in r.by_day], font=font, percent=True,
-                     axis="日期", baseline=base_rate, baseline_label=f"基期 {_percent_text(base_rate)}"),
-        charts.bars("各窗口平均办理时长(分钟)", [r.name("window", x["window"]) for x in windows],
-                    [review.in_unit("mean_handling_seconds", x["mean_handling_seconds"]) for x in windows], font=font,
-                    axis="窗口"),
-        charts.bars("各事项一次性办成率(%)", [r.name("matter", x["matter"]) for x in matters],
+        charts.trend(f"每日{rate.name}(%)", labels, [x["one_visit_rate"] for x in r.by_day], font=font, percent=True,
+                     axis="日期", baseline=base_rate, baseline_label=f"基期 {rate.display(base_rate)}"),
+        charts.bars(f"各窗口{handling.labelled}", [r.name("window", x["window"]) for x in windows],
+                    [handling.in_unit(x["mean_handling_seconds"]) for x in windows], font=font, axis="窗口"),
+        charts.bars(f"各事项{rate.name}(%)", [r.name("matter", x["matter"]) for x in matters],
                     [x["one_visit_rate"] for x in matters], font=font, percent=True, axis="事项"),
     ]  # fmt: skip
 
@@ -190,7 +190,14 @@ def _title(r: Report) -> str:
 
 
 OUTLIER_HEADER = ["办件", "事项", "窗口", "日期", "办理时长(分钟)", "限值(分钟)", "说明"]
-VOLUME_HEADER = ["一件事", "主事项", "一件事受理件数", "主事项受理件数(含一件事)", "相对办件量", "说明"]
+VOLUME_HEADER = [
+    "一件事",
+    "主事项",
+    "一件事受理件数",
+    "主事项受理件数(含一件事)",
+    LABELS["relative_volume"],
+    "说明",
+]
 NO_KEY_MATTER = "目录中未声明该一件事的主事项，无法计算"
 
 
@@ -272,7 +279,7 @@ def to_csv(r: Report) -> bytes:
                 [*which, how, key, name, review.labelled(m), m, review.unit(m), _csv_value(m, row.get(m))]
             )
     for v, (bundle, key_matter, _n, _of_key, ratio, _why) in zip(r.volumes, volume_records(r), strict=True):
-        w.writerow([*period, "一件事", v["bundle"], bundle, f"相对办件量（主事项 {key_matter}）", "relative_volume", "",
+        w.writerow([*period, "一件事", v["bundle"], bundle, f"{LABELS['relative_volume']}（主事项 {key_matter}）", "relative_volume", "",
                     "" if ratio is None else ratio])  # fmt: skip
     for case, _matter, _window, _day, minutes, _limit, note in outlier_records(r):
         w.writerow([*period, "极端案例", case, note, "办理时长(分钟)", "outlier", "分钟",
@@ -288,21 +295,13 @@ DATE_FORMAT = "yyyy-mm-dd"
 
 
 def number_format(metric: str) -> str:
-    """The Excel number format of a metric in its label's unit."""
-    u = review.unit(metric)
-    if u == "%":
-        return "0.0%"
-    if u == "小时":
-        return "0.00"
-    if u == "分钟":
-        return "0.0"
-    if metric in engine.METRICS and metric not in _FRACTIONAL:
-        return "#,##0"
-    return "0.00"
+    """The Excel number format of a metric in its label's unit (the registry's)."""
+    ind = INDICATORS.get(metric)
+    return ind.unit.excel if ind is not None else "0.00"
 
 
-_FRACTIONAL = {"mean_round_trips", "throughput_per_window_hour", "window_hours"}
-WIDE = ("accepted", *review.HEADLINE)  # the columns of the by-day, by-window and by-matter sheets
+# the columns of the by-day, by-window and by-matter sheets
+WIDE = Codes(INDICATORS, lambda i: i.code == "accepted" or i.headline)
 
 
 def _cell(ws, row: int, col: int, value, fmt: str | None = None):
@@ -404,13 +403,16 @@ def _charts(wb, r: Report) -> None:
     from openpyxl.chart import Reference
 
     n_days = len(r.by_day)
+    accepted, rate, handling = (
+        INDICATORS[m] for m in ("accepted", "one_visit_rate", "mean_handling_seconds")
+    )
     base_rate = r.base_total.get("one_visit_rate")
     by_day = _wide_sheet(wb, r, "按日期", "day", r.by_day,
-                         {"基期日均受理件数": r.base_daily_accepted, "基期一次性办成率": base_rate})  # fmt: skip
+                         {f"基期日均{accepted.name}": r.base_daily_accepted, f"基期{rate.name}": base_rate})  # fmt: skip
     first_extra = 3 + len(WIDE)
     for metric, extra_col, title, y_title, percent, anchor in (
-        ("accepted", first_extra, "每日受理件数", "件", False, "A"),
-        ("one_visit_rate", first_extra + 1, "每日一次性办成率", "一次性办成率", True, "N"),
+        ("accepted", first_extra, f"每日{accepted.name}", "件", False, "A"),
+        ("one_visit_rate", first_extra + 1, f"每日{rate.name}", rate.name, True, "N"),
     ):
         chart = _chart("line", title, y_title, percent=percent)
         for col in (_column(metric), extra_col):
@@ -423,8 +425,8 @@ def _charts(wb, r: Report) -> None:
         base_line.dashStyle, base_line.solidFill = "dash", "555555"
         by_day.add_chart(chart, f"{anchor}{n_days + 4}")
     for title, key, rows, metric, chart_title, y_title, percent in (
-        ("按窗口", "window", r.by_window, "mean_handling_seconds", "各窗口平均办理时长", "分钟", False),
-        ("按事项", "matter", r.by_matter, "one_visit_rate", "各事项一次性办成率", "一次性办成率", True),
+        ("按窗口", "window", r.by_window, handling.code, f"各窗口{handling.name}", handling.unit.name, False),
+        ("按事项", "matter", r.by_matter, rate.code, f"各事项{rate.name}", rate.name, True),
     ):
         ws = _wide_sheet(wb, r, title, key, rows, {})
         chart = _chart("bar", chart_title, y_title, percent=percent, horizontal=True)
@@ -445,8 +447,9 @@ def to_xlsx(r: Report) -> bytes:
     _targets_sheet(wb.active, r)
     _charts(wb, r)
     _indicator_sheets(wb, r)
-    volumes = wb.create_sheet("相对办件量")
-    volumes.append(["相对办件量", DEFINITIONS["relative_volume"]])
+    relative = INDICATORS["relative_volume"]
+    volumes = wb.create_sheet(relative.name)
+    volumes.append([relative.name, relative.definition])
     volumes.append(VOLUME_HEADER)
     for row in volume_records(r):
         volumes.append(row)
@@ -464,9 +467,8 @@ def to_xlsx(r: Report) -> bytes:
     _widths(extreme, {"A": 16, "B": 24, "C": 12, "D": 12, "E": 14, "F": 12, "G": 36})
     defs = wb.create_sheet("口径说明")
     defs.append(["指标", "代码", "单位", "口径"])
-    for m in review.HEADLINE:
+    for m in (*review.HEADLINE, *(i.code for i in INDICATORS if i.formula is None)):
         defs.append([review.labelled(m), m, review.unit(m), DEFINITIONS.get(m, "")])
-    defs.append(["相对办件量", "relative_volume", "", DEFINITIONS["relative_volume"]])
     _widths(defs, {"A": 24, "B": 28, "C": 8, "D": 90})
     buf = io.BytesIO()
     wb.save(buf)
@@ -496,7 +498,7 @@ def to_pdf(r: Report) -> bytes:
         story += [KeepTogether([charts.fit(d, doc.width, doc.height * 0.9)]), Spacer(1, 4 * mm)]
     grid = pdf.grid(8)
     if r.volumes:
-        story += [Spacer(1, 4 * mm), Paragraph("相对办件量", style("title", size=11)),
+        story += [Spacer(1, 4 * mm), Paragraph(LABELS["relative_volume"], style("title", size=11)),
                   Table([VOLUME_HEADER, *volume_rows(r)], repeatRows=1, style=grid)]  # fmt: skip
     story += [Spacer(1, 4 * mm), Paragraph(f"极端案例（{len(r.outliers)} 件）", style("title", size=11)),
               Paragraph(r.rule_text, style())]  # fmt: skip

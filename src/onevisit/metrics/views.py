@@ -14,18 +14,49 @@ from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.metrics import charts, queries, report, review
 from onevisit.metrics.forms import ReviewForm
+from onevisit.metrics.indicators import INDICATORS
 from onevisit.metrics.queries import day_summary
 
 app_name = "metrics"
 
 
-DAY_DEFINED = ("one_visit_rate", "mean_handling_seconds", "duplicate_entries", "mean_round_trips",
-               "second_visit_ratio", "throughput_per_window_hour", "not_applicable_share", "outliers")  # fmt: skip
+# What the day page shows, by indicator code: its names, formats, targets and definitions are the registry's.
+DAY_HALL = ("one_visit_rate", "mean_handling_seconds", "duplicate_entries", "mean_round_trips",
+            "throughput_per_window_hour", "not_applicable_share")  # fmt: skip
+_CASES = ("accepted", "completed_on_the_spot", "one_visit_rate", "mean_handling_seconds", "handled",
+          "duplicate_entries", "mean_round_trips", "served_to_end")  # fmt: skip
+DAY_COLUMNS = {
+    "window": (*_CASES, "window_hours", "throughput_per_window_hour"),
+    "matter": (*_CASES, "not_applicable_share"),
+    "pair": _CASES,
+}
+DAY_DEFINED = (*DAY_HALL[:4], "second_visit_ratio", *DAY_HALL[4:], "outliers")
 
 
 def _definitions(metrics) -> list[tuple[str, str]]:
-    """(name, definition) of each indicator; the name without the unit the tables add, e.g. (分钟)."""
-    return [(review.LABELS[m].split("(")[0], review.DEFINITIONS[m]) for m in metrics]
+    """(name, definition) of each indicator; the name without what the tables add in brackets."""
+    return [(INDICATORS[m].name.split("(")[0], INDICATORS[m].definition) for m in metrics]
+
+
+def _hall_rows(total: dict) -> list[dict]:
+    """The day page's hall table: each indicator's name, figure, absolute target and what the figure rests on."""
+    rows = []
+    for code in DAY_HALL:
+        ind = INDICATORS[code]
+        target = ind.target.text if ind.target and ind.target.absolute else ""
+        rows.append({"code": code, "name": ind.name, "value": ind.display(total.get(code)), "target": target,
+                     "basis": ind.explain(total)})  # fmt: skip
+    return rows
+
+
+def _day_table(
+    ident: str, by: list[str], columns: tuple[str, ...], rows: list[tuple[list[str], dict]]
+) -> dict:
+    """A day-page table: what a row is (`by`) and the indicators' headers, then per row its names and each
+    indicator as it shows."""
+    return {"id": ident, "title": "pairs-title" if ident == "by-window-matter" else f"{ident}-title", "names": by,
+            "headers": [INDICATORS[c].header for c in columns],
+            "rows": [(names, [INDICATORS[c].display(row.get(c)) for c in columns]) for names, row in rows]}  # fmt: skip
 
 
 def _not_applicable(rows: list[dict], names: dict[str, str]) -> dict:
@@ -40,14 +71,39 @@ def today(request):
     day = clock.local_date(hall.timezone)
     summary = day_summary(hall=hall.code, day=day, tz_name=hall.timezone)
     names = matter_names()
+    windows = {w.code: w.name for w in windows_of(hall)}
+
+    def named(mapping: dict[str, str], key: str) -> str:
+        return mapping.get(key, key) if key else "(未记录)"
+
     return render(
         request,
         "metrics/today.html",
         {
             "day": day,
             "summary": summary,
-            "window_names": {w.code: w.name for w in windows_of(hall)},
-            "matter_names": names,
+            "hall_rows": _hall_rows(summary.total),
+            "by_window": _day_table(
+                "by-window",
+                ["窗口"],
+                DAY_COLUMNS["window"],
+                [([named(windows, k)], r) for k, r in summary.by_window.items()],
+            ),
+            "by_matter": _day_table(
+                "by-matter",
+                ["事项"],
+                DAY_COLUMNS["matter"],
+                [([named(names, k)], r) for k, r in summary.by_matter.items()],
+            ),
+            "pairs": _day_table(
+                "by-window-matter",
+                ["窗口", "事项"],
+                DAY_COLUMNS["pair"],
+                [
+                    ([named(windows, r["window"]), named(names, r["matter"])], r)
+                    for r in summary.by_window_matter
+                ],
+            ),
             "rule_text": report.describe_rule(queries.rule()),
             "definitions": _definitions(DAY_DEFINED),
             **_not_applicable(summary.not_applicable, names),
@@ -116,7 +172,7 @@ def review_page(request):
         "headers": [review.LABELS[m] for m in review.HEADLINE if not m.startswith("joint_")],
         "by_window": _table_rows(built.by_window, "window", window_names),
         "by_matter": _table_rows(built.by_matter, "matter", names),
-        "joint": built.total,
+        "joint": [(INDICATORS[m].name, built.total.get(m) or 0) for m in review.HEADLINE if m.startswith("joint_")],
         "charts": figures,
         "query": urlencode(keep),
         "rule_text": built.rule_text,

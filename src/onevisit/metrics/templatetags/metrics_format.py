@@ -4,18 +4,8 @@ register = template.Library()
 
 
 @register.filter
-def percent(value):
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-@register.filter
-def label(mapping, key):
-    return mapping.get(key, key) if key else "(未记录)"
-
-
-@register.filter
 def metric(value, name: str) -> str:
-    """A value of the named indicator as the review shows it (rates in %, durations in words)."""
-    from onevisit.metrics.review import display
+    """A value of the named indicator as the registry shows it (rates in %, durations in words)."""
+    from onevisit.metrics.indicators import INDICATORS
 
-    return display(name, value)
+    return INDICATORS[name].display(value)
