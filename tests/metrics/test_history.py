@@ -185,7 +185,7 @@ def test_payloads_and_references_are_those_the_services_emit(events, guide, cler
     case = handed_over(clerk, cases.accept(actor=clerk, window=window1, code=pr.ticket.token))
     task = case.tasks.get()
     v = cases.request_verification(
-        actor=social, task_id=task.pk, department="区人力资源和社会保障局", question="核实"
+        actor=social, task_id=task.pk, department="rsj", question="核实"
     )
     hr = actor_for(get_user_model().objects.get(username="houtai2"))
     cases.answer_verification(actor=hr, verification_id=v.pk, confirmed=True)
