@@ -483,7 +483,6 @@ def reject(*, version: ChecklistVersion, user, reason: str) -> ChecklistVersion:
             actor=user,
             data={"version": version.number, "reason": reason, "content_hash": version.content_hash},
             at=now,
-            public_data=True,
         )
     return version
 
@@ -582,7 +581,6 @@ def _make_published(
             ],
         },
         at=now,
-        public_data=True,
     )
     return version
 
@@ -657,6 +655,5 @@ def record_check(*, matter: Matter, user, result: str, note: str = "") -> Checkl
             actor=user,
             data={"month": month, "version": published.number, "result": result},
             at=check.checked_at,
-            public_data=True,
         )
     return check
