@@ -47,29 +47,38 @@ def test_every_list_of_types_a_reader_keeps_is_declared():
         assert set(event_types.in_order(types)) == set(types), name
 
 
-# The data fields the loader reads (engine.DATA_FIELDS), and the types it reads each from.
-LOADED = {
-    "duplicate": ["field.entered"],
-    "at_window": ["case.completed"],
-    "visits": ["case.completed"],
-    "visit_seq": ["case.accepted", "visit.recorded"],
-    "matters": ["case.accepted", "prereview.completed"],
-    "verdict": ["prereview.completed", "case.accepted"],
-    "first_visit": ["prereview.completed"],
-    "channel": ["triage.routed"],
-    "prereview": ["material.not_applicable"],
-    "verification": ["verification.started", "verification.finished"],
-    "note": ["case.outlier_flagged"],
-    "material": ["material.not_applicable"],
-    "priority": ["ticket.issued"],
-}
+_PREREVIEW = {"prereview": 7, "verdict": "tolerance", "required": 3, "present": 2, "missing": ["hkb"],
+              "not_applicable": [], "matters": ["cbdj"], "first_visit": True, "person": "p1"}  # fmt: skip
+_ACCEPTED = {"number": "A001", "visit_seq": 1, "verdict": None, "matters": ["a", "b"], "tasks": 0}
+_NA = {"prereview": 7, "material": "ldht", "reason": "灵活就业人员", "preset": True}
+# Each data column of the loader (engine.DATA_FIELDS): a declared payload it reads, and what it reads from it.
+LOADED = [
+    ("duplicate", "field.entered", {"field": "name", "duplicate": True, "known_from": "导引台"}, True),
+    ("at_window", "case.completed", {"visits": 2, "at_window": False}, False),
+    ("visits", "case.completed", {"visits": 2, "at_window": False}, 2),
+    ("visit_seq", "visit.recorded", {"visit_seq": 3, "purpose": "supply"}, 3),
+    ("n_matters", "case.accepted", _ACCEPTED, 2),
+    ("verdict", "prereview.completed", _PREREVIEW, "tolerance"),
+    ("first_visit", "prereview.completed", _PREREVIEW, True),
+    ("channel", "triage.routed", {"prereview": 7, "channel": "self_service"}, "self_service"),
+    ("ref", "material.not_applicable", _NA, "7"),
+    ("ref", "verification.started", {"task": "t", "verification": 9, "to": "d", "due": "2026-12-07"}, "9"),
+    ("note", "case.outlier_flagged", {"note": "系统故障"}, "系统故障"),
+    ("material", "material.not_applicable", _NA, "ldht"),
+    ("priority", "ticket.issued", {"number": "A001", "priority": 2, "priority_class": "elderly",
+                                   "waiting_ahead": 0}, 2),
+]  # fmt: skip
 
 
-def test_every_data_field_the_loader_reads_is_declared_for_its_types():
-    for key, types in LOADED.items():
-        for name in types:
-            declared = event_types.get(name).payload
-            assert declared is not None and key in declared.model_fields, (key, name)
+@pytest.mark.parametrize(("column", "type_", "data", "expected"), LOADED)
+def test_the_loader_reads_each_column_from_a_declared_field(column, type_, data, expected):
+    """A key misspelt on either side (the declaration or the loader) fails here instead of reading a default."""
+    event_types.check(type_, data)
+    assert engine.DATA_FIELDS[column](type_, data) == expected
+
+
+def test_every_data_column_of_the_loader_is_tried_above():
+    assert {column for column, *_ in LOADED} == set(engine.DATA_FIELDS)
 
 
 def _hall() -> history._Hall:
