@@ -93,6 +93,7 @@ def _hall() -> history._Hall:
         ("ticket.called", {"number": "A001", "waited_seconds": "3"}, {}, "field 'waited_seconds'"),
         ("ticket.teleported", {}, {}, "unknown event type"),
         ("window.paused", {}, {"case": "h01-c000001"}, "carries no case"),
+        ("case.outlier_flagged", {"note": "回电 13812345678"}, {}, "masked"),
     ],
 )
 def test_the_history_generator_refuses_an_event_its_declaration_does_not_allow(type_, data, refs, says):

@@ -14,6 +14,7 @@ indicator reads. Its scans read contiguous ranges of this order, so a new type g
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 import typing
@@ -24,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from onevisit.core import known
+from onevisit.core.ids import RESIDENT_ID_IN_TEXT, contains_personal_number
 
 # The references an Event row has besides its type, time and data (core.models.Event).
 REFS = ("hall", "window", "queue", "matter", "bundle", "case", "ticket", "visit", "actor")
@@ -77,7 +79,14 @@ class EventType:
     public: bool = False  # a catalog fact: may quote a hotline or filing number
 
     def check(self, data: Mapping[str, Any] | None, refs: Iterable[str] = ()) -> None:
-        """Refuse a payload that is not the declared one, or a reference the type does not carry."""
+        """Refuse a payload with a full resident ID or (unless public) mobile number, a payload that is not the
+        declared one, or a reference the type does not carry."""
+        text = json.dumps(data or {}, ensure_ascii=False, default=str)
+        # Catalog facts (declared public) may quote hotlines or filing numbers; resident IDs are refused everywhere.
+        if RESIDENT_ID_IN_TEXT.search(text) or (not self.public and contains_personal_number(text)):
+            raise EventContractError(
+                f"event {self.name} carries a full resident ID or phone number; store a masked value"
+            )
         if stray := [r for r in refs if r not in self.refs]:
             raise EventContractError(f"event {self.name} carries no {', '.join(stray)} (core.event_types)")
         model = self.payload
