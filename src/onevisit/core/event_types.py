@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from onevisit.core import known
-from onevisit.core.ids import RESIDENT_ID_IN_TEXT, contains_personal_number
+from onevisit.core.ids import personal_number_in
 
 # The references an Event row has besides its type, time and data (core.models.Event).
 REFS = ("hall", "window", "queue", "matter", "bundle", "case", "ticket", "visit", "actor")
@@ -83,7 +83,7 @@ class EventType:
         declared one, or a reference the type does not carry."""
         text = json.dumps(data or {}, ensure_ascii=False, default=str)
         # Catalog facts (declared public) may quote hotlines or filing numbers; resident IDs are refused everywhere.
-        if RESIDENT_ID_IN_TEXT.search(text) or (not self.public and contains_personal_number(text)):
+        if personal_number_in(text, phones=not self.public):
             raise EventContractError(
                 f"event {self.name} carries a full resident ID or phone number; store a masked value"
             )
