@@ -1,4 +1,5 @@
 import logging
+import re
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -7,15 +8,17 @@ from onevisit.core.events import emit
 from onevisit.core.models import AppendOnlyError, Event
 from tests.factories import resident_id
 
+ISSUED = {"number": "A001", "priority": 0, "priority_class": "normal", "waiting_ahead": 0}
+
 
 def _one_event() -> Event:
     with transaction.atomic():
-        return emit("ticket.issued", hall="h1", ticket="7", data={"number": "A001"})
+        return emit("ticket.issued", hall="h1", ticket="7", data=ISSUED)
 
 
 def test_emit_appends_with_references_as_text(db):
     event = _one_event()
-    assert Event.objects.get(pk=event.pk).data == {"number": "A001"}
+    assert Event.objects.get(pk=event.pk).data == ISSUED
     assert event.hall == "h1" and event.ticket == "7"
 
 
@@ -87,3 +90,53 @@ def test_log_records_never_carry_a_full_resident_id(caplog):
         logger.info("lookup %s phone %s", rid, "13812345678")
     assert rid not in caplog.text and "13812345678" not in caplog.text
     assert rid[:6] + "********" + rid[-4:] in caplog.text
+
+
+# ---- the declarations (core.event_types) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("type_", "refs", "data", "says"),
+    [
+        ("ticket.teleported", {}, {}, "unknown event type 'ticket.teleported'"),
+        ("ticket.issued", {}, {**ISSUED, "numbr": "A001"}, "field 'numbr' is not declared"),
+        ("ticket.issued", {}, {k: v for k, v in ISSUED.items() if k != "number"}, "field 'number' is missing"),
+        ("ticket.issued", {}, {**ISSUED, "priority": "2"}, "field 'priority': Input should be a valid integer"),
+        ("ticket.issued", {}, {**ISSUED, "priority": True}, "field 'priority': Input should be a valid integer"),
+        ("ticket.called", {}, {"number": "A001", "waited_seconds": 1.5}, "field 'waited_seconds'"),
+        ("case.accepted", {}, {"number": "A001", "visit_seq": 1, "verdict": None, "matters": "cbdj", "tasks": 0},
+         "field 'matters': Input should be a valid list"),
+        ("ticket.issued", {"case": "12"}, ISSUED, "event ticket.issued carries no case"),
+        ("appointment.booked", {}, {"slot": "x", "person": "张三"}, "field 'person'"),
+        ("contingency.on", {}, {"mode": "printer_fire"}, "field 'mode' must be one of"),
+        ("contingency.on", {}, {"mode": "printer_down", "printers": ["p1"]}, "field 'fallback' is missing"),
+    ],
+)  # fmt: skip
+def test_emit_refuses_what_the_declaration_does_not_say_and_writes_nothing(db, type_, refs, data, says):
+    before = Event.objects.count()
+    with transaction.atomic(), pytest.raises(ValueError, match=re.escape(says)):
+        emit(type_, hall="h1", data=data, **refs)
+    assert Event.objects.count() == before
+
+
+def test_emit_takes_every_declared_shape_and_stores_the_payload_as_given(db):
+    with transaction.atomic():
+        called = emit("ticket.called", hall="h1", window="w1", ticket="7",
+                      data={"number": "A001", "waited_seconds": 12, "returned": True})  # fmt: skip
+        booked = emit("appointment.booked", hall="h1", data={"slot": "周一 9:00", "person": "p12"})
+        down = emit("contingency.on", hall="h1", data={"mode": "printer_failover", "from": "P1", "to": "P2"})
+        paused = emit("window.paused", hall="h1", window="w1", actor="chuangkou1")
+    assert Event.objects.get(pk=called.pk).data["returned"] is True
+    assert Event.objects.get(pk=booked.pk).data == {"slot": "周一 9:00", "person": "p12"}
+    assert Event.objects.get(pk=down.pk).data == {"mode": "printer_failover", "from": "P1", "to": "P2"}
+    assert Event.objects.get(pk=paused.pk).data == {}
+
+
+def test_only_public_catalog_facts_may_quote_a_phone_number(db):
+    data = {"month": "2026-12", "version": 1, "result": "热线 13812345678 已核实"}
+    with transaction.atomic():
+        emit("checklist.checked", matter="cbdj", data=data)
+    with transaction.atomic(), pytest.raises(ValueError, match="masked"):
+        emit("case.outlier_flagged", case="1", data={"note": "回电 13812345678"})
+    with transaction.atomic(), pytest.raises(ValueError, match="masked"):
+        emit("checklist.checked", matter="cbdj", data={**data, "result": resident_id()})

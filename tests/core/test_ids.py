@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from onevisit.core.ids import (
     PROVINCE_CODES,
+    RESIDENT_ID_IN_TEXT,
     PersonalDataError,
     check_digit,
     contains_personal_number,
@@ -14,6 +15,7 @@ from onevisit.core.ids import (
     mask_resident_id,
     normalize_phone,
     parse_resident_id,
+    personal_number_in,
     redact,
 )
 
@@ -93,3 +95,11 @@ def test_redact_masks_numbers_in_free_text():
     assert not contains_personal_number(redact(text))
     assert mask_resident_id(rid) in redact(text)
     assert "138****5678" in redact(text)
+
+
+@given(st.text(alphabet="0112345678913Xx -号:", max_size=48))
+def test_the_quick_look_for_personal_numbers_agrees_with_the_exact_patterns(text):
+    assert personal_number_in(text) == contains_personal_number(text)
+    assert personal_number_in(text, phones=False) == bool(RESIDENT_ID_IN_TEXT.search(text))
+    assert personal_number_in(f"回电 13812345678 {text}")
+    assert personal_number_in(f"{text} {make()} ", phones=False)

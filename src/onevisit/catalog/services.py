@@ -477,7 +477,6 @@ def reject(*, version: ChecklistVersion, user, reason: str) -> ChecklistVersion:
             actor=user,
             data={"version": version.number, "reason": reason, "content_hash": version.content_hash},
             at=now,
-            public_data=True,
         )
     return version
 
@@ -576,7 +575,6 @@ def _make_published(
             ],
         },
         at=now,
-        public_data=True,
     )
     return version
 
@@ -651,6 +649,5 @@ def record_check(*, matter: Matter, user, result: str, note: str = "") -> Checkl
             actor=user,
             data={"month": month, "version": published.number, "result": result},
             at=check.checked_at,
-            public_data=True,
         )
     return check

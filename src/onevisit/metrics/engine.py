@@ -74,6 +74,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from onevisit.core import event_types
 from onevisit.metrics.indicators import INDICATORS, Codes
 
 DIMENSIONS = ("hall", "window", "matter", "bundle", "day", "hour")
@@ -226,33 +227,10 @@ def grouped(events: pa.Table) -> pa.Table:
 THREADS = 2
 BATCH_ROWS = 1 << 17  # DuckDB scans an Arrow table batch by batch: several batches let both threads scan
 
-# Event types as small integers, in an order that makes the filters below ranges: what is counted where it
-# happens (…no-shows), a window's marks of work (signed in…visits), what a ticket joins (issued, completed),
-# what a case joins (completed…returned).
-_ORDER = (
-    "material.not_applicable",
-    "field.entered",
-    "prereview.completed",
-    "triage.routed",
-    "consultation.recorded",
-    "window.signed_in",
-    "window.signed_out",
-    "window.paused",
-    "window.resumed",
-    "ticket.no_show",
-    "ticket.called",
-    "ticket.issued",
-    "case.completed",
-    "case.accepted",
-    "visit.recorded",
-    "task.started",
-    "case.continued",
-    "case.returned",
-    "verification.started",
-    "verification.finished",
-    "case.outlier_flagged",
-)
-assert sorted(_ORDER) == sorted(EVENT_TYPES)
+# Event types as small integers, in the registry's order (core.event_types), which makes the filters below
+# ranges: what is counted where it happens (…no-shows), a window's marks of work (signed in…visits), what a ticket
+# joins (issued, completed), what a case joins (completed…returned). An undeclared type here is an error.
+_ORDER = event_types.in_order(EVENT_TYPES)
 _CODE = {name: i for i, name in enumerate(_ORDER)}
 
 

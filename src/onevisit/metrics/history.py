@@ -1,7 +1,8 @@
 """Synthetic event history: weeks of guide desk, windows and back office for halls that never existed.
 
-The events have exactly the shapes the services emit (the `data` of each `emit()` call), so the indicators, the
-exports and the benchmarks can run on months of plausible facts. Reproducible with a seed; no database here:
+The events have exactly the shapes the services emit: each is checked against its type's declaration
+(core.event_types) as emit() checks the services' events, so the indicators, the exports and the benchmarks can
+run on months of plausible facts. Reproducible with a seed; no database here:
 `generate()` yields `HistoryEvent` tuples in time order, and `onevisit history generate` writes them.
 
 What a day looks like (weekdays only, hall open 9:00-12:00 and 13:30-17:00 local time):
@@ -40,6 +41,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from onevisit.catalog.tasks import applying
+from onevisit.core import event_types
 from onevisit.core import known as sources
 from onevisit.queueing.hours import add_working_days
 
@@ -608,6 +610,8 @@ class _Hall:
         return options[-1][0]
 
     def emit(self, at: datetime, type: str, *, data: dict[str, Any] | None = None, **refs: str) -> None:
+        """Add one event; a type, reference or payload that does not match its declaration is an error."""
+        event_types.check(type, data, ["hall", *(name for name, value in refs.items() if value)])
         self.log.add(
             HistoryEvent(
                 at=at,
