@@ -158,6 +158,19 @@ def test_a_window_working_without_a_sign_in_is_staffed_from_its_first_to_its_las
     assert agree(rows, ("window",), "throughput_per_window_hour") == {("w2",): pytest.approx(3 / 1.25)}
 
 
+def test_a_throughput_over_less_than_half_an_hour_staffed_is_not_a_rate():
+    """Two cases in the ten minutes a window was open are not 12 an hour: the rate waits for half an hour."""
+    rows = [
+        ev("window.signed_in", at("9:00"), "w3", ""),
+        *_service("w3", "t1", "c1", "cbdj", "9:01", "9:02", "9:05"),
+        *_service("w3", "t2", "c2", "cbdj", "9:05", "9:06", "9:09"),
+        ev("window.signed_out", at("9:10"), "w3", ""),
+    ]
+    assert agree(rows, ("window",), "served_to_end") == {("w3",): 2}
+    assert agree(rows, ("window",), "window_hours") == {("w3",): pytest.approx(10 / 60)}
+    assert agree(rows, ("window",), "throughput_per_window_hour", blank=True) == {("w3",): None}
+
+
 def test_staffed_time_belongs_to_no_matter():
     by_matter = agree(_window_day(), ("matter",), "window_hours", blank=True)
     assert by_matter[("",)] == 2.0 and by_matter[("cbdj",)] == 0.0

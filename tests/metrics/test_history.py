@@ -184,9 +184,7 @@ def test_payloads_and_references_are_those_the_services_emit(events, guide, cler
     assert queueing.call_next(window=window1, actor=clerk) == pr.ticket
     case = handed_over(clerk, cases.accept(actor=clerk, window=window1, code=pr.ticket.token))
     task = case.tasks.get()
-    v = cases.request_verification(
-        actor=social, task_id=task.pk, department="rsj", question="核实"
-    )
+    v = cases.request_verification(actor=social, task_id=task.pk, department="rsj", question="核实")
     hr = actor_for(get_user_model().objects.get(username="houtai2"))
     cases.answer_verification(actor=hr, verification_id=v.pk, confirmed=True)
     cases.return_task(actor=social, task_id=task.pk, reasons="缴费凭证不清", to="citizen")

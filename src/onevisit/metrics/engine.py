@@ -29,7 +29,8 @@ visit itself) until the end of its service, and never past the end of its local 
 - online_share, self_service_share: of the triage decisions, those routed to assisted online / self-service.
 - consultations: consultation.recorded events. mean_verification_seconds: verification started → finished
   (cross-department, reported apart from handling time).
-- throughput_per_window_hour (窗口每小时办件量, target 10–12): served_to_end ÷ window_hours. served_to_end: the
+- throughput_per_window_hour (窗口每小时办件量, target 10–12): served_to_end ÷ window_hours, empty under half an
+  hour staffed (indicators.MIN_STAFFED_HOURS: two cases in minutes are no rate). served_to_end: the
   services with a ticket that ended at the window — the case completed at the window, or handed to the back
   office (its first task.started) — before the window's next call and on the same day; counted at the service's
   window and matter, at the hour it ended. window_hours: staffed hours (signed in, not paused) per window: from

@@ -191,23 +191,33 @@ class Hours:
 
 @dataclass(frozen=True)
 class Share:
-    """part ÷ whole, empty where the whole is none. Each names a fact of the engine or an indicator before it."""
+    """part ÷ whole, empty where the whole is none — or less than `at_least`, for a rate that means nothing over
+    too little (a window staffed for seconds). Each names a fact of the engine or an indicator before it."""
 
     part: str
     whole: str
+    at_least: float = 0.0
+
+    def _enough(self, whole: float | None) -> bool:
+        return bool(whole) and whole > 0 and whole >= self.at_least  # type: ignore[operator]
 
     def reference(self, code: str, facts: Facts) -> float | None:
         whole = facts.value(self.whole)
-        return facts.value(self.part) / whole if whole and whole > 0 else None
+        return facts.value(self.part) / whole if self._enough(whole) else None
 
     def sql(self, code: str) -> str:
-        return f"CASE WHEN coalesce({self.whole}, 0) > 0 THEN coalesce({self.part}, 0) / {self.whole} END"
+        floor = f" AND {self.whole} >= {self.at_least!r}" if self.at_least else ""
+        return (
+            f"CASE WHEN coalesce({self.whole}, 0) > 0{floor} THEN coalesce({self.part}, 0) / {self.whole} END"
+        )
 
     def needs(self, code: str) -> tuple[str, ...]:
         return (self.part, self.whole)
 
     def frame(self, code: str, df: Any) -> Any:
-        return (df[self.part].fillna(0) / df[self.whole]).where(df[self.whole] > 0)
+        return (df[self.part].fillna(0) / df[self.whole]).where(
+            (df[self.whole] > 0) & (df[self.whole] >= self.at_least)
+        )
 
 
 @dataclass(frozen=True)
@@ -232,6 +242,10 @@ class Custom:
 
 
 Formula = Count | Mean | Hours | Share | Custom
+
+MIN_STAFFED_HOURS = (
+    0.5  # a throughput over less staffed time than this is not shown: 2 cases in 45 s is no rate
+)
 
 
 # ---- the indicator ----------------------------------------------------------------------------------------------
@@ -501,11 +515,13 @@ INDICATORS = Registry(
         Indicator("served_to_end", "窗口办件数", Count(), short="办件数"),
         Indicator("window_hours", "窗口在岗小时", Hours("staffed"), decimal(2), short="在岗小时"),
         Indicator(
-            "throughput_per_window_hour", "窗口每小时办件量", Share("served_to_end", "window_hours"), decimal(1),
+            "throughput_per_window_hour", "窗口每小时办件量",
+            Share("served_to_end", "window_hours", at_least=MIN_STAFFED_HOURS), decimal(1),
             headline=True, better=HIGHER, short="每小时办件量", words="窗口吞吐按每小时十到十二件为目标",
             definition="窗口办件数 ÷ 窗口在岗小时（目标每小时 10–12 件）。窗口办件数：窗口叫号服务、"
             "并在该次服务内（叫下一个号之前、当天）办结或移交后台的号；在岗小时：窗口人员登录且未暂停的时长——"
-            "未登录就在办件的从当天第一项操作算起，未退出的算到当天最后一项操作。在岗时长属于窗口，不分事项。",
+            "未登录就在办件的从当天第一项操作算起，未退出的算到当天最后一项操作。在岗时长属于窗口，不分事项。"
+            "在岗不足半小时的不计算（显示“—”）：几分钟里办一两件，折成每小时是几百件，不是速率。",
             target=Target("between", (10.0, 12.0), "每小时 10–12 件"),
             basis="办件 {served_to_end} 件 ÷ 在岗 {window_hours} 小时",
         ),
