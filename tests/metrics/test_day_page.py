@@ -67,3 +67,17 @@ def test_the_review_page_lists_the_not_applicable_marks_and_the_definitions(guid
     assert _cell_after(na, "<tbody>") == "参保登记 劳动合同或用工证明 1 1 100.0%"
     definitions = page[page.index('id="definitions"') :].split("</section>")[0]
     assert "<dt>相对办件量</dt>" in definitions and "<dt>材料不适用标记率</dt>" in definitions
+
+
+@pytest.mark.django_db
+def test_a_material_marked_in_a_bundle_is_named_even_when_another_matter_of_the_bundle_lists_it(catalog):
+    """The mark is recorded under the bundle's key matter (退休审批) while 缴费年限核定表 is the medical-insurance
+    matter's: the table showed the code ybtx-hdb."""
+    from onevisit.metrics import report
+
+    rows = [{"matter": "retire-approval", "material": "ybtx-hdb"}, {"matter": "cbdj", "material": "ldht"},
+            {"matter": "cbdj", "material": "gone-from-catalog"}]  # fmt: skip
+    names = report.material_names(rows)
+    assert names[("retire-approval", "ybtx-hdb")] == "职工医保退休人员缴费年限核定表"
+    assert names[("cbdj", "ldht")] == "劳动合同或用工证明"
+    assert names[("cbdj", "gone-from-catalog")] == "gone-from-catalog"  # nothing to name it by: its code

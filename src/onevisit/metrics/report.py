@@ -146,9 +146,23 @@ def build(*, hall: str, tz_name: str, start: date, end: date, base_start: date |
 
 
 def material_names(rows: list[dict]) -> dict[tuple[str, str], str]:
-    """(matter, material) → the material's name in the matter's published checklist, for rows naming both."""
-    specs = matter_specs(sorted({r["matter"] for r in rows if r["matter"]}))
-    return {(code, m.code): m.name for code, spec in specs.items() for m in spec.materials}
+    """(matter, material) → the material's name, for rows naming both. A bundle's mark is recorded under its key
+    matter while the material may be another matter's of the bundle (退休's 获奖证书 is 一次性退休补贴's): a code
+    the matter's checklist lacks is named from any checklist that has it — one code is one document."""
+    if not rows:
+        return {}
+    specs = matter_specs()
+    own = {(code, m.code): m.name for code, spec in specs.items() for m in spec.materials}
+    anywhere: dict[str, str] = {}
+    for spec in specs.values():
+        for m in spec.materials:
+            anywhere.setdefault(m.code, m.name)
+    return {
+        (r["matter"], r["material"]): own.get((r["matter"], r["material"]))
+        or anywhere.get(r["material"], r["material"])
+        for r in rows
+        if r.get("material")
+    }
 
 
 def _minutes_text(minutes: float | None) -> str:
