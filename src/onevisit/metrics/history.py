@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from onevisit.accounts.legacy_departments import code_for as department_code
 from onevisit.catalog.tasks import applying
 from onevisit.core import event_types
 from onevisit.core import known as sources
@@ -183,7 +184,7 @@ BUNDLES: dict[str, BundleSpec] = {
                TaskDef("approval", "retire-approval", "区人力资源和社会保障局", 5, ("transfer",)),
                TaskDef("pension", "retire-pension-claim", _SI, 5, ("approval",)),
                TaskDef("medins", "retire-medins", "区医疗保障局", 5, ("approval",)),
-               TaskDef("housing-fund", "hf-withdraw-retire", "市住房公积金管理中心", 3, ("approval",))),
+               TaskDef("housing-fund", "hf-withdraw-retire", "市住房公积金管理中心（区管理部）", 3, ("approval",))),
     ),
     "newborn": BundleSpec(
         key="hukou-birth",
@@ -994,7 +995,7 @@ class _Hall:
         )  # its halls keep no holidays
         assert task.due_at is not None
         self.emit(at, "task.started", matter=task.spec.matter, case=case.id, actor=actor,
-                  data={"task": task.spec.code, "department": task.spec.department,
+                  data={"task": task.spec.code, "department": department_code(task.spec.department),
                         "due": task.due_at.isoformat()})  # fmt: skip
 
     def _office(self, case: _Case, now: datetime) -> None:
@@ -1013,13 +1014,13 @@ class _Hall:
             if returned:
                 task.status = "returned"
                 self.emit(at, "case.returned", matter=task.spec.matter, case=case.id, actor=office,
-                          data={"task": code, "department": task.spec.department, "to": "citizen",
+                          data={"task": code, "department": department_code(task.spec.department), "to": "citizen",
                                 "pauses_clock": True})  # fmt: skip
                 continue
             task.status, last = "done", at
             assert task.ready_at is not None and task.due_at is not None
             self.emit(at, "task.finished", matter=task.spec.matter, case=case.id, actor=office,
-                      data={"task": code, "department": task.spec.department,
+                      data={"task": code, "department": department_code(task.spec.department),
                             "seconds": round((at - task.ready_at).total_seconds()), "overdue": at > task.due_at})  # fmt: skip
             done = {c for c, t in case.tasks.items() if t.status == "done"}
             for other in case.tasks.values():
@@ -1053,7 +1054,7 @@ class _Hall:
             to = str(self.rng.choice([d for d in self.kind.departments if d != task.spec.department]))
             due = self._at(self._working_day_after(self._local(asked)[0], 1), self._local(asked)[1])
             self.emit(asked, "verification.started", matter=task.spec.matter, case=case.id, actor=office,
-                      data={"task": task.spec.code, "verification": number, "to": to, "due": due.isoformat()})  # fmt: skip
+                      data={"task": task.spec.code, "verification": number, "to": department_code(to), "due": due.isoformat()})  # fmt: skip
             answered = self._work_after(asked, min(60.0, float(self.rng.lognormal(np.log(3.0), 1.0))))
             self.emit(answered, "verification.finished", matter=task.spec.matter, case=case.id,
                       actor=f"{self.code}-hecha",
