@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint install install-dev axe clean
+.PHONY: demo test lint install install-dev axe clean mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,8 @@ axe:
 	else echo "npm not found: the browser walk's axe-core audit will be skipped"; fi
 
 lint: install-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/lint-imports
 
 test: lint axe
@@ -55,6 +55,10 @@ test: lint axe
 	else \
 		echo "== PostgreSQL leg skipped: set ONEVISIT_TEST_DATABASE_URL to run it =="; \
 	fi
+
+# Mutation testing of the pure rule modules (slow; not part of `make test` nor CI). MODULE=core/ids.py for one.
+mutation: install-dev
+	$(BIN)/python tools/mutation.py $(MODULE)
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info
