@@ -45,6 +45,7 @@ lint: install-dev
 	$(BIN)/ruff check src tests benchmarks tools
 	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint axe
 	@echo "== pytest on SQLite =="
