@@ -6,19 +6,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint install install-dev axe clean mutation
+.PHONY: demo test lint install install-dev axe clean mutation lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs take their versions from the lock files (constraints): the same set on every machine and in CI.
+$(VENV)/.installed: pyproject.toml requirements/runtime.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -c requirements/runtime.lock -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: pyproject.toml requirements/dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -c requirements/dev.lock -e ".[dev]"
 	touch $@ $(VENV)/.installed
+
+# After a change to the dependencies in pyproject.toml: pin them again (versions already locked are kept).
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet pyproject.toml --universal --python-version 3.11 -o requirements/runtime.lock
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 -o requirements/dev.lock
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
