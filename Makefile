@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint install install-dev axe clean mutation lock
+.PHONY: demo test test-pure test-database test-browser lint install install-dev axe clean mutation lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,17 @@ test: lint axe
 	else \
 		echo "== PostgreSQL leg skipped: set ONEVISIT_TEST_DATABASE_URL to run it =="; \
 	fi
+
+# One speed tier at a time (tests/conftest.py marks each test pure, database or browser); on SQLite unless
+# DATABASE_URL says otherwise. `make test` runs all three, on both databases.
+test-pure: install-dev
+	DATABASE_URL= $(BIN)/pytest -m pure
+
+test-database: install-dev
+	$(BIN)/pytest -m database
+
+test-browser: install-dev axe
+	$(BIN)/pytest -m browser
 
 # Mutation testing of the pure rule modules (slow; not part of `make test` nor CI). MODULE=core/ids.py for one.
 mutation: install-dev
