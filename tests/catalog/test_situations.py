@@ -575,3 +575,14 @@ def test_answer_combinations_try_each_option_both_answers_and_every_number_thres
     }
     assert len(combos) == 3 * 4 * 7 * 4 * 2
     assert {} in combos
+
+
+def test_number_thresholds_are_found_beside_an_any_condition_too():
+    bundle = BundleSpec(
+        code="small",
+        name="小",
+        key_matter="birth",
+        questions=(Question("yn", "?", "yesno"), Question("n", "?", "number", min=0, max=9)),
+        matters=(BundleMatter("birth", {"n": {"gt": 3}, "any": [{"yn": True}, {"n": 8}]}),),
+    )
+    assert {c["n"] for c in answer_combinations(bundle) if "n" in c} == {0, 2, 3, 4, 8, 9}
