@@ -165,7 +165,7 @@ _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "dj
 def tier(item: pytest.Item) -> str:
     """browser: drives Chromium against a live server; database: touches the test database; pure: neither."""
     names = set(getattr(item, "fixturenames", ()))
-    if "live_server" in names or Path(str(item.fspath)).parent.name == "e2e":
+    if "live_server" in names or item.path.parent.name == "e2e":
         return "browser"
     if names & _DATABASE_FIXTURES or item.get_closest_marker("django_db") is not None:
         return "database"
