@@ -6,19 +6,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test lint install install-dev axe clean
+.PHONY: demo test test-pure test-database test-browser lint install install-dev axe clean mutation lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs take their versions from the lock files (constraints): the same set on every machine and in CI.
+$(VENV)/.installed: pyproject.toml requirements/runtime.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -c requirements/runtime.lock -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: pyproject.toml requirements/dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -c requirements/dev.lock -e ".[dev]"
 	touch $@ $(VENV)/.installed
+
+# After a change to the dependencies in pyproject.toml: pin them again (versions already locked are kept).
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet pyproject.toml --universal --python-version 3.11 -o requirements/runtime.lock
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --universal --python-version 3.11 -o requirements/dev.lock
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -42,19 +49,35 @@ axe:
 	else echo "npm not found: the browser walk's axe-core audit will be skipped"; fi
 
 lint: install-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint axe
 	@echo "== pytest on SQLite =="
 	DATABASE_URL= $(BIN)/pytest
 	@if [ -n "$$ONEVISIT_TEST_DATABASE_URL" ]; then \
-		echo "== pytest on PostgreSQL =="; \
-		DATABASE_URL="$$ONEVISIT_TEST_DATABASE_URL" $(BIN)/pytest; \
+		echo "== pytest on PostgreSQL (the database and browser tiers: the pure tier touches no database) =="; \
+		DATABASE_URL="$$ONEVISIT_TEST_DATABASE_URL" $(BIN)/pytest -m "database or browser"; \
 	else \
 		echo "== PostgreSQL leg skipped: set ONEVISIT_TEST_DATABASE_URL to run it =="; \
 	fi
+
+# One speed tier at a time (tests/conftest.py marks each test pure, database or browser); on SQLite unless
+# DATABASE_URL says otherwise. `make test` runs all three, on both databases.
+test-pure: install-dev
+	DATABASE_URL= $(BIN)/pytest -m pure
+
+test-database: install-dev
+	$(BIN)/pytest -m database
+
+test-browser: install-dev axe
+	$(BIN)/pytest -m browser
+
+# Mutation testing of the pure rule modules (slow; not part of `make test` nor CI). MODULE=core/ids.py for one.
+mutation: install-dev
+	$(BIN)/python tools/mutation.py $(MODULE)
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

@@ -197,3 +197,23 @@ def journey_events():
         .exclude(type="appointment.slots_generated")
         .exclude(type__startswith="window.signed_")
     )
+
+
+# ---- speed tiers: every test is marked pure, database or browser, so each tier can run on its own ----
+
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def tier(item: pytest.Item) -> str:
+    """browser: drives Chromium against a live server; database: touches the test database; pure: neither."""
+    names = set(getattr(item, "fixturenames", ()))
+    if "live_server" in names or item.path.parent.name == "e2e":
+        return "browser"
+    if names & _DATABASE_FIXTURES or item.get_closest_marker("django_db") is not None:
+        return "database"
+    return "pure"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(tier(item))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import zoneinfo
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 SECRET = {"ONEVISIT_SECRET_KEY", "ONEVISIT_DATA_KEY", "ONEVISIT_FERRY_KEY", "DATABASE_URL"}
 # Adapter names (registries in onevisit.core.registry): letters, digits, _ and -.
@@ -166,12 +166,15 @@ class _Given(Env):
     """Env from a given mapping only: the process environment is not read."""
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, **sources):  # type: ignore[override]
+    def settings_customise_sources(  # type: ignore[override]
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, **sources: object
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)
 
 
 def _from_mapping(environ: dict[str, str]) -> Env:
-    return _Given(**{k: v for k, v in environ.items() if k in Env.model_fields and v != ""})
+    given: dict[str, Any] = {k: v for k, v in environ.items() if k in Env.model_fields and v != ""}
+    return _Given(**given)
 
 
 def describe(exc: ValidationError) -> str:

@@ -155,3 +155,94 @@ def test_a_forged_checkpoint_is_refused():
 def test_make_link_is_deterministic(n):
     a, b = build(n, random.Random(7)), build(n, random.Random(7))
     assert [x.hash for x in a] == [y.hash for y in b]
+
+
+# ---- what mutation testing showed unpinned: the canonical form of the hash and every field of each verdict ----
+
+FIRST = dict(
+    at="2026-11-22T08:00:00.000000+00:00", kind="request", backend="population", envelope="env-1",
+    field_set="identity@v1", actor="窗口 1", detail={"status": "已受理", "attempt": 1},
+)  # fmt: skip
+
+
+def test_the_link_hash_is_sha256_of_the_previous_hash_and_compact_utf8_json():
+    # Computed by hand: sha256("0"*64 + '{"actor":"窗口 1","at":...,"seq":1}') with sorted keys, no spaces, UTF-8.
+    link = chain.make_link(None, **FIRST)
+    assert (link.seq, link.prev_hash) == (1, chain.GENESIS)
+    assert link.hash == "b5b1b3ac5d78d172cd4ea0f867cd8fa046d944bbcf6f47657f7682558766a673"
+    second = chain.make_link(link, **{**FIRST, "envelope": "env-2"})
+    assert (second.seq, second.prev_hash) == (2, link.hash)
+
+
+def chain_of(n: int) -> list[chain.Link]:
+    return build(n, random.Random(7))
+
+
+def test_an_intact_chain_gives_its_length_checkpoints_and_last_hash():
+    links = chain_of(5)
+    sign, ok = signer()
+    verdict = chain.verify(links, [sign(links[1]), sign(links[3])], signature_ok=ok)
+    assert verdict == chain.Verdict(True, 5, 2, None, "", links[-1].hash)
+    assert chain.verify([]) == chain.Verdict(True, 0, 0, None, "", chain.GENESIS)
+
+
+def test_a_bad_signature_is_named_before_any_link_is_read():
+    links = chain_of(3)
+    sign, ok = signer()
+    forged = dataclasses.replace(sign(links[1]), signature="00" * 64)
+    assert chain.verify(links, [sign(links[0]), forged], signature_ok=ok) == chain.Verdict(
+        False, 0, 1, None, "检查点 2 的签名无效（检查点文件被改动）"
+    )
+
+
+def test_two_checkpoints_with_different_hashes_for_one_record_are_refused():
+    links = chain_of(3)
+    sign, ok = signer()
+    other = sign(dataclasses.replace(links[1], hash="f" * 64))
+    assert chain.verify(links, [sign(links[0]), sign(links[1]), other], signature_ok=ok) == chain.Verdict(
+        False, 0, 2, None, "检查点 2 有两个不同的哈希"
+    )
+    assert chain.verify(links, [sign(links[1]), sign(links[1])], signature_ok=ok).ok is True
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda ls: ls[:2] + ls[3:], (2, 3, "第 3 条记录缺失或被删除（实际序号 4）")),
+        (lambda ls: ls[:3] + [ls[2]] + ls[3:], (3, 4, "第 4 条记录重复、插入或顺序被调换（实际序号 3）")),
+        (lambda ls: ls[:2] + [ls[3], ls[2]] + ls[4:], (2, 3, "第 3 条记录缺失或被删除（实际序号 4）")),
+        (
+            lambda ls: ls[:2] + [dataclasses.replace(ls[2], prev_hash="0" * 64)] + ls[3:],
+            (2, 3, "第 3 条记录与前一条的链接断开"),
+        ),
+        (
+            lambda ls: ls[:2] + [dataclasses.replace(ls[2], actor="someone else")] + ls[3:],
+            (2, 3, "第 3 条记录的内容被改动"),
+        ),
+    ],
+)
+def test_each_break_names_the_first_bad_record_and_what_happened(edit, expected):
+    links = chain_of(5)
+    checked, first_broken, reason = expected
+    assert chain.verify(edit(links)) == chain.Verdict(False, checked, 0, first_broken, reason)
+
+
+def test_a_record_one_ahead_of_its_place_is_missing_not_reordered():
+    links = chain_of(3)
+    assert chain.verify(links[1:]).reason == "第 1 条记录缺失或被删除（实际序号 2）"
+
+
+def test_a_rewritten_chain_is_caught_by_the_checkpoint_and_a_truncated_one_by_the_tail():
+    links = chain_of(5)
+    sign, ok = signer()
+    marks = [sign(links[2]), sign(links[4])]
+    rewritten = rechain(links[:1] + [dataclasses.replace(links[1], actor="x")] + links[2:], 1)
+    assert chain.verify(rewritten, marks, signature_ok=ok) == chain.Verdict(
+        False, 2, 2, 3, "第 3 条记录与签名检查点不符（链被重写）"
+    )
+    assert chain.verify(links[:3], marks, signature_ok=ok) == chain.Verdict(
+        False, 3, 2, 4, "检查点记到第 5 条，链只到第 3 条（尾部被截断）"
+    )
+    assert chain.verify(links[:2], [sign(links[3]), sign(links[2])], signature_ok=ok).reason == (
+        "检查点记到第 3 条，链只到第 2 条（尾部被截断）"
+    )

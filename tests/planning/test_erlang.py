@@ -221,3 +221,93 @@ def test_erlang_functions_refuse_zero_rates_and_windows():
         erlang_c(100, 12, 0)
     with pytest.raises(PlanningError, match="patience"):
         erlang_a(100, 12, 3, 0)
+
+
+# ---- what mutation testing showed unpinned: each refusal's exact words and field, the edge performances ----
+
+from onevisit.planning import erlang as _erlang  # noqa: E402
+
+
+def _refusal(call) -> tuple[type, str, str]:
+    with pytest.raises(_erlang.PlanningError) as err:
+        call()
+    assert str(err.value) == err.value.message
+    return type(err.value), err.value.field, err.value.message
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "field", "message"),
+    [
+        (lambda: _erlang.erlang_b(0, 1.0), _erlang.PlanningError, "servers", "servers（窗口数）必须是正整数，收到 0"),
+        (lambda: _erlang.erlang_b(True, 1.0), _erlang.PlanningError, "servers", "servers（窗口数）必须是正整数，收到 True"),
+        (lambda: _erlang.erlang_b(2.0, 1.0), _erlang.PlanningError, "servers", "servers（窗口数）必须是正整数，收到 2.0"),
+        (lambda: _erlang.erlang_b(2, 0), _erlang.PlanningError, "load", "load（负荷）必须是大于零的数，收到 0"),
+        (lambda: _erlang.erlang_b(2, math.inf), _erlang.PlanningError, "load", "load（负荷）必须是大于零的数，收到 inf"),
+        (lambda: _erlang.erlang_c(0, 5, 2), _erlang.PlanningError, "per_hour", "per_hour（每小时到达人数）必须是大于零的数，收到 0"),
+        (lambda: _erlang.erlang_c(10, True, 2), _erlang.PlanningError, "mean_service", "mean_service（平均办理时长（分钟））必须是大于零的数，收到 True"),
+        (lambda: _erlang.erlang_a(10, 5, 2, -1), _erlang.PlanningError, "patience", "patience（平均耐心时间）必须是大于零的数，收到 -1"),
+        (lambda: _erlang.fewest_servers(10, 5), _erlang.PlanningError, "within", "至少需要一个目标：within（等待时限）、mean_wait（平均等待）或 abandon（放弃率）"),
+        (lambda: _erlang.fewest_servers(10, 5, within=-1), _erlang.PlanningError, "within", "within（等待时限）必须是不小于零的有限数，收到 -1"),
+        (lambda: _erlang.fewest_servers(10, 5, within=5, share=0), _erlang.PlanningError, "share", "share（按时叫号比例）必须在 0 到 1 之间，收到 0"),
+        (lambda: _erlang.fewest_servers(10, 5, within=5, share=1), _erlang.Unreachable, "share", "share：没有多少窗口能保证 100% 的人在 5 分钟内被叫号（总有人到达时窗口全忙）"),
+        (lambda: _erlang.fewest_servers(10, 5, mean_wait=-2), _erlang.PlanningError, "mean_wait", "mean_wait（平均等待目标）必须是不小于零的有限数，收到 -2"),
+        (lambda: _erlang.fewest_servers(10, 5, mean_wait=0), _erlang.Unreachable, "mean_wait", "mean_wait：平均等待不可能小于 0 分钟"),
+        (lambda: _erlang.fewest_servers(10, 5, abandon=0.1), _erlang.PlanningError, "abandon", "abandon（放弃率目标）需要同时给出 patience（平均耐心时间）"),
+        (lambda: _erlang.fewest_servers(10, 5, abandon=0.1, patience=math.inf), _erlang.PlanningError, "abandon", "abandon（放弃率目标）需要同时给出 patience（平均耐心时间）"),
+        (lambda: _erlang.fewest_servers(10, 5, abandon=1.5, patience=10), _erlang.PlanningError, "abandon", "abandon（放弃率目标）必须在 0 到 1 之间，收到 1.5"),
+        (lambda: _erlang.fewest_servers(10, 5, abandon="x", patience=10), _erlang.PlanningError, "abandon", "abandon（放弃率目标）必须在 0 到 1 之间，收到 'x'"),
+        (lambda: _erlang.fewest_servers(10, 5, abandon=0, patience=10), _erlang.Unreachable, "abandon", "abandon：有限的耐心下，放弃率不可能为 0"),
+        (lambda: _erlang.fewest_servers(10, 5, mean_wait=1, patience=0), _erlang.PlanningError, "patience", "patience（平均耐心时间）必须是大于零的数，收到 0"),
+        (lambda: _erlang.fewest_servers(10, 5, mean_wait=1, max_servers=0), _erlang.PlanningError, "max_servers", "max_servers（窗口上限）必须是正整数，收到 0"),
+        (lambda: _erlang.fewest_servers(10, 5, mean_wait=1, max_servers=True), _erlang.PlanningError, "max_servers", "max_servers（窗口上限）必须是正整数，收到 True"),
+        (lambda: _erlang.fewest_servers(600, 5, mean_wait=1, max_servers=3), _erlang.Unreachable, "max_servers", "max_servers：3 个窗口仍达不到目标（每小时 600 人，平均办理 5 分钟）"),
+    ],
+)  # fmt: skip
+def test_each_refusal_says_which_field_and_why(call, kind, field, message):
+    assert _refusal(call) == (kind, field, message)
+
+
+def test_bounds_of_the_targets_are_inclusive_where_they_say_so():
+    assert _erlang.fewest_servers(10, 5, abandon=1.0, patience=10) == 1
+    assert _erlang.fewest_servers(10, 5, mean_wait=100, max_servers=1, patience=10) == 1
+    assert _erlang.fewest_servers(10, 5, within=0, share=0.01) == 1
+    assert _erlang.fewest_servers(10, 5, within=5, share=1e-9, patience=math.inf) == 1
+
+
+def test_a_single_window_needs_exactly_one_when_it_suffices():
+    # load 0.5: one window is stable (Erlang C) and its mean wait is 5·0.5/(1 − 0.5) = 5 minutes
+    assert _erlang.fewest_servers(6, 5, mean_wait=5.01) == 1
+    assert _erlang.fewest_servers(6, 5, mean_wait=5.0) == 2
+    assert _erlang.fewest_servers(12, 5, mean_wait=100) == 2  # load 1 = one window: never stable
+
+
+def test_erlang_b_of_one_window_is_load_over_one_plus_load():
+    assert _erlang.erlang_b(1, 3.0) == pytest.approx(0.75)
+    assert _erlang.erlang_b(2, 1.0) == pytest.approx(0.2)
+
+
+def test_performances_carry_their_inputs_and_nobody_leaves_under_erlang_c():
+    c = _erlang.erlang_c(6, 5, 1)
+    assert c == _erlang.Performance(6, 5, 1, math.inf, 0.5, 0.5, 5.0, 0.0)
+    over = _erlang.erlang_c(12, 5, 1)
+    assert (over.p_wait, over.mean_wait, over.abandon) == (1.0, math.inf, 0.0)
+    assert over.service_level(10) == 0.0
+
+
+def test_so_many_windows_that_nobody_waits_is_a_clean_zero():
+    perf = _erlang.erlang_a(1, 1, 1000, 10)
+    assert perf == _erlang.Performance(1, 1, 1000, 10, 1 / 60, 0.0, 0.0, 0.0)
+    assert perf.service_level(0) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("per_hour", "servers", "patience"), [(60, 2, 1.0), (60, 2, 0.5), (120, 2, 1.0), (30, 1, 2.0)]
+)
+def test_erlang_a_is_continuous_across_the_series_and_continued_fraction_switch(per_hour, servers, patience):
+    """y = x + 1 exactly is where A(x, y) changes method: nudging the arrival rate moves the result a little."""
+    here = _erlang.erlang_a(per_hour, 1, servers, patience)
+    near = _erlang.erlang_a(per_hour * (1 + 1e-9), 1, servers, patience)
+    assert here.p_wait == pytest.approx(near.p_wait, rel=1e-6)
+    assert here.abandon == pytest.approx(near.abandon, rel=1e-6)
+    assert here.service_level(1.0) == pytest.approx(near.service_level(1.0), rel=1e-6)
+    assert 0 < here.abandon < 1 and here.mean_wait == pytest.approx(here.abandon * patience)

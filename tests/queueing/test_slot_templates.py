@@ -146,3 +146,20 @@ def test_a_template_that_ends_before_it_starts_is_refused_in_the_admin(hall):
         page = admin.post("/admin/queueing/slottemplate/add/", {"queue": queue.pk, "weekday": 0, "start": "15:00",
                                                                "end": "14:00", "minutes": 30, "capacity": 2})  # fmt: skip
     assert page.status_code == 200 and "结束时间须晚于开始时间" in page.content.decode()
+
+
+def test_a_month_of_the_demo_hall_s_slots_is_written_in_a_few_queries(hall, django_assert_max_num_queries):
+    """One read of the slots that exist and one insert of the missing ones, whatever the range: every test's
+    demo hall generates a week of slots, and a query per slot made that a large part of the suite's time."""
+    monday, _ = _week_after_next()
+    with django_assert_max_num_queries(12):
+        created = services.generate_slots(hall=hall, first=monday, last=monday + timedelta(days=27))
+    assert (
+        created
+        == AppointmentSlot.objects.filter(
+            queue__hall=hall, day__range=(monday, monday + timedelta(days=27))
+        ).count()
+        > 300
+    )
+    with django_assert_max_num_queries(12):
+        assert services.generate_slots(hall=hall, first=monday, last=monday + timedelta(days=27)) == 0

@@ -43,7 +43,7 @@ class Change:
         return f"材料「{self.name}」{parts}"
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

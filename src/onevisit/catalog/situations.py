@@ -148,7 +148,7 @@ def condition_questions(cond: Mapping[str, Any] | None) -> set[str]:
     return names
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
@@ -310,7 +310,7 @@ def validate_bundle(spec: BundleSpec, matters: Mapping[str, MatterSpec]) -> None
                 raise RuleError(dwhere, "同一情形下既增加又免交同一材料，规则矛盾")
 
 
-def _can_both_hold(a: Mapping | None, b: Mapping | None) -> bool:
+def _can_both_hold(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
     """Conservative: an unconditional rule overlaps everything, and identical conditions overlap."""
     return not a or not b or dict(a) == dict(b)
 
@@ -451,7 +451,7 @@ def _number_points(spec: BundleSpec, q: Question) -> set[float]:
     return {p for p in points if (lo is None or p >= lo) and (hi is None or p <= hi)} or {0}
 
 
-def _values_for(cond: Mapping | None, code: str) -> list[Any]:
+def _values_for(cond: Mapping[str, Any] | None, code: str) -> list[Any]:
     if not cond:
         return []
     found = [v for k, v in cond.items() if k == code]

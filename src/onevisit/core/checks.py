@@ -37,7 +37,9 @@ def unknown_names(
     ]
 
 
-def from_database(databases: Iterable[str] | None, rows: Callable[[], list[checks.CheckMessage]]) -> list:
+def from_database(
+    databases: Iterable[str] | None, rows: Callable[[], list[checks.CheckMessage]]
+) -> list[checks.CheckMessage]:
     """Run a check over configured rows when the check was given a database and its tables exist."""
     if not databases or "default" not in databases:
         return []
@@ -47,8 +49,10 @@ def from_database(databases: Iterable[str] | None, rows: Callable[[], list[check
         return []
 
 
-@checks.register(TAG)
-def notifier(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+@checks.register(TAG)  # type: ignore[untyped-decorator]
+def notifier(
+    app_configs: object = None, databases: object = None, **kwargs: object
+) -> list[checks.CheckMessage]:
     name = settings.ONEVISIT_NOTIFIER
     problems = unknown_names("ONEVISIT_NOTIFIER", NOTIFIERS, [name], id="onevisit.E001")
     if problems:

@@ -9,14 +9,17 @@ from django.utils import timezone
 
 
 def now() -> datetime:
-    return timezone.now()
+    now: datetime = timezone.now()
+    return now
 
 
 def local_date(tz_name: str | None = None, at: datetime | None = None) -> date:
     """The calendar day in the given zone (default: settings.TIME_ZONE) at `at` (default: now)."""
     tz = ZoneInfo(tz_name) if tz_name else timezone.get_default_timezone()
-    return timezone.localtime(at or now(), tz).date()
+    local: datetime = timezone.localtime(at or now(), tz)
+    return local.date()
 
 
 def localtime(at: datetime, tz_name: str | None = None) -> datetime:
-    return timezone.localtime(at, ZoneInfo(tz_name) if tz_name else None)
+    local: datetime = timezone.localtime(at, ZoneInfo(tz_name) if tz_name else None)
+    return local

@@ -13,7 +13,7 @@ class DomainError(Exception):
         if field:
             self.errors.setdefault(field, message)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {
             "detail": self.message,
             "errors": [{"field": f, "message": m} for f, m in self.errors.items()],

@@ -56,4 +56,5 @@ def emit(
         "actor": _ref(getattr(actor, "username", actor)),
     }
     declared.check(payload, [name for name, value in refs.items() if value])
-    return Event.objects.create(at=at or clock.now(), type=type, data=payload, **refs)
+    event: Event = Event.objects.create(at=at or clock.now(), type=type, data=payload, **refs)
+    return event

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.html import format_html
 from reportlab.graphics.barcode.qr import QrCodeWidget
 
 
-def public_url(request, path: str) -> str:
+def public_url(request: Any, path: str) -> str:
     """`path` as an address a citizen's phone can open.
 
     ONEVISIT_PUBLIC_BASE_URL when it is set (a hall whose server staff reach by an intranet name, while phones
@@ -16,7 +18,7 @@ def public_url(request, path: str) -> str:
     base = (settings.ONEVISIT_PUBLIC_BASE_URL or "").rstrip("/")
     if base:
         return f"{base}/{path.lstrip('/')}"
-    return request.build_absolute_uri(path)
+    return str(request.build_absolute_uri(path))
 
 
 def qr_svg(text: str, *, size: int = 160, title: str = "") -> str:
@@ -32,9 +34,10 @@ def qr_svg(text: str, *, size: int = 160, title: str = "") -> str:
         if dark
     ]
     side = count + 2 * border
-    return format_html(
+    svg: str = format_html(
         '<svg class="qr" role="img" aria-label="{}" width="{}" height="{}" viewBox="0 0 {} {}" '
         'xmlns="http://www.w3.org/2000/svg"><rect width="100%" height="100%" fill="#fff"/>'
         '<path d="{}" fill="#000"/></svg>',
         title or "二维码", size, size, side, side, "".join(cells),
     )  # fmt: skip
+    return svg

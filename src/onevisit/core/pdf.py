@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -74,7 +75,7 @@ class CJKWithLatin(TTFont):
                 runs.append((latin, [ch]))
         return [(latin, "".join(chars)) for latin, chars in runs]
 
-    def stringWidth(self, text, size, encoding="utf8"):  # noqa: N802 - reportlab's protocol
+    def stringWidth(self, text: str | bytes, size: float, encoding: str = "utf8") -> float:  # noqa: N802 - reportlab's protocol
         if isinstance(text, bytes):
             text = text.decode(encoding)
         return sum(
@@ -84,7 +85,7 @@ class CJKWithLatin(TTFont):
             for latin, run in self._runs(text)
         )
 
-    def splitString(self, text, doc, encoding="utf-8"):  # noqa: N802 - reportlab's protocol
+    def splitString(self, text: str | bytes, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:  # noqa: N802 - reportlab's protocol
         if isinstance(text, bytes):
             text = text.decode(encoding)
         out = []
@@ -95,7 +96,7 @@ class CJKWithLatin(TTFont):
                 out += super().splitString(run, doc)
         return out
 
-    def getSubsetInternalName(self, subset, doc):  # noqa: N802 - reportlab's protocol
+    def getSubsetInternalName(self, subset: int, doc: Any) -> str:  # noqa: N802 - reportlab's protocol
         if subset == self.LATIN_SUBSET:
             return doc.getInternalFontName(LATIN_FONT)
         return super().getSubsetInternalName(subset, doc)
@@ -134,7 +135,9 @@ def cjk_font() -> str:
     return CID_FONT
 
 
-def style(name: str = "body", *, size: float = 10.5, leading: float | None = None, **kw) -> ParagraphStyle:
+def style(
+    name: str = "body", *, size: float = 10.5, leading: float | None = None, **kw: Any
+) -> ParagraphStyle:
     """A paragraph style in the CJK font that wraps Chinese text between any two characters."""
     return ParagraphStyle(
         name, fontName=cjk_font(), fontSize=size, leading=leading or size * 1.45, wordWrap="CJK", **kw

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,7 +37,7 @@ def check_identity(*, name: str, resident_id: str, phone: str) -> Identity:
     """Validate all three fields at once so the user sees every problem in one pass."""
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
-    checks = {
+    checks: dict[str, Callable[[], str]] = {
         "name": lambda: normalize_name(name),
         "resident_id": lambda: parse_resident_id(resident_id, today=clock.local_date()).value,
         "phone": lambda: normalize_phone(phone),
@@ -118,7 +119,7 @@ def register(identity: Identity, *, update_existing: bool = True, actor: Any = N
     return person
 
 
-def _user(actor: Any):
+def _user(actor: Any) -> Any:
     return getattr(actor, "user", actor)
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from onevisit.core.ids import PersonalDataError, normalize_name, parse_resident_id
 
@@ -111,12 +112,12 @@ def check_field(field: str, value: str, *, resident_id: str, today: date) -> str
     return None if len(value) <= 100 else "不能超过100个字"
 
 
-def _applies(check: Mapping, matters: Iterable[str]) -> bool:
+def _applies(check: Mapping[str, Any], matters: Iterable[str]) -> bool:
     wanted = check.get("matters")
     return not wanted or bool(set(wanted) & set(matters))
 
 
-def _exchange_finding(check: Mapping, value: str, case_values: Mapping[str, str]) -> bool:
+def _exchange_finding(check: Mapping[str, Any], value: str, case_values: Mapping[str, str]) -> bool:
     """True when the check's condition is violated."""
     if "equals" in check:
         return value != str(check["equals"])
@@ -133,7 +134,7 @@ def _exchange_finding(check: Mapping, value: str, case_values: Mapping[str, str]
 CHECK_KINDS = ("equals", "not_equals", "at_least", "same_as_case")
 
 
-def check_spec(check: Mapping) -> str | None:
+def check_spec(check: Mapping[str, Any]) -> str | None:
     """Why a declared check is malformed, or None (used when field sets are loaded)."""
     if not isinstance(check, Mapping) or not check.get("field") or not check.get("message"):
         return "每条校验需要 field 与 message"
@@ -147,7 +148,7 @@ def check_spec(check: Mapping) -> str | None:
 def evaluate(
     values: Mapping[str, str],
     *,
-    checks: Iterable[Mapping],
+    checks: Iterable[Mapping[str, Any]],
     matters: Iterable[str],
     resident_id: str,
     case_values: Mapping[str, str],

@@ -161,7 +161,7 @@ DEFAULT_RULE = OutlierRule()
 
 
 # The data fields read from events, each as a column: what an event of a type says, with the default.
-DATA_FIELDS: dict[str, Callable[[str, dict], Any]] = {
+DATA_FIELDS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
     "duplicate": lambda t, d: bool(d.get("duplicate")),
     "at_window": lambda t, d: bool(d.get("at_window", True)),
     "visits": lambda t, d: int(d.get("visits") or 0),
@@ -380,7 +380,8 @@ WITH {_timed_ctes([], recalls=True, rule=rule)}
 )
 SELECT * FROM listed ORDER BY seconds DESC NULLS LAST, "case"
 """
-    return con.sql(sql).to_arrow_table().to_pylist()
+    rows: list[dict[str, Any]] = con.sql(sql).to_arrow_table().to_pylist()
+    return rows
 
 
 def relative_volume(events: pa.Table, dims: Sequence[str] = (), *,
@@ -422,7 +423,8 @@ FROM (
 )
 ORDER BY bundle{outer}
 """
-    return con.sql(sql).to_arrow_table().to_pylist()
+    rows: list[dict[str, Any]] = con.sql(sql).to_arrow_table().to_pylist()
+    return rows
 
 
 def not_applicable(events: pa.Table, dims: Sequence[str] = ()) -> list[dict[str, Any]]:
@@ -450,7 +452,8 @@ SELECT {"".join(f'm."{d}", ' for d in keys)}m.matter, m.material, m.marks, coale
 FROM marked m LEFT JOIN reviewed r USING ({names}matter)
 ORDER BY {"".join(f'm."{d}", ' for d in keys)}m.matter, m.marks DESC, m.material
 """
-    return con.sql(sql).to_arrow_table().to_pylist()
+    rows: list[dict[str, Any]] = con.sql(sql).to_arrow_table().to_pylist()
+    return rows
 
 
 def _dims(keys: Sequence[str], alias: str) -> str:

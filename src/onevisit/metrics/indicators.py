@@ -391,7 +391,7 @@ class Codes(Sequence[str]):
     def _codes(self) -> tuple[str, ...]:
         return tuple(i.code for i in self._registry if self._keep(i))
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i: Any) -> Any:
         return self._codes()[i]
 
     def __len__(self) -> int:

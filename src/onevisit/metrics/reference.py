@@ -11,20 +11,20 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from onevisit.metrics.indicators import INDICATORS
 
 
-def _key(e: dict[str, Any], dims: Sequence[str], tz: tzinfo) -> tuple:
+def _key(e: dict[str, Any], dims: Sequence[str], tz: tzinfo) -> tuple[Any, ...]:
     local = e["at"].astimezone(tz)
     values = {"hall": e["hall"], "window": e["window"], "matter": e["matter"], "bundle": e["bundle"],
               "day": local.date(), "hour": local.hour}  # fmt: skip
     return tuple(values[d] for d in dims)
 
 
-def _events(rows: Iterable[tuple]) -> list[dict[str, Any]]:
+def _events(rows: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
     """The rows as dicts, each event about a case carrying its case's bundle: the one it was continued into,
     else the one it was accepted as (an event without a known case keeps its own)."""
     events = []
@@ -63,9 +63,9 @@ def _ratio(a: int, b: int) -> float | None:
     return a / b if b else None
 
 
-def _handlings(events: list[dict]) -> list[tuple[dict, float]]:
+def _handlings(events: list[dict[str, Any]]) -> list[tuple[dict[str, Any], float]]:
     """(completion, seconds) for each completion at the window timed from its ticket's latest call before it."""
-    latest_call: dict[str, dict] = {}
+    latest_call: dict[str, dict[str, Any]] = {}
     out = []
     for e in events:
         if e["type"] == "ticket.called":
@@ -77,13 +77,15 @@ def _handlings(events: list[dict]) -> list[tuple[dict, float]]:
     return out
 
 
-def outlier_cases(events: list[dict], percentile: float | None, min_cases: int) -> dict[str, list]:
+def outlier_cases(
+    events: list[dict[str, Any]], percentile: float | None, min_cases: int
+) -> dict[str, list[Any]]:
     """{case: [(completion, seconds, limit)]} for cases over their matter's percentile, and flagged ones."""
     timed = _handlings(events)
     by_matter: dict[str, list[float]] = defaultdict(list)
     for e, seconds in timed:
         by_matter[e["matter"]].append(seconds)
-    out: dict[str, list] = {}
+    out: dict[str, list[Any]] = {}
     if percentile is not None:
         limits = {m: _p90(xs, percentile) for m, xs in by_matter.items() if len(xs) >= min_cases}
         for e, seconds in timed:
@@ -96,9 +98,9 @@ def outlier_cases(events: list[dict], percentile: float | None, min_cases: int) 
     return out
 
 
-def _next_calls(events: list[dict]) -> dict[int, dict]:
+def _next_calls(events: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """{index of a visit event: the first call at its hall's window after it} — the end of its service."""
-    calls: dict[tuple, list[int]] = defaultdict(list)
+    calls: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for i, e in enumerate(events):
         if e["type"] == "ticket.called":
             calls[(e["hall"], e["window"])].append(i)
@@ -118,7 +120,7 @@ def _day_end(at: datetime, tz: tzinfo) -> datetime:
 
 
 def _merged_visits(
-    events: list[dict], next_call: dict[int, dict], tz: tzinfo
+    events: list[dict[str, Any]], next_call: dict[int, dict[str, Any]], tz: tzinfo
 ) -> dict[str, list[tuple[int, bool]]]:
     """{case: [(index, merged)]}: a visit is merged (the same visit as another) when its ticket was taken before an
     earlier-taken visit of the case had ended — that one's ticket still waiting or being served, the same day."""
@@ -126,7 +128,7 @@ def _merged_visits(
     for e in events:
         if e["type"] == "ticket.issued" and e["ticket"]:
             issued.setdefault(e["ticket"], e["at"])
-    spans: dict[str, list[tuple[datetime, int, datetime]]] = defaultdict(list)
+    spans: dict[str, list[tuple[datetime, int, datetime, bool]]] = defaultdict(list)
     for i, e in enumerate(events):
         if e["type"] not in ("case.accepted", "visit.recorded"):
             continue
@@ -150,10 +152,10 @@ def _merged_visits(
     return out
 
 
-def _staffed(events: list[dict], tz: tzinfo, by_hour: bool) -> list[tuple[dict, float]]:
+def _staffed(events: list[dict[str, Any]], tz: tzinfo, by_hour: bool) -> list[tuple[dict[str, Any], float]]:
     """(where, seconds) pieces of staffed time: a window's marks, each to its next on the same local day unless
     it is a sign-out or the window is paused; cut at local hours when by_hour. `where` holds the dimensions."""
-    marks: dict[tuple, list[dict]] = defaultdict(list)
+    marks: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for e in events:
         t = e["type"]
         if not e["window"]:
@@ -188,28 +190,29 @@ def _staffed(events: list[dict], tz: tzinfo, by_hour: bool) -> list[tuple[dict, 
     return out
 
 
-def _key_local(where: dict[str, Any], dims: Sequence[str]) -> tuple:
+def _key_local(where: dict[str, Any], dims: Sequence[str]) -> tuple[Any, ...]:
     local = where["local"]
     values = {**where, "day": local.date(), "hour": local.hour}
     return tuple(values[d] for d in dims)
 
 
 def indicators(
-    rows: Iterable[tuple],
+    rows: Iterable[tuple[Any, ...]],
     dims: Sequence[str],
     tz: tzinfo,
     percentile: float | None = 0.99,
     min_cases: int = 20,
-) -> dict[tuple, dict[str, Any]]:
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     events = _events(rows)
     outliers = outlier_cases(events, percentile, min_cases)
-    facts: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    facts: dict[tuple[Any, ...], dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
 
-    def add(e: dict, name: str, value: Any = 1) -> None:
+    def add(e: dict[str, Any], name: str, value: Any = 1) -> None:
         facts[_key(e, dims, tz)][name].append(value)
 
-    def local_date(e: dict):
-        return e["at"].astimezone(tz).date()
+    def local_date(e: dict[str, Any]) -> date:
+        day: date = e["at"].astimezone(tz).date()
+        return day
 
     next_call = _next_calls(events)
     merged = _merged_visits(events, next_call, tz)
@@ -238,12 +241,12 @@ def indicators(
             add(a, "second_visit_cases")
         if case in returned:
             add(a, "returned_cases")
-        n = len(a["data"].get("matters") or ())
-        if n == 2:
+        joint = len(a["data"].get("matters") or ())
+        if joint == 2:
             add(a, "joint_2")
-        elif n == 3:
+        elif joint == 3:
             add(a, "joint_3")
-        elif n >= 4:
+        elif joint >= 4:
             add(a, "joint_4_plus")
 
     # Services served to an end: completed at the window or handed to the back office before the next call.
@@ -267,12 +270,12 @@ def indicators(
         facts[_key_local(where, dims)]["staffed"].append(seconds)
 
     # Completions: handling time from the ticket's latest call before them, visits, at the window.
-    latest_call: dict[str, dict] = {}
-    first_call: dict[str, dict] = {}
-    issued: list[dict] = []
-    started: list[dict] = []
-    finished: dict[str, dict] = {}
-    marked: dict[tuple, set] = defaultdict(set)
+    latest_call: dict[str, dict[str, Any]] = {}
+    first_call: dict[str, dict[str, Any]] = {}
+    issued: list[dict[str, Any]] = []
+    started: list[dict[str, Any]] = []
+    finished: dict[str, dict[str, Any]] = {}
+    marked: dict[tuple[Any, ...], set[Any]] = defaultdict(set)
     merged_before: dict[str, int] = defaultdict(int)
     for i, e in enumerate(events):
         t, data = e["type"], e["data"]
@@ -350,12 +353,13 @@ class UnknownFact(KeyError):
 class _Facts:
     """One group's facts for the registry's formulas: each fact's values, and the indicators computed so far."""
 
-    def __init__(self, facts: dict[str, list]) -> None:
-        self._facts, self.computed = facts, {}
+    def __init__(self, facts: dict[str, list[Any]]) -> None:
+        self._facts = facts
+        self.computed: dict[str, Any] = {}
         unknown = set(facts) - FACTS
         assert not unknown, f"reference.FACTS does not declare {sorted(unknown)}"
 
-    def _known(self, name: str) -> list:
+    def _known(self, name: str) -> list[Any]:
         if name not in FACTS:
             raise UnknownFact(f"reference.py collects no fact {name!r}")
         return self._facts.get(name, [])
@@ -370,7 +374,7 @@ class _Facts:
         return self.computed[name] if name in self.computed else self.count(name)
 
 
-def values(facts: dict[str, list]) -> dict[str, Any]:
+def values(facts: dict[str, list[Any]]) -> dict[str, Any]:
     """Every indicator of the registry from one group's facts, each by its own reference formula, in order."""
     group = _Facts(facts)
     for ind in INDICATORS.computed():
@@ -378,20 +382,20 @@ def values(facts: dict[str, list]) -> dict[str, Any]:
     return group.computed
 
 
-def relative_volume(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo,
-                    key_matters: dict[str, str] | None = None) -> dict[tuple, dict[str, Any]]:  # fmt: skip
+def relative_volume(rows: Iterable[tuple[Any, ...]], dims: Sequence[str], tz: tzinfo,
+                    key_matters: dict[str, str] | None = None) -> dict[tuple[Any, ...], dict[str, Any]]:  # fmt: skip
     """{(bundle, *dims): {key_matter, bundle_cases, key_matter_cases, relative_volume}} as
     engine.relative_volume: the bundle's cases ÷ every case of its declared key matter, its own included."""
     key_matters = key_matters or {}
     events = _events(rows)
-    first: dict[str, dict] = {}
+    first: dict[str, dict[str, Any]] = {}
     for e in events:
         if e["type"] == "case.accepted" and e["case"] not in first:
             first[e["case"]] = e
     matters = {a["matter"] for a in first.values()}
     listed = {a["bundle"] for a in first.values() if a["bundle"]}
     listed |= {b for b, key in key_matters.items() if key in matters}
-    out: dict[tuple, dict[str, Any]] = {}
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
     for bundle in listed:
         key = key_matters.get(bundle)
         for a in first.values():
@@ -408,11 +412,13 @@ def relative_volume(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo,
     return out
 
 
-def not_applicable(rows: Iterable[tuple], dims: Sequence[str], tz: tzinfo) -> dict[tuple, dict[str, Any]]:
+def not_applicable(
+    rows: Iterable[tuple[Any, ...]], dims: Sequence[str], tz: tzinfo
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     """{(*dims, matter, material): {marks, prereviews, share}} as engine.not_applicable."""
     events = _events(rows)
-    marked: dict[tuple, set] = defaultdict(set)
-    reviewed: dict[tuple, int] = defaultdict(int)
+    marked: dict[tuple[Any, ...], set[Any]] = defaultdict(set)
+    reviewed: dict[tuple[Any, ...], int] = defaultdict(int)
     for i, e in enumerate(events):
         if e["type"] == "material.not_applicable":
             ref = str(e["data"].get("prereview") or "")

@@ -8,7 +8,7 @@ time −20%, round trips −30%, 10–12 cases per window-hour), names, units an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,18 +83,20 @@ def _change(metric: str, base: float | None, pilot: float | None) -> tuple[str, 
 
 def _met(target: Target, change: float | None, pilot: float | None) -> bool | None:
     if target.kind == "change_at_most":
-        return None if change is None else change <= target.value
+        return None if change is None else bool(change <= target.value)
     if target.kind == "points_at_least":
-        return None if change is None else change >= target.value
+        return None if change is None else bool(change >= target.value)
     if pilot is None:
         return None
     if target.kind == "below":
-        return pilot < target.value
+        return bool(pilot < target.value)
     low, high = target.value
-    return low <= pilot <= high
+    return bool(low <= pilot <= high)
 
 
-def compare(baseline: Mapping[str, Any], pilot: Mapping[str, Any], metrics=HEADLINE) -> list[Comparison]:
+def compare(
+    baseline: Mapping[str, Any], pilot: Mapping[str, Any], metrics: Sequence[str] = HEADLINE
+) -> list[Comparison]:
     """Each indicator (by default the review's) of the baseline against the pilot period, with its target."""
     rows = []
     for metric in metrics:

@@ -213,7 +213,7 @@ def calibrate(events: pa.Table, *, start: str = "", end: str = "") -> Calibratio
     """The hall model's parameters from its events (SCHEMA, in log order); see the module docstring."""
     con = _connect()
     con.register("ev", events)
-    tickets = con.execute("SELECT count(*) FROM ev WHERE type = 'ticket.issued'").fetchone()[0]
+    tickets = con.execute("SELECT count(*) FROM ev WHERE type = 'ticket.issued'").fetchone()[0]  # type: ignore[index]
     if tickets < MIN_TICKETS:
         raise CalibrationError(
             f"建模至少需要 {MIN_TICKETS} 张取号记录，所选时段只有 {tickets} 张；请选更长的时段", field="from"
@@ -230,10 +230,10 @@ def calibrate(events: pa.Table, *, start: str = "", end: str = "") -> Calibratio
         FROM ev WHERE type = 'ticket.issued' GROUP BY ALL""").fetchall():
         row = arrivals[queue].setdefault(dow, np.zeros(SLOTS_PER_DAY))
         row[slot] = n * (60 / SLOT) / days[dow]
-    issued = con.execute("""
+    per_queue = con.execute("""
         SELECT queue, count(*), avg(CASE WHEN priority > 0 THEN 1 ELSE 0 END)
         FROM ev WHERE type = 'ticket.issued' GROUP BY queue""").fetchall()
-    priority_share = {q: float(p) for q, _, p in issued}
+    priority_share = {q: float(p) for q, _, p in per_queue}
     matter_mix: dict[str, dict[str, float]] = defaultdict(dict)
     for queue, matter, share in con.execute("""
         SELECT queue, matter, count(*) / sum(count(*)) OVER (PARTITION BY queue)
@@ -262,13 +262,13 @@ def calibrate(events: pa.Table, *, start: str = "", end: str = "") -> Calibratio
     )
     (completeness,) = con.execute("""
         SELECT avg(CASE WHEN verdict = 'complete' THEN 1 ELSE 0 END) FROM ev
-        WHERE type = 'prereview.completed' AND first_visit""").fetchone()
+        WHERE type = 'prereview.completed' AND first_visit""").fetchone()  # type: ignore[misc]
     issued_rows = con.execute("""
         SELECT epoch(CAST(local_at AS DATE)) // 86400, isodow(local_at) - 1, queue, priority > 0, matter,
                epoch(local_at - date_trunc('day', local_at)) / 60
         FROM ev WHERE type = 'ticket.issued' ORDER BY seq""").fetchall()
     columns = list(zip(*issued_rows, strict=True))
-    issued = {name: np.array(col, dtype=kind) for name, col, kind in zip(
+    issued: dict[str, np.ndarray] = {name: np.array(col, dtype=kind) for name, col, kind in zip(
         ("day", "dow", "queue", "priority", "matter", "minute"), columns,
         (int, int, object, bool, object, float), strict=True)}  # fmt: skip
     waits: dict[int, list[float]] = defaultdict(list)
@@ -557,7 +557,7 @@ def _groups(calls: _Calls, time_: _WindowTime, closed: np.ndarray, days: dict[in
                 if k < j:
                     begin, finish = calls.at[k + 1], end[k + 1]
         for s, stretch in enumerate(stretches):
-            key = (day, stretch[2])
+            key = (day, stretch[2])  # type: ignore[assignment]
             first = s == 0 or stretches[s - 1][2] != stretch[2]  # the window's first stretch of the session
             last = s == len(stretches) - 1 or stretches[s + 1][2] != stretch[2]  # and its last
             if first and nobody_waited(day, served[window], opens[key], stretch[0]):
@@ -572,8 +572,8 @@ def _groups(calls: _Calls, time_: _WindowTime, closed: np.ndarray, days: dict[in
         row += covered >= SLOT / 2
         i = j + 1
     members: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for window, queues in sorted(served.items()):
-        members[tuple(sorted(queues))].append(window)
+    for window, called in sorted(served.items()):
+        members[tuple(sorted(called))].append(window)
     groups = []
     for queues, windows in sorted(members.items()):
         staffed = {dow: sum((worked[w].get(dow, np.zeros(SLOTS_PER_DAY)) for w in windows),

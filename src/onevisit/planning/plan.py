@@ -244,7 +244,7 @@ class Level:
 def level(result: sim.Result, **where: object) -> Level:
     """The share called in time and the mean wait over all visitors of all the simulated days (as a hall
     measures them over a period), P90 wait and those who left per day."""
-    return _Tally.of(result, **where).level()
+    return _Tally.of(result, **where).level()  # type: ignore[arg-type]
 
 
 @dataclass
@@ -271,10 +271,10 @@ class _Tally:
         )  # fmt: skip
 
     def add(self, other: _Tally) -> _Tally:
-        def cat(a, b):
+        def cat(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
             return None if a is None or b is None else np.concatenate([a, b])
 
-        return _Tally(*(cat(getattr(self, f), getattr(other, f)) for f in
+        return _Tally(*(cat(getattr(self, f), getattr(other, f)) for f in  # type: ignore[arg-type]
                         ("served", "in_time", "waited", "p90", "left", "strata")))  # fmt: skip
 
     def level(self) -> Level:
@@ -348,7 +348,7 @@ class Plan:
 
     @property
     def today_peak(self) -> int:
-        return max((sum(g.open[k] for g in self.day.groups) for k in range(self.day.slots)), default=0)  # type: ignore[index]
+        return max((sum(g.open[k] for g in self.day.groups) for k in range(self.day.slots)), default=0)  # type: ignore[index,misc]
 
     @property
     def text(self) -> str:
@@ -431,7 +431,7 @@ def reductions(day: Day, target: Target, points: Sequence[Point] = (), *, replic
     every window group, the costly part in a big hall). (`today` is accepted for earlier callers.)"""
     say = progress or (lambda _: None)
     guesses = guesses or {}
-    peak = max((sum(g.open[k] for g in day.groups) for k in range(day.slots)), default=0)  # type: ignore[index]
+    peak = max((sum(g.open[k] for g in day.groups) for k in range(day.slots)), default=0)  # type: ignore[index,misc]
 
     def closing(m: int) -> Level | None:  # today's layout with peak - m windows closed
         try:
@@ -457,7 +457,7 @@ def reductions(day: Day, target: Target, points: Sequence[Point] = (), *, replic
         if fewest is not None:
             m = fewest[0]
             kept = close(peak - m).apply(day) if m < peak else day
-            at_peak = max(sum(g.open[k] for g in kept.groups) for k in range(day.slots))  # type: ignore[index]
+            at_peak = max(sum(g.open[k] for g in kept.groups) for k in range(day.slots))  # type: ignore[index,misc]
             out.append(Reduction("现有布局", at_peak, fewest[1], target, day.windows))
     return sorted(out, key=lambda r: r.windows)
 
@@ -734,7 +734,7 @@ def back_office(cut: float = 0.2, matters: Sequence[str] = ()) -> Scenario:
         s = m.service
         if isinstance(s, sim.Empirical):
             return replace(m, service=sim.Empirical(tuple(x * (1 - cut) for x in s.durations)))
-        return replace(m, service=replace(s, mean=s.mean * (1 - cut)))  # type: ignore[arg-type]
+        return replace(m, service=replace(s, mean=s.mean * (1 - cut)))
 
     def apply(day: Day) -> Day:
         return replace(
@@ -758,7 +758,7 @@ def merge(per_day: float = 40.0) -> Scenario:
         if not mine:
             raise PlanningError("低量队列都由服务其他队列的窗口兼办，无需合并", field="scenario")
         joint = sim.WindowGroup(code="joint", queues=tuple(sorted(small)),
-                                open=tuple(sum(g.open[k] for g in mine) for k in range(day.slots)))  # type: ignore[index]  # fmt: skip
+                                open=tuple(sum(g.open[k] for g in mine) for k in range(day.slots)))  # type: ignore[index,misc]  # fmt: skip
         return replace(day, groups=tuple(g for g in day.groups if g not in mine) + (joint,))
 
     return Scenario(f"merge:{per_day:g}", f"日均少于 {per_day:g} 人的队列合并为综合窗口", apply)

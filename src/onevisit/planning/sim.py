@@ -581,7 +581,7 @@ class _Engine:
                 pos = np.where(s, second_row, rows) if two else s * R + rows
                 cidx = idx_flat.take(pos)
                 service = service_of.take(cidx)
-                deadline = deadline_of.take(cidx) if deadline_of is not None else None
+                deadline = deadline_of.take(cidx) if deadline_of is not None else None  # type: ignore[assignment]
                 idx_flat[pos] = cidx + active
                 who = cidx
             served = active & (deadline >= t) if deadline is not None else active
@@ -927,5 +927,5 @@ def _number(value: object) -> bool:
     return (
         isinstance(value, int | float | np.integer | np.floating)
         and not isinstance(value, bool)
-        and math.isfinite(value)  # type: ignore[arg-type]
+        and math.isfinite(value)
     )

@@ -72,7 +72,12 @@ def over_lunch(start: time, end: time, lunch: tuple[time, time] = LUNCH_BREAK) -
 
 
 def bookable(
-    day: date, start: time, end: time, *, holidays: frozenset[date] = HOLIDAYS, lunch=LUNCH_BREAK
+    day: date,
+    start: time,
+    end: time,
+    *,
+    holidays: frozenset[date] = HOLIDAYS,
+    lunch: tuple[time, time] = LUNCH_BREAK,
 ) -> bool:
     return is_working_day(day, holidays) and not over_lunch(start, end, lunch)
 

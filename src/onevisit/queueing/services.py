@@ -650,12 +650,26 @@ def generate_slots(
     if not by_weekday:
         raise Invalid("所选队列还没有预约时段模板", field="queues")
     with transaction.atomic():
-        created, day = 0, first
+        # One read of the slots that exist and one insert of the missing ones (not a get_or_create per slot:
+        # a week for a hall is hundreds of them); existing slots are left as they are, with their bookings.
+        queue_ids = {t.queue_id for ts in by_weekday.values() for t in ts}
+        existing = set(
+            AppointmentSlot.objects.filter(queue_id__in=queue_ids, day__gte=first, day__lte=last).values_list(
+                "queue_id", "day", "start"
+            )
+        )
+        new, day = [], first
         while day <= last:
             for t in by_weekday.get(day.weekday(), []):
                 for a, b in _periods(day, t.start, t.end, t.minutes):
-                    created += _slot(t.queue, day, a, b, t.capacity)[1]
+                    if (t.queue_id, day, a) not in existing:
+                        existing.add((t.queue_id, day, a))
+                        new.append(
+                            AppointmentSlot(queue=t.queue, day=day, start=a, end=b, capacity=t.capacity)
+                        )
             day += timedelta(days=1)
+        AppointmentSlot.objects.bulk_create(new)
+        created = len(new)
         emit(
             "appointment.slots_generated",
             hall=hall,

@@ -174,7 +174,8 @@ def _reply(
 
 def _envelope_id(request: Any) -> str:
     if isinstance(request, dict) and isinstance(request.get("envelope_id"), str):
-        return request["envelope_id"]
+        envelope_id: str = request["envelope_id"]
+        return envelope_id
     return ""
 
 
