@@ -177,3 +177,13 @@ def test_the_promise_follows_the_longest_chain_of_tasks_not_the_first_one_starte
     expected = queueing.add_working_days(queueing.add_working_days(transfer_due, 5), 5)
     assert services.promised_by(case) == f"{clock.localtime(expected, case.hall.timezone):%Y年%m月%d日}前"
     assert services.promised_by(case) != f"{clock.localtime(transfer_due, case.hall.timezone):%Y年%m月%d日}前"
+
+
+def test_the_promise_does_not_move_to_the_day_the_tasks_were_done(guide, clerk, window1):
+    """The walk reprinted the receipt after every department approved on the same day: it promised that day."""
+    case = _transfer_case(guide, clerk, window1)
+    promised = services.promised_by(case)
+    office = actor_for(get_user_model().objects.get(username="houtai1"))
+    services.approve_task(actor=office, task_id=case.tasks.get().pk)
+    case.refresh_from_db()
+    assert case.status == "completed" and services.promised_by(case) == promised

@@ -29,3 +29,26 @@ def test_a_failed_exchange_check_is_highlighted_on_the_task_page_and_in_the_api(
     assert {"level": "error", "message": FAILED} in checks["参保状态"]["findings"]
     assert WANG not in str(body) and "王桂英" not in str(body)
     cases.case_form(case)  # the window's form is untouched by reading the case file
+
+
+def test_the_seed_registration_note_shows_only_for_a_status_that_is_not_normal():
+    """The walk saw 参保状态：正常参保 with “已有参保记录但状态非正常” right under it: the seed check said the opposite."""
+    from datetime import date
+    from pathlib import Path
+
+    import yaml
+
+    from onevisit.ferry.rules import evaluate
+
+    doc = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "data/ferry/field-sets.yaml").read_text("utf-8")
+    )
+    checks = next(s for s in doc["field_sets"] if s["code"] == "insurance_status")["checks"]
+
+    def notes(status):
+        return [f.message for f in evaluate({"insurance_status": status}, checks=checks, matters=["cbdj"],
+                                            resident_id="11010519491231002X", case_values={},
+                                            today=date(2026, 12, 5)) if f.level == "info"]  # fmt: skip
+
+    assert notes("正常参保") == []
+    assert notes("暂停参保") == ["已有参保记录但状态非正常，办理时按续保处理"]

@@ -215,8 +215,10 @@ def to_deliver_at(window: Window) -> list[Case]:
 def promised_by(case: Case) -> str:
     """What the receipt promises: on the spot, or when the last task of the back office's chain is due.
 
-    Along the task graph: a done task finishes when it was done, a started one when it is due, a waiting one its
-    own working days after the last of its prerequisites (those with none count from acceptance, 受理之日起).
+    Along the task graph: a started task (done or not) finishes when it is due, a waiting one its own working days
+    after the last of its prerequisites (those with none count from acceptance, 受理之日起). A done task counts by
+    its due date, not the day it was done: a receipt printed again after approval repeats the promise (the walk's
+    reprint said the acceptance day, since every task had been done that day).
     """
     tasks = list(case.tasks.all())
     if not tasks:
@@ -226,9 +228,7 @@ def promised_by(case: Case) -> str:
 
     def finish_of(t: Task) -> datetime:
         if t.code not in finish:
-            if t.status == Task.Status.DONE and t.done_at:
-                finish[t.code] = t.done_at
-            elif t.due_at:
+            if t.due_at:
                 finish[t.code] = t.due_at
             else:
                 start = max([case.accepted_at, *(finish_of(by_code[d]) for d in t.after if d in by_code)])
@@ -732,12 +732,25 @@ def save_draft(*, actor: Actor, case_id: int, submitted: Submitted, prefilled: I
     return _save(actor, case_id, submitted, prefilled, keep_valid=True)
 
 
+FORM_OPEN = (Case.Status.ACCEPTED, Case.Status.RETURNED)  # at the window: accepted, or back for 补正
+
+
+def form_editable(case: Case) -> bool:
+    """The window may change the form only while the case is at the window: once handed over the departments
+    decide on what they were given, and a finished or delivered case changes no more."""
+    return case.status in FORM_OPEN
+
+
 def _save(actor, case_id, submitted, prefilled, *, keep_valid: bool) -> Draft:
     case = get_case(actor=actor, case_id=case_id)
     with transaction.atomic():
-        Case.objects.select_for_update(of=("self",)).get(
-            pk=case.pk
-        )  # a double submit waits, then sees the first
+        # a double submit waits, then sees the first; a case handed over meanwhile is seen as such
+        case.status = Case.objects.select_for_update(of=("self",)).values_list("status", flat=True).get(pk=case.pk)
+        if not form_editable(case):
+            raise Conflict(
+                f"办件 {case.number} {case.get_status_display()}，表单不能再修改；需要改正时由后台退回补正",
+                field="case",
+            )
         return _save_form(actor, case, submitted, set(prefilled), keep_valid=keep_valid)
 
 

@@ -334,6 +334,7 @@ def _case_page(
             "guidance": guidance,
             "tasks": case.tasks.select_related("matter", "department"),
             "awaits_hand_over": services.awaits_hand_over(case),
+            "form_locked": not services.form_editable(case),
             "commitments": case.commitments.all(),
             "offers": [(b, catalog.bundle_spec(b).questions) for b in services.continuation_offers(case)],
             "delivery_methods": services.DELIVERY_METHODS,

@@ -1,0 +1,44 @@
+"""The merged form changes only while the case is at the window (accepted, or returned for 补正): the browser walk
+changed 用人单位名称 with F8 on a finished case and the back office saw the new value."""
+
+import pytest
+
+from onevisit.cases import services
+from onevisit.cases.models import Case
+from onevisit.core.errors import Conflict
+from tests.conftest import login, nothing_written
+from tests.journey import called, fill_form, handed_over
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_handed_over_or_finished_case_refuses_form_changes_on_the_page_and_the_api(guide, clerk, window1):
+    t = called(guide, clerk, window1, "gxzy")
+    case = handed_over(clerk, services.accept(actor=clerk, window=window1, code=t.token))
+    assert case.status == Case.Status.IN_PROGRESS
+    for save in (services.save_form, services.save_draft):
+        with nothing_written(), pytest.raises(Conflict, match="表单不能再修改"):
+            save(actor=clerk, case_id=case.pk, submitted={"address": "改过的地址"})
+    window = login("chuangkou1")
+    page = window.get(f"/window/w1/cases/{case.pk}/").content.decode()
+    assert '<fieldset class="bare" disabled>' in page and "表单只能查看" in page
+    assert 'data-hotkey="F8"' not in page
+    with nothing_written():
+        refused = window.post(f"/window/w1/cases/{case.pk}/form/", {"address": "改过的地址"})
+    assert refused.status_code == 409 and "表单不能再修改" in refused.content.decode()
+    with nothing_written():
+        api = window.post(f"/api/cases/{case.pk}/form", {"values": {"address": "改过的地址"}},
+                          content_type="application/json")  # fmt: skip
+    assert api.status_code == 409
+
+
+def test_the_form_is_open_at_acceptance_and_again_while_returned_for_correction(guide, clerk, window1):
+    t = called(guide, clerk, window1)
+    case = services.accept(actor=clerk, window=window1, code=t.token)
+    assert services.form_editable(case)
+    fill_form(clerk, case)
+    services.complete(actor=clerk, case_id=case.pk)
+    case.refresh_from_db()
+    assert not services.form_editable(case)
+    case.status = Case.Status.RETURNED
+    assert services.form_editable(case)
