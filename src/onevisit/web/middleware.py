@@ -1,6 +1,10 @@
 """Edge checks that apply to every request before any view runs."""
 
 from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
+
+from onevisit.core.errors import Invalid
 
 
 class RejectNulBytes:
@@ -18,3 +22,35 @@ class RejectNulBytes:
                 "请求包含非法字符 (NUL)".encode(), content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
+
+
+class FormAddressOpened:
+    """An address that only takes a form's POST, opened with GET: the browser's reload after a refused form (the
+    address bar keeps the POST's address), a bookmark, a typed URL. Django answers an empty 405, which Chromium
+    shows as an English error page. Go back to the page the form belongs to — the nearest address above it that
+    is one (a form address above answers the same way, one step further up) — or say in Chinese what happened
+    when there is none. The API keeps its 405."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or request.method not in ("GET", "HEAD")
+            or request.path.startswith("/api/")
+        ):
+            return response
+        path = request.path.rstrip("/")
+        while "/" in path.strip("/"):
+            path = path.rsplit("/", 1)[0]
+            try:
+                resolve(path + "/")
+            except Resolver404:
+                continue
+            return redirect(path + "/")
+        return render(
+            request, "error.html",
+            {"error": Invalid("这个地址用于提交表单，不能直接打开。请返回上一页重新操作。")}, status=405,
+        )  # fmt: skip
