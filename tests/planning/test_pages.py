@@ -98,3 +98,16 @@ def test_the_district_hall_sees_its_windows_with_social_insurance_online(hall, a
     bad = analyst_client.get("/planning/", {**query, "online_share": "abc"})
     assert bad.status_code == 422 and "网办比例应为数字" in bad.content.decode()
     assert 'name="online_share" aria-invalid="true"' in bad.content.decode()
+
+
+def test_opened_from_the_menu_without_enough_data_the_page_says_so_as_a_note_not_an_error(
+    hall, analyst_client
+):
+    """The walk opened 窗口规划 on the demo hall (one morning's tickets): 422, the empty date field marked invalid."""
+    page = analyst_client.get("/planning/")
+    text = page.content.decode()
+    assert page.status_code == 200 and 'class="message info"' in text and "至少需要 200 张取号记录" in text
+    assert 'aria-invalid="true"' not in text and 'role="alert"' not in text
+    assert (
+        'name="from" value="20' in text.replace("  ", " ") or 'value="20' in text
+    )  # the period is filled in

@@ -64,8 +64,15 @@ def plan_page(request):
     try:
         hall, outcome = _outcome(request)
     except DomainError as exc:
-        context["error"] = exc
-        return render(request, "planning/plan.html", context, status=exc.status)
+        if request.GET or exc.status != 422:
+            context["error"] = exc
+            return render(request, "planning/plan.html", context, status=exc.status)
+        # Opened from the menu, nothing asked yet: the default period has too little data. That is no mistake of
+        # the user's: say so as a note, with the period filled in, and let them choose.
+        home = request.actor.hall
+        end = clock.local_date(home.timezone) - timedelta(days=1)
+        context |= {"notice": exc.message, "start": end - timedelta(days=41), "end": end, "unplanned": True}
+        return render(request, "planning/plan.html", context)
     context |= {
         "hall": hall, "o": outcome, "target": outcome.plan.target, "title": export.title(outcome),
         "summary": export.summary(outcome), "plan_table": export.plan_rows(outcome),
