@@ -745,7 +745,9 @@ def _save(actor, case_id, submitted, prefilled, *, keep_valid: bool) -> Draft:
     case = get_case(actor=actor, case_id=case_id)
     with transaction.atomic():
         # a double submit waits, then sees the first; a case handed over meanwhile is seen as such
-        case.status = Case.objects.select_for_update(of=("self",)).values_list("status", flat=True).get(pk=case.pk)
+        case.status = (
+            Case.objects.select_for_update(of=("self",)).values_list("status", flat=True).get(pk=case.pk)
+        )
         if not form_editable(case):
             raise Conflict(
                 f"办件 {case.number} {case.get_status_display()}，表单不能再修改；需要改正时由后台退回补正",
