@@ -5,8 +5,8 @@ from django.urls import include, path
 from onevisit.api import api
 from onevisit.web.views import home
 
-admin.site.site_header = "onevisit 管理后台"
-admin.site.site_title = "onevisit"
+admin.site.site_header = "一次办成 · 大厅管理后台"
+admin.site.site_title = "一次办成"
 
 urlpatterns = [
     path("", home, name="home"),

@@ -129,3 +129,15 @@ def test_the_migration_turns_free_text_departments_into_rows():
     other = Matter.objects.get(code="m2").department
     assert other.name == "某新设局" and other.code.startswith("dept-")
     assert Department.objects.filter(name="区社会保险经办机构").count() == 1  # one row per name
+
+
+def test_the_work_list_names_each_tasks_department_and_no_title_repeats(guide, clerk, window1):
+    """The hall admin's list mixes departments; 养老保险关系转移接续（养老保险关系转移接续） said one thing twice."""
+    case = _transfer_case(guide, clerk, window1)
+    task = case.tasks.get()
+    listed = login("admin").get("/office/").content.decode()
+    assert f"{case.number} · {task.role}</a> <small>区社会保险经办机构</small>" in listed
+    assert task.matter.name == task.role == "养老保险关系转移接续"  # a matter's own task is named after it
+    assert f"{task.role}（{task.role}）" not in listed
+    page = login("houtai1").get(f"/office/tasks/{task.pk}/").content.decode()
+    assert f"本环节：{task.role} <span" in page

@@ -70,7 +70,13 @@ class MatterForm(forms.ModelForm):
 @admin.register(Matter)
 class MatterAdmin(admin.ModelAdmin):
     form = MatterForm
-    list_display = ["code", "name", "department", "level", "time_limit_days"]
+    list_display = ["code", "name", "department", "level", "time_limit"]
+    list_select_related = ["department"]
+
+    @admin.display(description="承诺时限", ordering="time_limit_days")
+    def time_limit(self, obj):
+        return f"{obj.time_limit_days} 个工作日" if obj.time_limit_days else "即办"
+
     list_filter = ["level", "department"]
     search_fields = ["code", "name"]
     inlines = [MatterFieldInline]
