@@ -248,6 +248,11 @@ def test_generate_writes_the_history_once_and_refuses_to_mix_it():
         _generate("--days", "1", "--halls", "1", "--start", "2026-12-01")
     assert "nothing written" in _generate("--days", "1", "--halls", "1", "--skip-existing")
     assert Event.objects.filter(hall="hist01").count() == len(expected)
+    # its windows are named, so that the review and its files say 6号窗口, not w6 (seen in the browser walk)
+    from onevisit.accounts.models import Window
+
+    windows = dict(Window.objects.filter(hall__code="hist01").values_list("code", "name"))
+    assert windows == {code: f"{code[1:]}号窗口" for code in history.SAMPLE.windows}
     from onevisit.accounts.models import Hall
 
     assert Hall.objects.get(code="hist01").name == "样例大厅01（合成历史）"  # the report can name it

@@ -30,8 +30,10 @@ def history_hall(hall):
     call_command("history", "generate", "--days", "12", "--halls", "1", "--start", "2026-09-07",
                  stdout=io.StringIO(), verbosity=0)  # fmt: skip
     hist = Hall.objects.get(code=HALL)
-    for n in range(1, 9):
-        Window.objects.create(hall=hist, code=f"w{n}", name=f"{n}号综合窗口")
+    for n in range(
+        1, 9
+    ):  # named by the hall (the command names those it generates 1号窗口…; these names win)
+        Window.objects.update_or_create(hall=hist, code=f"w{n}", defaults={"name": f"{n}号综合窗口"})
     return hist
 
 
@@ -63,7 +65,7 @@ def _names(history_hall) -> dict[str, dict]:
 
 
 def _name(names: dict, key: str, code) -> str:
-    return "（未指定）" if not code else names[key].get(code, code)
+    return report.UNOWNED[key] if not code else names[key].get(code, code)
 
 
 def test_every_figure_of_the_workbook_is_the_engines_in_the_unit_of_its_label(history_hall, tmp_path):

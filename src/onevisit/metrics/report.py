@@ -71,7 +71,7 @@ class Report:
         if how == "day":
             return f"{code:%Y-%m-%d}"
         if not code:
-            return "（未指定）"
+            return UNOWNED.get(how, "（未指定）")
         names = {"window": self.window_names, "matter": self.matter_names, "bundle": self.bundle_names,
                  "hall": self.hall_names}[how]  # fmt: skip
         return names.get(code, code)
@@ -253,10 +253,18 @@ def not_applicable_rows(rows: list[dict], matters: dict[str, str],
                         materials: dict[tuple[str, str], str]) -> list[list[str]]:  # fmt: skip
     """Materials staff marked not applicable at the desk (engine.not_applicable rows), named: how often, and the
     share of the matter's pre-reviews."""
-    return [[matters.get(x["matter"], x["matter"] or "（未指定）"), materials.get((x["matter"], x["material"]),
+    return [[matters.get(x["matter"], x["matter"] or UNOWNED["matter"]), materials.get((x["matter"], x["material"]),
              x["material"]), str(x["marks"]), str(x["prereviews"]), review.display("not_applicable_share", x["share"])]
             for x in rows]  # fmt: skip
 
+
+# The rows no window (or matter) owns, named for what they hold: the guide desk's pre-reviews, consultations and
+# triage, and the back office's verifications, happen at no window; staffed time and triage belong to no matter.
+UNOWNED = {
+    "window": "（不在窗口：导引台、后台）",
+    "matter": "（不分事项：在岗时长、分流等）",
+    "bundle": "（单个事项）",
+}
 
 EMPTY_NOTE = "所选时段没有事件记录：各项指标为空。"
 CSV_HEADER = ["时段", "起", "止", "大厅", "分组方式", "分组", "名称", "指标", "代码", "单位", "值"]

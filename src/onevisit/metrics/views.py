@@ -114,7 +114,7 @@ def today(request):
 def _table_rows(rows: list[dict], key: str, names: dict[str, str]) -> list[dict]:
     shown = [m for m in review.HEADLINE if m not in ("joint_2", "joint_3", "joint_4_plus")]
     return [
-        {"key": r[key], "name": names.get(r[key], r[key] or "（未指定）"),
+        {"key": r[key], "name": names.get(r[key], r[key] or report.UNOWNED.get(key, "（未指定）")),
          "values": [review.display(m, r[m]) for m in shown]}
         for r in rows
     ]  # fmt: skip

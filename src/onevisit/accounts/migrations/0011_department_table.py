@@ -18,6 +18,10 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # PostgreSQL refuses to alter a table that has pending trigger events: the rows the data step inserts and
+    # points at, followed by the schema steps. Not atomic, each step commits on its own (Django's advice).
+    atomic = False
+
     dependencies = [("accounts", "0010_chinese_labels")]
 
     operations = [

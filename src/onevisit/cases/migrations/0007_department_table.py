@@ -35,6 +35,10 @@ def _fk(field: str, related: str, null: bool):
 
 
 class Migration(migrations.Migration):
+    # PostgreSQL refuses to alter a table that has pending trigger events: the rows the data step inserts and
+    # points at, followed by the schema steps. Not atomic, each step commits on its own (Django's advice).
+    atomic = False
+
     dependencies = [
         ("cases", "0006_purpose_correct_and_status_labels"),
         ("accounts", "0011_department_table"),

@@ -18,6 +18,10 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # PostgreSQL refuses to alter a table that has pending trigger events: the rows the data step inserts and
+    # points at, followed by the schema steps. Not atomic, each step commits on its own (Django's advice).
+    atomic = False
+
     dependencies = [
         ("catalog", "0006_merge_correction_clock_and_chinese_labels"),
         ("accounts", "0011_department_table"),

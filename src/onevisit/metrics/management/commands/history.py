@@ -8,7 +8,7 @@ from django.db import transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from onevisit.accounts.cli import date_arg
-from onevisit.accounts.models import Hall
+from onevisit.accounts.models import Hall, Window
 from onevisit.core import clock
 from onevisit.core.models import Event
 from onevisit.metrics import history
@@ -112,7 +112,14 @@ class Command(BaseCommand):
                     if code == history.DISTRICT_CODE
                     else f"样例大厅{n:02d}（合成历史）"
                 )
-                Hall.objects.get_or_create(code=code, defaults={"name": name, "timezone": history.TZ_NAME})
+                hall, _ = Hall.objects.get_or_create(
+                    code=code, defaults={"name": name, "timezone": history.TZ_NAME}
+                )
+                kind = history.DISTRICT if code == history.DISTRICT_CODE else history.SAMPLE
+                for window in kind.windows:  # named, so that pages and files say 3号窗口 rather than w3
+                    Window.objects.get_or_create(
+                        hall=hall, code=window, defaults={"name": f"{int(window.lstrip('w'))}号窗口"}
+                    )
         last = first + timedelta(days=days - 1)
         self.stdout.write(
             self.style.SUCCESS(
