@@ -86,6 +86,7 @@ class MatterSpec:
     name: str
     materials: tuple[MaterialSpec, ...] = ()
     fields: tuple[FieldUse, ...] = ()
+    version: int | None = None  # the checklist version the materials come from (its id), when read from one
 
 
 @dataclass(frozen=True)

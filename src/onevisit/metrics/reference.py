@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
+from onevisit.core.verdicts import Verdict
+
 
 def _key(e: dict[str, Any], dims: Sequence[str], tz: tzinfo) -> tuple:
     local = e["at"].astimezone(tz)
@@ -303,7 +305,7 @@ def indicators(
             add(e, "prereviews")
             if data.get("first_visit"):
                 add(e, "first_visit_prereviews")
-                if data.get("verdict") == "complete":
+                if data.get("verdict") == Verdict.COMPLETE:
                     add(e, "complete_at_first_visit")
         elif t == "material.not_applicable":
             ref = str(data.get("prereview") or "")
