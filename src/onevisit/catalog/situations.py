@@ -86,7 +86,8 @@ class MatterSpec:
     name: str
     materials: tuple[MaterialSpec, ...] = ()
     fields: tuple[FieldUse, ...] = ()
-    version: int | None = None  # the checklist version the materials come from (its id), when read from one
+    # The checklist version the materials come from (its id), when read from one: not part of what the spec says.
+    version: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
