@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from onevisit.intake.rules import Requirement, Verdict, review
+from onevisit.intake.rules import Judged, Requirement, Verdict, judged, review
 
 ID = Requirement("id", "身份证", tolerable=False)
 PHOTO = Requirement("photo", "照片", tolerable=True)
@@ -22,3 +22,14 @@ def test_missing_is_exactly_what_was_not_ticked(spec):
     result = review(reqs, present)
     assert {r.code for r in result.missing} == {r.code for r in reqs} - set(present)
     assert result.gets_ticket == all(r.tolerable for r in result.missing)
+
+
+def test_the_desks_state_of_each_material_for_the_snapshot():
+    def state(code, shared=False, verdict=Verdict.TOLERANCE):
+        return judged(
+            code, shared=shared, present={"a"}, missing={"b"}, not_applicable={"c"}, verdict=verdict
+        )
+
+    assert state("a") is Judged.BROUGHT and state("c") is Judged.NOT_APPLICABLE
+    assert state("b") is Judged.TOLERATED and state("b", verdict=Verdict.INCOMPLETE) is Judged.MISSING
+    assert state("a", shared=True) is Judged.SHARED

@@ -34,6 +34,7 @@ from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
 from onevisit.core.ids import contains_personal_number, redact
 from onevisit.core.models import Event
+from onevisit.core.verdicts import Verdict
 from onevisit.intake import rules as intake_rules
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
@@ -72,11 +73,12 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
         _open_tasks(case, catalog.tasks_for(case.bundle, matters))
         for hook in hooks.ON_ACCEPTED:
             hook(case, actor)
-        if prereview and prereview.verdict == "tolerance":
-            resolved = intake.missing_materials(prereview)
-            for material in resolved:
+        if prereview and prereview.verdict == Verdict.TOLERANCE:
+            # The missing items as the desk judged them, not as the catalog says today.
+            judged = intake.missing_materials(prereview)
+            for material in judged:
                 add_commitment(case=case, material_code=material.code, due=prereview.tolerance_due, actor=actor,
-                               materials={m.code: m for m in resolved})  # fmt: skip
+                               materials={m.code: m for m in judged})  # fmt: skip
         emit(
             "case.accepted",
             hall=actor.hall,
@@ -113,7 +115,7 @@ def _rejoin(case: Case, *, ticket, prereview, window: Window, actor, now) -> Cas
     have = {m.code for m in existing}
     added = [m for m in _prereview_matters(prereview) if m.code not in have]
     promised = []
-    if added and prereview.verdict == "tolerance":
+    if added and prereview.verdict == Verdict.TOLERANCE:
         checked = _checked_materials(existing) | set(case.commitments.values_list("material", flat=True))
         promised = [m for m in intake.missing_materials(prereview) if m.code not in checked]
         essential = [m.name for m in promised if not m.tolerable]
@@ -144,6 +146,13 @@ def _rejoin(case: Case, *, ticket, prereview, window: Window, actor, now) -> Cas
     if continued:
         _emit_continued(case, matters=_prereview_matters(prereview), added=added, actor=actor, now=now)
     return case
+
+
+def judged_versions(case: Case) -> dict[str, int]:
+    """Matter code → the checklist version (id) the case's pre-review judged; empty without one."""
+    first = case.visits.filter(seq=1).exclude(ticket=None).select_related("ticket").first()
+    prereview = intake.prereview_of(first.ticket) if first else None
+    return {c: v for c, v in prereview.checklists.items() if v} if prereview else {}
 
 
 def _prereview_matters(prereview) -> list:
@@ -978,10 +987,10 @@ def continue_into(*, actor: Actor, case_id: int, bundle_code: str, answers: dict
     review = intake_rules.review(
         [intake_rules.Requirement(m.code, m.name, m.tolerable) for m in check.needed], present
     )
-    if review.verdict is intake_rules.Verdict.INCOMPLETE:
+    if review.verdict is Verdict.INCOMPLETE:
         essential = "、".join(r.name for r in review.missing if not r.tolerable)
         raise Invalid(f"新增事项缺少必须当场提交的材料，不能接续受理：{essential}", field="materials")
-    if review.verdict is intake_rules.Verdict.TOLERANCE:
+    if review.verdict is Verdict.TOLERANCE:
         needed = {m.code: m for m in check.needed}
         intake.check_tolerance(
             [needed[r.code] for r in review.missing], commitment_signed=commitment_signed,

@@ -318,7 +318,10 @@ def _case_page(
     case = services.get_case(actor=request.actor, case_id=case_id)
     cf = services.case_form(case)
     matters = [item.matter for item in case.items.select_related("matter")]
-    guidance = [(m, catalog.materials_of(m), catalog.latest_check(m)) for m in matters]
+    judged = services.judged_versions(case)  # what the desk judged, not a checklist republished since
+    guidance = [
+        (m, catalog.materials_of(m, version=judged.get(m.code)), catalog.latest_check(m)) for m in matters
+    ]
     return render(
         request,
         "cases/case.html",

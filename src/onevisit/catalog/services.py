@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -101,9 +101,11 @@ def temporary_checklist(matter: Matter) -> ChecklistVersion | None:
     return matter.checklists.filter(status=ChecklistVersion.Status.TEMPORARY).first()
 
 
-def materials_of(matter: Matter) -> list[Material]:
-    """The materials of the matter's checklist in force today, in order."""
-    return list(Material.objects.select_related("clause").filter(matter=matter, checklist__in=in_force()))
+def materials_of(matter: Matter, *, version: int | None = None) -> list[Material]:
+    """The materials of the matter's checklist in force today, in order; or of the version given (its id), as a
+    pre-review judged it."""
+    qs = Material.objects.select_related("clause").filter(matter=matter)
+    return list(qs.filter(checklist=version) if version else qs.filter(checklist__in=in_force()))
 
 
 def search_text(name: str, code: str = "") -> str:
@@ -146,6 +148,7 @@ def matter_specs(codes: list[str] | None = None, *, standing: bool = False) -> d
             name=m.name,
             materials=tuple(x.spec() for x in m.published_materials),
             fields=tuple(f.spec() for f in m.form_fields.all()),
+            version=m.published_materials[0].checklist_id if m.published_materials else None,
         )
         for m in qs
     }
@@ -286,6 +289,7 @@ class Checklist:
     matters: list[Matter]
     materials: list[merge.MergedMaterial]
     form: merge.MergedForm
+    versions: dict[str, int | None] = field(default_factory=dict)  # matter code → checklist version id
 
     @property
     def questions(self) -> list[Question]:
@@ -323,6 +327,7 @@ def checklist_for_bundle(code: str, answers: dict[str, Any] | None = None) -> Ch
         matters=[by_code[c] for c in result.matters],
         materials=merge.merge_materials(result.materials),
         form=_form_for(specs, result.matters),
+        versions={c: specs[c].version for c in result.matters},
     )
 
 
@@ -350,6 +355,7 @@ def checklist_for_matter(code: str, answers: dict[str, Any] | None = None) -> Ch
         matters=[matter],
         materials=merge.merge_materials({code: specs[code].materials}),
         form=_form_for(specs, [code]),
+        versions={code: specs[code].version},
     )
 
 

@@ -86,6 +86,8 @@ class MatterSpec:
     name: str
     materials: tuple[MaterialSpec, ...] = ()
     fields: tuple[FieldUse, ...] = ()
+    # The checklist version the materials come from (its id), when read from one: not part of what the spec says.
+    version: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

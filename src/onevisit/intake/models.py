@@ -4,16 +4,17 @@ from django.db import models
 from onevisit.accounts.models import Hall
 from onevisit.catalog.models import Bundle, Matter
 from onevisit.core.models import Person
+from onevisit.core.verdicts import Verdict
 from onevisit.queueing.models import RequestKeyed, Ticket
 
 
 class PreReview(RequestKeyed):
-    """导引台预审: what the citizen brought, the verdict, and the ticket it led to."""
+    """导引台预审: what the citizen brought, the verdict, and the ticket it led to.
 
-    class Verdict(models.TextChoices):
-        COMPLETE = "complete", "材料齐全"
-        TOLERANCE = "tolerance", "容缺受理"
-        INCOMPLETE = "incomplete", "材料不齐"
+    It keeps what it judged (a snapshot): the checklist version of each matter and the resolved materials with
+    the desk's state for each. The window, the case file and the notice read that snapshot, never the catalog
+    again, so a checklist republished between the desk and the window does not change the case.
+    """
 
     class Channel(models.TextChoices):
         WINDOW = "window", "窗口办理"
@@ -50,7 +51,16 @@ class PreReview(RequestKeyed):
     not_applicable = models.JSONField(
         "不适用材料", default=dict, blank=True, help_text="材料代码 → 工作人员给出的不适用理由"
     )
-    verdict = models.CharField("预审结论", max_length=16, choices=Verdict.choices)
+    verdict = models.CharField("预审结论", max_length=16, choices=Verdict.choices())
+    checklists = models.JSONField(
+        "材料清单版本", default=dict, blank=True, help_text="事项代码 → 预审所依据的材料清单版本(id)"
+    )
+    judged = models.JSONField(
+        "预审材料",
+        default=list,
+        blank=True,
+        help_text="预审时核对的材料（合并后的清单）及每项结果：已带、容缺、缺、不适用、免提交",
+    )
     ticket = models.OneToOneField(
         Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="prereview", verbose_name="小票"
     )

@@ -6,17 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+# The verdict is declared once, in core, so the readers of the event log use the same enum.
+from onevisit.core.verdicts import Verdict as Verdict
+
 # A tolerance's due date ("5个工作日内补交") counts the hall's working days: the calendar appointments use.
 from onevisit.queueing.hours import add_working_days as add_working_days
-
-
-class Verdict(StrEnum):
-    COMPLETE = "complete"  # 齐全
-    TOLERANCE = "tolerance"  # 容缺: only tolerable items missing, promised later
-    INCOMPLETE = "incomplete"  # 不齐: one-time notice of what is missing, no window ticket
-
-
-VERDICT_LABELS = {Verdict.COMPLETE: "材料齐全", Verdict.TOLERANCE: "容缺受理", Verdict.INCOMPLETE: "材料不齐"}
 
 
 @dataclass(frozen=True)
@@ -44,3 +38,27 @@ def review(requirements: Iterable[Requirement], present: Iterable[str]) -> Revie
     if all(r.tolerable for r in missing):
         return Review(Verdict.TOLERANCE, missing)
     return Review(Verdict.INCOMPLETE, missing)
+
+
+class Judged(StrEnum):
+    """What the guide desk found for one material of the checklist (kept in the pre-review's snapshot)."""
+
+    BROUGHT = "brought"  # 已带
+    TOLERATED = "tolerated"  # 容缺: missing, tolerable, promised for later
+    MISSING = "missing"  # 缺: the citizen must bring it (an incomplete verdict)
+    NOT_APPLICABLE = "not_applicable"  # 不适用, with staff's reason
+    SHARED = "shared"  # 免提交: the hall obtains it
+
+
+def judged(code: str, *, shared: bool, present: Iterable[str], missing: Iterable[str],
+           not_applicable: Iterable[str], verdict: Verdict) -> Judged:  # fmt: skip
+    """The desk's state of one material, from the pre-review's ticks and its verdict."""
+    if shared:
+        return Judged.SHARED
+    if code in set(not_applicable):
+        return Judged.NOT_APPLICABLE
+    if code in set(present):
+        return Judged.BROUGHT
+    if code in set(missing):
+        return Judged.TOLERATED if verdict is Verdict.TOLERANCE else Judged.MISSING
+    return Judged.BROUGHT  # neither ticked nor missing: nothing was asked of the citizen for it

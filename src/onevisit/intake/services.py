@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db import IntegrityError, transaction
 from onevisit.accounts.models import Hall
 from onevisit.accounts.services import Actor
 from onevisit.catalog import services as catalog
+from onevisit.catalog.merge import MergedMaterial
 from onevisit.core import clock, crypto, people
 from onevisit.core.errors import Conflict, Invalid
 from onevisit.core.events import emit
@@ -305,6 +307,15 @@ def submit_prereview(
                 missing=[r.code for r in review.missing],
                 not_applicable=na,
                 verdict=review.verdict.value,
+                checklists=result.versions,
+                judged=judged_rows(
+                    [],
+                    result.materials,
+                    present=present,
+                    missing=[r.code for r in review.missing],
+                    not_applicable=na,
+                    verdict=review.verdict,
+                ),
                 channel=channel,
                 tolerance_due=tolerance_due if review.verdict is rules.Verdict.TOLERANCE else None,
                 commitment_signed=commitment_signed and review.verdict is rules.Verdict.TOLERANCE,
@@ -445,8 +456,12 @@ def _add_to_waiting(
         person = people.register(identity, actor=actor)
         prereview = PreReview.objects.select_for_update().filter(ticket=waiting).first()
         now = clock.now()
+        materials, versions = list(result.materials), dict(result.versions)
         if prereview is None:  # a kiosk or appointment ticket: this pre-review becomes the ticket's
-            prereview = PreReview.objects.create(
+            if waiting.matter.code not in codes:  # the ticket's own matter is judged too, as the window reads
+                own = catalog.checklist_for_matter(waiting.matter.code)
+                materials, versions = [*own.materials, *materials], {**own.versions, **versions}
+            prereview = PreReview(
                 hall=actor.hall, matter=waiting.matter, bundle=bundle,
                 matters=list(dict.fromkeys([waiting.matter.code, *codes])), answers=result.answers, person=person,
                 present=sorted(set(present)), missing=[r.code for r in review.missing], not_applicable=na,
@@ -457,6 +472,8 @@ def _add_to_waiting(
             added = [c for c in prereview.matters if c != waiting.matter.code]
             new_na = na
         else:
+            if not prereview.judged:  # kept before snapshots were: what it judged, as well as can be told
+                prereview.judged = [asdict(m) for m in _resolved_again(prereview)]
             added = [c for c in codes if c not in prereview.matters]
             new_na = {c: r for c, r in na.items() if c not in prereview.not_applicable}
             prereview.matters = [*prereview.matters, *added]
@@ -464,11 +481,18 @@ def _add_to_waiting(
             prereview.missing = sorted(set(prereview.missing) | {r.code for r in review.missing})
             prereview.not_applicable = {**prereview.not_applicable, **na}
             if review.verdict is rules.Verdict.TOLERANCE:
-                prereview.verdict = PreReview.Verdict.TOLERANCE
+                prereview.verdict = rules.Verdict.TOLERANCE.value
                 prereview.commitment_signed = True
                 dues = [d for d in (prereview.tolerance_due, tolerance_due) if d]
                 prereview.tolerance_due = min(dues) if dues else None
-            prereview.save()
+        # The snapshot grows by what this pre-review judged: the items already judged keep their terms (name,
+        # tolerable…) and versions; every item's state follows the merged ticks, as the window reads them.
+        prereview.checklists = {**versions, **prereview.checklists}
+        prereview.judged = judged_rows(
+            prereview.judged, materials, present=prereview.present, missing=prereview.missing,
+            not_applicable=prereview.not_applicable, verdict=rules.Verdict(prereview.verdict),
+        )  # fmt: skip
+        prereview.save()
         if added:  # a repeated request (a double press) adds nothing and records nothing
             emit(
                 "prereview.matters_added",
@@ -559,8 +583,53 @@ def prereview_of(ticket: Ticket) -> PreReview | None:
     return PreReview.objects.select_related("person", "matter", "bundle").filter(ticket=ticket).first()
 
 
-def materials_of(prereview: PreReview) -> list:
-    """The checklist the pre-review used, with the materials of matters added to its ticket later."""
+@dataclass
+class JudgedMaterial(MergedMaterial):
+    """A material as the pre-review judged it: the merged checklist item and the desk's state for it."""
+
+    state: str = ""
+
+
+_MATERIAL_FIELDS = {f.name for f in fields(JudgedMaterial)}
+
+
+def judged_rows(
+    rows: list[dict],
+    materials: Iterable[MergedMaterial],
+    *,
+    present: Iterable[str],
+    missing: Iterable[str],
+    not_applicable: Iterable[str],
+    verdict: rules.Verdict,
+) -> list[dict]:
+    """The pre-review's snapshot: `rows` already judged, then the materials not yet among them, each with the
+    desk's state (rules.judged) from the ticks and the verdict. JSON, so it is written with the pre-review's row."""
+    by_code = {r["code"]: {**r, "matters": list(r["matters"])} for r in rows}
+    for m in materials:
+        row = by_code.get(m.code)
+        if row is None:
+            by_code[m.code] = {k: v for k, v in asdict(m).items() if k != "state"}
+        else:
+            row["matters"] += [c for c in m.matters if c not in row["matters"]]
+    present, missing, na = set(present), set(missing), set(not_applicable)
+    for row in by_code.values():
+        row["state"] = rules.judged(
+            row["code"], shared=row["shared"], present=present, missing=missing, not_applicable=na,
+            verdict=verdict,
+        ).value  # fmt: skip
+    return list(by_code.values())
+
+
+def materials_of(prereview: PreReview) -> list[JudgedMaterial]:
+    """The materials the pre-review judged, with those of matters added to its ticket later: its snapshot,
+    never the catalog of today (a checklist republished since does not change what the desk judged)."""
+    if prereview.judged:
+        return materials_of_rows(prereview.judged)
+    return _resolved_again(prereview)
+
+
+def _resolved_again(prereview: PreReview) -> list[JudgedMaterial]:
+    """A pre-review without a snapshot (none could be rebuilt for it when snapshots came): the catalog of today."""
     result = checklist(
         matter_code=None if prereview.bundle_id else prereview.matter.code,
         bundle_code=prereview.bundle.code if prereview.bundle_id else None,
@@ -574,7 +643,20 @@ def materials_of(prereview: PreReview) -> list:
             extra = [m for m in catalog.checklist_for_matter(code).materials if m.code not in seen]
             materials += extra
             seen |= {m.code for m in extra}
-    return materials
+    return materials_of_rows(
+        judged_rows(
+            [],
+            materials,
+            present=prereview.present,
+            missing=prereview.missing,
+            not_applicable=prereview.not_applicable,
+            verdict=rules.Verdict(prereview.verdict),
+        )  # fmt: skip
+    )
+
+
+def materials_of_rows(rows: list[dict]) -> list[JudgedMaterial]:
+    return [JudgedMaterial(**{k: v for k, v in d.items() if k in _MATERIAL_FIELDS}) for d in rows]
 
 
 def missing_materials(prereview: PreReview) -> list:

@@ -76,6 +76,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from onevisit.core import event_types
+from onevisit.core.verdicts import Verdict
 from onevisit.metrics.indicators import INDICATORS, Codes
 
 DIMENSIONS = ("hall", "window", "matter", "bundle", "day", "hour")
@@ -724,7 +725,7 @@ WITH {_timed_ctes(keys, recalls, rule)}, tickets AS (
            count(*) FILTER (WHERE code = {c["ticket.no_show"]}) AS no_shows,
            count(*) FILTER (WHERE code = {c["prereview.completed"]}) AS prereviews,
            count(*) FILTER (WHERE code = {c["prereview.completed"]} AND first_visit) AS first_visit_prereviews,
-           count(*) FILTER (WHERE code = {c["prereview.completed"]} AND first_visit AND verdict = 'complete')
+           count(*) FILTER (WHERE code = {c["prereview.completed"]} AND first_visit AND verdict = '{Verdict.COMPLETE}')
                AS complete_at_first_visit,
            count(*) FILTER (WHERE code = {c["triage.routed"]}) AS triaged,
            count(*) FILTER (WHERE code = {c["triage.routed"]} AND channel = 'online_assisted') AS routed_online,

@@ -44,6 +44,7 @@ from onevisit.accounts.legacy_departments import code_for as department_code
 from onevisit.catalog.tasks import applying
 from onevisit.core import event_types
 from onevisit.core import known as sources
+from onevisit.core.verdicts import Verdict
 from onevisit.queueing.hours import add_working_days
 
 TZ_NAME = "Asia/Shanghai"
@@ -515,7 +516,7 @@ class _Ticket:
     priority: int
     priority_class: str
     journey: _Journey
-    verdict: str = "complete"
+    verdict: str = Verdict.COMPLETE
     missing: list[str] = field(default_factory=list)
     called: float | None = None
 
@@ -703,25 +704,27 @@ class _Hall:
         tolerable = [c for c, t in needed if t]
         strict = [c for c, t in needed if not t]
         if journey.case is not None:
-            verdict = "complete"
+            verdict = Verdict.COMPLETE
         elif journey.first_visit:
             p_incomplete = (
                 self.kind.demand[journey.key][2] * self.incomplete * (1 - INCOMPLETE_DROP * self.trend)
             )
-            r, verdict = float(self.rng.random()), "complete"
+            r, verdict = float(self.rng.random()), Verdict.COMPLETE
             if r < p_incomplete:
-                verdict = "incomplete"
+                verdict = Verdict.INCOMPLETE
             elif r < p_incomplete + TOLERANCE_SHARE:
-                verdict = "tolerance"
+                verdict = Verdict.TOLERANCE
         else:
-            verdict = self._pick((("complete", 0.85), ("tolerance", 0.08), ("incomplete", 0.07)))
-        if verdict == "tolerance" and not tolerable:
-            verdict = "complete"
+            verdict = Verdict(
+                self._pick(((Verdict.COMPLETE, 0.85), (Verdict.TOLERANCE, 0.08), (Verdict.INCOMPLETE, 0.07)))
+            )
+        if verdict == Verdict.TOLERANCE and not tolerable:
+            verdict = Verdict.COMPLETE
         missing: list[str] = []
-        if verdict == "tolerance":
+        if verdict == Verdict.TOLERANCE:
             k = 1 + int(len(tolerable) > 1 and self.rng.random() < 0.25)
             missing = [str(c) for c in self.rng.choice(tolerable, size=k, replace=False)]
-        elif verdict == "incomplete":
+        elif verdict == Verdict.INCOMPLETE:
             k = 1 + int(len(strict) > 1 and self.rng.random() < 0.3)
             missing = [str(c) for c in self.rng.choice(strict, size=k, replace=False)]
             if tolerable and self.rng.random() < 0.3:
@@ -736,7 +739,7 @@ class _Hall:
             else []
         )
         self.emit(at, "prereview.completed", **refs,
-                  data={"prereview": prereview, "verdict": verdict, "required": len(needed),
+                  data={"prereview": prereview, "verdict": str(verdict), "required": len(needed),
                         "present": len(needed) - len(missing), "missing": missing, "matters": list(journey.matters),
                         "first_visit": journey.first_visit, "person": journey.person,
                         "not_applicable": marked})  # fmt: skip
@@ -744,7 +747,7 @@ class _Hall:
             self.emit(at, "material.not_applicable", **refs,
                       data={"prereview": prereview, "material": material, "reason": na_reason, "preset": True})  # fmt: skip
         channel = "window"
-        if verdict == "incomplete":
+        if verdict == Verdict.INCOMPLETE:
             channel = "none"
         elif journey.case is None and journey.first_visit:
             r, channels = float(self.rng.random()), MATTERS[journey.matter].channels
@@ -758,7 +761,7 @@ class _Hall:
                 f"bundle:{journey.bundle}" if journey.bundle else f"matter:{journey.matter}"
             )
         self.emit(at, "triage.routed", **refs, data=routed)
-        if verdict == "incomplete":
+        if verdict == Verdict.INCOMPLETE:
             if self.rng.random() < COMES_BACK_AFTER_INCOMPLETE:
                 back = _Journey(key=journey.key, person=journey.person, matter=journey.matter,
                                 bundle=journey.bundle, matters=journey.matters, first_visit=False)  # fmt: skip
@@ -888,14 +891,14 @@ class _Hall:
         for spec in task_graph(case.bundle, case.matters):
             case.tasks[spec.code] = _Task(spec)
         due = None
-        if verdict == "tolerance":
+        if verdict == Verdict.TOLERANCE:
             case.returnable = False
             due = self._working_day_after(day, 5)
             for material in missing:
                 self.emit(at, "commitment.made", **base, data={"material": material, "due": due.isoformat()})
         self.emit(at, "case.accepted", window=window, queue=ticket.queue, ticket=ticket.id, visit=visit,
                   bundle=case.bundle, **base,
-                  data={"number": ticket.number, "visit_seq": 1, "verdict": verdict, "matters": list(case.matters),
+                  data={"number": ticket.number, "visit_seq": 1, "verdict": str(verdict), "matters": list(case.matters),
                         "tasks": len(case.tasks)})  # fmt: skip
 
         minutes = float(self.rng.lognormal(np.log(self.kind.demand[j.key][1] * self.speed[window]), 0.45))

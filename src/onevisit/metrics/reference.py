@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
+from onevisit.core.verdicts import Verdict
 from onevisit.metrics.indicators import INDICATORS
 
 
@@ -305,7 +306,7 @@ def indicators(
             add(e, "prereviews")
             if data.get("first_visit"):
                 add(e, "first_visit_prereviews")
-                if data.get("verdict") == "complete":
+                if data.get("verdict") == Verdict.COMPLETE:
                     add(e, "complete_at_first_visit")
         elif t == "material.not_applicable":
             ref = str(data.get("prereview") or "")

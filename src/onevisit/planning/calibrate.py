@@ -44,6 +44,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from onevisit.core.verdicts import Verdict
 from onevisit.metrics import engine
 from onevisit.planning.erlang import PlanningError
 from onevisit.planning.sim import SLOT
@@ -260,8 +261,8 @@ def calibrate(events: pa.Table, *, start: str = "", end: str = "") -> Calibratio
         SELECT channel, count(*) / sum(count(*)) OVER () FROM ev WHERE type = 'triage.routed'
         GROUP BY channel ORDER BY channel""").fetchall()
     )
-    (completeness,) = con.execute("""
-        SELECT avg(CASE WHEN verdict = 'complete' THEN 1 ELSE 0 END) FROM ev
+    (completeness,) = con.execute(f"""
+        SELECT avg(CASE WHEN verdict = '{Verdict.COMPLETE}' THEN 1 ELSE 0 END) FROM ev
         WHERE type = 'prereview.completed' AND first_visit""").fetchone()  # type: ignore[misc]
     issued_rows = con.execute("""
         SELECT epoch(CAST(local_at AS DATE)) // 86400, isodow(local_at) - 1, queue, priority > 0, matter,
