@@ -42,3 +42,23 @@ def test_the_form_is_open_at_acceptance_and_again_while_returned_for_correction(
     assert not services.form_editable(case)
     case.status = Case.Status.RETURNED
     assert services.form_editable(case)
+
+
+def test_a_refused_mail_delivery_keeps_the_clerks_choice_beside_the_case(guide, clerk, window1):
+    """The walk chose 邮寄 without a 运单号: the error showed in the calling panel, the method went back to 窗口领取 and
+    the next 出件 would have delivered by pickup."""
+    t = called(guide, clerk, window1)
+    case = services.accept(actor=clerk, window=window1, code=t.token)
+    fill_form(clerk, case)
+    services.complete(actor=clerk, case_id=case.pk)
+    window = login("chuangkou1")
+    with nothing_written():
+        page = window.post(f"/window/w1/cases/{case.pk}/deliver/", {"method": "mail", "tracking_number": " "})
+    html = page.content.decode()
+    assert page.status_code == 422
+    row = html[html.index(f'id="method-{case.pk}"') :].split("</form>")[0]
+    assert '<option value="mail" selected>' in row and "邮寄须填写运单号" in row
+    tracking = row[row.index(f'id="tracking-{case.pk}"') :].split(">")[0]
+    assert 'aria-invalid="true"' in tracking and "autofocus" in tracking
+    scan = html[html.index('id="scan"') :].split(">")[0]
+    assert "autofocus" not in scan

@@ -42,7 +42,8 @@ def window_home(request):
     return render(request, "cases/choose_window.html", {"windows": windows_of(request.actor.hall)})
 
 
-def _window_page(request, window, *, scanned=None, scan_error=None, action_error=None, code="", status=200):
+def _window_page(request, window, *, scanned=None, scan_error=None, action_error=None, code="", status=200,
+                 refused_delivery=None):  # fmt: skip
     """The window's page; a refused scan is shown at the scan field, any other refusal as an alert on top."""
     context = {
         "window": window,
@@ -62,6 +63,7 @@ def _window_page(request, window, *, scanned=None, scan_error=None, action_error
         "scan_error": scan_error,
         "action_error": action_error,
         "code": code,
+        "refused_delivery": refused_delivery or {},
     }
     return render(request, "cases/window.html", context, status=status)
 
@@ -168,11 +170,22 @@ def pause(request, code: str):
 @require_POST
 @staff_page(roles.CLERK)
 def deliver(request, code: str, case_id: int):
-    def act(window):
-        case = services.deliver(actor=request.actor, case_id=case_id, **parse(DeliverForm, request.POST))
-        return f"办件 {case.number} 已出件（{services.DELIVERY_METHODS[case.delivery_method]}）"
-
-    return _ticket_action(request, code, act)
+    window = window_of(request.actor, code)
+    try:
+        typed = parse(DeliverForm, request.POST)
+        case = services.deliver(actor=request.actor, case_id=case_id, **typed)
+    except DomainError as exc:
+        # beside the case's own row, with the method and number as chosen: pressing 出件 again must not deliver
+        # by another method than the one the clerk picked
+        field = next(iter(exc.errors), "")
+        sent = DeliverForm(request.POST).data  # shown back as typed, whether or not it could be read
+        refused = {"case": case_id, "message": exc.message, "field": field,
+                   "method": sent.get("method", ""), "tracking": sent.get("tracking_number", "")}  # fmt: skip
+        return _window_page(request, window, status=exc.status, refused_delivery=refused)
+    messages.success(
+        request, f"办件 {case.number} 已出件（{services.DELIVERY_METHODS[case.delivery_method]}）"
+    )
+    return redirect("cases:window", code=code)
 
 
 @require_POST
