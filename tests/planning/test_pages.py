@@ -36,6 +36,11 @@ def test_the_page_plans_from_the_halls_own_events_and_exports(history_hall, anal
     assert "达标最少窗口(综合窗口)" in text and "（增窗 " in text
     assert "核验移至后台" in text and "关闭 1 个窗口" in text and "参保登记 的 87.88% 转网上办理" in text
     assert "导引台预审" not in text.split('id="scenarios"')[1]  # not ticked: not computed
+    # the half-hour table names windows and queues as the hall does (the walk read "现状 w1（cbdj）", "Erlang cbdj")
+    assert (
+        "现状 1号窗口（参保登记" in text and "方案 参保登记" in text and "理论测算（Erlang）参保登记" in text
+    )
+    assert "现状 w1" not in text and "Erlang cbdj" not in text
     xlsx = analyst_client.get("/planning/plan.xlsx", query)
     wb = load_workbook(io.BytesIO(xlsx.content))
     assert wb.sheetnames[:4] == ["方案摘要", "窗口方案", "等待曲线", "情景对比"]

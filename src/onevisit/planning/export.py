@@ -67,10 +67,11 @@ def plan_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
     header = ["", *[d.label(k) for k in range(d.slots)]]
     rows = []
     for g in d.groups:
-        rows.append([f"现状 {g.code}（{'、'.join(g.queues)}）", *[str(x) for x in g.open]])  # type: ignore[union-attr]
+        queues = "、".join(o.queue(q) for q in g.queues)  # type: ignore[union-attr]
+        rows.append([f"现状 {o.window(g.code)}（{queues}）", *[str(x) for x in g.open]])  # type: ignore[union-attr]
     for q in o.plan.queues:
-        rows.append([f"Erlang {q.queue}", *[str(x) for x in q.erlang]])
-        rows.append([f"方案 {q.queue}", *[str(x) for x in q.windows]])
+        rows.append([f"理论测算（Erlang）{o.queue(q.queue)}", *[str(x) for x in q.erlang]])
+        rows.append([f"方案 {o.queue(q.queue)}", *[str(x) for x in q.windows]])
     rows.append(["方案合计", *[str(x) for x in o.plan.per_slot]])
     rows.append(["方案按时叫号比例", *[_pct(x) for x in o.plan.slot_share]])
     return header, rows

@@ -6,16 +6,18 @@ Reads core.Event only (like the metrics), so it works on real events and on the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from onevisit.accounts.models import Window
 from onevisit.core.errors import Invalid
 from onevisit.core.models import Event
 from onevisit.metrics import history
 from onevisit.metrics.queries import bounds
 from onevisit.planning import calibrate, plan
 from onevisit.planning.erlang import PlanningError
+from onevisit.queueing.models import Queue
 
 WEEKDAY_CODES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 WORKDAYS = (0, 1, 2, 3, 4)
@@ -51,6 +53,14 @@ class Outcome:
     replayed: tuple[float, float] | None = None  # the model replaying the hall's own tickets, as measured
     days: int = 0  # the days of those weekdays in the period
     hall_name: str = ""
+    queue_names: dict[str, str] = field(default_factory=dict)  # code → what the hall calls it, for tables
+    window_names: dict[str, str] = field(default_factory=dict)
+
+    def queue(self, code: str) -> str:
+        return self.queue_names.get(code, code)
+
+    def window(self, code: str) -> str:
+        return self.window_names.get(code, code)
 
 
 def weekdays(text: str) -> tuple[int, ...]:
@@ -110,7 +120,9 @@ def build(*, hall: str, tz_name: str, request: Request, progress: Callable[[str]
     except PlanningError as exc:
         raise Invalid(exc.message, field=exc.field or "plan") from None
     return Outcome(hall, request, cal, day, the_plan, points, outcomes, cuts, cal.measured(day.weekdays),
-                   plan.as_measured(replay), replay.replications // REPLAY_REPEATS, hall_name)  # fmt: skip
+                   plan.as_measured(replay), replay.replications // REPLAY_REPEATS, hall_name,
+                   {**history.QUEUE_NAMES, **dict(Queue.objects.filter(hall__code=hall).values_list("code", "name"))},
+                   dict(Window.objects.filter(hall__code=hall).values_list("code", "name")))  # fmt: skip
 
 
 def target(
