@@ -81,3 +81,26 @@ def test_a_material_marked_in_a_bundle_is_named_even_when_another_matter_of_the_
     assert names[("retire-approval", "ybtx-hdb")] == "职工医保退休人员缴费年限核定表"
     assert names[("cbdj", "ldht")] == "劳动合同或用工证明"
     assert names[("cbdj", "gone-from-catalog")] == "gone-from-catalog"  # nothing to name it by: its code
+
+
+def test_a_case_over_the_percentile_that_a_clerk_also_flagged_is_listed_once():
+    """The walk saw h01-c002405 twice in the outlier list: once over the percentile, once flagged."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from onevisit.metrics import engine, report
+
+    listed = [
+        {"case": "c1", "matter": "cbdj", "window": "w1", "day": date(2026, 11, 16), "seconds": 5400.0,
+         "limit_seconds": 1800.0, "note": ""},
+        {"case": "c1", "matter": "cbdj", "window": "w1", "day": date(2026, 11, 16), "seconds": 5400.0,
+         "limit_seconds": None, "note": "系统故障"},
+        {"case": "c2", "matter": "cbdj", "window": "w2", "day": date(2026, 11, 17), "seconds": None,
+         "limit_seconds": None, "note": "办事人中途离开"},
+    ]  # fmt: skip
+    r = SimpleNamespace(outliers=listed, rule=engine.OutlierRule(0.99, 20),
+                        name=lambda how, code: {"cbdj": "参保登记", "w1": "1号窗口", "w2": "2号窗口"}[code])  # fmt: skip
+    rows = report.outlier_records(r)
+    assert [row[0] for row in rows] == ["c1", "c2"]
+    assert rows[0][5] == 30.0 and rows[0][6] == "超过该事项第 99 百分位；系统故障"
+    assert rows[1][5] is None and rows[1][6] == "办事人中途离开"

@@ -216,15 +216,23 @@ NO_KEY_MATTER = "目录中未声明该一件事的主事项，无法计算"
 
 
 def outlier_records(r: Report) -> list[list]:
-    """The outliers as typed values, names for codes: the rule's reason or the staff member's note."""
-    rows = []
+    """The outliers as typed values, names for codes, one row per case: the rule's reason and any staff member's
+    notes together (a case over the percentile that a clerk also flagged was listed twice)."""
+    by_case: dict[str, list] = {}
     for o in r.outliers:
         flagged = o["limit_seconds"] is None  # the staff member's note; else the rule's own reason
         note = o["note"] if flagged else f"超过该事项第 {(r.rule.percentile or 0) * 100:g} 百分位"
-        rows.append([o["case"], r.name("matter", o["matter"]), r.name("window", o["window"]), o["day"],
-                     review.in_unit("mean_handling_seconds", o["seconds"]),
-                     review.in_unit("mean_handling_seconds", o["limit_seconds"]), note])  # fmt: skip
-    return rows
+        row = by_case.get(o["case"])
+        if row is None:
+            by_case[o["case"]] = [o["case"], r.name("matter", o["matter"]), r.name("window", o["window"]), o["day"],
+                                  review.in_unit("mean_handling_seconds", o["seconds"]),
+                                  review.in_unit("mean_handling_seconds", o["limit_seconds"]), note]  # fmt: skip
+            continue
+        if row[5] is None and o["limit_seconds"] is not None:
+            row[5] = review.in_unit("mean_handling_seconds", o["limit_seconds"])
+        if note and note not in row[6].split("；"):
+            row[6] = f"{row[6]}；{note}" if row[6] else note
+    return list(by_case.values())
 
 
 def outlier_rows(r: Report) -> list[list[str]]:
