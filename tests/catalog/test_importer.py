@@ -277,3 +277,23 @@ def test_the_seed_catalog_is_valid_and_complete(catalog):
     for code in bundles:
         bundle = services.get_bundle(code)
         assert bundle.key_matter in bundle.matters.all()
+
+
+def test_a_material_with_several_problems_names_each_and_strict_values_are_refused(tmp_path):
+    """One run names every reason of a material (a non-text code no longer hides the others); a boolean is
+    not a number of copies and a 'yes' is not true."""
+    doc = _broken(
+        lambda d: d["matters"][0]["materials"].extend(
+            [
+                {"code": 7, "name": "x", "copies": 0},
+                {"code": "zp", "name": "照片", "copies": True, "original": "yes"},
+            ]
+        )
+    )
+    with nothing_written(), pytest.raises(CatalogImportError) as err:
+        import_catalog(write(tmp_path, doc, "shop.yaml"))
+    problems = [p.split("/")[-1] for p in err.value.problems]
+    assert "shop.yaml: 事项 licence 材料 7: 编码和名称须为文字" in problems
+    assert "shop.yaml: 事项 licence 材料 7: copies 须为 1 到 99 的整数" in problems
+    assert "shop.yaml: 事项 licence 材料 zp: copies 须为 1 到 99 的整数" in problems
+    assert "shop.yaml: 事项 licence 材料 zp: original 须为 true 或 false" in problems
