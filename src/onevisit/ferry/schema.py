@@ -31,14 +31,18 @@ class Item(BaseModel):
             if any(e["type"] in ("missing", "model_type") for e in errors):
                 problems.append(f"{where}: {cls.NEEDS}")
                 return None
-            extra = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
-            reasons = [f"未定义的键 {', '.join(extra)}"] if extra else []
-            for e in errors:
-                reason = cls.REASONS.get(str(e["loc"][0]))
-                if reason and reason not in reasons:
-                    reasons.append(reason)
-            problems += [f"{where}: {reason}" for reason in reasons]
+            problems += [f"{where}: {reason}" for reason in cls.reasons(errors)]
             return None
+
+    @classmethod
+    def reasons(cls, errors: list[Any]) -> list[str]:
+        extra = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden")
+        reasons = [f"未定义的键 {', '.join(extra)}"] if extra else []
+        for e in errors:
+            reason = cls.REASONS.get(str(e["loc"][0]))
+            if reason and reason not in reasons:
+                reasons.append(reason)
+        return reasons
 
 
 Names = list[StrictStr]

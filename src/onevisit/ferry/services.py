@@ -93,6 +93,11 @@ def _check_set(spec: Any, where: str, problems: list[str]) -> None:
             problems.append(f"{where}: 校验字段 {check['field']} 不在 reply 中")
     if set(item.fills or {}) - set(item.reply):
         problems.append(f"{where}: fills 的键须是 reply 中的字段")
+    _check_version(item, where, problems)
+
+
+def _check_version(item: schema.FieldSetItem, where: str, problems: list[str]) -> None:
+    """A version once loaded never changes: different content needs a new version number."""
     existing = FieldSet.objects.filter(code=item.code, version=item.version).first()
     stored = (existing.label, existing.request_fields, existing.reply_fields, existing.matters,
               existing.checks, existing.fills) if existing else None  # fmt: skip
