@@ -204,6 +204,14 @@ def test_a_multiple_choice_field_imports_and_exports_with_its_flag(tmp_path):
     assert next(f for f in exported["fields"] if f["code"] == "kinds")["validation"]["multiple"] is True
 
 
+def test_a_core_flag_that_is_not_true_or_false_is_refused(tmp_path):
+    """A quoted "no" used to be stored as a core field (bool("no") is True)."""
+    path = write(tmp_path, _with_field({**KINDS, "core": "no"}), "fields.yaml")
+    with nothing_written(), pytest.raises(CatalogImportError) as err:
+        import_catalog(path)
+    assert "fields.yaml: 字段 kinds: core 须为 true 或 false" in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("validation", "kind", "message"),
     [

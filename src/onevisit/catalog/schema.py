@@ -118,12 +118,14 @@ class FieldItem(Item):
         "type": "类型 {value} 不存在",
         "sensitivity": "敏感级别 {value} 不存在",
         "synonyms": "synonyms 须为列表",
+        "core": "core 须为 true 或 false（是否核心字段）",
     }
     code: _code(r"^[a-z][a-z0-9_]*$")
     label: _text(100)
     type: _one_of(FieldDefinition.Type.values) = "text"
     sensitivity: _one_of(FieldDefinition.Sensitivity.values) = "personal"
     synonyms: list[Any] = []
+    core: StrictBool = False
 
 
 class MatterItem(Item):
