@@ -934,6 +934,11 @@ def _validate_matter(mt: Matter, f: str) -> None:
             f"{f}.return_after：事项 {mt.code} 的返回间隔必须大于零，收到 {mt.return_after!r}",
             field=f"{f}.return_after",
         )
+    _validate_service(mt, f)
+
+
+def _validate_service(mt: Matter, f: str) -> None:
+    """A matter's service-time sampler: a positive mean (and a cv not below zero), or observed durations."""
     sv = mt.service
     if isinstance(sv, Lognormal | Exponential):
         if not _number(sv.mean) or sv.mean <= 0:
