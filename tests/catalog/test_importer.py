@@ -204,6 +204,14 @@ def test_a_multiple_choice_field_imports_and_exports_with_its_flag(tmp_path):
     assert next(f for f in exported["fields"] if f["code"] == "kinds")["validation"]["multiple"] is True
 
 
+def test_a_core_flag_that_is_not_true_or_false_is_refused(tmp_path):
+    """A quoted "no" used to be stored as a core field (bool("no") is True)."""
+    path = write(tmp_path, _with_field({**KINDS, "core": "no"}), "fields.yaml")
+    with nothing_written(), pytest.raises(CatalogImportError) as err:
+        import_catalog(path)
+    assert "fields.yaml: 字段 kinds: core 须为 true 或 false" in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("validation", "kind", "message"),
     [
@@ -277,3 +285,23 @@ def test_the_seed_catalog_is_valid_and_complete(catalog):
     for code in bundles:
         bundle = services.get_bundle(code)
         assert bundle.key_matter in bundle.matters.all()
+
+
+def test_a_material_with_several_problems_names_each_and_strict_values_are_refused(tmp_path):
+    """One run names every reason of a material (a non-text code no longer hides the others); a boolean is
+    not a number of copies and a 'yes' is not true."""
+    doc = _broken(
+        lambda d: d["matters"][0]["materials"].extend(
+            [
+                {"code": 7, "name": "x", "copies": 0},
+                {"code": "zp", "name": "照片", "copies": True, "original": "yes"},
+            ]
+        )
+    )
+    with nothing_written(), pytest.raises(CatalogImportError) as err:
+        import_catalog(write(tmp_path, doc, "shop.yaml"))
+    problems = [p.split("/")[-1] for p in err.value.problems]
+    assert "shop.yaml: 事项 licence 材料 7: 编码和名称须为文字" in problems
+    assert "shop.yaml: 事项 licence 材料 7: copies 须为 1 到 99 的整数" in problems
+    assert "shop.yaml: 事项 licence 材料 zp: copies 须为 1 到 99 的整数" in problems
+    assert "shop.yaml: 事项 licence 材料 zp: original 须为 true 或 false" in problems

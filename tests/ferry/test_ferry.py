@@ -4,6 +4,7 @@ refusals, the breaker, manual entry, back-fill and reconciliation, and the audit
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -406,3 +407,38 @@ def test_manual_entry_for_a_set_without_a_back_end_is_refused_clearly(ferry, gui
     Backend.objects.filter(code="population").update(field_sets=[])
     with pytest.raises(Invalid, match="未配置后端系统"):
         services.manual_entry(actor=clerk, case=case, field_set_code="identity", values={"name": "林星石"})
+
+
+def _field_sets(tmp_path, text: str):
+    (tmp_path / "field-sets.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("    version: 1\n", "    version: true\n", "field_sets[1] identity: version 应为正整数"),
+        ("    request: [resident_id]\n", "    request: resident_id\n", "identity: request 应为字段名列表"),
+        ("at_least: 12,", "at_least: 12个月,", "payment_proof: at_least 应为整数"),
+        ("level: warn,", "level: loud,", "level 应为 ok/info/warn/error 之一"),
+        (
+            "    style: soap\n",
+            "    style: soap\n    timeout_seconds: fast\n",
+            "population: timeout_seconds 应为大于零的秒数",
+        ),
+        ("    style: soap\n", "    style: ftp\n", "population: style 应为"),
+    ],
+)
+def test_a_malformed_field_set_or_back_end_names_it_and_loads_nothing(tmp_path, old, new, reason):
+    """A boolean is not a version, a text not a list or a number: refused when loaded (an at_least of 12个月 used
+    to load and then fail at the window), nothing written."""
+    text = (FERRY_DATA / "field-sets.yaml").read_text(encoding="utf-8")
+    assert old in text
+    with pytest.raises(Invalid, match=re.escape(reason)):
+        services.load(_field_sets(tmp_path, text.replace(old, new, 1)))
+    assert not Backend.objects.exists()
+
+
+def test_a_field_sets_file_that_is_not_a_mapping_is_refused_in_words(tmp_path):
+    with pytest.raises(Invalid, match="顶层须为 field_sets/backends 映射"):
+        services.load(_field_sets(tmp_path, "- code: identity\n"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +12,8 @@ from django.db import transaction
 
 from onevisit.accounts.models import Department
 from onevisit.catalog import fields as fields_rules
-from onevisit.catalog import services
+from onevisit.catalog import schema, services
 from onevisit.catalog.models import (
-    CHANNELS,
     Bundle,
     BundleMatter,
     ChecklistVersion,
@@ -25,29 +23,8 @@ from onevisit.catalog.models import (
     Matter,
     MatterField,
 )
-from onevisit.catalog.situations import MaterialSpec, MatterSpec, RuleError, validate_bundle
+from onevisit.catalog.situations import BundleSpec, MaterialSpec, MatterSpec, RuleError, validate_bundle
 from onevisit.core import clock
-
-_CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_FIELD_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
-_VERSION = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_CLAUSE_REF = re.compile(r"^([a-z0-9][a-z0-9-]*)@(\d{4}-(?:0[1-9]|1[0-2]))$")
-_CHANNELS = set(CHANNELS)
-_MATERIAL_KEYS = {
-    "code",
-    "name",
-    "original",
-    "electronic",
-    "stamp",
-    "copies",
-    "tolerable",
-    "shared",
-    "clause",
-    "note",
-    "exempt_if",
-    "due_working_days",
-}
-
 
 KINDS = ("departments", "clauses", "fields", "matters", "bundles")
 
@@ -141,63 +118,26 @@ def _check_material(data: Any, where: str, clause_refs: set[str], problems: list
     if not isinstance(data, dict):
         problems.append(f"{where}: 材料须为映射")
         return None
-    unknown = set(data) - _MATERIAL_KEYS
-    code = data.get("code", "")
-    name = data.get("name", "")
-    where = f"{where} 材料 {code or '?'}"
-    before = len(problems)
-    if not isinstance(code, str) or not isinstance(name, str):
-        problems.append(f"{where}: 编码和名称须为文字")
+    where = f"{where} 材料 {data.get('code', '') or '?'}"
+    item = schema.MaterialItem.check(data, where, problems)
+    if item is None:
         return None
-    name = name.strip()
-    if len(name) > 200:
-        problems.append(f"{where}: 材料名称不超过200字")
-    for key, limit in (("stamp", 100), ("note", 300), ("exempt_if", 50)):
-        if (
-            key in data
-            and data[key] is not None
-            and (not isinstance(data[key], str) or len(data[key]) > limit)
-        ):
-            problems.append(f"{where}: {key} 须为不超过{limit}字的文字")
-    if unknown:
-        problems.append(f"{where}: 未知属性 {', '.join(sorted(unknown))}")
-    if not _CODE.match(code):
-        problems.append(f"{where}: 材料编码须为小写字母、数字和连字符")
-    if not name:
-        problems.append(f"{where}: 缺少材料名称")
-    for flag in ("original", "electronic", "tolerable", "shared"):
-        if flag in data and not isinstance(data[flag], bool):
-            problems.append(f"{where}: {flag} 须为 true 或 false")
-    copies = data.get("copies", 1)
-    if not isinstance(copies, int) or isinstance(copies, bool) or not 1 <= copies <= 99:
-        problems.append(f"{where}: copies 须为 1 到 99 的整数")
-    due = data.get("due_working_days")
-    if due is not None and (not isinstance(due, int) or isinstance(due, bool) or not 1 <= due <= 60):
-        problems.append(f"{where}: due_working_days（补交期限，工作日）须为 1 到 60 的整数")
-    elif due is not None and not data.get("tolerable", False):
-        problems.append(f"{where}: 只有可容缺（tolerable: true）的材料才有补交期限 due_working_days")
-    clause = data.get("clause") or ""
-    if clause:
-        match = _CLAUSE_REF.match(str(clause))
-        if not match:
-            problems.append(f"{where}: 条款引用 {clause} 须写成 编码@年-月（如 shbxf-58@2026-11），缺少版本")
-        elif clause not in clause_refs:
-            problems.append(f"{where}: 引用的条款 {clause} 未定义")
-    if len(problems) > before:
+    if item.clause and item.clause not in clause_refs:
+        problems.append(f"{where}: 引用的条款 {item.clause} 未定义")
         return None
     return MaterialSpec(
-        code=code,
-        name=name,
-        original=data.get("original", False),
-        electronic=data.get("electronic", False),
-        stamp=str(data.get("stamp") or ""),
-        copies=copies,
-        tolerable=data.get("tolerable", False),
-        shared=data.get("shared", False),
-        clause=str(clause),
-        note=str(data.get("note") or ""),
-        exempt_if=str(data.get("exempt_if") or "").strip(),
-        due_working_days=due,
+        code=item.code,
+        name=item.name,
+        original=item.original,
+        electronic=item.electronic,
+        stamp=item.stamp or "",
+        copies=item.copies,
+        tolerable=item.tolerable,
+        shared=item.shared,
+        clause=item.clause,
+        note=item.note or "",
+        exempt_if=(item.exempt_if or "").strip(),
+        due_working_days=item.due_working_days,
     )
 
 
@@ -205,129 +145,116 @@ def validate(loaded: Loaded) -> tuple[dict[str, MatterSpec], list[str]]:
     """Check everything before anything is written; returns the matters' specs and the problems found."""
     problems = list(loaded.problems)
     for (code, version), item in loaded.clauses.items():
-        where = f"{item.source}: 条款 {code}"
-        if not _CODE.match(code):
-            problems.append(f"{where}: 条款编码须为小写字母、数字和连字符")
-        if not _VERSION.match(version):
-            problems.append(f"{where}: 条款缺少版本或版本不是 年-月 格式（如 2026-11）")
-        title = item.data.get("title", "")
-        if not isinstance(title, str) or not title.strip() or len(title) > 200:
-            problems.append(f"{where}: 条款标题须为不超过200字的文字")
+        schema.ClauseItem.check(
+            {**item.data, "code": code, "version": version}, f"{item.source}: 条款 {code}", problems
+        )
     clause_refs = {f"{c}@{v}" for c, v in loaded.clauses} | {c.ref for c in Clause.objects.all()}
     department_codes = _check_departments(loaded, problems)
-
     for code, item in loaded.fields.items():
-        where = f"{item.source}: 字段 {code}"
-        d = item.data
-        if not _FIELD_CODE.match(code):
-            problems.append(f"{where}: 字段编码须为小写字母、数字和下划线")
-        if not isinstance(d.get("label"), str) or not d["label"].strip() or len(d["label"]) > 100:
-            problems.append(f"{where}: 字段名称 label 须为不超过100字的文字")
-        if d.get("type", "text") not in FieldDefinition.Type.values:
-            problems.append(f"{where}: 类型 {d.get('type')} 不存在")
-        if d.get("sensitivity", "personal") not in FieldDefinition.Sensitivity.values:
-            problems.append(f"{where}: 敏感级别 {d.get('sensitivity')} 不存在")
-        if not isinstance(d.get("synonyms", []), list):
-            problems.append(f"{where}: synonyms 须为列表")
-        for problem in fields_rules.validation_problems(d.get("type", "text"), d.get("validation", {}) or {}):
-            problems.append(f"{where}: {problem}")
+        _check_field(code, item, problems)
     field_codes = set(loaded.fields) | set(FieldDefinition.objects.values_list("code", flat=True))
-
     specs: dict[str, MatterSpec] = {}
     for code, item in loaded.matters.items():
-        where = f"{item.source}: 事项 {code}"
-        d = item.data
         before = len(problems)
-        if not _CODE.match(code):
-            problems.append(f"{where}: 事项编码须为小写字母、数字和连字符")
-        if not isinstance(d.get("name"), str) or not d["name"].strip() or len(d["name"]) > 100:
-            problems.append(f"{where}: name 须为不超过100字的文字")
-        if d.get("department") not in department_codes:
+        where = f"{item.source}: 事项 {code}"
+        schema.MatterItem.check({**item.data, "code": code}, where, problems)
+        if item.data.get("department") not in department_codes:
             problems.append(
-                f"{where}: 实施部门 department「{d.get('department', '')}」不在部门表中（填部门代码）"
+                f"{where}: 实施部门 department「{item.data.get('department', '')}」不在部门表中（填部门代码）"
             )
-        if d.get("level", "district") not in Matter.Level.values:
-            problems.append(f"{where}: 层级 {d.get('level')} 须为 {'/'.join(Matter.Level.values)}")
-        days = d.get("time_limit_days", 0)
-        if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 3650:
-            problems.append(f"{where}: time_limit_days 须为 0 到 3650 的整数")
-        if not isinstance(d.get("correction_pauses_clock", True), bool):
-            problems.append(f"{where}: correction_pauses_clock 须为 true 或 false（补正期间是否暂停计时）")
-        channels = d.get("channels", ["window"])
-        if (
-            not isinstance(channels, list)
-            or not all(isinstance(c, str) for c in channels)
-            or set(channels) - _CHANNELS
-        ):
-            problems.append(f"{where}: channels 只能是 {', '.join(sorted(_CHANNELS))}")
-        materials, seen = [], set()
-        for m in d.get("materials") or []:
-            spec = _check_material(m, where, clause_refs, problems)
-            if spec and spec.code in seen:
-                problems.append(f"{where} 材料 {spec.code}: 同一事项中重复")
-            elif spec:
-                seen.add(spec.code)
-                materials.append(spec)
-        if not d.get("materials"):
-            problems.append(f"{where}: 材料清单为空")
-        uses, seen_fields = [], set()
-        for f in d.get("fields") or []:
-            ref = f.get("field") if isinstance(f, dict) else None
-            if ref not in field_codes:
-                problems.append(f"{where}: 表单引用的字段 {ref} 未在字段字典中定义")
-            elif ref in seen_fields:
-                problems.append(f"{where}: 字段 {ref} 重复")
-            else:
-                seen_fields.add(ref)
-                uses.append(ref)
+        materials = _check_materials(item.data.get("materials"), where, clause_refs, problems)
+        _check_form(item.data.get("fields"), where, field_codes, problems)
         if len(problems) == before:
-            specs[code] = MatterSpec(code=code, name=str(d["name"]), materials=tuple(materials))
-
+            specs[code] = MatterSpec(code=code, name=str(item.data["name"]), materials=tuple(materials))
     known = {**services.matter_specs(), **specs}
     for code, item in loaded.bundles.items():
-        where = f"{item.source}: 一件事 {code}"
-        d = item.data
-        if not _CODE.match(code):
-            problems.append(f"{where}: 编码须为小写字母、数字和连字符")
-            continue
-        if not isinstance(d.get("name"), str) or not d["name"].strip() or len(d["name"]) > 100:
-            problems.append(f"{where}: 名称须为不超过100字的文字")
-            continue
-        if not isinstance(d.get("key_matter"), str):
-            problems.append(f"{where}: 缺少主事项 key_matter")
-            continue
-        for add in d.get("add_materials") or []:
-            _check_material(
-                add.get("material") if isinstance(add, dict) else None, where, clause_refs, problems
-            )
-        try:
-            spec = services.spec_from_data(code, str(d.get("name", "")), str(d.get("key_matter", "")), d)
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            problems.append(
-                f"{where}: 结构不正确（{exc.__class__.__name__}: {exc}），请对照 docs/catalog-format.md"
-            )
-            continue
-        try:
-            validate_bundle(spec, known)
-        except RuleError as exc:
-            problems.append(f"{item.source}: {exc.where}: {exc.reason}")
-        problems += [
-            f"{where}: 问题 {q.code} 的 field {q.field} 不在字段字典中"
-            for q in spec.questions
-            if q.field and q.field not in field_codes
-        ]
-        problems += [
-            f"{where}: {p}"
-            for p in services.task_problems(d.get("tasks") or [], [bm.matter for bm in spec.matters])
-        ]
-        problems += [
-            f"{where}: 任务 {t.get('code')} 的部门「{t['department']}」不在部门表中（填部门代码）"
-            for t in d.get("tasks") or []
-            if isinstance(t, dict)
-            and isinstance(t.get("department"), str)
-            and t["department"] not in department_codes
-        ]
+        _check_bundle(code, item, clause_refs, field_codes, department_codes, known, problems)
     return specs, problems
+
+
+def _check_field(code: str, item: Item, problems: list[str]) -> None:
+    where = f"{item.source}: 字段 {code}"
+    schema.FieldItem.check({**item.data, "code": code}, where, problems)
+    rules = fields_rules.validation_problems(
+        item.data.get("type", "text"), item.data.get("validation", {}) or {}
+    )
+    problems += [f"{where}: {problem}" for problem in rules]
+
+
+def _check_materials(data: Any, where: str, clause_refs: set[str], problems: list[str]) -> list[MaterialSpec]:
+    """A matter's checklist: each material valid, no code twice, not empty."""
+    materials: dict[str, MaterialSpec] = {}
+    for m in data or []:
+        spec = _check_material(m, where, clause_refs, problems)
+        if spec and spec.code in materials:
+            problems.append(f"{where} 材料 {spec.code}: 同一事项中重复")
+        elif spec:
+            materials[spec.code] = spec
+    if not data:
+        problems.append(f"{where}: 材料清单为空")
+    return list(materials.values())
+
+
+def _check_form(data: Any, where: str, field_codes: set[str], problems: list[str]) -> None:
+    """A matter's form: each use names a field of the dictionary, once."""
+    seen: set[str] = set()
+    for use in data or []:
+        ref = use.get("field") if isinstance(use, dict) else None
+        if ref not in field_codes:
+            problems.append(f"{where}: 表单引用的字段 {ref} 未在字段字典中定义")
+        elif ref in seen:
+            problems.append(f"{where}: 字段 {ref} 重复")
+        else:
+            seen.add(ref)
+
+
+def _check_bundle(
+    code: str,
+    item: Item,
+    clause_refs: set[str],
+    field_codes: set[str],
+    department_codes: set[str],
+    known: dict[str, MatterSpec],
+    problems: list[str],
+) -> None:
+    """A bundle on its own, then its situation rules against the matters, its questions and its tasks."""
+    where, d = f"{item.source}: 一件事 {code}", item.data
+    if schema.BundleItem.check({**d, "code": code}, where, problems) is None:
+        return
+    for add in d.get("add_materials") or []:
+        _check_material(add.get("material") if isinstance(add, dict) else None, where, clause_refs, problems)
+    try:
+        spec = services.spec_from_data(code, str(d.get("name", "")), str(d.get("key_matter", "")), d)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        problems.append(
+            f"{where}: 结构不正确（{exc.__class__.__name__}: {exc}），请对照 docs/catalog-format.md"
+        )
+        return
+    try:
+        validate_bundle(spec, known)
+    except RuleError as exc:
+        problems.append(f"{item.source}: {exc.where}: {exc.reason}")
+    problems += [f"{where}: {p}" for p in _bundle_references(spec, d, field_codes, department_codes)]
+
+
+def _bundle_references(
+    spec: BundleSpec, d: dict[str, Any], field_codes: set[str], department_codes: set[str]
+) -> list[str]:
+    """What a bundle's questions and tasks name that the catalog does not have."""
+    tasks = d.get("tasks") or []
+    problems = [
+        f"问题 {q.code} 的 field {q.field} 不在字段字典中"
+        for q in spec.questions
+        if q.field and q.field not in field_codes
+    ]
+    problems += services.task_problems(tasks, [bm.matter for bm in spec.matters])
+    return problems + [
+        f"任务 {t.get('code')} 的部门「{t['department']}」不在部门表中（填部门代码）"
+        for t in tasks
+        if isinstance(t, dict)
+        and isinstance(t.get("department"), str)
+        and t["department"] not in department_codes
+    ]
 
 
 def _check_departments(loaded: Loaded, problems: list[str]) -> set[str]:
@@ -337,26 +264,12 @@ def _check_departments(loaded: Loaded, problems: list[str]) -> set[str]:
     names: dict[str, str] = {}
     for code, item in loaded.departments.items():
         where = f"{item.source}: 部门 {code}"
-        name, parent = item.data.get("name"), item.data.get("parent")
-        if not _CODE.match(code) or len(code) > 32:
-            problems.append(f"{where}: 部门代码须为不超过32个的小写字母、数字和连字符")
-        if not isinstance(name, str) or not name.strip() or len(name) > 100:
-            problems.append(f"{where}: 部门名称 name 须为不超过100字的文字")
-        elif name.strip() in names:
-            problems.append(f"{where}: 名称「{name.strip()}」与部门 {names[name.strip()]} 相同")
-        else:
-            names[name.strip()] = code
-        if unknown := set(item.data) - {"code", "name", "parent"}:
-            problems.append(f"{where}: 未知属性 {', '.join(sorted(unknown))}")
-        if parent is not None and parent not in parents:
-            problems.append(f"{where}: 上级部门 {parent} 不在部门表中")
-        seen, up = {code}, parent
-        while up in parents:
-            if up in seen:
-                problems.append(f"{where}: 上级部门形成循环（{code} → {parent}）")
-                break
-            seen.add(up)
-            up = parents[up]
+        department = schema.DepartmentItem.check({**item.data, "code": code}, where, problems)
+        if department is not None and department.name in names:
+            problems.append(f"{where}: 名称「{department.name}」与部门 {names[department.name]} 相同")
+        elif department is not None:
+            names[department.name] = code
+        _check_parent(code, item.data.get("parent"), parents, where, problems)
     taken = dict(Department.objects.exclude(code__in=loaded.departments).values_list("name", "code"))
     problems += [
         f"{loaded.departments[code].source}: 部门 {code}: 名称「{name}」已被部门 {taken[name]} 使用"
@@ -364,6 +277,19 @@ def _check_departments(loaded: Loaded, problems: list[str]) -> set[str]:
         if name in taken
     ]
     return set(parents)
+
+
+def _check_parent(code: str, parent: Any, parents: dict[str, Any], where: str, problems: list[str]) -> None:
+    """A department's parent is known and the chain above it does not come back to it."""
+    if parent is not None and parent not in parents:
+        problems.append(f"{where}: 上级部门 {parent} 不在部门表中")
+    seen, up = {code}, parent
+    while up in parents:
+        if up in seen:
+            problems.append(f"{where}: 上级部门形成循环（{code} → {parent}）")
+            return
+        seen.add(up)
+        up = parents[up]
 
 
 # ---- writing ------------------------------------------------------------------------------------------------

@@ -11,7 +11,18 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from onevisit.core.ids import PersonalDataError, normalize_name, parse_resident_id
 
@@ -132,16 +143,48 @@ def _exchange_finding(check: Mapping[str, Any], value: str, case_values: Mapping
 
 
 CHECK_KINDS = ("equals", "not_equals", "at_least", "same_as_case")
+_NEEDS = "每条校验需要 field 与 message"
+_ONE_KIND = f"每条校验恰好需要 {'/'.join(CHECK_KINDS)} 之一"
+_CHECK_REASONS = {
+    "field": _NEEDS,
+    "message": _NEEDS,
+    "level": f"level 应为 {'/'.join(LEVELS)} 之一",
+    "at_least": "at_least 应为整数",
+    "same_as_case": "same_as_case 应为导引台登记的字段名",
+    "matters": "matters 应为事项编码列表",
+}
 
 
-def check_spec(check: Mapping[str, Any]) -> str | None:
+class CheckSpec(BaseModel):
+    """A field set's declared exchange check, as field-sets.yaml writes it."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    field: Annotated[str, StringConstraints(strict=True, min_length=1)]
+    message: Annotated[str, StringConstraints(strict=True, min_length=1)]
+    level: Literal["ok", "info", "warn", "error"] = "warn"
+    equals: Any = None
+    not_equals: Any = None
+    at_least: StrictInt | None = None
+    same_as_case: StrictStr | None = None
+    matters: list[StrictStr] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> CheckSpec:
+        if sum(k in self.model_fields_set for k in CHECK_KINDS) != 1:
+            raise PydanticCustomError("ferry", _ONE_KIND)
+        return self
+
+
+def check_spec(check: object) -> str | None:
     """Why a declared check is malformed, or None (used when field sets are loaded)."""
-    if not isinstance(check, Mapping) or not check.get("field") or not check.get("message"):
-        return "每条校验需要 field 与 message"
-    if sum(k in check for k in CHECK_KINDS) != 1:
-        return f"每条校验恰好需要 {'/'.join(CHECK_KINDS)} 之一"
-    if check.get("level", "warn") not in LEVELS:
-        return f"level 应为 {'/'.join(LEVELS)} 之一"
+    if not isinstance(check, Mapping):
+        return _NEEDS
+    try:
+        CheckSpec.model_validate(check)
+    except ValidationError as exc:
+        reasons = [_CHECK_REASONS[str(e["loc"][0])] if e["loc"] else e["msg"] for e in exc.errors()]
+        return min(reasons, key=[_NEEDS, _ONE_KIND, *_CHECK_REASONS.values()].index)
     return None
 
 

@@ -26,13 +26,10 @@ from onevisit.core import clock, crypto
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
 from onevisit.core.ids import PersonalDataError, mask_resident_id, parse_resident_id, redact
-from onevisit.ferry import audit, keys, rules, wire
+from onevisit.ferry import audit, keys, rules, schema, wire
 from onevisit.ferry.models import Backend, Envelope, FieldSet, ManualEntry
 
 # ---- field sets and back ends as data ----------------------------------------------------------------------
-
-_SET_KEYS = {"code", "version", "label", "request", "reply", "matters", "checks", "fills"}
-_BACKEND_KEYS = {"code", "name", "style", "address", "field_sets", "timeout_seconds"}
 
 
 @dataclass
@@ -46,56 +43,70 @@ def load(path: Path) -> LoadReport:
     path = Path(path)
     if path.is_dir():
         path = path / "field-sets.yaml"
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise Invalid(f"{path.name}: 无法读取：{exc}", field="path") from None
-    sets, backends = doc.get("field_sets") or [], doc.get("backends") or []
-    problems = []
+    sets, backends = _read_field_sets(path)
+    problems: list[str] = []
     for i, spec in enumerate(sets, 1):
-        where = f"{path.name} field_sets[{i}] {spec.get('code', '?') if isinstance(spec, dict) else ''}"
-        if not isinstance(spec, dict) or _SET_KEYS - {"checks", "matters", "fills"} - set(spec):
-            problems.append(f"{where}: 需要 {', '.join(sorted(_SET_KEYS))}")
-            continue
-        if extra := set(spec) - _SET_KEYS:
-            problems.append(f"{where}: 未定义的键 {', '.join(sorted(extra))}")
-        if not isinstance(spec["version"], int) or spec["version"] < 1:
-            problems.append(f"{where}: version 应为正整数")
-        if "resident_id" not in spec["request"]:
-            problems.append(f"{where}: request 须含 resident_id")
-        if "resident_id" in spec["reply"]:
-            problems.append(f"{where}: reply 不得返回公民身份号码")
-        for check in spec.get("checks") or []:
-            if reason := rules.check_spec(check):
-                problems.append(f"{where}: {reason}")
-            elif check["field"] not in spec["reply"]:
-                problems.append(f"{where}: 校验字段 {check['field']} 不在 reply 中")
-        fills = spec.get("fills") or {}
-        if not isinstance(fills, dict) or set(fills) - set(spec["reply"]):
-            problems.append(f"{where}: fills 的键须是 reply 中的字段")
-        existing = FieldSet.objects.filter(code=spec["code"], version=spec.get("version")).first()
-        stored = (existing.label, existing.request_fields, existing.reply_fields, existing.matters,
-                  existing.checks, existing.fills) if existing else None  # fmt: skip
-        wanted = (spec["label"], spec["request"], spec["reply"], spec.get("matters") or [],
-                  spec.get("checks") or [], fills)  # fmt: skip
-        if existing and stored != wanted:
-            problems.append(f"{where}: v{spec['version']} 已载入且内容不同，请提升版本号")
+        _check_set(spec, f"{path.name} field_sets[{i}] {_item_code(spec)}", problems)
     set_codes = {s.get("code") for s in sets if isinstance(s, dict)} | set(
         FieldSet.objects.values_list("code", flat=True)
     )
     for i, spec in enumerate(backends, 1):
-        where = f"{path.name} backends[{i}] {spec.get('code', '?') if isinstance(spec, dict) else ''}"
-        if not isinstance(spec, dict) or {"code", "name", "style", "address", "field_sets"} - set(spec):
-            problems.append(f"{where}: 需要 code, name, style, address, field_sets")
-            continue
-        if extra := set(spec) - _BACKEND_KEYS:
-            problems.append(f"{where}: 未定义的键 {', '.join(sorted(extra))}")
-        if spec["style"] not in Backend.Style.values:
-            problems.append(f"{where}: style 应为 {'/'.join(Backend.Style.values)} 之一")
-        if unknown := set(spec["field_sets"]) - set_codes:
+        where = f"{path.name} backends[{i}] {_item_code(spec)}"
+        backend = schema.BackendItem.check(spec, where, problems)
+        if backend and (unknown := set(backend.field_sets) - set_codes):
             problems.append(f"{where}: 未定义的字段集 {', '.join(sorted(unknown))}")
     if problems:
         raise Invalid("；".join(problems), field="path")
+    return _write_field_sets(sets, backends)
+
+
+def _read_field_sets(path: Path) -> tuple[list[Any], list[Any]]:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise Invalid(f"{path.name}: 无法读取：{exc}", field="path") from None
+    if not isinstance(doc, dict):
+        raise Invalid(f"{path.name}: 顶层须为 field_sets/backends 映射", field="path")
+    sets, backends = doc.get("field_sets") or [], doc.get("backends") or []
+    if not isinstance(sets, list) or not isinstance(backends, list):
+        raise Invalid(f"{path.name}: field_sets 和 backends 须为列表", field="path")
+    return sets, backends
+
+
+def _item_code(spec: Any) -> str:
+    return str(spec.get("code", "?")) if isinstance(spec, dict) else ""
+
+
+def _check_set(spec: Any, where: str, problems: list[str]) -> None:
+    """A field set on its own, its checks and fills against its reply, and its version against the stored one."""
+    item = schema.FieldSetItem.check(spec, where, problems)
+    if item is None:
+        return
+    if "resident_id" not in item.request:
+        problems.append(f"{where}: request 须含 resident_id")
+    if "resident_id" in item.reply:
+        problems.append(f"{where}: reply 不得返回公民身份号码")
+    for check in item.checks or []:
+        if reason := rules.check_spec(check):
+            problems.append(f"{where}: {reason}")
+        elif check["field"] not in item.reply:
+            problems.append(f"{where}: 校验字段 {check['field']} 不在 reply 中")
+    if set(item.fills or {}) - set(item.reply):
+        problems.append(f"{where}: fills 的键须是 reply 中的字段")
+    _check_version(item, where, problems)
+
+
+def _check_version(item: schema.FieldSetItem, where: str, problems: list[str]) -> None:
+    """A version once loaded never changes: different content needs a new version number."""
+    existing = FieldSet.objects.filter(code=item.code, version=item.version).first()
+    stored = (existing.label, existing.request_fields, existing.reply_fields, existing.matters,
+              existing.checks, existing.fills) if existing else None  # fmt: skip
+    wanted = (item.label, item.request, item.reply, item.matters or [], item.checks or [], item.fills or {})
+    if existing and stored != wanted:
+        problems.append(f"{where}: v{item.version} 已载入且内容不同，请提升版本号")
+
+
+def _write_field_sets(sets: list[Any], backends: list[Any]) -> LoadReport:
     report, now = LoadReport(), clock.now()
     with transaction.atomic():
         for spec in sets:

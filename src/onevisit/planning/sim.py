@@ -763,6 +763,22 @@ def _t975(df: int) -> float:
 
 
 def _validate(model: Model, replications: object) -> None:
+    """Refuse a model that cannot be simulated, naming the first field at fault (ModelError.field)."""
+    _validate_run(model, replications)
+    _validate_lists(model)
+    for q in model.queues:
+        _validate_rates(q, model.queues[0])
+        _validate_queue(q)
+    if model.minutes % SLOT:
+        raise ModelError(f"interval：一天的长度 {model.minutes} 分钟不是半小时的整数倍", field="interval")
+    codes = [q.code for q in model.queues]
+    for g in model.windows:
+        _validate_group(g, codes, model.slots)
+    _validate_coverage(model)
+
+
+def _validate_run(model: Model, replications: object) -> None:
+    """The run's own settings: replications, interval, opening time, threshold, day-to-day load."""
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
         raise ModelError(f"replications（重复次数）必须是正整数，收到 {replications!r}", field="replications")
     if model.interval not in (30, 60):
@@ -775,9 +791,13 @@ def _validate(model: Model, replications: object) -> None:
         raise ModelError(
             f"threshold（叫号时限）必须是不小于零的数，收到 {model.threshold!r}", field="threshold"
         )
-    if any(not _number(x) or x < 0 for x in model.load):
-        bad = next(x for x in model.load if not _number(x) or x < 0)
+    bad = next((x for x in model.load if not _number(x) or x < 0), None)
+    if bad is not None:
         raise ModelError(f"load：每天的到达倍数必须是不小于零的数，收到 {bad!r}", field="load")
+
+
+def _validate_lists(model: Model) -> None:
+    """At least one queue and one window group; no queue code twice."""
     if not model.queues:
         raise ModelError("queues：至少需要一个队列", field="queues")
     if not model.windows:
@@ -786,71 +806,85 @@ def _validate(model: Model, replications: object) -> None:
     if len(set(codes)) != len(codes):
         dup = next(c for c in codes if codes.count(c) > 1)
         raise ModelError(f"queues：队列 {dup} 重复", field="queues")
-    intervals = len(model.queues[0].per_hour)
-    for q in model.queues:
-        f = f"queues.{q.code}"
-        if len(q.per_hour) == 0:
-            raise ModelError(f"{f}.per_hour：队列 {q.code} 没有到达率", field=f"{f}.per_hour")
-        if len(q.per_hour) != intervals:
+
+
+def _validate_rates(q: Queue, first: Queue) -> None:
+    """A queue's arrival rates: as many intervals as the first queue's, none negative, not all zero."""
+    f = f"queues.{q.code}.per_hour"
+    if len(q.per_hour) == 0:
+        raise ModelError(f"{f}：队列 {q.code} 没有到达率", field=f)
+    if len(q.per_hour) != len(first.per_hour):
+        raise ModelError(
+            f"{f}：队列 {q.code} 有 {len(q.per_hour)} 个时段的到达率，"
+            f"队列 {first.code} 有 {len(first.per_hour)} 个，必须一致",
+            field=f,
+        )
+    for i, rate in enumerate(q.per_hour):
+        if not _number(rate) or rate < 0:
             raise ModelError(
-                f"{f}.per_hour：队列 {q.code} 有 {len(q.per_hour)} 个时段的到达率，"
-                f"队列 {model.queues[0].code} 有 {intervals} 个，必须一致",
-                field=f"{f}.per_hour",
+                f"{f}：队列 {q.code} 第 {i + 1} 个时段的到达率必须是不小于零的数，收到 {rate!r}", field=f
             )
-        for i, rate in enumerate(q.per_hour):
-            if not _number(rate) or rate < 0:
-                raise ModelError(
-                    f"{f}.per_hour：队列 {q.code} 第 {i + 1} 个时段的到达率必须是不小于零的数，收到 {rate!r}",
-                    field=f"{f}.per_hour",
-                )
-        if sum(q.per_hour) <= 0:
-            raise ModelError(f"{f}.per_hour：队列 {q.code} 的到达率全为零", field=f"{f}.per_hour")
-        if not _number(q.priority_share) or not 0 <= q.priority_share <= 1:
+    if sum(q.per_hour) <= 0:
+        raise ModelError(f"{f}：队列 {q.code} 的到达率全为零", field=f)
+
+
+def _validate_queue(q: Queue) -> None:
+    """A queue's classes, patience, 过号 time and matters."""
+    f = f"queues.{q.code}"
+    if not _number(q.priority_share) or not 0 <= q.priority_share <= 1:
+        raise ModelError(
+            f"{f}.priority_share：优先比例必须在 0 到 1 之间，收到 {q.priority_share!r}",
+            field=f"{f}.priority_share",
+        )
+    if q.patience is not None and (not _number(q.patience) or q.patience <= 0):
+        raise ModelError(
+            f"{f}.patience：平均耐心时间必须大于零（不放弃请用 None），收到 {q.patience!r}",
+            field=f"{f}.patience",
+        )
+    if not _number(q.no_show) or q.no_show < 0:
+        raise ModelError(
+            f"{f}.no_show：过号占用窗口的时间必须是不小于零的数，收到 {q.no_show!r}", field=f"{f}.no_show"
+        )
+    if not q.matters:
+        raise ModelError(f"{f}.matters：队列 {q.code} 没有事项", field=f"{f}.matters")
+    for mt in q.matters:
+        _validate_matter(mt, f"{f}.matters.{mt.code}")
+    if sum(mt.share for mt in q.matters) <= 0:
+        raise ModelError(f"{f}.matters：队列 {q.code} 的事项占比全为零", field=f"{f}.matters")
+
+
+def _validate_group(g: WindowGroup, codes: list[str], slots: int) -> None:
+    """A window group serves known queues; its staffing is a count, or one count per half-hour slot."""
+    f = f"windows.{g.code}"
+    unknown = [c for c in g.queues if c not in codes]
+    if not g.queues or unknown:
+        what = f"未知队列 {', '.join(unknown)}" if unknown else "没有队列"
+        raise ModelError(f"{f}.queues：窗口组 {g.code} 服务的{what}", field=f"{f}.queues")
+    whole_day = isinstance(g.open, int | np.integer)
+    counts = [g.open] if whole_day else list(g.open)  # type: ignore[arg-type]
+    if not whole_day and len(counts) != slots:
+        raise ModelError(
+            f"{f}.open：窗口组 {g.code} 的排班有 {len(counts)} 个半小时，一天有 {slots} 个", field=f"{f}.open"
+        )
+    for k, c in enumerate(counts):
+        if isinstance(c, bool) or not isinstance(c, int | np.integer) or c < 0:
             raise ModelError(
-                f"{f}.priority_share：优先比例必须在 0 到 1 之间，收到 {q.priority_share!r}",
-                field=f"{f}.priority_share",
+                f"{f}.open：窗口组 {g.code} 第 {k + 1} 个半小时的开放窗口数必须是不小于零的整数，收到 {c!r}",
+                field=f"{f}.open",
             )
-        if q.patience is not None and (not _number(q.patience) or q.patience <= 0):
-            raise ModelError(
-                f"{f}.patience：平均耐心时间必须大于零（不放弃请用 None），收到 {q.patience!r}",
-                field=f"{f}.patience",
-            )
-        if not _number(q.no_show) or q.no_show < 0:
-            raise ModelError(
-                f"{f}.no_show：过号占用窗口的时间必须是不小于零的数，收到 {q.no_show!r}", field=f"{f}.no_show"
-            )
-        if not q.matters:
-            raise ModelError(f"{f}.matters：队列 {q.code} 没有事项", field=f"{f}.matters")
-        for mt in q.matters:
-            _validate_matter(mt, f"{f}.matters.{mt.code}")
-        if sum(mt.share for mt in q.matters) <= 0:
-            raise ModelError(f"{f}.matters：队列 {q.code} 的事项占比全为零", field=f"{f}.matters")
+
+
+def _validate_coverage(model: Model) -> None:
+    """Every half hour with arrivals to a queue has a window open for it."""
     K = model.slots
-    if model.minutes % SLOT:
-        raise ModelError(f"interval：一天的长度 {model.minutes} 分钟不是半小时的整数倍", field="interval")
-    for g in model.windows:
-        f = f"windows.{g.code}"
-        unknown = [c for c in g.queues if c not in codes]
-        if not g.queues or unknown:
-            what = f"未知队列 {', '.join(unknown)}" if unknown else "没有队列"
-            raise ModelError(f"{f}.queues：窗口组 {g.code} 服务的{what}", field=f"{f}.queues")
-        whole_day = isinstance(g.open, int | np.integer)
-        counts = [g.open] if whole_day else list(g.open)  # type: ignore[arg-type]
-        if not whole_day and len(counts) != K:
-            raise ModelError(
-                f"{f}.open：窗口组 {g.code} 的排班有 {len(counts)} 个半小时，一天有 {K} 个", field=f"{f}.open"
-            )
-        for k, c in enumerate(counts):
-            if isinstance(c, bool) or not isinstance(c, int | np.integer) or c < 0:
-                raise ModelError(
-                    f"{f}.open：窗口组 {g.code} 第 {k + 1} 个半小时的开放窗口数必须是不小于零的整数，收到 {c!r}",
-                    field=f"{f}.open",
-                )
+    staffing = [_staffing(g, K) for g in model.windows]
     for q in model.queues:
         for k in range(K):
             if q.per_hour[k * SLOT // model.interval] <= 0:
                 continue
-            if not any(q.code in g.queues and _staffing(g, K)[k] > 0 for g in model.windows):
+            if not any(
+                q.code in g.queues and open_[k] > 0 for g, open_ in zip(model.windows, staffing, strict=True)
+            ):
                 raise ModelError(
                     f"windows：队列 {q.code} 在 {model.slot_label(k)}（第 {k + 1} 个半小时）有到达，但没有为它开放的窗口",
                     field="windows",
@@ -900,6 +934,11 @@ def _validate_matter(mt: Matter, f: str) -> None:
             f"{f}.return_after：事项 {mt.code} 的返回间隔必须大于零，收到 {mt.return_after!r}",
             field=f"{f}.return_after",
         )
+    _validate_service(mt, f)
+
+
+def _validate_service(mt: Matter, f: str) -> None:
+    """A matter's service-time sampler: a positive mean (and a cv not below zero), or observed durations."""
     sv = mt.service
     if isinstance(sv, Lognormal | Exponential):
         if not _number(sv.mean) or sv.mean <= 0:
