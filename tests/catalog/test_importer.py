@@ -172,6 +172,14 @@ def _broken(mutate) -> dict:
         (lambda d: d["departments"][2].update(parent="cgj"), "上级部门形成循环"),
         (lambda d: d["departments"][1].update(name="区市场监督管理局"), "与部门 scjgj 相同"),
         (lambda d: d["departments"][0].update(code="Bad Code"), "部门代码须为"),
+        (
+            lambda d: d["departments"][1].update(parent=["cgj-top"]),
+            "部门 cgj: 上级部门 parent 须为一个部门代码",
+        ),
+        (
+            lambda d: d["departments"][1].update(parent={"code": "cgj-top"}),
+            "上级部门 parent 须为一个部门代码",
+        ),
     ],
 )
 def test_a_bad_catalog_names_file_item_and_reason_and_imports_nothing(tmp_path, mutate, message):

@@ -260,7 +260,8 @@ def _bundle_references(
 def _check_departments(loaded: Loaded, problems: list[str]) -> set[str]:
     """The department codes matters and tasks may name: those in the files and those already in the table."""
     stored = dict(Department.objects.values_list("code", "parent__code"))
-    parents = {**stored, **{c: i.data.get("parent") or None for c, i in loaded.departments.items()}}
+    given = {c: i.data.get("parent") or None for c, i in loaded.departments.items()}
+    parents = {**stored, **{c: p if isinstance(p, str) else None for c, p in given.items()}}
     names: dict[str, str] = {}
     for code, item in loaded.departments.items():
         where = f"{item.source}: 部门 {code}"
@@ -281,6 +282,9 @@ def _check_departments(loaded: Loaded, problems: list[str]) -> set[str]:
 
 def _check_parent(code: str, parent: Any, parents: dict[str, Any], where: str, problems: list[str]) -> None:
     """A department's parent is known and the chain above it does not come back to it."""
+    if parent is not None and not isinstance(parent, str):
+        problems.append(f"{where}: 上级部门 parent 须为一个部门代码")
+        return
     if parent is not None and parent not in parents:
         problems.append(f"{where}: 上级部门 {parent} 不在部门表中")
     seen, up = {code}, parent
