@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 
 from onevisit.core.errors import Invalid
 from onevisit.intake import printing
-from onevisit.intake.fakeprinter import FakePrinter
 from onevisit.intake.models import Printer
 from onevisit.queueing import tickets
 from onevisit.queueing.models import Ticket
+from onevisit.simulators.fakeprinter import FakePrinter
 from tests.conftest import journey_events
 from tests.journey import ticket
 
