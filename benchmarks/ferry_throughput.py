@@ -469,7 +469,7 @@ def main() -> None:
         from django.db import connection
 
         from onevisit.ferry import services
-        from onevisit.ferry.legacy.ledger import load_population
+        from onevisit.simulators.legacy.ledger import load_population
 
         services.load(FERRY_DATA)
         people = list(load_population(FERRY_DATA / "population.yaml"))

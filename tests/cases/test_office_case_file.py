@@ -141,7 +141,7 @@ def test_department_scope_is_decided_in_one_place(monkeypatch, guide, clerk, win
     """Work lists, inboxes, pages and decisions all ask accounts.services.department_scope: a change of how
     departments are stored touches that function alone."""
     from onevisit.accounts import services as accounts
-    from onevisit.cases import services as cases_services
+    from onevisit.cases import backoffice
 
     case = _transfer_case(guide, clerk, window1)
     calls = []
@@ -151,7 +151,7 @@ def test_department_scope_is_decided_in_one_place(monkeypatch, guide, clerk, win
         calls.append(lookup)
         return real(actor, lookup)
 
-    monkeypatch.setattr(cases_services, "department_scope", spy)
+    monkeypatch.setattr(backoffice, "department_scope", spy)
     social = _actor("houtai1")
     services.work_list(social)
     services.verification_inbox(social)

@@ -16,6 +16,7 @@ from onevisit.core.errors import Conflict, Invalid
 from onevisit.core.models import Event
 from onevisit.metrics.queries import day_summary
 from onevisit.queueing import services as queueing
+from onevisit.queueing.models import Ticket
 from tests.conftest import journey_events, login, nothing_written
 from tests.journey import called, handed_over, prereview
 
@@ -72,12 +73,12 @@ def test_correction_at_the_hall_is_a_visit_without_a_new_ticket(guide, clerk, wi
     case, _ = _returned(guide, clerk, window1, social)
     # No one else was called at the window meanwhile: the correction is still a trip of its own (it took no ticket,
     # so it cannot be "a second ticket taken while the first was served").
-    tickets = queueing.Ticket.objects.count()
+    tickets = Ticket.objects.count()
     response = login("chuangkou1").post(f"/window/w1/cases/{case.pk}/correct/", {"via": "hall"})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == "in_progress" and case.tasks.get().status == "ready"
-    assert queueing.Ticket.objects.count() == tickets  # no ticket was needed
+    assert Ticket.objects.count() == tickets  # no ticket was needed
     visit = Visit.objects.get(case=case, seq=2)
     assert visit.purpose == "correct" and visit.ticket is None and visit.window.code == "w1"
     recorded = journey_events().get(type="visit.recorded", case=str(case.pk))

@@ -215,8 +215,8 @@ def plan_outcome():
     """A window plan from three weeks of the synthetic hall, without the database (few replications: fast)."""
     from zoneinfo import ZoneInfo
 
-    from onevisit.metrics import history
     from onevisit.planning import calibrate, services
+    from onevisit.simulators import history
 
     events = [e for e in history.generate(start=date(2026, 9, 1), days=21, halls=1, seed=3)
               if e.type in calibrate.EVENT_TYPES]  # fmt: skip

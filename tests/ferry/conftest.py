@@ -6,10 +6,10 @@ import pytest
 
 from onevisit.cases import services as cases
 from onevisit.ferry import keys, services
-from onevisit.ferry.legacy.runner import start_all
 from onevisit.ferry.models import Backend
 from onevisit.ferry.worker import Worker
 from onevisit.queueing import services as queueing
+from onevisit.simulators.legacy.runner import start_all
 from tests.journey import prereview
 
 FERRY_DATA = Path(__file__).resolve().parents[2] / "data" / "ferry"

@@ -16,12 +16,12 @@ import pytest
 from onevisit.core import clock
 from onevisit.ferry import keys, wire
 from onevisit.ferry.adapters import Malformed, Rejected, Unavailable, adapter_for
-from onevisit.ferry.legacy import soap
-from onevisit.ferry.legacy.files import FileSim
-from onevisit.ferry.legacy.ledger import Ledger, load_field_sets, load_population
-from onevisit.ferry.legacy.rest import RestSim
-from onevisit.ferry.legacy.runner import start_all
-from onevisit.ferry.legacy.soap import SoapSim
+from onevisit.simulators.legacy import soap
+from onevisit.simulators.legacy.files import FileSim
+from onevisit.simulators.legacy.ledger import Ledger, load_field_sets, load_population
+from onevisit.simulators.legacy.rest import RestSim
+from onevisit.simulators.legacy.runner import start_all
+from onevisit.simulators.legacy.soap import SoapSim
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "ferry"
 POPULATION = load_population(DATA / "population.yaml")

@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 
 from onevisit.core.errors import Invalid
 from onevisit.intake import printing
-from onevisit.intake.fakeprinter import FakePrinter
 from onevisit.intake.models import Printer
-from onevisit.queueing import services as queueing
+from onevisit.queueing import tickets
 from onevisit.queueing.models import Ticket
+from onevisit.simulators.fakeprinter import FakePrinter
 from tests.conftest import journey_events
 from tests.journey import ticket
 
@@ -147,7 +147,7 @@ def test_check_lists_a_printer_with_a_wrong_address_with_a_database(hall):
 )
 def test_the_pdf_ticket_barcode_decodes_to_the_token(guide, monkeypatch, token):
     if token:
-        monkeypatch.setattr(queueing, "new_token", lambda: token)
+        monkeypatch.setattr(tickets, "new_token", lambda: token)
     t = ticket(guide, "cbdj")
     assert token in (None, t.token)
     pdf = printing.ticket_pdf(_content(t))

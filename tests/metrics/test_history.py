@@ -19,8 +19,8 @@ from onevisit.core.events import EVENT_TYPES
 from onevisit.core.ids import contains_personal_number
 from onevisit.core.models import Event
 from onevisit.intake.models import PreReview
-from onevisit.metrics import history
 from onevisit.queueing.models import Ticket
+from onevisit.simulators import history
 
 START = date(2026, 11, 2)  # a Monday
 REFS = ("hall", "window", "queue", "matter", "bundle", "case", "ticket", "visit", "actor")

@@ -8,8 +8,8 @@ from datetime import date
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from onevisit.metrics import history
 from onevisit.planning import calibrate, plan
+from onevisit.simulators import history
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = date(2026, 11, 2)  # a Monday: two working weeks

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from onevisit.metrics import history
 from onevisit.planning import calibrate, plan
 from onevisit.planning.erlang import PlanningError
+from onevisit.simulators import history
 
 TZ = ZoneInfo("Asia/Shanghai")
 

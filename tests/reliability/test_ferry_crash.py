@@ -14,9 +14,9 @@ import pytest
 from django.db import connection, transaction
 
 from onevisit.ferry import audit, keys, services
-from onevisit.ferry.legacy.ledger import Ledger, load_field_sets, load_population
-from onevisit.ferry.legacy.rest import RestSim
 from onevisit.ferry.models import Backend, Envelope
+from onevisit.simulators.legacy.ledger import Ledger, load_field_sets, load_population
+from onevisit.simulators.legacy.rest import RestSim
 
 FERRY_DATA = Path(__file__).resolve().parents[2] / "data" / "ferry"
 ENVELOPES = 5000

@@ -1,5 +1,5 @@
 """Department names to codes, for the migrations that turned free-text department names into the Department table,
-and for the synthetic history (metrics.history), whose catalog snapshot names departments as the seed once did.
+and for the synthetic history (simulators.history), whose catalog snapshot names departments as the seed once did.
 
 The names the seed catalog used get the codes data/catalog/departments.yaml gives them, so a database migrated
 from the free-text days and a catalog imported afterwards meet in the same rows. Any other name gets a code made

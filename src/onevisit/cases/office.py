@@ -3,7 +3,6 @@ verification requests and answers. Every page asks services for what the actor's
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
@@ -13,8 +12,6 @@ from onevisit.cases.forms import AnswerForm, NoteForm, ReturnForm, VerifyForm
 from onevisit.cases.models import CaseReturn
 from onevisit.core import clock
 from onevisit.core.errors import DomainError
-
-app_name = "office"
 
 
 def _list_page(request, *, refused: dict | None = None, status: int = 200):
@@ -140,13 +137,3 @@ def answer(request, verification_id: int):
         form="answer",
         pk=verification_id,
     )
-
-
-urlpatterns = [
-    path("", work_list, name="work-list"),
-    path("tasks/<int:task_id>/", task_page, name="task"),
-    path("tasks/<int:task_id>/approve/", approve, name="approve"),
-    path("tasks/<int:task_id>/return/", give_back, name="return"),
-    path("tasks/<int:task_id>/verify/", verify, name="verify"),
-    path("verifications/<int:verification_id>/answer/", answer, name="answer"),
-]

@@ -2,7 +2,6 @@
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path
 
 from onevisit.cases import certificate
 from onevisit.cases.models import Case
@@ -11,8 +10,6 @@ from onevisit.core.errors import Invalid
 from onevisit.core.ids import mask_name
 from onevisit.queueing import services as queueing
 from onevisit.queueing.models import Ticket
-
-app_name = "public"
 
 
 def _ticket_and_case(token: str):
@@ -57,9 +54,3 @@ def certificate_pdf(request, token: str):
     response = HttpResponse(certificate.render(case), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{case.number}.pdf"'
     return response
-
-
-urlpatterns = [
-    path("t/<str:token>/", status, name="status"),
-    path("t/<str:token>/certificate.pdf", certificate_pdf, name="certificate"),
-]

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
@@ -30,8 +30,6 @@ from onevisit.core.links import public_url
 from onevisit.intake import printing
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
-
-app_name = "cases"
 
 
 @staff_page(roles.CLERK)
@@ -503,27 +501,3 @@ def flag_outlier(request, code: str, case_id: int):
         )
     messages.success(request, "已标记为极端案例：不计入平均办理时长与往返次数，在指标复盘中单列")
     return redirect("cases:case", code=code, case_id=case_id)
-
-
-urlpatterns = [
-    path("", window_home, name="window-home"),
-    path("<slug:code>/", window_page, name="window"),
-    path("<slug:code>/scan/", scan, name="scan"),
-    path("<slug:code>/call/", call_next, name="call"),
-    path("<slug:code>/pause/", pause, name="pause"),
-    path("<slug:code>/tickets/<int:ticket_id>/recall/", recall, name="recall"),
-    path("<slug:code>/tickets/<int:ticket_id>/no-show/", no_show, name="no-show"),
-    path("<slug:code>/tickets/<int:ticket_id>/return/", recall_no_show, name="recall-no-show"),
-    path("<slug:code>/tickets/<int:ticket_id>/transfer/", transfer, name="transfer"),
-    path("<slug:code>/accept/", accept, name="accept"),
-    path("<slug:code>/cases/<int:case_id>/", case_page, name="case"),
-    path("<slug:code>/cases/<int:case_id>/form/", save_form, name="form"),
-    path("<slug:code>/cases/<int:case_id>/commitments/<int:commitment_id>/supply/", supply, name="supply"),
-    path("<slug:code>/cases/<int:case_id>/continue/", continue_case, name="continue"),
-    path("<slug:code>/cases/<int:case_id>/correct/", correct, name="correct"),
-    path("<slug:code>/cases/<int:case_id>/outlier/", flag_outlier, name="outlier"),
-    path("<slug:code>/cases/<int:case_id>/complete/", complete, name="complete"),
-    path("<slug:code>/cases/<int:case_id>/hand-over/", hand_over, name="hand-over"),
-    path("<slug:code>/cases/<int:case_id>/deliver/", deliver, name="deliver"),
-    path("<slug:code>/cases/<int:case_id>/receipt.pdf", receipt_pdf, name="receipt"),
-]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
@@ -17,7 +17,6 @@ from onevisit.core import clock
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.core.links import public_url
 
-app_name = "catalog"
 ANSWER_PREFIX = services.ANSWER_PREFIX
 
 
@@ -245,18 +244,3 @@ def versions(request, code: str):
             "today": clock.local_date(),
         },
     )
-
-
-urlpatterns = [
-    path("", index, name="index"),
-    path("bundles/<slug:code>/", notice_page, {"kind": "bundle"}, name="bundle"),
-    path("matters/<slug:code>/", notice_page, {"kind": "matter"}, name="matter"),
-    path("bundles/<slug:code>/notice.pdf", notice_pdf, {"kind": "bundle"}, name="bundle-pdf"),
-    path("matters/<slug:code>/notice.pdf", notice_pdf, {"kind": "matter"}, name="matter-pdf"),
-    path("cards.pdf", cards_pdf, name="cards"),
-    path("review/", review, name="review"),
-    path("review/versions/<int:pk>/publish/", publish, name="publish"),
-    path("review/versions/<int:pk>/reject/", reject, name="reject"),
-    path("review/matters/<slug:code>/check/", record_check, name="check"),
-    path("review/matters/<slug:code>/versions/", versions, name="versions"),
-]

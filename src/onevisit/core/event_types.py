@@ -2,7 +2,7 @@
 personal-data rules. No Django here.
 
 emit() checks each event against its declaration before it is written, the synthetic history
-(metrics.history) builds its events through the same check, the metrics loader takes its order of types from
+(simulators.history) builds its events through the same check, the metrics loader takes its order of types from
 here, and docs/events.md is generated from it (`python -m onevisit.core.event_types > docs/events.md`). A
 misspelt field, a missing one, a value of the wrong type or an undeclared type is an error, never a silent
 default.

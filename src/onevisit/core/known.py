@@ -1,7 +1,7 @@
 """Where a value the system already knew came from: the `known_from` of a `field.entered` event.
 
 Declared once. The known-value providers (cases.known, the ferry's) take their names from here, emit() refuses
-any other, and the synthetic history (metrics.history) writes the same names, so a duplicate entry is counted
+any other, and the synthetic history (simulators.history) writes the same names, so a duplicate entry is counted
 by the same source whether it happened at a window or was generated. Pure: no Django.
 """
 

@@ -430,7 +430,7 @@ class DemoBackend:
         self.backend = backend
 
     def _ledger(self):
-        from onevisit.ferry.legacy import runner
+        from onevisit.simulators.legacy import runner
 
         with _demo_lock:
             ledger = _demo_ledgers.get(self.backend)
@@ -452,7 +452,7 @@ class DemoBackend:
         return []
 
     def check_config(self) -> list[str]:
-        from onevisit.ferry.legacy import runner
+        from onevisit.simulators.legacy import runner
 
         try:
             runner.demo_ledger(self.backend, keys.signing_key)

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.views.decorators.http import require_POST
 
 from onevisit.accounts import roles
@@ -15,8 +14,6 @@ from onevisit.ferry.forms import BreakerForm, ManualEntryForm
 from onevisit.ferry.hooks import panel_context
 from onevisit.ferry.models import AuditVerification, FieldSet
 from onevisit.intake import printing
-
-app_name = "ferry"
 
 
 @staff_page(roles.CLERK)
@@ -96,12 +93,3 @@ def verify(request):
     else:
         messages.error(request, f"审计链被破坏：{verdict.reason}")
     return redirect("ferry:console")
-
-
-urlpatterns = [
-    path("", console, name="console"),
-    path("breaker/<slug:backend>/", breaker, name="breaker"),
-    path("audit/verify/", verify, name="verify"),
-    path("window/<slug:code>/case/<int:case_id>/panel/", case_panel, name="panel"),
-    path("window/<slug:code>/case/<int:case_id>/manual/<slug:field_set>/", manual_entry, name="manual"),
-]

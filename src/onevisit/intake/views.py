@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -35,8 +35,6 @@ from onevisit.intake.forms import (
 from onevisit.intake.models import PreReview
 from onevisit.queueing import services as queueing
 from onevisit.queueing.models import Ticket
-
-app_name = "intake"
 
 
 def _served_bundles(hall) -> list:
@@ -521,19 +519,3 @@ def kiosk_ticket(request, token: str):
             estimated=queueing.estimated_wait_minutes(ticket) if waiting else None,
         ),
     )
-
-
-urlpatterns = [
-    path("", guide, name="guide"),
-    path("matters/<slug:code>/", prereview_form, {"kind": "matter"}, name="prereview-matter"),
-    path("bundles/<slug:code>/", prereview_form, {"kind": "bundle"}, name="prereview-bundle"),
-    path("prereviews/<int:pk>/", prereview_result, name="prereview"),
-    path("prereviews/<int:pk>/notice.pdf", missing_notice_pdf, name="missing-notice"),
-    path("tickets/<str:token>.pdf", ticket_pdf, name="ticket-pdf"),
-    path("consultations/", consultation, name="consultation"),
-    path("check-in/", check_in, name="check-in"),
-    path("no-show/", no_show_return, name="no-show-return"),
-    path("kiosk/", kiosk, name="kiosk"),
-    path("kiosk/matters/<slug:code>/", kiosk_matter, name="kiosk-matter"),
-    path("kiosk/tickets/<str:token>/", kiosk_ticket, name="kiosk-ticket"),
-]

@@ -3,7 +3,6 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils.safestring import mark_safe
 
 from onevisit.accounts import roles
@@ -16,9 +15,6 @@ from onevisit.metrics import charts, queries, report, review
 from onevisit.metrics.forms import ReviewForm
 from onevisit.metrics.indicators import INDICATORS
 from onevisit.metrics.queries import day_summary
-
-app_name = "metrics"
-
 
 # What the day page shows, by indicator code: its names, formats, targets and definitions are the registry's.
 DAY_HALL = ("one_visit_rate", "mean_handling_seconds", "duplicate_entries", "mean_round_trips",
@@ -200,10 +196,3 @@ def review_file(request, fmt: str):
     name = f"review-{hall.code}-{built.start:%Y%m%d}-{built.end:%Y%m%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-urlpatterns = [
-    path("", today, name="today"),
-    path("review/", review_page, name="review"),
-    path("review.<str:fmt>", review_file, name="review_file"),
-]

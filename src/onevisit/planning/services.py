@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from onevisit.accounts.models import Window
 from onevisit.core.errors import Invalid
 from onevisit.core.models import Event
-from onevisit.metrics import history
 from onevisit.metrics.queries import bounds
 from onevisit.planning import calibrate, plan
 from onevisit.planning.erlang import PlanningError
 from onevisit.queueing.models import Queue
+from onevisit.simulators import history
 
 WEEKDAY_CODES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 WORKDAYS = (0, 1, 2, 3, 4)

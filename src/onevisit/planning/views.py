@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils.safestring import mark_safe
 
 from onevisit.accounts import roles
@@ -13,8 +12,6 @@ from onevisit.core.errors import DomainError, Invalid
 from onevisit.metrics import charts
 from onevisit.planning import export, services
 from onevisit.planning.forms import PlanForm
-
-app_name = "planning"
 
 SCENARIOS = (  # the ones the page offers with a tick; others through the free field
     ("prereview", "导引台预审：材料一次备齐率 +20 个百分点"),
@@ -99,6 +96,3 @@ def plan_file(request, fmt: str):
     name = f"plan-{hall.code}-{outcome.request.start:%Y%m%d}-{outcome.request.end:%Y%m%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-urlpatterns = [path("", plan_page, name="plan"), path("plan.<str:fmt>", plan_file, name="file")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from onevisit.accounts.models import Hall
 from onevisit.catalog import services as catalog
@@ -14,8 +14,6 @@ from onevisit.core.links import public_url, qr_svg
 from onevisit.queueing import hours, services
 from onevisit.queueing.forms import BookingForm
 from onevisit.queueing.models import Appointment
-
-app_name = "queueing"
 
 
 def board(request, hall: str):
@@ -105,12 +103,3 @@ def booked_qr(request, hall: str, code: str):
     appointment = _appointment(hall, code)
     url = public_url(request, reverse("queueing:booked", args=[hall, appointment.code]))
     return HttpResponse(qr_svg(url, title="预约二维码"), content_type="image/svg+xml")
-
-
-urlpatterns = [
-    path("board/<slug:hall>/", board, name="board"),
-    path("board/<slug:hall>/feed/", board_feed, name="board-feed"),
-    path("book/<slug:hall>/", book, name="book"),
-    path("book/<slug:hall>/<str:code>/", booked, name="booked"),
-    path("book/<slug:hall>/<str:code>/qr.svg", booked_qr, name="booked-qr"),
-]

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from onevisit.ferry import keys
-from onevisit.ferry.legacy.ledger import FAULTS
-from onevisit.ferry.legacy.runner import demo_data_dir, start_all
+from onevisit.simulators.legacy.ledger import FAULTS
+from onevisit.simulators.legacy.runner import demo_data_dir, start_all
 
 
 def _fault(text: str) -> tuple[str, str]:

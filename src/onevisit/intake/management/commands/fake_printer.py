@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from onevisit.intake.fakeprinter import FakePrinter
+from onevisit.simulators.fakeprinter import FakePrinter
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from onevisit.accounts.cli import date_arg
 from onevisit.accounts.models import Hall, Window
 from onevisit.core import clock
 from onevisit.core.models import Event
-from onevisit.metrics import history
+from onevisit.simulators import history
 
 BATCH = 5000
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from onevisit.ferry.legacy import HttpSim, SimHandler
-from onevisit.ferry.legacy.files import FileSim
-from onevisit.ferry.legacy.ledger import FAULTS, Ledger, load_field_sets, load_population
-from onevisit.ferry.legacy.rest import RestSim
-from onevisit.ferry.legacy.soap import SoapSim
+from onevisit.simulators.legacy import HttpSim, SimHandler
+from onevisit.simulators.legacy.files import FileSim
+from onevisit.simulators.legacy.ledger import FAULTS, Ledger, load_field_sets, load_population
+from onevisit.simulators.legacy.rest import RestSim
+from onevisit.simulators.legacy.soap import SoapSim
 
 Sim = SoapSim | RestSim | FileSim
 

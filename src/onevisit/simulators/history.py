@@ -869,7 +869,7 @@ class _Hall:
         returned = sorted(code for code, task in case.tasks.items() if task.status == "returned")
         for code in returned:
             case.tasks[code].status = "ready"
-        if returned:  # 补正 at the hall with the new ticket, as cases.services._rejoin records it
+        if returned:  # 补正 at the hall with the new ticket, as cases.acceptance._rejoin records it
             paused = round((at - case.returned_at).total_seconds()) if case.returned_at else 0
             self.emit(at, "case.corrected", window=window, matter=case.matter, case=case.id, visit=visit,
                       actor=self._clerk(window),

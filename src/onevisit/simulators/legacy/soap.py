@@ -14,7 +14,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from lxml import etree
 
-from onevisit.ferry.legacy import HttpSim, SimHandler
+from onevisit.simulators.legacy import HttpSim, SimHandler
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 TNS = "urn:onevisit:ferry"
@@ -42,7 +42,9 @@ class SoapFault(ValueError):
 
 @cache
 def wsdl_template() -> str:
-    return resources.files("onevisit.ferry.legacy").joinpath("population.wsdl").read_text(encoding="utf-8")
+    return (
+        resources.files("onevisit.simulators.legacy").joinpath("population.wsdl").read_text(encoding="utf-8")
+    )
 
 
 def wsdl(address: str) -> bytes:

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from onevisit.ferry import wire
-from onevisit.ferry.legacy.ledger import Ledger
+from onevisit.simulators.legacy.ledger import Ledger
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import hmac
 import json
 from urllib.parse import urlsplit
 
-from onevisit.ferry.legacy import HttpSim, SimHandler
-from onevisit.ferry.legacy.ledger import Ledger
+from onevisit.simulators.legacy import HttpSim, SimHandler
+from onevisit.simulators.legacy.ledger import Ledger
 
 EXCHANGE_PATH = "/api/v1/exchange"
 

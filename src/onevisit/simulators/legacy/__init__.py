@@ -14,7 +14,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from onevisit.ferry.legacy.ledger import Ledger
+from onevisit.simulators.legacy.ledger import Ledger
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,70 @@
+"""容缺: materials promised for later, and their supply."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from onevisit.accounts.models import Window
+from onevisit.accounts.services import Actor
+from onevisit.cases.common import record_visit
+from onevisit.cases.models import Case, Commitment
+from onevisit.catalog import services as catalog
+from onevisit.core import clock
+from onevisit.core.errors import Conflict, Invalid, NotFound
+from onevisit.core.events import emit
+
+
+def add_commitment(
+    *, case: Case, material_code: str, due, actor, materials: dict | None = None
+) -> Commitment:
+    """容缺: only a material the checklist marks tolerable may be promised for later."""
+    if materials is None:
+        materials = {
+            m.code: m for c in case.items.select_related("matter") for m in catalog.materials_of(c.matter)
+        }
+    material = materials.get(material_code)
+    if material is None:
+        raise Invalid(f"办件的材料清单中没有 {material_code}", field="material")
+    if not material.tolerable:
+        raise Invalid(f"「{material.name}」不可容缺，须当场提交", field="material")
+    commitment = Commitment.objects.create(case=case, material=material.code, name=material.name, due=due)
+    emit("commitment.made", hall=case.hall, matter=case.matter, case=case, actor=actor,
+         data={"material": material.code, "due": due.isoformat()})  # fmt: skip
+    return commitment
+
+
+def supply(*, actor: Actor, commitment_id: int, via: str, window: Window | None = None) -> Commitment:
+    """The promised material arrives online, by mail, or at the hall — only the hall is a round trip."""
+    if via not in ("online", "mail", "hall"):
+        raise Invalid("补交方式须为网上、邮寄或大厅", field="via")
+    with transaction.atomic():
+        commitment = (
+            Commitment.objects.select_for_update(of=("self",)).select_related("case__hall")
+            .filter(pk=commitment_id, case__hall=actor.hall).first()
+        )  # fmt: skip
+        if commitment is None:
+            raise NotFound(f"本大厅没有容缺承诺 {commitment_id}", field="commitment")
+        if commitment.status == Commitment.Status.SUPPLIED:
+            raise Conflict(f"「{commitment.name}」已补交", field="commitment")
+        now = clock.now()
+        commitment.status, commitment.supplied_via, commitment.supplied_at = (
+            Commitment.Status.SUPPLIED,
+            via,
+            now,
+        )
+        commitment.save()
+        case = commitment.case
+        if via == "hall":
+            record_visit(case, ticket=None, window=window, purpose="supply", actor=actor, now=now)
+        emit("commitment.supplied", hall=case.hall, matter=case.matter, case=case, actor=actor,
+             data={"material": commitment.material, "via": via, "late": clock.local_date(case.hall.timezone) > commitment.due})  # fmt: skip
+    return commitment
+
+
+def overdue_commitments(hall) -> list[Commitment]:
+    today = clock.local_date(hall.timezone)
+    return list(
+        Commitment.objects.select_related("case").filter(
+            case__hall=hall, status=Commitment.Status.OPEN, due__lt=today
+        )
+    )
