@@ -45,6 +45,7 @@ def _outcome(request):
     q = parse(PlanForm, request.GET)
     hall = metric_hall(request.actor, q["hall"])
     return hall, services.build(hall=hall.code, tz_name=hall.timezone, request=_request(q, hall),
+                                names=services.hall_names(hall.code),
                                 hall_name=hall.name)  # fmt: skip
 
 

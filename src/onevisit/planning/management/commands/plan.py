@@ -56,6 +56,7 @@ class Command(BaseCommand):
             with Progress(*columns, transient=True, disable=options.get("verbosity", 1) < 1) as bar:
                 task = bar.add_task(f"plan {the_hall.code}", total=services.STEPS)
                 outcome = services.build(hall=the_hall.code, tz_name=the_hall.timezone, request=request,
+                                         names=services.hall_names(the_hall.code),
                                          hall_name=the_hall.name,
                                          progress=lambda step: bar.update(task, advance=1, description=step))  # fmt: skip
         except DomainError as exc:
