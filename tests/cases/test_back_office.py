@@ -187,3 +187,12 @@ def test_the_promise_does_not_move_to_the_day_the_tasks_were_done(guide, clerk, 
     services.approve_task(actor=office, task_id=case.tasks.get().pk)
     case.refresh_from_db()
     assert case.status == "completed" and services.promised_by(case) == promised
+
+
+def test_a_bundle_case_is_listed_at_the_window_by_its_bundle_not_its_first_matter(guide, clerk, window1):
+    """The walk read 退休一件事 as “企业职工退休申请（退休审批）” in every window list."""
+    case = _retirement_case(guide, clerk, window1)
+    assert case.status == Case.Status.IN_PROGRESS  # listed among the window's 在办件
+    page = login("chuangkou1").get("/window/w1/").content.decode()
+    assert f"<b>{case.number}</b></a> 退休一件事" in page
+    assert f"<b>{case.number}</b></a> 企业职工退休申请" not in page

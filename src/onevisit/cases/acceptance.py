@@ -194,7 +194,7 @@ def promised_by(case: Case) -> str:
 
 def open_cases_at(window: Window) -> list[Case]:
     return list(
-        Case.objects.select_related("hall", "matter", "person")
+        Case.objects.select_related("hall", "matter", "bundle", "person")
         .filter(
             window=window, status__in=[Case.Status.ACCEPTED, Case.Status.IN_PROGRESS]
         )  # returned ones are listed apart, as work to do (returned_cases_at)

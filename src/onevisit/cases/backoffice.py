@@ -236,7 +236,7 @@ def corrected_returns(case: Case, *, via: str, visit: Visit | None, actor, now, 
 def returned_cases_at(window: Window) -> list[tuple[Case, list[CaseReturn]]]:
     """退回待补正: the window's returned cases, oldest return first, each with the reasons still open."""
     cases = list(
-        Case.objects.select_related("hall", "matter", "person")
+        Case.objects.select_related("hall", "matter", "bundle", "person")
         .filter(window=window, status=Case.Status.RETURNED)
         .order_by("accepted_at")[:50]
     )

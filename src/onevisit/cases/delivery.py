@@ -16,7 +16,7 @@ from onevisit.core.events import emit
 def to_deliver_at(window: Window) -> list[Case]:
     """Cases accepted at this window whose result is ready to leave (一端出件)."""
     return list(
-        Case.objects.select_related("hall", "matter", "person")
+        Case.objects.select_related("hall", "matter", "bundle", "person")
         .filter(window=window, status=Case.Status.COMPLETED)
         .order_by("completed_at")[:20]
     )

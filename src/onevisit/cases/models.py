@@ -61,6 +61,11 @@ class Case(models.Model):
     def event_ref(self) -> str:
         return str(self.pk)
 
+    @property
+    def title(self) -> str:
+        """What the case is called in lists: its bundle (退休一件事) when it is one, else its matter."""
+        return self.bundle.name if self.bundle_id else self.matter.name
+
 
 class CaseItem(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items", verbose_name="办件")
