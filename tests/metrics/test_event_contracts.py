@@ -9,8 +9,9 @@ import pytest
 
 from onevisit.core import event_types
 from onevisit.core.event_types import EventContractError
-from onevisit.metrics import engine, history
+from onevisit.metrics import engine
 from onevisit.planning import calibrate
+from onevisit.simulators import history
 
 
 def test_the_loader_orders_types_as_the_registry_declares_them():
