@@ -151,10 +151,22 @@ class Simulator:
         self.rest_port, self.control_port = free_port(), free_port()
         self.log = open(workdir / f"legacy-sim-{tag}.log", "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [*CLI, "legacy_sim", "--soap-port", "0", "--rest-port", str(self.rest_port),
-             "--control-port", str(self.control_port), "--exchange-dir", str(workdir / f"exchange-{tag}")],
-            env=env, stdout=subprocess.DEVNULL, stderr=self.log,
-        )  # fmt: skip
+            [
+                *CLI,
+                "legacy_sim",
+                "--soap-port",
+                "0",
+                "--rest-port",
+                str(self.rest_port),
+                "--control-port",
+                str(self.control_port),
+                "--exchange-dir",
+                str(workdir / f"exchange-{tag}"),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
         deadline = time.monotonic() + 60
         while True:
             if self.process.poll() is not None:
@@ -202,8 +214,19 @@ def start_workers(env: dict[str, str], args: argparse.Namespace, tag: str, workd
         python = [sys.executable]
         if args.profile:
             python += ["-m", "cProfile", "-o", str(args.profile / f"worker-{tag}-{i}.prof")]
-        command = [*python, "-m", "onevisit", "worker", "--batch", str(args.batch), "--poll", str(args.poll),
-                   "--name", f"bench-{tag}-{i}", "-v1"]  # fmt: skip
+        command = [
+            *python,
+            "-m",
+            "onevisit",
+            "worker",
+            "--batch",
+            str(args.batch),
+            "--poll",
+            str(args.poll),
+            "--name",
+            f"bench-{tag}-{i}",
+            "-v1",
+        ]
         log = workdir / f"worker-{tag}-{i}.log"  # a file, not a pipe: a chatty worker must never block on it
         with open(log, "wb") as err:
             process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
@@ -249,8 +272,14 @@ def enqueue(n: int, chain: bool, people: list[str], tag: str, progress: Progress
     started = time.perf_counter()
     with override_settings(ONEVISIT_FERRY_CHAIN=chain), transaction.atomic():
         for i in range(n):
-            services.submit(actor=None, backend=BACKEND, field_set_code=FIELD_SET, operation="query",
-                            payload={"resident_id": people[i % len(people)]}, idempotency_key=f"{tag}-{i}")  # fmt: skip
+            services.submit(
+                actor=None,
+                backend=BACKEND,
+                field_set_code=FIELD_SET,
+                operation="query",
+                payload={"resident_id": people[i % len(people)]},
+                idempotency_key=f"{tag}-{i}",
+            )
             if i % 50 == 49:
                 progress.update(task, completed=i + 1)
     progress.update(task, completed=n)
@@ -276,8 +305,9 @@ def wait_delivered(n: int, workers: list[Worker], timeout: float, progress: Prog
         time.sleep(0.1)
 
 
-def run_round(number: int, chain: bool, args: argparse.Namespace, env: dict[str, str], workdir: Path,
-              people: list[str]) -> Round:  # fmt: skip
+def run_round(
+    number: int, chain: bool, args: argparse.Namespace, env: dict[str, str], workdir: Path, people: list[str]
+) -> Round:
     from onevisit.ferry.models import Backend
 
     n, tag = args.envelopes, f"r{number}-chain-{'on' if chain else 'off'}"
@@ -302,16 +332,27 @@ def run_round(number: int, chain: bool, args: argparse.Namespace, env: dict[str,
     return result
 
 
-def _deliver(result: Round, chain: bool, args: argparse.Namespace, worker_env: dict[str, str], tag: str,
-             workdir: Path, people: list[str]) -> None:  # fmt: skip
+def _deliver(
+    result: Round,
+    chain: bool,
+    args: argparse.Namespace,
+    worker_env: dict[str, str],
+    tag: str,
+    workdir: Path,
+    people: list[str],
+) -> None:
     n, number = result.envelopes, result.number
     workers = start_workers(worker_env, args, tag, workdir)
     try:
         label = f"  round {number} chain {result.label.strip()}"
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, refresh_per_second=4,
-        ) as progress:  # fmt: skip
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            refresh_per_second=4,
+        ) as progress:
             result.enqueue_seconds = enqueue(n, chain, people, tag, progress, label)
             release()
             result.seconds = wait_delivered(n, workers, args.timeout, progress, label)  # from the release
@@ -372,10 +413,16 @@ def _check(result: Round, counters: dict, audit_dir: Path) -> None:
 
 def code_version() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "src"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "src"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+local changes in src" if dirty else "")

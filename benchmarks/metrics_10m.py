@@ -74,8 +74,18 @@ DAYS = 60
 FIRST_DAY = datetime(2026, 9, 1, tzinfo=TZ)  # local midnight
 HALLS = ("demo", "east")
 WINDOWS = ("w1", "w2", "w3", "w4", "w5", "w6")  # w1-w3 in demo, w4-w6 in east
-MATTERS = ("cbdj", "gxzy", "jfhd", "business-setup", "seal-filing", "tax-setup", "si-unit-reg",
-           "hf-unit-reg", "food-license", "signboard")  # fmt: skip
+MATTERS = (
+    "cbdj",
+    "gxzy",
+    "jfhd",
+    "business-setup",
+    "seal-filing",
+    "tax-setup",
+    "si-unit-reg",
+    "hf-unit-reg",
+    "food-license",
+    "signboard",
+)
 MATTER_P = np.array([18, 12, 14, 10, 6, 8, 9, 7, 9, 7], dtype=float) / 100
 BUNDLES = ("company-change", "newborn")
 VERDICTS = ("complete", "tolerance", "incomplete")
@@ -174,8 +184,14 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
         log.add("ticket.called", call1, hall=hall, window=window, matter=matter, ticket=ticket)
         recall = rng.random(n) < 0.25
         call2 = call1[recall] + secs(20, 240, int(recall.sum()))
-        log.add("ticket.called", call2, hall=hall[recall], window=window[recall], matter=matter[recall],
-                ticket=ticket[recall])  # fmt: skip
+        log.add(
+            "ticket.called",
+            call2,
+            hall=hall[recall],
+            window=window[recall],
+            matter=matter[recall],
+            ticket=ticket[recall],
+        )
         last = call1.copy()
         last[recall] = call2
         return last
@@ -189,8 +205,15 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
         starts = np.cumsum(k) - k
         before = np.concatenate(([0], run))[starts]  # running total before each case's first entry
         offset = run - np.repeat(before, k)
-        log.add("field.entered", after[owner] + offset, hall=hall[owner], window=window[owner],
-                matter=matter[owner], case=case[owner], duplicate=rng.random(len(owner)) < 0.06)  # fmt: skip
+        log.add(
+            "field.entered",
+            after[owner] + offset,
+            hall=hall[owner],
+            window=window[owner],
+            matter=matter[owner],
+            case=case[owner],
+            duplicate=rng.random(len(owner)) < 0.06,
+        )
 
     # Cases: hall, first window, matter, day of the first visit; pks 1..n_cases (ids are pk - 1).
     case = np.arange(n_cases, dtype=np.int32)
@@ -205,16 +228,38 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
     pre = rng.random(n_cases) < 0.6
     pre_at = arrive[pre] - secs(60, 900, int(pre.sum()))
     bundle = np.where(rng.random(int(pre.sum())) < 0.1, rng.integers(0, len(BUNDLES), int(pre.sum())), -1)
-    log.add("prereview.completed", pre_at, hall=hall[pre], matter=matter[pre], bundle=bundle,
-            verdict=rng.choice(3, int(pre.sum()), p=[0.78, 0.14, 0.08]),
-            first_visit=rng.random(int(pre.sum())) < 0.8)  # fmt: skip
-    log.add("triage.routed", pre_at + secs(1, 20, int(pre.sum())), hall=hall[pre], matter=matter[pre],
-            bundle=bundle, channel=0)  # fmt: skip
+    log.add(
+        "prereview.completed",
+        pre_at,
+        hall=hall[pre],
+        matter=matter[pre],
+        bundle=bundle,
+        verdict=rng.choice(3, int(pre.sum()), p=[0.78, 0.14, 0.08]),
+        first_visit=rng.random(int(pre.sum())) < 0.8,
+    )
+    log.add(
+        "triage.routed",
+        pre_at + secs(1, 20, int(pre.sum())),
+        hall=hall[pre],
+        matter=matter[pre],
+        bundle=bundle,
+        channel=0,
+    )
     last_call = queue(hall, matter, window, case, arrive)
     accept1 = last_call + secs(15, 90, n_cases)
     n_matters = rng.choice([1, 2, 3, 4], n_cases, p=[0.72, 0.17, 0.07, 0.04]).astype(np.int32)
-    log.add("case.accepted", accept1, hall=hall, window=window, matter=matter, case=case, ticket=case,
-            visit=case, visit_seq=1, n_matters=n_matters)  # fmt: skip
+    log.add(
+        "case.accepted",
+        accept1,
+        hall=hall,
+        window=window,
+        matter=matter,
+        case=case,
+        ticket=case,
+        visit=case,
+        visit_seq=1,
+        n_matters=n_matters,
+    )
     entries(case, hall, window, matter, accept1, 6)
 
     # A second visit for 22% (materials were missing): 1-7 days later, maybe at another window of the hall,
@@ -232,9 +277,18 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
     accept2 = sv_last_call + secs(15, 90, n_sv)
     again = rng.random(n_sv) < 0.5
     for kind, mask in (("case.accepted", again), ("visit.recorded", ~again)):
-        log.add(kind, accept2[mask], hall=sv_hall[mask], window=sv_window[mask], matter=sv_matter[mask],
-                case=sv_case[mask], ticket=sv_ticket[mask], visit=sv_visit[mask], visit_seq=2,
-                n_matters=n_matters[sv][mask] if kind == "case.accepted" else 0)  # fmt: skip
+        log.add(
+            kind,
+            accept2[mask],
+            hall=sv_hall[mask],
+            window=sv_window[mask],
+            matter=sv_matter[mask],
+            case=sv_case[mask],
+            ticket=sv_ticket[mask],
+            visit=sv_visit[mask],
+            visit_seq=2,
+            n_matters=n_matters[sv][mask] if kind == "case.accepted" else 0,
+        )
     entries(sv_case, sv_hall, sv_window, sv_matter, accept2, 4)
 
     # The case's end: 3% returned, else 95% completed with the last visit, 82% of those at the window
@@ -243,8 +297,13 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
     last_ticket[sv], last_visit[sv], last_accept[sv] = sv_ticket, sv_visit, accept2
     visits = np.where(sv, 2, 1).astype(np.int32)
     returned = rng.random(n_cases) < 0.03
-    log.add("case.returned", last_accept[returned] + secs(3600, 2 * 86400, int(returned.sum())),
-            hall=hall[returned], matter=matter[returned], case=case[returned])  # fmt: skip
+    log.add(
+        "case.returned",
+        last_accept[returned] + secs(3600, 2 * 86400, int(returned.sum())),
+        hall=hall[returned],
+        matter=matter[returned],
+        case=case[returned],
+    )
     done = ~returned & (rng.random(n_cases) < 0.95)
     n_done = int(done.sum())
     at_window = rng.random(n_done) < 0.82
@@ -252,22 +311,54 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
     done_at = np.where(
         at_window, last_accept[done] + handling, last_accept[done] + secs(1800, 3 * 86400, n_done)
     )
-    log.add("case.completed", done_at, hall=hall[done], window=window[done], matter=matter[done],
-            case=case[done], ticket=last_ticket[done], visit=last_visit[done], visits=visits[done],
-            at_window=at_window)  # fmt: skip
+    log.add(
+        "case.completed",
+        done_at,
+        hall=hall[done],
+        window=window[done],
+        matter=matter[done],
+        case=case[done],
+        ticket=last_ticket[done],
+        visit=last_visit[done],
+        visits=visits[done],
+        at_window=at_window,
+    )
     # 0.2% held up by a system failure and flagged by the clerk (outliers); 2% continued into a bundle.
     flagged = rng.random(n_done) < 0.002
     flag = np.flatnonzero(done)[flagged]
-    log.add("case.outlier_flagged", done_at[flagged] + secs(1, 60, len(flag)),
-            hall=hall[flag], window=window[flag], matter=matter[flag], case=case[flag], note=0)  # fmt: skip
+    log.add(
+        "case.outlier_flagged",
+        done_at[flagged] + secs(1, 60, len(flag)),
+        hall=hall[flag],
+        window=window[flag],
+        matter=matter[flag],
+        case=case[flag],
+        note=0,
+    )
     cont = np.flatnonzero(rng.random(n_cases) < 0.02)
-    log.add("case.continued", accept1[cont] + secs(60, 600, len(cont)), hall=hall[cont], window=window[cont],
-            matter=matter[cont], case=case[cont], bundle=rng.integers(0, len(BUNDLES), len(cont)))  # fmt: skip
+    log.add(
+        "case.continued",
+        accept1[cont] + secs(60, 600, len(cont)),
+        hall=hall[cont],
+        window=window[cont],
+        matter=matter[cont],
+        case=case[cont],
+        bundle=rng.integers(0, len(BUNDLES), len(cont)),
+    )
     redo = rng.random(n_done) < 0.01
     sel = np.flatnonzero(done)[redo]
-    log.add("case.completed", done_at[redo] + secs(86400, 5 * 86400, len(sel)), hall=hall[sel],
-            window=window[sel], matter=matter[sel], case=case[sel], ticket=last_ticket[sel],
-            visit=last_visit[sel], visits=visits[sel], at_window=False)  # fmt: skip
+    log.add(
+        "case.completed",
+        done_at[redo] + secs(86400, 5 * 86400, len(sel)),
+        hall=hall[sel],
+        window=window[sel],
+        matter=matter[sel],
+        case=case[sel],
+        ticket=last_ticket[sel],
+        visit=last_visit[sel],
+        visits=visits[sel],
+        at_window=False,
+    )
 
     # Cross-department verification for 12%: asked 10 min-3 h after acceptance, 93% answered hours later.
     ver = np.flatnonzero(rng.random(n_cases) < 0.12)
@@ -277,28 +368,59 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
     answered = rng.random(len(ver)) < 0.93
     took = np.exp(rng.normal(math.log(3 * 3600), 0.8, int(answered.sum()))).astype(np.int64) * US
     a = ver[answered]
-    log.add("verification.finished", started[answered] + took, hall=hall[a], matter=matter[a], case=case[a],
-            ref=ref[answered])  # fmt: skip
+    log.add(
+        "verification.finished",
+        started[answered] + took,
+        hall=hall[a],
+        matter=matter[a],
+        case=case[a],
+        ref=ref[answered],
+    )
 
     # Handed to the back office at the window (its first task starts) a few minutes after the last acceptance.
     office = np.flatnonzero(done)[~at_window]
-    log.add("task.started", last_accept[office] + secs(60, 600, len(office)), hall=hall[office],
-            matter=matter[office], case=case[office])  # fmt: skip
+    log.add(
+        "task.started",
+        last_accept[office] + secs(60, 600, len(office)),
+        hall=hall[office],
+        matter=matter[office],
+        case=case[office],
+    )
 
     # Each window's day: signed in before opening, out after closing; a third pause over lunch.
     n_wd = DAYS * len(WINDOWS)
     wd_window = np.tile(np.arange(len(WINDOWS), dtype=np.int8), DAYS)
     wd_hall = (wd_window // 3).astype(np.int8)
     wd_day = EPOCH0_US + np.repeat(np.arange(DAYS, dtype=np.int64), len(WINDOWS)) * DAY_US
-    log.add("window.signed_in", wd_day + secs(8.2 * 3600, 8.5 * 3600, n_wd), hall=wd_hall, window=wd_window,
-            matter=-1)  # fmt: skip
-    log.add("window.signed_out", wd_day + secs(16.7 * 3600, 17.5 * 3600, n_wd), hall=wd_hall, window=wd_window,
-            matter=-1)  # fmt: skip
+    log.add(
+        "window.signed_in",
+        wd_day + secs(8.2 * 3600, 8.5 * 3600, n_wd),
+        hall=wd_hall,
+        window=wd_window,
+        matter=-1,
+    )
+    log.add(
+        "window.signed_out",
+        wd_day + secs(16.7 * 3600, 17.5 * 3600, n_wd),
+        hall=wd_hall,
+        window=wd_window,
+        matter=-1,
+    )
     lunch = rng.random(n_wd) < 0.33
-    log.add("window.paused", wd_day[lunch] + secs(12 * 3600, 12.2 * 3600, int(lunch.sum())), hall=wd_hall[lunch],
-            window=wd_window[lunch], matter=-1)  # fmt: skip
-    log.add("window.resumed", wd_day[lunch] + secs(12.8 * 3600, 13.1 * 3600, int(lunch.sum())),
-            hall=wd_hall[lunch], window=wd_window[lunch], matter=-1)  # fmt: skip
+    log.add(
+        "window.paused",
+        wd_day[lunch] + secs(12 * 3600, 12.2 * 3600, int(lunch.sum())),
+        hall=wd_hall[lunch],
+        window=wd_window[lunch],
+        matter=-1,
+    )
+    log.add(
+        "window.resumed",
+        wd_day[lunch] + secs(12.8 * 3600, 13.1 * 3600, int(lunch.sum())),
+        hall=wd_hall[lunch],
+        window=wd_window[lunch],
+        matter=-1,
+    )
 
     # Visitors without a case: tickets not answered (no-show), pre-reviews routed away from the window.
     n_ns = int(0.04 * n_cases)
@@ -307,30 +429,60 @@ def generate(n_events: int, seed: int) -> tuple[pa.Table, dict[str, int]]:
     ns_matter = rng.choice(len(MATTERS), n_ns, p=MATTER_P).astype(np.int8)
     ns_ticket = (n_tickets + np.arange(n_ns)).astype(np.int32)
     ns_last = queue(ns_hall, ns_matter, ns_window, ns_ticket, opening(rng.integers(0, DAYS, n_ns)))
-    log.add("ticket.no_show", ns_last + secs(60, 300, n_ns), hall=ns_hall, window=ns_window, matter=ns_matter,
-            ticket=ns_ticket)  # fmt: skip
+    log.add(
+        "ticket.no_show",
+        ns_last + secs(60, 300, n_ns),
+        hall=ns_hall,
+        window=ns_window,
+        matter=ns_matter,
+        ticket=ns_ticket,
+    )
     n_tr = int(0.15 * n_cases)
     tr_hall = rng.integers(0, 2, n_tr).astype(np.int8)
     tr_matter = rng.choice(len(MATTERS), n_tr, p=MATTER_P).astype(np.int8)
     tr_at = opening(rng.integers(0, DAYS, n_tr))
-    log.add("prereview.completed", tr_at, hall=tr_hall, matter=tr_matter,
-            verdict=rng.choice(3, n_tr, p=[0.7, 0.2, 0.1]), first_visit=rng.random(n_tr) < 0.8)  # fmt: skip
-    log.add("triage.routed", tr_at + secs(1, 20, n_tr), hall=tr_hall, matter=tr_matter,
-            channel=np.where(rng.random(n_tr) < 0.6, 1, 2))  # fmt: skip
+    log.add(
+        "prereview.completed",
+        tr_at,
+        hall=tr_hall,
+        matter=tr_matter,
+        verdict=rng.choice(3, n_tr, p=[0.7, 0.2, 0.1]),
+        first_visit=rng.random(n_tr) < 0.8,
+    )
+    log.add(
+        "triage.routed",
+        tr_at + secs(1, 20, n_tr),
+        hall=tr_hall,
+        matter=tr_matter,
+        channel=np.where(rng.random(n_tr) < 0.6, 1, 2),
+    )
 
     # Materials marked not applicable at the desk in 6% of the pre-reviews, one or two each.
-    pr_at, pr_hall, pr_matter = np.concatenate([pre_at, tr_at]), np.concatenate([hall[pre], tr_hall]), np.concatenate(
-        [matter[pre], tr_matter])  # fmt: skip
+    pr_at, pr_hall, pr_matter = (
+        np.concatenate([pre_at, tr_at]),
+        np.concatenate([hall[pre], tr_hall]),
+        np.concatenate([matter[pre], tr_matter]),
+    )
     na = np.flatnonzero(rng.random(len(pr_at)) < 0.06)
     na = np.concatenate([na, na[rng.random(len(na)) < 0.3]])  # a second material for some
     na_ref = (len(ver) + np.searchsorted(np.unique(na), na)).astype(np.int32)
-    log.add("material.not_applicable", pr_at[na], hall=pr_hall[na], matter=pr_matter[na], ref=na_ref,
-            material=rng.integers(0, len(MATERIALS), len(na)).astype(np.int8))  # fmt: skip
+    log.add(
+        "material.not_applicable",
+        pr_at[na],
+        hall=pr_hall[na],
+        matter=pr_matter[na],
+        ref=na_ref,
+        material=rng.integers(0, len(MATERIALS), len(na)).astype(np.int8),
+    )
 
     # Consultations make up the exact count (should the rest overshoot, the log is cut at n_events).
     n_co = max(0, n_events - len(log))
-    log.add("consultation.recorded", opening(rng.integers(0, DAYS, n_co)), hall=rng.integers(0, 2, n_co),
-            matter=rng.choice(len(MATTERS), n_co, p=MATTER_P))  # fmt: skip
+    log.add(
+        "consultation.recorded",
+        opening(rng.integers(0, DAYS, n_co)),
+        hall=rng.integers(0, 2, n_co),
+        matter=rng.choice(len(MATTERS), n_co, p=MATTER_P),
+    )
 
     cols = log.columns()
     order = np.argsort(cols["at"], kind="stable")[:n_events]  # ties keep block order, which is causal
@@ -356,9 +508,17 @@ def _pks(n: int) -> pa.Array:
 def _arrow(cols: dict[str, np.ndarray]) -> pa.Table:
     n = len(cols["at"])
     ids = {name: _pks(int(cols[name].max()) + 1 if n else 0) for name in ("case", "ticket", "visit", "ref")}
-    words = {"type": engine.EVENT_TYPES, "hall": HALLS, "window": WINDOWS, "matter": MATTERS,
-             "bundle": BUNDLES, "verdict": VERDICTS, "channel": CHANNELS, "note": NOTES,
-             "material": MATERIALS}  # fmt: skip
+    words = {
+        "type": engine.EVENT_TYPES,
+        "hall": HALLS,
+        "window": WINDOWS,
+        "matter": MATTERS,
+        "bundle": BUNDLES,
+        "verdict": VERDICTS,
+        "channel": CHANNELS,
+        "note": NOTES,
+        "material": MATERIALS,
+    }
     arrays: dict[str, pa.Array] = {
         "seq": pa.array(cols["seq"]),
         "at": pa.array(cols["at"], type=pa.timestamp("us", tz="UTC")),
@@ -420,14 +580,39 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     parts = []
 
     # Services: acceptances and further visits, each with its window's next call (the end of the service).
-    vcols = list(dict.fromkeys([*keys, "seq", "type", "case", "ticket", "visit", "at", "local_at", "date", "hall",
-                                "window", "matter", "bundle", "n_matters"]))  # fmt: skip
+    vcols = list(
+        dict.fromkeys(
+            [
+                *keys,
+                "seq",
+                "type",
+                "case",
+                "ticket",
+                "visit",
+                "at",
+                "local_at",
+                "date",
+                "hall",
+                "window",
+                "matter",
+                "bundle",
+                "n_matters",
+            ]
+        )
+    )
     visits = ev.loc[t.isin(["case.accepted", "visit.recorded"]), vcols]
     nxt = ev.loc[t == "ticket.called", ["seq", "hall", "window", "at"]].rename(
         columns={"seq": "next_seq", "at": "next_at"}
     )
-    visits = pd.merge_asof(visits, nxt, left_on="seq", right_on="next_seq", by=["hall", "window"],
-                           direction="forward", allow_exact_matches=False)  # fmt: skip
+    visits = pd.merge_asof(
+        visits,
+        nxt,
+        left_on="seq",
+        right_on="next_seq",
+        by=["hall", "window"],
+        direction="forward",
+        allow_exact_matches=False,
+    )
 
     # Visits: from the ticket's issue to the end of the service, within the local day; a visit whose ticket was
     # taken while an earlier-taken one of the case still waited or was served is the same visit (merged).
@@ -454,8 +639,12 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     cand = first[["case", "seq", "visit", "date", "next_seq"]].merge(
         done_w.rename(columns={"seq": "d_seq", "visit": "d_visit", "date": "d_date"}), on="case"
     )
-    in_service = (cand["d_visit"] == cand["visit"]) & (cand["d_date"] == cand["date"]) & (
-        cand["d_seq"] > cand["seq"]) & (cand["next_seq"].isna() | (cand["d_seq"] < cand["next_seq"]))  # fmt: skip
+    in_service = (
+        (cand["d_visit"] == cand["visit"])
+        & (cand["d_date"] == cand["date"])
+        & (cand["d_seq"] > cand["seq"])
+        & (cand["next_seq"].isna() | (cand["d_seq"] < cand["next_seq"]))
+    )
     on_spot = cand.loc[in_service, "case"].unique()
     cases = first[list(dict.fromkeys([*keys, "case", "n_matters"]))].copy()
     returned = ev.loc[t == "case.returned", "case"].unique()
@@ -477,7 +666,7 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
             joint_2=("j2", "sum"),
             joint_3=("j3", "sum"),
             joint_4_plus=("j4", "sum"),
-        )  # fmt: skip
+        )
     )
 
     # Served to an end: a service with a ticket whose case was completed at the window or handed to the back
@@ -486,11 +675,16 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
         ((t == "case.completed") & ev["at_window"]) | (t == "task.started"), ["case", "seq", "local_at"]
     ]
     ends = ends.rename(columns={"seq": "e_seq", "local_at": "e_local"})
-    sv = visits.loc[(visits["ticket"] != "") & (visits["window"] != ""),
-                    ["hall", "window", "matter", "bundle", "seq", "case", "date", "next_seq"]]  # fmt: skip
+    sv = visits.loc[
+        (visits["ticket"] != "") & (visits["window"] != ""),
+        ["hall", "window", "matter", "bundle", "seq", "case", "date", "next_seq"],
+    ]
     j = sv.merge(ends, on="case")
-    j = j[(j["e_seq"] > j["seq"]) & (j["next_seq"].isna() | (j["e_seq"] < j["next_seq"]))
-          & (j["e_local"].dt.floor("D") == j["date"])]  # fmt: skip
+    j = j[
+        (j["e_seq"] > j["seq"])
+        & (j["next_seq"].isna() | (j["e_seq"] < j["next_seq"]))
+        & (j["e_local"].dt.floor("D") == j["date"])
+    ]
     j = j.sort_values("e_seq", kind="stable").drop_duplicates("seq")
     served = j[["hall", "window", "matter", "bundle"]].assign(
         date=j["e_local"].dt.floor("D"), hour_=j["e_local"].dt.hour, all_=0
@@ -498,32 +692,48 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     parts.append(served.groupby(keys, sort=False, observed=True).size().rename("served_to_end").to_frame())
 
     # Staffed time: each window mark to the next on the same day, unless a sign-out or paused; by hour, cut.
-    kinds = ["window.signed_in", "window.signed_out", "window.paused", "window.resumed", "ticket.no_show",
-             "ticket.called", "case.accepted", "visit.recorded"]  # fmt: skip
-    mk = ev.loc[(t.isin(kinds) | ((t == "case.completed") & ev["at_window"])) & (ev["window"] != ""),
-                ["hall", "window", "type", "seq", "at", "local_at"]]  # fmt: skip
+    kinds = [
+        "window.signed_in",
+        "window.signed_out",
+        "window.paused",
+        "window.resumed",
+        "ticket.no_show",
+        "ticket.called",
+        "case.accepted",
+        "visit.recorded",
+    ]
+    mk = ev.loc[
+        (t.isin(kinds) | ((t == "case.completed") & ev["at_window"])) & (ev["window"] != ""),
+        ["hall", "window", "type", "seq", "at", "local_at"],
+    ]
     mk = mk.sort_values(["hall", "window", "seq"], kind="stable")
     by_window = mk.groupby(["hall", "window"], sort=False, observed=True)
     state = mk["type"].map({"window.paused": 1.0, "window.resumed": 0.0})
     paused = state.groupby([mk["hall"], mk["window"]], sort=False, observed=True).ffill().fillna(0.0) > 0
     mk = mk.assign(next_at=by_window["at"].shift(-1), next_local=by_window["local_at"].shift(-1))
-    gap = mk[mk["next_at"].notna() & (mk["type"] != "window.signed_out") & ~paused
-             & (mk["next_local"].dt.floor("D") == mk["local_at"].dt.floor("D"))]  # fmt: skip
+    gap = mk[
+        mk["next_at"].notna()
+        & (mk["type"] != "window.signed_out")
+        & ~paused
+        & (mk["next_local"].dt.floor("D") == mk["local_at"].dt.floor("D"))
+    ]
     if "hour_" in keys:
         h0 = gap["local_at"].dt.floor("h")
         n = np.ceil((gap["next_local"] - h0) / pd.Timedelta(hours=1)).astype(int).to_numpy()
         rep = gap.loc[gap.index.repeat(n)]
         k = np.concatenate([np.arange(x) for x in n]) if len(n) else np.empty(0, int)
         h = rep["local_at"].dt.floor("h") + pd.to_timedelta(k, unit="h")
-        piece = rep["next_local"].where(rep["next_local"] < h + pd.Timedelta(hours=1), h + pd.Timedelta(hours=1)) - (
-            rep["local_at"].where(rep["local_at"] > h, h))  # fmt: skip
+        piece = rep["next_local"].where(
+            rep["next_local"] < h + pd.Timedelta(hours=1), h + pd.Timedelta(hours=1)
+        ) - (rep["local_at"].where(rep["local_at"] > h, h))
         staffed = rep[["hall", "window"]].assign(local=h, seconds=piece.dt.total_seconds())
     else:
         staffed = gap[["hall", "window"]].assign(
             local=gap["local_at"], seconds=seconds(gap["next_at"], gap["at"])
         )
-    staffed = staffed.assign(matter="", bundle="", date=staffed["local"].dt.floor("D"),
-                             hour_=staffed["local"].dt.hour, all_=0)  # fmt: skip
+    staffed = staffed.assign(
+        matter="", bundle="", date=staffed["local"].dt.floor("D"), hour_=staffed["local"].dt.hour, all_=0
+    )
     hours = staffed.groupby(keys, sort=False, observed=True)["seconds"].sum() / 3600
     parts.append(hours.rename("window_hours").to_frame())
 
@@ -531,8 +741,14 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     calls = ev.loc[t == "ticket.called", ["seq", "ticket", "at"]]
     wanted = list(dict.fromkeys([*keys, "seq", "ticket", "at", "at_window", "visits", "case", "matter"]))
     done = ev.loc[t == "case.completed", wanted]
-    done = pd.merge_asof(done, calls.rename(columns={"at": "call_at"}), on="seq", by="ticket",
-                         allow_exact_matches=False, direction="backward")  # fmt: skip
+    done = pd.merge_asof(
+        done,
+        calls.rename(columns={"at": "call_at"}),
+        on="seq",
+        by="ticket",
+        allow_exact_matches=False,
+        direction="backward",
+    )
     timed = done["at_window"] & done["call_at"].notna() & (done["call_at"] <= done["at"])
     took = seconds(done["at"], done["call_at"]).where(timed)
     # Outliers: over the matter's percentile (once it has enough timed completions), or flagged by staff.
@@ -561,7 +777,7 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
             completed_with_visits=("with_visits", "sum"),
             mean_round_trips=("trips", "mean"),
             completed_at_window=("at_window", "sum"),
-        )  # fmt: skip
+        )
     )
 
     # Waits: each issued ticket to its first call.
@@ -572,8 +788,15 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     issued = issued[issued["call_at"] >= issued["at"]]
     issued["wait"] = seconds(issued["call_at"], issued["at"])
     waits = issued.groupby(keys, sort=False, observed=True)["wait"]
-    parts.append(pd.DataFrame({"waited": waits.size(), "mean_wait_seconds": waits.mean(),
-                               "p90_wait_seconds": waits.quantile(0.9)}))  # fmt: skip
+    parts.append(
+        pd.DataFrame(
+            {
+                "waited": waits.size(),
+                "mean_wait_seconds": waits.mean(),
+                "p90_wait_seconds": waits.quantile(0.9),
+            }
+        )
+    )
 
     # Events counted where they happen.
     simple = ev.loc[
@@ -602,8 +825,17 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
         consultations=st == "consultation.recorded",
         prereviews=st == "prereview.completed",
     )
-    counted = ["duplicate_entries", "no_shows", "first_visit_prereviews", "complete_at_first_visit", "triaged",
-               "routed_online", "routed_self_service", "consultations", "prereviews"]  # fmt: skip
+    counted = [
+        "duplicate_entries",
+        "no_shows",
+        "first_visit_prereviews",
+        "complete_at_first_visit",
+        "triaged",
+        "routed_online",
+        "routed_self_service",
+        "consultations",
+        "prereviews",
+    ]
     parts.append(simple.groupby(keys, sort=False, observed=True)[counted].sum())
 
     # Pre-reviews with a material marked not applicable, each once (marks without a pre-review each count).
@@ -702,8 +934,14 @@ def child(which: str, dims: list[str], repeat: int) -> None:
     peak = _peak()
     with pa.OSFile(str(work / f"{which}.arrow"), "wb") as f, pa.ipc.new_file(f, out.schema) as w:
         w.write_table(out)
-    stats = {"load": load, "times": times, "others": others, "inherited": inherited, "baseline": baseline,
-             "peak": peak}  # fmt: skip
+    stats = {
+        "load": load,
+        "times": times,
+        "others": others,
+        "inherited": inherited,
+        "baseline": baseline,
+        "peak": peak,
+    }
     (work / f"{which}.json").write_text(json.dumps(stats))
 
 
@@ -866,8 +1104,14 @@ def report(results: dict[str, tuple[dict, pa.Table]], dims: list[str], n_events:
     for col in ("", "load (not timed)", "compute", "peak above the loaded log", "peak in all", "groups"):
         out.add_column(col, justify="right")
     for name, (s, t) in (("product (DuckDB)", results["product"]), ("pandas", results["pandas"])):
-        out.add_row(name, f"{s['load']:.2f} s", " / ".join(f"{x:.2f} s" for x in s["times"]),
-                    gib(s["peak"] - s["baseline"]), gib(s["peak"]), f"{t.num_rows:,}")  # fmt: skip
+        out.add_row(
+            name,
+            f"{s['load']:.2f} s",
+            " / ".join(f"{x:.2f} s" for x in s["times"]),
+            gib(s["peak"] - s["baseline"]),
+            gib(s["peak"]),
+            f"{t.num_rows:,}",
+        )
     console.print(out)
     for name, s in (("product", p_stats), ("pandas", d_stats)):
         busy = max(s["others"])

@@ -175,8 +175,10 @@ def run(env: dict, workers: int, seconds: float, desks: int, windows: int) -> di
     port = free_port()
     server = subprocess.Popen(
         [*CLI, "serve", "--port", str(port), "--workers", str(workers), "--no-collectstatic"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):

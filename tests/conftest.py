@@ -124,8 +124,25 @@ def catalog(db) -> None:
 
 @pytest.fixture
 def hall(catalog) -> Hall:
-    """The demo hall: windows w1-w3, queues A/B/C, matters cbdj/gxzy/jfhd, staff with roles."""
+    """The demo hall: windows w1-w3, queues A/B/C, matters cbdj/gxzy/jfhd, staff with roles. A test that needs
+    only a hall and someone signed in to it takes `empty_hall` and the factories' named traits instead."""
     return demo.load()
+
+
+@pytest.fixture
+def empty_hall(db) -> Hall:
+    """A hall with the demo's code and nothing in it: no windows, queues, slots or staff."""
+    from tests.factories import HallFactory
+
+    return HallFactory(code="demo", name="示范区政务服务中心")
+
+
+@pytest.fixture
+def analyst_of_empty_hall(empty_hall) -> Client:
+    """An analyst of `empty_hall`, signed in."""
+    from tests.factories import StaffFactory, signed_in
+
+    return signed_in(StaffFactory(analyst=True, hall=empty_hall))
 
 
 def _actor(username: str):

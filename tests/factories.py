@@ -9,6 +9,7 @@ from datetime import date
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.utils import timezone
 
 from onevisit.accounts import roles
@@ -120,9 +121,18 @@ class StaffFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     class Params:
-        guide = factory.Trait(groups=[roles.GUIDE])
-        clerk = factory.Trait(groups=[roles.CLERK])
-        analyst = factory.Trait(groups=[roles.ANALYST])
+        guide = factory.Trait(groups__roles=[roles.GUIDE])
+        clerk = factory.Trait(groups__roles=[roles.CLERK])
+        analyst = factory.Trait(groups__roles=[roles.ANALYST])
+        legal = factory.Trait(groups__roles=[roles.LEGAL])
+        office = factory.Trait(groups__roles=[roles.OFFICE])
+        it = factory.Trait(groups__roles=[roles.IT])
+        kiosk = factory.Trait(groups__roles=[roles.KIOSK])
+        # The IT centre's administrator, as the demo's `admin`: the hall-admin role and Django's superuser.
+        admin = factory.Trait(
+            groups__roles=[roles.HALL_ADMIN],
+            user=factory.SubFactory(UserFactory, is_staff=True, is_superuser=True),
+        )
 
     user = factory.SubFactory(UserFactory)
     hall = factory.SubFactory(HallFactory)
@@ -130,5 +140,12 @@ class StaffFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
-        for name in extracted or []:
+        for name in extracted or kwargs.get("roles", []):
             self.user.groups.add(Group.objects.get_or_create(name=name)[0])
+
+
+def signed_in(staff: Staff) -> Client:
+    """A browser session of this staff member, as after the login page."""
+    client = Client()
+    client.force_login(staff.user)
+    return client

@@ -45,9 +45,15 @@ def test_retyping_a_known_value_is_counted_as_a_duplicate_entry(guide, clerk, wi
     second = _accepted(guide, clerk, window1, "gxzy", rid=rid)  # the same citizen, another matter
     form = services.case_form(second)
     assert form.known["employer_name"] == ("示范科技有限公司", "以往办件")
-    services.save_form(actor=clerk, case_id=second.pk, submitted={"employer_name": "示范科技有限公司",
-                                                                 "transfer_out_region": "上海市",
-                                                                 "transfer_in_region": "杭州市"})  # fmt: skip
+    services.save_form(
+        actor=clerk,
+        case_id=second.pk,
+        submitted={
+            "employer_name": "示范科技有限公司",
+            "transfer_out_region": "上海市",
+            "transfer_in_region": "杭州市",
+        },
+    )
     duplicates = journey_events().filter(type="field.entered", case=str(second.pk), data__duplicate=True)
     assert [e.data["field"] for e in duplicates] == ["employer_name"]
 

@@ -42,10 +42,16 @@ def _transfer_case(guide, clerk, window):
 def _retirement_case(guide, clerk, window):
     checklist = intake.checklist(bundle_code="retirement", answers={"transferred": True})
     pr = intake.submit_prereview(
-        actor=guide, bundle_code="retirement", answers={"transferred": True},
-        present=[m.code for m in checklist.materials], name="退休人", resident_id=resident_id(),
-        phone="13700001111", commitment_signed=True, tolerance_due=clock.local_date() + timedelta(days=3),
-    )  # fmt: skip
+        actor=guide,
+        bundle_code="retirement",
+        answers={"transferred": True},
+        present=[m.code for m in checklist.materials],
+        name="退休人",
+        resident_id=resident_id(),
+        phone="13700001111",
+        commitment_signed=True,
+        tolerance_due=clock.local_date() + timedelta(days=3),
+    )
     assert queueing.call_next(window=window, actor=clerk) == pr.ticket
     return handed_over(clerk, services.accept(actor=clerk, window=window, code=pr.ticket.token))
 
@@ -151,8 +157,11 @@ def test_office_and_delivery_through_the_api(guide, clerk, window1, hall):
     office = login("houtai1")
     tasks = office.get("/api/cases/office/tasks").json()
     assert [t["case"] for t in tasks] == [case.number]
-    bad = office.post(f"/api/cases/office/tasks/{tasks[0]['id']}/verify", json.dumps({"department": "外星局", "question": "?"}),
-                      content_type="application/json")  # fmt: skip
+    bad = office.post(
+        f"/api/cases/office/tasks/{tasks[0]['id']}/verify",
+        json.dumps({"department": "外星局", "question": "?"}),
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and "没有部门" in bad.json()["detail"]
     approved = office.post(
         f"/api/cases/office/tasks/{tasks[0]['id']}/approve", "{}", content_type="application/json"

@@ -20,9 +20,15 @@ def _accept_through_pages(
 ):
     guide_client.post(
         f"/guide/matters/{matter}/",
-        {"materials": list(materials), "name": "欧阳娜娜", "resident_id": rid or resident_id(), "phone": "13812345678",
-         "commitment": "on", "tolerance_due": (clock.local_date() + timedelta(days=5)).isoformat()},
-    )  # fmt: skip
+        {
+            "materials": list(materials),
+            "name": "欧阳娜娜",
+            "resident_id": rid or resident_id(),
+            "phone": "13812345678",
+            "commitment": "on",
+            "tolerance_due": (clock.local_date() + timedelta(days=5)).isoformat(),
+        },
+    )
     clerk_client.post("/window/w1/call/")
     ticket = Ticket.objects.filter(status="called").latest("called_at")
     page = clerk_client.post("/window/w1/accept/", {"code": ticket.token}, follow=True)
@@ -63,8 +69,10 @@ def test_continuation_offer_on_the_page(guide_client, clerk_client):
         guide_client, clerk_client, matter="gxzy", materials=("jfpz", "sqb")
     )
     assert "转为「退休一件事」" in html
-    clerk_client.post(f"/window/w1/cases/{case.pk}/continue/",
-                      {"bundle": "retirement", "confirm": "1", "materials": everything_for("retirement")})  # fmt: skip
+    clerk_client.post(
+        f"/window/w1/cases/{case.pk}/continue/",
+        {"bundle": "retirement", "confirm": "1", "materials": everything_for("retirement")},
+    )
     assert Case.objects.get(pk=case.pk).bundle.code == "retirement"
 
 
@@ -98,10 +106,19 @@ def test_a_situation_answer_that_names_a_field_is_known_at_the_window(guide_clie
     rid = resident_id()
     guide_client.post(
         "/guide/bundles/retirement/",
-        {"q-employment": "employer", "q-retire_type": "normal", "q-transferred": "false", "q-insured_years": "25",
-         "q-has_housing_fund": "false", "materials": ["txsqb", "dysl-sqb", "yhk", "ybtx-hdb"], "name": "欧阳娜娜",
-         "resident_id": rid, "phone": "13812345678", "channel": "window"},
-    )  # fmt: skip
+        {
+            "q-employment": "employer",
+            "q-retire_type": "normal",
+            "q-transferred": "false",
+            "q-insured_years": "25",
+            "q-has_housing_fund": "false",
+            "materials": ["txsqb", "dysl-sqb", "yhk", "ybtx-hdb"],
+            "name": "欧阳娜娜",
+            "resident_id": rid,
+            "phone": "13812345678",
+            "channel": "window",
+        },
+    )
     clerk_client.post("/window/w1/call/")
     ticket = Ticket.objects.get(status="called")
     html = clerk_client.post("/window/w1/accept/", {"code": ticket.token}, follow=True).content.decode()

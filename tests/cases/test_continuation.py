@@ -29,8 +29,13 @@ def _status(case) -> dict[str, str]:
 
 def test_retirement_approval_waits_for_the_unfinished_transfer(guide, clerk, window1):
     case = _transfer_case(guide, clerk, window1)
-    services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=NOT_TRANSFERRED,
-                           present=everything_for("retirement", NOT_TRANSFERRED))  # fmt: skip
+    services.continue_into(
+        actor=clerk,
+        case_id=case.pk,
+        bundle_code="retirement",
+        answers=NOT_TRANSFERRED,
+        present=everything_for("retirement", NOT_TRANSFERRED),
+    )
     handed_over(clerk, case)  # the added matters' form filled, handed over
     assert _status(case)["gxzy"] == "ready" and _status(case)["approval"] == "waiting"
     assert dict(case.tasks.values_list("code", "after"))["approval"] == ["gxzy"]
@@ -43,8 +48,9 @@ def test_an_essential_material_of_an_added_matter_missing_refuses_the_continuati
     case = _transfer_case(guide, clerk, window1)
     present = [m for m in everything_for("retirement", NOT_TRANSFERRED) if m != "txsqb"]
     with nothing_written(), pytest.raises(Invalid) as err:
-        services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=NOT_TRANSFERRED,
-                               present=present)  # fmt: skip
+        services.continue_into(
+            actor=clerk, case_id=case.pk, bundle_code="retirement", answers=NOT_TRANSFERRED, present=present
+        )
     assert "职工退休申请表" in err.value.message and err.value.status == 422
 
 
@@ -55,11 +61,19 @@ def test_a_tolerable_material_missing_needs_a_commitment_and_is_promised(guide, 
         m for m in everything_for("retirement", answers) if m != "gjj-tqsq"
     ]  # 公积金提取申请书: tolerable
     with nothing_written(), pytest.raises(Invalid, match="容缺承诺"):
-        services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=answers,
-                               present=present)  # fmt: skip
+        services.continue_into(
+            actor=clerk, case_id=case.pk, bundle_code="retirement", answers=answers, present=present
+        )
     due = clock.local_date() + timedelta(days=5)
-    services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=answers,
-                           present=present, commitment_signed=True, tolerance_due=due)  # fmt: skip
+    services.continue_into(
+        actor=clerk,
+        case_id=case.pk,
+        bundle_code="retirement",
+        answers=answers,
+        present=present,
+        commitment_signed=True,
+        tolerance_due=due,
+    )
     assert list(case.commitments.values_list("material", "due")) == [("gjj-tqsq", due)]
     made = journey_events().filter(type="commitment.made", case=str(case.pk))
     assert [e.data["material"] for e in made] == ["gjj-tqsq"]
@@ -92,8 +106,14 @@ def test_the_page_asks_for_the_added_materials_before_continuing(guide, clerk, w
 
 
 def _continue(clerk, case, **extra):
-    return services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=NOT_TRANSFERRED,
-                                  present=everything_for("retirement", NOT_TRANSFERRED), **extra)  # fmt: skip
+    return services.continue_into(
+        actor=clerk,
+        case_id=case.pk,
+        bundle_code="retirement",
+        answers=NOT_TRANSFERRED,
+        present=everything_for("retirement", NOT_TRANSFERRED),
+        **extra,
+    )
 
 
 def test_matters_added_to_a_handed_over_case_wait_for_their_own_hand_over(guide, clerk, window1):
@@ -153,8 +173,13 @@ def test_continuation_before_the_hand_over_still_hands_over_once(guide, clerk, w
 def test_the_window_tells_the_clerk_to_hand_the_added_matters_over(guide, clerk, window1):
     case = _transfer_case(guide, clerk, window1)
     client = login("chuangkou1")
-    form = {"bundle": "retirement", "q-transferred": "false", "q-has_housing_fund": "false", "confirm": "1",
-            "materials": everything_for("retirement", NOT_TRANSFERRED)}  # fmt: skip
+    form = {
+        "bundle": "retirement",
+        "q-transferred": "false",
+        "q-has_housing_fund": "false",
+        "confirm": "1",
+        "materials": everything_for("retirement", NOT_TRANSFERRED),
+    }
     page = client.post(f"/window/w1/cases/{case.pk}/continue/", form, follow=True).content.decode()
     assert "移交后台" in page and 'data-hotkey="F10"' in page
     assert "新增事项的表单填写完整后" in page
@@ -174,11 +199,25 @@ def test_the_due_date_of_a_material_promised_at_continuation_keeps_the_materials
     present = [m for m in everything_for("retirement", answers) if m != "gjj-tqsq"]
     limit = rules.add_working_days(clock.local_date(), 3, intake.holidays())
     with nothing_written(), pytest.raises(Invalid) as err:
-        services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=answers,
-                               present=present, commitment_signed=True, tolerance_due=limit + timedelta(days=1))  # fmt: skip
+        services.continue_into(
+            actor=clerk,
+            case_id=case.pk,
+            bundle_code="retirement",
+            answers=answers,
+            present=present,
+            commitment_signed=True,
+            tolerance_due=limit + timedelta(days=1),
+        )
     assert "「住房公积金提取申请书」须在3个工作日内补交" in err.value.errors["tolerance_due"]
-    services.continue_into(actor=clerk, case_id=case.pk, bundle_code="retirement", answers=answers,
-                           present=present, commitment_signed=True, tolerance_due=limit)  # fmt: skip
+    services.continue_into(
+        actor=clerk,
+        case_id=case.pk,
+        bundle_code="retirement",
+        answers=answers,
+        present=present,
+        commitment_signed=True,
+        tolerance_due=limit,
+    )
     assert list(case.commitments.values_list("material", "due")) == [("gjj-tqsq", limit)]
 
 

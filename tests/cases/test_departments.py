@@ -73,9 +73,11 @@ def test_verification_picks_a_department_row_by_code_and_refuses_free_text(guide
     assert '<option value="rsj">区人力资源和社会保障局</option>' in page
     assert 'value="sbjb"' not in page  # not its own department
     with nothing_written():
-        refused = office.post(f"/api/cases/office/tasks/{task.pk}/verify",
-                              {"department": "区人力资源和社会保障局", "question": "核实劳动关系"},
-                              content_type="application/json")  # fmt: skip
+        refused = office.post(
+            f"/api/cases/office/tasks/{task.pk}/verify",
+            {"department": "区人力资源和社会保障局", "question": "核实劳动关系"},
+            content_type="application/json",
+        )
     assert refused.status_code == 422 and "没有部门" in refused.json()["detail"]
     with pytest.raises(Invalid) as err:
         services.request_verification(actor=_actor("houtai1"), task_id=task.pk, department="", question="x")
@@ -101,14 +103,18 @@ def test_a_matter_without_declared_tasks_gets_one_in_its_own_department(catalog)
 def test_the_migration_turns_free_text_departments_into_rows():
     """A hall upgrading from the free-text days keeps every staff member's, matter's and task's department."""
     executor = MigrationExecutor(connection)
-    before = [("accounts", "0010_chinese_labels"), ("catalog", "0006_merge_correction_clock_and_chinese_labels"),
-              ("cases", "0006_purpose_correct_and_status_labels")]  # fmt: skip
+    before = [
+        ("accounts", "0010_chinese_labels"),
+        ("catalog", "0006_merge_correction_clock_and_chinese_labels"),
+        ("cases", "0006_purpose_correct_and_status_labels"),
+    ]
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     hall = old.get_model("accounts", "Hall").objects.create(code="old", name="旧大厅")
     user = old.get_model("auth", "User").objects.create(username="old-office")
-    old.get_model("accounts", "Staff").objects.create(user=user, hall=hall, display_name="老后台",
-                                                       department="区社会保险经办机构")  # fmt: skip
+    old.get_model("accounts", "Staff").objects.create(
+        user=user, hall=hall, display_name="老后台", department="区社会保险经办机构"
+    )
     old.get_model("accounts", "Staff").objects.create(
         user=old.get_model("auth", "User").objects.create(username="old-clerk"),
         hall=hall,

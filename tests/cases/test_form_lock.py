@@ -27,8 +27,11 @@ def test_a_handed_over_or_finished_case_refuses_form_changes_on_the_page_and_the
         refused = window.post(f"/window/w1/cases/{case.pk}/form/", {"address": "改过的地址"})
     assert refused.status_code == 409 and "表单不能再修改" in refused.content.decode()
     with nothing_written():
-        api = window.post(f"/api/cases/{case.pk}/form", {"values": {"address": "改过的地址"}},
-                          content_type="application/json")  # fmt: skip
+        api = window.post(
+            f"/api/cases/{case.pk}/form",
+            {"values": {"address": "改过的地址"}},
+            content_type="application/json",
+        )
     assert api.status_code == 409
 
 

@@ -134,8 +134,9 @@ def test_ticked_boxes_are_stored_normalised_and_shown_ticked(guide, clerk, windo
     assert saved.status_code == 302
     assert _stored(case) == "养老、医疗"
     assert _checked(clerk_client.get(f"/window/w1/cases/{case.pk}/").content.decode()) == ["养老", "医疗"]
-    done = clerk_client.post(f"/window/w1/cases/{case.pk}/complete/", {**REST_OF_CBDJ, "insurance_types": [
-        "", "养老", "医疗"]})  # fmt: skip
+    done = clerk_client.post(
+        f"/window/w1/cases/{case.pk}/complete/", {**REST_OF_CBDJ, "insurance_types": ["", "养老", "医疗"]}
+    )
     assert done.status_code == 302 and _stored(case) == "养老、医疗"
     window = clerk_client.get("/window/w1/").content.decode()  # 待出件 leads back to the completed case
     assert f'<a href="/window/w1/cases/{case.pk}/"><b>{case.number}</b></a>' in window.split("待出件")[1]
@@ -185,8 +186,10 @@ def test_kinds_known_from_an_earlier_case_come_back_ticked_and_untouched_are_no_
     group = _group(html)
     assert _checked(html) == ["养老", "医疗"] and "已由以往办件带出" in group
     assert '<input type="hidden" name="_prefilled" value="insurance_types">' in group
-    saved = clerk_client.post(f"/window/w1/cases/{second.pk}/form/", {
-        "insurance_types": ["", "养老", "医疗"], "_prefilled": ["insurance_types"]})  # fmt: skip
+    saved = clerk_client.post(
+        f"/window/w1/cases/{second.pk}/form/",
+        {"insurance_types": ["", "养老", "医疗"], "_prefilled": ["insurance_types"]},
+    )
     assert saved.status_code == 302
     assert not journey_events().filter(type="field.entered", case=str(second.pk)).exists()
     kept = FieldEntry.objects.get(case=second, field="insurance_types")

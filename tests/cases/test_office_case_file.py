@@ -37,10 +37,16 @@ def _retirement_with_tolerance(guide, clerk, window):
     answers = {"transferred": True}
     present = [m for m in everything_for("retirement", answers) if m != "sqb"]
     pr = intake.submit_prereview(
-        actor=guide, bundle_code="retirement", answers=answers, present=present, name="赵丽华",
-        resident_id=RID, phone="13912345678", commitment_signed=True,
+        actor=guide,
+        bundle_code="retirement",
+        answers=answers,
+        present=present,
+        name="赵丽华",
+        resident_id=RID,
+        phone="13912345678",
+        commitment_signed=True,
         tolerance_due=clock.local_date() + timedelta(days=3),
-    )  # fmt: skip
+    )
     assert queueing.call_next(window=window, actor=clerk) == pr.ticket
     return handed_over(clerk, services.accept(actor=clerk, window=window, code=pr.ticket.token))
 
@@ -88,8 +94,11 @@ def test_another_departments_task_is_not_found_on_pages_and_api_and_nothing_leak
     assert case.number not in hr.get("/office/").content.decode()
     assert hr.get("/api/cases/office/tasks").json() == []
     with nothing_written():
-        for action, data in (("approve", {}), ("return", {"reasons": "x"}),
-                             ("verify", {"department": "rsj", "question": "x"})):  # fmt: skip
+        for action, data in (
+            ("approve", {}),
+            ("return", {"reasons": "x"}),
+            ("verify", {"department": "rsj", "question": "x"}),
+        ):
             assert hr.post(f"/office/tasks/{social_task.pk}/{action}/", data).status_code == 404
     assert Task.objects.get(pk=social_task.pk).status == "ready"
     # a window clerk has no back-office role at all; the hall admin sees every department

@@ -65,8 +65,11 @@ def test_the_pre_review_keeps_the_versions_and_the_materials_it_judged(guide):
 def test_incomplete_and_not_applicable_are_kept_as_judged(guide):
     incomplete = prereview(guide, "cbdj", present=["hkb"])
     assert {r["code"]: r["state"] for r in incomplete.judged} == {
-        "sfz": "shared", "ldht": "missing", "hkb": "brought", "zp": "missing"
-    }  # fmt: skip
+        "sfz": "shared",
+        "ldht": "missing",
+        "hkb": "brought",
+        "zp": "missing",
+    }
     na = prereview(guide, "cbdj", present=["hkb", "zp"], not_applicable={"ldht": "灵活就业人员"})
     assert {r["code"]: r["state"] for r in na.judged}["ldht"] == "not_applicable"
 
@@ -78,8 +81,9 @@ def test_a_checklist_republished_between_desk_and_window_does_not_change_the_cas
     republish()  # between the desk and the window
     case = _accept(clerk, window1, pr)  # before: refused, 照片 "不可容缺" by today's checklist
     assert sorted(case.commitments.values_list("material", "name")) == [
-        ("hkb", "户口簿(首页及本人页)"), ("zp", "近期一寸免冠照片")
-    ]  # fmt: skip
+        ("hkb", "户口簿(首页及本人页)"),
+        ("zp", "近期一寸免冠照片"),
+    ]
     materials = casefile.build(case).materials
     assert [m.name for m in materials] == JUDGED_CBDJ  # no 居住证: the desk never asked for it
     assert [m.state for m in materials] == ["免提交", "已收", "容缺待补", "容缺待补"]
@@ -96,8 +100,14 @@ def test_matters_joined_to_a_waiting_ticket_extend_the_snapshot(guide, republish
         set(joined.checklists) == {"cbdj", "gxzy"} and joined.checklists["cbdj"] == first.checklists["cbdj"]
     )
     states = {r["code"]: r["state"] for r in joined.judged}
-    assert states == {"sfz": "shared", "ldht": "brought", "hkb": "brought", "zp": "brought", "jfpz": "brought",
-                      "sqb": "tolerated"}  # fmt: skip
+    assert states == {
+        "sfz": "shared",
+        "ldht": "brought",
+        "hkb": "brought",
+        "zp": "brought",
+        "jfpz": "brought",
+        "sqb": "tolerated",
+    }
     assert next(r for r in joined.judged if r["code"] == "sfz")["matters"] == ["cbdj", "gxzy"]
     assert "近期一寸免冠照片" in [m.name for m in intake.materials_of(joined)]
 

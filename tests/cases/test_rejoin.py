@@ -66,9 +66,16 @@ def test_a_bundle_taken_at_the_desk_joins_the_open_case_keeping_the_task_order(g
     present = [m for m in everything_for("retirement", WITH_FUND) if m != "gjj-tqsq"]  # tolerable: promised
     due = clock.local_date() + timedelta(days=4)
     pr = intake.submit_prereview(
-        actor=guide, bundle_code="retirement", answers=WITH_FUND, present=present, name="张三",
-        resident_id=rid, phone="13812345678", commitment_signed=True, tolerance_due=due,
-    )  # fmt: skip
+        actor=guide,
+        bundle_code="retirement",
+        answers=WITH_FUND,
+        present=present,
+        name="张三",
+        resident_id=rid,
+        phone="13812345678",
+        commitment_signed=True,
+        tolerance_due=due,
+    )
     # The ticket queues for the bundle's key matter (the demo's queue D), not the open case's 关系转移: the case is
     # found by any matter the pre-review covers.
     assert pr.ticket.matter.code == "retire-approval" and pr.verdict == "tolerance"

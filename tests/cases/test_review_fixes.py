@@ -84,8 +84,19 @@ def test_online_booking_never_rewrites_a_known_citizen(client, hall):
     known.refresh_from_db()
     assert known.name == "本人" and known.phone == "13811112222"
     with nothing_written():
-        assert client.post("/book/demo/", {"slot": "²", "matter": "gxzy", "name": "张三", "resident_id": resident_id(),
-                                           "phone": "13900000000"}).status_code == 422  # fmt: skip
+        assert (
+            client.post(
+                "/book/demo/",
+                {
+                    "slot": "²",
+                    "matter": "gxzy",
+                    "name": "张三",
+                    "resident_id": resident_id(),
+                    "phone": "13900000000",
+                },
+            ).status_code
+            == 422
+        )
 
 
 def test_a_clerk_works_at_their_own_window(hall):
@@ -141,10 +152,16 @@ def test_a_tolerable_material_added_by_the_bundle_can_be_promised(guide, clerk, 
     checklist = intake.checklist(bundle_code="company-change", answers=answers)
     present = [m.code for m in checklist.materials if m.code != "zscl"]
     pr = intake.submit_prereview(
-        actor=guide, bundle_code="company-change", answers=answers, present=present, name="李老板",
-        resident_id=resident_id(), phone="13700001111", commitment_signed=True,
+        actor=guide,
+        bundle_code="company-change",
+        answers=answers,
+        present=present,
+        name="李老板",
+        resident_id=resident_id(),
+        phone="13700001111",
+        commitment_signed=True,
         tolerance_due=clock.local_date() + timedelta(days=5),
-    )  # fmt: skip
+    )
     assert pr.verdict == "tolerance" and pr.missing == ["zscl"]
     assert queueing.call_next(window=window1, actor=clerk) == pr.ticket
     case = services.accept(actor=clerk, window=window1, code=pr.ticket.token)

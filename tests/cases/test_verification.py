@@ -28,8 +28,13 @@ def _actor(username):
 def _asked(guide, clerk, window, *, due_days=1):
     t = called(guide, clerk, window, "gxzy")
     case = handed_over(clerk, services.accept(actor=clerk, window=window, code=t.token))
-    v = services.request_verification(actor=_actor("houtai1"), task_id=case.tasks.get().pk, department=HR_CODE,
-                                      question="核实与原单位的劳动关系", due_days=due_days)  # fmt: skip
+    v = services.request_verification(
+        actor=_actor("houtai1"),
+        task_id=case.tasks.get().pk,
+        department=HR_CODE,
+        question="核实与原单位的劳动关系",
+        due_days=due_days,
+    )
     return case, v
 
 
@@ -43,16 +48,24 @@ def test_a_bad_deadline_or_a_mismatch_without_its_reason_is_refused_and_writes_n
     t = called(guide, clerk, window1, "gxzy")
     case = handed_over(clerk, services.accept(actor=clerk, window=window1, code=t.token))
     with nothing_written(), pytest.raises(Invalid) as err:
-        services.request_verification(actor=_actor("houtai1"), task_id=case.tasks.get().pk, department=HR_CODE,
-                                      question="核实", due_days=30)  # fmt: skip
+        services.request_verification(
+            actor=_actor("houtai1"),
+            task_id=case.tasks.get().pk,
+            department=HR_CODE,
+            question="核实",
+            due_days=30,
+        )
     assert list(err.value.errors) == ["due_days"]
     office = login("houtai1")
     with nothing_written():
-        page = office.post(f"/office/tasks/{case.tasks.get().pk}/verify/",
-                           {"department": HR_CODE, "question": "核实", "due_days": "abc"})  # fmt: skip
+        page = office.post(
+            f"/office/tasks/{case.tasks.get().pk}/verify/",
+            {"department": HR_CODE, "question": "核实", "due_days": "abc"},
+        )
     assert page.status_code == 422 and 'aria-describedby="verify-due-error"' in page.content.decode()
-    v = services.request_verification(actor=_actor("houtai1"), task_id=case.tasks.get().pk, department=HR_CODE,
-                                      question="核实")  # fmt: skip
+    v = services.request_verification(
+        actor=_actor("houtai1"), task_id=case.tasks.get().pk, department=HR_CODE, question="核实"
+    )
     with nothing_written(), pytest.raises(Invalid) as err:
         services.answer_verification(
             actor=_actor("houtai2"), verification_id=v.pk, confirmed=False, answer=" "
@@ -67,8 +80,12 @@ def test_a_bad_deadline_or_a_mismatch_without_its_reason_is_refused_and_writes_n
 
 def test_the_answer_reaches_the_asking_task_and_the_case_page(guide, clerk, window1):
     case, v = _asked(guide, clerk, window1)
-    services.answer_verification(actor=_actor("houtai2"), verification_id=v.pk, confirmed=False,
-                                 answer="原单位无该职工劳动合同备案，联系人13700001111")  # fmt: skip
+    services.answer_verification(
+        actor=_actor("houtai2"),
+        verification_id=v.pk,
+        confirmed=False,
+        answer="原单位无该职工劳动合同备案，联系人13700001111",
+    )
     task = case.tasks.get()
     office = login("houtai1")
     listed = office.get("/office/").content.decode()

@@ -221,8 +221,11 @@ def test_hand_over_to_the_back_office_needs_the_form_and_starts_the_first_tasks(
         and "转出地" in page.content.decode()
     )
     assert not journey_events().filter(type="task.started").exists()
-    services.save_form(actor=clerk, case_id=case.pk, submitted={"transfer_out_region": "上海市",
-                                                                "transfer_in_region": "杭州市"})  # fmt: skip
+    services.save_form(
+        actor=clerk,
+        case_id=case.pk,
+        submitted={"transfer_out_region": "上海市", "transfer_in_region": "杭州市"},
+    )
     assert clerk_client.post(f"/window/w1/cases/{case.pk}/hand-over/").status_code == 302
     case.refresh_from_db()
     assert case.status == "in_progress" and case.tasks.get().status == "ready"

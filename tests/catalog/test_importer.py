@@ -190,8 +190,13 @@ def test_a_bad_catalog_names_file_item_and_reason_and_imports_nothing(tmp_path, 
     assert "shop.yaml" in text and message in text, text
 
 
-KINDS = {"code": "kinds", "label": "参保险种", "type": "choice", "sensitivity": "public",
-         "validation": {"choices": ["养老", "医疗"], "multiple": True}}  # fmt: skip
+KINDS = {
+    "code": "kinds",
+    "label": "参保险种",
+    "type": "choice",
+    "sensitivity": "public",
+    "validation": {"choices": ["养老", "医疗"], "multiple": True},
+}
 
 
 def _with_field(field: dict) -> dict:

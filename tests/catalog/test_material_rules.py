@@ -68,11 +68,13 @@ def test_an_added_material_with_a_listed_code_replaces_it_in_that_situation():
     shared = MaterialSpec(code="cszm", name="出生医学证明", shared=True)
     brought = MaterialSpec(code="cszm", name="出生医学证明", original=True)
     spec = BundleSpec(
-        code="b", name="新生儿", key_matter="hukou",
+        code="b",
+        name="新生儿",
+        key_matter="hukou",
         questions=(Question(code="local", text="本市出生？", kind="yesno"),),
         matters=(BundleMatter("hukou"),),
         add_materials=(Add("hukou", brought, {"local": False}),),
-    )  # fmt: skip
+    )
     matters = {
         "hukou": MatterSpec(code="hukou", name="户口", materials=(shared, MaterialSpec("hkb", "户口簿")))
     }

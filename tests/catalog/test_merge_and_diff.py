@@ -23,14 +23,22 @@ def test_a_document_needed_by_several_matters_is_listed_once_with_the_strictest_
 def test_the_merged_form_asks_each_fact_once_and_counts_what_it_saves():
     form = merge_form(
         {
-            "cbdj": [FieldUse("name", "参保人姓名"), FieldUse("resident_id", "身份证号"), FieldUse("employer", "单位")],
-            "jfhd": [FieldUse("name", "姓名"), FieldUse("resident_id", "证件号码"), FieldUse("employer", "单位名称"),
-                     FieldUse("wage", "工资")],
+            "cbdj": [
+                FieldUse("name", "参保人姓名"),
+                FieldUse("resident_id", "身份证号"),
+                FieldUse("employer", "单位"),
+            ],
+            "jfhd": [
+                FieldUse("name", "姓名"),
+                FieldUse("resident_id", "证件号码"),
+                FieldUse("employer", "单位名称"),
+                FieldUse("wage", "工资"),
+            ],
             "gxzy": [FieldUse("resident_id", "身份证号码"), FieldUse("region", "转出地")],
         },
         core_fields={"name", "resident_id"},
         labels={"name": "姓名", "resident_id": "公民身份号码", "employer": "用人单位名称"},
-    )  # fmt: skip
+    )
     assert [f.field for f in form.core] == ["name", "resident_id", "employer"]
     assert form.core[1].label == "公民身份号码" and form.core[1].matters == ["cbdj", "jfhd", "gxzy"]
     assert {k: [f.field for f in v] for k, v in form.pages.items()} == {
@@ -64,23 +72,61 @@ def test_diff_reads_as_sentences():
 
 def test_a_material_needed_once_keeps_every_requirement_as_listed():
     spec = MaterialSpec(
-        "sfz", "居民身份证", original=True, electronic=True, stamp="公章", copies=2, tolerable=True, shared=True,
-        clause="law-1@2024-01", note="正反面", exempt_if="灵活就业人员", due_working_days=5,
-    )  # fmt: skip
+        "sfz",
+        "居民身份证",
+        original=True,
+        electronic=True,
+        stamp="公章",
+        copies=2,
+        tolerable=True,
+        shared=True,
+        clause="law-1@2024-01",
+        note="正反面",
+        exempt_if="灵活就业人员",
+        due_working_days=5,
+    )
     assert merge_materials({"a": [spec]}) == [
-        MergedMaterial("sfz", "居民身份证", ["a"], True, True, "公章", 2, True, True, "law-1@2024-01", "正反面",
-                       "灵活就业人员", 5)
-    ]  # fmt: skip
+        MergedMaterial(
+            "sfz",
+            "居民身份证",
+            ["a"],
+            True,
+            True,
+            "公章",
+            2,
+            True,
+            True,
+            "law-1@2024-01",
+            "正反面",
+            "灵活就业人员",
+            5,
+        )
+    ]
 
 
 def test_a_shared_material_takes_the_strictest_requirement_of_each_kind():
     loose = MaterialSpec("sfz", "居民身份证", electronic=True, tolerable=True, shared=True, copies=1)
     strict = MaterialSpec(
-        "sfz", "居民身份证（原件）", original=True, stamp="公章", copies=3, clause="law-2@2025-01", note="原件",
-        exempt_if="退休人员", due_working_days=7,
-    )  # fmt: skip
-    third = MaterialSpec("sfz", "身份证", electronic=True, stamp="私章", clause="law-3@2025-06", note="复印件",
-                         exempt_if="退休人员", due_working_days=3)  # fmt: skip
+        "sfz",
+        "居民身份证（原件）",
+        original=True,
+        stamp="公章",
+        copies=3,
+        clause="law-2@2025-01",
+        note="原件",
+        exempt_if="退休人员",
+        due_working_days=7,
+    )
+    third = MaterialSpec(
+        "sfz",
+        "身份证",
+        electronic=True,
+        stamp="私章",
+        clause="law-3@2025-06",
+        note="复印件",
+        exempt_if="退休人员",
+        due_working_days=3,
+    )
     (merged,) = merge_materials({"a": [loose], "b": [strict], "c": [third]})
     assert merged == MergedMaterial(
         "sfz",

@@ -4,7 +4,6 @@ import json
 from datetime import datetime, time, timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -14,8 +13,8 @@ from onevisit.catalog.models import ChecklistVersion, Material, Matter
 from onevisit.core import clock
 from onevisit.core.errors import Conflict, Forbidden, Invalid
 from onevisit.core.models import Event
-from tests.conftest import login, nothing_written
-from tests.factories import DepartmentFactory, UserFactory
+from tests.conftest import nothing_written
+from tests.factories import DepartmentFactory, StaffFactory, UserFactory, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +28,18 @@ def _legal(username: str):
 @pytest.fixture
 def matter(catalog):
     return Matter.objects.get(code="cbdj")
+
+
+@pytest.fixture
+def fazhi():
+    """A reviewer of the legal section (法制科), signed in to a hall of their own: no demo hall is needed."""
+    return StaffFactory(legal=True)
+
+
+@pytest.fixture
+def admin():
+    """The IT centre's administrator, who drafts checklists in the admin."""
+    return StaffFactory(admin=True)
 
 
 def _submitted(matter, drafter, *, submitter=None, add="jzz"):
@@ -57,8 +68,10 @@ def test_a_submitted_version_is_returned_with_its_reason_and_the_drafter_edits_a
     services.reject(version=version, user=reviewer, reason="居住证须注明有效期内")
     version.refresh_from_db()
     assert (version.status, version.rejection_reason, version.rejected_by) == (
-        "rejected", "居住证须注明有效期内", reviewer,
-    )  # fmt: skip
+        "rejected",
+        "居住证须注明有效期内",
+        reviewer,
+    )
     event = Event.objects.get(type="checklist.rejected")
     assert event.matter == "cbdj" and event.actor == "legal-a"
     assert event.data == {
@@ -80,10 +93,9 @@ def test_a_submitted_version_is_returned_with_its_reason_and_the_drafter_edits_a
     assert services.published_checklist(matter) == version
 
 
-def test_the_legal_page_returns_a_version_and_the_drafter_reads_why_in_the_admin(hall, matter):
-    admin = get_user_model().objects.get(username="admin")  # the IT centre drafts in the admin
-    version = _submitted(matter, admin)
-    fazhi = login("fazhi")
+def test_the_legal_page_returns_a_version_and_the_drafter_reads_why_in_the_admin(matter, fazhi, admin):
+    version = _submitted(matter, admin.user)  # the IT centre drafts in the admin
+    drafter, fazhi = signed_in(admin), signed_in(fazhi)
     page = fazhi.get("/notice/review/").content.decode()
     assert "退回修改" in page and 'name="rejection_reason"' in page
 
@@ -99,7 +111,6 @@ def test_the_legal_page_returns_a_version_and_the_drafter_reads_why_in_the_admin
         "照片规格写错了" in fazhi.get("/notice/review/").content.decode()
     )  # listed as waiting for its drafter
 
-    drafter = login("admin")
     listing = drafter.get("/admin/catalog/checklistversion/").content.decode()
     assert "已退回修改" in listing and "照片规格写错了" in listing
     change = drafter.get(f"/admin/catalog/checklistversion/{version.pk}/change/").content.decode()
@@ -107,10 +118,10 @@ def test_the_legal_page_returns_a_version_and_the_drafter_reads_why_in_the_admin
     assert 'name="materials-TOTAL_FORMS"' in change and "materials-0-code" in change  # editable again
 
 
-def test_the_admin_returns_a_version_after_asking_for_the_reason(hall, matter):
+def test_the_admin_returns_a_version_after_asking_for_the_reason(matter, admin):
     version = _submitted(matter, UserFactory(username="it-editor"))
-    get_user_model().objects.get(username="admin").groups.add(Group.objects.get(name=roles.LEGAL))
-    admin = login("admin")
+    admin.user.groups.add(Group.objects.get(name=roles.LEGAL))
+    admin = signed_in(admin)
     url = "/admin/catalog/checklistversion/"
     asked = admin.post(url, {"action": "reject", "_selected_action": [version.pk]})
     assert asked.status_code == 200 and 'name="rejection_reason"' in asked.content.decode()
@@ -125,15 +136,15 @@ def test_the_admin_returns_a_version_after_asking_for_the_reason(hall, matter):
     assert version.status == "rejected" and version.rejection_reason == "缺条款"
 
 
-def test_the_api_returns_a_version_with_a_reason(hall, matter):
+def test_the_api_returns_a_version_with_a_reason(matter, fazhi):
     version = _submitted(matter, UserFactory(username="it-editor"))
-    fazhi = login("fazhi")
+    fazhi = signed_in(fazhi)
     url = f"/api/catalog/review/versions/{version.pk}/reject"
     with nothing_written():
         blank = fazhi.post(url, json.dumps({"reason": ""}), content_type="application/json")
     assert blank.status_code == 422 and blank.json()["errors"]
     assert (
-        login("chuangkou1")
+        signed_in(StaffFactory(clerk=True))
         .post(url, json.dumps({"reason": "x"}), content_type="application/json")
         .status_code
         == 403
@@ -163,8 +174,8 @@ def test_no_one_publishes_a_version_they_drafted_edited_or_submitted(matter):
     assert version.status == "published" and version.published_by == reviewer
 
 
-def test_a_superuser_of_the_legal_section_cannot_publish_their_own_draft_either(hall, matter):
-    admin = get_user_model().objects.get(username="admin")
+def test_a_superuser_of_the_legal_section_cannot_publish_their_own_draft_either(matter, admin):
+    admin = admin.user
     assert admin.is_superuser
     admin.groups.add(Group.objects.get(name=roles.LEGAL))
     version = _submitted(matter, admin)
@@ -172,10 +183,9 @@ def test_a_superuser_of_the_legal_section_cannot_publish_their_own_draft_either(
         services.publish(version=version, user=admin)
 
 
-def test_the_legal_page_will_not_publish_the_reviewer_s_own_draft(hall, matter):
-    fazhi = get_user_model().objects.get(username="fazhi")
-    version = _submitted(matter, fazhi)
-    client = login("fazhi")
+def test_the_legal_page_will_not_publish_the_reviewer_s_own_draft(matter, fazhi):
+    version = _submitted(matter, fazhi.user)
+    client = signed_in(fazhi)
     page = client.get("/notice/review/").content.decode()
     assert "四眼原则" in page and f'action="/notice/review/versions/{version.pk}/publish/"' not in page
     with nothing_written():
@@ -184,11 +194,11 @@ def test_the_legal_page_will_not_publish_the_reviewer_s_own_draft(hall, matter):
     assert ChecklistVersion.objects.get(pk=version.pk).status == "submitted"
 
 
-def test_the_admin_will_not_publish_a_version_its_user_drafted_there(hall, matter):
+def test_the_admin_will_not_publish_a_version_its_user_drafted_there(matter, admin):
     from tests.catalog.test_legal_admin import add_inline_row, admin_form_data
 
-    get_user_model().objects.get(username="admin").groups.add(Group.objects.get(name=roles.LEGAL))
-    admin = login("admin")
+    admin.user.groups.add(Group.objects.get(name=roles.LEGAL))
+    admin = signed_in(admin)
     draft = services.open_draft(
         matter=matter, user=None
     )  # opened by an import, so only the admin edit counts
@@ -209,9 +219,9 @@ def test_the_admin_will_not_publish_a_version_its_user_drafted_there(hall, matte
     assert ChecklistVersion.objects.get(pk=draft.pk).status == "published"
 
 
-def test_the_api_will_not_publish_the_caller_s_own_draft(hall, matter):
-    version = _submitted(matter, get_user_model().objects.get(username="fazhi"))
-    client = login("fazhi")
+def test_the_api_will_not_publish_the_caller_s_own_draft(matter, fazhi):
+    version = _submitted(matter, fazhi.user)
+    client = signed_in(fazhi)
     listed = client.get("/api/catalog/review/versions").json()
     assert [v["id"] for v in listed] == [version.pk]
     with nothing_written():
@@ -238,16 +248,20 @@ def _at(day, monkeypatch):
 
 
 def test_a_temporary_change_is_in_force_through_its_end_date_and_the_standing_version_returns_the_next_day(
-    hall, matter, monkeypatch
+    matter, fazhi, monkeypatch
 ):
     standing = services.published_checklist(matter)
     before = _codes(matter)
     version = _submitted(matter, UserFactory(username="it-editor"))
     ends = clock.local_date() + timedelta(days=3)
     services.publish(
-        version=version, user=_legal("legal-e"), temporary=True, filing_number="备2026-7", reason="试点期间",
+        version=version,
+        user=_legal("legal-e"),
+        temporary=True,
+        filing_number="备2026-7",
+        reason="试点期间",
         ends_on=ends,
-    )  # fmt: skip
+    )
     assert services.published_checklist(matter) == standing  # the standing version is kept, not superseded
     assert _codes(matter) == before + ["jzz"]
     assert Event.objects.filter(type="checklist.published").last().data["ends_on"] == ends.isoformat()
@@ -259,15 +273,15 @@ def test_a_temporary_change_is_in_force_through_its_end_date_and_the_standing_ve
     _at(ends + timedelta(days=1), monkeypatch)  # the next day, with nothing run in between
     assert services.checklist_in_force(matter) == standing and _codes(matter) == before
     assert "jzz" not in [m.code for m in services.checklist_for_matter("cbdj").materials]
-    assert "居住证" not in login("daoban").get("/notice/matters/cbdj/").content.decode()
-    page = login("fazhi").get("/notice/review/").content.decode()
+    assert "居住证" not in signed_in(StaffFactory(guide=True)).get("/notice/matters/cbdj/").content.decode()
+    page = signed_in(fazhi).get("/notice/review/").content.decode()
     assert "已到期" in page and f"现行第{standing.number}版已恢复" in page
 
 
-def test_the_legal_page_flags_a_running_temporary_change_with_its_end_date(hall, matter):
+def test_the_legal_page_flags_a_running_temporary_change_with_its_end_date(matter, fazhi):
     version = _submitted(matter, UserFactory(username="it-editor"))
     ends = clock.local_date() + timedelta(days=5)
-    fazhi = login("fazhi")
+    fazhi = signed_in(fazhi)
     fazhi.post(
         f"/notice/review/versions/{version.pk}/publish/",
         {"temporary": "on", "filing_number": "备2026-9", "reason": "试点期间", "ends_on": ends.isoformat()},
@@ -280,9 +294,9 @@ def test_the_legal_page_flags_a_running_temporary_change_with_its_end_date(hall,
     assert f"至 {ends:%Y-%m-%d}" in history and "现行" in history
 
 
-def test_the_legal_page_refuses_a_temporary_change_without_a_valid_end_date(hall, matter):
+def test_the_legal_page_refuses_a_temporary_change_without_a_valid_end_date(matter, fazhi):
     version = _submitted(matter, UserFactory(username="it-editor"))
-    fazhi = login("fazhi")
+    fazhi = signed_in(fazhi)
     form = {"temporary": "on", "filing_number": "备", "reason": "因"}
     for ends_on, message in (
         ("", "临时调整须填写截止日期"),
@@ -298,7 +312,7 @@ def test_the_legal_page_refuses_a_temporary_change_without_a_valid_end_date(hall
         assert f'aria-describedby="publish-{version.pk}-ends-error"' in body and 'value="备"' in body
 
 
-def test_a_standing_publication_ends_a_running_temporary_change(hall, matter):
+def test_a_standing_publication_ends_a_running_temporary_change(matter):
     temporary = _submitted(matter, UserFactory(username="it-editor"))
     reviewer = _legal("legal-f")
     ends = clock.local_date() + timedelta(days=10)
@@ -319,19 +333,29 @@ def test_a_temporary_change_needs_a_standing_version_to_return_to(catalog):
     version = _submitted(matter, UserFactory(username="it-editor"))
     with nothing_written(), pytest.raises(Conflict, match="没有现行版本"):
         services.publish(
-            version=version, user=_legal("legal-g"), temporary=True, filing_number="备", reason="因",
+            version=version,
+            user=_legal("legal-g"),
+            temporary=True,
+            filing_number="备",
+            reason="因",
             ends_on=clock.local_date(),
-        )  # fmt: skip
+        )
 
 
-def test_the_catalog_export_writes_the_standing_version_while_a_temporary_change_runs(hall, matter, tmp_path):
+def test_the_catalog_export_writes_the_standing_version_while_a_temporary_change_runs(matter, tmp_path):
     import yaml
 
     from onevisit.catalog.importer import export_catalog
 
     version = _submitted(matter, UserFactory(username="it-editor"))
-    services.publish(version=version, user=_legal("legal-h"), temporary=True, filing_number="备", reason="因",
-                     ends_on=clock.local_date() + timedelta(days=5))  # fmt: skip
+    services.publish(
+        version=version,
+        user=_legal("legal-h"),
+        temporary=True,
+        filing_number="备",
+        reason="因",
+        ends_on=clock.local_date() + timedelta(days=5),
+    )
     doc = yaml.safe_load(export_catalog(tmp_path / "out").read_text(encoding="utf-8"))
     exported = next(m for m in doc["matters"] if m["code"] == "cbdj")
     assert "jzz" not in [m["code"] for m in exported["materials"]]

@@ -14,8 +14,14 @@ def acyclic_graphs(draw):
     tasks = []
     for i in range(n):
         after = draw(st.lists(st.integers(0, i - 1), unique=True, max_size=3)) if i else []
-        tasks.append(TaskSpec(code=f"t{i}", department=f"d{i % 3}", time_limit_days=draw(st.integers(0, 5)),
-                              after=tuple(f"t{j}" for j in after)))  # fmt: skip
+        tasks.append(
+            TaskSpec(
+                code=f"t{i}",
+                department=f"d{i % 3}",
+                time_limit_days=draw(st.integers(0, 5)),
+                after=tuple(f"t{j}" for j in after),
+            )
+        )
     order = draw(st.permutations(tasks))  # catalog order need not be topological
     return list(order)
 
@@ -111,11 +117,15 @@ def test_a_task_that_does_not_apply_passes_on_its_prerequisites():
 
     from onevisit.catalog import services
 
-    bundle = SimpleNamespace(spec={"tasks": [
-        {"code": "a", "department": "d", "matter": "m1"},
-        {"code": "b", "department": "d", "matter": "m2", "after": ["a"]},
-        {"code": "c", "department": "d", "matter": "m3", "after": ["b"]},
-    ]})  # fmt: skip
+    bundle = SimpleNamespace(
+        spec={
+            "tasks": [
+                {"code": "a", "department": "d", "matter": "m1"},
+                {"code": "b", "department": "d", "matter": "m2", "after": ["a"]},
+                {"code": "c", "department": "d", "matter": "m3", "after": ["b"]},
+            ]
+        }
+    )
     graph = services.tasks_for(bundle, [SimpleNamespace(code="m1"), SimpleNamespace(code="m3")])
     assert [(t.code, t.after) for t in graph] == [("a", ()), ("c", ("a",))]
 
@@ -128,12 +138,15 @@ def test_import_refuses_a_cyclic_task_graph(tmp_path, catalog):
     from tests.conftest import nothing_written
 
     bundle = {
-        "code": "loop", "name": "循环", "key_matter": "cbdj", "matters": ["cbdj", "gxzy"],
+        "code": "loop",
+        "name": "循环",
+        "key_matter": "cbdj",
+        "matters": ["cbdj", "gxzy"],
         "tasks": [
             {"code": "x", "matter": "cbdj", "department": "甲", "after": ["y"]},
             {"code": "y", "matter": "gxzy", "department": "乙", "after": ["x"]},
         ],
-    }  # fmt: skip
+    }
     path = tmp_path / "loop.yaml"
     path.write_text(yaml.safe_dump({"bundles": [bundle]}, allow_unicode=True), encoding="utf-8")
     with nothing_written(), pytest.raises(CatalogImportError, match="任务依赖形成循环：x → y → x"):

@@ -90,9 +90,13 @@ def test_a_temporary_change_needs_a_filing_number_and_a_reason(matter, editor, l
         )
     assert set(err.value.errors) == {"ends_on"}
     services.publish(
-        version=draft, user=legal, temporary=True, filing_number="备2026-118", reason="疫情期间容缺",
+        version=draft,
+        user=legal,
+        temporary=True,
+        filing_number="备2026-118",
+        reason="疫情期间容缺",
         ends_on=clock.local_date() + timedelta(days=30),
-    )  # fmt: skip
+    )
     draft.refresh_from_db()
     assert draft.temporary and draft.filing_number == "备2026-118" and draft.status == "temporary"
 

@@ -30,15 +30,17 @@ def test_defaults_are_the_documented_ones():
 
 
 def test_values_are_parsed_from_their_text():
-    env = config.load({
-        "ONEVISIT_ALLOWED_HOSTS": "hall.example, 10.0.0.5,",
-        "ONEVISIT_DEMO": "on",
-        "ONEVISIT_FERRY_CHAIN": "0",
-        "ONEVISIT_FERRY_ADAPTERS": "payment=failing, population=demo",
-        "ONEVISIT_PUBLIC_BASE_URL": "https://zwfw.example.gov.cn/",
-        "ONEVISIT_DATA_DIR": "/srv/onevisit",
-        "DATABASE_URL": "",  # empty is unset: `DATABASE_URL= make demo` means SQLite
-    })  # fmt: skip
+    env = config.load(
+        {
+            "ONEVISIT_ALLOWED_HOSTS": "hall.example, 10.0.0.5,",
+            "ONEVISIT_DEMO": "on",
+            "ONEVISIT_FERRY_CHAIN": "0",
+            "ONEVISIT_FERRY_ADAPTERS": "payment=failing, population=demo",
+            "ONEVISIT_PUBLIC_BASE_URL": "https://zwfw.example.gov.cn/",
+            "ONEVISIT_DATA_DIR": "/srv/onevisit",
+            "DATABASE_URL": "",  # empty is unset: `DATABASE_URL= make demo` means SQLite
+        }
+    )
     assert env.ONEVISIT_ALLOWED_HOSTS == ["hall.example", "10.0.0.5"]
     assert env.ONEVISIT_DEMO and not env.ONEVISIT_FERRY_CHAIN
     assert env.ONEVISIT_FERRY_ADAPTERS == {"payment": "failing", "population": "demo"}

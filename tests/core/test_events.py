@@ -100,18 +100,37 @@ def test_log_records_never_carry_a_full_resident_id(caplog):
     [
         ("ticket.teleported", {}, {}, "unknown event type 'ticket.teleported'"),
         ("ticket.issued", {}, {**ISSUED, "numbr": "A001"}, "field 'numbr' is not declared"),
-        ("ticket.issued", {}, {k: v for k, v in ISSUED.items() if k != "number"}, "field 'number' is missing"),
-        ("ticket.issued", {}, {**ISSUED, "priority": "2"}, "field 'priority': Input should be a valid integer"),
-        ("ticket.issued", {}, {**ISSUED, "priority": True}, "field 'priority': Input should be a valid integer"),
+        (
+            "ticket.issued",
+            {},
+            {k: v for k, v in ISSUED.items() if k != "number"},
+            "field 'number' is missing",
+        ),
+        (
+            "ticket.issued",
+            {},
+            {**ISSUED, "priority": "2"},
+            "field 'priority': Input should be a valid integer",
+        ),
+        (
+            "ticket.issued",
+            {},
+            {**ISSUED, "priority": True},
+            "field 'priority': Input should be a valid integer",
+        ),
         ("ticket.called", {}, {"number": "A001", "waited_seconds": 1.5}, "field 'waited_seconds'"),
-        ("case.accepted", {}, {"number": "A001", "visit_seq": 1, "verdict": None, "matters": "cbdj", "tasks": 0},
-         "field 'matters': Input should be a valid list"),
+        (
+            "case.accepted",
+            {},
+            {"number": "A001", "visit_seq": 1, "verdict": None, "matters": "cbdj", "tasks": 0},
+            "field 'matters': Input should be a valid list",
+        ),
         ("ticket.issued", {"case": "12"}, ISSUED, "event ticket.issued carries no case"),
         ("appointment.booked", {}, {"slot": "x", "person": "张三"}, "field 'person'"),
         ("contingency.on", {}, {"mode": "printer_fire"}, "field 'mode' must be one of"),
         ("contingency.on", {}, {"mode": "printer_down", "printers": ["p1"]}, "field 'fallback' is missing"),
     ],
-)  # fmt: skip
+)
 def test_emit_refuses_what_the_declaration_does_not_say_and_writes_nothing(db, type_, refs, data, says):
     before = Event.objects.count()
     with transaction.atomic(), pytest.raises(ValueError, match=re.escape(says)):
@@ -121,8 +140,13 @@ def test_emit_refuses_what_the_declaration_does_not_say_and_writes_nothing(db, t
 
 def test_emit_takes_every_declared_shape_and_stores_the_payload_as_given(db):
     with transaction.atomic():
-        called = emit("ticket.called", hall="h1", window="w1", ticket="7",
-                      data={"number": "A001", "waited_seconds": 12, "returned": True})  # fmt: skip
+        called = emit(
+            "ticket.called",
+            hall="h1",
+            window="w1",
+            ticket="7",
+            data={"number": "A001", "waited_seconds": 12, "returned": True},
+        )
         booked = emit("appointment.booked", hall="h1", data={"slot": "周一 9:00", "person": "p12"})
         down = emit("contingency.on", hall="h1", data={"mode": "printer_failover", "from": "P1", "to": "P2"})
         paused = emit("window.paused", hall="h1", window="w1", actor="chuangkou1")

@@ -128,12 +128,24 @@ def test_the_ticket_keeps_its_number_wait_and_time(fonts, guide):
 
 def test_the_notice_keeps_its_date_counts_and_material_names(fonts, catalog):
     checklist = catalog_services.checklist_for_bundle("after-death", {})
-    content = render_notice(checklist, url="http://hall.example/n/", situation=[("是否有遗属", "是")],
-                            today=date(2026, 12, 5), matter_names=catalog_services.matter_names())  # fmt: skip
+    content = render_notice(
+        checklist,
+        url="http://hall.example/n/",
+        situation=[("是否有遗属", "是")],
+        today=date(2026, 12, 5),
+        matter_names=catalog_services.matter_names(),
+    )
     text = read(content, fonts)
     form = checklist.form
-    _has(text, "一次告知书", "生成日期：2026年12月05日", "是否有遗属：是",
-         f"一张表共 {form.entries_merged} 项", f"少填 {form.entries_saved} 项", *[m.name for m in checklist.materials])  # fmt: skip
+    _has(
+        text,
+        "一次告知书",
+        "生成日期：2026年12月05日",
+        "是否有遗属：是",
+        f"一张表共 {form.entries_merged} 项",
+        f"少填 {form.entries_saved} 项",
+        *[m.name for m in checklist.materials],
+    )
     _has(text, *[str(i) for i in range(1, len(checklist.materials) + 1)])
 
 
@@ -206,8 +218,16 @@ def test_the_receipt_keeps_its_case_number_and_dates(fonts, guide, clerk_client)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = read(response.content, fonts)
     accepted = clock.localtime(case.accepted_at, case.hall.timezone)
-    _has(text, "受理回执", case.hall.name, f"办件号 {case.number}", "参保登记", f"受理时间：{accepted:%Y-%m-%d %H:%M}",
-         "承诺办结", "扫码查看办理进度")  # fmt: skip
+    _has(
+        text,
+        "受理回执",
+        case.hall.name,
+        f"办件号 {case.number}",
+        "参保登记",
+        f"受理时间：{accepted:%Y-%m-%d %H:%M}",
+        "承诺办结",
+        "扫码查看办理进度",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -218,23 +238,37 @@ def plan_outcome():
     from onevisit.planning import calibrate, services
     from onevisit.simulators import history
 
-    events = [e for e in history.generate(start=date(2026, 9, 1), days=21, halls=1, seed=3)
-              if e.type in calibrate.EVENT_TYPES]  # fmt: skip
+    events = [
+        e
+        for e in history.generate(start=date(2026, 9, 1), days=21, halls=1, seed=3)
+        if e.type in calibrate.EVENT_TYPES
+    ]
     table = calibrate.table(
         [(e.at, e.type, e.queue, e.window, e.matter, e.ticket, e.case, e.data) for e in events],
         ZoneInfo("Asia/Shanghai"),
     )
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(services, "events", lambda **_: table)
-        return services.build(hall="hist01", tz_name="Asia/Shanghai",
-                              request=services.Request(start=date(2026, 9, 1), end=date(2026, 9, 21), replications=4))  # fmt: skip
+        return services.build(
+            hall="hist01",
+            tz_name="Asia/Shanghai",
+            request=services.Request(start=date(2026, 9, 1), end=date(2026, 9, 21), replications=4),
+        )
 
 
 def test_the_window_plan_keeps_its_tables(fonts, plan_outcome):
     text = read(export.to_pdf(plan_outcome), fonts)
     header, rows = export.plan_rows(plan_outcome)
-    _has(text, export.title(plan_outcome), "2026-09-01", "取号记录", f"{plan_outcome.calibration.tickets:,} 张",
-         header[1][:5], rows[0][0], *rows[0][1:4])  # fmt: skip
+    _has(
+        text,
+        export.title(plan_outcome),
+        "2026-09-01",
+        "取号记录",
+        f"{plan_outcome.calibration.tickets:,} 张",
+        header[1][:5],
+        rows[0][0],
+        *rows[0][1:4],
+    )
 
 
 def test_the_ticket_number_is_really_drawn(fonts, guide):

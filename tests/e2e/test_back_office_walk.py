@@ -52,10 +52,14 @@ def test_a_bundle_through_verification_return_correction_approval_and_delivery(d
     base = day.base
     answers = {"transferred": True}
     pr = intake.submit_prereview(
-        actor=actor_for(get_user_model().objects.get(username="daoban")), bundle_code="retirement",
-        answers=answers, present=everything_for("retirement", answers), name="周建国",
-        resident_id=resident_id(), phone="13812345678",
-    )  # fmt: skip
+        actor=actor_for(get_user_model().objects.get(username="daoban")),
+        bundle_code="retirement",
+        answers=answers,
+        present=everything_for("retirement", answers),
+        name="周建国",
+        resident_id=resident_id(),
+        phone="13812345678",
+    )
     token, number = pr.ticket.token, pr.ticket.number
     phone = new_page(browser, width=390, height=844)
 

@@ -48,8 +48,18 @@ def _shot(page, name: str) -> None:
 def test_the_analysts_charts_are_readable_at_1366_px(live_server, browser):
     load_seed_catalog()
     demo.load()
-    call_command("history", "generate", "--days", "12", "--halls", "1", "--start", "2026-09-07",
-                 stdout=io.StringIO(), verbosity=0)  # fmt: skip
+    call_command(
+        "history",
+        "generate",
+        "--days",
+        "12",
+        "--halls",
+        "1",
+        "--start",
+        "2026-09-07",
+        stdout=io.StringIO(),
+        verbosity=0,
+    )
     hist = Hall.objects.get(code="hist01")
     Staff.objects.get(user__username="fenxi").compare_halls.add(hist)
 
@@ -59,8 +69,12 @@ def test_the_analysts_charts_are_readable_at_1366_px(live_server, browser):
     page.wait_for_url("**/metrics/review/")
     page.select_option("select[name=hall]", "hist01")
     page.select_option("select[name=base_hall]", "hist01")
-    for name, day in (("from", "2026-09-14"), ("to", "2026-09-18"), ("base_from", "2026-09-07"),
-                      ("base_to", "2026-09-11")):  # fmt: skip
+    for name, day in (
+        ("from", "2026-09-14"),
+        ("to", "2026-09-18"),
+        ("base_from", "2026-09-07"),
+        ("base_to", "2026-09-11"),
+    ):
         page.fill(f"input[name={name}]", day)
     page.keyboard.press("Enter")  # htmx swaps the page in (hx-boost), no reload
     page.wait_for_url("**/metrics/review/?*from=2026-09-14*")

@@ -155,9 +155,11 @@ def test_a_scrolling_table_a_page_left_unreachable_is_made_a_named_focus_stop(ba
     _serve_changed(
         analyst,
         "**/metrics/review/",
-        lambda html: html.replace('<div class="scroll" role="region" tabindex="0" aria-label="按事项指标表">',
-                                  '<div class="scroll">'),
-    )  # fmt: skip
+        lambda html: html.replace(
+            '<div class="scroll" role="region" tabindex="0" aria-label="按事项指标表">',
+            '<div class="scroll">',
+        ),
+    )
     _boosted_click(analyst, "main a[href$='/metrics/review/']")
     wrapper = analyst.locator("#by-matter .scroll")
     assert wrapper.get_attribute("tabindex") == "0" and wrapper.get_attribute("role") == "region"

@@ -42,8 +42,13 @@ def test_the_analyst_reads_the_day_and_tries_a_percentile_without_changing_the_v
     ticket = called(guide, clerk, window, "gxzy")
     handed_over(clerk, cases.accept(actor=clerk, window=window, code=ticket.token))
     every = [m.code for m in catalog.checklist_for_matter("cbdj").materials]
-    prereview(guide, "cbdj", present=[c for c in every if c != "ldht"], not_applicable={"ldht": "灵活就业人员"},
-              channel="online_assisted")  # fmt: skip
+    prereview(
+        guide,
+        "cbdj",
+        present=[c for c in every if c != "ldht"],
+        not_applicable={"ldht": "灵活就业人员"},
+        channel="online_assisted",
+    )
     clerk_page.close()
 
     analyst = login(browser, base, "fenxi")

@@ -30,8 +30,18 @@ def test_the_shared_staff_pages_pass_axe_core(live_server, browser, axe):
     load_seed_catalog()
     hall = demo.load()
     base = live_server.url
-    call_command("history", "generate", "--days", "7", "--halls", "1", "--start", "2026-09-07",
-                 stdout=io.StringIO(), verbosity=0)  # fmt: skip
+    call_command(
+        "history",
+        "generate",
+        "--days",
+        "7",
+        "--halls",
+        "1",
+        "--start",
+        "2026-09-07",
+        stdout=io.StringIO(),
+        verbosity=0,
+    )
     Staff.objects.get(user__username="fenxi").compare_halls.add(Hall.objects.get(code="hist01"))
     editor = UserFactory(username="it-editor")
     draft = catalog.open_draft(matter=Matter.objects.get(code="cbdj"), user=editor)

@@ -48,8 +48,14 @@ def test_the_failing_back_end_opens_its_breaker_after_the_configured_failures(co
     settings.ONEVISIT_FERRY_ADAPTERS = {"population": "failing"}
     settings.ONEVISIT_FERRY_BREAKER_THRESHOLD = 2
     for i in range(4):
-        services.submit(actor=clerk, backend="population", field_set_code="identity", operation="query",
-                        payload={"resident_id": LIN}, idempotency_key=f"failing-{i}")  # fmt: skip
+        services.submit(
+            actor=clerk,
+            backend="population",
+            field_set_code="identity",
+            operation="query",
+            payload={"resident_id": LIN},
+            idempotency_key=f"failing-{i}",
+        )
     assert Worker(batch=50).run_once() == 4
     assert sorted(Envelope.objects.values_list("attempts", flat=True)) == [0, 0, 1, 1]  # two tried, then held
     backend = Backend.objects.get(code="population")

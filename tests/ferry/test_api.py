@@ -36,8 +36,15 @@ def test_envelopes_are_handed_in_once_and_looked_up(ferry):
 def test_a_bad_envelope_gets_a_named_error_and_only_an_audit_record(ferry):
     it = login("xinxi")
     before = (Envelope.objects.count(), AuditRecord.objects.count())
-    response = _post(it, {"backend": "population", "field_set": "identity",
-                          "payload": {"resident_id": LIN, "phone": "13812345678"}, "idempotency_key": "api-2"})  # fmt: skip
+    response = _post(
+        it,
+        {
+            "backend": "population",
+            "field_set": "identity",
+            "payload": {"resident_id": LIN, "phone": "13812345678"},
+            "idempotency_key": "api-2",
+        },
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "payload" and "phone" in response.json()["detail"]
     assert (Envelope.objects.count(), AuditRecord.objects.count()) == (before[0], before[1] + 1)
@@ -48,8 +55,18 @@ def test_a_bad_envelope_gets_a_named_error_and_only_an_audit_record(ferry):
 
 def test_roles_and_halls_are_checked(ferry, guide, clerk, window1):
     clerk_client = login("chuangkou1")
-    assert _post(clerk_client, {"backend": "population", "field_set": "identity", "payload": {"resident_id": LIN},
-                                "idempotency_key": "x"}).status_code == 403  # fmt: skip
+    assert (
+        _post(
+            clerk_client,
+            {
+                "backend": "population",
+                "field_set": "identity",
+                "payload": {"resident_id": LIN},
+                "idempotency_key": "x",
+            },
+        ).status_code
+        == 403
+    )
     assert clerk_client.get("/api/ferry/backends").status_code == 403
     case = accepted(guide, clerk, window1, "cbdj")
     assert login("xinxi").get(f"/api/ferry/cases/{case.pk}").status_code == 403
@@ -63,18 +80,27 @@ def test_the_window_reads_a_case_and_types_by_hand_when_a_back_end_is_down(ferry
     drain()
     states = {r["field_set"]: r["state"] for r in client.get(f"/api/ferry/cases/{case.pk}").json()}
     assert states == {"identity": "degraded", "insurance_status": "ok"}
-    bad = client.post(f"/api/ferry/cases/{case.pk}/manual/identity", {"values": {"gender": "未知"}},
-                      content_type="application/json")  # fmt: skip
+    bad = client.post(
+        f"/api/ferry/cases/{case.pk}/manual/identity",
+        {"values": {"gender": "未知"}},
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "gender"
-    good = client.post(f"/api/ferry/cases/{case.pk}/manual/identity", {"values": {"name": "林星石", "gender": "男"}},
-                       content_type="application/json")  # fmt: skip
+    good = client.post(
+        f"/api/ferry/cases/{case.pk}/manual/identity",
+        {"values": {"name": "林星石", "gender": "男"}},
+        content_type="application/json",
+    )
     assert (
         good.status_code == 201
         and good.json()["state"] == "manual"
         and good.json()["manual_status"] == "queued"
     )
-    again = client.post(f"/api/ferry/cases/{case.pk}/manual/identity", {"values": {"name": "林星石", "gender": "男"}},
-                        content_type="application/json")  # fmt: skip
+    again = client.post(
+        f"/api/ferry/cases/{case.pk}/manual/identity",
+        {"values": {"name": "林星石", "gender": "男"}},
+        content_type="application/json",
+    )
     assert again.status_code == 201 and case.manual_entries.count() == 1  # a double submit back-fills once
     health = {b["code"]: b for b in login("xinxi").get("/api/ferry/backends").json()}
     assert health["population"]["breaker"] == "open" and health["population"]["backfill_waiting"] == 1
@@ -93,8 +119,12 @@ def test_one_hall_cannot_see_or_probe_another_halls_envelopes(ferry, guide, cler
     user.groups.add(Group.objects.get(name="it"))
     Staff.objects.create(user=user, hall=other_hall, display_name="另一信息中心")
     outsider = login("xinxi2")
-    probe = {"backend": "population", "field_set": "identity", "payload": {"resident_id": LIN},
-             "idempotency_key": f"case-{case.pk}-identity-v1-query"}  # fmt: skip
+    probe = {
+        "backend": "population",
+        "field_set": "identity",
+        "payload": {"resident_id": LIN},
+        "idempotency_key": f"case-{case.pk}-identity-v1-query",
+    }
     response = _post(outsider, probe)
     assert response.status_code == 201  # a fresh envelope in its own hall, not the other hall's
     assert (
@@ -105,10 +135,24 @@ def test_one_hall_cannot_see_or_probe_another_halls_envelopes(ferry, guide, cler
 
 
 def test_outside_text_that_looks_personal_is_refused_not_crashed(ferry):
-    response = _post(login("xinxi"), {"backend": "13812345678", "field_set": "identity",
-                                      "payload": {"resident_id": LIN}, "idempotency_key": "x" * 40})  # fmt: skip
+    response = _post(
+        login("xinxi"),
+        {
+            "backend": "13812345678",
+            "field_set": "identity",
+            "payload": {"resident_id": LIN},
+            "idempotency_key": "x" * 40,
+        },
+    )
     assert response.status_code == 422 and "没有后端系统" in response.json()["detail"]
     assert "13812345678" not in str(AuditRecord.objects.last().detail)
-    too_long = _post(login("xinxi"), {"backend": "population", "field_set": "identity",
-                                      "payload": {"resident_id": LIN}, "idempotency_key": "k" * 65})  # fmt: skip
+    too_long = _post(
+        login("xinxi"),
+        {
+            "backend": "population",
+            "field_set": "identity",
+            "payload": {"resident_id": LIN},
+            "idempotency_key": "k" * 65,
+        },
+    )
     assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "idempotency_key"

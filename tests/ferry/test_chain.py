@@ -18,10 +18,15 @@ def build(n: int, rng: random.Random) -> list[chain.Link]:
     links, prev = [], None
     for i in range(n):
         prev = chain.make_link(
-            prev, at=f"2026-11-22T08:{i // 60 % 60:02d}:{i % 60:02d}.{i:06d}+00:00", kind=rng.choice(KINDS),
-            backend=rng.choice(["population", "social_insurance", "payment"]), envelope=f"env-{i}",
-            field_set="identity@v1", actor="worker", detail={"status": "ok", "attempt": rng.randint(1, 3)},
-        )  # fmt: skip
+            prev,
+            at=f"2026-11-22T08:{i // 60 % 60:02d}:{i % 60:02d}.{i:06d}+00:00",
+            kind=rng.choice(KINDS),
+            backend=rng.choice(["population", "social_insurance", "payment"]),
+            envelope=f"env-{i}",
+            field_set="identity@v1",
+            actor="worker",
+            detail={"status": "ok", "attempt": rng.randint(1, 3)},
+        )
         links.append(prev)
     return links
 
@@ -57,8 +62,20 @@ def rechain(links: list[chain.Link], start: int) -> list[chain.Link]:
 def mutate(links: list[chain.Link], rng: random.Random) -> tuple[list[chain.Link], str]:
     links = list(links)
     n = len(links)
-    op = rng.choice(["alter", "alter_hash", "delete", "insert", "swap", "alter_rechain", "delete_rechain",
-                     "insert_rechain", "swap_rechain", "truncate"])  # fmt: skip
+    op = rng.choice(
+        [
+            "alter",
+            "alter_hash",
+            "delete",
+            "insert",
+            "swap",
+            "alter_rechain",
+            "delete_rechain",
+            "insert_rechain",
+            "swap_rechain",
+            "truncate",
+        ]
+    )
     i = rng.randrange(n)
     if op == "alter":
         field = rng.choice(["kind", "backend", "envelope", "actor", "detail", "at"])
@@ -74,8 +91,16 @@ def mutate(links: list[chain.Link], rng: random.Random) -> tuple[list[chain.Link
         del links[i]
     elif op == "insert":
         prev = links[i - 1] if i else None
-        forged = chain.make_link(prev, at=links[i].at, kind="reply", backend="population", envelope="forged",
-                                 field_set="identity@v1", actor="intruder", detail={})  # fmt: skip
+        forged = chain.make_link(
+            prev,
+            at=links[i].at,
+            kind="reply",
+            backend="population",
+            envelope="forged",
+            field_set="identity@v1",
+            actor="intruder",
+            detail={},
+        )
         links.insert(i, forged)
     elif op == "swap":
         j = rng.choice([k for k in range(n) if k != i])
@@ -160,9 +185,14 @@ def test_make_link_is_deterministic(n):
 # ---- what mutation testing showed unpinned: the canonical form of the hash and every field of each verdict ----
 
 FIRST = dict(
-    at="2026-11-22T08:00:00.000000+00:00", kind="request", backend="population", envelope="env-1",
-    field_set="identity@v1", actor="窗口 1", detail={"status": "已受理", "attempt": 1},
-)  # fmt: skip
+    at="2026-11-22T08:00:00.000000+00:00",
+    kind="request",
+    backend="population",
+    envelope="env-1",
+    field_set="identity@v1",
+    actor="窗口 1",
+    detail={"status": "已受理", "attempt": 1},
+)
 
 
 def test_the_link_hash_is_sha256_of_the_previous_hash_and_compact_utf8_json():

@@ -139,8 +139,14 @@ def _counts():
     ],
 )
 def test_bad_envelopes_are_refused_with_a_reason_and_an_audit_record(ferry, clerk, kwargs, field, reason):
-    args = {"actor": clerk, "backend": "population", "field_set_code": "identity", "operation": "query",
-            "payload": {"resident_id": LIN}, "idempotency_key": "edge-1"} | kwargs  # fmt: skip
+    args = {
+        "actor": clerk,
+        "backend": "population",
+        "field_set_code": "identity",
+        "operation": "query",
+        "payload": {"resident_id": LIN},
+        "idempotency_key": "edge-1",
+    } | kwargs
     envelopes, refusals = _counts()
     with pytest.raises(Invalid) as err:
         services.submit(**args)
@@ -150,8 +156,13 @@ def test_bad_envelopes_are_refused_with_a_reason_and_an_audit_record(ferry, cler
 
 
 def test_a_replayed_idempotency_key_with_other_content_is_refused(ferry, clerk):
-    args = {"actor": clerk, "backend": "population", "field_set_code": "identity", "operation": "query",
-            "idempotency_key": "edge-2"}  # fmt: skip
+    args = {
+        "actor": clerk,
+        "backend": "population",
+        "field_set_code": "identity",
+        "operation": "query",
+        "idempotency_key": "edge-2",
+    }
     first, created = services.submit(**args, payload={"resident_id": LIN})
     again, created_again = services.submit(**args, payload={"resident_id": LIN})
     assert created and not created_again and str(again.pk) == str(first.pk)
@@ -163,8 +174,14 @@ def test_a_replayed_idempotency_key_with_other_content_is_refused(ferry, clerk):
 
 def test_the_back_end_refuses_a_forged_request(ferry, clerk):
     """A captured request altered to ask about someone else never gets past the back end's signature check."""
-    env, _ = services.submit(actor=clerk, backend="population", field_set_code="identity", operation="query",
-                             payload={"resident_id": LIN}, idempotency_key="edge-3")  # fmt: skip
+    env, _ = services.submit(
+        actor=clerk,
+        backend="population",
+        field_set_code="identity",
+        operation="query",
+        payload={"resident_id": LIN},
+        idempotency_key="edge-3",
+    )
     request = services.request_of(env)
     forged = {**request, "payload": {"resident_id": WANG}}
     reply = ferry.soap.ledger.handle(forged)
@@ -193,13 +210,20 @@ def test_outage_breaker_manual_entry_back_fill_and_reconciliation(ferry, guide, 
 
     # Bad manual input is refused and changes nothing.
     before = (ManualEntry.objects.count(), Envelope.objects.count())
-    response = client.post(f"/ferry/window/w1/case/{case.pk}/manual/insurance_status/",
-                           {"insurance_status": "大概参保了", "employer_credit_code": "123"}, follow=True)  # fmt: skip
+    response = client.post(
+        f"/ferry/window/w1/case/{case.pk}/manual/insurance_status/",
+        {"insurance_status": "大概参保了", "employer_credit_code": "123"},
+        follow=True,
+    )
     assert "手工录入未保存" in response.content.decode() and "参保状态应为" in response.content.decode()
     assert (ManualEntry.objects.count(), Envelope.objects.count()) == before
 
-    typed = {"insurance_status": "正常参保", "insured_region": "杭州市西湖区", "employer_name": "某某贸易有限公司",
-             "employer_credit_code": "91330108704234567N"}  # fmt: skip
+    typed = {
+        "insurance_status": "正常参保",
+        "insured_region": "杭州市西湖区",
+        "employer_name": "某某贸易有限公司",
+        "employer_credit_code": "91330108704234567N",
+    }
     response = client.post(f"/ferry/window/w1/case/{case.pk}/manual/insurance_status/", typed, follow=True)
     assert "已手工录入" in response.content.decode()
     entry = ManualEntry.objects.get(case=case)
@@ -357,8 +381,14 @@ def test_personal_numbers_in_a_back_end_refusal_are_masked(ferry, guide, clerk, 
 def test_a_failing_back_end_stops_taking_the_batch_after_three_failures(ferry, clerk):
     ferry.set_fault("population", "down")
     for i in range(6):
-        services.submit(actor=clerk, backend="population", field_set_code="identity", operation="query",
-                        payload={"resident_id": LIN}, idempotency_key=f"batch-{i}")  # fmt: skip
+        services.submit(
+            actor=clerk,
+            backend="population",
+            field_set_code="identity",
+            operation="query",
+            payload={"resident_id": LIN},
+            idempotency_key=f"batch-{i}",
+        )
     from onevisit.ferry.worker import Worker
 
     assert Worker(batch=50).run_once() == 6

@@ -21,10 +21,15 @@ def test_a_reply_that_arrives_while_the_form_is_open_fills_its_empty_fields(ferr
     # The page's script wrote both values and marked them as the system's: saving them untouched is no entry.
     saved = client.post(
         f"/window/w1/cases/{case.pk}/form/",
-        {"employer_name": "浙江滨江建设集团有限公司", "employer_credit_code": panel.split(
-            'data-ferry-fill="employer_credit_code" value="')[1].split('"')[0],
-         "_prefilled": ["employer_name", "employer_credit_code"], "address": "滨江区江南大道1号"},
-    )  # fmt: skip
+        {
+            "employer_name": "浙江滨江建设集团有限公司",
+            "employer_credit_code": panel.split('data-ferry-fill="employer_credit_code" value="')[1].split(
+                '"'
+            )[0],
+            "_prefilled": ["employer_name", "employer_credit_code"],
+            "address": "滨江区江南大道1号",
+        },
+    )
     assert saved.status_code == 302
     entered = journey_events().filter(type="field.entered", case=str(case.pk))
     assert [e.data["field"] for e in entered] == ["address"]

@@ -46,9 +46,18 @@ def test_the_seed_registration_note_shows_only_for_a_status_that_is_not_normal()
     checks = next(s for s in doc["field_sets"] if s["code"] == "insurance_status")["checks"]
 
     def notes(status):
-        return [f.message for f in evaluate({"insurance_status": status}, checks=checks, matters=["cbdj"],
-                                            resident_id="11010519491231002X", case_values={},
-                                            today=date(2026, 12, 5)) if f.level == "info"]  # fmt: skip
+        return [
+            f.message
+            for f in evaluate(
+                {"insurance_status": status},
+                checks=checks,
+                matters=["cbdj"],
+                resident_id="11010519491231002X",
+                case_values={},
+                today=date(2026, 12, 5),
+            )
+            if f.level == "info"
+        ]
 
     assert notes("正常参保") == []
     assert notes("暂停参保") == ["已有参保记录但状态非正常，办理时按续保处理"]

@@ -48,8 +48,14 @@ def _all_materials(matter="gxzy"):
 
 
 def _desk_form(**changes):
-    return {"name": "赵六", "resident_id": RID, "phone": "13600001111", "channel": "window",
-            "materials": _all_materials(), "idempotency_key": "desk-ci-1"} | changes  # fmt: skip
+    return {
+        "name": "赵六",
+        "resident_id": RID,
+        "phone": "13600001111",
+        "channel": "window",
+        "materials": _all_materials(),
+        "idempotency_key": "desk-ci-1",
+    } | changes
 
 
 def test_desk_check_in_and_then_every_link_on_the_way_opens_for_the_guide(booking):
@@ -89,9 +95,14 @@ def test_desk_check_in_leads_into_the_prereview_and_keeps_the_appointment(bookin
 def test_desk_check_in_with_an_essential_item_missing_gives_the_notice_and_keeps_the_booking(booking, guide):
     with _at(booking, 17, 45):
         result = services.check_in_at_desk(
-            actor=guide, appointment_code=booking.code, matter_code="gxzy", present=[], name="赵六",
-            resident_id=RID, phone="13600001111",
-        )  # fmt: skip
+            actor=guide,
+            appointment_code=booking.code,
+            matter_code="gxzy",
+            present=[],
+            name="赵六",
+            resident_id=RID,
+            phone="13600001111",
+        )
     booking.refresh_from_db()
     assert result.verdict == "incomplete" and result.ticket is None
     assert booking.status == Appointment.Status.BOOKED
@@ -100,15 +111,25 @@ def test_desk_check_in_with_an_essential_item_missing_gives_the_notice_and_keeps
 def test_desk_check_in_for_someone_else_than_who_booked_is_refused(booking, guide):
     with _at(booking, 17, 45), nothing_written(), pytest.raises(Invalid) as err:
         services.check_in_at_desk(
-            actor=guide, appointment_code=booking.code, matter_code="gxzy", present=_all_materials(),
-            name="孙八", resident_id=resident_id(seq="654"), phone="13600002222",
-        )  # fmt: skip
+            actor=guide,
+            appointment_code=booking.code,
+            matter_code="gxzy",
+            present=_all_materials(),
+            name="孙八",
+            resident_id=resident_id(seq="654"),
+            phone="13600002222",
+        )
     assert "resident_id" in err.value.errors
 
 
 def test_a_retried_desk_check_in_gives_the_same_prereview_and_a_second_one_is_refused(booking, guide):
-    fields = {"matter_code": "gxzy", "present": _all_materials(), "name": "赵六", "resident_id": RID,
-              "phone": "13600001111"}  # fmt: skip
+    fields = {
+        "matter_code": "gxzy",
+        "present": _all_materials(),
+        "name": "赵六",
+        "resident_id": RID,
+        "phone": "13600001111",
+    }
     with _at(booking, 17, 45):
         first = services.check_in_at_desk(
             actor=guide, appointment_code=booking.code, idempotency_key="k1", **fields
@@ -168,8 +189,15 @@ def test_a_failed_kiosk_check_in_stays_on_the_kiosks_own_screen(hall):
 
 def test_the_prereview_api_checks_a_booking_in_and_refuses_a_second_check_in(booking):
     desk = login("daoban")
-    body = {"matter": "gxzy", "materials": _all_materials(), "name": "赵六", "resident_id": RID,
-            "phone": "13600001111", "appointment": booking.code, "idempotency_key": "api-ci-1"}  # fmt: skip
+    body = {
+        "matter": "gxzy",
+        "materials": _all_materials(),
+        "name": "赵六",
+        "resident_id": RID,
+        "phone": "13600001111",
+        "appointment": booking.code,
+        "idempotency_key": "api-ci-1",
+    }
     with _at(booking, 17, 45):
         first = desk.post("/api/intake/prereviews", body, content_type="application/json")
         assert first.status_code == 201 and first.json()["ticket"]["priority"] == 1

@@ -24,10 +24,17 @@ def _retirement(guide, answers, present_but=(), **options):
     checklist = services.checklist(bundle_code="retirement", answers=answers)
     present = [m.code for m in checklist.materials if not m.shared and m.code not in present_but]
     return services.submit_prereview(
-        actor=guide, bundle_code="retirement", answers=answers, present=present, name="王五",
-        resident_id=options.pop("rid", None) or resident_id(), phone="13700001111", commitment_signed=True,
-        tolerance_due=clock.local_date() + timedelta(days=3), **options,
-    )  # fmt: skip
+        actor=guide,
+        bundle_code="retirement",
+        answers=answers,
+        present=present,
+        name="王五",
+        resident_id=options.pop("rid", None) or resident_id(),
+        phone="13700001111",
+        commitment_signed=True,
+        tolerance_due=clock.local_date() + timedelta(days=3),
+        **options,
+    )
 
 
 # ---- item 3: notes, exemptions, not applicable ------------------------------------------------------------------

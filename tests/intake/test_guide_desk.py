@@ -76,10 +76,16 @@ def test_first_visit_is_recorded_for_completeness_figures(guide):
 def _bundle_prereview(guide, answers):
     checklist = services.checklist(bundle_code="retirement", answers=answers)
     return services.submit_prereview(
-        actor=guide, bundle_code="retirement", answers=answers, present=[m.code for m in checklist.materials],
-        name="王五", resident_id=resident_id(), phone="13700001111", commitment_signed=True,
+        actor=guide,
+        bundle_code="retirement",
+        answers=answers,
+        present=[m.code for m in checklist.materials],
+        name="王五",
+        resident_id=resident_id(),
+        phone="13700001111",
+        commitment_signed=True,
         tolerance_due=clock.local_date() + timedelta(days=3),
-    )  # fmt: skip
+    )
 
 
 def test_a_bundle_goes_to_the_queue_of_a_matter_the_hall_serves(guide):
@@ -99,9 +105,14 @@ def test_a_bundle_goes_to_the_queue_of_a_matter_the_hall_serves(guide):
 def test_answers_that_do_not_resolve_are_refused(guide):
     with nothing_written(), pytest.raises(Invalid, match="没有问题 pets"):
         services.submit_prereview(
-            actor=guide, bundle_code="newborn", answers={"pets": "cat"}, present=[], name="王五",
-            resident_id=resident_id(), phone="13700001111",
-        )  # fmt: skip
+            actor=guide,
+            bundle_code="newborn",
+            answers={"pets": "cat"},
+            present=[],
+            name="王五",
+            resident_id=resident_id(),
+            phone="13700001111",
+        )
 
 
 def test_a_matter_the_hall_does_not_serve_gets_no_ticket(guide):

@@ -172,9 +172,14 @@ def test_desk_check_in_while_a_ticket_waits_is_refused_and_the_booking_kept(book
         waiting = _kiosk(kiosk_actor, RID, "k1")
         with nothing_written(), pytest.raises(services.AlreadyWaiting) as err:
             services.check_in_at_desk(
-                actor=guide, appointment_code=booking.code, matter_code="gxzy", present=_all_materials(),
-                name="赵六", resident_id=RID, phone="13600001111",
-            )  # fmt: skip
+                actor=guide,
+                appointment_code=booking.code,
+                matter_code="gxzy",
+                present=_all_materials(),
+                name="赵六",
+                resident_id=RID,
+                phone="13600001111",
+            )
     assert err.value.ticket == waiting and waiting.number in err.value.message
     booking.refresh_from_db()
     assert booking.status == Appointment.Status.BOOKED

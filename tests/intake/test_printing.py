@@ -45,9 +45,14 @@ def _printers(hall, primary_address, backup_kind="escpos", backup_address=""):
         location="desk-t-backup",
     )
     return Printer.objects.create(
-        hall=hall, code="main", name="主打印机", address=primary_address, location="desk-t", backup=backup,
+        hall=hall,
+        code="main",
+        name="主打印机",
+        address=primary_address,
+        location="desk-t",
+        backup=backup,
         timeout_seconds=1,
-    )  # fmt: skip
+    )
 
 
 def test_the_ticket_reaches_the_printer_as_escpos(guide, hall):
@@ -174,8 +179,15 @@ def test_the_window_prints_the_acceptance_receipt_on_its_own_printer(guide_clien
     from onevisit.cases.models import Case
     from tests.factories import resident_id
 
-    guide_client.post("/guide/matters/cbdj/", {"materials": ["ldht", "hkb", "zp"], "name": "回执", "resident_id": resident_id(),
-                                               "phone": "13812345678"})  # fmt: skip
+    guide_client.post(
+        "/guide/matters/cbdj/",
+        {
+            "materials": ["ldht", "hkb", "zp"],
+            "name": "回执",
+            "resident_id": resident_id(),
+            "phone": "13812345678",
+        },
+    )
     clerk_client.post("/window/w1/call/")
     with FakePrinter() as device:
         Printer.objects.filter(hall=hall, location="w1").update(address=device.address)
@@ -297,5 +309,9 @@ def test_the_information_centre_sees_recent_print_failures_with_their_detail(gui
 def _desk_form() -> dict:
     from tests.factories import resident_id
 
-    return {"materials": ["sfz", "ldht", "hkb", "zp"], "name": "打印", "resident_id": resident_id(),
-            "phone": "13812345678"}  # fmt: skip
+    return {
+        "materials": ["sfz", "ldht", "hkb", "zp"],
+        "name": "打印",
+        "resident_id": resident_id(),
+        "phone": "13812345678",
+    }

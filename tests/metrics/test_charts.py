@@ -11,8 +11,14 @@ from reportlab.graphics.shapes import Group, Line, String, UserNode
 
 from onevisit.metrics import charts
 
-SIX = ["现状", "导引台预审：材料一次备齐率 +20 个百分点", "核验移至后台：全部事项窗口时长压减 20%",
-       "日均少于 40 人的队列合并为综合窗口", "关闭 1 个窗口", "事项 cbdj 的 87.88% 转网上办理"]  # fmt: skip
+SIX = [
+    "现状",
+    "导引台预审：材料一次备齐率 +20 个百分点",
+    "核验移至后台：全部事项窗口时长压减 20%",
+    "日均少于 40 人的队列合并为综合窗口",
+    "关闭 1 个窗口",
+    "事项 cbdj 的 87.88% 转网上办理",
+]
 HOURS = [f"{h:02d}:00" for h in range(9, 18)]
 DAYS = [f"{m:02d}-{d:02d}" for m, d in [(10, x) for x in range(20, 32)] + [(11, x) for x in range(1, 31)]]
 MATTERS = ["参保登记", "生育保险待遇申领（生育医疗费用、生育津贴）", "缴费核定", "职工基本养老保险待遇申领"]
@@ -20,8 +26,14 @@ MATTERS = ["参保登记", "生育保险待遇申领（生育医疗费用、生�
 
 def _mul(a, b):
     """reportlab's affine (a, b, c, d, e, f) matrices: a applied after b."""
-    return (a[0] * b[0] + a[2] * b[1], a[1] * b[0] + a[3] * b[1], a[0] * b[2] + a[2] * b[3],
-            a[1] * b[2] + a[3] * b[3], a[0] * b[4] + a[2] * b[5] + a[4], a[1] * b[4] + a[3] * b[5] + a[5])  # fmt: skip
+    return (
+        a[0] * b[0] + a[2] * b[1],
+        a[1] * b[0] + a[3] * b[1],
+        a[0] * b[2] + a[2] * b[3],
+        a[1] * b[2] + a[3] * b[3],
+        a[0] * b[4] + a[2] * b[5] + a[4],
+        a[1] * b[4] + a[3] * b[5] + a[5],
+    )
 
 
 def _apply(m, x, y):
@@ -42,8 +54,11 @@ def texts(drawing):
         elif isinstance(node, String) and node.text.strip():
             w = charts.text_width(node.text, node.fontName, node.fontSize)
             shift = {"start": 0, "middle": -w / 2, "end": -w}[node.textAnchor]
-            corners = [_apply(m, node.x + shift + dx, node.y + dy) for dx in (0, w)
-                       for dy in (-0.25 * node.fontSize, node.fontSize)]  # fmt: skip
+            corners = [
+                _apply(m, node.x + shift + dx, node.y + dy)
+                for dx in (0, w)
+                for dy in (-0.25 * node.fontSize, node.fontSize)
+            ]
             xs, ys = [c[0] for c in corners], [c[1] for c in corners]
             scale = (abs(m[0] * m[3] - m[1] * m[2])) ** 0.5
             out.append((node.text, node.fontSize * scale, (min(xs), min(ys), max(xs), max(ys))))
@@ -69,19 +84,50 @@ def lines_drawn(drawing):
 
 
 CASES = {
-    "six scenarios by hour": lambda: charts.lines("各小时平均等待：现状与情景(分钟)", HOURS,
-                                            [(n, [i * 3 + j for j in range(9)]) for i, n in enumerate(SIX)], axis="时"),
-    "six weeks by day": lambda: charts.trend("每日受理件数", DAYS, [150 + i % 7 for i in range(len(DAYS))],
-                                             axis="日期", baseline=148.2, baseline_label="基期日均 148.2 件"),
-    "a rate by day": lambda: charts.trend("每日一次性办成率(%)", DAYS[:5], [0.5, None, 0.61, 0.55, 0.6], percent=True,
-                                          axis="日期", baseline=0.542, baseline_label="基期 54.2%"),
-    "long matter names": lambda: charts.bars("各事项一次性办成率(%)", MATTERS, [0.996, 0.3, None, 0.0], percent=True,
-                                             axis="事项"),
-    "a legend name wider than the chart": lambda: charts.lines("各小时平均等待", HOURS[:3], [
-        ("现状", [1, 2, 3]), ("事项 cbdj 的 87.88% 转网上办理，导引台预审材料一次备齐率提升 20 个百分点，核验移至后台，关闭 1 个窗口", [2, 3, 4])]),
-    "a very long title": lambda: charts.bars("各窗口平均办理时长(分钟)，不含后台办结的办件，按首次受理的窗口归属，极端案例另列",
-                                             ["1号窗口", "2号窗口"], [7.25, 11.0], axis="窗口"),
-}  # fmt: skip
+    "six scenarios by hour": lambda: charts.lines(
+        "各小时平均等待：现状与情景(分钟)",
+        HOURS,
+        [(n, [i * 3 + j for j in range(9)]) for i, n in enumerate(SIX)],
+        axis="时",
+    ),
+    "six weeks by day": lambda: charts.trend(
+        "每日受理件数",
+        DAYS,
+        [150 + i % 7 for i in range(len(DAYS))],
+        axis="日期",
+        baseline=148.2,
+        baseline_label="基期日均 148.2 件",
+    ),
+    "a rate by day": lambda: charts.trend(
+        "每日一次性办成率(%)",
+        DAYS[:5],
+        [0.5, None, 0.61, 0.55, 0.6],
+        percent=True,
+        axis="日期",
+        baseline=0.542,
+        baseline_label="基期 54.2%",
+    ),
+    "long matter names": lambda: charts.bars(
+        "各事项一次性办成率(%)", MATTERS, [0.996, 0.3, None, 0.0], percent=True, axis="事项"
+    ),
+    "a legend name wider than the chart": lambda: charts.lines(
+        "各小时平均等待",
+        HOURS[:3],
+        [
+            ("现状", [1, 2, 3]),
+            (
+                "事项 cbdj 的 87.88% 转网上办理，导引台预审材料一次备齐率提升 20 个百分点，核验移至后台，关闭 1 个窗口",
+                [2, 3, 4],
+            ),
+        ],
+    ),
+    "a very long title": lambda: charts.bars(
+        "各窗口平均办理时长(分钟)，不含后台办结的办件，按首次受理的窗口归属，极端案例另列",
+        ["1号窗口", "2号窗口"],
+        [7.25, 11.0],
+        axis="窗口",
+    ),
+}
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -33,8 +33,13 @@ def test_the_day_page_adds_window_by_matter_round_trips_not_applicable_and_defin
     cases.accept(actor=clerk2, window=window2, code=ticket.token)
     # The desk marks 劳动合同 not applicable for a 灵活就业 citizen in one of three 参保登记 pre-reviews.
     every = [m.code for m in catalog.checklist_for_matter("cbdj").materials]
-    prereview(guide, "cbdj", present=[c for c in every if c != "ldht"], not_applicable={"ldht": "灵活就业人员"},
-              channel="online_assisted")  # fmt: skip
+    prereview(
+        guide,
+        "cbdj",
+        present=[c for c in every if c != "ldht"],
+        not_applicable={"ldht": "灵活就业人员"},
+        channel="online_assisted",
+    )
 
     page = analyst_client.get("/metrics/").content.decode()
     hall = page[page.index('id="hall"') :].split("</table>")[0]
@@ -60,8 +65,13 @@ def test_the_day_page_adds_window_by_matter_round_trips_not_applicable_and_defin
 @pytest.mark.django_db
 def test_the_review_page_lists_the_not_applicable_marks_and_the_definitions(guide, analyst_client):
     every = [m.code for m in catalog.checklist_for_matter("cbdj").materials]
-    prereview(guide, "cbdj", present=[c for c in every if c != "ldht"], not_applicable={"ldht": "灵活就业人员"},
-              channel="online_assisted")  # fmt: skip
+    prereview(
+        guide,
+        "cbdj",
+        present=[c for c in every if c != "ldht"],
+        not_applicable={"ldht": "灵活就业人员"},
+        channel="online_assisted",
+    )
     page = analyst_client.get("/metrics/review/").content.decode()
     na = page[page.index('id="not-applicable"') :].split("</section>")[0]
     assert _cell_after(na, "<tbody>") == "参保登记 劳动合同或用工证明 1 1 100.0%"
@@ -75,8 +85,11 @@ def test_a_material_marked_in_a_bundle_is_named_even_when_another_matter_of_the_
     matter's: the table showed the code ybtx-hdb."""
     from onevisit.metrics import report
 
-    rows = [{"matter": "retire-approval", "material": "ybtx-hdb"}, {"matter": "cbdj", "material": "ldht"},
-            {"matter": "cbdj", "material": "gone-from-catalog"}]  # fmt: skip
+    rows = [
+        {"matter": "retire-approval", "material": "ybtx-hdb"},
+        {"matter": "cbdj", "material": "ldht"},
+        {"matter": "cbdj", "material": "gone-from-catalog"},
+    ]
     names = report.material_names(rows)
     assert names[("retire-approval", "ybtx-hdb")] == "职工医保退休人员缴费年限核定表"
     assert names[("cbdj", "ldht")] == "劳动合同或用工证明"
@@ -91,15 +104,39 @@ def test_a_case_over_the_percentile_that_a_clerk_also_flagged_is_listed_once():
     from onevisit.metrics import engine, report
 
     listed = [
-        {"case": "c1", "matter": "cbdj", "window": "w1", "day": date(2026, 11, 16), "seconds": 5400.0,
-         "limit_seconds": 1800.0, "note": ""},
-        {"case": "c1", "matter": "cbdj", "window": "w1", "day": date(2026, 11, 16), "seconds": 5400.0,
-         "limit_seconds": None, "note": "系统故障"},
-        {"case": "c2", "matter": "cbdj", "window": "w2", "day": date(2026, 11, 17), "seconds": None,
-         "limit_seconds": None, "note": "办事人中途离开"},
-    ]  # fmt: skip
-    r = SimpleNamespace(outliers=listed, rule=engine.OutlierRule(0.99, 20),
-                        name=lambda how, code: {"cbdj": "参保登记", "w1": "1号窗口", "w2": "2号窗口"}[code])  # fmt: skip
+        {
+            "case": "c1",
+            "matter": "cbdj",
+            "window": "w1",
+            "day": date(2026, 11, 16),
+            "seconds": 5400.0,
+            "limit_seconds": 1800.0,
+            "note": "",
+        },
+        {
+            "case": "c1",
+            "matter": "cbdj",
+            "window": "w1",
+            "day": date(2026, 11, 16),
+            "seconds": 5400.0,
+            "limit_seconds": None,
+            "note": "系统故障",
+        },
+        {
+            "case": "c2",
+            "matter": "cbdj",
+            "window": "w2",
+            "day": date(2026, 11, 17),
+            "seconds": None,
+            "limit_seconds": None,
+            "note": "办事人中途离开",
+        },
+    ]
+    r = SimpleNamespace(
+        outliers=listed,
+        rule=engine.OutlierRule(0.99, 20),
+        name=lambda how, code: {"cbdj": "参保登记", "w1": "1号窗口", "w2": "2号窗口"}[code],
+    )
     rows = report.outlier_records(r)
     assert [row[0] for row in rows] == ["c1", "c2"]
     assert rows[0][5] == 30.0 and rows[0][6] == "超过该事项第 99 百分位；系统故障"

@@ -64,8 +64,19 @@ def _service(window, ticket, case, matter, call, accept, done=None, at_window=Tr
         ev("case.accepted", at(accept), window, matter, case, ticket, visit or f"v{case}", visit_seq=1),
     ]
     if done is not None:
-        rows.append(ev("case.completed", at(done), window, matter, case, ticket, visit or f"v{case}", visits=1,
-                       at_window=at_window))  # fmt: skip
+        rows.append(
+            ev(
+                "case.completed",
+                at(done),
+                window,
+                matter,
+                case,
+                ticket,
+                visit or f"v{case}",
+                visits=1,
+                at_window=at_window,
+            )
+        )
     return rows
 
 
@@ -101,7 +112,7 @@ def test_on_the_spot_is_counted_on_the_day_and_at_the_window_of_the_first_accept
             "vD",
             visits=1,
             at_window=True,
-        ),  # fmt: skip
+        ),
         # completed in a later visit (the citizen came back), at the window, before any other call
         *_service("w2", "tE", "E", "cbdj", "10:00", "10:01"),
         ev("case.completed", at("10:20"), "w2", "cbdj", "E", "tE2", "vE2", visits=2, at_window=True),
@@ -232,10 +243,31 @@ def test_visits_on_another_day_are_never_the_same_visit():
 def _marks():
     def pre(minute, matter, number, na=()):
         when = at("9:00") + timedelta(minutes=minute)
-        out = [ev("prereview.completed", when, "", matter, prereview=number, verdict="complete", first_visit=True,
-                  not_applicable=sorted(na))]  # fmt: skip
-        out += [ev("material.not_applicable", when, "", matter, prereview=number, material=code,
-                   reason="灵活就业人员无需提供", preset=True) for code in na]  # fmt: skip
+        out = [
+            ev(
+                "prereview.completed",
+                when,
+                "",
+                matter,
+                prereview=number,
+                verdict="complete",
+                first_visit=True,
+                not_applicable=sorted(na),
+            )
+        ]
+        out += [
+            ev(
+                "material.not_applicable",
+                when,
+                "",
+                matter,
+                prereview=number,
+                material=code,
+                reason="灵活就业人员无需提供",
+                preset=True,
+            )
+            for code in na
+        ]
         return out
 
     return [
@@ -274,11 +306,29 @@ def test_relative_volume_is_the_bundle_against_every_case_of_its_declared_key_ma
     matter (those of the bundle included, as each bundle case handles it)."""
     rows = []
     for n in range(2):  # 退休一件事, accepted at the window under the transfer the citizen came for
-        rows.append(ev("case.accepted", at("9:00") + timedelta(minutes=n), "w1", "gxzy", f"b{n}", bundle="retirement",
-                       visit_seq=1, matters=["retire-approval", "gxzy", "retire-pension-claim"]))  # fmt: skip
+        rows.append(
+            ev(
+                "case.accepted",
+                at("9:00") + timedelta(minutes=n),
+                "w1",
+                "gxzy",
+                f"b{n}",
+                bundle="retirement",
+                visit_seq=1,
+                matters=["retire-approval", "gxzy", "retire-pension-claim"],
+            )
+        )
     for n in range(3):  # 退休审批 alone
-        rows.append(ev("case.accepted", at("10:00") + timedelta(minutes=n), "w1", "retire-approval", f"s{n}",
-                       visit_seq=1))  # fmt: skip
+        rows.append(
+            ev(
+                "case.accepted",
+                at("10:00") + timedelta(minutes=n),
+                "w1",
+                "retire-approval",
+                f"s{n}",
+                visit_seq=1,
+            )
+        )
     for n in range(4):  # 关系转移 alone: not the key matter
         rows.append(
             ev("case.accepted", at("11:00") + timedelta(minutes=n), "w1", "gxzy", f"g{n}", visit_seq=1)
@@ -291,10 +341,19 @@ def test_relative_volume_is_the_bundle_against_every_case_of_its_declared_key_ma
     fields = ("key_matter", "bundle_cases", "key_matter_cases", "relative_volume")
     assert {(r["bundle"],): {f: r[f] for f in fields} for r in got} == want
     assert want == {
-        ("retirement",): {"key_matter": "retire-approval", "bundle_cases": 2, "key_matter_cases": 5,
-                          "relative_volume": 0.4},
-        ("newborn",): {"key_matter": None, "bundle_cases": 1, "key_matter_cases": None, "relative_volume": None},
-    }  # fmt: skip
+        ("retirement",): {
+            "key_matter": "retire-approval",
+            "bundle_cases": 2,
+            "key_matter_cases": 5,
+            "relative_volume": 0.4,
+        },
+        ("newborn",): {
+            "key_matter": None,
+            "bundle_cases": 1,
+            "key_matter_cases": None,
+            "relative_volume": None,
+        },
+    }
 
 
 # ---- the real services ----------------------------------------------------------------------------------------

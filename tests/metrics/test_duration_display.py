@@ -27,8 +27,9 @@ def test_a_38_second_verification_reads_38_seconds_on_the_review_page(guide, cle
     case = handed_over(clerk, services.accept(actor=clerk, window=window1, code=t.token))
     office = actor_for(get_user_model().objects.get(username="houtai1"))
     hr = actor_for(get_user_model().objects.get(username="houtai2"))
-    v = services.request_verification(actor=office, task_id=case.tasks.get().pk, department="rsj",
-                                      question="核实")  # fmt: skip
+    v = services.request_verification(
+        actor=office, task_id=case.tasks.get().pk, department="rsj", question="核实"
+    )
     answered = v.requested_at + timedelta(seconds=38)
     monkeypatch.setattr(clock, "now", lambda: answered)
     services.answer_verification(actor=hr, verification_id=v.pk, confirmed=True)

@@ -49,8 +49,18 @@ def journeys(draw):
         if draw(st.booleans()):
             clock += timedelta(seconds=draw(st.integers(1, 90000)))
             at_window = draw(st.booleans())
-            events.append(("case.completed", clock, window if at_window else "", matter, case, f"t{i}-{visits}",
-                           f"v{i}-{visits}", {"visits": visits, "at_window": at_window}))  # fmt: skip
+            events.append(
+                (
+                    "case.completed",
+                    clock,
+                    window if at_window else "",
+                    matter,
+                    case,
+                    f"t{i}-{visits}",
+                    f"v{i}-{visits}",
+                    {"visits": visits, "at_window": at_window},
+                )
+            )
     return sorted(events, key=lambda e: e[1])
 
 
@@ -85,7 +95,7 @@ def _journey(case, ticket, window, matter, call_min, accept_min, done_min=None, 
                 {"visits": 1, **done},
             )
         )
-    return events  # fmt: skip
+    return events
 
 
 def _by(events, dim):
@@ -121,8 +131,17 @@ def test_duplicate_entries_and_round_trips_and_back_office_completions():
         *_journey("1", "t1", "w1", "cbdj", 0, 1, 12),
         ("field.entered", T0 + timedelta(minutes=3), "w1", "cbdj", "1", "", "", {"duplicate": True}),
         ("field.entered", T0 + timedelta(minutes=4), "w1", "cbdj", "1", "", "", {"duplicate": False}),
-        ("case.completed", T0 + timedelta(minutes=50), "", "gxzy", "9", "t9", "v9", {"at_window": False, "visits": 3}),
-    ]  # fmt: skip
+        (
+            "case.completed",
+            T0 + timedelta(minutes=50),
+            "",
+            "gxzy",
+            "9",
+            "t9",
+            "v9",
+            {"at_window": False, "visits": 3},
+        ),
+    ]
     windows, matters = _by(events, "window"), _by(events, "matter")
     assert windows["w1"]["duplicate_entries"] == 1 and matters["cbdj"]["duplicate_entries"] == 1
     assert matters["gxzy"]["mean_round_trips"] == 3.0
@@ -199,9 +218,12 @@ def test_the_engine_reads_the_real_log_and_agrees_with_the_day_page(guide, clerk
     day = queries.day_summary(hall="demo", day=today, tz_name="Asia/Shanghai")
     rows = Event.objects.filter(hall="demo", type__in=engine.EVENT_TYPES).order_by("at", "id")
     (expected,) = reference.indicators(
-        rows.values_list("at", "type", "hall", "window", "matter", "bundle", "case", "ticket", "visit", "data"),
-        (), TZ,
-    ).values()  # fmt: skip
+        rows.values_list(
+            "at", "type", "hall", "window", "matter", "bundle", "case", "ticket", "visit", "data"
+        ),
+        (),
+        TZ,
+    ).values()
     assert {m: day.total[m] for m in engine.METRICS} == pytest.approx(expected)
     assert day.total["accepted"] == 2 and day.total["completed_on_the_spot"] == 1 and day.total["waited"] == 2
     assert day.by_window["w1"]["accepted"] == 2 and not day.empty
@@ -216,16 +238,39 @@ def rich_logs(draw):
         at = START + timedelta(minutes=draw(st.integers(0, 3000)))
         matter = draw(st.sampled_from(["cbdj", "gxzy", "jfhd"]))
         kind = draw(
-            st.sampled_from(["prereview", "triage", "consultation", "verification", "returned", "visit", "window",
-                             "handover"])
-        )  # fmt: skip
+            st.sampled_from(
+                [
+                    "prereview",
+                    "triage",
+                    "consultation",
+                    "verification",
+                    "returned",
+                    "visit",
+                    "window",
+                    "handover",
+                ]
+            )
+        )
         if kind == "prereview":
-            data = {"verdict": draw(st.sampled_from(["complete", "tolerance", "incomplete"])),
-                    "first_visit": draw(st.booleans()), "prereview": i}  # fmt: skip
+            data = {
+                "verdict": draw(st.sampled_from(["complete", "tolerance", "incomplete"])),
+                "first_visit": draw(st.booleans()),
+                "prereview": i,
+            }
             extra.append(("prereview.completed", at, "", matter, "", "", "", data))
             for material in draw(st.lists(st.sampled_from(["ldht", "hkb", "rsda"]), max_size=2, unique=True)):
-                extra.append(("material.not_applicable", at, "", matter, "", "", "",
-                              {"prereview": draw(st.sampled_from([i, ""])), "material": material}))  # fmt: skip
+                extra.append(
+                    (
+                        "material.not_applicable",
+                        at,
+                        "",
+                        matter,
+                        "",
+                        "",
+                        "",
+                        {"prereview": draw(st.sampled_from([i, ""])), "material": material},
+                    )
+                )
         elif kind == "window":  # a window signing in or out, pausing or resuming
             type_ = draw(
                 st.sampled_from(["window.signed_in", "window.signed_out", "window.paused", "window.resumed"])
@@ -251,8 +296,18 @@ def rich_logs(draw):
         elif kind == "returned":
             extra.append(("case.returned", at, "", matter, f"c{draw(st.integers(0, 11))}", "", "", {}))
         else:
-            extra.append(("visit.recorded", at, "w1", matter, f"c{draw(st.integers(0, 11))}", "", "",
-                          {"visit_seq": draw(st.integers(1, 4))}))  # fmt: skip
+            extra.append(
+                (
+                    "visit.recorded",
+                    at,
+                    "w1",
+                    matter,
+                    f"c{draw(st.integers(0, 11))}",
+                    "",
+                    "",
+                    {"visit_seq": draw(st.integers(1, 4))},
+                )
+            )
     for n, e in enumerate(events):
         if e[0] == "case.accepted" and draw(st.booleans()):
             events[n] = (
@@ -357,9 +412,17 @@ def test_an_outlier_leaves_the_means_and_is_counted():
         events += [
             ("ticket.called", at, "w1", "cbdj", "", f"t{i}", "", {}),
             ("case.accepted", at, "w1", "cbdj", f"c{i}", f"t{i}", f"v{i}", {"visit_seq": 1}),
-            ("case.completed", at + timedelta(minutes=minutes), "w1", "cbdj", f"c{i}", f"t{i}", f"v{i}",
-             {"visits": 1 if minutes == 10 else 3}),
-        ]  # fmt: skip
+            (
+                "case.completed",
+                at + timedelta(minutes=minutes),
+                "w1",
+                "cbdj",
+                f"c{i}",
+                f"t{i}",
+                f"v{i}",
+                {"visits": 1 if minutes == 10 else 3},
+            ),
+        ]
     table = _table(events)
     (kept,) = engine.compute(table, (), engine.OutlierRule(0.9, 5)).to_pylist()
     assert kept["mean_handling_seconds"] == 600 and kept["mean_round_trips"] == 1 and kept["outliers"] == 1
@@ -400,6 +463,23 @@ def test_every_event_type_the_engine_reads_is_declared_in_the_log_vocabulary():
     from onevisit.core.events import EVENT_TYPES
 
     assert set(engine.EVENT_TYPES) <= EVENT_TYPES
-    assert engine.DATA_FIELDS.keys() >= {n for n in engine.SCHEMA.names if n not in ("seq", "at", "local_at",
-                                         "type", "hall", "window", "matter", "bundle", "case", "ticket", "case_id",
-                                         "ticket_id", "visit")}  # fmt: skip
+    assert engine.DATA_FIELDS.keys() >= {
+        n
+        for n in engine.SCHEMA.names
+        if n
+        not in (
+            "seq",
+            "at",
+            "local_at",
+            "type",
+            "hall",
+            "window",
+            "matter",
+            "bundle",
+            "case",
+            "ticket",
+            "case_id",
+            "ticket_id",
+            "visit",
+        )
+    }

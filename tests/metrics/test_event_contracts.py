@@ -28,11 +28,22 @@ def test_each_scan_of_the_loader_reads_the_types_it_is_meant_to():
         return set(engine._ORDER[engine._CODE[first] : engine._CODE[last] + 1])
 
     window = {"window.signed_in", "window.signed_out", "window.paused", "window.resumed"}
-    desk = {"material.not_applicable", "field.entered", "prereview.completed", "triage.routed",
-            "consultation.recorded"}  # fmt: skip
+    desk = {
+        "material.not_applicable",
+        "field.entered",
+        "prereview.completed",
+        "triage.routed",
+        "consultation.recorded",
+    }
     assert part("ev_counted") == desk | window | {"ticket.no_show"}
-    assert part("ev_marks") == window | {"ticket.no_show", "ticket.called", "ticket.issued", "case.completed",
-                                         "case.accepted", "visit.recorded"}  # fmt: skip
+    assert part("ev_marks") == window | {
+        "ticket.no_show",
+        "ticket.called",
+        "ticket.issued",
+        "case.completed",
+        "case.accepted",
+        "visit.recorded",
+    }
     assert part("ev_ticketed") == {"ticket.issued", "case.completed"}
     assert part("ev_visits") == {"case.accepted", "visit.recorded"}
     assert part("ev_ends") == {"case.completed", "case.accepted", "visit.recorded", "task.started"}
@@ -43,13 +54,25 @@ def test_each_scan_of_the_loader_reads_the_types_it_is_meant_to():
 
 
 def test_every_list_of_types_a_reader_keeps_is_declared():
-    for name, types in (("engine", engine.EVENT_TYPES), ("history", history.EVENT_TYPES),
-                        ("planning", calibrate.EVENT_TYPES)):  # fmt: skip
+    for name, types in (
+        ("engine", engine.EVENT_TYPES),
+        ("history", history.EVENT_TYPES),
+        ("planning", calibrate.EVENT_TYPES),
+    ):
         assert set(event_types.in_order(types)) == set(types), name
 
 
-_PREREVIEW = {"prereview": 7, "verdict": "tolerance", "required": 3, "present": 2, "missing": ["hkb"],
-              "not_applicable": [], "matters": ["cbdj"], "first_visit": True, "person": "p1"}  # fmt: skip
+_PREREVIEW = {
+    "prereview": 7,
+    "verdict": "tolerance",
+    "required": 3,
+    "present": 2,
+    "missing": ["hkb"],
+    "not_applicable": [],
+    "matters": ["cbdj"],
+    "first_visit": True,
+    "person": "p1",
+}
 _ACCEPTED = {"number": "A001", "visit_seq": 1, "verdict": None, "matters": ["a", "b"], "tasks": 0}
 _NA = {"prereview": 7, "material": "ldht", "reason": "灵活就业人员", "preset": True}
 # Each data column of the loader (engine.DATA_FIELDS): a declared payload it reads, and what it reads from it.
@@ -66,9 +89,13 @@ LOADED = [
     ("ref", "verification.started", {"task": "t", "verification": 9, "to": "d", "due": "2026-12-07"}, "9"),
     ("note", "case.outlier_flagged", {"note": "系统故障"}, "系统故障"),
     ("material", "material.not_applicable", _NA, "ldht"),
-    ("priority", "ticket.issued", {"number": "A001", "priority": 2, "priority_class": "elderly",
-                                   "waiting_ahead": 0}, 2),
-]  # fmt: skip
+    (
+        "priority",
+        "ticket.issued",
+        {"number": "A001", "priority": 2, "priority_class": "elderly", "waiting_ahead": 0},
+        2,
+    ),
+]
 
 
 @pytest.mark.parametrize(("column", "type_", "data", "expected"), LOADED)
@@ -83,8 +110,9 @@ def test_every_data_column_of_the_loader_is_tried_above():
 
 
 def _hall() -> history._Hall:
-    return history._Hall(no=1, seed=1, tz=ZoneInfo(history.TZ_NAME), log=history._Log(), start=date(2026, 11, 2),
-                         days=1)  # fmt: skip
+    return history._Hall(
+        no=1, seed=1, tz=ZoneInfo(history.TZ_NAME), log=history._Log(), start=date(2026, 11, 2), days=1
+    )
 
 
 @pytest.mark.parametrize(

@@ -148,28 +148,44 @@ def test_payloads_and_references_are_those_the_services_emit(events, guide, cler
     queueing.set_paused(window=window1, paused=True, actor=clerk)
     queueing.set_paused(window=window1, paused=False, actor=clerk)
     every = [m.code for m in intake.checklist(matter_code="cbdj").materials]
-    prereview(guide, "cbdj", present=[c for c in every if c != "ldht"], not_applicable={"ldht": "灵活就业人员"},
-              channel="online_assisted")  # fmt: skip
+    prereview(
+        guide,
+        "cbdj",
+        present=[c for c in every if c != "ldht"],
+        not_applicable={"ldht": "灵活就业人员"},
+        channel="online_assisted",
+    )
     intake.record_consultation(actor=guide, matter_code="cbdj")
     intake.record_consultation(actor=guide, bundle_code="retirement")
     prereview(guide, "cbdj", present=[])  # incomplete: no ticket
     checklist = intake.checklist(bundle_code="retirement", answers={"transferred": True})
     intake.submit_prereview(
-        actor=guide, bundle_code="retirement", answers={"transferred": True},
-        present=[m.code for m in checklist.materials], name="退休人", resident_id=resident_id(),
-        phone="13700001111", channel="online_assisted",
-    )  # fmt: skip
+        actor=guide,
+        bundle_code="retirement",
+        answers={"transferred": True},
+        present=[m.code for m in checklist.materials],
+        name="退休人",
+        resident_id=resident_id(),
+        phone="13700001111",
+        channel="online_assisted",
+    )
     # tolerance, a recall, the form with a retyped value, supply at the hall, completion, delivery
     pr = prereview(guide, "cbdj", present=["ldht"])
     assert queueing.call_next(window=window1, actor=clerk) == pr.ticket
     queueing.recall(window=window1, ticket_id=pr.ticket.pk, actor=clerk)
     case = cases.accept(actor=clerk, window=window1, code=pr.ticket.token)
     cases.save_form(
-        actor=clerk, case_id=case.pk,
-        submitted={"name": "张三", "address": "滨江区江南大道1号", "employer_name": "示范科技有限公司",
-                   "employer_credit_code": "91330108MA2H0XXX0X", "employment_start": "2026-11-01",
-                   "insurance_types": "养老"},
-    )  # fmt: skip
+        actor=clerk,
+        case_id=case.pk,
+        submitted={
+            "name": "张三",
+            "address": "滨江区江南大道1号",
+            "employer_name": "示范科技有限公司",
+            "employer_credit_code": "91330108MA2H0XXX0X",
+            "employment_start": "2026-11-01",
+            "insurance_types": "养老",
+        },
+    )
     cases.supply(
         actor=clerk, commitment_id=case.commitments.get(material="hkb").pk, via="hall", window=window1
     )
@@ -208,9 +224,14 @@ def test_payloads_and_references_are_those_the_services_emit(events, guide, cler
     answers = {"transferred": True}  # a bundle taken whole at the guide desk: its acceptance names the bundle
     checklist = intake.checklist(bundle_code="retirement", answers=answers)
     pr = intake.submit_prereview(
-        actor=guide, bundle_code="retirement", answers=answers, present=[m.code for m in checklist.materials],
-        name="退休人", resident_id=resident_id(), phone="13700001111",
-    )  # fmt: skip
+        actor=guide,
+        bundle_code="retirement",
+        answers=answers,
+        present=[m.code for m in checklist.materials],
+        name="退休人",
+        resident_id=resident_id(),
+        phone="13700001111",
+    )
     assert queueing.call_next(window=window1, actor=clerk) == pr.ticket
     bundled = cases.accept(actor=clerk, window=window1, code=pr.ticket.token)
     assert Event.objects.get(type="case.accepted", case=str(bundled.pk)).bundle == "retirement"

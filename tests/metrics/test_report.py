@@ -79,7 +79,7 @@ def test_csv_is_long_format_with_every_headline_metric_for_the_period_and_its_ba
     assert {"1号窗口", "参保登记"} <= names
 
 
-def test_an_empty_period_gives_a_report_that_says_so(hall, tmp_path):
+def test_an_empty_period_gives_a_report_that_says_so(empty_hall, tmp_path):
     out = _run(
         tmp_path, "csv", clock.local_date() - timedelta(days=400), clock.local_date() - timedelta(days=390)
     )
@@ -95,7 +95,7 @@ def test_an_empty_period_gives_a_report_that_says_so(hall, tmp_path):
     assert wb["目标对照"]["A2"].value.startswith("所选时段没有事件记录")
 
 
-def test_bad_periods_are_refused(hall, tmp_path):
+def test_bad_periods_are_refused(empty_hall, tmp_path):
     with pytest.raises(CommandError, match="结束日期不能早于开始日期"):
         _run(tmp_path, "csv", clock.local_date(), clock.local_date() - timedelta(days=1))
     with pytest.raises(CommandError, match="not a date"):
@@ -119,14 +119,50 @@ def test_a_report_compares_with_another_hall(one_case, tmp_path):
     Hall.objects.create(code="east", name="东区")
     today = clock.local_date()
     out = tmp_path / "r.xlsx"
-    call_command("report", "--hall", "demo", "--base-hall", "east", "--from", str(today), "--to", str(today),
-                 "-o", str(out), stdout=io.StringIO())  # fmt: skip
+    call_command(
+        "report",
+        "--hall",
+        "demo",
+        "--base-hall",
+        "east",
+        "--from",
+        str(today),
+        "--to",
+        str(today),
+        "-o",
+        str(out),
+        stdout=io.StringIO(),
+    )
     title = load_workbook(out)["目标对照"]["A1"].value
     assert title.startswith("示范区政务服务中心 指标复盘")  # halls by name, not code
     assert f"基期 东区 {today:%Y-%m-%d} 至 {today:%Y-%m-%d}" in title
     with pytest.raises(CommandError, match="no hall 'west'"):
-        call_command("report", "--hall", "demo", "--base-hall", "west", "--from", str(today), "--to", str(today),
-                     "-o", str(out), stdout=io.StringIO())  # fmt: skip
+        call_command(
+            "report",
+            "--hall",
+            "demo",
+            "--base-hall",
+            "west",
+            "--from",
+            str(today),
+            "--to",
+            str(today),
+            "-o",
+            str(out),
+            stdout=io.StringIO(),
+        )
     with pytest.raises(CommandError, match="极端值分位数"):
-        call_command("report", "--hall", "demo", "--outlier", "abc", "--from", str(today), "--to", str(today),
-                     "-o", str(out), stdout=io.StringIO())  # fmt: skip
+        call_command(
+            "report",
+            "--hall",
+            "demo",
+            "--outlier",
+            "abc",
+            "--from",
+            str(today),
+            "--to",
+            str(today),
+            "-o",
+            str(out),
+            stdout=io.StringIO(),
+        )

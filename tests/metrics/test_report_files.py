@@ -27,8 +27,18 @@ BASE_START, BASE_END = date(2026, 9, 7), date(2026, 9, 11)
 @pytest.fixture
 def history_hall(hall):
     """Two weeks of synthetic history for hist01, whose windows the hall has named."""
-    call_command("history", "generate", "--days", "12", "--halls", "1", "--start", "2026-09-07",
-                 stdout=io.StringIO(), verbosity=0)  # fmt: skip
+    call_command(
+        "history",
+        "generate",
+        "--days",
+        "12",
+        "--halls",
+        "1",
+        "--start",
+        "2026-09-07",
+        stdout=io.StringIO(),
+        verbosity=0,
+    )
     hist = Hall.objects.get(code=HALL)
     for n in range(
         1, 9
@@ -40,9 +50,24 @@ def history_hall(hall):
 def _file(tmp_path, fmt: str) -> bytes:
     """The file `onevisit report` writes for the period and its baseline."""
     path = tmp_path / f"r.{fmt}"
-    call_command("report", "--hall", HALL, "--from", str(START), "--to", str(END), "--base-from",
-                 str(BASE_START), "--base-to", str(BASE_END), "--format", fmt, "-o", str(path),
-                 stdout=io.StringIO())  # fmt: skip
+    call_command(
+        "report",
+        "--hall",
+        HALL,
+        "--from",
+        str(START),
+        "--to",
+        str(END),
+        "--base-from",
+        str(BASE_START),
+        "--base-to",
+        str(BASE_END),
+        "--format",
+        fmt,
+        "-o",
+        str(path),
+        stdout=io.StringIO(),
+    )
     return path.read_bytes()
 
 
@@ -60,8 +85,10 @@ def _same(written, metric: str, raw) -> None:
 
 
 def _names(history_hall) -> dict[str, dict]:
-    return {"window": dict(Window.objects.filter(hall=history_hall).values_list("code", "name")),
-            "matter": matter_names()}  # fmt: skip
+    return {
+        "window": dict(Window.objects.filter(hall=history_hall).values_list("code", "name")),
+        "matter": matter_names(),
+    }
 
 
 def _name(names: dict, key: str, code) -> str:
@@ -101,8 +128,11 @@ def test_every_figure_of_the_workbook_is_the_engines_in_the_unit_of_its_label(hi
     hours = by_label["平均核验时长(小时)"][3].value
     assert 0.1 < hours < 48  # hours, not seconds
 
-    groups = {"日期": ("day", _engine(START, END, ("day",))), "窗口": ("window", _engine(START, END, ("window",))),
-              "事项": ("matter", _engine(START, END, ("matter",)))}  # fmt: skip
+    groups = {
+        "日期": ("day", _engine(START, END, ("day",))),
+        "窗口": ("window", _engine(START, END, ("window",))),
+        "事项": ("matter", _engine(START, END, ("matter",))),
+    }
     for metric in review.HEADLINE:  # a sheet per indicator: every group, by name
         sheet = wb[review.labelled(metric)[:31]]
         rows = list(sheet.iter_rows(min_row=3, values_only=True))
@@ -137,8 +167,11 @@ def test_every_figure_of_the_workbook_is_the_engines_in_the_unit_of_its_label(hi
     assert day_sheet.cell(row=2, column=head.index("基期日均受理件数") + 1).value == pytest.approx(
         sum(daily) / len(daily)
     )
-    _same(day_sheet.cell(row=2, column=head.index("基期一次性办成率") + 1).value, "one_visit_rate",
-          base["one_visit_rate"])  # fmt: skip
+    _same(
+        day_sheet.cell(row=2, column=head.index("基期一次性办成率") + 1).value,
+        "one_visit_rate",
+        base["one_visit_rate"],
+    )
 
 
 def _chart_series(sheet) -> list[list[str]]:

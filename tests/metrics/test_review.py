@@ -11,10 +11,22 @@ from tests.journey import called, fill_form
 
 
 def test_targets_are_marked_met_or_not():
-    base = {"mean_handling_seconds": 600.0, "mean_round_trips": 2.0, "second_visit_ratio": 0.2,
-            "completeness_at_first_visit": 0.5, "throughput_per_window_hour": 8.0, "one_visit_rate": 0.6}  # fmt: skip
-    now = {"mean_handling_seconds": 450.0, "mean_round_trips": 1.6, "second_visit_ratio": 0.08,
-           "completeness_at_first_visit": 0.65, "throughput_per_window_hour": 11.0, "one_visit_rate": 0.7}  # fmt: skip
+    base = {
+        "mean_handling_seconds": 600.0,
+        "mean_round_trips": 2.0,
+        "second_visit_ratio": 0.2,
+        "completeness_at_first_visit": 0.5,
+        "throughput_per_window_hour": 8.0,
+        "one_visit_rate": 0.6,
+    }
+    now = {
+        "mean_handling_seconds": 450.0,
+        "mean_round_trips": 1.6,
+        "second_visit_ratio": 0.08,
+        "completeness_at_first_visit": 0.65,
+        "throughput_per_window_hour": 11.0,
+        "one_visit_rate": 0.7,
+    }
     rows = {c.metric: c for c in review.compare(base, now)}
     assert rows["mean_handling_seconds"].met is True and rows["mean_handling_seconds"].change == "-25.0%"
     assert rows["mean_round_trips"].met is False  # −20% is short of −30%
@@ -30,14 +42,19 @@ def test_targets_are_marked_met_or_not():
 
 
 @pytest.mark.django_db
-def test_bad_periods_and_names_are_refused(hall):
+def test_bad_periods_and_names_are_refused(db):
     from datetime import date
 
     with pytest.raises(Invalid, match="结束日期不能早于开始日期"):
         queries.period(hall="demo", start=date(2026, 11, 5), end=date(2026, 11, 1), tz_name="Asia/Shanghai")
     with pytest.raises(Invalid, match="未知维度"):
-        queries.period(hall="demo", start=date(2026, 11, 1), end=date(2026, 11, 1), tz_name="Asia/Shanghai",
-                       dims=["weekday"])  # fmt: skip
+        queries.period(
+            hall="demo",
+            start=date(2026, 11, 1),
+            end=date(2026, 11, 1),
+            tz_name="Asia/Shanghai",
+            dims=["weekday"],
+        )
     (empty,) = queries.period(
         hall="demo", start=date(2020, 1, 1), end=date(2020, 1, 7), tz_name="Asia/Shanghai"
     )
@@ -85,17 +102,27 @@ def test_the_period_api_groups_and_refuses_bad_input(guide, clerk, window1, anal
     assert clerk_client.get(f"/api/metrics/period?start={today}&end={today}").status_code == 403
 
 
-def _fact(hall_code: str, type_: str, *, case: str, matter: str = "cbdj", bundle: str = "", minutes: int = 0,
-          **data):  # fmt: skip
+def _fact(
+    hall_code: str, type_: str, *, case: str, matter: str = "cbdj", bundle: str = "", minutes: int = 0, **data
+):
     """An event written straight into the log, as another hall's system would have written it."""
     from datetime import timedelta
 
     from onevisit.core import clock
     from onevisit.core.models import Event
 
-    return Event.objects.create(at=clock.now() - timedelta(hours=1) + timedelta(minutes=minutes), type=type_,
-                                hall=hall_code, window="e1", matter=matter, bundle=bundle, case=case,
-                                ticket=f"t{case}", visit=f"v{case}", data=data)  # fmt: skip
+    return Event.objects.create(
+        at=clock.now() - timedelta(hours=1) + timedelta(minutes=minutes),
+        type=type_,
+        hall=hall_code,
+        window="e1",
+        matter=matter,
+        bundle=bundle,
+        case=case,
+        ticket=f"t{case}",
+        visit=f"v{case}",
+        data=data,
+    )
 
 
 @pytest.mark.django_db
@@ -163,11 +190,21 @@ def test_relative_volume_per_bundle_on_the_page_and_the_api(hall, analyst_client
     today = clock.local_date().isoformat()
     body = analyst_client.get(f"/api/metrics/volumes?start={today}&end={today}").json()
     assert body["rows"] == [
-        {"bundle": "legacy-bundle", "key_matter": None, "bundle_cases": 1, "key_matter_cases": None,
-         "relative_volume": None},
-        {"bundle": "retirement", "key_matter": "retire-approval", "bundle_cases": 2, "key_matter_cases": 5,
-         "relative_volume": 0.4},
-    ]  # fmt: skip
+        {
+            "bundle": "legacy-bundle",
+            "key_matter": None,
+            "bundle_cases": 1,
+            "key_matter_cases": None,
+            "relative_volume": None,
+        },
+        {
+            "bundle": "retirement",
+            "key_matter": "retire-approval",
+            "bundle_cases": 2,
+            "key_matter_cases": 5,
+            "relative_volume": 0.4,
+        },
+    ]
     bad = analyst_client.get(f"/api/metrics/volumes?start={today}&end={today}&dims=matter")
     assert bad.status_code == 422 and "相对办件量" in bad.json()["detail"]
 
@@ -223,12 +260,18 @@ def _timed(hall_code: str, day, case: str, minutes: float, start_minute: int = 0
     )
     refs = {"hall": hall_code, "window": "w1", "matter": "cbdj", "ticket": f"t{case}"}
     Event.objects.create(at=called, type="ticket.called", **refs)
-    Event.objects.create(at=called + timedelta(minutes=minutes), type="case.completed", case=case, visit=f"v{case}",
-                         data={"visits": 1, "at_window": True}, **refs)  # fmt: skip
+    Event.objects.create(
+        at=called + timedelta(minutes=minutes),
+        type="case.completed",
+        case=case,
+        visit=f"v{case}",
+        data={"visits": 1, "at_window": True},
+        **refs,
+    )
 
 
 @pytest.mark.django_db
-def test_a_percentile_typed_into_the_url_is_a_what_if_beside_the_official_verdict(hall, analyst_client):
+def test_a_percentile_typed_into_the_url_is_a_what_if_beside_the_official_verdict(analyst_of_empty_hall):
     """Baseline: 10 minutes. This week: 24 cases of 7 minutes and 2 of 200. The hall's rule (99th percentile, at
     least 20 cases) keeps both long ones: mean 568/26 = 21.8 min, +118% — 未达成. With ?outlier=0.9 the limit is 7
     minutes, both leave the mean: 7 min, −30% — shown as a what-if; the official verdict stays 未达成."""
@@ -242,20 +285,25 @@ def test_a_percentile_typed_into_the_url_is_a_what_if_beside_the_official_verdic
         _timed("demo", today - timedelta(days=8), f"b{n}", 10, start_minute=n)
     for n in range(26):
         _timed("demo", today, f"p{n}", 200 if n >= 24 else 7, start_minute=n)
-    built = report.build(hall="demo", tz_name="Asia/Shanghai", start=today - timedelta(days=6), end=today,
-                         outliers=queries.rule("0.9"))  # fmt: skip
+    built = report.build(
+        hall="demo",
+        tz_name="Asia/Shanghai",
+        start=today - timedelta(days=6),
+        end=today,
+        outliers=queries.rule("0.9"),
+    )
     official = {c.metric: c for c in built.comparisons}["mean_handling_seconds"]
     what_if = {c.metric: c for c in built.what_if_comparisons}["mean_handling_seconds"]
     assert official.pilot == pytest.approx(568 / 26 * 60) and official.met is False
     assert what_if.pilot == pytest.approx(7 * 60) and what_if.met is True and built.what_if_outliers == 2
     assert built.rule == queries.rule() and built.total["outliers"] == 0  # the figures use the hall's rule
 
-    page = analyst_client.get("/metrics/review/?outlier=0.9").content.decode()
+    page = analyst_of_empty_hall.get("/metrics/review/?outlier=0.9").content.decode()
     row = page[page.index('data-metric="mean_handling_seconds"') :].split("</tr>")[0]
     assert '<td class="official"><span class="tag error">未达成</span>' in row
     assert '<td class="what-if">7 分钟</td>' in row and "假设达成" in row
     assert "第 90 百分位" in page[page.index('id="what-if"') :] and "不改变正式的达成判定" in page
-    plain = analyst_client.get("/metrics/review/").content.decode()
+    plain = analyst_of_empty_hall.get("/metrics/review/").content.decode()
     assert 'id="what-if"' not in plain and "假设：本期" not in plain
     row = plain[plain.index('data-metric="mean_handling_seconds"') :].split("</tr>")[0]
     assert '<td class="official"><span class="tag error">未达成</span>' in row

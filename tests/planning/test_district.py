@@ -18,8 +18,11 @@ START = date(2026, 11, 2)  # a Monday: two working weeks
 @cache
 def district() -> tuple[list[history.HistoryEvent], calibrate.Calibration]:
     events = list(history.generate(start=START, days=12, halls=0, seed=1, district=True))
-    rows = [(e.at, e.type, e.queue, e.window, e.matter, e.ticket, e.case, e.data)
-            for e in events if e.type in calibrate.EVENT_TYPES]  # fmt: skip
+    rows = [
+        (e.at, e.type, e.queue, e.window, e.matter, e.ticket, e.case, e.data)
+        for e in events
+        if e.type in calibrate.EVENT_TYPES
+    ]
     return events, calibrate.calibrate(calibrate.table(rows, TZ))
 
 

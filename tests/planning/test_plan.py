@@ -51,10 +51,27 @@ def _log(seed: int, days: int, per_hour: float, mean: float, cv: float) -> list[
             rows += [
                 (at, "ticket.issued", "A", "", "m", ticket, "", {"priority": int(i % 10 == 0)}),
                 (called, "ticket.called", "A", f"w{i % 40}", "m", ticket, "", {}),
-                (called + timedelta(seconds=5), "case.accepted", "A", f"w{i % 40}", "m", ticket, case, {"visit_seq": 1}),
-                (called + timedelta(minutes=service), "case.completed", "A", f"w{i % 40}", "m", ticket, case,
-                 {"visits": 1, "at_window": True}),
-            ]  # fmt: skip
+                (
+                    called + timedelta(seconds=5),
+                    "case.accepted",
+                    "A",
+                    f"w{i % 40}",
+                    "m",
+                    ticket,
+                    case,
+                    {"visit_seq": 1},
+                ),
+                (
+                    called + timedelta(minutes=service),
+                    "case.completed",
+                    "A",
+                    f"w{i % 40}",
+                    "m",
+                    ticket,
+                    case,
+                    {"visits": 1, "at_window": True},
+                ),
+            ]
     return sorted(rows, key=lambda r: r[0])
 
 
@@ -147,8 +164,12 @@ def test_the_same_data_gives_the_same_window_count_for_any_seed():
     each count is judged at its 95% bound on common random numbers, with replications added while in doubt."""
     cal, _ = synthetic()
     day = plan.day_from(cal, (0, 1, 2, 3, 4))
-    counts = {seed: [(c.layout, c.windows) for c in plan.reductions(day, plan.Target(), replications=100,
-                                                                     seed=seed)] for seed in range(1, 6)}  # fmt: skip
+    counts = {
+        seed: [
+            (c.layout, c.windows) for c in plan.reductions(day, plan.Target(), replications=100, seed=seed)
+        ]
+        for seed in range(1, 6)
+    }
     assert len(set(map(tuple, counts.values()))) == 1, counts
     (layout, m), *_ = counts[1]
     assert layout == "综合窗口" and m == 8
@@ -166,8 +187,12 @@ def test_scenarios_move_the_waits_the_way_they_should():
     cal, _ = synthetic()
     day = plan.day_from(cal, (0, 1, 2, 3, 4))
     codes = ["backoffice:0.2", "online:cbdj:0.8788", "close:1", "prereview"]
-    outcomes = {o.scenario.code: o for o in plan.what_if(day, [plan.parse(c) for c in codes], plan.Target(),
-                                                          replications=400, sizes=False)}  # fmt: skip
+    outcomes = {
+        o.scenario.code: o
+        for o in plan.what_if(
+            day, [plan.parse(c) for c in codes], plan.Target(), replications=400, sizes=False
+        )
+    }
     today = outcomes["close:1"].today.mean_wait.mean
     assert outcomes["backoffice:0.2"].then.mean_wait.mean < today
     assert outcomes["online:cbdj:0.8788"].then.mean_wait.mean < today

@@ -378,10 +378,26 @@ def test_a_day_load_scales_each_replications_arrivals_in_turn():
 
 
 def test_a_trace_replays_the_days_as_they_happened():
-    model = Model(queues=[Queue("A", [60, 60], [Matter("m", 1, Exponential(10)), Matter("n", 1, Exponential(2))],
-                                priority_share=0.1)], windows=[WindowGroup("w", ["A"], 2)], interval=60)  # fmt: skip
-    trace = Trace(day=np.array([0, 0, 0, 1]), queue=np.array([0, 0, 0, 0]), priority=np.array([False, True, False, False]),
-                  matter=np.array([0, 1, 1, 0]), at=np.array([5.0, 7.0, 100.0, 30.0]), days=2)  # fmt: skip
+    model = Model(
+        queues=[
+            Queue(
+                "A",
+                [60, 60],
+                [Matter("m", 1, Exponential(10)), Matter("n", 1, Exponential(2))],
+                priority_share=0.1,
+            )
+        ],
+        windows=[WindowGroup("w", ["A"], 2)],
+        interval=60,
+    )
+    trace = Trace(
+        day=np.array([0, 0, 0, 1]),
+        queue=np.array([0, 0, 0, 0]),
+        priority=np.array([False, True, False, False]),
+        matter=np.array([0, 1, 1, 0]),
+        at=np.array([5.0, 7.0, 100.0, 30.0]),
+        days=2,
+    )
     result = simulate(model, 4, seed=1, trace=trace)
     for r in range(4):  # replication r replays day r % 2
         mine = result.outcome[r] != -1
@@ -391,8 +407,19 @@ def test_a_trace_replays_the_days_as_they_happened():
     first = result.arrival[0] == 7.0
     assert result.priority[0][first].all() and result.matter[0][first].tolist() == [1]
     with pytest.raises(ModelError, match="trace.matter"):
-        simulate(model, 2, seed=1, trace=Trace(day=np.array([0]), queue=np.array([0]), priority=np.array([False]),
-                                               matter=np.array([5]), at=np.array([1.0]), days=1))  # fmt: skip
+        simulate(
+            model,
+            2,
+            seed=1,
+            trace=Trace(
+                day=np.array([0]),
+                queue=np.array([0]),
+                priority=np.array([False]),
+                matter=np.array([5]),
+                at=np.array([1.0]),
+                days=1,
+            ),
+        )
 
 
 def test_the_same_seed_draws_the_same_visitors_whatever_the_windows():

@@ -48,7 +48,7 @@ def _start_worker(tmp_path: Path, name: str) -> subprocess.Popen:
             "--name",
             name,
             "-v0",
-        ],  # fmt: skip
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -67,8 +67,12 @@ def _wait(condition, timeout: float, what: str) -> None:
 def test_a_killed_worker_loses_nothing_and_applies_nothing_twice(tmp_path, settings):
     settings.ONEVISIT_AUDIT_DIR = tmp_path / "audit"
     reply_fields, _ = load_field_sets(FERRY_DATA / "field-sets.yaml")
-    ledger = Ledger("social_insurance", keys.signing_key("social_insurance"), load_population(FERRY_DATA / "population.yaml"),
-                    {"insurance_status": reply_fields["insurance_status"]})  # fmt: skip
+    ledger = Ledger(
+        "social_insurance",
+        keys.signing_key("social_insurance"),
+        load_population(FERRY_DATA / "population.yaml"),
+        {"insurance_status": reply_fields["insurance_status"]},
+    )
     sim = RestSim(ledger, api_key=keys.api_key("social_insurance")).start()
     try:
         services.load(FERRY_DATA)
@@ -76,9 +80,14 @@ def test_a_killed_worker_loses_nothing_and_applies_nothing_twice(tmp_path, setti
         people = list(ledger.population)
         with transaction.atomic():
             for i in range(ENVELOPES):
-                services.submit(actor=None, backend="social_insurance", field_set_code="insurance_status",
-                                operation="query", payload={"resident_id": people[i % len(people)]},
-                                idempotency_key=f"crash-{i}")  # fmt: skip
+                services.submit(
+                    actor=None,
+                    backend="social_insurance",
+                    field_set_code="insurance_status",
+                    operation="query",
+                    payload={"resident_id": people[i % len(people)]},
+                    idempotency_key=f"crash-{i}",
+                )
 
         first = _start_worker(tmp_path, "doomed")
         _wait(lambda: len(ledger.applied) >= ENVELOPES // 4, 120, "the first worker to get going")

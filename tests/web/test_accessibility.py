@@ -61,7 +61,7 @@ def test_a_wrong_password_marks_both_fields_and_points_them_at_the_message(hall,
         assert "用户名或密码不正确" in " ".join(_text(page.xpath(f"//*[@id='{i}']")[0]) for i in described)
 
 
-def test_the_login_form_marks_and_explains_its_required_fields(hall, client):
+def test_the_login_form_marks_and_explains_its_required_fields(db, client):
     page = _doc(client.get("/login/"))
     for name in ("username", "password"):
         field = page.xpath(f"//input[@name='{name}']")[0]
@@ -76,8 +76,18 @@ def test_the_login_form_marks_and_explains_its_required_fields(hall, client):
 
 @pytest.fixture
 def history_hall(hall):
-    call_command("history", "generate", "--days", "7", "--halls", "1", "--start", "2026-09-07",
-                 stdout=io.StringIO(), verbosity=0)  # fmt: skip
+    call_command(
+        "history",
+        "generate",
+        "--days",
+        "7",
+        "--halls",
+        "1",
+        "--start",
+        "2026-09-07",
+        stdout=io.StringIO(),
+        verbosity=0,
+    )
     Staff.objects.get(user__username="fenxi").compare_halls.add(Hall.objects.get(code="hist01"))
     return "hist01"
 
@@ -115,8 +125,14 @@ def test_review_charts_have_a_title_a_description_and_a_table_of_their_data(hist
 
 
 def test_plan_charts_have_a_title_a_description_and_a_table_of_their_data(history_hall, analyst_client):
-    query = {"hall": history_hall, "from": "2026-09-07", "to": "2026-09-13", "planned": "1",
-             "scenario": ["backoffice"], "replications": "10"}  # fmt: skip
+    query = {
+        "hall": history_hall,
+        "from": "2026-09-07",
+        "to": "2026-09-13",
+        "planned": "1",
+        "scenario": ["backoffice"],
+        "replications": "10",
+    }
     response = analyst_client.get("/planning/", query)
     assert response.status_code == 200, response.content.decode()[:500]
     page = _doc(response)
@@ -157,9 +173,17 @@ def test_wide_tables_on_the_analysts_pages_scroll_in_regions_the_keyboard_reache
 ):
     for url, query in (
         ("/metrics/review/", {"hall": history_hall, "from": "2026-09-07", "to": "2026-09-13"}),
-        ("/planning/", {"hall": history_hall, "from": "2026-09-07", "to": "2026-09-13", "planned": "1",
-                        "replications": "10"}),
-    ):  # fmt: skip
+        (
+            "/planning/",
+            {
+                "hall": history_hall,
+                "from": "2026-09-07",
+                "to": "2026-09-13",
+                "planned": "1",
+                "replications": "10",
+            },
+        ),
+    ):
         page = _doc(analyst_client.get(url, query))
         _scroll_regions_are_reachable(page)
         assert not page.xpath("//th[not(normalize-space())]"), url  # no empty header cell

@@ -14,13 +14,35 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import login, nothing_written
+from tests.factories import StaffFactory, signed_in
 
 pytestmark = pytest.mark.django_db
 
 # Codes and standards that stay as they are written (a resident's ID, a PDF, the SOAP interface…), and the words
 # Django's own Chinese texts keep (“按住 Control 键或 Mac 上的 Command 键来选择多项”).
-ALLOWED = {"ID", "PDF", "QR", "URL", "IP", "SOAP", "REST", "JSON", "ESC", "POS", "TCP", "HTTP", "API", "SHA", "LDAP",
-           "Web", "Service", "Control", "Command", "Mac", "onevisit"}  # fmt: skip
+ALLOWED = {
+    "ID",
+    "PDF",
+    "QR",
+    "URL",
+    "IP",
+    "SOAP",
+    "REST",
+    "JSON",
+    "ESC",
+    "POS",
+    "TCP",
+    "HTTP",
+    "API",
+    "SHA",
+    "LDAP",
+    "Web",
+    "Service",
+    "Control",
+    "Command",
+    "Mac",
+    "onevisit",
+}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 PHRASE = re.compile(r"[A-Za-z][A-Za-z_']*(?:[ ,:-]+[A-Za-z][A-Za-z_']*)+")
@@ -123,14 +145,14 @@ def test_the_check_catches_an_english_label_and_english_prose_but_not_a_code():
     }
 
 
-def test_admin_texts_django_leaves_in_english_are_chinese_in_pages_and_scripts(hall):
+def test_admin_texts_django_leaves_in_english_are_chinese_in_pages_and_scripts(db):
     """Django 5.2's zh_Hans catalog lacks a few admin texts (the navigation's hidden headings, the two-list picker,
     the calendar); the project's locale fills them in, in the page and in the admin's JavaScript catalog."""
     from django.utils import translation
 
     with translation.override("zh-hans"):
         assert translation.gettext("Model name") == "名称"
-    script = login("admin").get("/admin/jsi18n/").content.decode()
+    script = signed_in(StaffFactory(admin=True)).get("/admin/jsi18n/").content.decode()
     assert all(
         json.dumps(text)[1:-1] in script
         for text in ("选择全部%s", "删除全部%s", "选中%s后点击“选择”箭头按钮。")
@@ -142,9 +164,9 @@ def test_the_models_and_their_migrations_agree():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
-def test_cases_are_read_in_the_admin_and_never_written_there(hall):
+def test_cases_are_read_in_the_admin_and_never_written_there(db):
     """A case changes through the services, which record its events; an admin edit would bypass them."""
-    admin_client = login("admin")
+    admin_client = signed_in(StaffFactory(admin=True))
     assert admin_client.get("/admin/cases/case/add/").status_code == 403
     page = admin_client.get("/admin/cases/case/").content.decode()
     assert "办件" in page and "/admin/cases/case/add/" not in page
@@ -205,8 +227,14 @@ def test_a_window_of_another_hall_is_refused_even_when_typed_into_the_form(other
     foreign = Window.objects.get(code="e1")
     admin_client = login("admin")
     url = f"/admin/accounts/staff/{member.pk}/change/"
-    data = {"user": member.user_id, "hall": member.hall_id, "window": foreign.pk, "display_name": member.display_name,
-            "desk": "", "department": ""}  # fmt: skip
+    data = {
+        "user": member.user_id,
+        "hall": member.hall_id,
+        "window": foreign.pk,
+        "display_name": member.display_name,
+        "desk": "",
+        "department": "",
+    }
     with nothing_written():
         page = admin_client.post(url, data)
     assert page.status_code == 200 and "errorlist" in page.content.decode()
@@ -224,14 +252,27 @@ def test_an_it_centre_account_without_a_hall_sees_every_hall_but_cannot_mix_them
     client.login(username="it-centre", password="it-centre-pass")
     assert "东区1号窗口" in _options(client.get("/admin/accounts/staff/add/").content.decode(), "window")
     member = Staff.objects.get(user__username="chuangkou2")
-    data = {"user": member.user_id, "hall": member.hall_id, "window": Window.objects.get(code="e1").pk,
-            "display_name": member.display_name, "desk": "", "department": ""}  # fmt: skip
+    data = {
+        "user": member.user_id,
+        "hall": member.hall_id,
+        "window": Window.objects.get(code="e1").pk,
+        "display_name": member.display_name,
+        "desk": "",
+        "department": "",
+    }
     with nothing_written():
         page = client.post(f"/admin/accounts/staff/{member.pk}/change/", data).content.decode()
     assert "东区1号窗口不在示范区政务服务中心" in page
     queue = Queue.objects.get(code="gxzy", hall=member.hall)
-    data = {"hall": queue.hall_id, "code": queue.code, "name": queue.name, "prefix": queue.prefix,
-            "windows": [Window.objects.get(code="e1").pk], "max_recalls": 2, "service_minutes": 12}  # fmt: skip
+    data = {
+        "hall": queue.hall_id,
+        "code": queue.code,
+        "name": queue.name,
+        "prefix": queue.prefix,
+        "windows": [Window.objects.get(code="e1").pk],
+        "max_recalls": 2,
+        "service_minutes": 12,
+    }
     with nothing_written():
         page = client.post(f"/admin/queueing/queue/{queue.pk}/change/", data).content.decode()
     assert "队列只能由本大厅的窗口服务" in page
@@ -258,8 +299,12 @@ def test_the_ferry_s_back_ends_and_field_sets_are_shown_in_the_admin_and_changed
     backend = Backend.objects.get(code="population")
     before = (backend.address, backend.field_sets)
     with nothing_written():
-        assert admin_client.post(f"/admin/ferry/backend/{backend.pk}/change/", {"address": "http://elsewhere/"}
-                                 ).status_code == 403  # fmt: skip
+        assert (
+            admin_client.post(
+                f"/admin/ferry/backend/{backend.pk}/change/", {"address": "http://elsewhere/"}
+            ).status_code
+            == 403
+        )
         assert admin_client.get("/admin/ferry/backend/add/").status_code == 403
     backend.refresh_from_db()
     assert (backend.address, backend.field_sets) == before
@@ -292,9 +337,17 @@ def test_a_matter_s_channels_are_ticked_in_the_admin(hall):
     url = f"/admin/catalog/matter/{matter.pk}/change/"
     page = admin_client.get(url).content.decode()
     assert 'type="checkbox" name="channels" value="online"' in page and "网上办理" in page
-    data = {"code": matter.code, "name": matter.name, "department": matter.department_id, "level": matter.level,
-            "legal_basis": matter.legal_basis, "time_limit_days": matter.time_limit_days,
-            "channels": ["window", "online"], "form_fields-TOTAL_FORMS": "0", "form_fields-INITIAL_FORMS": "0"}  # fmt: skip
+    data = {
+        "code": matter.code,
+        "name": matter.name,
+        "department": matter.department_id,
+        "level": matter.level,
+        "legal_basis": matter.legal_basis,
+        "time_limit_days": matter.time_limit_days,
+        "channels": ["window", "online"],
+        "form_fields-TOTAL_FORMS": "0",
+        "form_fields-INITIAL_FORMS": "0",
+    }
     assert admin_client.post(url, data).status_code == 302
     matter.refresh_from_db()
     assert matter.channels == ["window", "online"]

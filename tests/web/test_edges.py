@@ -115,9 +115,13 @@ def test_a_filing_number_that_looks_like_a_phone_still_publishes(catalog):
     draft = services.open_draft(matter=Matter.objects.get(code="jfhd"), user=None)
     services.submit(version=draft, user=None)
     services.publish(
-        version=draft, user=legal, temporary=True, filing_number="15020261101", reason="试点",
+        version=draft,
+        user=legal,
+        temporary=True,
+        filing_number="15020261101",
+        reason="试点",
         ends_on=clock.local_date(),
-    )  # fmt: skip
+    )
     assert ChecklistVersion.objects.get(pk=draft.pk).status == "temporary"
 
 

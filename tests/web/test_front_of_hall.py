@@ -131,16 +131,29 @@ def test_window_actions_through_pages_and_api(guide_client, clerk_client, hall):
 
 
 def test_issuing_is_idempotent_through_the_api(guide_client):
-    body = {"matter": "jfhd", "materials": ["sbb", "gzmx"], "name": "郑一", "resident_id": resident_id(),
-            "phone": "13812340000", "idempotency_key": "retry-me"}  # fmt: skip
+    body = {
+        "matter": "jfhd",
+        "materials": ["sbb", "gzmx"],
+        "name": "郑一",
+        "resident_id": resident_id(),
+        "phone": "13812340000",
+        "idempotency_key": "retry-me",
+    }
     first = post_json(guide_client, "/api/intake/prereviews", body).json()
     again = post_json(guide_client, "/api/intake/prereviews", body).json()
     assert first["ticket"]["token"] == again["ticket"]["token"] and Ticket.objects.count() == 1
 
 
 def test_prereview_api_with_a_bundle_and_situations(guide_client):
-    body = {"bundle": "retirement", "answers": {"transferred": True}, "materials": [], "name": "郑一",
-            "resident_id": resident_id(), "phone": "13812340000", "channel": "online_assisted"}  # fmt: skip
+    body = {
+        "bundle": "retirement",
+        "answers": {"transferred": True},
+        "materials": [],
+        "name": "郑一",
+        "resident_id": resident_id(),
+        "phone": "13812340000",
+        "channel": "online_assisted",
+    }
     response = post_json(guide_client, "/api/intake/prereviews", body)
     assert response.status_code == 201, response.content
     assert "gxzy" in response.json()["matters"] and response.json()["verdict"] == "incomplete"
@@ -152,9 +165,16 @@ def test_printers_are_configured_in_the_admin_with_a_checked_address(hall):
     admin = login("admin")
     page = admin.post(
         "/admin/intake/printer/add/",
-        {"hall": hall.pk, "code": "w1-printer", "name": "1号窗口打印机", "kind": "escpos", "address": "not-an-address",
-         "location": "w1", "timeout_seconds": 3},
-    )  # fmt: skip
+        {
+            "hall": hall.pk,
+            "code": "w1-printer",
+            "name": "1号窗口打印机",
+            "kind": "escpos",
+            "address": "not-an-address",
+            "location": "w1",
+            "timeout_seconds": 3,
+        },
+    )
     assert page.status_code == 200 and "须为 主机:端口" in page.content.decode()
     assert admin.get("/admin/intake/printer/").status_code == 200
 
@@ -175,8 +195,15 @@ def test_the_desk_says_at_once_when_no_window_here_takes_the_answered_matters(gu
 
 def test_the_demo_hall_takes_the_retirement_bundle_at_its_comprehensive_window(guide_client):
     materials = ["txsqb", "dysl-sqb", "yhk", "ybtx-hdb"]
-    body = {"bundle": "retirement", "answers": {"transferred": False}, "materials": materials, "name": "郑一",
-            "resident_id": resident_id(), "phone": "13812340000", "channel": "window"}  # fmt: skip
+    body = {
+        "bundle": "retirement",
+        "answers": {"transferred": False},
+        "materials": materials,
+        "name": "郑一",
+        "resident_id": resident_id(),
+        "phone": "13812340000",
+        "channel": "window",
+    }
     response = post_json(guide_client, "/api/intake/prereviews", body)
     assert response.status_code == 201, response.content
     assert response.json()["verdict"] == "complete" and Ticket.objects.get().queue.code == "tx"

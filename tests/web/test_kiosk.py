@@ -86,8 +86,11 @@ def test_kiosk_cannot_fetch_a_ticket_it_did_not_issue(hall, guide):
 
     other = services.issue_at_kiosk(actor=guide, matter_code="jfhd", resident_id=resident_id())
     kiosk = login("zizhu")
-    for url in (f"/guide/tickets/{other.token}.pdf", f"/guide/kiosk/tickets/{other.token}/",
-                f"/guide/tickets/{other.number}.pdf"):  # fmt: skip
+    for url in (
+        f"/guide/tickets/{other.token}.pdf",
+        f"/guide/kiosk/tickets/{other.token}/",
+        f"/guide/tickets/{other.number}.pdf",
+    ):
         response = kiosk.get(url)
         html = response.content.decode()
         assert response.status_code == 403, url

@@ -41,10 +41,22 @@ def test_a_form_turns_texts_into_types_and_blank_into_none():
     data.update({"due": "2026-12-31", "count": "7", "on": "1", "there": "", "note": " 原样 "})
     data.setlist("ticks", ["a", "b"])
     got = parse(_Sample, data)
-    assert got == {"due": date(2026, 12, 31), "count": 7, "on": True, "there": True, "ticks": ["a", "b"],
-                   "note": " 原样 "}  # fmt: skip
-    assert parse(_Sample, QueryDict("on=0")) == {"due": None, "count": None, "on": False, "there": False,
-                                                 "ticks": [], "note": ""}  # fmt: skip
+    assert got == {
+        "due": date(2026, 12, 31),
+        "count": 7,
+        "on": True,
+        "there": True,
+        "ticks": ["a", "b"],
+        "note": " 原样 ",
+    }
+    assert parse(_Sample, QueryDict("on=0")) == {
+        "due": None,
+        "count": None,
+        "on": False,
+        "there": False,
+        "ticks": [],
+        "note": "",
+    }
 
 
 def test_a_form_refuses_what_it_cannot_read_naming_each_field():
@@ -74,8 +86,15 @@ def test_a_commitment_date_the_window_cannot_read_is_refused_not_taken_as_no_dat
     case = _continuation_case(guide, clerk, window1)
     present = [m for m in everything_for("retirement", answers) if m != "gjj-tqsq"]
     client = login("chuangkou1")
-    form = {"bundle": "retirement", "q-transferred": "false", "q-has_housing_fund": "true", "confirm": "1",
-            "materials": present, "commitment": "on", "tolerance_due": BAD_DATE}  # fmt: skip
+    form = {
+        "bundle": "retirement",
+        "q-transferred": "false",
+        "q-has_housing_fund": "true",
+        "confirm": "1",
+        "materials": present,
+        "commitment": "on",
+        "tolerance_due": BAD_DATE,
+    }
     with nothing_written():
         page = client.post(f"/window/w1/cases/{case.pk}/continue/", form)
     html = page.content.decode()
@@ -88,8 +107,15 @@ def test_a_commitment_date_the_window_cannot_read_is_refused_not_taken_as_no_dat
 
 
 def test_a_commitment_date_the_desk_cannot_read_is_refused_not_taken_as_no_date(guide_client):
-    data = {"name": "孙八", "resident_id": resident_id(), "phone": "13812340000", "channel": "window",
-            "materials": ["hkb", "zp"], "commitment": "on", "tolerance_due": BAD_DATE}  # fmt: skip
+    data = {
+        "name": "孙八",
+        "resident_id": resident_id(),
+        "phone": "13812340000",
+        "channel": "window",
+        "materials": ["hkb", "zp"],
+        "commitment": "on",
+        "tolerance_due": BAD_DATE,
+    }
     with nothing_written():
         page = guide_client.post("/guide/matters/cbdj/", data)
     html = page.content.decode()
@@ -101,8 +127,15 @@ def test_a_commitment_date_the_desk_cannot_read_is_refused_not_taken_as_no_date(
 
 def test_a_good_commitment_date_at_the_desk_is_still_taken(guide_client):
     due = clock.local_date() + timedelta(days=3)
-    data = {"name": "孙八", "resident_id": resident_id(), "phone": "13812340000", "channel": "window",
-            "materials": ["hkb", "zp"], "commitment": "on", "tolerance_due": due.isoformat()}  # fmt: skip
+    data = {
+        "name": "孙八",
+        "resident_id": resident_id(),
+        "phone": "13812340000",
+        "channel": "window",
+        "materials": ["hkb", "zp"],
+        "commitment": "on",
+        "tolerance_due": due.isoformat(),
+    }
     assert guide_client.post("/guide/matters/cbdj/", data).status_code == 302
 
 
@@ -114,8 +147,17 @@ def test_a_booking_day_the_page_cannot_read_is_said_not_silently_replaced(hall, 
     assert page.status_code == 422 and f"预约日期格式应为 2026-11-02：{BAD_DATE}" in html
     assert "请选择日期" in html  # the days to choose from, as before
     with nothing_written():
-        posted = client.post(f"/book/{hall.code}/", {"matter": code, "day": BAD_DATE, "slot": "1", "name": "孙八",
-                                                     "resident_id": resident_id(), "phone": "13812340000"})  # fmt: skip
+        posted = client.post(
+            f"/book/{hall.code}/",
+            {
+                "matter": code,
+                "day": BAD_DATE,
+                "slot": "1",
+                "name": "孙八",
+                "resident_id": resident_id(),
+                "phone": "13812340000",
+            },
+        )
     assert posted.status_code == 422 and not Appointment.objects.exists()
 
 
@@ -145,29 +187,31 @@ def test_the_back_office_refuses_a_day_count_it_cannot_read_naming_it(guide, cle
     office = login("houtai1")
     task = case.tasks.get().pk
     with nothing_written():
-        page = office.post(f"/office/tasks/{task}/verify/", {"department": "区人力资源和社会保障局",
-                                                             "question": "核实", "due_days": "abc"})  # fmt: skip
+        page = office.post(
+            f"/office/tasks/{task}/verify/",
+            {"department": "区人力资源和社会保障局", "question": "核实", "due_days": "abc"},
+        )
     assert page.status_code == 422 and "答复期限应为整数：abc" in page.content.decode()
     with nothing_written():
         page = office.post(f"/office/tasks/{task}/return/", {"reasons": ""})
     assert page.status_code == 422
 
 
-def test_the_plan_refuses_a_replication_count_it_cannot_read_naming_it(hall, analyst_client):
-    page = analyst_client.get("/planning/?replications=many")
+def test_the_plan_refuses_a_replication_count_it_cannot_read_naming_it(analyst_of_empty_hall):
+    page = analyst_of_empty_hall.get("/planning/?replications=many")
     assert page.status_code == 422 and "重复次数应为整数：many" in page.content.decode()
-    page = analyst_client.get(f"/planning/?from={BAD_DATE}")
+    page = analyst_of_empty_hall.get(f"/planning/?from={BAD_DATE}")
     assert page.status_code == 422 and f"日期格式应为 2026-11-02：{BAD_DATE}" in page.content.decode()
 
 
-def test_the_review_names_each_date_it_cannot_read(hall, analyst_client):
-    page = analyst_client.get(f"/metrics/review/?from={BAD_DATE}&base_to=soon")
+def test_the_review_names_each_date_it_cannot_read(analyst_of_empty_hall):
+    page = analyst_of_empty_hall.get(f"/metrics/review/?from={BAD_DATE}&base_to=soon")
     html = page.content.decode()
     assert page.status_code == 422
     assert f"日期格式应为 2026-11-02：{BAD_DATE}" in html and "日期格式应为 2026-11-02：soon" in html
 
 
-def test_a_permanent_publication_ignores_the_end_date_field_as_before(hall):
+def test_a_permanent_publication_ignores_the_end_date_field_as_before():
     """ends_on is read only for a temporary change: a leftover value never stops a standing publication."""
     from onevisit.catalog.forms import PublishForm
 
@@ -193,7 +237,7 @@ RAW_READ = re.compile(
 )
 ALLOWED = {
     ("catalog/views.py", "extra = [k for k in request.GET if k.startswith(ANSWER_PREFIX)]"),
-    ("queueing/admin.py", 'form = GenerateForm(request.POST if "apply" in request.POST else None,'),
+    ("queueing/admin.py", 'request.POST if "apply" in request.POST else None,'),
 }
 
 

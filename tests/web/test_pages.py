@@ -110,8 +110,13 @@ def test_metrics_page_with_no_cases_says_so(analyst_client):
 
 @pytest.mark.parametrize(
     ("username", "page"),
-    [("daoban", "/guide/"), ("chuangkou1", "/window/w1/"), ("fenxi", "/metrics/"), ("fazhi", "/notice/review/"),
-     ("zizhu", "/guide/kiosk/")],
-)  # fmt: skip
+    [
+        ("daoban", "/guide/"),
+        ("chuangkou1", "/window/w1/"),
+        ("fenxi", "/metrics/"),
+        ("fazhi", "/notice/review/"),
+        ("zizhu", "/guide/kiosk/"),
+    ],
+)
 def test_each_role_lands_on_its_own_page(hall, username, page):
     assert login(username).get("/", follow=True).redirect_chain[-1][0] == page

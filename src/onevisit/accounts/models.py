@@ -95,13 +95,21 @@ class Staff(models.Model):
         "台位编号", max_length=32, blank=True, help_text="导引台或自助机编号，用于选择打印机"
     )
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
-        verbose_name="所属部门", help_text="后台人员所属部门，决定其工作清单",
-    )  # fmt: skip
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name="所属部门",
+        help_text="后台人员所属部门，决定其工作清单",
+    )
     compare_halls = models.ManyToManyField(
-        Hall, blank=True, related_name="+", verbose_name="可对比的大厅",
+        Hall,
+        blank=True,
+        related_name="+",
+        verbose_name="可对比的大厅",
         help_text="数据分析人员可查看并对比这些大厅的汇总指标（不含任何个人信息）",
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "工作人员"

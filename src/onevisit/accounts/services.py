@@ -129,8 +129,12 @@ def record_window_session(*, user, signed_in: bool) -> None:
     if staff is None or not staff.window.active:
         return
     with transaction.atomic():
-        emit("window.signed_in" if signed_in else "window.signed_out", hall=staff.window.hall,
-             window=staff.window, actor=user.username)  # fmt: skip
+        emit(
+            "window.signed_in" if signed_in else "window.signed_out",
+            hall=staff.window.hall,
+            window=staff.window,
+            actor=user.username,
+        )
 
 
 def _signed_in(sender, request, user, **kwargs) -> None:

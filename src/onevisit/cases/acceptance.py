@@ -61,8 +61,13 @@ def accept(*, actor: Actor, window: Window, code: str) -> Case:
             # The missing items as the desk judged them, not as the catalog says today.
             judged = intake.missing_materials(prereview)
             for material in judged:
-                add_commitment(case=case, material_code=material.code, due=prereview.tolerance_due, actor=actor,
-                               materials={m.code: m for m in judged})  # fmt: skip
+                add_commitment(
+                    case=case,
+                    material_code=material.code,
+                    due=prereview.tolerance_due,
+                    actor=actor,
+                    materials={m.code: m for m in judged},
+                )
         emit(
             "case.accepted",
             hall=actor.hall,
@@ -125,8 +130,13 @@ def _rejoin(case: Case, *, ticket, prereview, window: Window, actor, now) -> Cas
     join_matters(case, added=added, bundle=prereview.bundle or case.bundle, actor=actor, now=now)
     materials = {m.code: m for m in promised}
     for material in promised:
-        add_commitment(case=case, material_code=material.code, due=prereview.tolerance_due, actor=actor,
-                       materials=materials)  # fmt: skip
+        add_commitment(
+            case=case,
+            material_code=material.code,
+            due=prereview.tolerance_due,
+            actor=actor,
+            materials=materials,
+        )
     if continued:
         emit_continued(case, matters=_prereview_matters(prereview), added=added, actor=actor, now=now)
     return case

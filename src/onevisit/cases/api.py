@@ -129,9 +129,16 @@ class TaskOut(Schema):
 
 
 def task_out(t) -> TaskOut:
-    return TaskOut(id=t.pk, case=t.case.number, code=t.code, department=t.department.name,
-                   department_code=t.department.code, role=t.role, status=t.status,
-                   due_at=t.due_at)  # fmt: skip
+    return TaskOut(
+        id=t.pk,
+        case=t.case.number,
+        code=t.code,
+        department=t.department.name,
+        department_code=t.department.code,
+        role=t.role,
+        status=t.status,
+        due_at=t.due_at,
+    )
 
 
 class NoteIn(Schema):
@@ -230,28 +237,61 @@ def case_file_out(task) -> CaseFileOut:
     return CaseFileOut(
         task=task_out(task),
         case=case_out(task.case),
-        applicant=ApplicantOut(name=f.applicant.name, resident_id_masked=f.applicant.resident_id,
-                               phone_masked=f.applicant.phone) if f.applicant else None,
+        applicant=ApplicantOut(
+            name=f.applicant.name, resident_id_masked=f.applicant.resident_id, phone_masked=f.applicant.phone
+        )
+        if f.applicant
+        else None,
         matters=f.matters,
         verdict=f.verdict,
         materials=[MaterialOut(name=m.name, state=m.state, note=m.note) for m in f.materials],
-        form=[FormPageOut(title=t, fields=[LabelValue(label=lb, value=v) for lb, v, _ in rows]) for t, rows in f.form],
-        checks=[FactsOut(title=s.title, source=s.source, state=s.state,
-                         values=[LabelValue(label=lb, value=v) for lb, v in s.values],
-                         findings=[FindingOut(level=x.level, message=x.message) for x in s.findings])
-                for s in f.facts],
+        form=[
+            FormPageOut(title=t, fields=[LabelValue(label=lb, value=v) for lb, v, _ in rows])
+            for t, rows in f.form
+        ],
+        checks=[
+            FactsOut(
+                title=s.title,
+                source=s.source,
+                state=s.state,
+                values=[LabelValue(label=lb, value=v) for lb, v in s.values],
+                findings=[FindingOut(level=x.level, message=x.message) for x in s.findings],
+            )
+            for s in f.facts
+        ],
         failed_checks=[f"{source}：{message}" for source, message in f.failed_checks],
-        returns=[ReturnOut(department=r.department.name, department_code=r.department.code, reasons=r.reasons, to=r.to, returned_at=r.returned_at,
-                           pauses_clock=r.pauses_clock, corrected_at=r.corrected_at, corrected_via=r.corrected_via)
-                 for r in f.returns],
-        verifications=[VerificationOut(id=v.pk, task=v.task.code, to_department=v.to_department.name,
-                                       to_department_code=v.to_department.code, question=v.question,
-                                       requested_at=v.requested_at, due_at=v.due_at, overdue=v.overdue(now),
-                                       answered_at=v.answered_at, confirmed=v.confirmed, answer=v.answer,
-                                       seconds=v.seconds)
-                       for v in f.verifications],
+        returns=[
+            ReturnOut(
+                department=r.department.name,
+                department_code=r.department.code,
+                reasons=r.reasons,
+                to=r.to,
+                returned_at=r.returned_at,
+                pauses_clock=r.pauses_clock,
+                corrected_at=r.corrected_at,
+                corrected_via=r.corrected_via,
+            )
+            for r in f.returns
+        ],
+        verifications=[
+            VerificationOut(
+                id=v.pk,
+                task=v.task.code,
+                to_department=v.to_department.name,
+                to_department_code=v.to_department.code,
+                question=v.question,
+                requested_at=v.requested_at,
+                due_at=v.due_at,
+                overdue=v.overdue(now),
+                answered_at=v.answered_at,
+                confirmed=v.confirmed,
+                answer=v.answer,
+                seconds=v.seconds,
+            )
+            for v in f.verifications
+        ],
         history=[HistoryOut(at=h.at, kind=h.kind, text=h.text) for h in f.history],
-    )  # fmt: skip
+    )
 
 
 class AnswerIn(Schema):
@@ -298,17 +338,21 @@ def return_task(request, task_id: int, payload: ReturnIn):
 def verify_task(request, task_id: int, payload: VerifyIn):
     actor = require(request.user, roles.OFFICE)
     services.request_verification(
-        actor=actor, task_id=task_id, department=payload.department, question=payload.question,
+        actor=actor,
+        task_id=task_id,
+        department=payload.department,
+        question=payload.question,
         due_days=payload.due_days,
-    )  # fmt: skip
+    )
     return Status(201, None)
 
 
 @router.post("/office/verifications/{verification_id}/answer", response={204: None}, summary="答复核验")
 def answer_verification(request, verification_id: int, payload: AnswerIn):
     actor = require(request.user, roles.OFFICE)
-    services.answer_verification(actor=actor, verification_id=verification_id, confirmed=payload.confirmed,
-                                 answer=payload.answer)  # fmt: skip
+    services.answer_verification(
+        actor=actor, verification_id=verification_id, confirmed=payload.confirmed, answer=payload.answer
+    )
     return Status(204, None)
 
 
@@ -329,5 +373,8 @@ def correct(request, case_id: int, payload: CorrectIn):
 @router.post("/{case_id}/deliver", response=CaseOut, summary="出件：窗口领取、邮寄或电子证照")
 def deliver(request, case_id: int, payload: DeliverIn):
     actor = require(request.user, roles.CLERK)
-    return case_out(services.deliver(actor=actor, case_id=case_id, method=payload.method,
-                                     tracking_number=payload.tracking_number))  # fmt: skip
+    return case_out(
+        services.deliver(
+            actor=actor, case_id=case_id, method=payload.method, tracking_number=payload.tracking_number
+        )
+    )

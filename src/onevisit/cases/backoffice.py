@@ -28,11 +28,17 @@ def create_tasks(case: Case, specs) -> None:
     matters = {m.code: m for m in catalog.list_matters([t.matter for t in specs if t.matter])}
     departments = Department.objects.in_bulk({t.department for t in specs}, field_name="code")
     Task.objects.bulk_create(
-        Task(case=case, code=t.code, department=departments[t.department], matter=matters.get(t.matter),
-             role=t.role or (matters[t.matter].name if t.matter in matters else "后台审核"),
-             after=list(t.after), time_limit_days=t.time_limit_days)
+        Task(
+            case=case,
+            code=t.code,
+            department=departments[t.department],
+            matter=matters.get(t.matter),
+            role=t.role or (matters[t.matter].name if t.matter in matters else "后台审核"),
+            after=list(t.after),
+            time_limit_days=t.time_limit_days,
+        )
         for t in specs
-    )  # fmt: skip
+    )
 
 
 def awaits_hand_over(case: Case) -> bool:
@@ -68,8 +74,15 @@ def _start_ready(case: Case, *, actor, now) -> list[Task]:
             t.status, t.ready_at = Task.Status.READY, now
             t.due_at = queueing.add_working_days(now, t.time_limit_days, case.hall.timezone)
             t.save(update_fields=["status", "ready_at", "due_at"])
-            emit("task.started", hall=case.hall, matter=t.matter, case=case, actor=actor,
-                 data={"task": t.code, "department": t.department.code, "due": t.due_at.isoformat()}, at=now)  # fmt: skip
+            emit(
+                "task.started",
+                hall=case.hall,
+                matter=t.matter,
+                case=case,
+                actor=actor,
+                data={"task": t.code, "department": t.department.code, "due": t.due_at.isoformat()},
+                at=now,
+            )
             started.append(t)
     return started
 
@@ -81,8 +94,20 @@ def _in_scope(actor: Actor):
 
 def office_task(*, actor: Actor, task_id: int) -> Task:
     """A task of the actor's own department (any state), for its page: another department's is not found."""
-    task = _in_scope(actor).select_related("case__hall", "case__window", "case__matter", "case__bundle",
-                                           "case__person", "matter", "department").filter(pk=task_id).first()  # fmt: skip
+    task = (
+        _in_scope(actor)
+        .select_related(
+            "case__hall",
+            "case__window",
+            "case__matter",
+            "case__bundle",
+            "case__person",
+            "matter",
+            "department",
+        )
+        .filter(pk=task_id)
+        .first()
+    )
     if task is None:
         raise NotFound(f"本部门没有后台任务 {task_id}", field="task")
     return task
@@ -122,10 +147,20 @@ def approve_task(*, actor: Actor, task_id: int, note: str = "") -> Task:
         )
         task.save(update_fields=["status", "done_at", "handled_by", "note"])
         case = task.case
-        emit("task.finished", hall=case.hall, matter=task.matter, case=case, actor=actor,
-             data={"task": task.code, "department": task.department.code,
-                   "seconds": round((now - task.ready_at).total_seconds()) if task.ready_at else None,
-                   "overdue": bool(task.due_at and now > task.due_at)}, at=now)  # fmt: skip
+        emit(
+            "task.finished",
+            hall=case.hall,
+            matter=task.matter,
+            case=case,
+            actor=actor,
+            data={
+                "task": task.code,
+                "department": task.department.code,
+                "seconds": round((now - task.ready_at).total_seconds()) if task.ready_at else None,
+                "overdue": bool(task.due_at and now > task.due_at),
+            },
+            at=now,
+        )
         _start_ready(case, actor=actor, now=now)
         if not case.tasks.exclude(status=Task.Status.DONE).exists():
             close_case(case, actor=actor, now=now, at_window=False)
@@ -163,8 +198,17 @@ def return_task(*, actor: Actor, task_id: int, reasons: str, to: str = "window")
         case.status = Case.Status.RETURNED
         case.save(update_fields=["status"])
         pauses = correction_pauses_clock(task)
-        CaseReturn.objects.create(case=case, task=task, department=task.department, reasons=reasons, to=to,
-                                  returned_by=actor.user, returned_at=now, pauses_clock=pauses)  # fmt: skip
+        CaseReturn.objects.create(
+            case=case,
+            task=task,
+            department=task.department,
+            reasons=reasons,
+            to=to,
+            returned_by=actor.user,
+            returned_at=now,
+            pauses_clock=pauses,
+        )
+        # The reasons stay on the return, not in the event: free text may hold numbers.
         emit(
             "case.returned",
             hall=case.hall,
@@ -173,7 +217,7 @@ def return_task(*, actor: Actor, task_id: int, reasons: str, to: str = "window")
             actor=actor,
             data={"task": task.code, "department": task.department.code, "to": to, "pauses_clock": pauses},
             at=now,
-        )  # fmt: skip  (the reasons stay on the return: free text may hold numbers)
+        )
     return task
 
 
@@ -227,10 +271,22 @@ def corrected_returns(case: Case, *, via: str, visit: Visit | None, actor, now, 
     case.tasks.filter(status=Task.Status.RETURNED).update(status=Task.Status.READY)
     case.status = Case.Status.IN_PROGRESS
     case.save(update_fields=["status"])
-    emit("case.corrected", hall=case.hall, window=window or (visit.window if visit else None), matter=case.matter,
-         case=case, visit=visit, actor=actor, at=now,
-         data={"via": via, "visit": visit is not None, "tasks": sorted({r.task.code for r in returns}),
-               "paused_seconds": paused})  # fmt: skip
+    emit(
+        "case.corrected",
+        hall=case.hall,
+        window=window or (visit.window if visit else None),
+        matter=case.matter,
+        case=case,
+        visit=visit,
+        actor=actor,
+        at=now,
+        data={
+            "via": via,
+            "visit": visit is not None,
+            "tasks": sorted({r.task.code for r in returns}),
+            "paused_seconds": paused,
+        },
+    )
 
 
 def returned_cases_at(window: Window) -> list[tuple[Case, list[CaseReturn]]]:
@@ -290,9 +346,20 @@ def request_verification(
             requested_at=now,
             due_at=queueing.add_working_days(now, due_days, task.case.hall.timezone),
         )
-        emit("verification.started", hall=task.case.hall, matter=task.matter, case=task.case, actor=actor,
-             data={"task": task.code, "verification": verification.pk, "to": to.code,
-                   "due": verification.due_at.isoformat()}, at=now)  # fmt: skip
+        emit(
+            "verification.started",
+            hall=task.case.hall,
+            matter=task.matter,
+            case=task.case,
+            actor=actor,
+            data={
+                "task": task.code,
+                "verification": verification.pk,
+                "to": to.code,
+                "due": verification.due_at.isoformat(),
+            },
+            at=now,
+        )
     return verification
 
 
@@ -330,10 +397,21 @@ def answer_verification(
         task = verification.task
         task.status = Task.Status.READY
         task.save(update_fields=["status"])
-        emit("verification.finished", hall=task.case.hall, matter=task.matter, case=task.case, actor=actor,
-             data={"task": task.code, "verification": verification.pk, "confirmed": confirmed,
-                   "seconds": round((now - verification.requested_at).total_seconds()),
-                   "overdue": verification.overdue(now)}, at=now)  # fmt: skip
+        emit(
+            "verification.finished",
+            hall=task.case.hall,
+            matter=task.matter,
+            case=task.case,
+            actor=actor,
+            data={
+                "task": task.code,
+                "verification": verification.pk,
+                "confirmed": confirmed,
+                "seconds": round((now - verification.requested_at).total_seconds()),
+                "overdue": verification.overdue(now),
+            },
+            at=now,
+        )
     return verification
 
 

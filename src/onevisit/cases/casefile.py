@@ -93,10 +93,19 @@ def build(case: Case, *, now: datetime | None = None) -> CaseFile:
         (names.get(code, code), fields) for code, fields in cf.form.pages.items() if fields
     ]
     form = [
-        (title, [(f.label, shown_value(cf.definitions.get(f.field), f.field, cf.value(f.field), mask_names=True),
-                  f.required) for f in fields])
+        (
+            title,
+            [
+                (
+                    f.label,
+                    shown_value(cf.definitions.get(f.field), f.field, cf.value(f.field), mask_names=True),
+                    f.required,
+                )
+                for f in fields
+            ],
+        )
         for title, fields in pages
-    ]  # fmt: skip
+    ]
     visits = list(case.visits.select_related("ticket", "window").order_by("seq"))
     prereview = intake.prereview_of(visits[0].ticket) if visits and visits[0].ticket else None
     commitments = list(case.commitments.all())
@@ -181,8 +190,15 @@ def case_history(case: Case) -> list[HistoryItem]:
     )
 
 
-def history(case: Case, *, visits: list[Visit], tasks: list[Task], returns: list[CaseReturn],
-            verifications: list[Verification], now: datetime) -> list[HistoryItem]:  # fmt: skip
+def history(
+    case: Case,
+    *,
+    visits: list[Visit],
+    tasks: list[Task],
+    returns: list[CaseReturn],
+    verifications: list[Verification],
+    now: datetime,
+) -> list[HistoryItem]:
     """What happened to the case, oldest first: visits, the back office's steps, returns and their correction,
     verification requests and answers, completion and delivery."""
     items = [

@@ -203,8 +203,16 @@ def _save_form(
         if code in submitted and _blank(submitted[code]) and code in cf.typed:
             # The clerk emptied a value they had typed (every box unticked): the form holds nothing there again.
             FieldEntry.objects.filter(case=case, field=code, source=FieldEntry.Source.TYPED).delete()
-            emit("field.cleared", hall=case.hall, window=case.window, matter=case.matter, case=case, actor=actor,
-                 data={"field": code}, at=now)  # fmt: skip
+            emit(
+                "field.cleared",
+                hall=case.hall,
+                window=case.window,
+                matter=case.matter,
+                case=case,
+                actor=actor,
+                data={"field": code},
+                at=now,
+            )
             continue
         d = cf.definitions[code]
         sealed = d.sensitivity != FieldDefinition.Sensitivity.PUBLIC
@@ -218,20 +226,38 @@ def _save_form(
                 # What the case used of the known values, kept with it: not an entry, nobody typed it. (Not
                 # with a value left out: such a save writes only what was typed correctly; the next one keeps it.)
                 FieldEntry.objects.create(
-                    case=case, field=code, value=crypto.seal(known_value) if sealed else known_value,
-                    sealed=sealed, source=FieldEntry.Source.KNOWN, entered_by=actor.user, entered_at=now,
-                )  # fmt: skip
+                    case=case,
+                    field=code,
+                    value=crypto.seal(known_value) if sealed else known_value,
+                    sealed=sealed,
+                    source=FieldEntry.Source.KNOWN,
+                    entered_by=actor.user,
+                    entered_at=now,
+                )
             continue
         duplicate = value == known_value
         entry, _ = FieldEntry.objects.update_or_create(
-            case=case, field=code,
-            defaults={"value": crypto.seal(value) if sealed else value, "sealed": sealed,
-                      "source": FieldEntry.Source.TYPED, "duplicate": duplicate,
-                      "entered_by": actor.user, "entered_at": now},
-        )  # fmt: skip
-        emit("field.entered", hall=case.hall, window=case.window, matter=case.matter, case=case, actor=actor,
-             data={"field": code, "duplicate": duplicate, "known_from": known_from if known_value else ""},
-             at=now)  # fmt: skip
+            case=case,
+            field=code,
+            defaults={
+                "value": crypto.seal(value) if sealed else value,
+                "sealed": sealed,
+                "source": FieldEntry.Source.TYPED,
+                "duplicate": duplicate,
+                "entered_by": actor.user,
+                "entered_at": now,
+            },
+        )
+        emit(
+            "field.entered",
+            hall=case.hall,
+            window=case.window,
+            matter=case.matter,
+            case=case,
+            actor=actor,
+            data={"field": code, "duplicate": duplicate, "known_from": known_from if known_value else ""},
+            at=now,
+        )
         saved.append(entry)
     labels = {code: use.label for code, use in all_fields.items()}
     return Draft(case=case, saved=saved, valid=set(values), errors=errors, labels=labels)

@@ -38,9 +38,18 @@ def close_case(case: Case, *, actor, now, at_window: bool) -> None:
     case.status, case.completed_at = Case.Status.COMPLETED, now
     case.save(update_fields=["status", "completed_at"])
     visit = case.visits.select_related("ticket").order_by("-seq").first()
-    emit("case.completed", hall=case.hall, window=case.window, matter=case.matter, case=case,
-         ticket=visit.ticket if visit else None, visit=visit, actor=actor,
-         data={"visits": visit.seq if visit else 0, "at_window": at_window}, at=now)  # fmt: skip
+    emit(
+        "case.completed",
+        hall=case.hall,
+        window=case.window,
+        matter=case.matter,
+        case=case,
+        ticket=visit.ticket if visit else None,
+        visit=visit,
+        actor=actor,
+        data={"visits": visit.seq if visit else 0, "at_window": at_window},
+        at=now,
+    )
 
 
 def record_visit(case: Case, *, ticket, window, purpose: str, actor, now) -> Visit:
@@ -48,8 +57,18 @@ def record_visit(case: Case, *, ticket, window, purpose: str, actor, now) -> Vis
     visit = Visit.objects.create(
         case=case, ticket=ticket, window=window, seq=seq, started_at=now, purpose=purpose
     )
-    emit("visit.recorded", hall=case.hall, window=window, matter=case.matter, case=case, ticket=ticket, visit=visit,
-         actor=actor, data={"visit_seq": seq, "purpose": purpose}, at=now)  # fmt: skip
+    emit(
+        "visit.recorded",
+        hall=case.hall,
+        window=window,
+        matter=case.matter,
+        case=case,
+        ticket=ticket,
+        visit=visit,
+        actor=actor,
+        data={"visit_seq": seq, "purpose": purpose},
+        at=now,
+    )
     return visit
 
 

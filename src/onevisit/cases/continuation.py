@@ -60,14 +60,23 @@ def continuation_check(*, actor: Actor, case_id: int, bundle_code: str, answers:
     added = [m for m in checklist.matters if m.code not in existing_codes]
     added_codes = {m.code for m in added}
     needed = [
-        m for m in checklist.materials
+        m
+        for m in checklist.materials
         if set(m.matters) & added_codes and m.code not in checked and not m.shared
-    ]  # fmt: skip
+    ]
     return case, bundle, ContinuationCheck(checklist, added, needed)
 
 
-def continue_into(*, actor: Actor, case_id: int, bundle_code: str, answers: dict | None = None,
-                  present: Iterable[str] = (), commitment_signed: bool = False, tolerance_due=None) -> Case:  # fmt: skip
+def continue_into(
+    *,
+    actor: Actor,
+    case_id: int,
+    bundle_code: str,
+    answers: dict | None = None,
+    present: Iterable[str] = (),
+    commitment_signed: bool = False,
+    tolerance_due=None,
+) -> Case:
     """Turn a single-matter case into its bundle, keeping every value, material and task already taken.
 
     The added matters' materials are reviewed as at the guide desk: an essential one missing refuses the
@@ -90,9 +99,11 @@ def continue_into(*, actor: Actor, case_id: int, bundle_code: str, answers: dict
     if review.verdict is Verdict.TOLERANCE:
         needed = {m.code: m for m in check.needed}
         intake.check_tolerance(
-            [needed[r.code] for r in review.missing], commitment_signed=commitment_signed,
-            tolerance_due=tolerance_due, today=clock.local_date(case.hall.timezone),
-        )  # fmt: skip
+            [needed[r.code] for r in review.missing],
+            commitment_signed=commitment_signed,
+            tolerance_due=tolerance_due,
+            today=clock.local_date(case.hall.timezone),
+        )
     with transaction.atomic():
         case = locked_case(actor, case_id)
         if case.bundle_id:
@@ -159,6 +170,18 @@ def _added_steps(case: Case, bundle, existing: list, added: list) -> list:
 
 
 def emit_continued(case: Case, *, matters: list, added: list, actor, now) -> None:
-    emit("case.continued", hall=case.hall, window=case.window, matter=case.matter, bundle=case.bundle, case=case,
-         actor=actor, data={"from": case.matter.code, "matters": [m.code for m in matters],
-                            "added": [m.code for m in added]}, at=now)  # fmt: skip
+    emit(
+        "case.continued",
+        hall=case.hall,
+        window=case.window,
+        matter=case.matter,
+        bundle=case.bundle,
+        case=case,
+        actor=actor,
+        data={
+            "from": case.matter.code,
+            "matters": [m.code for m in matters],
+            "added": [m.code for m in added],
+        },
+        at=now,
+    )

@@ -39,6 +39,14 @@ def deliver(*, actor: Actor, case_id: int, method: str, tracking_number: str = "
         case.status, case.delivered_at = Case.Status.DELIVERED, now
         case.delivery_method, case.tracking_number = method, tracking_number.strip()
         case.save(update_fields=["status", "delivered_at", "delivery_method", "tracking_number"])
-        emit("case.delivered", hall=case.hall, window=case.window, matter=case.matter, case=case, actor=actor,
-             data={"method": method}, at=now)  # fmt: skip
+        emit(
+            "case.delivered",
+            hall=case.hall,
+            window=case.window,
+            matter=case.matter,
+            case=case,
+            actor=actor,
+            data={"method": method},
+            at=now,
+        )
     return case

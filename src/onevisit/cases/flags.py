@@ -32,6 +32,14 @@ def flag_outlier(*, actor: Actor, case_id: int, note: str) -> Case:
             type="case.outlier_flagged", hall=case.hall.code, case=case.event_ref
         ).exists():
             raise Conflict(f"办件 {case.number} 已标记为极端案例", field="case")
-        emit("case.outlier_flagged", hall=case.hall, window=case.window, matter=case.matter, bundle=case.bundle,
-             case=case, actor=actor, data={"note": note})  # fmt: skip
+        emit(
+            "case.outlier_flagged",
+            hall=case.hall,
+            window=case.window,
+            matter=case.matter,
+            bundle=case.bundle,
+            case=case,
+            actor=actor,
+            data={"note": note},
+        )
     return case

@@ -28,8 +28,14 @@ def add_commitment(
     if not material.tolerable:
         raise Invalid(f"「{material.name}」不可容缺，须当场提交", field="material")
     commitment = Commitment.objects.create(case=case, material=material.code, name=material.name, due=due)
-    emit("commitment.made", hall=case.hall, matter=case.matter, case=case, actor=actor,
-         data={"material": material.code, "due": due.isoformat()})  # fmt: skip
+    emit(
+        "commitment.made",
+        hall=case.hall,
+        matter=case.matter,
+        case=case,
+        actor=actor,
+        data={"material": material.code, "due": due.isoformat()},
+    )
     return commitment
 
 
@@ -39,9 +45,11 @@ def supply(*, actor: Actor, commitment_id: int, via: str, window: Window | None 
         raise Invalid("补交方式须为网上、邮寄或大厅", field="via")
     with transaction.atomic():
         commitment = (
-            Commitment.objects.select_for_update(of=("self",)).select_related("case__hall")
-            .filter(pk=commitment_id, case__hall=actor.hall).first()
-        )  # fmt: skip
+            Commitment.objects.select_for_update(of=("self",))
+            .select_related("case__hall")
+            .filter(pk=commitment_id, case__hall=actor.hall)
+            .first()
+        )
         if commitment is None:
             raise NotFound(f"本大厅没有容缺承诺 {commitment_id}", field="commitment")
         if commitment.status == Commitment.Status.SUPPLIED:
@@ -56,8 +64,18 @@ def supply(*, actor: Actor, commitment_id: int, via: str, window: Window | None 
         case = commitment.case
         if via == "hall":
             record_visit(case, ticket=None, window=window, purpose="supply", actor=actor, now=now)
-        emit("commitment.supplied", hall=case.hall, matter=case.matter, case=case, actor=actor,
-             data={"material": commitment.material, "via": via, "late": clock.local_date(case.hall.timezone) > commitment.due})  # fmt: skip
+        emit(
+            "commitment.supplied",
+            hall=case.hall,
+            matter=case.matter,
+            case=case,
+            actor=actor,
+            data={
+                "material": commitment.material,
+                "via": via,
+                "late": clock.local_date(case.hall.timezone) > commitment.due,
+            },
+        )
     return commitment
 
 

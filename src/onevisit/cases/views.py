@@ -40,8 +40,17 @@ def window_home(request):
     return render(request, "cases/choose_window.html", {"windows": windows_of(request.actor.hall)})
 
 
-def _window_page(request, window, *, scanned=None, scan_error=None, action_error=None, code="", status=200,
-                 refused_delivery=None):  # fmt: skip
+def _window_page(
+    request,
+    window,
+    *,
+    scanned=None,
+    scan_error=None,
+    action_error=None,
+    code="",
+    status=200,
+    refused_delivery=None,
+):
     """The window's page; a refused scan is shown at the scan field, any other refusal as an alert on top."""
     context = {
         "window": window,
@@ -122,9 +131,12 @@ def _on_called_ticket(request, code: str, ticket_id: int, service, say) -> objec
 @staff_page(roles.CLERK)
 def recall(request, code: str, ticket_id: int):
     return _on_called_ticket(
-        request, code, ticket_id, queueing.recall,
+        request,
+        code,
+        ticket_id,
+        queueing.recall,
         lambda t: f"{t.number} 已过号" if t.status == "no_show" else f"已重呼 {t.number}（第{t.recalls}次）",
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -177,8 +189,13 @@ def deliver(request, code: str, case_id: int):
         # by another method than the one the clerk picked
         field = next(iter(exc.errors), "")
         sent = DeliverForm(request.POST).data  # shown back as typed, whether or not it could be read
-        refused = {"case": case_id, "message": exc.message, "field": field,
-                   "method": sent.get("method", ""), "tracking": sent.get("tracking_number", "")}  # fmt: skip
+        refused = {
+            "case": case_id,
+            "message": exc.message,
+            "field": field,
+            "method": sent.get("method", ""),
+            "tracking": sent.get("tracking_number", ""),
+        }
         return _window_page(request, window, status=exc.status, refused_delivery=refused)
     messages.success(
         request, f"办件 {case.number} 已出件（{services.DELIVERY_METHODS[case.delivery_method]}）"
@@ -219,8 +236,10 @@ def receipt_pdf(request, code: str, case_id: int):
     window_of(request.actor, code)
     case = services.get_case(actor=request.actor, case_id=case_id)
     accepted_at = clock.localtime(case.accepted_at, case.hall.timezone)
-    response = HttpResponse(printing.receipt_pdf(**_receipt(request, case), accepted_at=accepted_at),
-                            content_type="application/pdf")  # fmt: skip
+    response = HttpResponse(
+        printing.receipt_pdf(**_receipt(request, case), accepted_at=accepted_at),
+        content_type="application/pdf",
+    )
     response["Content-Disposition"] = f'inline; filename="receipt-{case.number}.pdf"'
     return response
 
@@ -251,9 +270,13 @@ def complete(request, code: str, case_id: int):
 @staff_page(roles.CLERK)
 def hand_over(request, code: str, case_id: int):
     return _leave_window(
-        request, code, case_id, services.hand_over, "移交后台",
+        request,
+        code,
+        case_id,
+        services.hand_over,
+        "移交后台",
         lambda case: f"办件 {case.number} 已移交后台，承诺{services.promised_by(case)}办结",
-    )  # fmt: skip
+    )
 
 
 def _leave_window(request, code: str, case_id: int, act, doing: str, done):
@@ -281,8 +304,9 @@ def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
     field shows what is stored or known."""
     pages = [("核心信息（各事项共用）", cf.form.core)] + [
         (next((i.matter.name for i in case.items.all() if i.matter.code == m), m), fields)
-        for m, fields in cf.form.pages.items() if fields
-    ]  # fmt: skip
+        for m, fields in cf.form.pages.items()
+        if fields
+    ]
     first_error = next((f for f in cf.fields if f in errors), None)
     rows = []
     for title, fields in pages:
@@ -292,15 +316,22 @@ def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
             value = (submitted or {}).get(f.field, cf.value(f.field))
             shape = fields_rules.widget(d.type, d.validation) if d else {"input": "text"}
             source = cf.known.get(f.field, ("", ""))[1]
-            shown.append({
-                "field": f.field, "label": f.label, "required": f.required, "readonly": cf.readonly(f.field),
-                "value": value if isinstance(value, str) else fields_rules.JOINER.join(value),
-                "ticked": fields_rules.ticked(value) if shape["input"] == "checkboxes" else [],
-                "display": casefile.shown_value(d, f.field, cf.value(f.field)),
-                "widget": shape,
-                "source": source if cf.prefilled(f.field) else "", "prefilled": cf.prefilled(f.field),
-                "error": errors.get(f.field), "focus": f.field == first_error,
-            })  # fmt: skip
+            shown.append(
+                {
+                    "field": f.field,
+                    "label": f.label,
+                    "required": f.required,
+                    "readonly": cf.readonly(f.field),
+                    "value": value if isinstance(value, str) else fields_rules.JOINER.join(value),
+                    "ticked": fields_rules.ticked(value) if shape["input"] == "checkboxes" else [],
+                    "display": casefile.shown_value(d, f.field, cf.value(f.field)),
+                    "widget": shape,
+                    "source": source if cf.prefilled(f.field) else "",
+                    "prefilled": cf.prefilled(f.field),
+                    "error": errors.get(f.field),
+                    "focus": f.field == first_error,
+                }
+            )
         rows.append((title, shown))
     return rows
 
@@ -403,8 +434,15 @@ def _save_typed(request, code: str, case_id: int, *, doing: str = ""):
             actor=request.actor, case_id=case_id, submitted=submitted, prefilled=prefilled
         )
     except DomainError as exc:
-        return _case_page(request, code, case_id, errors=exc.errors, submitted=submitted,
-                          problem=exc.message, status=exc.status)  # fmt: skip
+        return _case_page(
+            request,
+            code,
+            case_id,
+            errors=exc.errors,
+            submitted=submitted,
+            problem=exc.message,
+            status=exc.status,
+        )
     if not draft.errors:
         return None
     errors, problem = dict(draft.errors), f"以下字段填写有误，未保存：{draft.names}。"
@@ -416,8 +454,15 @@ def _save_typed(request, code: str, case_id: int, *, doing: str = ""):
             problem += f"还须填写：{'、'.join(still)}。"
     if draft.valid:
         problem += "其余已保存（草稿）。"
-    return _case_page(request, code, case_id, errors=errors, status=422, problem=problem,
-                      submitted={f: submitted[f] for f in draft.errors})  # fmt: skip
+    return _case_page(
+        request,
+        code,
+        case_id,
+        errors=errors,
+        status=422,
+        problem=problem,
+        submitted={f: submitted[f] for f in draft.errors},
+    )
 
 
 @require_POST
@@ -469,17 +514,28 @@ def continue_case(request, code: str, case_id: int):
         return _case_page(request, code, case_id, problem=exc.message, status=exc.status)
     default_due = clock.local_date(request.actor.hall.timezone) + timedelta(days=7)
     typed_due = form["tolerance_due"].value() if refused else ""  # shown back as typed, beside its error
-    step = {"bundle": bundle, "check": check, "answers": answers, "present": data["materials"],
-            "signed": data["commitment"],
-            "due": typed_due or (data.get("tolerance_due") or default_due).isoformat()}  # fmt: skip
+    step = {
+        "bundle": bundle,
+        "check": check,
+        "answers": answers,
+        "present": data["materials"],
+        "signed": data["commitment"],
+        "due": typed_due or (data.get("tolerance_due") or default_due).isoformat(),
+    }
     if not data["confirm"]:
         return _case_page(request, code, case_id, continuation=step)
     try:
         if refused:
             raise refused
-        case = services.continue_into(actor=request.actor, case_id=case_id, bundle_code=bundle_code, answers=answers,
-                                      present=step["present"], commitment_signed=step["signed"],
-                                      tolerance_due=data["tolerance_due"])  # fmt: skip
+        case = services.continue_into(
+            actor=request.actor,
+            case_id=case_id,
+            bundle_code=bundle_code,
+            answers=answers,
+            present=step["present"],
+            commitment_signed=step["signed"],
+            tolerance_due=data["tolerance_due"],
+        )
     except DomainError as exc:
         step["errors"] = exc.errors
         return _case_page(request, code, case_id, continuation=step, problem=exc.message, status=exc.status)

@@ -97,9 +97,20 @@ class MaterialInline(admin.TabularInline):
     model = Material
     extra = 0
     fields = [
-        "position", "code", "name", "original_required", "electronic_accepted", "stamp_unit", "copies",
-        "tolerable", "due_working_days", "shared", "exempt_if", "clause", "note",
-    ]  # fmt: skip
+        "position",
+        "code",
+        "name",
+        "original_required",
+        "electronic_accepted",
+        "stamp_unit",
+        "copies",
+        "tolerable",
+        "due_working_days",
+        "shared",
+        "exempt_if",
+        "clause",
+        "note",
+    ]
     autocomplete_fields = ["clause"]
 
     def _editable(self, obj) -> bool:
@@ -123,10 +134,25 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
     inlines = [MaterialInline]
     actions = ["submit_for_review", "approve_and_publish", "reject"]
     readonly_fields = [
-        "matter", "number", "status", "review_note", "source", "content_hash", "drafters", "created_at",
-        "submitted_by", "submitted_at", "published_by", "published_at", "superseded_at", "temporary", "ends_on",
-        "filing_number", "reason", "changes",
-    ]  # fmt: skip
+        "matter",
+        "number",
+        "status",
+        "review_note",
+        "source",
+        "content_hash",
+        "drafters",
+        "created_at",
+        "submitted_by",
+        "submitted_at",
+        "published_by",
+        "published_at",
+        "superseded_at",
+        "temporary",
+        "ends_on",
+        "filing_number",
+        "reason",
+        "changes",
+    ]
     fields = (
         readonly_fields  # nothing of the version itself is typed here: its materials are, while it is a draft
     )

@@ -118,9 +118,13 @@ def matter_out(matter) -> MatterOut:
 
 def question_out(q) -> QuestionOut:
     return QuestionOut(
-        code=q.code, text=q.text, kind=q.kind, options=[OptionOut(code=o.code, label=o.label) for o in q.options],
-        min=q.min, max=q.max,
-    )  # fmt: skip
+        code=q.code,
+        text=q.text,
+        kind=q.kind,
+        options=[OptionOut(code=o.code, label=o.label) for o in q.options],
+        min=q.min,
+        max=q.max,
+    )
 
 
 def checklist_out(c: services.Checklist) -> ChecklistOut:
@@ -233,10 +237,18 @@ class RejectIn(Schema):
 
 def version_out(v) -> VersionOut:
     return VersionOut(
-        id=v.pk, matter=v.matter.code, number=v.number, status=v.status, temporary=v.temporary, ends_on=v.ends_on,
-        filing_number=v.filing_number, reason=v.reason, rejection_reason=v.rejection_reason,
-        submitted_at=v.submitted_at, published_at=v.published_at,
-    )  # fmt: skip
+        id=v.pk,
+        matter=v.matter.code,
+        number=v.number,
+        status=v.status,
+        temporary=v.temporary,
+        ends_on=v.ends_on,
+        filing_number=v.filing_number,
+        reason=v.reason,
+        rejection_reason=v.rejection_reason,
+        submitted_at=v.submitted_at,
+        published_at=v.published_at,
+    )
 
 
 @router.get(
@@ -248,14 +260,20 @@ def review_versions(request):
 
 
 @router.post(
-    "/review/versions/{pk}/publish", response=VersionOut, auth=django_auth,
+    "/review/versions/{pk}/publish",
+    response=VersionOut,
+    auth=django_auth,
     summary="审核通过并发布（法制审核角色；起草人不能发布自己的版本）",
-)  # fmt: skip
+)
 def publish_version(request, pk: int, payload: PublishIn):
     version = services.publish(
-        version=services.get_version(pk), user=request.user, temporary=payload.temporary,
-        filing_number=payload.filing_number, reason=payload.reason, ends_on=payload.ends_on,
-    )  # fmt: skip
+        version=services.get_version(pk),
+        user=request.user,
+        temporary=payload.temporary,
+        filing_number=payload.filing_number,
+        reason=payload.reason,
+        ends_on=payload.ends_on,
+    )
     return version_out(version)
 
 

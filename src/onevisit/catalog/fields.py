@@ -156,14 +156,20 @@ def widget(kind: str, validation: dict[str, Any]) -> dict[str, Any]:
     Choices become a select (a group of checkboxes when several may be ticked), dates a date input, numbers and amounts a bounded number input (amounts in cents),
     identity numbers and phones text inputs with the right keyboard; the server checks every value again."""
     if kind == "choice" and validation.get("choices"):
-        return {"input": "checkboxes" if validation.get("multiple") else "select",
-                "choices": list(validation["choices"])}  # fmt: skip
+        return {
+            "input": "checkboxes" if validation.get("multiple") else "select",
+            "choices": list(validation["choices"]),
+        }
     if kind == "date":
         return {"input": "date"}
     if kind in ("number", "money"):
         low, high = bounds(validation)
-        return {"input": "number", "min": _plain(low), "max": _plain(high),
-                "step": "0.01" if kind == "money" else "any"}  # fmt: skip
+        return {
+            "input": "number",
+            "min": _plain(low),
+            "max": _plain(high),
+            "step": "0.01" if kind == "money" else "any",
+        }
     if kind == "phone":
         return {"input": "tel", "maxlength": 20}
     if kind == "resident_id":

@@ -478,9 +478,17 @@ def export_catalog(path: Path) -> Path:
         out: dict[str, Any] = {"code": m.code, "name": m.name}
         defaults = MaterialSpec(code="", name="")
         for key in (
-            "original", "electronic", "stamp", "copies", "tolerable", "shared", "clause", "note", "exempt_if",
+            "original",
+            "electronic",
+            "stamp",
+            "copies",
+            "tolerable",
+            "shared",
+            "clause",
+            "note",
+            "exempt_if",
             "due_working_days",
-        ):  # fmt: skip
+        ):
             if getattr(m, key) != getattr(defaults, key):
                 out[key] = getattr(m, key)
         return out

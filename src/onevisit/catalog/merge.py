@@ -34,9 +34,20 @@ def merge_materials(per_matter: Mapping[str, Sequence[MaterialSpec]]) -> list[Me
             seen = merged.get(m.code)
             if seen is None:
                 merged[m.code] = MergedMaterial(
-                    m.code, m.name, [matter], m.original, m.electronic, m.stamp, m.copies, m.tolerable,
-                    m.shared, m.clause, m.note, m.exempt_if, m.due_working_days,
-                )  # fmt: skip
+                    m.code,
+                    m.name,
+                    [matter],
+                    m.original,
+                    m.electronic,
+                    m.stamp,
+                    m.copies,
+                    m.tolerable,
+                    m.shared,
+                    m.clause,
+                    m.note,
+                    m.exempt_if,
+                    m.due_working_days,
+                )
                 continue
             seen.matters.append(matter)
             seen.original |= m.original

@@ -92,9 +92,10 @@ class Matter(models.Model):
         "承诺时限", default=0, help_text="承诺时限(工作日)，0 为即办"
     )
     correction_pauses_clock = models.BooleanField(
-        "补正期间暂停计时", default=True,
+        "补正期间暂停计时",
+        default=True,
         help_text="退件补正期间承诺时限是否暂停计算（补正完成后各环节时限顺延补正所用时间）",
-    )  # fmt: skip
+    )
     channels = models.JSONField(
         "办理渠道", default=list, blank=True, help_text="事项可以在哪些渠道办理：窗口、网上或自助"
     )
@@ -179,9 +180,12 @@ class ChecklistVersion(models.Model):
     )
     created_at = models.DateTimeField("创建时间")
     authors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name="起草人",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name="起草人",
         help_text="起草、修改或提交过该版本的人；他们都不能发布它（四眼原则）",
-    )  # fmt: skip
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -49,15 +49,28 @@ def render_notice(
     """One notice: what to bring for this bundle or matter in this situation, with a QR back to the page."""
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm, bottomMargin=16 * mm,
-        title=f"一次告知书 {checklist.name}", author="onevisit",
-    )  # fmt: skip
+        buf,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=f"一次告知书 {checklist.name}",
+        author="onevisit",
+    )
     title, body, small = style("title", size=18, spaceAfter=4), style(), style("small", size=9)
     head = Table(
-        [[[_para(f"一次告知书：{checklist.name}", title), _para(f"生成日期：{today:%Y年%m月%d日}", small)],
-          qr_drawing(url)]],
+        [
+            [
+                [
+                    _para(f"一次告知书：{checklist.name}", title),
+                    _para(f"生成日期：{today:%Y年%m月%d日}", small),
+                ],
+                qr_drawing(url),
+            ]
+        ],
         colWidths=[doc.width - 34 * mm, 34 * mm],
-    )  # fmt: skip
+    )
     head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
     story = [head, _para("扫描右上角二维码可在手机上查看本清单。", small), Spacer(0, 4 * mm)]
     if situation:
@@ -108,8 +121,16 @@ def render_notice(
 def render_cards(cards: Sequence[tuple], *, url_for) -> bytes:
     """Notice-board cards (告示卡): one printable page per matter, replacing hand-corrected posters."""
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm, bottomMargin=20 * mm,
-                            title="事项告示卡", author="onevisit")  # fmt: skip
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+        title="事项告示卡",
+        author="onevisit",
+    )
     title, body, big = style("card-title", size=26, leading=34), style(size=12), style("big", size=14)
     story = []
     for i, (matter, materials, version) in enumerate(cards):

@@ -646,9 +646,14 @@ def record_check(*, matter: Matter, user, result: str, note: str = "") -> Checkl
         if ChecklistCheck.objects.filter(matter=matter, month=month).exists():
             raise Conflict(f"事项「{matter.name}」{month} 已核查", field="matter")
         check = ChecklistCheck.objects.create(
-            matter=matter, month=month, checklist=published, result=result, note=note.strip(), checked_by=user,
+            matter=matter,
+            month=month,
+            checklist=published,
+            result=result,
+            note=note.strip(),
+            checked_by=user,
             checked_at=clock.now(),
-        )  # fmt: skip
+        )
         emit(
             "checklist.checked",
             matter=matter,

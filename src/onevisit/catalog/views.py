@@ -163,8 +163,13 @@ def review(request, *, refused: dict | None = None, status: int = 200):
 
 
 def _refused(request, version, exc: DomainError, action: str):
-    refused = {"version": version.pk, "action": action, "message": exc.message, "errors": exc.errors,
-               "values": request.POST}  # fmt: skip
+    refused = {
+        "version": version.pk,
+        "action": action,
+        "message": exc.message,
+        "errors": exc.errors,
+        "values": request.POST,
+    }
     return review(request, refused=refused, status=exc.status)
 
 

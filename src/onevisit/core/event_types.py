@@ -154,8 +154,13 @@ class MaterialNotApplicable(Payload):
     preset: bool = Field(description="the catalog's own exemption (true) or staff's words")
 
 
-_declare("material.not_applicable", "Staff marked a material not applicable at the guide desk.",
-         "hall matter bundle actor", MaterialNotApplicable, personal={"reason": FREE_TEXT})  # fmt: skip
+_declare(
+    "material.not_applicable",
+    "Staff marked a material not applicable at the guide desk.",
+    "hall matter bundle actor",
+    MaterialNotApplicable,
+    personal={"reason": FREE_TEXT},
+)
 
 
 class FieldEntered(Payload):
@@ -164,8 +169,12 @@ class FieldEntered(Payload):
     known_from: KnownFrom
 
 
-_declare("field.entered", "A value of the merged form was saved at the window.",
-         "hall window matter case actor", FieldEntered)  # fmt: skip
+_declare(
+    "field.entered",
+    "A value of the merged form was saved at the window.",
+    "hall window matter case actor",
+    FieldEntered,
+)
 
 
 class PrereviewCompleted(Payload):
@@ -180,8 +189,13 @@ class PrereviewCompleted(Payload):
     person: Person
 
 
-_declare("prereview.completed", "The guide desk pre-reviewed a citizen's materials.",
-         "hall matter bundle actor", PrereviewCompleted, personal={"person": PSEUDONYM})  # fmt: skip
+_declare(
+    "prereview.completed",
+    "The guide desk pre-reviewed a citizen's materials.",
+    "hall matter bundle actor",
+    PrereviewCompleted,
+    personal={"person": PSEUDONYM},
+)
 
 
 class TriageRouted(Payload):
@@ -190,10 +204,15 @@ class TriageRouted(Payload):
     online_path: str = Field("", description="kind:code of the notice handed over (online_assisted only)")
 
 
-_declare("triage.routed", "The guide desk sent the citizen to a channel.", "hall matter bundle actor",
-         TriageRouted)  # fmt: skip
-_declare("consultation.recorded", "The guide desk answered a question; nothing was reviewed.",
-         "hall matter bundle actor", Empty)  # fmt: skip
+_declare(
+    "triage.routed", "The guide desk sent the citizen to a channel.", "hall matter bundle actor", TriageRouted
+)
+_declare(
+    "consultation.recorded",
+    "The guide desk answered a question; nothing was reviewed.",
+    "hall matter bundle actor",
+    Empty,
+)
 
 # ---- a window's marks of work -------------------------------------------------------------------------------
 
@@ -211,8 +230,12 @@ class TicketNoShow(Payload):
     recalls: int
 
 
-_declare("ticket.no_show", "A called citizen never came (过号).", "hall window queue matter ticket actor",
-         TicketNoShow)  # fmt: skip
+_declare(
+    "ticket.no_show",
+    "A called citizen never came (过号).",
+    "hall window queue matter ticket actor",
+    TicketNoShow,
+)
 
 
 class TicketCalled(Payload):
@@ -256,8 +279,12 @@ class CaseAccepted(Payload):
     tasks: int
 
 
-_declare("case.accepted", "A window accepted the case.", "hall window queue matter bundle case ticket visit actor",
-         CaseAccepted)  # fmt: skip
+_declare(
+    "case.accepted",
+    "A window accepted the case.",
+    "hall window queue matter bundle case ticket visit actor",
+    CaseAccepted,
+)
 
 
 class VisitRecorded(Payload):
@@ -265,8 +292,12 @@ class VisitRecorded(Payload):
     purpose: str = Field(description="accept / resubmit / supply / …")
 
 
-_declare("visit.recorded", "A further visit of the citizen for the case.",
-         "hall window matter case ticket visit actor", VisitRecorded)  # fmt: skip
+_declare(
+    "visit.recorded",
+    "A further visit of the citizen for the case.",
+    "hall window matter case ticket visit actor",
+    VisitRecorded,
+)
 
 
 class TaskStarted(Payload):
@@ -284,8 +315,12 @@ class CaseContinued(Payload):
     added: Codes
 
 
-_declare("case.continued", "A single-matter case became its bundle (接续受理).",
-         "hall window matter bundle case actor", CaseContinued)  # fmt: skip
+_declare(
+    "case.continued",
+    "A single-matter case became its bundle (接续受理).",
+    "hall window matter bundle case actor",
+    CaseContinued,
+)
 
 
 class CaseReturned(Payload):
@@ -295,8 +330,12 @@ class CaseReturned(Payload):
     pauses_clock: bool
 
 
-_declare("case.returned", "A task went back (退件); the reasons stay on the return, not in the log.",
-         "hall matter case actor", CaseReturned)  # fmt: skip
+_declare(
+    "case.returned",
+    "A task went back (退件); the reasons stay on the return, not in the log.",
+    "hall matter case actor",
+    CaseReturned,
+)
 
 
 class VerificationStarted(Payload):
@@ -306,8 +345,12 @@ class VerificationStarted(Payload):
     due: IsoTime
 
 
-_declare("verification.started", "A task asked another department to verify (核验).", "hall matter case actor",
-         VerificationStarted)  # fmt: skip
+_declare(
+    "verification.started",
+    "A task asked another department to verify (核验).",
+    "hall matter case actor",
+    VerificationStarted,
+)
 
 
 class VerificationFinished(Payload):
@@ -318,16 +361,22 @@ class VerificationFinished(Payload):
     overdue: bool
 
 
-_declare("verification.finished", "The other department answered.", "hall matter case actor",
-         VerificationFinished)  # fmt: skip
+_declare(
+    "verification.finished", "The other department answered.", "hall matter case actor", VerificationFinished
+)
 
 
 class OutlierFlagged(Payload):
     note: str
 
 
-_declare("case.outlier_flagged", "Staff set the case apart from the means (样本外的极端案例).",
-         "hall window matter bundle case actor", OutlierFlagged, personal={"note": FREE_TEXT})  # fmt: skip
+_declare(
+    "case.outlier_flagged",
+    "Staff set the case apart from the means (样本外的极端案例).",
+    "hall window matter bundle case actor",
+    OutlierFlagged,
+    personal={"note": FREE_TEXT},
+)
 
 # ---- facts no indicator reads -------------------------------------------------------------------------------
 
@@ -337,8 +386,12 @@ class TicketRecalled(Payload):
     recall: int
 
 
-_declare("ticket.recalled", "The window called the ticket again.", "hall window queue matter ticket actor",
-         TicketRecalled)  # fmt: skip
+_declare(
+    "ticket.recalled",
+    "The window called the ticket again.",
+    "hall window queue matter ticket actor",
+    TicketRecalled,
+)
 
 
 class TicketTransferred(Payload):
@@ -347,8 +400,12 @@ class TicketTransferred(Payload):
     to: str
 
 
-_declare("ticket.transferred", "A called ticket was sent to another queue.",
-         "hall window queue matter ticket actor", TicketTransferred)  # fmt: skip
+_declare(
+    "ticket.transferred",
+    "A called ticket was sent to another queue.",
+    "hall window queue matter ticket actor",
+    TicketTransferred,
+)
 
 
 class TicketRequeued(Payload):
@@ -358,8 +415,12 @@ class TicketRequeued(Payload):
     waiting_ahead: int
 
 
-_declare("ticket.requeued", "A 过号 citizen came back and queues again.", "hall queue matter ticket actor",
-         TicketRequeued)  # fmt: skip
+_declare(
+    "ticket.requeued",
+    "A 过号 citizen came back and queues again.",
+    "hall queue matter ticket actor",
+    TicketRequeued,
+)
 
 
 class PrereviewMattersAdded(Payload):
@@ -368,8 +429,12 @@ class PrereviewMattersAdded(Payload):
     number: str
 
 
-_declare("prereview.matters_added", "Matters were added to a waiting ticket's pre-review.",
-         "hall matter bundle ticket actor", PrereviewMattersAdded)  # fmt: skip
+_declare(
+    "prereview.matters_added",
+    "Matters were added to a waiting ticket's pre-review.",
+    "hall matter bundle ticket actor",
+    PrereviewMattersAdded,
+)
 
 
 class AppointmentBooked(Payload):
@@ -377,8 +442,13 @@ class AppointmentBooked(Payload):
     person: Person
 
 
-_declare("appointment.booked", "A citizen booked a slot.", "hall queue matter", AppointmentBooked,
-         personal={"person": PSEUDONYM})  # fmt: skip
+_declare(
+    "appointment.booked",
+    "A citizen booked a slot.",
+    "hall queue matter",
+    AppointmentBooked,
+    personal={"person": PSEUDONYM},
+)
 
 
 class AppointmentCheckedIn(Payload):
@@ -387,8 +457,12 @@ class AppointmentCheckedIn(Payload):
     prereview: int | None = Field(None, description="checked in at the guide desk (present only then)")
 
 
-_declare("appointment.checked_in", "A booked citizen checked in and got a ticket.", "hall queue matter ticket actor",
-         AppointmentCheckedIn)  # fmt: skip
+_declare(
+    "appointment.checked_in",
+    "A booked citizen checked in and got a ticket.",
+    "hall queue matter ticket actor",
+    AppointmentCheckedIn,
+)
 
 
 class SlotsGenerated(Payload):
@@ -398,8 +472,12 @@ class SlotsGenerated(Payload):
     queues: Codes
 
 
-_declare("appointment.slots_generated", "Slots were generated from the weekly templates.", "hall actor",
-         SlotsGenerated)  # fmt: skip
+_declare(
+    "appointment.slots_generated",
+    "Slots were generated from the weekly templates.",
+    "hall actor",
+    SlotsGenerated,
+)
 
 
 class CaseCorrected(Payload):
@@ -409,16 +487,24 @@ class CaseCorrected(Payload):
     paused_seconds: Seconds
 
 
-_declare("case.corrected", "The citizen corrected a returned case (补正).", "hall window matter case visit actor",
-         CaseCorrected)  # fmt: skip
+_declare(
+    "case.corrected",
+    "The citizen corrected a returned case (补正).",
+    "hall window matter case visit actor",
+    CaseCorrected,
+)
 
 
 class FieldCleared(Payload):
     field: str
 
 
-_declare("field.cleared", "The clerk emptied a value they had typed.", "hall window matter case actor",
-         FieldCleared)  # fmt: skip
+_declare(
+    "field.cleared",
+    "The clerk emptied a value they had typed.",
+    "hall window matter case actor",
+    FieldCleared,
+)
 
 
 class CommitmentMade(Payload):
@@ -426,8 +512,12 @@ class CommitmentMade(Payload):
     due: IsoDate
 
 
-_declare("commitment.made", "A tolerable material was promised for later (容缺).", "hall matter case actor",
-         CommitmentMade)  # fmt: skip
+_declare(
+    "commitment.made",
+    "A tolerable material was promised for later (容缺).",
+    "hall matter case actor",
+    CommitmentMade,
+)
 
 
 class CommitmentSupplied(Payload):
@@ -473,8 +563,13 @@ class PrintFailed(Payload):
     detail: str
 
 
-_declare("print.failed", "A printer failed.", "hall case ticket actor", PrintFailed,
-         personal={"reason": FREE_TEXT, "detail": FREE_TEXT})  # fmt: skip
+_declare(
+    "print.failed",
+    "A printer failed.",
+    "hall case ticket actor",
+    PrintFailed,
+    personal={"reason": FREE_TEXT, "detail": FREE_TEXT},
+)
 
 
 class FerryBreaker(Payload):
@@ -503,9 +598,13 @@ class PrinterDown(Payload):
     fallback: str
 
 
-_declare("contingency.on", "A contingency began: a back end's breaker, hand entry, a printer's failover or outage.",
-         "hall window matter case ticket actor", variants=(FerryBreaker, FerryManualEntry, PrinterFailover, PrinterDown),
-         personal={"reason": FREE_TEXT})  # fmt: skip
+_declare(
+    "contingency.on",
+    "A contingency began: a back end's breaker, hand entry, a printer's failover or outage.",
+    "hall window matter case ticket actor",
+    variants=(FerryBreaker, FerryManualEntry, PrinterFailover, PrinterDown),
+    personal={"reason": FREE_TEXT},
+)
 
 
 class BreakerClosed(Payload):
@@ -561,8 +660,13 @@ class ChecklistPublished(Payload):
     changes: list[str]
 
 
-_declare("checklist.published", "A matter's checklist version was published.", "matter actor",
-         ChecklistPublished, public=True)  # fmt: skip
+_declare(
+    "checklist.published",
+    "A matter's checklist version was published.",
+    "matter actor",
+    ChecklistPublished,
+    public=True,
+)
 
 
 class ChecklistChecked(Payload):
@@ -571,8 +675,13 @@ class ChecklistChecked(Payload):
     result: str
 
 
-_declare("checklist.checked", "The legal section's monthly check of a matter.", "matter actor", ChecklistChecked,
-         public=True)  # fmt: skip
+_declare(
+    "checklist.checked",
+    "The legal section's monthly check of a matter.",
+    "matter actor",
+    ChecklistChecked,
+    public=True,
+)
 
 
 class ChecklistRejected(Payload):
@@ -581,8 +690,14 @@ class ChecklistRejected(Payload):
     content_hash: str
 
 
-_declare("checklist.rejected", "The legal section sent a submitted version back.", "matter actor",
-         ChecklistRejected, personal={"reason": FREE_TEXT}, public=True)  # fmt: skip
+_declare(
+    "checklist.rejected",
+    "The legal section sent a submitted version back.",
+    "matter actor",
+    ChecklistRejected,
+    personal={"reason": FREE_TEXT},
+    public=True,
+)
 
 
 class PersonRenamed(Payload):
@@ -590,8 +705,13 @@ class PersonRenamed(Payload):
     had_name: bool
 
 
-_declare("person.renamed", "The hall changed a citizen's name (the name stays on the person).", "hall actor",
-         PersonRenamed, personal={"person": PSEUDONYM})  # fmt: skip
+_declare(
+    "person.renamed",
+    "The hall changed a citizen's name (the name stays on the person).",
+    "hall actor",
+    PersonRenamed,
+    personal={"person": PSEUDONYM},
+)
 
 
 EVENT_TYPES = frozenset(REGISTRY)
@@ -661,7 +781,7 @@ def markdown() -> str:
         "",
         "Every fact in the log (`core.Event`) has one of these types. `emit()` refuses an undeclared type, a",
         "reference the type does not carry, and a payload (`data`) with a field missing, undeclared or of",
-        "another type (no coercion: `\"5\"` is not an integer). Listed in the order the metrics loader groups the",
+        'another type (no coercion: `"5"` is not an integer). Listed in the order the metrics loader groups the',
         "log.",
         "",
         "Personal data: no payload holds a full resident ID; none but the public catalog facts holds a full",
@@ -671,9 +791,11 @@ def markdown() -> str:
         "",
         "| type | what happened | references |",
         "|---|---|---|",
-        *(f"| [`{t.name}`](#{t.name.replace('.', '')}) | {t.doc} | {', '.join(r for r in REFS if r in t.refs)} |"
-          for t in REGISTRY.values()),
-    ]  # fmt: skip
+        *(
+            f"| [`{t.name}`](#{t.name.replace('.', '')}) | {t.doc} | {', '.join(r for r in REFS if r in t.refs)} |"
+            for t in REGISTRY.values()
+        ),
+    ]
     for t in REGISTRY.values():
         out += [
             "",

@@ -38,6 +38,11 @@ def qr_svg(text: str, *, size: int = 160, title: str = "") -> str:
         '<svg class="qr" role="img" aria-label="{}" width="{}" height="{}" viewBox="0 0 {} {}" '
         'xmlns="http://www.w3.org/2000/svg"><rect width="100%" height="100%" fill="#fff"/>'
         '<path d="{}" fill="#000"/></svg>',
-        title or "二维码", size, size, side, side, "".join(cells),
-    )  # fmt: skip
+        title or "二维码",
+        size,
+        size,
+        side,
+        side,
+        "".join(cells),
+    )
     return svg

@@ -146,8 +146,13 @@ def style(
 
 def grid(size: float = 8) -> TableStyle:
     """A figures table: the CJK font at `size`, thin grey rules, a shaded header row."""
-    return TableStyle([("FONT", (0, 0), (-1, -1), cjk_font(), size), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))])  # fmt: skip
+    return TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), cjk_font(), size),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+        ]
+    )
 
 
 def qr_drawing(url: str, size: float = 30 * mm) -> Drawing:

@@ -26,9 +26,19 @@ class FieldSetAdmin(ReadOnlyAdmin):
     list_display = ["label", "code", "version", "current", "request", "reply", "matter_list"]
     list_filter = ["code"]
     fields = readonly_fields = [
-        "label", "code", "version", "current", "request", "reply", "matter_list", "check_list", "fill_list",
-        "carried_by", "loaded_at", "source",
-    ]  # fmt: skip
+        "label",
+        "code",
+        "version",
+        "current",
+        "request",
+        "reply",
+        "matter_list",
+        "check_list",
+        "fill_list",
+        "carried_by",
+        "loaded_at",
+        "source",
+    ]
 
     @admin.display(description="现行版本", boolean=True)
     def current(self, obj):
@@ -51,8 +61,10 @@ class FieldSetAdmin(ReadOnlyAdmin):
 
     @admin.display(description="交换校验规则")
     def check_list(self, obj):
-        lines = [f"{rules.LABELS.get(c['field'], c['field'])}：{c.get('message', '')}（{LEVELS.get(c.get('level', 'warn'), '')}）"
-                 for c in obj.checks]  # fmt: skip
+        lines = [
+            f"{rules.LABELS.get(c['field'], c['field'])}：{c.get('message', '')}（{LEVELS.get(c.get('level', 'warn'), '')}）"
+            for c in obj.checks
+        ]
         return "；".join(lines) or "—"
 
     @admin.display(description="同时填写的表单字段")
@@ -73,9 +85,21 @@ class BackendAdmin(ReadOnlyAdmin):
     list_display = ["name", "code", "style", "address", "allowed", "breaker", "failures", "last_ok_at"]
     list_filter = ["style", "breaker"]
     fields = readonly_fields = [
-        "name", "code", "style", "address", "allowed", "timeout_seconds", "breaker", "held", "failures", "opened_at",
-        "last_ok_at", "last_error", "last_error_at", "console",
-    ]  # fmt: skip
+        "name",
+        "code",
+        "style",
+        "address",
+        "allowed",
+        "timeout_seconds",
+        "breaker",
+        "held",
+        "failures",
+        "opened_at",
+        "last_ok_at",
+        "last_error",
+        "last_error_at",
+        "console",
+    ]
 
     @admin.display(description="允许的字段集")
     def allowed(self, obj):

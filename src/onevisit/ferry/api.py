@@ -91,11 +91,20 @@ def set_status_out(r: services.SetStatus) -> SetStatusOut:
 
 def envelope_out(e: Envelope) -> EnvelopeOut:
     return EnvelopeOut(
-        id=str(e.pk), idempotency_key=e.idempotency_key.split(":", 1)[-1], backend=e.backend.code, field_set=e.field_set.code,
-        version=e.field_set.version, operation=e.operation, status=e.status, attempts=e.attempts,
-        reply_status=e.reply_status, reply_fields=sorted(services.reply_of(e).get("fields", {})), error=e.error,
-        created_at=e.created_at, delivered_at=e.delivered_at,
-    )  # fmt: skip
+        id=str(e.pk),
+        idempotency_key=e.idempotency_key.split(":", 1)[-1],
+        backend=e.backend.code,
+        field_set=e.field_set.code,
+        version=e.field_set.version,
+        operation=e.operation,
+        status=e.status,
+        attempts=e.attempts,
+        reply_status=e.reply_status,
+        reply_fields=sorted(services.reply_of(e).get("fields", {})),
+        error=e.error,
+        created_at=e.created_at,
+        delivered_at=e.delivered_at,
+    )
 
 
 @router.post("/envelopes", response={200: EnvelopeOut, 201: EnvelopeOut})
@@ -103,9 +112,14 @@ def submit(request, body: EnvelopeIn):
     """Hand an envelope to the ferry. The same idempotency key with the same content returns the first one."""
     actor = require(request.user, roles.IT)
     envelope, created = services.submit(
-        actor=actor, backend=body.backend, field_set_code=body.field_set, version=body.version,
-        operation=body.operation, payload=body.payload, idempotency_key=body.idempotency_key,
-    )  # fmt: skip
+        actor=actor,
+        backend=body.backend,
+        field_set_code=body.field_set,
+        version=body.version,
+        operation=body.operation,
+        payload=body.payload,
+        idempotency_key=body.idempotency_key,
+    )
     envelope = Envelope.objects.select_related("backend", "field_set").get(pk=envelope.pk)
     return Status(201 if created else 200, envelope_out(envelope))
 
@@ -167,6 +181,6 @@ def backends(request):
             backfill_waiting=h.backfill_waiting,
             dead=h.dead,
             refused=h.refused,
-        )  # fmt: skip
+        )
         for h in services.health()
     ]

@@ -34,10 +34,27 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def append(kind: str, *, backend: str = "", envelope: str = "", field_set: str = "", actor: str = "",
-           detail: dict[str, Any] | None = None) -> AuditRecord | None:  # fmt: skip
-    return append_many([dict(kind=kind, backend=backend, envelope=envelope, field_set=field_set, actor=actor,
-                             detail=detail or {})])[0]  # fmt: skip
+def append(
+    kind: str,
+    *,
+    backend: str = "",
+    envelope: str = "",
+    field_set: str = "",
+    actor: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditRecord | None:
+    return append_many(
+        [
+            dict(
+                kind=kind,
+                backend=backend,
+                envelope=envelope,
+                field_set=field_set,
+                actor=actor,
+                detail=detail or {},
+            )
+        ]
+    )[0]
 
 
 def append_many(items: list[dict[str, Any]]) -> list[AuditRecord | None]:
@@ -61,12 +78,30 @@ def append_many(items: list[dict[str, Any]]) -> list[AuditRecord | None]:
     prev = chain.Link(head.seq, "", "", "", "", "", "", {}, "", head.hash) if head.seq else None
     records, at = [], clock.now()
     for item in items:
-        link = chain.make_link(prev, at=_stamp(at), kind=item["kind"], backend=item["backend"],
-                               envelope=item["envelope"], field_set=item["field_set"], actor=item["actor"],
-                               detail=item["detail"])  # fmt: skip
-        records.append(AuditRecord(seq=link.seq, at=at, kind=link.kind, backend=link.backend,
-                                   envelope=link.envelope, field_set=link.field_set, actor=link.actor,
-                                   detail=dict(link.detail), prev_hash=link.prev_hash, hash=link.hash))  # fmt: skip
+        link = chain.make_link(
+            prev,
+            at=_stamp(at),
+            kind=item["kind"],
+            backend=item["backend"],
+            envelope=item["envelope"],
+            field_set=item["field_set"],
+            actor=item["actor"],
+            detail=item["detail"],
+        )
+        records.append(
+            AuditRecord(
+                seq=link.seq,
+                at=at,
+                kind=link.kind,
+                backend=link.backend,
+                envelope=link.envelope,
+                field_set=link.field_set,
+                actor=link.actor,
+                detail=dict(link.detail),
+                prev_hash=link.prev_hash,
+                hash=link.hash,
+            )
+        )
         prev = link
     AuditRecord.objects.bulk_create(records)
     AuditHead.objects.filter(pk=1).update(seq=prev.seq, hash=prev.hash)
@@ -74,8 +109,18 @@ def append_many(items: list[dict[str, Any]]) -> list[AuditRecord | None]:
 
 
 def as_link(record: AuditRecord) -> chain.Link:
-    return chain.Link(record.seq, _stamp(record.at), record.kind, record.backend, record.envelope,
-                      record.field_set, record.actor, record.detail, record.prev_hash, record.hash)  # fmt: skip
+    return chain.Link(
+        record.seq,
+        _stamp(record.at),
+        record.kind,
+        record.backend,
+        record.envelope,
+        record.field_set,
+        record.actor,
+        record.detail,
+        record.prev_hash,
+        record.hash,
+    )
 
 
 def stored_links(*, upto: int | None = None, batch: int = 2000) -> Iterator[chain.Link]:
@@ -210,12 +255,23 @@ def verify(*, by: str = "", progress: Callable[[], None] | None = None) -> chain
                 links = _ticking(links, progress)
             verdict = chain.verify(links, marks, signature_ok=lambda cp: signature_ok(cp, key))
             if verdict.ok and (verdict.checked != head_seq or verdict.last_hash != head_hash):
-                verdict = chain.Verdict(False, verdict.checked, verdict.checkpoints, verdict.checked + 1,
-                                        f"链头记到第 {head_seq} 条，链只到第 {verdict.checked} 条（尾部被删除或改动）")  # fmt: skip
+                verdict = chain.Verdict(
+                    False,
+                    verdict.checked,
+                    verdict.checkpoints,
+                    verdict.checked + 1,
+                    f"链头记到第 {head_seq} 条，链只到第 {verdict.checked} 条（尾部被删除或改动）",
+                )
     with transaction.atomic():
-        AuditVerification.objects.create(at=clock.now(), ok=verdict.ok, checked=verdict.checked,
-                                         checkpoints=verdict.checkpoints, first_broken=verdict.first_broken,
-                                         reason=verdict.reason[:255], by=by)  # fmt: skip
+        AuditVerification.objects.create(
+            at=clock.now(),
+            ok=verdict.ok,
+            checked=verdict.checked,
+            checkpoints=verdict.checkpoints,
+            first_broken=verdict.first_broken,
+            reason=verdict.reason[:255],
+            by=by,
+        )
     return verdict
 
 

@@ -36,11 +36,15 @@ def trip(backend: Backend, *, reason: str, actor: str = "", now: datetime, held:
     if row.breaker == Backend.Breaker.OPEN:
         Backend.objects.filter(pk=row.pk).update(opened_at=now, held=row.held or held)
         return
-    Backend.objects.filter(pk=row.pk).update(breaker=Backend.Breaker.OPEN, opened_at=now, held=held,
-                                             last_error=reason[:255], last_error_at=now)  # fmt: skip
+    Backend.objects.filter(pk=row.pk).update(
+        breaker=Backend.Breaker.OPEN, opened_at=now, held=held, last_error=reason[:255], last_error_at=now
+    )
     audit.append("breaker", backend=row.code, actor=actor, detail={"state": "open", "reason": reason[:200]})
-    emit("contingency.on", actor=actor or None,
-         data={"mode": "ferry_breaker", "backend": row.code, "reason": reason[:200], "manual": held})  # fmt: skip
+    emit(
+        "contingency.on",
+        actor=actor or None,
+        data={"mode": "ferry_breaker", "backend": row.code, "reason": reason[:200], "manual": held},
+    )
 
 
 def close(backend: Backend, *, actor: str = "", now: datetime, automatic: bool = False) -> None:
@@ -52,16 +56,18 @@ def close(backend: Backend, *, actor: str = "", now: datetime, automatic: bool =
     if row.breaker == Backend.Breaker.CLOSED and not row.failures:
         return
     was_open = row.breaker != Backend.Breaker.CLOSED
-    Backend.objects.filter(pk=row.pk).update(breaker=Backend.Breaker.CLOSED, failures=0, held=False,
-                                             opened_at=None, last_ok_at=now)  # fmt: skip
+    Backend.objects.filter(pk=row.pk).update(
+        breaker=Backend.Breaker.CLOSED, failures=0, held=False, opened_at=None, last_ok_at=now
+    )
     if was_open:
         audit.append("breaker", backend=row.code, actor=actor, detail={"state": "closed"})
         emit("contingency.off", actor=actor or None, data={"mode": "ferry_breaker", "backend": row.code})
 
 
 def record_failures(backend: Backend, count: int, *, reason: str, now: datetime) -> None:
-    Backend.objects.filter(pk=backend.pk).update(failures=F("failures") + count, last_error=reason[:255],
-                                                 last_error_at=now)  # fmt: skip
+    Backend.objects.filter(pk=backend.pk).update(
+        failures=F("failures") + count, last_error=reason[:255], last_error_at=now
+    )
     if Backend.objects.get(pk=backend.pk).failures >= threshold():
         trip(backend, reason=reason, now=now, held=False)
 

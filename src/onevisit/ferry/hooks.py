@@ -34,13 +34,22 @@ def panel_context(case, window):
     rows = services.case_status(case, case_values={"name": person.name} if person and person.name else {})
     if not rows:
         return None
-    return "ferry/panel.html", {"rows": rows, "case": case, "window": window,
-                                "waiting": any(r.state == "waiting" for r in rows),
-                                "fills": form_fills(case)}  # fmt: skip
+    return "ferry/panel.html", {
+        "rows": rows,
+        "case": case,
+        "window": window,
+        "waiting": any(r.state == "waiting" for r in rows),
+        "fills": form_fills(case),
+    }
 
 
-STATES = {"ok": "已核验", "not_found": "后台无记录", "waiting": "调取中", "degraded": "系统中断，待手工录入",
-          "manual": "已手工录入"}  # fmt: skip
+STATES = {
+    "ok": "已核验",
+    "not_found": "后台无记录",
+    "waiting": "调取中",
+    "degraded": "系统中断，待手工录入",
+    "manual": "已手工录入",
+}
 
 
 def _shown(field: str, value: str) -> str:
@@ -73,7 +82,7 @@ def office_facts(case) -> list[case_hooks.FactSection]:
                 for f in sorted(row.findings, key=lambda f: order.get(f.level, 3))
                 if f.level != "ok"
             ],
-        )  # fmt: skip
+        )
         for row in rows
     ]
 

@@ -99,8 +99,18 @@ def _check_set(spec: Any, where: str, problems: list[str]) -> None:
 def _check_version(item: schema.FieldSetItem, where: str, problems: list[str]) -> None:
     """A version once loaded never changes: different content needs a new version number."""
     existing = FieldSet.objects.filter(code=item.code, version=item.version).first()
-    stored = (existing.label, existing.request_fields, existing.reply_fields, existing.matters,
-              existing.checks, existing.fills) if existing else None  # fmt: skip
+    stored = (
+        (
+            existing.label,
+            existing.request_fields,
+            existing.reply_fields,
+            existing.matters,
+            existing.checks,
+            existing.fills,
+        )
+        if existing
+        else None
+    )
     wanted = (item.label, item.request, item.reply, item.matters or [], item.checks or [], item.fills or {})
     if existing and stored != wanted:
         problems.append(f"{where}: v{item.version} 已载入且内容不同，请提升版本号")
@@ -111,21 +121,37 @@ def _write_field_sets(sets: list[Any], backends: list[Any]) -> LoadReport:
     with transaction.atomic():
         for spec in sets:
             _, created = FieldSet.objects.get_or_create(
-                code=spec["code"], version=spec["version"],
-                defaults={"label": spec["label"], "request_fields": spec["request"], "reply_fields": spec["reply"],
-                          "matters": spec.get("matters") or [], "checks": spec.get("checks") or [],
-                          "fills": spec.get("fills") or {}, "loaded_at": now},
-            )  # fmt: skip
+                code=spec["code"],
+                version=spec["version"],
+                defaults={
+                    "label": spec["label"],
+                    "request_fields": spec["request"],
+                    "reply_fields": spec["reply"],
+                    "matters": spec.get("matters") or [],
+                    "checks": spec.get("checks") or [],
+                    "fills": spec.get("fills") or {},
+                    "loaded_at": now,
+                },
+            )
             if created:
                 report.field_sets_added.append(f"{spec['code']} v{spec['version']}")
         for spec in backends:
             Backend.objects.update_or_create(
                 code=spec["code"],
-                defaults={"name": spec["name"], "style": spec["style"], "field_sets": spec["field_sets"],
-                          "timeout_seconds": spec.get("timeout_seconds", 3.0)},
-                create_defaults={"name": spec["name"], "style": spec["style"], "field_sets": spec["field_sets"],
-                                 "address": spec["address"], "timeout_seconds": spec.get("timeout_seconds", 3.0)},
-            )  # fmt: skip
+                defaults={
+                    "name": spec["name"],
+                    "style": spec["style"],
+                    "field_sets": spec["field_sets"],
+                    "timeout_seconds": spec.get("timeout_seconds", 3.0),
+                },
+                create_defaults={
+                    "name": spec["name"],
+                    "style": spec["style"],
+                    "field_sets": spec["field_sets"],
+                    "address": spec["address"],
+                    "timeout_seconds": spec.get("timeout_seconds", 3.0),
+                },
+            )
             report.backends.append(spec["code"])
     return report
 
@@ -173,15 +199,28 @@ def allowed_payload(fs: FieldSet, operation: str) -> set[str]:
     )
 
 
-def refuse(reason: str, *, error: type = Invalid, field: str, backend: str = "", field_set: str = "",
-           actor: str = "", detail: dict[str, Any] | None = None):  # fmt: skip
+def refuse(
+    reason: str,
+    *,
+    error: type = Invalid,
+    field: str,
+    backend: str = "",
+    field_set: str = "",
+    actor: str = "",
+    detail: dict[str, Any] | None = None,
+):
     """Audit a refusal in its own transaction, then raise: the refusal is the only thing written.
 
     What came from outside is cut to the audit columns' sizes and any personal number in it masked."""
     reason = clean(reason, 200)
     with transaction.atomic():
-        audit.append("refusal", backend=clean(backend, 32), field_set=clean(field_set, 40), actor=clean(actor, 150),
-                     detail={"reason": reason, "field": clean(field, 40), **(detail or {})})  # fmt: skip
+        audit.append(
+            "refusal",
+            backend=clean(backend, 32),
+            field_set=clean(field_set, 40),
+            actor=clean(actor, 150),
+            detail={"reason": reason, "field": clean(field, 40), **(detail or {})},
+        )
     raise error(reason, field=field)
 
 
@@ -190,12 +229,25 @@ def clean(text: str, limit: int) -> str:
     return redact(str(text).replace("\x00", ""))[:limit]
 
 
-def _wire_request(envelope_id: str, key: str, backend: Backend, fs: FieldSet, operation: str,
-                  payload: dict[str, str], now: datetime) -> dict[str, Any]:  # fmt: skip
+def _wire_request(
+    envelope_id: str,
+    key: str,
+    backend: Backend,
+    fs: FieldSet,
+    operation: str,
+    payload: dict[str, str],
+    now: datetime,
+) -> dict[str, Any]:
     request = {
-        "envelope_id": envelope_id, "idempotency_key": key, "backend": backend.code, "field_set": fs.code,
-        "version": fs.version, "operation": operation, "created_at": now.isoformat(), "payload": payload,
-    }  # fmt: skip
+        "envelope_id": envelope_id,
+        "idempotency_key": key,
+        "backend": backend.code,
+        "field_set": fs.code,
+        "version": fs.version,
+        "operation": operation,
+        "created_at": now.isoformat(),
+        "payload": payload,
+    }
     return wire.sign(request, keys.signing_key(backend.code))
 
 
@@ -206,27 +258,62 @@ def content_digest(request: dict[str, Any]) -> str:
     )
 
 
-def _create(*, backend: Backend, fs: FieldSet, operation: str, payload: dict[str, str], key: str,
-            case: Case | None, hall, actor: str, now: datetime) -> Envelope:  # fmt: skip
+def _create(
+    *,
+    backend: Backend,
+    fs: FieldSet,
+    operation: str,
+    payload: dict[str, str],
+    key: str,
+    case: Case | None,
+    hall,
+    actor: str,
+    now: datetime,
+) -> Envelope:
     """Write the envelope and its 'request' audit record; the caller holds the business transaction."""
     envelope_id = str(uuid.uuid4())
     request = _wire_request(envelope_id, key, backend, fs, operation, payload, now)
     envelope = Envelope.objects.create(
-        id=envelope_id, idempotency_key=key, hall=hall, case=case, backend=backend, field_set=fs,
-        operation=operation, request_sealed=crypto.seal(json.dumps(request, ensure_ascii=False)),
+        id=envelope_id,
+        idempotency_key=key,
+        hall=hall,
+        case=case,
+        backend=backend,
+        field_set=fs,
+        operation=operation,
+        request_sealed=crypto.seal(json.dumps(request, ensure_ascii=False)),
         content_digest=content_digest(request),
-        next_attempt_at=now, created_at=now,
-    )  # fmt: skip
+        next_attempt_at=now,
+        created_at=now,
+    )
     others = {k: v for k, v in payload.items() if k != "resident_id"}
-    audit.append("request", backend=backend.code, envelope=envelope_id, field_set=f"{fs.code}@v{fs.version}",
-                 actor=actor, detail={"operation": operation, "fields": sorted(payload), "case": case.pk if case else None,
-                                      **subject(payload.get("resident_id", "")),
-                                      **({"values_digest": values_digest(others)} if others else {})})  # fmt: skip
+    audit.append(
+        "request",
+        backend=backend.code,
+        envelope=envelope_id,
+        field_set=f"{fs.code}@v{fs.version}",
+        actor=actor,
+        detail={
+            "operation": operation,
+            "fields": sorted(payload),
+            "case": case.pk if case else None,
+            **subject(payload.get("resident_id", "")),
+            **({"values_digest": values_digest(others)} if others else {}),
+        },
+    )
     return envelope
 
 
-def submit(*, actor: Actor | None, backend: str, field_set_code: str, operation: str, payload: dict[str, Any],
-           idempotency_key: str, version: int | None = None) -> tuple[Envelope, bool]:  # fmt: skip
+def submit(
+    *,
+    actor: Actor | None,
+    backend: str,
+    field_set_code: str,
+    operation: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    version: int | None = None,
+) -> tuple[Envelope, bool]:
     """The ferry's edge: an envelope asked for by another front end (or the API). Returns (envelope, created).
 
     Refused, with an audit record and nothing else written: an unknown back end or set, a set not on the back
@@ -250,14 +337,21 @@ def submit(*, actor: Actor | None, backend: str, field_set_code: str, operation:
         refuse("payload 必须是“字段: 文本”的映射", field="payload", **ctx)
     outside = sorted(set(payload) - allowed_payload(fs, operation))
     if outside:
-        refuse(f"字段 {', '.join(outside)} 不在字段集「{fs.label}」内", field="payload", **ctx,
-               detail={"outside": outside})  # fmt: skip
+        refuse(
+            f"字段 {', '.join(outside)} 不在字段集「{fs.label}」内",
+            field="payload",
+            **ctx,
+            detail={"outside": outside},
+        )
     if not idempotency_key or len(idempotency_key) > 64:
         refuse("幂等键不能为空且不超过64个字符", field="idempotency_key", **ctx)
     today = clock.local_date()
     payload = dict(payload)
-    errors = rules.entry_errors({k: v for k, v in payload.items() if k != "resident_id"},
-                                resident_id=payload.get("resident_id", ""), today=today)  # fmt: skip
+    errors = rules.entry_errors(
+        {k: v for k, v in payload.items() if k != "resident_id"},
+        resident_id=payload.get("resident_id", ""),
+        today=today,
+    )
     try:
         payload["resident_id"] = parse_resident_id(payload.get("resident_id", ""), today=today).value
     except PersonalDataError as exc:
@@ -278,8 +372,17 @@ def submit(*, actor: Actor | None, backend: str, field_set_code: str, operation:
             return existing, False
         try:
             with transaction.atomic():
-                envelope = _create(backend=target, fs=fs, operation=operation, payload=payload, key=key,
-                                   case=None, hall=actor.hall if actor else None, actor=who, now=now)  # fmt: skip
+                envelope = _create(
+                    backend=target,
+                    fs=fs,
+                    operation=operation,
+                    payload=payload,
+                    key=key,
+                    case=None,
+                    hall=actor.hall if actor else None,
+                    actor=who,
+                    now=now,
+                )
         except IntegrityError:  # the same key handed in twice at the same moment: the first one wins
             continue
         return envelope, True
@@ -313,9 +416,19 @@ def request_lookups(case: Case, actor: Actor) -> list[Envelope]:
         key = f"case-{case.pk}-{fs.code}-v{fs.version}-query"
         if backend is None or Envelope.objects.filter(idempotency_key=key).exists():
             continue
-        made.append(_create(backend=backend, fs=fs, operation=Envelope.Operation.QUERY,
-                            payload={"resident_id": case.person.resident_id}, key=key, case=case, hall=case.hall,
-                            actor=actor.user.username, now=now))  # fmt: skip
+        made.append(
+            _create(
+                backend=backend,
+                fs=fs,
+                operation=Envelope.Operation.QUERY,
+                payload={"resident_id": case.person.resident_id},
+                key=key,
+                case=case,
+                hall=case.hall,
+                actor=actor.user.username,
+                now=now,
+            )
+        )
     return made
 
 
@@ -375,9 +488,13 @@ def case_status(case: Case, *, case_values: dict[str, str] | None = None) -> lis
         if manual is not None and state != "ok":
             values, state = json.loads(crypto.unseal(manual.values_sealed)), "manual"
         findings = rules.evaluate(
-            {k: v for k, v in values.items() if v}, checks=fs.checks, matters=matters, resident_id=rid,
-            case_values=case_values or {}, today=clock.local_date(case.hall.timezone),
-        )  # fmt: skip
+            {k: v for k, v in values.items() if v},
+            checks=fs.checks,
+            matters=matters,
+            resident_id=rid,
+            case_values=case_values or {},
+            today=clock.local_date(case.hall.timezone),
+        )
         rows.append(SetStatus(fs, backend, state, values, findings, manual, note))
     return rows
 
@@ -428,19 +545,56 @@ def manual_entry(*, actor: Actor, case: Case, field_set_code: str, values: dict[
         if previous is not None and json.loads(crypto.unseal(previous.values_sealed)) == typed:
             return previous  # the same values submitted twice (a double click): one back-fill is enough
         n = ManualEntry.objects.filter(case=case, field_set=fs).count() + 1
-        envelope = _create(backend=backend, fs=fs, operation=Envelope.Operation.BACKFILL,
-                           payload={"resident_id": rid, **typed}, key=f"case-{case.pk}-{fs.code}-v{fs.version}-backfill-{n}",
-                           case=case, hall=case.hall, actor=actor.user.username, now=now)  # fmt: skip
+        envelope = _create(
+            backend=backend,
+            fs=fs,
+            operation=Envelope.Operation.BACKFILL,
+            payload={"resident_id": rid, **typed},
+            key=f"case-{case.pk}-{fs.code}-v{fs.version}-backfill-{n}",
+            case=case,
+            hall=case.hall,
+            actor=actor.user.username,
+            now=now,
+        )
         entry = ManualEntry.objects.create(
-            case=case, hall=case.hall, field_set=fs, backend=backend, values_sealed=crypto.seal(json.dumps(typed, ensure_ascii=False)),
-            fields=sorted(typed), entered_by=actor.user, entered_at=now, envelope=envelope,
-        )  # fmt: skip
-        audit.append("manual_entry", backend=backend.code, envelope=str(envelope.id), field_set=f"{fs.code}@v{fs.version}",
-                     actor=actor.user.username, detail={"case": case.pk, "fields": sorted(typed),
-                                                        "values_digest": values_digest(typed), **subject(rid)})  # fmt: skip
-        emit("contingency.on", hall=case.hall, window=case.window, matter=case.matter, case=case, actor=actor,
-             data={"mode": "ferry_manual_entry", "backend": backend.code, "field_set": fs.code, "fields": sorted(typed)},
-             at=now)  # fmt: skip
+            case=case,
+            hall=case.hall,
+            field_set=fs,
+            backend=backend,
+            values_sealed=crypto.seal(json.dumps(typed, ensure_ascii=False)),
+            fields=sorted(typed),
+            entered_by=actor.user,
+            entered_at=now,
+            envelope=envelope,
+        )
+        audit.append(
+            "manual_entry",
+            backend=backend.code,
+            envelope=str(envelope.id),
+            field_set=f"{fs.code}@v{fs.version}",
+            actor=actor.user.username,
+            detail={
+                "case": case.pk,
+                "fields": sorted(typed),
+                "values_digest": values_digest(typed),
+                **subject(rid),
+            },
+        )
+        emit(
+            "contingency.on",
+            hall=case.hall,
+            window=case.window,
+            matter=case.matter,
+            case=case,
+            actor=actor,
+            data={
+                "mode": "ferry_manual_entry",
+                "backend": backend.code,
+                "field_set": fs.code,
+                "fields": sorted(typed),
+            },
+            at=now,
+        )
     return entry
 
 

@@ -73,8 +73,9 @@ def _recent_checkpoints():
 def breaker(request, backend: str):
     sent = parse(BreakerForm, request.POST)
     try:
-        b = services.switch_breaker(actor=request.actor, backend_code=backend, open_=sent["state"],
-                                    reason=sent["reason"])  # fmt: skip
+        b = services.switch_breaker(
+            actor=request.actor, backend_code=backend, open_=sent["state"], reason=sent["reason"]
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -112,9 +112,11 @@ class Worker:
             rows = list(qs.select_related("field_set")[: self.batch])
             if rows:
                 Envelope.objects.filter(pk__in=[r.pk for r in rows]).update(
-                    status=Envelope.Status.SENDING, claimed_by=self.name, lease_until=now + self.lease,
+                    status=Envelope.Status.SENDING,
+                    claimed_by=self.name,
+                    lease_until=now + self.lease,
                     attempts=F("attempts") + 1,
-                )  # fmt: skip
+                )
         for row in rows:
             row.attempts += 1
             row.backend = backends[row.backend_id]
@@ -224,31 +226,67 @@ class Worker:
                 mine = Envelope.objects.filter(
                     pk=env.pk, status=Envelope.Status.SENDING, claimed_by=self.name
                 )
-                base = {"backend": env.backend.code, "envelope": str(env.id), "field_set": f"{fs.code}@v{fs.version}",
-                        "actor": "worker"}  # fmt: skip
+                base = {
+                    "backend": env.backend.code,
+                    "envelope": str(env.id),
+                    "field_set": f"{fs.code}@v{fs.version}",
+                    "actor": "worker",
+                }
                 if o.result == "release":  # never sent: back to the outbox, the attempt not counted
                     mine.update(status=Envelope.Status.PENDING, lease_until=None, attempts=F("attempts") - 1)
                     continue
                 if o.result == "delivered":
                     reply = o.reply or {}
-                    if not mine.update(status=Envelope.Status.DELIVERED, reply_status=reply["status"],
-                                       reply_sealed=crypto.seal(json.dumps(reply, ensure_ascii=False)),
-                                       delivered_at=now, error="", lease_until=None):  # fmt: skip
+                    if not mine.update(
+                        status=Envelope.Status.DELIVERED,
+                        reply_status=reply["status"],
+                        reply_sealed=crypto.seal(json.dumps(reply, ensure_ascii=False)),
+                        delivered_at=now,
+                        error="",
+                        lease_until=None,
+                    ):
                         continue  # the lease ran out and another worker owns it now
                     successes.add(env.backend_id)
-                    items.append({**base, "kind": "reply", "detail": {
-                        "status": reply["status"], "fields": sorted(reply["fields"]), "duplicate": bool(reply.get("duplicate")),
-                        "attempt": env.attempts, **({"values_digest": services.values_digest(reply["fields"])} if reply["fields"] else {}),
-                    }})  # fmt: skip
+                    items.append(
+                        {
+                            **base,
+                            "kind": "reply",
+                            "detail": {
+                                "status": reply["status"],
+                                "fields": sorted(reply["fields"]),
+                                "duplicate": bool(reply.get("duplicate")),
+                                "attempt": env.attempts,
+                                **(
+                                    {"values_digest": services.values_digest(reply["fields"])}
+                                    if reply["fields"]
+                                    else {}
+                                ),
+                            },
+                        }
+                    )
                     if env.case_id:
-                        emit("ferry.sent", hall=env.hall.code if env.hall_id else None, case=env.case_id, at=now,
-                             data={"backend": env.backend.code, "field_set": fs.code, "operation": env.operation,
-                                   "status": reply["status"], "attempts": env.attempts})  # fmt: skip
+                        emit(
+                            "ferry.sent",
+                            hall=env.hall.code if env.hall_id else None,
+                            case=env.case_id,
+                            at=now,
+                            data={
+                                "backend": env.backend.code,
+                                "field_set": fs.code,
+                                "operation": env.operation,
+                                "status": reply["status"],
+                                "attempts": env.attempts,
+                            },
+                        )
                     if env.operation == Envelope.Operation.BACKFILL:
                         items.extend(self._reconcile(env, reply, base, now))
                 elif o.result == "refused":
-                    if not mine.update(status=Envelope.Status.REFUSED, error=o.reason[:255], lease_until=None,
-                                       reply_status="refused"):  # fmt: skip
+                    if not mine.update(
+                        status=Envelope.Status.REFUSED,
+                        error=o.reason[:255],
+                        lease_until=None,
+                        reply_status="refused",
+                    ):
                         continue
                     items.append(
                         {
@@ -258,25 +296,42 @@ class Worker:
                         }
                     )
                     if env.case_id:
-                        emit("ferry.failed", hall=env.hall.code if env.hall_id else None, case=env.case_id, at=now,
-                             data={"backend": env.backend.code, "field_set": fs.code, "result": "refused"})  # fmt: skip
+                        emit(
+                            "ferry.failed",
+                            hall=env.hall.code if env.hall_id else None,
+                            case=env.case_id,
+                            at=now,
+                            data={"backend": env.backend.code, "field_set": fs.code, "result": "refused"},
+                        )
                     if env.operation == Envelope.Operation.BACKFILL:
                         items.extend(self._reconcile(env, {"status": "refused", "fields": {}}, base, now))
                 else:
                     retry = o.result == "retry"
                     delay = backoff(env.attempts, backfill=env.operation == Envelope.Operation.BACKFILL)
                     done = mine.update(
-                        status=Envelope.Status.PENDING if retry else Envelope.Status.DEAD, error=o.reason[:255],
-                        lease_until=None, next_attempt_at=now + timedelta(seconds=delay),
-                    )  # fmt: skip
+                        status=Envelope.Status.PENDING if retry else Envelope.Status.DEAD,
+                        error=o.reason[:255],
+                        lease_until=None,
+                        next_attempt_at=now + timedelta(seconds=delay),
+                    )
                     if not done:
                         continue
                     failures[env.backend_id].append(o.reason)
-                    items.append({**base, "kind": "refusal" if o.malformed else "failure",
-                                  "detail": {"reason": o.reason[:200], "attempt": env.attempts, "final": not retry}})  # fmt: skip
+                    items.append(
+                        {
+                            **base,
+                            "kind": "refusal" if o.malformed else "failure",
+                            "detail": {"reason": o.reason[:200], "attempt": env.attempts, "final": not retry},
+                        }
+                    )
                     if not retry and env.case_id:
-                        emit("ferry.failed", hall=env.hall.code if env.hall_id else None, case=env.case_id, at=now,
-                             data={"backend": env.backend.code, "field_set": fs.code, "result": "dead"})  # fmt: skip
+                        emit(
+                            "ferry.failed",
+                            hall=env.hall.code if env.hall_id else None,
+                            case=env.case_id,
+                            at=now,
+                            data={"backend": env.backend.code, "field_set": fs.code, "result": "dead"},
+                        )
             # Back-end rows before the audit head: the same lock order as breaker.trip/close, so two
             # transactions never wait on each other's locks.
             for backend_id in sorted(successes - set(failures)):
@@ -294,11 +349,30 @@ class Worker:
         if entry is None:
             return []
         services.reconcile(entry, reply, now=now)
-        emit("ferry.backfilled", hall=entry.case.hall, case=entry.case, at=now,
-             data={"backend": env.backend.code, "field_set": env.field_set.code, "result": entry.status,
-                   "mismatches": entry.mismatches})  # fmt: skip
-        return [{**base, "kind": "backfill", "detail": {"case": entry.case_id, "result": entry.status,
-                                                         "fields": entry.fields, "mismatches": entry.mismatches}}]  # fmt: skip
+        emit(
+            "ferry.backfilled",
+            hall=entry.case.hall,
+            case=entry.case,
+            at=now,
+            data={
+                "backend": env.backend.code,
+                "field_set": env.field_set.code,
+                "result": entry.status,
+                "mismatches": entry.mismatches,
+            },
+        )
+        return [
+            {
+                **base,
+                "kind": "backfill",
+                "detail": {
+                    "case": entry.case_id,
+                    "result": entry.status,
+                    "fields": entry.fields,
+                    "mismatches": entry.mismatches,
+                },
+            }
+        ]
 
     # ---- housekeeping --------------------------------------------------------------------------------------
 
@@ -319,11 +393,19 @@ class Worker:
             strays = self.adapter(backend).sweep(waiting)
             if strays:
                 with transaction.atomic():
-                    audit.append_many([
-                        {"kind": "stray", "backend": backend.code, "envelope": "", "field_set": "", "actor": "worker",
-                         "detail": {"file": s.name[:80], "reason": s.reason[:200]}}
-                        for s in strays
-                    ])  # fmt: skip
+                    audit.append_many(
+                        [
+                            {
+                                "kind": "stray",
+                                "backend": backend.code,
+                                "envelope": "",
+                                "field_set": "",
+                                "actor": "worker",
+                                "detail": {"file": s.name[:80], "reason": s.reason[:200]},
+                            }
+                            for s in strays
+                        ]
+                    )
 
     def maybe_checkpoint(self) -> None:
         head = AuditHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0

@@ -290,8 +290,15 @@ def receipt_pdf(
 ) -> bytes:
     """The same 受理回执 as an 80 mm wide PDF: the electronic receipt when the window's printer is down."""
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=(80 * mm, 100 * mm), leftMargin=6 * mm, rightMargin=6 * mm,
-                            topMargin=8 * mm, bottomMargin=6 * mm, title=f"受理回执 {case_number}")  # fmt: skip
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=(80 * mm, 100 * mm),
+        leftMargin=6 * mm,
+        rightMargin=6 * mm,
+        topMargin=8 * mm,
+        bottomMargin=6 * mm,
+        title=f"受理回执 {case_number}",
+    )
     centre, body = style("receipt-centre", size=10, alignment=1), style("receipt", size=10)
     story = [
         Paragraph(escape(hall), centre),
@@ -353,8 +360,11 @@ def print_job(*, hall, location: str, payload: bytes, actor, ticket=None, case=N
         return outcome
     if chain:
         with transaction.atomic():
-            emit("contingency.on", **refs,
-                 data={"mode": "printer_down", "printers": [p.code for p in chain], "fallback": "pdf"})  # fmt: skip
+            emit(
+                "contingency.on",
+                **refs,
+                data={"mode": "printer_down", "printers": [p.code for p in chain], "fallback": "pdf"},
+            )
     return outcome
 
 
@@ -365,5 +375,12 @@ def recent_failures(hall, limit: int = 20) -> list[dict]:
 
     names = dict(Printer.objects.filter(hall=hall).values_list("code", "name"))
     events = Event.objects.filter(type="print.failed", hall=hall.event_ref).order_by("-at", "-id")[:limit]
-    return [{"at": e.at, "printer": names.get(e.data.get("printer"), e.data.get("printer", "")),
-             "reason": e.data.get("reason", ""), "detail": e.data.get("detail", "")} for e in events]  # fmt: skip
+    return [
+        {
+            "at": e.at,
+            "printer": names.get(e.data.get("printer"), e.data.get("printer", "")),
+            "reason": e.data.get("reason", ""),
+            "detail": e.data.get("detail", ""),
+        }
+        for e in events
+    ]

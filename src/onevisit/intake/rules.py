@@ -50,8 +50,15 @@ class Judged(StrEnum):
     SHARED = "shared"  # 免提交: the hall obtains it
 
 
-def judged(code: str, *, shared: bool, present: Iterable[str], missing: Iterable[str],
-           not_applicable: Iterable[str], verdict: Verdict) -> Judged:  # fmt: skip
+def judged(
+    code: str,
+    *,
+    shared: bool,
+    present: Iterable[str],
+    missing: Iterable[str],
+    not_applicable: Iterable[str],
+    verdict: Verdict,
+) -> Judged:
     """The desk's state of one material, from the pre-review's ticks and its verdict."""
     if shared:
         return Judged.SHARED

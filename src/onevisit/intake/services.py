@@ -237,11 +237,20 @@ def submit_prereview(
     """
     key = queueing.request_key("prereview", idempotency_key)
     request = _prereview_request(
-        matter_code=matter_code, bundle_code=bundle_code, answers=answers, present=present, name=name,
-        resident_id=resident_id, phone=phone, channel=channel, disability=disability,
-        commitment_signed=commitment_signed, tolerance_due=tolerance_due, not_applicable=not_applicable,
+        matter_code=matter_code,
+        bundle_code=bundle_code,
+        answers=answers,
+        present=present,
+        name=name,
+        resident_id=resident_id,
+        phone=phone,
+        channel=channel,
+        disability=disability,
+        commitment_signed=commitment_signed,
+        tolerance_due=tolerance_due,
+        not_applicable=not_applicable,
         appointment=appointment,
-    )  # fmt: skip
+    )
     if done := _replayed_prereview(actor.hall, key, request):
         return done
     result = checklist(matter_code=matter_code, bundle_code=bundle_code, answers=answers)
@@ -267,9 +276,11 @@ def submit_prereview(
         raise Invalid(f"「{matter.name}」不能{PreReview.Channel(channel).label}", field="channel")
     if review.verdict is rules.Verdict.TOLERANCE:
         check_tolerance(
-            [by_code[r.code] for r in review.missing], commitment_signed=commitment_signed,
-            tolerance_due=tolerance_due, today=today,
-        )  # fmt: skip
+            [by_code[r.code] for r in review.missing],
+            commitment_signed=commitment_signed,
+            tolerance_due=tolerance_due,
+            today=today,
+        )
 
     waiting = None
     if channel == PreReview.Channel.WINDOW:
@@ -287,9 +298,17 @@ def submit_prereview(
 
     if waiting is not None:
         return _add_to_waiting(
-            actor=actor, waiting=waiting, identity=identity, matter=matter, bundle=bundle, result=result,
-            present=present, review=review, na=na, tolerance_due=tolerance_due,
-        )  # fmt: skip
+            actor=actor,
+            waiting=waiting,
+            identity=identity,
+            matter=matter,
+            bundle=bundle,
+            result=result,
+            present=present,
+            review=review,
+            na=na,
+            tolerance_due=tolerance_due,
+        )
     try:
         with transaction.atomic():
             person = people.register(identity, actor=actor)
@@ -347,13 +366,24 @@ def submit_prereview(
             routed = {"prereview": prereview.pk, "channel": channel}
             if channel == PreReview.Channel.ONLINE_ASSISTED:
                 routed["online_path"] = f"{result.kind}:{result.code}"  # handed over as a QR and link
-            emit("triage.routed", hall=actor.hall, matter=matter, bundle=bundle_code or "", actor=actor,
-                 data=routed)  # fmt: skip
+            emit(
+                "triage.routed",
+                hall=actor.hall,
+                matter=matter,
+                bundle=bundle_code or "",
+                actor=actor,
+                data=routed,
+            )
             if channel == PreReview.Channel.WINDOW:
                 prereview.ticket = queueing.issue_ticket(
-                    hall=actor.hall, matter=matter, person=person, actor=actor, queue=queue,
-                    priority_class=priority_class, idempotency_key=f"prereview-{key}" if key else "",
-                )  # fmt: skip
+                    hall=actor.hall,
+                    matter=matter,
+                    person=person,
+                    actor=actor,
+                    queue=queue,
+                    priority_class=priority_class,
+                    idempotency_key=f"prereview-{key}" if key else "",
+                )
                 prereview.save(update_fields=["ticket"])
     except (IntegrityError, AlreadyWaiting):
         if done := _replayed_prereview(actor.hall, key, request):
@@ -391,8 +421,11 @@ def check_in_at_desk(*, actor: Actor, appointment_code: str, **prereview) -> Pre
     """
     with transaction.atomic():
         booking, on_time = queueing.lock_for_check_in(hall=actor.hall, code=appointment_code)
-        known = {"name": lambda: booking.person.name, "resident_id": lambda: booking.person.resident_id,
-                 "phone": lambda: booking.person.phone}  # fmt: skip
+        known = {
+            "name": lambda: booking.person.name,
+            "resident_id": lambda: booking.person.resident_id,
+            "phone": lambda: booking.person.phone,
+        }
         for field, value in known.items():
             if not (prereview.get(field) or "").strip():
                 prereview[field] = value()
@@ -462,13 +495,23 @@ def _add_to_waiting(
                 own = catalog.checklist_for_matter(waiting.matter.code)
                 materials, versions = [*own.materials, *materials], {**own.versions, **versions}
             prereview = PreReview(
-                hall=actor.hall, matter=waiting.matter, bundle=bundle,
-                matters=list(dict.fromkeys([waiting.matter.code, *codes])), answers=result.answers, person=person,
-                present=sorted(set(present)), missing=[r.code for r in review.missing], not_applicable=na,
-                verdict=review.verdict.value, channel=PreReview.Channel.WINDOW, ticket=waiting,
+                hall=actor.hall,
+                matter=waiting.matter,
+                bundle=bundle,
+                matters=list(dict.fromkeys([waiting.matter.code, *codes])),
+                answers=result.answers,
+                person=person,
+                present=sorted(set(present)),
+                missing=[r.code for r in review.missing],
+                not_applicable=na,
+                verdict=review.verdict.value,
+                channel=PreReview.Channel.WINDOW,
+                ticket=waiting,
                 tolerance_due=tolerance_due if review.verdict is rules.Verdict.TOLERANCE else None,
-                commitment_signed=review.verdict is rules.Verdict.TOLERANCE, reviewed_by=actor.user, created_at=now,
-            )  # fmt: skip
+                commitment_signed=review.verdict is rules.Verdict.TOLERANCE,
+                reviewed_by=actor.user,
+                created_at=now,
+            )
             added = [c for c in prereview.matters if c != waiting.matter.code]
             new_na = na
         else:
@@ -489,9 +532,13 @@ def _add_to_waiting(
         # tolerable…) and versions; every item's state follows the merged ticks, as the window reads them.
         prereview.checklists = {**versions, **prereview.checklists}
         prereview.judged = judged_rows(
-            prereview.judged, materials, present=prereview.present, missing=prereview.missing,
-            not_applicable=prereview.not_applicable, verdict=rules.Verdict(prereview.verdict),
-        )  # fmt: skip
+            prereview.judged,
+            materials,
+            present=prereview.present,
+            missing=prereview.missing,
+            not_applicable=prereview.not_applicable,
+            verdict=rules.Verdict(prereview.verdict),
+        )
         prereview.save()
         if added:  # a repeated request (a double press) adds nothing and records nothing
             emit(
@@ -520,11 +567,21 @@ def record_consultation(
         raise Invalid("备注不超过200字", field="note")
     with transaction.atomic():
         consultation = Consultation.objects.create(
-            hall=actor.hall, matter=matter, bundle=bundle, note=note.strip(), recorded_by=actor.user,
+            hall=actor.hall,
+            matter=matter,
+            bundle=bundle,
+            note=note.strip(),
+            recorded_by=actor.user,
             created_at=clock.now(),
-        )  # fmt: skip
-        emit("consultation.recorded", hall=actor.hall, matter=matter, bundle=bundle, actor=actor,
-             at=consultation.created_at)  # fmt: skip
+        )
+        emit(
+            "consultation.recorded",
+            hall=actor.hall,
+            matter=matter,
+            bundle=bundle,
+            actor=actor,
+            at=consultation.created_at,
+        )
     return consultation
 
 
@@ -553,9 +610,14 @@ def issue_at_kiosk(*, actor: Actor, matter_code: str, resident_id: str, idempote
             person = people.register(identity)
             refuse_second_ticket(actor.hall, person, to_citizen=True)
             return queueing.issue_ticket(
-                hall=actor.hall, matter=matter, person=person, actor=actor, queue=queue,
-                priority_class=priority_class, idempotency_key=key,
-            )  # fmt: skip
+                hall=actor.hall,
+                matter=matter,
+                person=person,
+                actor=actor,
+                queue=queue,
+                priority_class=priority_class,
+                idempotency_key=key,
+            )
     except AlreadyWaiting:
         if done := queueing.replayed_ticket(hall=actor.hall, key=stored_key, request=request):
             return done  # the waiting ticket is this very request's, committed by a concurrent retry
@@ -614,9 +676,13 @@ def judged_rows(
     present, missing, na = set(present), set(missing), set(not_applicable)
     for row in by_code.values():
         row["state"] = rules.judged(
-            row["code"], shared=row["shared"], present=present, missing=missing, not_applicable=na,
+            row["code"],
+            shared=row["shared"],
+            present=present,
+            missing=missing,
+            not_applicable=na,
             verdict=verdict,
-        ).value  # fmt: skip
+        ).value
     return list(by_code.values())
 
 
@@ -651,7 +717,7 @@ def _resolved_again(prereview: PreReview) -> list[JudgedMaterial]:
             missing=prereview.missing,
             not_applicable=prereview.not_applicable,
             verdict=rules.Verdict(prereview.verdict),
-        )  # fmt: skip
+        )
     )
 
 

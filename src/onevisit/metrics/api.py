@@ -14,8 +14,15 @@ from onevisit.metrics.queries import day_summary
 router = Router(tags=["metrics"])
 
 
-TODAY = ("accepted", "completed_on_the_spot", "one_visit_rate", "handled", "mean_handling_seconds",
-         "duplicate_entries", "mean_round_trips")  # fmt: skip
+TODAY = (
+    "accepted",
+    "completed_on_the_spot",
+    "one_visit_rate",
+    "handled",
+    "mean_handling_seconds",
+    "duplicate_entries",
+    "mean_round_trips",
+)
 
 
 def _typed(code: str):
@@ -72,9 +79,20 @@ def indicators(request):
     """Every indicator the registry declares, in order: `column` says whether /period gives it as a column
     (relative_volume has its own endpoint), `review` whether the weekly review lists it."""
     require(request.user, roles.ANALYST)
-    return [IndicatorOut(code=i.code, name=i.name, unit=i.unit.name, definition=i.definition, words=i.words,
-                         target=i.target.text if i.target else "", better=i.better, review=i.headline,
-                         column=i.formula is not None) for i in INDICATORS]  # fmt: skip
+    return [
+        IndicatorOut(
+            code=i.code,
+            name=i.name,
+            unit=i.unit.name,
+            definition=i.definition,
+            words=i.words,
+            target=i.target.text if i.target else "",
+            better=i.better,
+            review=i.headline,
+            column=i.formula is not None,
+        )
+        for i in INDICATORS
+    ]
 
 
 class PeriodOut(Schema):
@@ -98,8 +116,11 @@ def _names(raw: str) -> list[str]:
     return [x.strip() for x in raw.split(",") if x.strip()]
 
 
-@router.get("/period", response=PeriodOut,
-            summary="任一时段的指标，可按 hall/window/matter/bundle/day/hour 分组，可选指标")  # fmt: skip
+@router.get(
+    "/period",
+    response=PeriodOut,
+    summary="任一时段的指标，可按 hall/window/matter/bundle/day/hour 分组，可选指标",
+)
 def period(
     request, start: date, end: date, dims: str = "", metrics: str = "", hall: str = "", outlier: str = ""
 ):
@@ -111,12 +132,24 @@ def period(
     the_hall = metric_hall(actor, hall)
     wanted, picked = _names(dims), _names(metrics)
     queries.check_names(wanted, picked)
-    rows = queries.period(hall=the_hall.code, start=start, end=end, tz_name=the_hall.timezone, dims=wanted,
-                          outliers=queries.rule(outlier))  # fmt: skip
+    rows = queries.period(
+        hall=the_hall.code,
+        start=start,
+        end=end,
+        tz_name=the_hall.timezone,
+        dims=wanted,
+        outliers=queries.rule(outlier),
+    )
     keep = [*wanted, *(picked or engine.METRICS)]
     rows = [{k: row[k] for k in keep} for row in rows]
-    return PeriodOut(hall=the_hall.code, start=start, end=end, dims=wanted, metrics=picked or list(engine.METRICS),
-                     rows=_jsonable(rows))  # fmt: skip
+    return PeriodOut(
+        hall=the_hall.code,
+        start=start,
+        end=end,
+        dims=wanted,
+        metrics=picked or list(engine.METRICS),
+        rows=_jsonable(rows),
+    )
 
 
 class ListOut(Schema):
@@ -133,8 +166,13 @@ def outliers(request, start: date, end: date, hall: str = "", outlier: str = "")
     the_hall = metric_hall(actor, hall)
     rule = queries.rule(outlier)
     table = queries.period_table(hall=the_hall.code, start=start, end=end, tz_name=the_hall.timezone)
-    return ListOut(hall=the_hall.code, start=start, end=end, rule=f"{rule.percentile or 0:g}",
-                   rows=_jsonable(engine.outlier_list(table, rule)))  # fmt: skip
+    return ListOut(
+        hall=the_hall.code,
+        start=start,
+        end=end,
+        rule=f"{rule.percentile or 0:g}",
+        rows=_jsonable(engine.outlier_list(table, rule)),
+    )
 
 
 @router.get("/volumes", response=ListOut, summary="相对办件量：一件事受理件数 ÷ 其主事项的全部受理件数")

@@ -26,9 +26,16 @@ from reportlab.pdfbase import pdfmetrics
 BRAND = colors.HexColor("#b3202a")
 INK = colors.HexColor("#1a1a1a")
 BASELINE = colors.HexColor("#555555")
-PALETTE = (BRAND, colors.HexColor("#1f5fa8"), colors.HexColor("#2e8540"), colors.HexColor("#e08a00"),
-           colors.HexColor("#6b4fa0"), colors.HexColor("#555555"), colors.HexColor("#00838f"),
-           colors.HexColor("#8d6e63"))  # fmt: skip
+PALETTE = (
+    BRAND,
+    colors.HexColor("#1f5fa8"),
+    colors.HexColor("#2e8540"),
+    colors.HexColor("#e08a00"),
+    colors.HexColor("#6b4fa0"),
+    colors.HexColor("#555555"),
+    colors.HexColor("#00838f"),
+    colors.HexColor("#8d6e63"),
+)
 MIN_FONT = 11  # the smallest text on a chart, in px at its natural size
 TITLE_FONT = 14
 WIDTH = 500  # two charts side by side on a page at 1366 px; fits an A4 portrait frame in the PDF
@@ -47,12 +54,23 @@ class Figure:
     series: list[tuple[str, list[float | None]]]
 
 
-def _keep(d: Drawing, title: str, kind: str, axis: str, labels: Sequence[str],
-          series: Sequence[tuple[str, Sequence[float | None]]], percent: bool = False) -> None:  # fmt: skip
+def _keep(
+    d: Drawing,
+    title: str,
+    kind: str,
+    axis: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    percent: bool = False,
+) -> None:
     scale = 100 if percent else 1
-    d._figure = Figure(title, kind, axis or "类别", [str(x) for x in labels],
-                       [(name, [None if _missing(v) else v * scale for v in values])
-                        for name, values in series])  # fmt: skip
+    d._figure = Figure(
+        title,
+        kind,
+        axis or "类别",
+        [str(x) for x in labels],
+        [(name, [None if _missing(v) else v * scale for v in values]) for name, values in series],
+    )
 
 
 def _missing(v: float | None) -> bool:
@@ -124,8 +142,9 @@ def _legend_height(rows: list[list[tuple[int, list[str]]]]) -> float:
     return sum(max(len(lines) for _, lines in row) * (MIN_FONT + 3) + 5 for row in rows)
 
 
-def _put_legend(d: Drawing, rows, styles: Sequence[tuple[colors.Color, list[float] | None]], top: float,
-                font: str) -> None:  # fmt: skip
+def _put_legend(
+    d: Drawing, rows, styles: Sequence[tuple[colors.Color, list[float] | None]], top: float, font: str
+) -> None:
     y = top
     for row in rows:
         x = PAD
@@ -179,16 +198,27 @@ def _widest_tick(values: Sequence[float | None], percent: bool, font: str) -> fl
 # ---- the charts ------------------------------------------------------------------------------------------------
 
 
-def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *,
-          font: str = "Helvetica", width: int = WIDTH, height: int = PLOT_HEIGHT, axis: str = "",
-          percent: bool = False, dashed: Sequence[int] = ()) -> Drawing:  # fmt: skip
+def lines(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    font: str = "Helvetica",
+    width: int = WIDTH,
+    height: int = PLOT_HEIGHT,
+    axis: str = "",
+    percent: bool = False,
+    dashed: Sequence[int] = (),
+) -> Drawing:
     """Series over the same categories, one colour each (those in `dashed` drawn dashed), a legend below when
     there is more than one; `height` is the plot's. A missing value is left out (the line joins its neighbours)
     and every value is marked, so a single day still shows."""
     title_lines, title_h = _frame(title, width, font)
     names = [name for name, _ in series]
-    styles = [(BASELINE if i in dashed else PALETTE[i % len(PALETTE)], [5, 3] if i in dashed else None)
-              for i in range(len(series))]  # fmt: skip
+    styles = [
+        (BASELINE if i in dashed else PALETTE[i % len(PALETTE)], [5, 3] if i in dashed else None)
+        for i in range(len(series))
+    ]
     legend = _legend_rows(names, width, font) if len(series) > 1 else []
     legend_h = _legend_height(legend) + (6 if legend else 0)
     axis_h = MIN_FONT + 16
@@ -225,19 +255,38 @@ def lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequenc
     return d
 
 
-def trend(title: str, labels: Sequence[str], values: Sequence[float | None], *, font: str = "Helvetica",
-          width: int = WIDTH, height: int = PLOT_HEIGHT, percent: bool = False, axis: str = "",
-          baseline: float | None = None, baseline_label: str = "基期") -> Drawing:  # fmt: skip
+def trend(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    font: str = "Helvetica",
+    width: int = WIDTH,
+    height: int = PLOT_HEIGHT,
+    percent: bool = False,
+    axis: str = "",
+    baseline: float | None = None,
+    baseline_label: str = "基期",
+) -> Drawing:
     """One series by day; with a baseline, a dashed line at its level and a legend naming it."""
     series: list[tuple[str, Sequence[float | None]]] = [("本期" if baseline is not None else title, values)]
     if baseline is not None and not _missing(baseline):
         series.append((baseline_label, [baseline] * len(labels)))
-    return lines(title, labels, series, font=font, width=width, height=height, axis=axis, percent=percent,
-                 dashed=(1,))  # fmt: skip
+    return lines(
+        title, labels, series, font=font, width=width, height=height, axis=axis, percent=percent, dashed=(1,)
+    )
 
 
-def bars(title: str, labels: Sequence[str], values: Sequence[float | None], *, font: str = "Helvetica",
-         width: int = WIDTH, percent: bool = False, axis: str = "") -> Drawing:  # fmt: skip
+def bars(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    font: str = "Helvetica",
+    width: int = WIDTH,
+    percent: bool = False,
+    axis: str = "",
+) -> Drawing:
     """Horizontal bars, one row per category from the top, the name on the left (wrapped when long) and the value
     at the bar's end; a missing value shows as —, not as a bar of zero."""
     title_lines, title_h = _frame(title, width, font)
@@ -327,8 +376,10 @@ def describe(f: Figure) -> str:
 def table(f: Figure) -> tuple[list[str], list[list[str]]]:
     """The chart's data as a table: one row per category, one column per series (a missing value is —)."""
     header = [f.axis, *(name for name, _ in f.series)]
-    rows = [[label, *(_number(values[i] if i < len(values) else None) for _, values in f.series)]
-            for i, label in enumerate(f.labels)]  # fmt: skip
+    rows = [
+        [label, *(_number(values[i] if i < len(values) else None) for _, values in f.series)]
+        for i, label in enumerate(f.labels)
+    ]
     return header, rows
 
 

@@ -181,8 +181,9 @@ DATA_FIELDS: dict[str, Callable[[str, dict[str, Any]], Any]] = {
 }
 
 
-def log_columns(rows: Iterable[tuple[Any, ...]], tz: tzinfo, refs: Sequence[str],
-                fields: Sequence[str]) -> dict[str, list[Any]]:  # fmt: skip
+def log_columns(
+    rows: Iterable[tuple[Any, ...]], tz: tzinfo, refs: Sequence[str], fields: Sequence[str]
+) -> dict[str, list[Any]]:
     """Columns seq (log order), at, local_at, type, the references (blank for none) and the data fields named,
     from (at, type, *refs, data) rows in log order: what the engine and the planning calibration load."""
     cols: dict[str, list[Any]] = {name: [] for name in ("seq", "at", "local_at", "type", *refs, *fields)}
@@ -221,8 +222,10 @@ def grouped(events: pa.Table) -> pa.Table:
     """The log grouped by event type in the engine's order, log order kept within a type and in `seq`: the
     layout in which each scan reads only its own part (see _register)."""
     rank = pc.fill_null(pc.index_in(events.column("type"), value_set=pa.array(_ORDER)), len(_ORDER))
-    order = pc.sort_indices(pa.table({"rank": rank, "seq": events.column("seq")}),
-                            sort_keys=[("rank", "ascending"), ("seq", "ascending")])  # fmt: skip
+    order = pc.sort_indices(
+        pa.table({"rank": rank, "seq": events.column("seq")}),
+        sort_keys=[("rank", "ascending"), ("seq", "ascending")],
+    )
     return events.take(order)
 
 
@@ -385,8 +388,9 @@ SELECT * FROM listed ORDER BY seconds DESC NULLS LAST, "case"
     return rows
 
 
-def relative_volume(events: pa.Table, dims: Sequence[str] = (), *,
-                    key_matters: Mapping[str, str] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def relative_volume(
+    events: pa.Table, dims: Sequence[str] = (), *, key_matters: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """相对办件量 per bundle (and dims): the bundle's accepted cases ÷ every accepted case of its declared key matter
     (`key_matters`: bundle → matter, from the catalog) — the bundle's own cases, each handling it, and any other
     case accepted under it. Listed: the bundles with cases, and those whose key matter has cases; a bundle that
@@ -397,8 +401,10 @@ def relative_volume(events: pa.Table, dims: Sequence[str] = (), *,
     c = _CODE
     con = _connect()
     _register(con, events, ["bundle"])
-    keys_table = pa.table({"bundle": list(key_matters or {}), "key_matter": list((key_matters or {}).values())},
-                          schema=pa.schema([("bundle", pa.string()), ("key_matter", pa.string())]))  # fmt: skip
+    keys_table = pa.table(
+        {"bundle": list(key_matters or {}), "key_matter": list((key_matters or {}).values())},
+        schema=pa.schema([("bundle", pa.string()), ("key_matter", pa.string())]),
+    )
     con.register("declared", keys_table)
     keys = list(dims)
     extra = "".join(f', a."{d}"' for d in keys)
@@ -744,8 +750,17 @@ UNION ALL BY NAME SELECT * FROM marked
 """
 
 
-_COUNTED = ("duplicate_entries", "no_shows", "prereviews", "first_visit_prereviews", "complete_at_first_visit",
-            "triaged", "routed_online", "routed_self_service", "consultations")  # fmt: skip
+_COUNTED = (
+    "duplicate_entries",
+    "no_shows",
+    "prereviews",
+    "first_visit_prereviews",
+    "complete_at_first_visit",
+    "triaged",
+    "routed_online",
+    "routed_self_service",
+    "consultations",
+)
 # The facts the registry's formulas may name (indicators.py): a Count, Mean or Hours indicator's fact is
 # computed under its code; a Share names two of these.
 _FACTS = (

@@ -420,8 +420,12 @@ class CodeSet(Codes, AbstractSet[str]):
 class Attribute(Mapping[str, Any]):
     """A live {code: attribute} of the registry's indicators where `keep` selects them."""
 
-    def __init__(self, registry: Registry, get: Callable[[Indicator], Any],
-                 keep: Callable[[Indicator], bool] = lambda i: True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        registry: Registry,
+        get: Callable[[Indicator], Any],
+        keep: Callable[[Indicator], bool] = lambda i: True,
+    ) -> None:
         self._registry, self._get, self._keep = registry, get, keep
 
     def __getitem__(self, code: str) -> Any:
@@ -444,8 +448,13 @@ INDICATORS = Registry(
         Indicator("accepted", "受理件数", Count(), short="首次受理"),
         Indicator("completed_on_the_spot", "当场办结件数", Count(), short="当场办结"),
         Indicator(
-            "one_visit_rate", "一次性办成率", Share("completed_on_the_spot", "accepted"), RATE, headline=True,
-            words="以事项为单位统计当日首次受理是否当场办结", better=HIGHER,
+            "one_visit_rate",
+            "一次性办成率",
+            Share("completed_on_the_spot", "accepted"),
+            RATE,
+            headline=True,
+            words="以事项为单位统计当日首次受理是否当场办结",
+            better=HIGHER,
             definition="以事项为单位，当日首次受理的办件中当场办结的比例。当场办结：在首次受理的那次窗口服务中"
             "（该窗口叫下一个号之前）、同一天由窗口办结；后台审批办结的，即使在当天，也不算当场办结。"
             "按首次受理的窗口、事项、日期归属。",
@@ -453,27 +462,47 @@ INDICATORS = Registry(
         ),
         Indicator("handled", "窗口办结件数(计时)", Count("handling"), short="样本"),
         Indicator(
-            "mean_handling_seconds", "平均办理时长", Mean("handling"), MINUTES, headline=True, better=LOWER,
+            "mean_handling_seconds",
+            "平均办理时长",
+            Mean("handling"),
+            MINUTES,
+            headline=True,
+            better=LOWER,
             words="从叫号到窗口办结的时段，跨系统核验时间单列",
             definition="从叫号到窗口办结的平均时长；后台办结的不计入，跨部门核验时长单列。",
-            target=Target("change_at_most", -0.20, "压减 20%"), basis="窗口办结计时 {handled} 件",
+            target=Target("change_at_most", -0.20, "压减 20%"),
+            basis="窗口办结计时 {handled} 件",
         ),
         Indicator(
-            "outliers", "极端案例(不计入均值)", Count(), headline=True,
+            "outliers",
+            "极端案例(不计入均值)",
+            Count(),
+            headline=True,
             words="样本外的极端案例单独备注，不进入平均值计算",
             definition="极端案例的办结次数：办理时长超过该事项设定分位数或被窗口人员标记的办件，不计入平均办理时长与"
             "往返次数，另表列出。",
         ),
         Indicator(
-            "duplicate_entries", "重复录入条次", Count(), headline=True, better=LOWER, short="重复录入",
+            "duplicate_entries",
+            "重复录入条次",
+            Count(),
+            headline=True,
+            better=LOWER,
+            short="重复录入",
             words="窗口端重复录入相同字段的次数",
             definition=f"窗口录入的字段中，系统已知其值（{'、'.join(known.SOURCES)}）仍被重复录入的条次；"
             "未改动的预填值不算录入。",
         ),
         Indicator("completed_with_visits", "办结件数(计往返)", Count("trips")),
         Indicator(
-            "mean_round_trips", "群众往返次数", Mean("trips"), decimal(2), headline=True, better=LOWER,
-            short="平均往返", words="按事项统计从受理到完成的到访次数",
+            "mean_round_trips",
+            "群众往返次数",
+            Mean("trips"),
+            decimal(2),
+            headline=True,
+            better=LOWER,
+            short="平均往返",
+            words="按事项统计从受理到完成的到访次数",
             definition="已办结办件从受理到完成的平均到访次数（含首次）。同一天内，前一张号仍在等候或正在办理时"
             "又取的号，算同一次到访；网上或邮寄补交材料不算到访。",
             target=Target("change_at_most", -0.30, "减少 30%"),
@@ -482,42 +511,77 @@ INDICATORS = Registry(
         Indicator("first_visit_prereviews", "首次预审件数", Count()),
         Indicator("complete_at_first_visit", "首次材料齐全件数", Count()),
         Indicator(
-            "completeness_at_first_visit", "材料一次性备齐率", Share("complete_at_first_visit", "first_visit_prereviews"),
-            RATE, headline=True, better=HIGHER, words="材料的一次性备齐率（试点：材料完整率预计提高二十个百分点）",
+            "completeness_at_first_visit",
+            "材料一次性备齐率",
+            Share("complete_at_first_visit", "first_visit_prereviews"),
+            RATE,
+            headline=True,
+            better=HIGHER,
+            words="材料的一次性备齐率（试点：材料完整率预计提高二十个百分点）",
             definition="首次到访的预审中，材料一次备齐（结论为“齐全”）的比例。",
             target=Target("points_at_least", 0.20, "提升 20 个百分点"),
         ),
         Indicator("second_visit_cases", "二次到访件数", Count()),
         Indicator(
-            "second_visit_ratio", "二次到访率", Share("second_visit_cases", "accepted"), RATE, headline=True,
-            better=LOWER, words="同一事项的二次到访比例下降到一成以内",
+            "second_visit_ratio",
+            "二次到访率",
+            Share("second_visit_cases", "accepted"),
+            RATE,
+            headline=True,
+            better=LOWER,
+            words="同一事项的二次到访比例下降到一成以内",
             definition="受理的办件中，到访两次及以上的比例（到访的口径同群众往返次数）。",
             target=Target("below", 0.10, "低于 10%"),
         ),
         Indicator("returned_cases", "退件件数", Count()),
         Indicator(
-            "return_rate", "退件率", Share("returned_cases", "accepted"), RATE, headline=True, better=LOWER,
-            words="退件率", definition="受理的办件中，被后台退件过的比例。",
+            "return_rate",
+            "退件率",
+            Share("returned_cases", "accepted"),
+            RATE,
+            headline=True,
+            better=LOWER,
+            words="退件率",
+            definition="受理的办件中，被后台退件过的比例。",
         ),
         Indicator("waited", "取号叫号件数", Count("wait")),
         Indicator(
-            "mean_wait_seconds", "平均等候时长", Mean("wait"), MINUTES, headline=True, better=LOWER,
+            "mean_wait_seconds",
+            "平均等候时长",
+            Mean("wait"),
+            MINUTES,
+            headline=True,
+            better=LOWER,
             definition="从取号到首次叫号的平均等候时长。",
         ),
         Indicator(
-            "p90_wait_seconds", "等候时长P90", Quantile("wait", 0.9), MINUTES, headline=True, better=LOWER,
+            "p90_wait_seconds",
+            "等候时长P90",
+            Quantile("wait", 0.9),
+            MINUTES,
+            headline=True,
+            better=LOWER,
             definition="取号到首次叫号等候时长的第90百分位（线性插值）。",
         ),
         Indicator(
-            "no_shows", "过号件数", Count(), headline=True, definition="叫号后未到、被记为过号的次数。",
+            "no_shows",
+            "过号件数",
+            Count(),
+            headline=True,
+            definition="叫号后未到、被记为过号的次数。",
         ),
         Indicator("completed_at_window", "窗口办结件数", Count()),
         Indicator("served_to_end", "窗口办件数", Count(), short="办件数"),
         Indicator("window_hours", "窗口在岗小时", Hours("staffed"), decimal(2), short="在岗小时"),
         Indicator(
-            "throughput_per_window_hour", "窗口每小时办件量",
-            Share("served_to_end", "window_hours", at_least=MIN_STAFFED_HOURS), decimal(1),
-            headline=True, better=HIGHER, short="每小时办件量", words="窗口吞吐按每小时十到十二件为目标",
+            "throughput_per_window_hour",
+            "窗口每小时办件量",
+            Share("served_to_end", "window_hours", at_least=MIN_STAFFED_HOURS),
+            decimal(1),
+            headline=True,
+            better=HIGHER,
+            short="每小时办件量",
+            words="窗口吞吐按每小时十到十二件为目标",
             definition="窗口办件数 ÷ 窗口在岗小时（目标每小时 10–12 件）。窗口办件数：窗口叫号服务、"
             "并在该次服务内（叫下一个号之前、当天）办结或移交后台的号；在岗小时：窗口人员登录且未暂停的时长——"
             "未登录就在办件的从当天第一项操作算起，未退出的算到当天最后一项操作。在岗时长属于窗口，不分事项。"
@@ -527,50 +591,87 @@ INDICATORS = Registry(
         ),
         Indicator("triaged", "分流件数", Count()),
         Indicator(
-            "online_share", "网办辅导占比", Share("routed_online", "triaged"), RATE, headline=True,
-            words="线上受理率（滨江）", definition="分流决定中，转网办辅导的比例。",
+            "online_share",
+            "网办辅导占比",
+            Share("routed_online", "triaged"),
+            RATE,
+            headline=True,
+            words="线上受理率（滨江）",
+            definition="分流决定中，转网办辅导的比例。",
         ),
         Indicator(
-            "self_service_share", "自助办理占比", Share("routed_self_service", "triaged"), RATE, headline=True,
+            "self_service_share",
+            "自助办理占比",
+            Share("routed_self_service", "triaged"),
+            RATE,
+            headline=True,
             definition="分流决定中，转自助办理的比例。",
         ),
         Indicator(
-            "consultations", "咨询量", Count(), headline=True, words="咨询量",
+            "consultations",
+            "咨询量",
+            Count(),
+            headline=True,
+            words="咨询量",
             definition="导引台登记的咨询次数。",
         ),
         Indicator("prereviews", "预审件数", Count()),
         Indicator("not_applicable_prereviews", "有材料标为不适用的预审件数", Count()),
         Indicator(
-            "not_applicable_share", "材料不适用标记率", Share("not_applicable_prereviews", "prereviews"), RATE,
+            "not_applicable_share",
+            "材料不适用标记率",
+            Share("not_applicable_prereviews", "prereviews"),
+            RATE,
             headline=True,
             definition="预审中，工作人员把至少一项材料标为“本次不适用”的预审所占比例（按事项、材料另表列出）。",
             basis="预审 {prereviews} 件，其中 {not_applicable_prereviews} 件有材料标为不适用",
         ),
         Indicator(
-            "joint_2", "两联办", Count(), headline=True, words="两联办、三联办、四联办等联办的一件事办理数据",
+            "joint_2",
+            "两联办",
+            Count(),
+            headline=True,
+            words="两联办、三联办、四联办等联办的一件事办理数据",
             definition="首次受理时同时办理 2 个事项的办件数（两联办）。",
         ),
         Indicator(
-            "joint_3", "三联办", Count(), headline=True, definition="首次受理时同时办理 3 个事项的办件数（三联办）。",
+            "joint_3",
+            "三联办",
+            Count(),
+            headline=True,
+            definition="首次受理时同时办理 3 个事项的办件数（三联办）。",
         ),
         Indicator(
-            "joint_4_plus", "四联办及以上", Count(), headline=True,
+            "joint_4_plus",
+            "四联办及以上",
+            Count(),
+            headline=True,
             definition="首次受理时同时办理 4 个及以上事项的办件数。",
         ),
         Indicator("verifications", "跨部门核验次数", Count("verification")),
         Indicator(
-            "mean_verification_seconds", "平均核验时长", Mean("verification"), HOURS, headline=True, better=LOWER,
-            words="跨系统核验时间单列", definition="跨部门核验从发起到回复的平均时长，单列，不计入办理时长。",
+            "mean_verification_seconds",
+            "平均核验时长",
+            Mean("verification"),
+            HOURS,
+            headline=True,
+            better=LOWER,
+            words="跨系统核验时间单列",
+            definition="跨部门核验从发起到回复的平均时长，单列，不计入办理时长。",
         ),
         Indicator(
-            "relative_volume", "相对办件量", None, decimal(2), better=HIGHER,
+            "relative_volume",
+            "相对办件量",
+            None,
+            decimal(2),
+            better=HIGHER,
             words="餐饮店开办一件事的办件量与餐饮店开办营业执照的数量对比，这个比值越接近一，说明…成效越高",
             definition="相对办件量：一件事的受理件数 ÷ 其主事项（目录中声明的关键单事项）的全部受理件数，"
             "经一件事办理的也计入主事项。越接近 1，说明主事项的办件越多经由一件事办理；目录未声明主事项的无法计算。"
             "接续受理转为一件事的计入一件事。",
         ),
     ]
-)  # fmt: skip
+)
 
 
 # ---- docs/metrics.md's table ------------------------------------------------------------------------------------
@@ -593,8 +694,15 @@ def markdown(registry: Registry = INDICATORS) -> str:
     ]
     for ind in sorted(registry, key=lambda i: not i.headline and i.formula is not None):
         unit = ind.unit.name or {"count": "件/次", "decimal": "数值"}.get(ind.unit.kind, "")
-        cells = [f"`{ind.code}`", ind.name, unit, _target_text(ind), better[ind.better], ind.words,
-                 ind.definition or "（辅助计数）"]  # fmt: skip
+        cells = [
+            f"`{ind.code}`",
+            ind.name,
+            unit,
+            _target_text(ind),
+            better[ind.better],
+            ind.words,
+            ind.definition or "（辅助计数）",
+        ]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     lines.append(DOCS_END)
     return "\n".join(lines)

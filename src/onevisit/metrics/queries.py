@@ -27,9 +27,14 @@ class DaySummary:
 
     @property
     def empty(self) -> bool:
-        return not (self.total.get("accepted") or self.total.get("completed_at_window")
-                    or self.total.get("completed_with_visits") or self.total.get("outliers")
-                    or self.total.get("prereviews") or self.total.get("window_hours"))  # fmt: skip
+        return not (
+            self.total.get("accepted")
+            or self.total.get("completed_at_window")
+            or self.total.get("completed_with_visits")
+            or self.total.get("outliers")
+            or self.total.get("prereviews")
+            or self.total.get("window_hours")
+        )
 
 
 def day_summary(*, hall: str, day: date, tz_name: str) -> DaySummary:
@@ -42,8 +47,11 @@ def day_summary(*, hall: str, day: date, tz_name: str) -> DaySummary:
         d: {r[d]: r for r in engine.compute(table, [d], rule_).to_pylist() if r[d]}
         for d in ("window", "matter")
     }
-    pairs = [r for r in engine.compute(table, ["window", "matter"], rule_).to_pylist()
-             if r["window"] and r["matter"]]  # fmt: skip
+    pairs = [
+        r
+        for r in engine.compute(table, ["window", "matter"], rule_).to_pylist()
+        if r["window"] and r["matter"]
+    ]
     return DaySummary(total, by["window"], by["matter"], pairs, engine.not_applicable(table))
 
 
@@ -113,9 +121,14 @@ def check_names(dims, metrics=None) -> None:
 
 
 def period(
-    *, hall: str, start: date, end: date, tz_name: str, dims: list[str] | tuple[str, ...] = (),
+    *,
+    hall: str,
+    start: date,
+    end: date,
+    tz_name: str,
+    dims: list[str] | tuple[str, ...] = (),
     outliers: engine.OutlierRule | None = None,
-) -> list[dict]:  # fmt: skip
+) -> list[dict]:
     """Every indicator for the local days start..end (inclusive), grouped by dims. Bad periods and names are
     refused with the field named; a period without events gives an empty list (or one all-empty total row)."""
     check_names(dims)

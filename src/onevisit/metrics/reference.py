@@ -20,8 +20,14 @@ from onevisit.metrics.indicators import INDICATORS
 
 def _key(e: dict[str, Any], dims: Sequence[str], tz: tzinfo) -> tuple[Any, ...]:
     local = e["at"].astimezone(tz)
-    values = {"hall": e["hall"], "window": e["window"], "matter": e["matter"], "bundle": e["bundle"],
-              "day": local.date(), "hour": local.hour}  # fmt: skip
+    values = {
+        "hall": e["hall"],
+        "window": e["window"],
+        "matter": e["matter"],
+        "bundle": e["bundle"],
+        "day": local.date(),
+        "hour": local.hour,
+    }
     return tuple(values[d] for d in dims)
 
 
@@ -30,9 +36,20 @@ def _events(rows: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
     else the one it was accepted as (an event without a known case keeps its own)."""
     events = []
     for at, type_, hall, window, matter, bundle, case, ticket, visit, data in rows:
-        events.append({"at": at, "type": type_, "hall": hall or "", "window": window or "", "matter": matter or "",
-                       "bundle": bundle or "", "case": case or "", "ticket": ticket or "", "visit": visit or "",
-                       "data": data or {}})  # fmt: skip
+        events.append(
+            {
+                "at": at,
+                "type": type_,
+                "hall": hall or "",
+                "window": window or "",
+                "matter": matter or "",
+                "bundle": bundle or "",
+                "case": case or "",
+                "ticket": ticket or "",
+                "visit": visit or "",
+                "data": data or {},
+            }
+        )
     accepted_as: dict[str, str] = {}
     continued_into: dict[str, str] = {}
     for e in events:
@@ -161,10 +178,16 @@ def _staffed(events: list[dict[str, Any]], tz: tzinfo, by_hour: bool) -> list[tu
         t = e["type"]
         if not e["window"]:
             continue
-        if t in ("window.signed_in", "window.signed_out", "window.paused", "window.resumed", "ticket.no_show",
-                 "ticket.called", "case.accepted", "visit.recorded") or (
-            t == "case.completed" and e["data"].get("at_window", True)
-        ):  # fmt: skip
+        if t in (
+            "window.signed_in",
+            "window.signed_out",
+            "window.paused",
+            "window.resumed",
+            "ticket.no_show",
+            "ticket.called",
+            "case.accepted",
+            "visit.recorded",
+        ) or (t == "case.completed" and e["data"].get("at_window", True)):
             marks[(e["hall"], e["window"])].append(e)
     out = []
     for (hall, window), seq in marks.items():
@@ -233,10 +256,13 @@ def indicators(
         call = next_call.get(i)
         limit = len(events) if call is None else events.index(call)
         if any(
-            d["type"] == "case.completed" and d["case"] == case and d["data"].get("at_window", True)
-            and d["visit"] == a["visit"] and local_date(d) == local_date(a)
+            d["type"] == "case.completed"
+            and d["case"] == case
+            and d["data"].get("at_window", True)
+            and d["visit"] == a["visit"]
+            and local_date(d) == local_date(a)
             for d in events[i + 1 : limit]
-        ):  # fmt: skip
+        ):
             add(a, "completed_on_the_spot")
         if sum(not flag for _, flag in merged.get(case, [])) > 1:
             add(a, "second_visit_cases")
@@ -261,8 +287,13 @@ def indicators(
                 "type"
             ] == "task.started"
             if ends and e["case"] == v["case"] and local_date(e) == local_date(v):
-                where = {"hall": v["hall"], "window": v["window"], "matter": v["matter"], "bundle": v["bundle"],
-                         "local": e["at"].astimezone(tz)}  # fmt: skip
+                where = {
+                    "hall": v["hall"],
+                    "window": v["window"],
+                    "matter": v["matter"],
+                    "bundle": v["bundle"],
+                    "local": e["at"].astimezone(tz),
+                }
                 facts[_key_local(where, dims)]["served_to_end"].append(1)
                 break
 
@@ -339,12 +370,35 @@ def indicators(
 
 # The facts collected above, per group: what the registry's formulas may name. A name not here is a mistake, not
 # an empty fact.
-FACTS = frozenset({
-    "accepted", "completed_on_the_spot", "second_visit_cases", "returned_cases", "joint_2", "joint_3",
-    "joint_4_plus", "served_to_end", "staffed", "outliers", "completed_at_window", "handling", "trips", "no_shows",
-    "duplicate_entries", "prereviews", "first_visit_prereviews", "complete_at_first_visit", "triaged",
-    "routed_online", "routed_self_service", "consultations", "wait", "verification", "not_applicable_prereviews",
-})  # fmt: skip
+FACTS = frozenset(
+    {
+        "accepted",
+        "completed_on_the_spot",
+        "second_visit_cases",
+        "returned_cases",
+        "joint_2",
+        "joint_3",
+        "joint_4_plus",
+        "served_to_end",
+        "staffed",
+        "outliers",
+        "completed_at_window",
+        "handling",
+        "trips",
+        "no_shows",
+        "duplicate_entries",
+        "prereviews",
+        "first_visit_prereviews",
+        "complete_at_first_visit",
+        "triaged",
+        "routed_online",
+        "routed_self_service",
+        "consultations",
+        "wait",
+        "verification",
+        "not_applicable_prereviews",
+    }
+)
 
 
 class UnknownFact(KeyError):
@@ -383,8 +437,12 @@ def values(facts: dict[str, list[Any]]) -> dict[str, Any]:
     return group.computed
 
 
-def relative_volume(rows: Iterable[tuple[Any, ...]], dims: Sequence[str], tz: tzinfo,
-                    key_matters: dict[str, str] | None = None) -> dict[tuple[Any, ...], dict[str, Any]]:  # fmt: skip
+def relative_volume(
+    rows: Iterable[tuple[Any, ...]],
+    dims: Sequence[str],
+    tz: tzinfo,
+    key_matters: dict[str, str] | None = None,
+) -> dict[tuple[Any, ...], dict[str, Any]]:
     """{(bundle, *dims): {key_matter, bundle_cases, key_matter_cases, relative_volume}} as
     engine.relative_volume: the bundle's cases ÷ every case of its declared key matter, its own included."""
     key_matters = key_matters or {}
@@ -403,8 +461,10 @@ def relative_volume(rows: Iterable[tuple[Any, ...]], dims: Sequence[str], tz: tz
             mine = a["bundle"] == bundle
             if not mine and not (key and a["matter"] == key):
                 continue
-            row = out.setdefault((bundle, *_key(a, dims, tz)), {"key_matter": key, "bundle_cases": 0,
-                                                                  "key_matter_cases": 0 if key else None})  # fmt: skip
+            row = out.setdefault(
+                (bundle, *_key(a, dims, tz)),
+                {"key_matter": key, "bundle_cases": 0, "key_matter_cases": 0 if key else None},
+            )
             row["bundle_cases"] += mine
             if key:
                 row["key_matter_cases"] += 1

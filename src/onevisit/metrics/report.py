@@ -72,8 +72,12 @@ class Report:
             return f"{code:%Y-%m-%d}"
         if not code:
             return UNOWNED.get(how, "（未指定）")
-        names = {"window": self.window_names, "matter": self.matter_names, "bundle": self.bundle_names,
-                 "hall": self.hall_names}[how]  # fmt: skip
+        names = {
+            "window": self.window_names,
+            "matter": self.matter_names,
+            "bundle": self.bundle_names,
+            "hall": self.hall_names,
+        }[how]
         return names.get(code, code)
 
     @property
@@ -87,8 +91,9 @@ def describe_rule(rule: engine.OutlierRule) -> str:
     """The outlier rule in words, as the pages and the report state it."""
     by_time = (
         f"办理时长超过该事项第 {rule.percentile * 100:g} 百分位（该事项至少 {rule.min_cases} 件计时办结）"
-        if rule.percentile else ""
-    )  # fmt: skip
+        if rule.percentile
+        else ""
+    )
     return (
         "、".join(x for x in (by_time, "窗口人员标记") if x)
         + "的办件为极端案例，不计入平均办理时长与往返次数"
@@ -100,9 +105,19 @@ def key_matters() -> dict[str, str]:
     return {b.code: b.key_matter.code for b in list_bundles()}
 
 
-def build(*, hall: str, tz_name: str, start: date, end: date, base_start: date | None = None,
-          base_end: date | None = None, matter: str = "", base_hall: str = "",
-          base_tz_name: str = "", outliers: engine.OutlierRule | None = None) -> Report:  # fmt: skip
+def build(
+    *,
+    hall: str,
+    tz_name: str,
+    start: date,
+    end: date,
+    base_start: date | None = None,
+    base_end: date | None = None,
+    matter: str = "",
+    base_hall: str = "",
+    base_tz_name: str = "",
+    outliers: engine.OutlierRule | None = None,
+) -> Report:
     """The period's figures and the baseline comparison — by default the period of equal length before it in the
     same hall; with another hall and no baseline dates, that hall over the same period. With a matter, the
     windows are that matter's windows (the page's drill-down).
@@ -129,12 +144,28 @@ def build(*, hall: str, tz_name: str, start: date, end: date, base_start: date |
     )
     (total,) = rows(()) or [{}]
     (base,) = rows((), base_table) or [{}]
-    report = Report(hall, start, end, base_hall, base_start, base_end, total, rows(("day",)), by_window,
-                    rows(("matter",)), review.compare(base, total), engine.outlier_list(table, rule),
-                    engine.relative_volume(table, key_matters=key_matters()), rule,
-                    dict(Window.objects.filter(hall__code=hall).values_list("code", "name")), matter_names(),
-                    bundle_names(), base, rows(("day",), base_table),
-                    dict(Hall.objects.filter(code__in={hall, base_hall}).values_list("code", "name")))  # fmt: skip
+    report = Report(
+        hall,
+        start,
+        end,
+        base_hall,
+        base_start,
+        base_end,
+        total,
+        rows(("day",)),
+        by_window,
+        rows(("matter",)),
+        review.compare(base, total),
+        engine.outlier_list(table, rule),
+        engine.relative_volume(table, key_matters=key_matters()),
+        rule,
+        dict(Window.objects.filter(hall__code=hall).values_list("code", "name")),
+        matter_names(),
+        bundle_names(),
+        base,
+        rows(("day",), base_table),
+        dict(Hall.objects.filter(code__in={hall, base_hall}).values_list("code", "name")),
+    )
     if what_if is not None:
         (total_if,) = rows((), by=what_if) or [{}]
         (base_if,) = rows((), base_table, what_if) or [{}]
@@ -181,15 +212,41 @@ def drawings(r: Report, *, font: str = "Helvetica") -> list:
     matters = [x for x in r.by_matter if x["matter"] and x["one_visit_rate"] is not None]
     daily = r.base_daily_accepted
     return [
-        charts.trend(f"每日{accepted.name}", labels, [x["accepted"] for x in r.by_day], font=font, axis="日期",
-                     baseline=daily, baseline_label=f"基期日均 {_number_text(daily)} 件"),
-        charts.trend(f"每日{rate.name}(%)", labels, [x["one_visit_rate"] for x in r.by_day], font=font, percent=True,
-                     axis="日期", baseline=base_rate, baseline_label=f"基期 {rate.display(base_rate)}"),
-        charts.bars(f"各窗口{handling.labelled}", [r.name("window", x["window"]) for x in windows],
-                    [handling.in_unit(x["mean_handling_seconds"]) for x in windows], font=font, axis="窗口"),
-        charts.bars(f"各事项{rate.name}(%)", [r.name("matter", x["matter"]) for x in matters],
-                    [x["one_visit_rate"] for x in matters], font=font, percent=True, axis="事项"),
-    ]  # fmt: skip
+        charts.trend(
+            f"每日{accepted.name}",
+            labels,
+            [x["accepted"] for x in r.by_day],
+            font=font,
+            axis="日期",
+            baseline=daily,
+            baseline_label=f"基期日均 {_number_text(daily)} 件",
+        ),
+        charts.trend(
+            f"每日{rate.name}(%)",
+            labels,
+            [x["one_visit_rate"] for x in r.by_day],
+            font=font,
+            percent=True,
+            axis="日期",
+            baseline=base_rate,
+            baseline_label=f"基期 {rate.display(base_rate)}",
+        ),
+        charts.bars(
+            f"各窗口{handling.labelled}",
+            [r.name("window", x["window"]) for x in windows],
+            [handling.in_unit(x["mean_handling_seconds"]) for x in windows],
+            font=font,
+            axis="窗口",
+        ),
+        charts.bars(
+            f"各事项{rate.name}(%)",
+            [r.name("matter", x["matter"]) for x in matters],
+            [x["one_visit_rate"] for x in matters],
+            font=font,
+            percent=True,
+            axis="事项",
+        ),
+    ]
 
 
 def _number_text(v: float | None) -> str:
@@ -199,8 +256,10 @@ def _number_text(v: float | None) -> str:
 def _title(r: Report) -> str:
     hall = r.name("hall", r.hall)
     base = f"{r.name('hall', r.base_hall)} " if r.base_hall != r.hall else ""
-    return (f"{hall} 指标复盘 {r.start:%Y-%m-%d} 至 {r.end:%Y-%m-%d}"
-            f"（基期 {base}{r.base_start:%Y-%m-%d} 至 {r.base_end:%Y-%m-%d}）")  # fmt: skip
+    return (
+        f"{hall} 指标复盘 {r.start:%Y-%m-%d} 至 {r.end:%Y-%m-%d}"
+        f"（基期 {base}{r.base_start:%Y-%m-%d} 至 {r.base_end:%Y-%m-%d}）"
+    )
 
 
 OUTLIER_HEADER = ["办件", "事项", "窗口", "日期", "办理时长(分钟)", "限值(分钟)", "说明"]
@@ -224,9 +283,15 @@ def outlier_records(r: Report) -> list[list]:
         note = o["note"] if flagged else f"超过该事项第 {(r.rule.percentile or 0) * 100:g} 百分位"
         row = by_case.get(o["case"])
         if row is None:
-            by_case[o["case"]] = [o["case"], r.name("matter", o["matter"]), r.name("window", o["window"]), o["day"],
-                                  review.in_unit("mean_handling_seconds", o["seconds"]),
-                                  review.in_unit("mean_handling_seconds", o["limit_seconds"]), note]  # fmt: skip
+            by_case[o["case"]] = [
+                o["case"],
+                r.name("matter", o["matter"]),
+                r.name("window", o["window"]),
+                o["day"],
+                review.in_unit("mean_handling_seconds", o["seconds"]),
+                review.in_unit("mean_handling_seconds", o["limit_seconds"]),
+                note,
+            ]
             continue
         if row[5] is None and o["limit_seconds"] is not None:
             row[5] = review.in_unit("mean_handling_seconds", o["limit_seconds"])
@@ -237,33 +302,60 @@ def outlier_records(r: Report) -> list[list]:
 
 def outlier_rows(r: Report) -> list[list[str]]:
     """The outliers as the page and the PDF list them."""
-    return [[case, matter, window, f"{day:%Y-%m-%d}", _minutes_text(seconds), _minutes_text(limit), note]
-            for case, matter, window, day, seconds, limit, note in outlier_records(r)]  # fmt: skip
+    return [
+        [case, matter, window, f"{day:%Y-%m-%d}", _minutes_text(seconds), _minutes_text(limit), note]
+        for case, matter, window, day, seconds, limit, note in outlier_records(r)
+    ]
 
 
 def volume_records(r: Report) -> list[list]:
     """The relative volumes as typed values, names for codes; where undefined, the reason."""
-    return [[r.name("bundle", v["bundle"]), r.name("matter", v["key_matter"]) if v["key_matter"] else "—",
-             v["bundle_cases"], v["key_matter_cases"], v["relative_volume"],
-             NO_KEY_MATTER if v["key_matter"] is None else ""] for v in r.volumes]  # fmt: skip
+    return [
+        [
+            r.name("bundle", v["bundle"]),
+            r.name("matter", v["key_matter"]) if v["key_matter"] else "—",
+            v["bundle_cases"],
+            v["key_matter_cases"],
+            v["relative_volume"],
+            NO_KEY_MATTER if v["key_matter"] is None else "",
+        ]
+        for v in r.volumes
+    ]
 
 
 def volume_rows(r: Report) -> list[list[str]]:
     """The relative volumes as the page and the report list them; where undefined, the reason."""
-    return [[bundle, key, str(n), "—" if of_key is None else str(of_key), "—" if ratio is None else f"{ratio:.2f}", why]
-            for bundle, key, n, of_key, ratio, why in volume_records(r)]  # fmt: skip
+    return [
+        [
+            bundle,
+            key,
+            str(n),
+            "—" if of_key is None else str(of_key),
+            "—" if ratio is None else f"{ratio:.2f}",
+            why,
+        ]
+        for bundle, key, n, of_key, ratio, why in volume_records(r)
+    ]
 
 
 NOT_APPLICABLE_HEADER = ["事项", "材料", "标为不适用的预审件数", "该事项预审件数", "占比"]
 
 
-def not_applicable_rows(rows: list[dict], matters: dict[str, str],
-                        materials: dict[tuple[str, str], str]) -> list[list[str]]:  # fmt: skip
+def not_applicable_rows(
+    rows: list[dict], matters: dict[str, str], materials: dict[tuple[str, str], str]
+) -> list[list[str]]:
     """Materials staff marked not applicable at the desk (engine.not_applicable rows), named: how often, and the
     share of the matter's pre-reviews."""
-    return [[matters.get(x["matter"], x["matter"] or UNOWNED["matter"]), materials.get((x["matter"], x["material"]),
-             x["material"]), str(x["marks"]), str(x["prereviews"]), review.display("not_applicable_share", x["share"])]
-            for x in rows]  # fmt: skip
+    return [
+        [
+            matters.get(x["matter"], x["matter"] or UNOWNED["matter"]),
+            materials.get((x["matter"], x["material"]), x["material"]),
+            str(x["marks"]),
+            str(x["prereviews"]),
+            review.display("not_applicable_share", x["share"]),
+        ]
+        for x in rows
+    ]
 
 
 # The rows no window (or matter) owns, named for what they hold: the guide desk's pre-reviews, consultations and
@@ -309,11 +401,31 @@ def to_csv(r: Report) -> bytes:
                 [*which, how, key, name, review.labelled(m), m, review.unit(m), _csv_value(m, row.get(m))]
             )
     for v, (bundle, key_matter, _n, _of_key, ratio, _why) in zip(r.volumes, volume_records(r), strict=True):
-        w.writerow([*period, "一件事", v["bundle"], bundle, f"{LABELS['relative_volume']}（主事项 {key_matter}）", "relative_volume", "",
-                    "" if ratio is None else ratio])  # fmt: skip
+        w.writerow(
+            [
+                *period,
+                "一件事",
+                v["bundle"],
+                bundle,
+                f"{LABELS['relative_volume']}（主事项 {key_matter}）",
+                "relative_volume",
+                "",
+                "" if ratio is None else ratio,
+            ]
+        )
     for case, _matter, _window, _day, minutes, _limit, note in outlier_records(r):
-        w.writerow([*period, "极端案例", case, note, "办理时长(分钟)", "outlier", "分钟",
-                    "" if minutes is None else minutes])  # fmt: skip
+        w.writerow(
+            [
+                *period,
+                "极端案例",
+                case,
+                note,
+                "办理时长(分钟)",
+                "outlier",
+                "分钟",
+                "" if minutes is None else minutes,
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode()  # BOM: Excel opens UTF-8 CSV with Chinese correctly
 
 
@@ -394,8 +506,12 @@ def _indicator_sheets(wb, r: Report) -> None:
 def _wide_sheet(wb, r: Report, title: str, key: str, rows: list[dict], extra: dict[str, float | None]):
     """The figures of one grouping, a column per indicator in its unit, then constant baseline columns."""
     ws = wb.create_sheet(title)
-    header = [{"day": "日期", "window": "窗口", "matter": "事项"}[key], "代码",
-              *(review.labelled(m) for m in WIDE), *extra]  # fmt: skip
+    header = [
+        {"day": "日期", "window": "窗口", "matter": "事项"}[key],
+        "代码",
+        *(review.labelled(m) for m in WIDE),
+        *extra,
+    ]
     ws.append(header)
     for i, row in enumerate(rows, start=2):
         if key == "day":
@@ -437,8 +553,14 @@ def _charts(wb, r: Report) -> None:
         INDICATORS[m] for m in ("accepted", "one_visit_rate", "mean_handling_seconds")
     )
     base_rate = r.base_total.get("one_visit_rate")
-    by_day = _wide_sheet(wb, r, "按日期", "day", r.by_day,
-                         {f"基期日均{accepted.name}": r.base_daily_accepted, f"基期{rate.name}": base_rate})  # fmt: skip
+    by_day = _wide_sheet(
+        wb,
+        r,
+        "按日期",
+        "day",
+        r.by_day,
+        {f"基期日均{accepted.name}": r.base_daily_accepted, f"基期{rate.name}": base_rate},
+    )
     first_extra = 3 + len(WIDE)
     for metric, extra_col, title, y_title, percent, anchor in (
         ("accepted", first_extra, f"每日{accepted.name}", "件", False, "A"),
@@ -521,17 +643,31 @@ def to_pdf(r: Report) -> bytes:
         story += [Paragraph(EMPTY_NOTE, style()), Spacer(1, 4 * mm)]
     rows = [["指标", "基期", "本期", "变化", "试点目标", "达成"]]
     for c in r.comparisons:
-        rows.append([c.label, review.display(c.metric, c.baseline), review.display(c.metric, c.pilot), c.change,
-                     c.target or "—", {True: "达成", False: "未达成"}.get(c.met, "—")])  # fmt: skip
+        rows.append(
+            [
+                c.label,
+                review.display(c.metric, c.baseline),
+                review.display(c.metric, c.pilot),
+                c.change,
+                c.target or "—",
+                {True: "达成", False: "未达成"}.get(c.met, "—"),
+            ]
+        )
     story += [Table(rows, repeatRows=1, style=pdf.grid(9)), Spacer(1, 6 * mm)]
     for d in drawings(r, font=font):
         story += [KeepTogether([charts.fit(d, doc.width, doc.height * 0.9)]), Spacer(1, 4 * mm)]
     grid = pdf.grid(8)
     if r.volumes:
-        story += [Spacer(1, 4 * mm), Paragraph(LABELS["relative_volume"], style("title", size=11)),
-                  Table([VOLUME_HEADER, *volume_rows(r)], repeatRows=1, style=grid)]  # fmt: skip
-    story += [Spacer(1, 4 * mm), Paragraph(f"极端案例（{len(r.outliers)} 件）", style("title", size=11)),
-              Paragraph(r.rule_text, style())]  # fmt: skip
+        story += [
+            Spacer(1, 4 * mm),
+            Paragraph(LABELS["relative_volume"], style("title", size=11)),
+            Table([VOLUME_HEADER, *volume_rows(r)], repeatRows=1, style=grid),
+        ]
+    story += [
+        Spacer(1, 4 * mm),
+        Paragraph(f"极端案例（{len(r.outliers)} 件）", style("title", size=11)),
+        Paragraph(r.rule_text, style()),
+    ]
     if r.outliers:
         story.append(Table([OUTLIER_HEADER, *outlier_rows(r)], repeatRows=1, style=grid))
     doc.build(story)

@@ -17,10 +17,24 @@ from onevisit.metrics.indicators import INDICATORS
 from onevisit.metrics.queries import day_summary
 
 # What the day page shows, by indicator code: its names, formats, targets and definitions are the registry's.
-DAY_HALL = ("one_visit_rate", "mean_handling_seconds", "duplicate_entries", "mean_round_trips",
-            "throughput_per_window_hour", "not_applicable_share")  # fmt: skip
-_CASES = ("accepted", "completed_on_the_spot", "one_visit_rate", "mean_handling_seconds", "handled",
-          "duplicate_entries", "mean_round_trips", "served_to_end")  # fmt: skip
+DAY_HALL = (
+    "one_visit_rate",
+    "mean_handling_seconds",
+    "duplicate_entries",
+    "mean_round_trips",
+    "throughput_per_window_hour",
+    "not_applicable_share",
+)
+_CASES = (
+    "accepted",
+    "completed_on_the_spot",
+    "one_visit_rate",
+    "mean_handling_seconds",
+    "handled",
+    "duplicate_entries",
+    "mean_round_trips",
+    "served_to_end",
+)
 DAY_COLUMNS = {
     "window": (*_CASES, "window_hours", "throughput_per_window_hour"),
     "matter": (*_CASES, "not_applicable_share"),
@@ -40,8 +54,15 @@ def _hall_rows(total: dict) -> list[dict]:
     for code in DAY_HALL:
         ind = INDICATORS[code]
         target = ind.target.text if ind.target and ind.target.absolute else ""
-        rows.append({"code": code, "name": ind.name, "value": ind.display(total.get(code)), "target": target,
-                     "basis": ind.explain(total)})  # fmt: skip
+        rows.append(
+            {
+                "code": code,
+                "name": ind.name,
+                "value": ind.display(total.get(code)),
+                "target": target,
+                "basis": ind.explain(total),
+            }
+        )
     return rows
 
 
@@ -50,14 +71,21 @@ def _day_table(
 ) -> dict:
     """A day-page table: what a row is (`by`) and the indicators' headers, then per row its names and each
     indicator as it shows."""
-    return {"id": ident, "title": "pairs-title" if ident == "by-window-matter" else f"{ident}-title", "names": by,
-            "headers": [INDICATORS[c].header for c in columns],
-            "rows": [(names, [INDICATORS[c].display(row.get(c)) for c in columns]) for names, row in rows]}  # fmt: skip
+    return {
+        "id": ident,
+        "title": "pairs-title" if ident == "by-window-matter" else f"{ident}-title",
+        "names": by,
+        "headers": [INDICATORS[c].header for c in columns],
+        "rows": [(names, [INDICATORS[c].display(row.get(c)) for c in columns]) for names, row in rows],
+    }
 
 
 def _not_applicable(rows: list[dict], names: dict[str, str]) -> dict:
-    return {"na_header": report.NOT_APPLICABLE_HEADER, "na_empty": "没有预审把材料标为“本次不适用”。",
-            "na_rows": report.not_applicable_rows(rows, names, report.material_names(rows))}  # fmt: skip
+    return {
+        "na_header": report.NOT_APPLICABLE_HEADER,
+        "na_empty": "没有预审把材料标为“本次不适用”。",
+        "na_rows": report.not_applicable_rows(rows, names, report.material_names(rows)),
+    }
 
 
 @staff_page(roles.ANALYST)
@@ -110,10 +138,13 @@ def today(request):
 def _table_rows(rows: list[dict], key: str, names: dict[str, str]) -> list[dict]:
     shown = [m for m in review.HEADLINE if m not in ("joint_2", "joint_3", "joint_4_plus")]
     return [
-        {"key": r[key], "name": names.get(r[key], r[key] or report.UNOWNED.get(key, "（未指定）")),
-         "values": [review.display(m, r[m]) for m in shown]}
+        {
+            "key": r[key],
+            "name": names.get(r[key], r[key] or report.UNOWNED.get(key, "（未指定）")),
+            "values": [review.display(m, r[m]) for m in shown],
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def _review(request, *, drill: bool = False):
@@ -127,10 +158,17 @@ def _review(request, *, drill: bool = False):
     end = q["to"] or clock.local_date(hall.timezone)
     start = q["from"] or end - timedelta(days=6)
     built = report.build(
-        hall=hall.code, tz_name=hall.timezone, start=start, end=end, matter=q["matter"] if drill else "",
-        base_start=q["base_from"], base_end=q["base_to"],
-        base_hall=base_hall.code, base_tz_name=base_hall.timezone, outliers=queries.rule(q["outlier"]),
-    )  # fmt: skip
+        hall=hall.code,
+        tz_name=hall.timezone,
+        start=start,
+        end=end,
+        matter=q["matter"] if drill else "",
+        base_start=q["base_from"],
+        base_end=q["base_to"],
+        base_hall=base_hall.code,
+        base_tz_name=base_hall.timezone,
+        outliers=queries.rule(q["outlier"]),
+    )
     return hall, base_hall, built, q
 
 
@@ -161,14 +199,23 @@ def review_page(request):
         k: str(q[k]) for k in ("hall", "base_hall", "from", "to", "base_from", "base_to", "outlier") if q[k]
     }
     context |= {
-        "hall": hall, "base_hall": base_hall, "outlier": q["outlier"],
-        "start": built.start, "end": built.end, "base_start": built.base_start, "base_end": built.base_end,
-        "matter": matter, "matter_name": names.get(matter, matter), "empty": built.empty,
+        "hall": hall,
+        "base_hall": base_hall,
+        "outlier": q["outlier"],
+        "start": built.start,
+        "end": built.end,
+        "base_start": built.base_start,
+        "base_end": built.base_end,
+        "matter": matter,
+        "matter_name": names.get(matter, matter),
+        "empty": built.empty,
         "comparisons": built.comparisons,
         "headers": [review.LABELS[m] for m in review.HEADLINE if not m.startswith("joint_")],
         "by_window": _table_rows(built.by_window, "window", window_names),
         "by_matter": _table_rows(built.by_matter, "matter", names),
-        "joint": [(INDICATORS[m].name, built.total.get(m) or 0) for m in review.HEADLINE if m.startswith("joint_")],
+        "joint": [
+            (INDICATORS[m].name, built.total.get(m) or 0) for m in review.HEADLINE if m.startswith("joint_")
+        ],
         "charts": figures,
         "query": urlencode(keep),
         "rule_text": built.rule_text,
@@ -176,13 +223,20 @@ def review_page(request):
         "outlier_header": report.OUTLIER_HEADER,
         "volumes": report.volume_rows(built),
         "volume_header": report.VOLUME_HEADER,
-        "what_if": built.what_if, "what_if_rule": built.what_if and report.describe_rule(built.what_if),
+        "what_if": built.what_if,
+        "what_if_rule": built.what_if and report.describe_rule(built.what_if),
         "what_if_outliers": built.what_if_outliers,
-        "rows": [(c, w) for c, w in zip(built.comparisons, built.what_if_comparisons or [None] * len(built.comparisons),
-                                         strict=True)],
-        "definitions": _definitions([*(m for m in review.HEADLINE if not m.startswith("joint_")), "relative_volume"]),
+        "rows": [
+            (c, w)
+            for c, w in zip(
+                built.comparisons, built.what_if_comparisons or [None] * len(built.comparisons), strict=True
+            )
+        ],
+        "definitions": _definitions(
+            [*(m for m in review.HEADLINE if not m.startswith("joint_")), "relative_volume"]
+        ),
         **_not_applicable(built.not_applicable, names),
-    }  # fmt: skip
+    }
     return render(request, "metrics/review.html", context)
 
 

@@ -269,9 +269,15 @@ def calibrate(events: pa.Table, *, start: str = "", end: str = "") -> Calibratio
                epoch(local_at - date_trunc('day', local_at)) / 60
         FROM ev WHERE type = 'ticket.issued' ORDER BY seq""").fetchall()
     columns = list(zip(*issued_rows, strict=True))
-    issued: dict[str, np.ndarray] = {name: np.array(col, dtype=kind) for name, col, kind in zip(
-        ("day", "dow", "queue", "priority", "matter", "minute"), columns,
-        (int, int, object, bool, object, float), strict=True)}  # fmt: skip
+    issued: dict[str, np.ndarray] = {
+        name: np.array(col, dtype=kind)
+        for name, col, kind in zip(
+            ("day", "dow", "queue", "priority", "matter", "minute"),
+            columns,
+            (int, int, object, bool, object, float),
+            strict=True,
+        )
+    }
     waits: dict[int, list[float]] = defaultdict(list)
     for dow, minutes in con.execute("""
         SELECT isodow(i.local_at) - 1, epoch(min(c."at") - i."at") / 60
@@ -280,15 +286,27 @@ def calibrate(events: pa.Table, *, start: str = "", end: str = "") -> Calibratio
         HAVING min(c."at") >= i."at" """).fetchall():
         waits[dow].append(minutes)
     return Calibration(
-        start=start, end=end, tickets=int(tickets), days={int(k): int(v) for k, v in days.items()},
-        arrivals=dict(arrivals), priority_share=priority_share, matter_mix=dict(matter_mix),
-        repeat_share=repeat_share, patience=patience, no_show_share=no_show_share, services=services,
-        no_show_minutes=no_show_minutes, wrapup=time_.wrapup,
-        groups=groups, channels={str(k): float(v) for k, v in channels.items()},
-        completeness=None if completeness is None else float(completeness), notes=tuple(notes),
-        waits={d: np.array(xs) for d, xs in waits.items()}, daily={d: np.array(ns) for d, ns in daily.items()},
+        start=start,
+        end=end,
+        tickets=int(tickets),
+        days={int(k): int(v) for k, v in days.items()},
+        arrivals=dict(arrivals),
+        priority_share=priority_share,
+        matter_mix=dict(matter_mix),
+        repeat_share=repeat_share,
+        patience=patience,
+        no_show_share=no_show_share,
+        services=services,
+        no_show_minutes=no_show_minutes,
+        wrapup=time_.wrapup,
+        groups=groups,
+        channels={str(k): float(v) for k, v in channels.items()},
+        completeness=None if completeness is None else float(completeness),
+        notes=tuple(notes),
+        waits={d: np.array(xs) for d, xs in waits.items()},
+        daily={d: np.array(ns) for d, ns in daily.items()},
         issued=issued,
-    )  # fmt: skip
+    )
 
 
 def _patience(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, float | None], dict[str, float]]:
@@ -378,11 +396,20 @@ def _calls(con: duckdb.DuckDBPyConnection) -> _Calls:
         return np.array([np.nan if v is None else float(v) for v in cols[i]], dtype=float)
 
     return _Calls(
-        window=np.array(cols[0], dtype=object), queue=np.array(cols[1], dtype=object),
-        matter=np.array(cols[2], dtype=object), dow=np.array(cols[3], dtype=int), day=np.array(cols[4], dtype=int),
-        at=num(5), next_call=num(6), waited=num(7), paused=np.array(cols[8], dtype=bool),
-        accepted=np.array(cols[9], dtype=bool), done=num(10), handed=num(11), no_show=num(12),
-    )  # fmt: skip
+        window=np.array(cols[0], dtype=object),
+        queue=np.array(cols[1], dtype=object),
+        matter=np.array(cols[2], dtype=object),
+        dow=np.array(cols[3], dtype=int),
+        day=np.array(cols[4], dtype=int),
+        at=num(5),
+        next_call=num(6),
+        waited=num(7),
+        paused=np.array(cols[8], dtype=bool),
+        accepted=np.array(cols[9], dtype=bool),
+        done=num(10),
+        handed=num(11),
+        no_show=num(12),
+    )
 
 
 @dataclass(frozen=True)
@@ -455,8 +482,10 @@ def _services(
                 out[matter] = fit(matter, own)
             elif len(mine) >= MIN_FEW:
                 out[matter] = fit(matter, mine, pooled_from=queue)
-                notes.append(f"事项 {matter} 的办理时长样本不足 {MIN_SERVICES} 个，借用队列 {queue} 的合并样本"
-                             + (f"（只有 {len(mine)} 个，误差较大）" if len(mine) < MIN_SERVICES else ""))  # fmt: skip
+                notes.append(
+                    f"事项 {matter} 的办理时长样本不足 {MIN_SERVICES} 个，借用队列 {queue} 的合并样本"
+                    + (f"（只有 {len(mine)} 个，误差较大）" if len(mine) < MIN_SERVICES else "")
+                )
             elif len(hall) >= MIN_SERVICES:
                 out[matter] = fit(matter, hall, pooled_from="全厅")
                 notes.append(
@@ -496,8 +525,13 @@ def _closed(calls: _Calls) -> np.ndarray:
     return called < CLOSED_SHARE * max(days, 1)
 
 
-def _groups(calls: _Calls, time_: _WindowTime, closed: np.ndarray, days: dict[int, int],
-            services: dict[str, ServiceFit]) -> tuple[Group, ...]:  # fmt: skip
+def _groups(
+    calls: _Calls,
+    time_: _WindowTime,
+    closed: np.ndarray,
+    days: dict[int, int],
+    services: dict[str, ServiceFit],
+) -> tuple[Group, ...]:
     """Windows calling the same queues form a group, and how many of them were at work in each half hour.
 
     A window works in stretches: from a call through the calls that follow without a pause or a closed half
@@ -577,8 +611,11 @@ def _groups(calls: _Calls, time_: _WindowTime, closed: np.ndarray, days: dict[in
         members[tuple(sorted(called))].append(window)
     groups = []
     for queues, windows in sorted(members.items()):
-        staffed = {dow: sum((worked[w].get(dow, np.zeros(SLOTS_PER_DAY)) for w in windows),
-                            np.zeros(SLOTS_PER_DAY)) / n_days for dow, n_days in days.items()}  # fmt: skip
+        staffed = {
+            dow: sum((worked[w].get(dow, np.zeros(SLOTS_PER_DAY)) for w in windows), np.zeros(SLOTS_PER_DAY))
+            / n_days
+            for dow, n_days in days.items()
+        }
         code = windows[0] if len(windows) == 1 else f"{windows[0]}…{windows[-1]}"
         groups.append(Group(code=code, queues=queues, windows=tuple(windows), staffed=staffed))
     return tuple(groups)

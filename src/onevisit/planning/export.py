@@ -39,10 +39,20 @@ def summary(o: Outcome) -> list[tuple[str, str]]:
         )
     if o.replayed and o.measured:
         gap = (o.replayed[0] / o.measured[0] - 1) * 100 if o.measured[0] else math.nan
-        rows.append(("模型校验（回放实际取号）", f"按本厅 {o.days} 天的实际取号回放：平均等待 {_minutes(o.replayed[0])} 分钟"
-                                           f"（与实测相差 {gap:+.1f}%），P90 {_minutes(o.replayed[1])} 分钟"))  # fmt: skip
-    rows.append(("现状（模拟）", f"{_pct(t.share.mean)} 的人 {p.target.within:g} 分钟内被叫号，平均等待 "
-                             f"{_minutes(t.mean_wait.mean)} 分钟，P90 {_minutes(t.p90_wait.mean)} 分钟"))  # fmt: skip
+        rows.append(
+            (
+                "模型校验（回放实际取号）",
+                f"按本厅 {o.days} 天的实际取号回放：平均等待 {_minutes(o.replayed[0])} 分钟"
+                f"（与实测相差 {gap:+.1f}%），P90 {_minutes(o.replayed[1])} 分钟",
+            )
+        )
+    rows.append(
+        (
+            "现状（模拟）",
+            f"{_pct(t.share.mean)} 的人 {p.target.within:g} 分钟内被叫号，平均等待 "
+            f"{_minutes(t.mean_wait.mean)} 分钟，P90 {_minutes(t.p90_wait.mean)} 分钟",
+        )
+    )
     if o.reductions:
         best = o.reductions[0]
         rows.append(({"减窗": "减窗方案", "增窗": "增窗需求"}.get(best.verdict, "窗口数"), best.text))
@@ -51,8 +61,13 @@ def summary(o: Outcome) -> list[tuple[str, str]]:
         rows.append(("窗口数", "现有窗口数在任何布局下都达不到目标：见下方按队列的窗口需求"))
     rows.append(("按队列专窗（每队列独立窗口）", p.text))
     c = o.calibration
-    rows.append(("窗口时长口径", f"叫号到窗口再次可叫号：含两位办事人之间的收尾 {c.wrapup:.1f} 分钟；"
-                               f"过号占用窗口约 {_minutes(_mean(c.no_show_minutes.values()))} 分钟"))  # fmt: skip
+    rows.append(
+        (
+            "窗口时长口径",
+            f"叫号到窗口再次可叫号：含两位办事人之间的收尾 {c.wrapup:.1f} 分钟；"
+            f"过号占用窗口约 {_minutes(_mean(c.no_show_minutes.values()))} 分钟",
+        )
+    )
     return rows
 
 
@@ -79,17 +94,40 @@ def plan_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
 
 def curve_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
     header = ["窗口数", "按时叫号比例", "平均等待(分钟)", "P90 等待(分钟)", "达标(95% 下界)"]
-    return header, [[str(pt.windows), _pct(pt.level.share.mean), _minutes(pt.level.mean_wait.mean),
-                     _minutes(pt.level.p90_wait.mean), "是" if pt.level.meets(o.plan.target) else "否"]
-                    for pt in o.curve]  # fmt: skip
+    return header, [
+        [
+            str(pt.windows),
+            _pct(pt.level.share.mean),
+            _minutes(pt.level.mean_wait.mean),
+            _minutes(pt.level.p90_wait.mean),
+            "是" if pt.level.meets(o.plan.target) else "否",
+        ]
+        for pt in o.curve
+    ]
 
 
 def scenario_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
-    header = ["情景", "现状平均等待", "情景平均等待", "现状按时叫号", "情景按时叫号", "达标最少窗口(综合窗口)",
-              "窗口需求(Erlang 高峰)"]  # fmt: skip
-    return header, [[s.scenario.label, _minutes(s.today.mean_wait.mean), _minutes(s.then.mean_wait.mean),
-                     _pct(s.today.share.mean), _pct(s.then.share.mean), _fewest(s.fewest), str(s.windows_needed)]
-                    for s in o.scenarios]  # fmt: skip
+    header = [
+        "情景",
+        "现状平均等待",
+        "情景平均等待",
+        "现状按时叫号",
+        "情景按时叫号",
+        "达标最少窗口(综合窗口)",
+        "窗口需求(Erlang 高峰)",
+    ]
+    return header, [
+        [
+            s.scenario.label,
+            _minutes(s.today.mean_wait.mean),
+            _minutes(s.then.mean_wait.mean),
+            _pct(s.today.share.mean),
+            _pct(s.then.share.mean),
+            _fewest(s.fewest),
+            str(s.windows_needed),
+        ]
+        for s in o.scenarios
+    ]
 
 
 def _fewest(r) -> str:
@@ -117,8 +155,18 @@ def hourly_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
 def calibration_rows(o: Outcome) -> tuple[list[str], list[list[str]]]:
     c = o.calibration
     header = ["事项", "样本", "平均(分钟)", "变异系数", "对数正态均值", "KS 距离", "说明"]
-    return header, [[m, str(f.n), _minutes(f.mean), f"{f.cv:.2f}", _minutes(f.fitted_mean), f"{f.ks:.3f}",
-                     f"借用队列 {f.pooled_from} 的样本" if f.pooled_from else ""] for m, f in c.services.items()]  # fmt: skip
+    return header, [
+        [
+            m,
+            str(f.n),
+            _minutes(f.mean),
+            f"{f.cv:.2f}",
+            _minutes(f.fitted_mean),
+            f"{f.ks:.3f}",
+            f"借用队列 {f.pooled_from} 的样本" if f.pooled_from else "",
+        ]
+        for m, f in c.services.items()
+    ]
 
 
 def drawings(o: Outcome, *, font: str = "Helvetica") -> list:
@@ -126,11 +174,24 @@ def drawings(o: Outcome, *, font: str = "Helvetica") -> list:
     labels = [d.label(k)[:5] for k in range(d.slots)]
     today = [sum(g.open[k] for g in d.groups) for k in range(d.slots)]  # type: ignore[index]
     out = [
-        charts.lines("每半小时在岗窗口：现状与按队列专窗方案", labels, [("现状", today), ("按队列专窗", o.plan.per_slot)], font=font, axis="时段"),
-        charts.lines("等待时间与窗口数（综合窗口）", [str(p.windows) for p in o.curve],
-                     [("平均等待(分钟)", [p.level.mean_wait.mean for p in o.curve]),
-                      ("P90 等待(分钟)", [p.level.p90_wait.mean for p in o.curve])], font=font, axis="窗口数"),
-    ]  # fmt: skip
+        charts.lines(
+            "每半小时在岗窗口：现状与按队列专窗方案",
+            labels,
+            [("现状", today), ("按队列专窗", o.plan.per_slot)],
+            font=font,
+            axis="时段",
+        ),
+        charts.lines(
+            "等待时间与窗口数（综合窗口）",
+            [str(p.windows) for p in o.curve],
+            [
+                ("平均等待(分钟)", [p.level.mean_wait.mean for p in o.curve]),
+                ("P90 等待(分钟)", [p.level.p90_wait.mean for p in o.curve]),
+            ],
+            font=font,
+            axis="窗口数",
+        ),
+    ]
     if o.scenarios:
         hours = [h for h, _, _ in o.scenarios[0].hours]
         series = [("现状", [a for _, a, _ in o.scenarios[0].hours])]
@@ -185,8 +246,10 @@ def to_xlsx(o: Outcome) -> bytes:
         n = len(o.scenarios[0].hours)
         by_hour = LineChart()
         by_hour.title, by_hour.y_axis.title = "各小时平均等待：现状与情景", "分钟"
-        by_hour.add_data(Reference(hourly, min_col=2, max_col=2 + len(o.scenarios), min_row=1, max_row=1 + n),
-                         titles_from_data=True)  # fmt: skip
+        by_hour.add_data(
+            Reference(hourly, min_col=2, max_col=2 + len(o.scenarios), min_row=1, max_row=1 + n),
+            titles_from_data=True,
+        )
         by_hour.set_categories(Reference(hourly, min_col=1, min_row=2, max_row=1 + n))
         hourly.add_chart(by_hour, f"A{n + 4}")
     sheet("办理时长校准", calibration_rows(o))
@@ -230,12 +293,26 @@ def to_pdf(o: Outcome) -> bytes:
     header, rows = plan_rows(o)
     header = ["", *[h[:5] for h in header[1:]]]  # the half hour's start: the full span does not fit the page
     first = 48 * mm
-    story += [Spacer(1, 4 * mm), Paragraph("窗口方案（每半小时，列为起始时间）", style("title", size=11)),
-              Table([header, *rows], repeatRows=1, style=grid,
-                    colWidths=[first, *[(width - first) / (len(header) - 1)] * (len(header) - 1)])]  # fmt: skip
+    story += [
+        Spacer(1, 4 * mm),
+        Paragraph("窗口方案（每半小时，列为起始时间）", style("title", size=11)),
+        Table(
+            [header, *rows],
+            repeatRows=1,
+            style=grid,
+            colWidths=[first, *[(width - first) / (len(header) - 1)] * (len(header) - 1)],
+        ),
+    ]
     for heading, (header, rows) in (("情景对比", scenario_rows(o)), ("等待曲线（综合窗口）", curve_rows(o))):
-        story += [Spacer(1, 4 * mm), KeepTogether([Paragraph(heading, style("title", size=11)),
-                                                   Table([header, *rows], repeatRows=1, style=grid)])]  # fmt: skip
+        story += [
+            Spacer(1, 4 * mm),
+            KeepTogether(
+                [
+                    Paragraph(heading, style("title", size=11)),
+                    Table([header, *rows], repeatRows=1, style=grid),
+                ]
+            ),
+        ]
     story += [
         Spacer(1, 4 * mm),
         *(charts.fit(d, doc.width, doc.height * 0.9) for d in drawings(o, font=font)),

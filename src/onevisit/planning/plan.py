@@ -111,8 +111,14 @@ class Day:
     def model(
         self, groups: Sequence[sim.WindowGroup] | None = None, target: Target | None = None
     ) -> sim.Model:
-        return sim.Model(queues=self.queues, windows=tuple(groups or self.groups), interval=SLOT,
-                         opens=self.opens, threshold=(target or Target()).within, load=self.load)  # fmt: skip
+        return sim.Model(
+            queues=self.queues,
+            windows=tuple(groups or self.groups),
+            interval=SLOT,
+            opens=self.opens,
+            threshold=(target or Target()).within,
+            load=self.load,
+        )
 
 
 def _mean(service: sim.Sampler) -> float:
@@ -147,12 +153,20 @@ def day_from(cal: Calibration, weekdays: Sequence[int], *, patience: bool = True
             continue
         matters = tuple(
             sim.Matter(code=m, share=share, service=sim.Empirical(tuple(cal.services[m].observed)))
-            for m, share in cal.matter_mix[code].items() if share > 0
-        )  # fmt: skip
+            for m, share in cal.matter_mix[code].items()
+            if share > 0
+        )
         wait = cal.patience.get(code) if patience else None
-        queues.append(sim.Queue(code=code, per_hour=tuple(float(r) for r in rates), matters=matters,
-                                priority_share=cal.priority_share.get(code, 0.0), patience=wait,
-                                no_show=cal.no_show_minutes.get(code, 0.0) if wait else 0.0))  # fmt: skip
+        queues.append(
+            sim.Queue(
+                code=code,
+                per_hour=tuple(float(r) for r in rates),
+                matters=matters,
+                priority_share=cal.priority_share.get(code, 0.0),
+                patience=wait,
+                no_show=cal.no_show_minutes.get(code, 0.0) if wait else 0.0,
+            )
+        )
     known = {q.code for q in queues}
     for q in queues:  # every open half hour with arrivals keeps a window for the queue
         for k in range(n):
@@ -162,13 +176,25 @@ def day_from(cal: Calibration, weekdays: Sequence[int], *, patience: bool = True
                 best = max((g for g in cal.groups if q.code in g.queues), key=lambda g: staffed[g.code][k])
                 counts[best.code][k] = 1
     groups = tuple(
-        sim.WindowGroup(code=g.code, queues=tuple(x for x in g.queues if x in known),
-                        open=tuple(int(c) for c in counts[g.code]))
-        for g in cal.groups if any(x in known for x in g.queues) and counts[g.code].any()
-    )  # fmt: skip
-    return Day(weekdays=weekdays, first=first, closed=tuple(closed), queues=tuple(queues), groups=groups,
-               windows=sum(len(g.windows) for g in cal.groups), repeat_share=dict(cal.repeat_share),
-               completeness=cal.completeness, load=daily_load(cal, weekdays))  # fmt: skip
+        sim.WindowGroup(
+            code=g.code,
+            queues=tuple(x for x in g.queues if x in known),
+            open=tuple(int(c) for c in counts[g.code]),
+        )
+        for g in cal.groups
+        if any(x in known for x in g.queues) and counts[g.code].any()
+    )
+    return Day(
+        weekdays=weekdays,
+        first=first,
+        closed=tuple(closed),
+        queues=tuple(queues),
+        groups=groups,
+        windows=sum(len(g.windows) for g in cal.groups),
+        repeat_share=dict(cal.repeat_share),
+        completeness=cal.completeness,
+        load=daily_load(cal, weekdays),
+    )
 
 
 def daily_load(cal: Calibration, weekdays: Sequence[int]) -> tuple[float, ...]:
@@ -195,11 +221,13 @@ def replay(cal: Calibration, day: Day, target: Target, *, repeats: int = 20, see
     days, day_no = np.unique(t["day"][keep], return_inverse=True)
     queue = np.array([codes.index(c) for c in t["queue"][keep]], dtype=np.int64)
     matters = [{m.code: i for i, m in enumerate(q.matters)} for q in day.queues]
-    matter = np.array([matters[qi].get(m, 0) for qi, m in zip(queue, t["matter"][keep], strict=True)],
-                      dtype=np.int64)  # fmt: skip
+    matter = np.array(
+        [matters[qi].get(m, 0) for qi, m in zip(queue, t["matter"][keep], strict=True)], dtype=np.int64
+    )
     at = np.maximum(t["minute"][keep] - day.first * SLOT, 0.0)
-    trace = sim.Trace(day=day_no, queue=queue, priority=t["priority"][keep], matter=matter, at=at,
-                      days=int(days.size))  # fmt: skip
+    trace = sim.Trace(
+        day=day_no, queue=queue, priority=t["priority"][keep], matter=matter, at=at, days=int(days.size)
+    )
     model = replace(day.model(target=target), load=())
     return sim.simulate(model, int(days.size) * repeats, seed, trace=trace)
 
@@ -264,18 +292,24 @@ class _Tally:
         mask = (result.outcome == sim.SERVED) & result.select(**where)  # type: ignore[arg-type]
         n = len(result.model.load)
         return cls(
-            served=mask.sum(axis=1), in_time=(mask & (result.wait <= result.model.threshold)).sum(axis=1),
-            waited=np.where(mask, result.wait, 0.0).sum(axis=1), p90=result.wait_quantile(0.9, **where),
+            served=mask.sum(axis=1),
+            in_time=(mask & (result.wait <= result.model.threshold)).sum(axis=1),
+            waited=np.where(mask, result.wait, 0.0).sum(axis=1),
+            p90=result.wait_quantile(0.9, **where),
             left=result.abandoned(**where).astype(float),
             strata=(np.arange(result.replications) + offset) % n if n > 1 else None,
-        )  # fmt: skip
+        )
 
     def add(self, other: _Tally) -> _Tally:
         def cat(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
             return None if a is None or b is None else np.concatenate([a, b])
 
-        return _Tally(*(cat(getattr(self, f), getattr(other, f)) for f in  # type: ignore[arg-type]
-                        ("served", "in_time", "waited", "p90", "left", "strata")))  # fmt: skip
+        return _Tally(
+            *(
+                cat(getattr(self, f), getattr(other, f))
+                for f in ("served", "in_time", "waited", "p90", "left", "strata")  # type: ignore[arg-type]
+            )
+        )
 
     def level(self) -> Level:
         return Level(
@@ -357,8 +391,10 @@ class Plan:
 
 def _level_text(lv: Level, target: Target) -> str:
     s, m = lv.share, lv.mean_wait
-    return (f"预计 {s.mean * 100:.1f}%（95% 区间 {s.low * 100:.1f}–{s.high * 100:.1f}%）的人 {target.within:g} 分钟内"
-            f"被叫号，平均等待 {m.mean:.1f} 分钟")  # fmt: skip
+    return (
+        f"预计 {s.mean * 100:.1f}%（95% 区间 {s.low * 100:.1f}–{s.high * 100:.1f}%）的人 {target.within:g} 分钟内"
+        f"被叫号，平均等待 {m.mean:.1f} 分钟"
+    )
 
 
 @dataclass(frozen=True)
@@ -418,10 +454,18 @@ def _rotate(load: Sequence[float], by: int) -> tuple[float, ...]:
     return tuple(load[k:]) + tuple(load[:k])
 
 
-def reductions(day: Day, target: Target, points: Sequence[Point] = (), *, replications: int = 200,
-               seed: int = 1, progress: Progress | None = None, today: sim.Result | None = None,
-               guesses: dict[str, int] | None = None,
-               layouts: Sequence[str] = ("现有布局", "综合窗口")) -> list[Reduction]:  # fmt: skip
+def reductions(
+    day: Day,
+    target: Target,
+    points: Sequence[Point] = (),
+    *,
+    replications: int = 200,
+    seed: int = 1,
+    progress: Progress | None = None,
+    today: sim.Result | None = None,
+    guesses: dict[str, int] | None = None,
+    layouts: Sequence[str] = ("现有布局", "综合窗口"),
+) -> list[Reduction]:
     """ "From N windows to M" in two layouts: today's, with windows closed one at a time from the least loaded
     group; and the joint one, every window serving every queue (综合窗口, the seed hall's reform). M is the
     fewest windows at work in the busiest half hour whose service level meets the target at its 95% bound
@@ -443,8 +487,15 @@ def reductions(day: Day, target: Target, points: Sequence[Point] = (), *, replic
         return lv if lv.meets(target) else None
 
     out = []
-    joint = joint_fewest(day, target, replications=replications, seed=seed, progress=say,
-                         known={p.windows: p.level for p in points}, guess=guesses.get("综合窗口"))  # fmt: skip
+    joint = joint_fewest(
+        day,
+        target,
+        replications=replications,
+        seed=seed,
+        progress=say,
+        known={p.windows: p.level for p in points},
+        guess=guesses.get("综合窗口"),
+    )
     if joint is not None:
         out.append(Reduction("综合窗口", joint[0], joint[1], target, day.windows))
     if layouts and "现有布局" in layouts:
@@ -462,8 +513,14 @@ def reductions(day: Day, target: Target, points: Sequence[Point] = (), *, replic
     return sorted(out, key=lambda r: r.windows)
 
 
-def _fewest(at: Callable[[int], Level | None], low: int, high: int, guess: int | None = None,
-            known: dict[int, Level] | None = None, target: Target | None = None) -> tuple[int, Level] | None:  # fmt: skip
+def _fewest(
+    at: Callable[[int], Level | None],
+    low: int,
+    high: int,
+    guess: int | None = None,
+    known: dict[int, Level] | None = None,
+    target: Target | None = None,
+) -> tuple[int, Level] | None:
     """The fewest count in low..high whose level meets (at gives None where it does not): from a guess, steps
     doubling away from it until the answer is bracketed, then bisection. More windows never do worse on
     common random numbers. None when even `high` does not meet."""
@@ -512,9 +569,16 @@ def _fewest(at: Callable[[int], Level | None], low: int, high: int, guess: int |
     return good, level_
 
 
-def joint_fewest(day: Day, target: Target, *, replications: int = 200, seed: int = 1,
-                 progress: Progress | None = None, known: dict[int, Level] | None = None,
-                 guess: int | None = None) -> tuple[int, Level] | None:  # fmt: skip
+def joint_fewest(
+    day: Day,
+    target: Target,
+    *,
+    replications: int = 200,
+    seed: int = 1,
+    progress: Progress | None = None,
+    known: dict[int, Level] | None = None,
+    guess: int | None = None,
+) -> tuple[int, Level] | None:
     """The fewest joint windows (every window serves every queue, open in every open half hour) meeting the
     target at its 95% bound; None if even MAX_JOINT times today's windows do not. `known` levels (the curve's)
     are not simulated again."""
@@ -539,8 +603,10 @@ def pooled_erlang(day: Day, target: Target) -> int:
         if closed or rate <= 0:
             continue
         mean = sum(q.per_hour[k] * day.mean_service(q) for q in day.queues) / rate
-        best = max(best, fewest_servers(rate, mean, within=target.within, share=target.share,
-                                        mean_wait=target.mean_wait))  # fmt: skip
+        best = max(
+            best,
+            fewest_servers(rate, mean, within=target.within, share=target.share, mean_wait=target.mean_wait),
+        )
     return best
 
 
@@ -549,8 +615,11 @@ CURVE_POINTS = 12
 
 
 def joint_group(day: Day, windows: int) -> sim.WindowGroup:
-    return sim.WindowGroup(code="joint", queues=tuple(q.code for q in day.queues),
-                           open=tuple(0 if x else windows for x in day.closed))  # fmt: skip
+    return sim.WindowGroup(
+        code="joint",
+        queues=tuple(q.code for q in day.queues),
+        open=tuple(0 if x else windows for x in day.closed),
+    )
 
 
 def _work(day: Day) -> float:
@@ -576,9 +645,19 @@ def erlang(day: Day, target: Target) -> dict[str, list[int]]:
     out = {}
     for q in day.queues:
         mean = day.mean_service(q)
-        out[q.code] = [0 if rate <= 0 or closed else fewest_servers(
-            rate, mean, within=target.within, share=target.share, mean_wait=target.mean_wait,
-            patience=q.patience) for rate, closed in zip(q.per_hour, day.closed, strict=True)]  # fmt: skip
+        out[q.code] = [
+            0
+            if rate <= 0 or closed
+            else fewest_servers(
+                rate,
+                mean,
+                within=target.within,
+                share=target.share,
+                mean_wait=target.mean_wait,
+                patience=q.patience,
+            )
+            for rate, closed in zip(q.per_hour, day.closed, strict=True)
+        ]
     return out
 
 
@@ -587,8 +666,15 @@ def simulate_today(day: Day, target: Target, replications: int, seed: int) -> si
     return sim.simulate(day.model(target=target), replications, seed)
 
 
-def recommend(day: Day, target: Target, *, replications: int = 200, seed: int = 1,
-              progress: Progress | None = None, today: sim.Result | None = None) -> Plan:  # fmt: skip
+def recommend(
+    day: Day,
+    target: Target,
+    *,
+    replications: int = 200,
+    seed: int = 1,
+    progress: Progress | None = None,
+    today: sim.Result | None = None,
+) -> Plan:
     """Windows per queue per half hour: Erlang's answer, checked and corrected by the simulator."""
     say = progress or (lambda _: None)
     erlang_ = erlang(day, target)
@@ -617,10 +703,15 @@ def recommend(day: Day, target: Target, *, replications: int = 200, seed: int = 
     )
     today = today or simulate_today(day, target, replications, seed)
     share = by_slot(plan_result, day.slots, target.within)["share"]
-    return Plan(day=day, target=target,
-                queues=tuple(QueuePlan(q.code, tuple(erlang_[q.code]), tuple(windows[q.code])) for q in day.queues),
-                level=level(plan_result), today=level(today), slot_share=tuple(float(x) for x in share),
-                rounds=rounds)  # fmt: skip
+    return Plan(
+        day=day,
+        target=target,
+        queues=tuple(QueuePlan(q.code, tuple(erlang_[q.code]), tuple(windows[q.code])) for q in day.queues),
+        level=level(plan_result),
+        today=level(today),
+        slot_share=tuple(float(x) for x in share),
+        rounds=rounds,
+    )
 
 
 def _dedicated(windows: dict[str, list[int]]) -> list[sim.WindowGroup]:
@@ -637,8 +728,16 @@ class Point:
     level: Level
 
 
-def curve(day: Day, target: Target, *, low: int | None = None, high: int | None = None, replications: int = 200,
-          seed: int = 1, progress: Progress | None = None) -> list[Point]:  # fmt: skip
+def curve(
+    day: Day,
+    target: Target,
+    *,
+    low: int | None = None,
+    high: int | None = None,
+    replications: int = 200,
+    seed: int = 1,
+    progress: Progress | None = None,
+) -> list[Point]:
     """Waiting against the number of windows when every window serves every queue, open in every open half
     hour: from the average load of the open half hours (below it the queue only grows) to `high`. Each point
     is judged as the reductions judge it (decide), so its 达标 agrees with the joint layout's M."""
@@ -675,8 +774,10 @@ def prereview(points: float = 0.20) -> Scenario:
     def apply(day: Day) -> Day:
         c = day.completeness if day.completeness is not None else 0.7
         cut = min(1.0, points / max(1 - c, 1e-9))
-        queues = tuple(replace(q, per_hour=tuple(r * (1 - day.repeat_share.get(q.code, 0.0) * cut)
-                                                  for r in q.per_hour)) for q in day.queues)  # fmt: skip
+        queues = tuple(
+            replace(q, per_hour=tuple(r * (1 - day.repeat_share.get(q.code, 0.0) * cut) for r in q.per_hour))
+            for q in day.queues
+        )
         return replace(day, queues=queues)
 
     return Scenario(f"prereview:{points:g}", f"导引台预审：材料一次备齐率 +{points * 100:g} 个百分点", apply)
@@ -757,8 +858,11 @@ def merge(per_day: float = 40.0) -> Scenario:
         mine = [g for g in day.groups if set(g.queues) <= small]
         if not mine:
             raise PlanningError("低量队列都由服务其他队列的窗口兼办，无需合并", field="scenario")
-        joint = sim.WindowGroup(code="joint", queues=tuple(sorted(small)),
-                                open=tuple(sum(g.open[k] for g in mine) for k in range(day.slots)))  # type: ignore[index,misc]  # fmt: skip
+        joint = sim.WindowGroup(
+            code="joint",
+            queues=tuple(sorted(small)),
+            open=tuple(sum(sim.staffing_by_slot(g, day.slots)[k] for g in mine) for k in range(day.slots)),
+        )
         return replace(day, groups=tuple(g for g in day.groups if g not in mine) + (joint,))
 
     return Scenario(f"merge:{per_day:g}", f"日均少于 {per_day:g} 人的队列合并为综合窗口", apply)
@@ -791,8 +895,11 @@ def close(n: int) -> Scenario:
 
 def _without_empty(day: Day, queues: list[sim.Queue]) -> Day:
     known = {q.code for q in queues}
-    groups = tuple(replace(g, queues=tuple(c for c in g.queues if c in known))
-                   for g in day.groups if any(c in known for c in g.queues))  # fmt: skip
+    groups = tuple(
+        replace(g, queues=tuple(c for c in g.queues if c in known))
+        for g in day.groups
+        if any(c in known for c in g.queues)
+    )
     return replace(day, queues=tuple(queues), groups=groups)
 
 
@@ -842,9 +949,18 @@ class Outcome:
     )
 
 
-def what_if(day: Day, scenarios: Sequence[Scenario], target: Target, *, replications: int = 200, seed: int = 1,
-            progress: Progress | None = None, today: sim.Result | None = None, sizes: bool = True,
-            cuts: Sequence[Reduction] = ()) -> list[Outcome]:  # fmt: skip
+def what_if(
+    day: Day,
+    scenarios: Sequence[Scenario],
+    target: Target,
+    *,
+    replications: int = 200,
+    seed: int = 1,
+    progress: Progress | None = None,
+    today: sim.Result | None = None,
+    sizes: bool = True,
+    cuts: Sequence[Reduction] = (),
+) -> list[Outcome]:
     """Each scenario simulated with today's staffing (as the scenario leaves it) next to today; with `sizes`,
     also the fewest joint windows meeting the target under it (searched from today's joint M in `cuts` scaled
     by the scenario's window load)."""
@@ -862,8 +978,13 @@ def what_if(day: Day, scenarios: Sequence[Scenario], target: Target, *, replicat
         needed = max(map(sum, zip(*erlang(changed, target).values(), strict=True)), default=0)
         scale = _work(changed) / max(_work(day), 1e-9)
         guesses = {r.layout: max(1, round(r.windows * scale)) for r in cuts}
-        fewest = reductions(changed, target, replications=replications, seed=seed, guesses=guesses,
-                            layouts=("综合窗口",)) if sizes else []  # fmt: skip
+        fewest = (
+            reductions(
+                changed, target, replications=replications, seed=seed, guesses=guesses, layouts=("综合窗口",)
+            )
+            if sizes
+            else []
+        )
         out.append(Outcome(s, base_level, level(result), hours, needed, fewest[0] if fewest else None))
         say(s.code)
     return out

@@ -93,8 +93,15 @@ def events(*, hall: str, start: date, end: date, tz_name: str):
     return calibrate.table(rows.iterator(chunk_size=5000), ZoneInfo(tz_name))
 
 
-def build(*, hall: str, tz_name: str, request: Request, progress: Callable[[str], None] | None = None,
-          hall_name: str = "", names: dict[str, dict[str, str]] | None = None) -> Outcome:  # fmt: skip
+def build(
+    *,
+    hall: str,
+    tz_name: str,
+    request: Request,
+    progress: Callable[[str], None] | None = None,
+    hall_name: str = "",
+    names: dict[str, dict[str, str]] | None = None,
+) -> Outcome:
     """Calibrate from the period, then the plan, the waiting curve and the scenarios. Planning errors (too few
     events, a target no number of windows meets, a scenario that leaves a queue without a window) become
     Invalid naming the field, for the page, the API and the command alike."""
@@ -119,16 +126,31 @@ def build(*, hall: str, tz_name: str, request: Request, progress: Callable[[str]
         say("scenarios")
     except PlanningError as exc:
         raise Invalid(exc.message, field=exc.field or "plan") from None
-    return Outcome(hall, request, cal, day, the_plan, points, outcomes, cuts, cal.measured(day.weekdays),
-                   plan.as_measured(replay), replay.replications // REPLAY_REPEATS, hall_name,
-                   {**history.QUEUE_NAMES, **(names or {}).get("queues", {})}, (names or {}).get("windows", {}))  # fmt: skip
+    return Outcome(
+        hall,
+        request,
+        cal,
+        day,
+        the_plan,
+        points,
+        outcomes,
+        cuts,
+        cal.measured(day.weekdays),
+        plan.as_measured(replay),
+        replay.replications // REPLAY_REPEATS,
+        hall_name,
+        {**history.QUEUE_NAMES, **(names or {}).get("queues", {})},
+        (names or {}).get("windows", {}),
+    )
 
 
 def hall_names(hall: str) -> dict[str, dict[str, str]]:
     """What the hall calls its queues and windows (code → name), for the plan's tables: build takes it from its
     callers, so that a plan computed from given events (tests, files) needs no database."""
-    return {"queues": dict(Queue.objects.filter(hall__code=hall).values_list("code", "name")),
-            "windows": dict(Window.objects.filter(hall__code=hall).values_list("code", "name"))}  # fmt: skip
+    return {
+        "queues": dict(Queue.objects.filter(hall__code=hall).values_list("code", "name")),
+        "windows": dict(Window.objects.filter(hall__code=hall).values_list("code", "name")),
+    }
 
 
 def target(

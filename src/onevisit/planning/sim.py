@@ -300,8 +300,13 @@ class Result:
         return out
 
 
-def simulate(model: Model, replications: int, seed: int | np.random.Generator | None = None, *,
-             trace: Trace | None = None) -> Result:  # fmt: skip
+def simulate(
+    model: Model,
+    replications: int,
+    seed: int | np.random.Generator | None = None,
+    *,
+    trace: Trace | None = None,
+) -> Result:
     """Simulate `replications` independent days of the hall (or replay the days of a trace)."""
     _validate(model, replications)
     if trace is not None:
@@ -334,7 +339,7 @@ class _Engine:
         K = m.slots
         open_rows, elig_rows, labels = [], [], []
         for g in m.windows:
-            counts = _staffing(g, K)
+            counts = staffing_by_slot(g, K)
             served = {codes.index(c) for c in g.queues}
             for i in range(max(counts, default=0)):
                 labels.append(f"{g.code}-{i + 1}")
@@ -456,8 +461,9 @@ class _Engine:
         tr, R, S = self.trace, self.reps, len(self.streams)
         assert tr is not None
         index = {stream: s for s, stream in enumerate(self.streams)}
-        stream = np.array([index[(int(q), bool(p))] for q, p in zip(tr.queue, tr.priority, strict=True)],
-                          dtype=np.int64)  # fmt: skip
+        stream = np.array(
+            [index[(int(q), bool(p))] for q, p in zip(tr.queue, tr.priority, strict=True)], dtype=np.int64
+        )
         order = np.lexsort((tr.at, tr.day, stream))
         cell = stream[order] * tr.days + tr.day[order]  # sorted: (stream, day) cells
         flat = np.bincount(cell, minlength=S * tr.days)
@@ -650,8 +656,14 @@ class _Engine:
         entries = np.repeat(starts - offsets, by_rep) + np.arange(n)
         return _by_rep(np.repeat(np.arange(by_rep.size) // len(self.streams), by_rep), entries, R)
 
-    def _result(self, who: np.ndarray, until: np.ndarray, window: np.ndarray, left: np.ndarray,
-                call: np.ndarray | None = None) -> Result:  # fmt: skip
+    def _result(
+        self,
+        who: np.ndarray,
+        until: np.ndarray,
+        window: np.ndarray,
+        left: np.ndarray,
+        call: np.ndarray | None = None,
+    ) -> Result:
         """Every visitor's figures from the step records and those left waiting, looked up in the tables.
 
         Works on (steps, reps) arrays, as recorded, and hands out their transposes.
@@ -724,7 +736,7 @@ def _by_rep(rep: np.ndarray, values: np.ndarray, reps: int) -> np.ndarray:
     return out
 
 
-def _staffing(group: WindowGroup, slots: int) -> list[int]:
+def staffing_by_slot(group: WindowGroup, slots: int) -> list[int]:
     """Open windows of the group in each half-hour slot."""
     if isinstance(group.open, int | np.integer):
         return [int(group.open)] * slots
@@ -749,9 +761,38 @@ def _row_quantile(values: np.ndarray, mask: np.ndarray, q: float) -> np.ndarray:
     return np.where(has, xl + (pos - lo) * (xh - xl), np.nan)
 
 
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
-         2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
-         2.045, 2.042)  # fmt: skip
+_T975 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
 
 
 def _t975(df: int) -> float:
@@ -877,7 +918,7 @@ def _validate_group(g: WindowGroup, codes: list[str], slots: int) -> None:
 def _validate_coverage(model: Model) -> None:
     """Every half hour with arrivals to a queue has a window open for it."""
     K = model.slots
-    staffing = [_staffing(g, K) for g in model.windows]
+    staffing = [staffing_by_slot(g, K) for g in model.windows]
     for q in model.queues:
         for k in range(K):
             if q.per_hour[k * SLOT // model.interval] <= 0:
@@ -895,8 +936,11 @@ def _validate_trace(model: Model, trace: Trace) -> None:
     n = len(trace.at)
     if any(len(x) != n for x in (trace.day, trace.queue, trace.priority, trace.matter)):
         raise ModelError("trace：到达记录的各列长度不一致", field="trace")
-    if not isinstance(trace.days, int) or trace.days < 1 or (n and not 0 <= int(np.min(trace.day)) <= int(
-            np.max(trace.day)) < trace.days):  # fmt: skip
+    if (
+        not isinstance(trace.days, int)
+        or trace.days < 1
+        or (n and not 0 <= int(np.min(trace.day)) <= int(np.max(trace.day)) < trace.days)
+    ):
         raise ModelError(
             f"trace.days：天数必须是正整数且覆盖每条记录的日序，收到 {trace.days!r}", field="trace.days"
         )

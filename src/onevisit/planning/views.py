@@ -35,18 +35,25 @@ def _request(q: dict, hall) -> services.Request:
     online = services.online_scenario(q["online_queue"], q["online_share"])
     extra += [online] if online else []
     return services.Request(
-        start=start, end=end, weekdays=services.weekdays(q["weekday"]),
+        start=start,
+        end=end,
+        weekdays=services.weekdays(q["weekday"]),
         target=services.target(q["within"], q["share"], q["mean_wait"]),
-        scenarios=services.scenario_codes([*_ticked(q), *extra]), replications=q["replications"] or PAGE_REPLICATIONS,
-    )  # fmt: skip
+        scenarios=services.scenario_codes([*_ticked(q), *extra]),
+        replications=q["replications"] or PAGE_REPLICATIONS,
+    )
 
 
 def _outcome(request):
     q = parse(PlanForm, request.GET)
     hall = metric_hall(request.actor, q["hall"])
-    return hall, services.build(hall=hall.code, tz_name=hall.timezone, request=_request(q, hall),
-                                names=services.hall_names(hall.code),
-                                hall_name=hall.name)  # fmt: skip
+    return hall, services.build(
+        hall=hall.code,
+        tz_name=hall.timezone,
+        request=_request(q, hall),
+        names=services.hall_names(hall.code),
+        hall_name=hall.name,
+    )
 
 
 @staff_page(roles.ANALYST)
@@ -55,10 +62,15 @@ def plan_page(request):
     form = PlanForm(request.GET)
     form.is_valid()  # these texts are always read (a date or count in error is reported by _outcome)
     typed = form.cleaned_data
-    context = {"halls": metric_halls(request.actor), "GET": request.GET, "scenarios": SCENARIOS,
-               "online_queues": [(q, services.queue_label(q)) for q in [typed["online_queue"]] if q],
-               "ticked": _ticked(typed), "weekday": typed["weekday"] or "workdays",
-               "query": request.GET.urlencode()}  # fmt: skip
+    context = {
+        "halls": metric_halls(request.actor),
+        "GET": request.GET,
+        "scenarios": SCENARIOS,
+        "online_queues": [(q, services.queue_label(q)) for q in [typed["online_queue"]] if q],
+        "ticked": _ticked(typed),
+        "weekday": typed["weekday"] or "workdays",
+        "query": request.GET.urlencode(),
+    }
     try:
         hall, outcome = _outcome(request)
     except DomainError as exc:
@@ -72,15 +84,25 @@ def plan_page(request):
         context |= {"notice": exc.message, "start": end - timedelta(days=41), "end": end, "unplanned": True}
         return render(request, "planning/plan.html", context)
     context |= {
-        "hall": hall, "o": outcome, "target": outcome.plan.target, "title": export.title(outcome),
-        "summary": export.summary(outcome), "plan_table": export.plan_rows(outcome),
-        "curve_table": export.curve_rows(outcome), "scenario_table": export.scenario_rows(outcome),
-        "hourly_table": export.hourly_rows(outcome), "calibration_table": export.calibration_rows(outcome),
-        "charts": [{**c, "svg": mark_safe(c["svg"])}  # our SVG; labels escaped
-                   for c in charts.for_page(export.drawings(outcome), "plan-chart")],
-        "start": outcome.request.start, "end": outcome.request.end, "notes": outcome.calibration.notes,
+        "hall": hall,
+        "o": outcome,
+        "target": outcome.plan.target,
+        "title": export.title(outcome),
+        "summary": export.summary(outcome),
+        "plan_table": export.plan_rows(outcome),
+        "curve_table": export.curve_rows(outcome),
+        "scenario_table": export.scenario_rows(outcome),
+        "hourly_table": export.hourly_rows(outcome),
+        "calibration_table": export.calibration_rows(outcome),
+        "charts": [
+            {**c, "svg": mark_safe(c["svg"])}  # our SVG; labels escaped
+            for c in charts.for_page(export.drawings(outcome), "plan-chart")
+        ],
+        "start": outcome.request.start,
+        "end": outcome.request.end,
+        "notes": outcome.calibration.notes,
         "online_queues": [(q, services.queue_label(q)) for q in outcome.calibration.queues],
-    }  # fmt: skip
+    }
     return render(request, "planning/plan.html", context)
 
 

@@ -67,16 +67,21 @@ class SlotTemplateAdmin(HallScoped, admin.ModelAdmin):
     @admin.action(description="按所选模板生成预约时段（跳过节假日和午休）")
     def generate(self, request, queryset):
         today = clock.local_date()
-        form = GenerateForm(request.POST if "apply" in request.POST else None,
-                            initial={"first": today, "last": today + timedelta(days=27)})  # fmt: skip
+        form = GenerateForm(
+            request.POST if "apply" in request.POST else None,
+            initial={"first": today, "last": today + timedelta(days=27)},
+        )
         if form.is_bound and form.is_valid():
             queues = sorted({t.queue for t in queryset.select_related("queue__hall")}, key=lambda q: q.pk)
             for hall in {q.hall for q in queues}:
                 try:
                     created = services.generate_slots(
-                        hall=hall, first=form.cleaned_data["first"], last=form.cleaned_data["last"],
-                        queues=[q for q in queues if q.hall_id == hall.pk], actor=request.user,
-                    )  # fmt: skip
+                        hall=hall,
+                        first=form.cleaned_data["first"],
+                        last=form.cleaned_data["last"],
+                        queues=[q for q in queues if q.hall_id == hall.pk],
+                        actor=request.user,
+                    )
                 except DomainError as exc:
                     field = next((f for f in exc.errors if f in form.fields), None)
                     form.add_error(field, exc.message)
@@ -87,10 +92,16 @@ class SlotTemplateAdmin(HallScoped, admin.ModelAdmin):
         return TemplateResponse(
             request,
             "admin/queueing/slottemplate/generate.html",
-            {**self.admin_site.each_context(request), "title": "生成预约时段", "opts": self.model._meta,
-             "templates": queryset, "form": form, "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME},
+            {
+                **self.admin_site.each_context(request),
+                "title": "生成预约时段",
+                "opts": self.model._meta,
+                "templates": queryset,
+                "form": form,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
             status=422 if form.is_bound else 200,
-        )  # fmt: skip
+        )
 
 
 @admin.register(AppointmentSlot)

@@ -96,9 +96,13 @@ def generate_slots(
             "appointment.slots_generated",
             hall=hall,
             actor=actor,
-            data={"first": first.isoformat(), "last": last.isoformat(), "created": created,
-                  "queues": sorted({t.queue.code for ts in by_weekday.values() for t in ts})},
-        )  # fmt: skip
+            data={
+                "first": first.isoformat(),
+                "last": last.isoformat(),
+                "created": created,
+                "queues": sorted({t.queue.code for ts in by_weekday.values() for t in ts}),
+            },
+        )
     return created
 
 
@@ -172,8 +176,13 @@ def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
         appointment = Appointment.objects.create(
             slot=slot, matter=matter, person=person, code=new_token()[:8], booked_at=clock.now()
         )
-        emit("appointment.booked", hall=hall, queue=slot.queue, matter=matter,
-             data={"slot": str(slot), "person": person.event_ref})  # fmt: skip
+        emit(
+            "appointment.booked",
+            hall=hall,
+            queue=slot.queue,
+            matter=matter,
+            data={"slot": str(slot), "person": person.event_ref},
+        )
     return appointment
 
 
@@ -244,8 +253,15 @@ def mark_checked_in(*, appointment: Appointment, ticket: Ticket, on_time: bool, 
     """Record the check-in of a locked booking with the ticket it led to (the caller's transaction)."""
     appointment.status, appointment.ticket = Appointment.Status.CHECKED_IN, ticket
     appointment.save(update_fields=["status", "ticket"])
-    emit("appointment.checked_in", hall=ticket.hall, queue=ticket.queue, matter=appointment.matter, ticket=ticket,
-         actor=actor, data={"on_time": on_time, "number": ticket.number, **data})  # fmt: skip
+    emit(
+        "appointment.checked_in",
+        hall=ticket.hall,
+        queue=ticket.queue,
+        matter=appointment.matter,
+        ticket=ticket,
+        actor=actor,
+        data={"on_time": on_time, "number": ticket.number, **data},
+    )
 
 
 def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:

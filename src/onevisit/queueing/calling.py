@@ -93,13 +93,31 @@ def recall(*, window: Window, ticket_id: int, actor) -> Ticket:
         if ticket.recalls >= ticket.queue.max_recalls:
             ticket.status = Ticket.Status.NO_SHOW
             ticket.save(update_fields=["status"])
-            emit("ticket.no_show", hall=window.hall, window=window, queue=ticket.queue, matter=ticket.matter,
-                 ticket=ticket, actor=actor, data={"number": ticket.number, "recalls": ticket.recalls}, at=now)  # fmt: skip
+            emit(
+                "ticket.no_show",
+                hall=window.hall,
+                window=window,
+                queue=ticket.queue,
+                matter=ticket.matter,
+                ticket=ticket,
+                actor=actor,
+                data={"number": ticket.number, "recalls": ticket.recalls},
+                at=now,
+            )
             return ticket
         ticket.recalls += 1
         ticket.save(update_fields=["recalls"])
-        emit("ticket.recalled", hall=window.hall, window=window, queue=ticket.queue, matter=ticket.matter,
-             ticket=ticket, actor=actor, data={"number": ticket.number, "recall": ticket.recalls}, at=now)  # fmt: skip
+        emit(
+            "ticket.recalled",
+            hall=window.hall,
+            window=window,
+            queue=ticket.queue,
+            matter=ticket.matter,
+            ticket=ticket,
+            actor=actor,
+            data={"number": ticket.number, "recall": ticket.recalls},
+            at=now,
+        )
     return ticket
 
 
@@ -108,8 +126,16 @@ def mark_no_show(*, window: Window, ticket_id: int, actor) -> Ticket:
         ticket = _called_here(window, ticket_id)
         ticket.status = Ticket.Status.NO_SHOW
         ticket.save(update_fields=["status"])
-        emit("ticket.no_show", hall=window.hall, window=window, queue=ticket.queue, matter=ticket.matter,
-             ticket=ticket, actor=actor, data={"number": ticket.number, "recalls": ticket.recalls})  # fmt: skip
+        emit(
+            "ticket.no_show",
+            hall=window.hall,
+            window=window,
+            queue=ticket.queue,
+            matter=ticket.matter,
+            ticket=ticket,
+            actor=actor,
+            data={"number": ticket.number, "recalls": ticket.recalls},
+        )
     return ticket
 
 
@@ -161,9 +187,21 @@ def requeue_no_show(*, hall: Hall, code: str, actor) -> Ticket:
         ticket.called_window, ticket.called_at, ticket.recalls = None, None, 0
         ticket.requeued_at = None if rule == "original" else now
         ticket.save(update_fields=["status", "called_window", "called_at", "recalls", "requeued_at"])
-        emit("ticket.requeued", hall=hall, queue=ticket.queue, matter=ticket.matter, ticket=ticket, actor=actor,
-             data={"number": ticket.number, "rule": rule, "absent_minutes": int(gone.total_seconds() // 60),
-                   "waiting_ahead": waiting_ahead(ticket)}, at=now)  # fmt: skip
+        emit(
+            "ticket.requeued",
+            hall=hall,
+            queue=ticket.queue,
+            matter=ticket.matter,
+            ticket=ticket,
+            actor=actor,
+            data={
+                "number": ticket.number,
+                "rule": rule,
+                "absent_minutes": int(gone.total_seconds() // 60),
+                "waiting_ahead": waiting_ahead(ticket),
+            },
+            at=now,
+        )
     return ticket
 
 
@@ -179,10 +217,21 @@ def recall_no_show(*, window: Window, ticket_id: int, actor) -> Ticket:
         ticket.status, ticket.called_at, ticket.called_window = Ticket.Status.CALLED, now, window
         ticket.called_by, ticket.recalls = getattr(actor, "user", None), 0
         ticket.save(update_fields=["status", "called_at", "called_window", "called_by", "recalls"])
-        emit("ticket.called", hall=window.hall, window=window, queue=ticket.queue, matter=ticket.matter,
-             ticket=ticket, actor=actor, at=now,
-             data={"number": ticket.number, "waited_seconds": round((now - ticket.issued_at).total_seconds()),
-                   "returned": True})  # fmt: skip
+        emit(
+            "ticket.called",
+            hall=window.hall,
+            window=window,
+            queue=ticket.queue,
+            matter=ticket.matter,
+            ticket=ticket,
+            actor=actor,
+            at=now,
+            data={
+                "number": ticket.number,
+                "waited_seconds": round((now - ticket.issued_at).total_seconds()),
+                "returned": True,
+            },
+        )
     return ticket
 
 
@@ -202,8 +251,16 @@ def transfer(*, window: Window, ticket_id: int, queue_code: str, actor) -> Ticke
         ticket.called_at = None
         ticket.recalls = 0
         ticket.save(update_fields=["queue", "status", "called_window", "called_at", "recalls"])
-        emit("ticket.transferred", hall=window.hall, window=window, queue=target, matter=ticket.matter,
-             ticket=ticket, actor=actor, data={"number": ticket.number, "from": source.code, "to": target.code})  # fmt: skip
+        emit(
+            "ticket.transferred",
+            hall=window.hall,
+            window=window,
+            queue=target,
+            matter=ticket.matter,
+            ticket=ticket,
+            actor=actor,
+            data={"number": ticket.number, "from": source.code, "to": target.code},
+        )
     return ticket
 
 
@@ -218,8 +275,13 @@ def set_paused(*, window: Window, paused: bool, actor) -> None:
             return
         state.paused, state.changed_at = paused, clock.now()
         state.save()
-        emit("window.paused" if paused else "window.resumed", hall=window.hall, window=window, actor=actor,
-             at=state.changed_at)  # fmt: skip
+        emit(
+            "window.paused" if paused else "window.resumed",
+            hall=window.hall,
+            window=window,
+            actor=actor,
+            at=state.changed_at,
+        )
 
 
 def called_at_window(window: Window) -> list[Ticket]:

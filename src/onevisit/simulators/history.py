@@ -83,79 +83,261 @@ class MatterSpec:
 
 _SI = "区社会保险经办机构"
 MATTERS: dict[str, MatterSpec] = {
-    "cbdj": MatterSpec(_SI, 0, ("window", "online"), (("ldht", False), ("hkb", True), ("zp", True)),
-                       ("name", "resident_id", "phone", "gender", "address", "employer_name", "employer_credit_code",
-                        "employment_start", "insurance_types")),
-    "gxzy": MatterSpec(_SI, 15, ("window", "online"), (("jfpz", False), ("sqb", True)),
-                       ("name", "resident_id", "phone", "transfer_out_region", "transfer_in_region", "employer_name")),
-    "jfhd": MatterSpec(_SI, 0, ("window", "online"), (("sbb", False), ("gzmx", True)),
-                       ("name", "resident_id", "phone", "employer_name", "employer_credit_code", "monthly_wage",
-                        "contribution_base")),
-    "retire-approval": MatterSpec("区人力资源和社会保障局", 10, ("window", "online"), (("rsda", False), ("txsqb", False)),
-                                  ("name", "resident_id", "gender", "birth_date", "employer_name", "employer_credit_code",
-                                   "employment_start", "phone")),
-    "retire-pension-claim": MatterSpec(_SI, 15, ("window", "online"), (("dysl-sqb", False), ("yhk", False)),
-                                       ("name", "resident_id", "phone", "address", "retire_date", "insured_years",
-                                        "bank_account")),
-    "retire-medins": MatterSpec("区医疗保障局", 10, ("window", "online"), (("ybtx-hdb", False),),
-                                ("name", "resident_id", "phone", "employer_name", "retire_date", "insured_years")),
-    "hf-withdraw-retire": MatterSpec("市住房公积金管理中心（区管理部）", 3, ("window", "online"),
-                                     (("gjj-tqsq", True), ("yhk", False)),
-                                     ("name", "resident_id", "phone", "housing_fund_account", "bank_account")),
-    "birth-medical-cert": MatterSpec("区卫生健康局（助产机构签发）", 0, ("window",),
-                                     (("sfz", False), ("cszm-djb", False), ("mzjksc", True)),
-                                     ("child_name", "child_gender", "child_birth_date", "birth_place", "father_name",
-                                      "father_resident_id", "mother_name", "mother_resident_id")),
-    "vaccination-cert": MatterSpec("社区卫生服务中心（区疾病预防控制中心）", 0, ("window", "online"),
-                                   (("sfz", False), ("jzdj", True)),
-                                   ("child_name", "child_gender", "child_birth_date", "name", "phone", "address")),
-    "hukou-birth": MatterSpec("公安派出所", 0, ("window", "online"), (("hkb", False), ("sfz", False), ("csdjb", True)),
-                              ("child_name", "child_gender", "child_birth_date", "birth_cert_no", "name", "resident_id",
-                               "relationship", "hukou_address")),
-    "child-medical-insurance": MatterSpec("区医疗保障局", 0, ("window", "online", "self_service"),
-                                          (("sfz", False), ("jmyb-djb", True)),
-                                          ("child_name", "child_resident_id", "child_birth_date", "name", "phone")),
-    "social-security-card": MatterSpec("区人力资源和社会保障局", 5, ("window", "online", "self_service"),
-                                       (("sfz", False), ("zp", True)),
-                                       ("child_name", "child_resident_id", "name", "resident_id", "phone", "address")),
-    "maternity-benefit": MatterSpec("区医疗保障局", 15, ("window", "online"),
-                                    (("sfz", False), ("sybx-sqb", False), ("fypj", True), ("yhk", False)),
-                                    ("name", "resident_id", "phone", "employer_name", "employer_credit_code",
-                                     "child_birth_date", "bank_account")),
-    "childcare-subsidy": MatterSpec("区卫生健康局", 20, ("window", "online"), (("sfz", False), ("yhk", False)),
-                                    ("child_name", "child_resident_id", "child_birth_date", "name", "resident_id", "phone",
-                                     "bank_account")),
-    "power-connection": MatterSpec("供电公司", 15, ("window", "online"), (("yd-sqs", True), ("sfz", False)),
-                                   ("company_name", "employer_credit_code", "business_address", "project_name",
-                                    "power_capacity", "name", "phone")),
-    "water-connection": MatterSpec("供水公司", 10, ("window", "online"), (("ys-sqb", True), ("sfz", False)),
-                                   ("company_name", "employer_credit_code", "business_address", "project_name", "name",
-                                    "phone")),
-    "gas-connection": MatterSpec("燃气公司", 10, ("window", "online"),
-                                 (("yq-sqb", True), ("sfz", False), ("yqsb-qd", True)),
-                                 ("company_name", "employer_credit_code", "business_address", "project_name", "name",
-                                  "phone")),
-    "broadband-connection": MatterSpec("通信运营企业", 5, ("window", "online"), (("kd-sqb", True), ("sfz", False)),
-                                       ("company_name", "employer_credit_code", "business_address", "name", "phone")),
-    "business-setup": MatterSpec("区市场监督管理局", 1, ("window", "online", "self_service"),
-                                 (("slsqs", False), ("gszc", False), ("sfz", False), ("zscl", True)),
-                                 ("company_name", "company_type", "business_address", "legal_rep_name",
-                                  "registered_capital", "business_scope", "name", "phone")),
-    "food-license": MatterSpec("区市场监督管理局", 10, ("window", "online"),
-                               (("sfz", False), ("spjy-sqs", False), ("jycs-bjt", False), ("spaq-zd", True)),
-                               ("company_name", "employer_credit_code", "legal_rep_name", "business_address",
-                                "business_area", "food_business_items", "phone")),
-    "fire-check": MatterSpec("区消防救援大队", 0, ("window", "online"),
-                             (("xfjc-sqb", False), ("xf-cns", False), ("sfz", False), ("xf-pmt", False)),
-                             ("company_name", "business_address", "business_area", "legal_rep_name", "name", "phone")),
-    "signboard": MatterSpec("区城市管理局", 5, ("window", "online"),
-                            (("zpsz-sqb", False), ("sfz", False), ("zp-xgt", False)),
-                            ("company_name", "business_address", "signboard_spec", "legal_rep_name", "phone")),
-    "drainage-permit": MatterSpec("区水务局", 10, ("window", "online"),
-                                  (("ps-sqb", False), ("sfz", False), ("ps-pmt", False), ("ps-cns", True)),
-                                  ("company_name", "employer_credit_code", "legal_rep_name", "business_address",
-                                   "daily_drainage", "phone")),
-}  # fmt: skip
+    "cbdj": MatterSpec(
+        _SI,
+        0,
+        ("window", "online"),
+        (("ldht", False), ("hkb", True), ("zp", True)),
+        (
+            "name",
+            "resident_id",
+            "phone",
+            "gender",
+            "address",
+            "employer_name",
+            "employer_credit_code",
+            "employment_start",
+            "insurance_types",
+        ),
+    ),
+    "gxzy": MatterSpec(
+        _SI,
+        15,
+        ("window", "online"),
+        (("jfpz", False), ("sqb", True)),
+        ("name", "resident_id", "phone", "transfer_out_region", "transfer_in_region", "employer_name"),
+    ),
+    "jfhd": MatterSpec(
+        _SI,
+        0,
+        ("window", "online"),
+        (("sbb", False), ("gzmx", True)),
+        (
+            "name",
+            "resident_id",
+            "phone",
+            "employer_name",
+            "employer_credit_code",
+            "monthly_wage",
+            "contribution_base",
+        ),
+    ),
+    "retire-approval": MatterSpec(
+        "区人力资源和社会保障局",
+        10,
+        ("window", "online"),
+        (("rsda", False), ("txsqb", False)),
+        (
+            "name",
+            "resident_id",
+            "gender",
+            "birth_date",
+            "employer_name",
+            "employer_credit_code",
+            "employment_start",
+            "phone",
+        ),
+    ),
+    "retire-pension-claim": MatterSpec(
+        _SI,
+        15,
+        ("window", "online"),
+        (("dysl-sqb", False), ("yhk", False)),
+        ("name", "resident_id", "phone", "address", "retire_date", "insured_years", "bank_account"),
+    ),
+    "retire-medins": MatterSpec(
+        "区医疗保障局",
+        10,
+        ("window", "online"),
+        (("ybtx-hdb", False),),
+        ("name", "resident_id", "phone", "employer_name", "retire_date", "insured_years"),
+    ),
+    "hf-withdraw-retire": MatterSpec(
+        "市住房公积金管理中心（区管理部）",
+        3,
+        ("window", "online"),
+        (("gjj-tqsq", True), ("yhk", False)),
+        ("name", "resident_id", "phone", "housing_fund_account", "bank_account"),
+    ),
+    "birth-medical-cert": MatterSpec(
+        "区卫生健康局（助产机构签发）",
+        0,
+        ("window",),
+        (("sfz", False), ("cszm-djb", False), ("mzjksc", True)),
+        (
+            "child_name",
+            "child_gender",
+            "child_birth_date",
+            "birth_place",
+            "father_name",
+            "father_resident_id",
+            "mother_name",
+            "mother_resident_id",
+        ),
+    ),
+    "vaccination-cert": MatterSpec(
+        "社区卫生服务中心（区疾病预防控制中心）",
+        0,
+        ("window", "online"),
+        (("sfz", False), ("jzdj", True)),
+        ("child_name", "child_gender", "child_birth_date", "name", "phone", "address"),
+    ),
+    "hukou-birth": MatterSpec(
+        "公安派出所",
+        0,
+        ("window", "online"),
+        (("hkb", False), ("sfz", False), ("csdjb", True)),
+        (
+            "child_name",
+            "child_gender",
+            "child_birth_date",
+            "birth_cert_no",
+            "name",
+            "resident_id",
+            "relationship",
+            "hukou_address",
+        ),
+    ),
+    "child-medical-insurance": MatterSpec(
+        "区医疗保障局",
+        0,
+        ("window", "online", "self_service"),
+        (("sfz", False), ("jmyb-djb", True)),
+        ("child_name", "child_resident_id", "child_birth_date", "name", "phone"),
+    ),
+    "social-security-card": MatterSpec(
+        "区人力资源和社会保障局",
+        5,
+        ("window", "online", "self_service"),
+        (("sfz", False), ("zp", True)),
+        ("child_name", "child_resident_id", "name", "resident_id", "phone", "address"),
+    ),
+    "maternity-benefit": MatterSpec(
+        "区医疗保障局",
+        15,
+        ("window", "online"),
+        (("sfz", False), ("sybx-sqb", False), ("fypj", True), ("yhk", False)),
+        (
+            "name",
+            "resident_id",
+            "phone",
+            "employer_name",
+            "employer_credit_code",
+            "child_birth_date",
+            "bank_account",
+        ),
+    ),
+    "childcare-subsidy": MatterSpec(
+        "区卫生健康局",
+        20,
+        ("window", "online"),
+        (("sfz", False), ("yhk", False)),
+        (
+            "child_name",
+            "child_resident_id",
+            "child_birth_date",
+            "name",
+            "resident_id",
+            "phone",
+            "bank_account",
+        ),
+    ),
+    "power-connection": MatterSpec(
+        "供电公司",
+        15,
+        ("window", "online"),
+        (("yd-sqs", True), ("sfz", False)),
+        (
+            "company_name",
+            "employer_credit_code",
+            "business_address",
+            "project_name",
+            "power_capacity",
+            "name",
+            "phone",
+        ),
+    ),
+    "water-connection": MatterSpec(
+        "供水公司",
+        10,
+        ("window", "online"),
+        (("ys-sqb", True), ("sfz", False)),
+        ("company_name", "employer_credit_code", "business_address", "project_name", "name", "phone"),
+    ),
+    "gas-connection": MatterSpec(
+        "燃气公司",
+        10,
+        ("window", "online"),
+        (("yq-sqb", True), ("sfz", False), ("yqsb-qd", True)),
+        ("company_name", "employer_credit_code", "business_address", "project_name", "name", "phone"),
+    ),
+    "broadband-connection": MatterSpec(
+        "通信运营企业",
+        5,
+        ("window", "online"),
+        (("kd-sqb", True), ("sfz", False)),
+        ("company_name", "employer_credit_code", "business_address", "name", "phone"),
+    ),
+    "business-setup": MatterSpec(
+        "区市场监督管理局",
+        1,
+        ("window", "online", "self_service"),
+        (("slsqs", False), ("gszc", False), ("sfz", False), ("zscl", True)),
+        (
+            "company_name",
+            "company_type",
+            "business_address",
+            "legal_rep_name",
+            "registered_capital",
+            "business_scope",
+            "name",
+            "phone",
+        ),
+    ),
+    "food-license": MatterSpec(
+        "区市场监督管理局",
+        10,
+        ("window", "online"),
+        (("sfz", False), ("spjy-sqs", False), ("jycs-bjt", False), ("spaq-zd", True)),
+        (
+            "company_name",
+            "employer_credit_code",
+            "legal_rep_name",
+            "business_address",
+            "business_area",
+            "food_business_items",
+            "phone",
+        ),
+    ),
+    "fire-check": MatterSpec(
+        "区消防救援大队",
+        0,
+        ("window", "online"),
+        (("xfjc-sqb", False), ("xf-cns", False), ("sfz", False), ("xf-pmt", False)),
+        ("company_name", "business_address", "business_area", "legal_rep_name", "name", "phone"),
+    ),
+    "signboard": MatterSpec(
+        "区城市管理局",
+        5,
+        ("window", "online"),
+        (("zpsz-sqb", False), ("sfz", False), ("zp-xgt", False)),
+        ("company_name", "business_address", "signboard_spec", "legal_rep_name", "phone"),
+    ),
+    "drainage-permit": MatterSpec(
+        "区水务局",
+        10,
+        ("window", "online"),
+        (("ps-sqb", False), ("sfz", False), ("ps-pmt", False), ("ps-cns", True)),
+        (
+            "company_name",
+            "employer_credit_code",
+            "legal_rep_name",
+            "business_address",
+            "daily_drainage",
+            "phone",
+        ),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -178,35 +360,59 @@ class BundleSpec:
 BUNDLES: dict[str, BundleSpec] = {
     "retirement": BundleSpec(
         key="retire-approval",  # the catalog's key matter (关键单事项), as the other bundles
-        matters=(("retire-approval", ""), ("gxzy", "transferred"), ("retire-pension-claim", ""),
-                 ("retire-medins", ""), ("hf-withdraw-retire", "has_housing_fund")),
+        matters=(
+            ("retire-approval", ""),
+            ("gxzy", "transferred"),
+            ("retire-pension-claim", ""),
+            ("retire-medins", ""),
+            ("hf-withdraw-retire", "has_housing_fund"),
+        ),
         situations={"transferred": 0.35, "has_housing_fund": 0.7},
-        tasks=(TaskDef("transfer", "gxzy", _SI, 3),
-               TaskDef("approval", "retire-approval", "区人力资源和社会保障局", 5, ("transfer",)),
-               TaskDef("pension", "retire-pension-claim", _SI, 5, ("approval",)),
-               TaskDef("medins", "retire-medins", "区医疗保障局", 5, ("approval",)),
-               TaskDef("housing-fund", "hf-withdraw-retire", "市住房公积金管理中心（区管理部）", 3, ("approval",))),
+        tasks=(
+            TaskDef("transfer", "gxzy", _SI, 3),
+            TaskDef("approval", "retire-approval", "区人力资源和社会保障局", 5, ("transfer",)),
+            TaskDef("pension", "retire-pension-claim", _SI, 5, ("approval",)),
+            TaskDef("medins", "retire-medins", "区医疗保障局", 5, ("approval",)),
+            TaskDef(
+                "housing-fund", "hf-withdraw-retire", "市住房公积金管理中心（区管理部）", 3, ("approval",)
+            ),
+        ),
     ),
     "newborn": BundleSpec(
         key="hukou-birth",
-        matters=(("birth-medical-cert", "born_local"), ("vaccination-cert", "born_local"), ("hukou-birth", ""),
-                 ("child-medical-insurance", ""), ("social-security-card", ""),
-                 ("maternity-benefit", "mother_insured"), ("childcare-subsidy", "")),
+        matters=(
+            ("birth-medical-cert", "born_local"),
+            ("vaccination-cert", "born_local"),
+            ("hukou-birth", ""),
+            ("child-medical-insurance", ""),
+            ("social-security-card", ""),
+            ("maternity-benefit", "mother_insured"),
+            ("childcare-subsidy", ""),
+        ),
         situations={"born_local": 0.6, "mother_insured": 0.7},
     ),
     "utilities-connection": BundleSpec(
         key="power-connection",
-        matters=(("power-connection", ""), ("water-connection", "water"), ("gas-connection", "gas"),
-                 ("broadband-connection", "broadband")),
+        matters=(
+            ("power-connection", ""),
+            ("water-connection", "water"),
+            ("gas-connection", "gas"),
+            ("broadband-connection", "broadband"),
+        ),
         situations={"water": 0.6, "gas": 0.3, "broadband": 0.5},
     ),
     "restaurant": BundleSpec(
         key="business-setup",
-        matters=(("business-setup", ""), ("food-license", ""), ("fire-check", "large"), ("signboard", "signboard"),
-                 ("drainage-permit", "")),
+        matters=(
+            ("business-setup", ""),
+            ("food-license", ""),
+            ("fire-check", "large"),
+            ("signboard", "signboard"),
+            ("drainage-permit", ""),
+        ),
         situations={"large": 0.4, "signboard": 0.7},
     ),
-}  # fmt: skip
+}
 
 # Which single matters a continuation can turn into which bundle (接续受理).
 CONTINUATIONS = {"gxzy": "retirement"}
@@ -311,51 +517,137 @@ _HR, _MR, _RE = "区人力资源和社会保障局", "区市场监督管理局",
 _ID = ("name", "resident_id", "phone")
 _CO = ("company_name", "employer_credit_code", "legal_rep_name", "business_address", "name", "phone")
 DISTRICT_MATTERS: dict[str, MatterSpec] = {
-    "unemployment-registration": MatterSpec(_HR, 0, ("window", "online"), (("sfz", False), ("jcldht", True)),
-                                            (*_ID, "employer_name", "employment_end")),
-    "business-change": MatterSpec(_MR, 0, ("window", "online", "self_service"),
-                                  (("bgsqs", False), ("sfz", False), ("gsjy", True)), _CO),
-    "business-cancel": MatterSpec(_MR, 3, ("window", "online"), (("zxsqs", False), ("qsbg", False), ("sfz", False)),
-                                  _CO),
-    "property-transfer": MatterSpec(_RE, 5, ("window", "online"),
-                                    (("bdcqz", False), ("sfz", False), ("gfht", False), ("wszm", True)),
-                                    (*_ID, "address", "property_no", "transfer_price")),
-    "mortgage-registration": MatterSpec(_RE, 3, ("window", "online"), (("dyht", False), ("bdcqz", False), ("sfz", False)),
-                                        (*_ID, "property_no", "loan_amount", "bank_name")),
-    "tax-registration": MatterSpec("区税务局", 0, ("window", "online", "self_service"), (("sfz", False), ("yyzz", False)),
-                                   _CO),
-    "invoice-apply": MatterSpec("区税务局", 0, ("window", "online", "self_service"), (("sfz", False), ("fpsqb", True)),
-                                ("company_name", "employer_credit_code", "name", "phone", "invoice_kind")),
-    "hf-deposit": MatterSpec("市住房公积金管理中心（区管理部）", 0, ("window", "online"),
-                             (("gjj-jcb", False), ("sfz", False)), (*_ID, "employer_name", "housing_fund_account")),
-    "citizen-card": MatterSpec("市民卡服务中心", 0, ("window", "self_service"), (("sfz", False), ("zp", True)),
-                               (*_ID, "address")),
-    "vehicle-registration": MatterSpec("区公安分局交通警察大队", 0, ("window",),
-                                       (("sfz", False), ("gcfp", False), ("jqx", False)), (*_ID, "vehicle_vin")),
-    "license-renewal": MatterSpec("区公安分局交通警察大队", 0, ("window", "online"),
-                                  (("sfz", False), ("jsz", False), ("tjb", True)), (*_ID, "license_no")),
-    "housing-subsidy": MatterSpec("区住房和城乡建设局", 10, ("window", "online"),
-                                  (("sfz", False), ("zfqk", False), ("srzm", True)), (*_ID, "address", "household_size")),
-    "project-approval": MatterSpec("区发展和改革局", 20, ("window", "online"),
-                                   (("xmjys", False), ("ydyj", False), ("sfz", False)), (*_CO, "project_name")),
-    "project-filing": MatterSpec("区发展和改革局", 5, ("window", "online"), (("xmba", False), ("sfz", False)),
-                                 (*_CO, "project_name")),
-    "subsistence-allowance": MatterSpec("区民政局", 10, ("window",), (("sfz", False), ("hkb", False), ("srzm", True)),
-                                        (*_ID, "address", "household_size")),
-    "school-enrollment": MatterSpec("区教育局", 5, ("window", "online"), (("hkb", False), ("fcz", True)),
-                                    ("child_name", "child_resident_id", "name", "phone", "address")),
-    "rural-housing": MatterSpec("区农业农村局", 10, ("window",), (("zjd-sqb", False), ("sfz", False)),
-                                (*_ID, "address")),
-    "safety-permit": MatterSpec("区应急管理局", 10, ("window", "online"), (("aqxk-sqs", False), ("sfz", False)), _CO),
-    "tech-enterprise": MatterSpec("区科学技术局", 15, ("window", "online"), (("kjqy-sbs", False), ("sfz", False)), _CO),
-    "disability-card": MatterSpec("区社会发展局（残联）", 10, ("window",), (("sfz", False), ("cjjd", False), ("zp", True)),
-                                  (*_ID, "address")),
-}  # fmt: skip
+    "unemployment-registration": MatterSpec(
+        _HR,
+        0,
+        ("window", "online"),
+        (("sfz", False), ("jcldht", True)),
+        (*_ID, "employer_name", "employment_end"),
+    ),
+    "business-change": MatterSpec(
+        _MR, 0, ("window", "online", "self_service"), (("bgsqs", False), ("sfz", False), ("gsjy", True)), _CO
+    ),
+    "business-cancel": MatterSpec(
+        _MR, 3, ("window", "online"), (("zxsqs", False), ("qsbg", False), ("sfz", False)), _CO
+    ),
+    "property-transfer": MatterSpec(
+        _RE,
+        5,
+        ("window", "online"),
+        (("bdcqz", False), ("sfz", False), ("gfht", False), ("wszm", True)),
+        (*_ID, "address", "property_no", "transfer_price"),
+    ),
+    "mortgage-registration": MatterSpec(
+        _RE,
+        3,
+        ("window", "online"),
+        (("dyht", False), ("bdcqz", False), ("sfz", False)),
+        (*_ID, "property_no", "loan_amount", "bank_name"),
+    ),
+    "tax-registration": MatterSpec(
+        "区税务局", 0, ("window", "online", "self_service"), (("sfz", False), ("yyzz", False)), _CO
+    ),
+    "invoice-apply": MatterSpec(
+        "区税务局",
+        0,
+        ("window", "online", "self_service"),
+        (("sfz", False), ("fpsqb", True)),
+        ("company_name", "employer_credit_code", "name", "phone", "invoice_kind"),
+    ),
+    "hf-deposit": MatterSpec(
+        "市住房公积金管理中心（区管理部）",
+        0,
+        ("window", "online"),
+        (("gjj-jcb", False), ("sfz", False)),
+        (*_ID, "employer_name", "housing_fund_account"),
+    ),
+    "citizen-card": MatterSpec(
+        "市民卡服务中心", 0, ("window", "self_service"), (("sfz", False), ("zp", True)), (*_ID, "address")
+    ),
+    "vehicle-registration": MatterSpec(
+        "区公安分局交通警察大队",
+        0,
+        ("window",),
+        (("sfz", False), ("gcfp", False), ("jqx", False)),
+        (*_ID, "vehicle_vin"),
+    ),
+    "license-renewal": MatterSpec(
+        "区公安分局交通警察大队",
+        0,
+        ("window", "online"),
+        (("sfz", False), ("jsz", False), ("tjb", True)),
+        (*_ID, "license_no"),
+    ),
+    "housing-subsidy": MatterSpec(
+        "区住房和城乡建设局",
+        10,
+        ("window", "online"),
+        (("sfz", False), ("zfqk", False), ("srzm", True)),
+        (*_ID, "address", "household_size"),
+    ),
+    "project-approval": MatterSpec(
+        "区发展和改革局",
+        20,
+        ("window", "online"),
+        (("xmjys", False), ("ydyj", False), ("sfz", False)),
+        (*_CO, "project_name"),
+    ),
+    "project-filing": MatterSpec(
+        "区发展和改革局", 5, ("window", "online"), (("xmba", False), ("sfz", False)), (*_CO, "project_name")
+    ),
+    "subsistence-allowance": MatterSpec(
+        "区民政局",
+        10,
+        ("window",),
+        (("sfz", False), ("hkb", False), ("srzm", True)),
+        (*_ID, "address", "household_size"),
+    ),
+    "school-enrollment": MatterSpec(
+        "区教育局",
+        5,
+        ("window", "online"),
+        (("hkb", False), ("fcz", True)),
+        ("child_name", "child_resident_id", "name", "phone", "address"),
+    ),
+    "rural-housing": MatterSpec(
+        "区农业农村局", 10, ("window",), (("zjd-sqb", False), ("sfz", False)), (*_ID, "address")
+    ),
+    "safety-permit": MatterSpec(
+        "区应急管理局", 10, ("window", "online"), (("aqxk-sqs", False), ("sfz", False)), _CO
+    ),
+    "tech-enterprise": MatterSpec(
+        "区科学技术局", 15, ("window", "online"), (("kjqy-sbs", False), ("sfz", False)), _CO
+    ),
+    "disability-card": MatterSpec(
+        "区社会发展局（残联）",
+        10,
+        ("window",),
+        (("sfz", False), ("cjjd", False), ("zp", True)),
+        (*_ID, "address"),
+    ),
+}
 _DISTRICT_QUEUES = {  # queue → (ticket prefix, what people come for, windows, [(key, share, median minutes)])
-    "shebao": ("S", 18, [("cbdj", 0.14, 7.0), ("jfhd", 0.12, 5.0), ("gxzy", 0.07, 10.0),
-                         ("social-security-card", 0.05, 6.0), ("unemployment-registration", 0.04, 8.0)]),
-    "shichang": ("M", 15, [("business-setup", 0.05, 18.0), ("business-change", 0.05, 12.0),
-                           ("business-cancel", 0.02, 15.0), ("food-license", 0.02, 16.0)]),
+    "shebao": (
+        "S",
+        18,
+        [
+            ("cbdj", 0.14, 7.0),
+            ("jfhd", 0.12, 5.0),
+            ("gxzy", 0.07, 10.0),
+            ("social-security-card", 0.05, 6.0),
+            ("unemployment-registration", 0.04, 8.0),
+        ],
+    ),
+    "shichang": (
+        "M",
+        15,
+        [
+            ("business-setup", 0.05, 18.0),
+            ("business-change", 0.05, 12.0),
+            ("business-cancel", 0.02, 15.0),
+            ("food-license", 0.02, 16.0),
+        ],
+    ),
     "budongchan": ("R", 11, [("property-transfer", 0.05, 22.0), ("mortgage-registration", 0.04, 18.0)]),
     "shuiwu": ("T", 9, [("tax-registration", 0.04, 9.0), ("invoice-apply", 0.05, 6.0)]),
     "gongjijin": ("G", 6, [("hf-deposit", 0.035, 7.0), ("hf-withdraw-retire", 0.015, 10.0)]),
@@ -363,8 +655,16 @@ _DISTRICT_QUEUES = {  # queue → (ticket prefix, what people come for, windows,
     "jiaojing": ("J", 5, [("vehicle-registration", 0.02, 12.0), ("license-renewal", 0.02, 8.0)]),
     "yibao": ("Y", 5, [("child-medical-insurance", 0.025, 6.0), ("maternity-benefit", 0.015, 12.0)]),
     "zhujian": ("Z", 4, [("housing-subsidy", 0.015, 15.0)]),
-    "yjs": ("D", 4, [("retirement", 0.01, 22.0), ("newborn", 0.01, 18.0), ("utilities-connection", 0.005, 16.0),
-                     ("restaurant", 0.01, 24.0)]),
+    "yjs": (
+        "D",
+        4,
+        [
+            ("retirement", 0.01, 22.0),
+            ("newborn", 0.01, 18.0),
+            ("utilities-connection", 0.005, 16.0),
+            ("restaurant", 0.01, 24.0),
+        ],
+    ),
     "touzi": ("V", 2, [("project-approval", 0.004, 40.0)]),
     # low-volume departments, one window each: what the seed hall merged into joint windows
     "chengguan": ("C", 1, [("signboard", 0.006, 12.0)]),
@@ -375,7 +675,7 @@ _DISTRICT_QUEUES = {  # queue → (ticket prefix, what people come for, windows,
     "keji": ("B", 1, [("tech-enterprise", 0.003, 20.0)]),
     "fagai": ("F", 1, [("project-filing", 0.003, 12.0)]),
     "shefa": ("H", 1, [("disability-card", 0.005, 12.0)]),
-}  # fmt: skip
+}
 
 
 def _district() -> HallKind:
@@ -389,18 +689,41 @@ def _district() -> HallKind:
             incomplete = DEMAND[key][2] if key in DEMAND else 0.15
             demand[key] = (share, minutes, incomplete)
     departments = tuple(dict.fromkeys(m.department for m in {**MATTERS, **DISTRICT_MATTERS}.values()))
-    return HallKind(name="样例区行政服务中心", queues=queues, windows=windows, demand=demand,
-                    arrivals_per_day=2300, departments=departments)  # fmt: skip
+    return HallKind(
+        name="样例区行政服务中心",
+        queues=queues,
+        windows=windows,
+        demand=demand,
+        arrivals_per_day=2300,
+        departments=departments,
+    )
 
 
 # What the synthetic halls' queues are called (their events carry codes only, as the services' do).
 QUEUE_NAMES = {
-    "cbdj": "参保登记", "gxzy": "关系转移", "jfhd": "缴费核定", "yjs": "一件事综合受理",
-    "shebao": "人力社保（社会保险）", "shichang": "市场监管（商事登记）", "budongchan": "不动产登记", "shuiwu": "税务",
-    "gongjijin": "住房公积金", "shiminka": "市民卡", "jiaojing": "交警", "yibao": "医疗保障", "zhujian": "住房建设",
-    "touzi": "投资项目审批", "chengguan": "城市管理", "minzheng": "民政", "jiaoyu": "教育", "nongye": "农业农村",
-    "yingji": "应急管理", "keji": "科技", "fagai": "发展改革", "shefa": "社会发展（残联）",
-}  # fmt: skip
+    "cbdj": "参保登记",
+    "gxzy": "关系转移",
+    "jfhd": "缴费核定",
+    "yjs": "一件事综合受理",
+    "shebao": "人力社保（社会保险）",
+    "shichang": "市场监管（商事登记）",
+    "budongchan": "不动产登记",
+    "shuiwu": "税务",
+    "gongjijin": "住房公积金",
+    "shiminka": "市民卡",
+    "jiaojing": "交警",
+    "yibao": "医疗保障",
+    "zhujian": "住房建设",
+    "touzi": "投资项目审批",
+    "chengguan": "城市管理",
+    "minzheng": "民政",
+    "jiaoyu": "教育",
+    "nongye": "农业农村",
+    "yingji": "应急管理",
+    "keji": "科技",
+    "fagai": "发展改革",
+    "shefa": "社会发展（残联）",
+}
 
 MATTERS.update(DISTRICT_MATTERS)  # after DEPARTMENTS: the sample halls verify among the catalog's departments
 DISTRICT = _district()
@@ -417,14 +740,35 @@ SAMPLE = HallKind(
 
 EVENT_TYPES = frozenset(
     {
-        "consultation.recorded", "prereview.completed", "triage.routed", "ticket.issued", "ticket.called",
-        "ticket.recalled", "ticket.no_show", "case.accepted", "case.continued", "case.completed", "case.returned",
-        "case.corrected", "case.delivered", "visit.recorded", "field.entered", "commitment.made", "commitment.supplied",
-        "task.started", "task.finished", "verification.started", "verification.finished",
-        "case.outlier_flagged", "window.signed_in", "window.signed_out", "window.paused", "window.resumed",
+        "consultation.recorded",
+        "prereview.completed",
+        "triage.routed",
+        "ticket.issued",
+        "ticket.called",
+        "ticket.recalled",
+        "ticket.no_show",
+        "case.accepted",
+        "case.continued",
+        "case.completed",
+        "case.returned",
+        "case.corrected",
+        "case.delivered",
+        "visit.recorded",
+        "field.entered",
+        "commitment.made",
+        "commitment.supplied",
+        "task.started",
+        "task.finished",
+        "verification.started",
+        "verification.finished",
+        "case.outlier_flagged",
+        "window.signed_in",
+        "window.signed_out",
+        "window.paused",
+        "window.resumed",
         "material.not_applicable",
     }
-)  # fmt: skip
+)
 
 
 def hall_codes(halls: int, district: bool = False) -> list[str]:
@@ -538,8 +882,18 @@ class _Log:
 
 
 class _Hall:
-    def __init__(self, *, no: int, seed: int, tz: ZoneInfo, log: _Log, start: date, days: int,
-                 kind: HallKind = SAMPLE, code: str = "") -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        no: int,
+        seed: int,
+        tz: ZoneInfo,
+        log: _Log,
+        start: date,
+        days: int,
+        kind: HallKind = SAMPLE,
+        code: str = "",
+    ) -> None:
         self.no, self.code, self.tz, self.log = no, code or f"{HALL_PREFIX}{no:02d}", tz, log
         self.kind, self.prefix = kind, f"h{self.code[-2:]}"
         self.rng = np.random.default_rng([seed, no])
@@ -667,14 +1021,25 @@ class _Hall:
             ahead = sum(
                 1
                 for o in by_queue[t.queue]
-                if o is not t and (o.called is None or o.called > t.issued)
+                if o is not t
+                and (o.called is None or o.called > t.issued)
                 and (o.priority > t.priority or (o.priority == t.priority and o.issued < t.issued))
                 and o.issued <= t.issued
-            )  # fmt: skip
-            self.emit(self._at(day, t.issued), "ticket.issued", queue=t.queue, matter=t.journey.matter,
-                      ticket=t.id, actor=f"{self.code}-daoban",
-                      data={"number": t.number, "priority": t.priority, "priority_class": t.priority_class,
-                            "waiting_ahead": ahead})  # fmt: skip
+            )
+            self.emit(
+                self._at(day, t.issued),
+                "ticket.issued",
+                queue=t.queue,
+                matter=t.journey.matter,
+                ticket=t.id,
+                actor=f"{self.code}-daoban",
+                data={
+                    "number": t.number,
+                    "priority": t.priority,
+                    "priority_class": t.priority_class,
+                    "waiting_ahead": ahead,
+                },
+            )
 
     # -- guide desk -------------------------------------------------------------------------------------------------
 
@@ -685,8 +1050,14 @@ class _Hall:
             for s, p in (BUNDLES[key].situations.items() if key in BUNDLES else ())
         }
         matter, bundle, matters = resolve(key, situations)
-        return _Journey(key=key, person=self._ref("p"), matter=matter, bundle=bundle, matters=matters,
-                        first_visit=bool(self.rng.random() < 0.95))  # fmt: skip
+        return _Journey(
+            key=key,
+            person=self._ref("p"),
+            matter=matter,
+            bundle=bundle,
+            matters=matters,
+            first_visit=bool(self.rng.random() < 0.95),
+        )
 
     def _desk(self, day: date, second: float, journey: _Journey | None) -> _Ticket | None:
         guide = f"{self.code}-daoban"
@@ -694,8 +1065,12 @@ class _Hall:
             if self.rng.random() < CONSULTATION_SHARE:
                 key = self.kind.keys[int(self.rng.choice(len(self.kind.keys), p=self.kind.p))]
                 refs = {"bundle": key} if key in BUNDLES else {"matter": key}
-                self.emit(self._at(day, second + float(self.rng.uniform(60, 300))), "consultation.recorded",
-                          actor=guide, **refs)  # fmt: skip
+                self.emit(
+                    self._at(day, second + float(self.rng.uniform(60, 300))),
+                    "consultation.recorded",
+                    actor=guide,
+                    **refs,
+                )
                 return None
             journey = self._new_journey()
         at_s = second + float(self.rng.uniform(90, 240))
@@ -738,14 +1113,29 @@ class _Hall:
             if na_matter in journey.matters and na_material not in missing and self.aside.random() < na_share
             else []
         )
-        self.emit(at, "prereview.completed", **refs,
-                  data={"prereview": prereview, "verdict": str(verdict), "required": len(needed),
-                        "present": len(needed) - len(missing), "missing": missing, "matters": list(journey.matters),
-                        "first_visit": journey.first_visit, "person": journey.person,
-                        "not_applicable": marked})  # fmt: skip
+        self.emit(
+            at,
+            "prereview.completed",
+            **refs,
+            data={
+                "prereview": prereview,
+                "verdict": str(verdict),
+                "required": len(needed),
+                "present": len(needed) - len(missing),
+                "missing": missing,
+                "matters": list(journey.matters),
+                "first_visit": journey.first_visit,
+                "person": journey.person,
+                "not_applicable": marked,
+            },
+        )
         for material in marked:
-            self.emit(at, "material.not_applicable", **refs,
-                      data={"prereview": prereview, "material": material, "reason": na_reason, "preset": True})  # fmt: skip
+            self.emit(
+                at,
+                "material.not_applicable",
+                **refs,
+                data={"prereview": prereview, "material": material, "reason": na_reason, "preset": True},
+            )
         channel = "window"
         if verdict == Verdict.INCOMPLETE:
             channel = "none"
@@ -763,17 +1153,31 @@ class _Hall:
         self.emit(at, "triage.routed", **refs, data=routed)
         if verdict == Verdict.INCOMPLETE:
             if self.rng.random() < COMES_BACK_AFTER_INCOMPLETE:
-                back = _Journey(key=journey.key, person=journey.person, matter=journey.matter,
-                                bundle=journey.bundle, matters=journey.matters, first_visit=False)  # fmt: skip
+                back = _Journey(
+                    key=journey.key,
+                    person=journey.person,
+                    matter=journey.matter,
+                    bundle=journey.bundle,
+                    matters=journey.matters,
+                    first_visit=False,
+                )
                 self._book(day, int(self.rng.integers(1, 8)), back)
             return None
         if channel != "window":
             return None
         r = float(self.rng.random())
         priority_class = "elderly" if r < 0.08 else "disability" if r < 0.09 else "normal"
-        return _Ticket(id=self._ref("t", 7), number="", queue=self.kind.queue_of[journey.key], issued=at_s,
-                       priority=0 if priority_class == "normal" else 2, priority_class=priority_class,
-                       journey=journey, verdict=verdict, missing=missing)  # fmt: skip
+        return _Ticket(
+            id=self._ref("t", 7),
+            number="",
+            queue=self.kind.queue_of[journey.key],
+            issued=at_s,
+            priority=0 if priority_class == "normal" else 2,
+            priority_class=priority_class,
+            journey=journey,
+            verdict=verdict,
+            missing=missing,
+        )
 
     def _book(self, day: date, working_days: int, journey: _Journey) -> None:
         when = self._working_day_after(day, working_days)
@@ -790,8 +1194,12 @@ class _Hall:
         free = [(PERIODS[0][0] + float(self.rng.uniform(0, 120)), i, w) for i, w in enumerate(windows)]
         heapq.heapify(free)
         for _, _, w in free:  # the clerks sign in before the first call
-            self.emit(self._at(day, PERIODS[0][0] - float(self.aside.uniform(60, 900))), "window.signed_in",
-                      window=w, actor=self._clerk(w))  # fmt: skip
+            self.emit(
+                self._at(day, PERIODS[0][0] - float(self.aside.uniform(60, 900))),
+                "window.signed_in",
+                window=w,
+                actor=self._clerk(w),
+            )
         last_end = {w: PERIODS[0][0] for w in windows}
         while free:
             t, i, w = heapq.heappop(free)
@@ -821,8 +1229,12 @@ class _Hall:
             last_end[w] = max(last_end[w], end)
             heapq.heappush(free, (end + float(self.rng.uniform(15, 60)), i, w))
         for w, end in last_end.items():  # and sign out once their last service is done
-            self.emit(self._at(day, max(end, PERIODS[1][1]) + float(self.aside.uniform(60, 900))),
-                      "window.signed_out", window=w, actor=self._clerk(w))  # fmt: skip
+            self.emit(
+                self._at(day, max(end, PERIODS[1][1]) + float(self.aside.uniform(60, 900))),
+                "window.signed_out",
+                window=w,
+                actor=self._clerk(w),
+            )
 
     def _serve(self, day: date, window: str, ticket: _Ticket) -> float:
         """The window session for a called ticket; returns when the window is free again (seconds)."""
@@ -835,14 +1247,22 @@ class _Hall:
             "actor": clerk,
         }
         t = ticket.called or 0.0
-        self.emit(self._at(day, t), "ticket.called", **refs,
-                  data={"number": ticket.number, "waited_seconds": round(t - ticket.issued)})  # fmt: skip
+        self.emit(
+            self._at(day, t),
+            "ticket.called",
+            **refs,
+            data={"number": ticket.number, "waited_seconds": round(t - ticket.issued)},
+        )
         if self.rng.random() < ABSENT_AT_CALL:
             for recall in range(1, MAX_RECALLS + 2):
                 t += float(self.rng.uniform(45, 75))
                 if recall > MAX_RECALLS:
-                    self.emit(self._at(day, t), "ticket.no_show", **refs,
-                              data={"number": ticket.number, "recalls": MAX_RECALLS})  # fmt: skip
+                    self.emit(
+                        self._at(day, t),
+                        "ticket.no_show",
+                        **refs,
+                        data={"number": ticket.number, "recalls": MAX_RECALLS},
+                    )
                     return t
                 self.emit(
                     self._at(day, t),
@@ -864,16 +1284,32 @@ class _Hall:
         seq = len(case.visits) + 1
         visit = self._ref("v", 7)
         case.visits.append((at, seq, visit, ticket.id))
-        self.emit(at, "visit.recorded", window=window, matter=case.matter, case=case.id, ticket=ticket.id, visit=visit,
-                  actor=self._clerk(window), data={"visit_seq": seq, "purpose": "resubmit"})  # fmt: skip
+        self.emit(
+            at,
+            "visit.recorded",
+            window=window,
+            matter=case.matter,
+            case=case.id,
+            ticket=ticket.id,
+            visit=visit,
+            actor=self._clerk(window),
+            data={"visit_seq": seq, "purpose": "resubmit"},
+        )
         returned = sorted(code for code, task in case.tasks.items() if task.status == "returned")
         for code in returned:
             case.tasks[code].status = "ready"
         if returned:  # 补正 at the hall with the new ticket, as cases.acceptance._rejoin records it
             paused = round((at - case.returned_at).total_seconds()) if case.returned_at else 0
-            self.emit(at, "case.corrected", window=window, matter=case.matter, case=case.id, visit=visit,
-                      actor=self._clerk(window),
-                      data={"via": "hall", "visit": True, "tasks": returned, "paused_seconds": paused})  # fmt: skip
+            self.emit(
+                at,
+                "case.corrected",
+                window=window,
+                matter=case.matter,
+                case=case.id,
+                visit=visit,
+                actor=self._clerk(window),
+                data={"via": "hall", "visit": True, "tasks": returned, "paused_seconds": paused},
+            )
         end = t + 60 * float(self.rng.lognormal(np.log(5.0), 0.4))
         case.session_end = self._at(day, end)
         self._office(case, at)
@@ -883,8 +1319,15 @@ class _Hall:
         j, clerk = ticket.journey, self._clerk(window)
         at = self._at(day, t)
         verdict, missing = ticket.verdict, ticket.missing
-        case = _Case(id=self._ref("c"), window=window, queue=ticket.queue, matter=j.matter, bundle=j.bundle,
-                     matters=list(j.matters), person=j.person)  # fmt: skip
+        case = _Case(
+            id=self._ref("c"),
+            window=window,
+            queue=ticket.queue,
+            matter=j.matter,
+            bundle=j.bundle,
+            matters=list(j.matters),
+            person=j.person,
+        )
         visit = self._ref("v", 7)
         case.visits.append((at, 1, visit, ticket.id))
         base = {"matter": case.matter, "case": case.id, "actor": clerk}
@@ -896,16 +1339,35 @@ class _Hall:
             due = self._working_day_after(day, 5)
             for material in missing:
                 self.emit(at, "commitment.made", **base, data={"material": material, "due": due.isoformat()})
-        self.emit(at, "case.accepted", window=window, queue=ticket.queue, ticket=ticket.id, visit=visit,
-                  bundle=case.bundle, **base,
-                  data={"number": ticket.number, "visit_seq": 1, "verdict": str(verdict), "matters": list(case.matters),
-                        "tasks": len(case.tasks)})  # fmt: skip
+        self.emit(
+            at,
+            "case.accepted",
+            window=window,
+            queue=ticket.queue,
+            ticket=ticket.id,
+            visit=visit,
+            bundle=case.bundle,
+            **base,
+            data={
+                "number": ticket.number,
+                "visit_seq": 1,
+                "verdict": str(verdict),
+                "matters": list(case.matters),
+                "tasks": len(case.tasks),
+            },
+        )
 
         minutes = float(self.rng.lognormal(np.log(self.kind.demand[j.key][1] * self.speed[window]), 0.45))
         if self.rng.random() < FAILURE_SHARE:  # a system failure holds the case up; the clerk flags it
             minutes *= 5
-            self.emit(at + timedelta(minutes=minutes), "case.outlier_flagged", window=window, bundle=case.bundle,
-                      **base, data={"note": FAILURE_NOTE})  # fmt: skip
+            self.emit(
+                at + timedelta(minutes=minutes),
+                "case.outlier_flagged",
+                window=window,
+                bundle=case.bundle,
+                **base,
+                data={"note": FAILURE_NOTE},
+            )
         end = t + 60 * minutes
         if not case.bundle and case.matter in CONTINUATIONS and self.rng.random() < CONTINUATION_SHARE:
             end = self._continue(day, window, case, t + 0.6 * (end - t), end)
@@ -954,8 +1416,16 @@ class _Hall:
             case.tasks[g.code] = _Task(TaskDef(g.code, g.matter, g.department, g.days, after))
         case.bundle, case.matters = bundle, [*case.matters, *added]
         at = self._at(day, t)  # the tasks start when the case is handed over, at the end of the service
-        self.emit(at, "case.continued", window=window, matter=case.matter, bundle=bundle, case=case.id,
-                  actor=self._clerk(window), data={"from": case.matter, "matters": matters, "added": added})  # fmt: skip
+        self.emit(
+            at,
+            "case.continued",
+            window=window,
+            matter=case.matter,
+            bundle=bundle,
+            case=case.id,
+            actor=self._clerk(window),
+            data={"from": case.matter, "matters": matters, "added": added},
+        )
         return end + 60 * float(self.rng.lognormal(np.log(12.0), 0.4))
 
     def _fields(self, at: datetime, window: str, case: _Case) -> None:
@@ -971,8 +1441,15 @@ class _Hall:
                 data = {"field": f, "duplicate": False, "known_from": ""}
             else:
                 continue
-            self.emit(at, "field.entered", window=window, matter=case.matter, case=case.id,
-                      actor=self._clerk(window), data=data)  # fmt: skip
+            self.emit(
+                at,
+                "field.entered",
+                window=window,
+                matter=case.matter,
+                case=case.id,
+                actor=self._clerk(window),
+                data=data,
+            )
 
     def _supply(self, case: _Case, day: date, due: date, materials: list[str]) -> None:
         via = self._pick(SUPPLY)
@@ -982,12 +1459,26 @@ class _Hall:
         if via == "hall":
             seq, visit = len(case.visits) + 1, self._ref("v", 7)
             case.visits.append((at, seq, visit, ""))
-            self.emit(at, "visit.recorded", window=case.window, matter=case.matter, case=case.id, visit=visit,
-                      actor=self._clerk(case.window), data={"visit_seq": seq, "purpose": "supply"})  # fmt: skip
+            self.emit(
+                at,
+                "visit.recorded",
+                window=case.window,
+                matter=case.matter,
+                case=case.id,
+                visit=visit,
+                actor=self._clerk(case.window),
+                data={"visit_seq": seq, "purpose": "supply"},
+            )
         late = at.astimezone(self.tz).date() > due
         for material in materials:
-            self.emit(at, "commitment.supplied", matter=case.matter, case=case.id, actor=self._clerk(case.window),
-                      data={"material": material, "via": via, "late": late})  # fmt: skip
+            self.emit(
+                at,
+                "commitment.supplied",
+                matter=case.matter,
+                case=case.id,
+                actor=self._clerk(case.window),
+                data={"material": material, "via": via, "late": late},
+            )
 
     # -- back office ----------------------------------------------------------------------------------------------
 
@@ -997,9 +1488,18 @@ class _Hall:
             at.astimezone(self.tz), task.spec.days, ()
         )  # its halls keep no holidays
         assert task.due_at is not None
-        self.emit(at, "task.started", matter=task.spec.matter, case=case.id, actor=actor,
-                  data={"task": task.spec.code, "department": department_code(task.spec.department),
-                        "due": task.due_at.isoformat()})  # fmt: skip
+        self.emit(
+            at,
+            "task.started",
+            matter=task.spec.matter,
+            case=case.id,
+            actor=actor,
+            data={
+                "task": task.spec.code,
+                "department": department_code(task.spec.department),
+                "due": task.due_at.isoformat(),
+            },
+        )
 
     def _office(self, case: _Case, now: datetime) -> None:
         """Work the case's ready tasks in parallel, starting their dependants as they finish, until the case is
@@ -1016,15 +1516,35 @@ class _Hall:
             task = case.tasks[code]
             if returned:
                 task.status = "returned"
-                self.emit(at, "case.returned", matter=task.spec.matter, case=case.id, actor=office,
-                          data={"task": code, "department": department_code(task.spec.department), "to": "citizen",
-                                "pauses_clock": True})  # fmt: skip
+                self.emit(
+                    at,
+                    "case.returned",
+                    matter=task.spec.matter,
+                    case=case.id,
+                    actor=office,
+                    data={
+                        "task": code,
+                        "department": department_code(task.spec.department),
+                        "to": "citizen",
+                        "pauses_clock": True,
+                    },
+                )
                 continue
             task.status, last = "done", at
             assert task.ready_at is not None and task.due_at is not None
-            self.emit(at, "task.finished", matter=task.spec.matter, case=case.id, actor=office,
-                      data={"task": code, "department": department_code(task.spec.department),
-                            "seconds": round((at - task.ready_at).total_seconds()), "overdue": at > task.due_at})  # fmt: skip
+            self.emit(
+                at,
+                "task.finished",
+                matter=task.spec.matter,
+                case=case.id,
+                actor=office,
+                data={
+                    "task": code,
+                    "department": department_code(task.spec.department),
+                    "seconds": round((at - task.ready_at).total_seconds()),
+                    "overdue": at > task.due_at,
+                },
+            )
             done = {c for c, t in case.tasks.items() if t.status == "done"}
             for other in case.tasks.values():
                 if other.status == "waiting" and set(other.spec.after) <= done:
@@ -1037,8 +1557,15 @@ class _Hall:
             and self.rng.random() < COMES_BACK_AFTER_RETURN
         ):
             returned_on = (case.returned_at or now).astimezone(self.tz).date()
-            back = _Journey(key=case.bundle or case.matter, person=case.person, matter=case.matter,
-                            bundle=case.bundle, matters=case.matters, first_visit=False, case=case)  # fmt: skip
+            back = _Journey(
+                key=case.bundle or case.matter,
+                person=case.person,
+                matter=case.matter,
+                bundle=case.bundle,
+                matters=case.matters,
+                first_visit=False,
+                case=case,
+            )
             self._book(returned_on, int(self.rng.integers(1, 8)), back)
 
     def _work(self, case: _Case, task: _Task, begin: datetime) -> tuple[datetime, int, str, bool]:
@@ -1056,14 +1583,34 @@ class _Hall:
             number = self._number("verification")
             to = str(self.rng.choice([d for d in self.kind.departments if d != task.spec.department]))
             due = self._at(self._working_day_after(self._local(asked)[0], 1), self._local(asked)[1])
-            self.emit(asked, "verification.started", matter=task.spec.matter, case=case.id, actor=office,
-                      data={"task": task.spec.code, "verification": number, "to": department_code(to), "due": due.isoformat()})  # fmt: skip
+            self.emit(
+                asked,
+                "verification.started",
+                matter=task.spec.matter,
+                case=case.id,
+                actor=office,
+                data={
+                    "task": task.spec.code,
+                    "verification": number,
+                    "to": department_code(to),
+                    "due": due.isoformat(),
+                },
+            )
             answered = self._work_after(asked, min(60.0, float(self.rng.lognormal(np.log(3.0), 1.0))))
-            self.emit(answered, "verification.finished", matter=task.spec.matter, case=case.id,
-                      actor=f"{self.code}-hecha",
-                      data={"task": task.spec.code, "verification": number,
-                            "confirmed": bool(self.rng.random() < 0.93),
-                            "seconds": round((answered - asked).total_seconds()), "overdue": answered > due})  # fmt: skip
+            self.emit(
+                answered,
+                "verification.finished",
+                matter=task.spec.matter,
+                case=case.id,
+                actor=f"{self.code}-hecha",
+                data={
+                    "task": task.spec.code,
+                    "verification": number,
+                    "confirmed": bool(self.rng.random() < 0.93),
+                    "seconds": round((answered - asked).total_seconds()),
+                    "overdue": answered > due,
+                },
+            )
             return self._work_after(answered, hours * 0.5), seq, task.spec.code, False
         return self._work_after(begin, hours), seq, task.spec.code, False
 
@@ -1071,12 +1618,23 @@ class _Hall:
         _, seq, visit, ticket = max((v for v in case.visits if v[0] <= at), key=lambda v: v[1])
         refs = {"window": case.window, "matter": case.matter, "case": case.id}
         actor = self._clerk(case.window) if at_window else f"{self.code}-houtai"
-        self.emit(at, "case.completed", **refs, ticket=ticket, visit=visit, actor=actor,
-                  data={"visits": seq, "at_window": at_window})  # fmt: skip
+        self.emit(
+            at,
+            "case.completed",
+            **refs,
+            ticket=ticket,
+            visit=visit,
+            actor=actor,
+            data={"visits": seq, "at_window": at_window},
+        )
         if at_window and self.rng.random() < 0.5:
-            self.emit(at + timedelta(seconds=float(self.rng.uniform(10, 60))), "case.delivered", **refs,
-                      actor=self._clerk(case.window),
-                      data={"method": self._pick((("pickup", 0.6), ("electronic", 0.4)))})  # fmt: skip
+            self.emit(
+                at + timedelta(seconds=float(self.rng.uniform(10, 60))),
+                "case.delivered",
+                **refs,
+                actor=self._clerk(case.window),
+                data={"method": self._pick((("pickup", 0.6), ("electronic", 0.4)))},
+            )
         elif not at_window:
             when = self._work_after(at, float(self.rng.uniform(0.5, 16)))
             self.emit(

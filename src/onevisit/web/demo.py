@@ -43,9 +43,15 @@ def _printers(hall: Hall) -> None:
         Printer.objects.update_or_create(
             hall=hall,
             code=location,
-            defaults={"name": f"{name}热敏打印机", "kind": "escpos", "address": "127.0.0.1:9100", "location": location,
-                      "backup": backup, "timeout_seconds": 1.0},
-        )  # fmt: skip
+            defaults={
+                "name": f"{name}热敏打印机",
+                "kind": "escpos",
+                "address": "127.0.0.1:9100",
+                "location": location,
+                "backup": backup,
+                "timeout_seconds": 1.0,
+            },
+        )
 
 
 def _slots(hall: Hall) -> None:

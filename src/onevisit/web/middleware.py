@@ -51,6 +51,8 @@ class FormAddressOpened:
                 continue
             return redirect(path + "/")
         return render(
-            request, "error.html",
-            {"error": Invalid("这个地址用于提交表单，不能直接打开。请返回上一页重新操作。")}, status=405,
-        )  # fmt: skip
+            request,
+            "error.html",
+            {"error": Invalid("这个地址用于提交表单，不能直接打开。请返回上一页重新操作。")},
+            status=405,
+        )

@@ -17,10 +17,14 @@ def returns_of_returned_tasks(apps, schema_editor):
             .first()
         )
         CaseReturn.objects.create(
-            case_id=task.case_id, task=task, department=task.department, reasons=task.note or "（未记录理由）",
-            to=(event.data.get("to") if event else "") or "window", returned_by_id=task.handled_by_id,
+            case_id=task.case_id,
+            task=task,
+            department=task.department,
+            reasons=task.note or "（未记录理由）",
+            to=(event.data.get("to") if event else "") or "window",
+            returned_by_id=task.handled_by_id,
             returned_at=event.at if event else (task.ready_at or task.case.accepted_at),
-        )  # fmt: skip
+        )
 
 
 class Migration(migrations.Migration):

@@ -5,8 +5,11 @@ from django.db import migrations, models
 
 from onevisit.accounts.legacy_departments import move
 
-MOVED = [("task", "department", "tasks"), ("verification", "to_department", "verifications"),
-         ("casereturn", "department", "+")]  # fmt: skip
+MOVED = [
+    ("task", "department", "tasks"),
+    ("verification", "to_department", "verifications"),
+    ("casereturn", "department", "+"),
+]
 LABELS = {"department": "部门", "to_department": "核验部门"}
 
 
@@ -54,27 +57,27 @@ class Migration(migrations.Migration):
                 model, f"{field}_name", models.CharField(max_length=100, blank=True, default="")
             )
             for model, field, _ in MOVED
-        ],  # fmt: skip
+        ],
         *[
             migrations.AddField(model_name=model, name=field, field=_fk(field, related, True))
             for model, field, related in MOVED
-        ],  # fmt: skip
+        ],
         migrations.RunPython(forwards, backwards),
         *[migrations.RemoveField(model, f"{field}_name") for model, field, _ in MOVED],
         *[
             migrations.AlterField(model_name=model, name=field, field=_fk(field, related, False))
             for model, field, related in MOVED
-        ],  # fmt: skip
+        ],
         migrations.AddIndex(
             model_name="task",
             index=models.Index(
                 fields=["department", "status", "due_at"], name="cases_task_departm_a66359_idx"
             ),
-        ),  # fmt: skip
+        ),
         migrations.AddIndex(
             model_name="verification",
             index=models.Index(
                 fields=["to_department", "answered_at"], name="cases_verif_to_depa_85f668_idx"
             ),
-        ),  # fmt: skip
+        ),
     ]

@@ -25,21 +25,38 @@ def _version(ChecklistVersion, code, at):
 
 def _row(m, code):
     return {
-        "code": m.code, "name": m.name, "matters": [code], "original": m.original_required,
-        "electronic": m.electronic_accepted, "stamp": m.stamp_unit, "copies": m.copies, "tolerable": m.tolerable,
-        "shared": m.shared, "clause": f"{m.clause.code}@{m.clause.version}" if m.clause_id else "", "note": m.note,
-        "exempt_if": m.exempt_if, "due_working_days": m.due_working_days,
-    }  # fmt: skip
+        "code": m.code,
+        "name": m.name,
+        "matters": [code],
+        "original": m.original_required,
+        "electronic": m.electronic_accepted,
+        "stamp": m.stamp_unit,
+        "copies": m.copies,
+        "tolerable": m.tolerable,
+        "shared": m.shared,
+        "clause": f"{m.clause.code}@{m.clause.version}" if m.clause_id else "",
+        "note": m.note,
+        "exempt_if": m.exempt_if,
+        "due_working_days": m.due_working_days,
+    }
 
 
 def _added(d, code):
     return {
-        "code": d["code"], "name": d["name"], "matters": [code], "original": bool(d.get("original", False)),
-        "electronic": bool(d.get("electronic", False)), "stamp": d.get("stamp") or "",
-        "copies": int(d.get("copies", 1)), "tolerable": bool(d.get("tolerable", False)),
-        "shared": bool(d.get("shared", False)), "clause": d.get("clause") or "", "note": d.get("note") or "",
-        "exempt_if": d.get("exempt_if") or "", "due_working_days": d.get("due_working_days"),
-    }  # fmt: skip
+        "code": d["code"],
+        "name": d["name"],
+        "matters": [code],
+        "original": bool(d.get("original", False)),
+        "electronic": bool(d.get("electronic", False)),
+        "stamp": d.get("stamp") or "",
+        "copies": int(d.get("copies", 1)),
+        "tolerable": bool(d.get("tolerable", False)),
+        "shared": bool(d.get("shared", False)),
+        "clause": d.get("clause") or "",
+        "note": d.get("note") or "",
+        "exempt_if": d.get("exempt_if") or "",
+        "due_working_days": d.get("due_working_days"),
+    }
 
 
 def _merge(seen, row):
@@ -83,8 +100,12 @@ def fill(apps, schema_editor):
             if version is None:
                 continue
             versions[code] = version.pk
-            rows = {m.code: _row(m, code) for m in Material.objects.filter(checklist=version)
-                    .select_related("clause").order_by("position", "id")}  # fmt: skip
+            rows = {
+                m.code: _row(m, code)
+                for m in Material.objects.filter(checklist=version)
+                .select_related("clause")
+                .order_by("position", "id")
+            }
             for a in added:
                 if a.get("matter") == code and a["material"]["code"] in judged:
                     rows[a["material"]["code"]] = _added(a["material"], code)

@@ -34,14 +34,17 @@ class Command(BaseCommand):
             "--days", type=int, default=30, help="calendar days (weekends stay closed); default 30"
         )
         gen.add_argument(
-            "--halls", type=int, default=1,
+            "--halls",
+            type=int,
+            default=1,
             help=f"sample halls hist01… (1-{history.MAX_HALLS}, or 0 with --district); default 1",
-        )  # fmt: skip
+        )
         gen.add_argument(
-            "--district", action="store_true",
+            "--district",
+            action="store_true",
             help=f"also the district hall {history.DISTRICT_CODE}: {len(history.DISTRICT.windows)} windows by department, "
             "about 20 times a sample hall's events (not part of `make demo`)",
-        )  # fmt: skip
+        )
         gen.add_argument("--seed", type=int, default=1, help="same seed, same history; default 1")
         gen.add_argument("--start", help="first day YYYY-MM-DD; default: the history ends yesterday")
         gen.add_argument(
@@ -55,8 +58,9 @@ class Command(BaseCommand):
             help="refused: the event log is append-only (ORM and database triggers); use a fresh database",
         )
 
-    def handle(self, *args, action, days, halls, seed, start, clear, skip_existing=False, district=False,
-               **options):  # fmt: skip
+    def handle(
+        self, *args, action, days, halls, seed, start, clear, skip_existing=False, district=False, **options
+    ):
         if clear:
             raise CommandError(
                 "--clear is refused: the event log is append-only, so earlier synthetic events cannot be "
@@ -99,8 +103,14 @@ class Command(BaseCommand):
                 written += len(batch)
                 batch.clear()
 
-            for e in history.generate(start=first, days=days, halls=halls, seed=seed, district=district,
-                                      on_day=lambda _: bar.advance(task)):  # fmt: skip
+            for e in history.generate(
+                start=first,
+                days=days,
+                halls=halls,
+                seed=seed,
+                district=district,
+                on_day=lambda _: bar.advance(task),
+            ):
                 batch.append(Event(**e._asdict()))
                 if len(batch) >= BATCH:
                     flush()

@@ -38,9 +38,17 @@ class Command(BaseCommand):
         the_hall = one_hall(hall)
         other = one_hall(base_hall, "--base-hall") if base_hall else the_hall
         try:
-            built = report.build(hall=the_hall.code, tz_name=the_hall.timezone, start=start, end=end,
-                                 base_start=base_start, base_end=base_end, base_hall=other.code,
-                                 base_tz_name=other.timezone, outliers=queries.rule(outlier))  # fmt: skip
+            built = report.build(
+                hall=the_hall.code,
+                tz_name=the_hall.timezone,
+                start=start,
+                end=end,
+                base_start=base_start,
+                base_end=base_end,
+                base_hall=other.code,
+                base_tz_name=other.timezone,
+                outliers=queries.rule(outlier),
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from None
         output = output or Path(f"report-{start:%Y%m%d}-{end:%Y%m%d}.{format}")

@@ -29,9 +29,11 @@ class Command(BaseCommand):
             "--mean-wait", help="mean wait to stay below, minutes (default 10; 'none' for no target)"
         )
         parser.add_argument(
-            "--scenario", action="append", default=None,
+            "--scenario",
+            action="append",
+            default=None,
             help="prereview[:0.2] | online:<matter>[:0.8788] | backoffice[:0.2] | merge[:40] | close:<n>; repeatable",
-        )  # fmt: skip
+        )
         parser.add_argument(
             "--replications", type=int, default=200, help="simulated days per figure (default 200)"
         )
@@ -41,24 +43,52 @@ class Command(BaseCommand):
             "--output", "-o", type=Path, help="file to write (default: plan-<hall>-<from>-<to>.<format>)"
         )
 
-    def handle(self, *args, hall, start, end, weekday, within, share, mean_wait, scenario, replications, seed,
-               format, output, **options):  # fmt: skip
+    def handle(
+        self,
+        *args,
+        hall,
+        start,
+        end,
+        weekday,
+        within,
+        share,
+        mean_wait,
+        scenario,
+        replications,
+        seed,
+        format,
+        output,
+        **options,
+    ):
         the_hall = one_hall(hall)
-        columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TimeElapsedColumn())  # fmt: skip
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+        )
         try:
             request = services.Request(
-                start=start, end=end, weekdays=services.weekdays(weekday),
+                start=start,
+                end=end,
+                weekdays=services.weekdays(weekday),
                 target=services.target(within, share, mean_wait),
-                scenarios=services.scenario_codes(scenario) if scenario is not None else services.Request.scenarios,
-                replications=replications, seed=seed,
-            )  # fmt: skip
+                scenarios=services.scenario_codes(scenario)
+                if scenario is not None
+                else services.Request.scenarios,
+                replications=replications,
+                seed=seed,
+            )
             with Progress(*columns, transient=True, disable=options.get("verbosity", 1) < 1) as bar:
                 task = bar.add_task(f"plan {the_hall.code}", total=services.STEPS)
-                outcome = services.build(hall=the_hall.code, tz_name=the_hall.timezone, request=request,
-                                         names=services.hall_names(the_hall.code),
-                                         hall_name=the_hall.name,
-                                         progress=lambda step: bar.update(task, advance=1, description=step))  # fmt: skip
+                outcome = services.build(
+                    hall=the_hall.code,
+                    tz_name=the_hall.timezone,
+                    request=request,
+                    names=services.hall_names(the_hall.code),
+                    hall_name=the_hall.name,
+                    progress=lambda step: bar.update(task, advance=1, description=step),
+                )
         except DomainError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(export.title(outcome))
