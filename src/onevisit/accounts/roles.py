@@ -8,6 +8,10 @@ LEGAL = "legal"  # 法制科
 KIOSK = "kiosk"  # 自助取号机 (a device account)
 OFFICE = "office"  # 后台: department staff working the back-office tasks
 IT = "it"  # 信息中心: the data ferry, its back ends and its audit chain
+# 三员分立 (MLPS level 3): the security administrator grants roles and sets security policy; the audit administrator
+# reads the audit records (who looked at whom, sign-ins, changes) and nothing else. Neither is a hall administrator.
+SECURITY_ADMIN = "security_admin"  # 安全管理员
+AUDITOR = "auditor"  # 审计管理员
 
 LABELS = {
     GUIDE: "导办人员",
@@ -18,5 +22,7 @@ LABELS = {
     KIOSK: "自助取号机",
     OFFICE: "后台审批",
     IT: "信息中心",
+    SECURITY_ADMIN: "安全管理员",
+    AUDITOR: "审计管理员",
 }
 ALL = tuple(LABELS)
