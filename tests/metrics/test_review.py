@@ -307,3 +307,16 @@ def test_a_percentile_typed_into_the_url_is_a_what_if_beside_the_official_verdic
     assert 'id="what-if"' not in plain and "假设：本期" not in plain
     row = plain[plain.index('data-metric="mean_handling_seconds"') :].split("</tr>")[0]
     assert '<td class="official"><span class="tag error">未达成</span>' in row
+
+
+def test_a_date_outside_any_hall_s_history_is_refused_naming_it_not_a_server_error(analyst_of_empty_hall):
+    """Found by the API fuzzing: year 1 overflowed when turned into an instant of the hall's time zone (a 500)."""
+    from datetime import date
+
+    with pytest.raises(Invalid, match="1970") as err:
+        queries.period(hall="demo", start=date(1, 1, 1), end=date(1, 1, 12), tz_name="Asia/Shanghai")
+    assert list(err.value.errors) == ["from"]
+    with pytest.raises(Invalid, match="2100") as err:
+        queries.period(hall="demo", start=date(2026, 1, 1), end=date(9999, 12, 31), tz_name="Asia/Shanghai")
+    answer = analyst_of_empty_hall.get("/api/metrics/period?start=0001-01-01&end=0001-01-12")
+    assert answer.status_code == 422 and "1970" in answer.content.decode()

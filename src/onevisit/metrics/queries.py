@@ -95,8 +95,18 @@ def rule(percentile: str | float | None = None) -> engine.OutlierRule:
         raise Invalid(str(exc), field="outlier") from None
 
 
+# No hall's event log lies outside these years; a date outside them (year 1, year 9999) would overflow when turned
+# into an instant of the hall's time zone.
+EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
+
+
 def bounds(start: date, end: date, tz_name: str) -> tuple[datetime, datetime]:
     """The instants that bound the local days start..end (inclusive); bad periods are refused with the field."""
+    for day, name in ((start, "from"), (end, "to")):
+        if not EARLIEST <= day <= LATEST:
+            raise Invalid(
+                f"日期须在 {EARLIEST.year} 年至 {LATEST.year} 年之间，收到 {day.isoformat()}", field=name
+            )
     if end < start:
         raise Invalid("结束日期不能早于开始日期", field="to")
     if (end - start).days >= MAX_PERIOD_DAYS:
