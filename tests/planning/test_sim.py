@@ -443,3 +443,338 @@ def test_ratio_is_the_pooled_share_with_a_delta_method_interval():
     strata = np.array([0, 1, 0, 1])  # the day volumes explain part of the spread: a narrower interval
     assert ratio(np.array([8.0, 10.0, 8.0, 10.0]), x, strata).half_width == 0.0
     assert np.isnan(ratio(np.array([1.0]), np.array([2.0])).low)
+
+
+# ---- the model's validation (issue 15): every refusal's exact words and field, and no crash on a malformed model ----
+
+
+def _matter(**changes):
+    return Matter(**{"code": "m", "share": 1, "service": Exponential(10), **changes})
+
+
+def _refused(model, replications=2, trace=None):
+    with pytest.raises(ModelError) as e:
+        simulate(model, replications, seed=1, trace=trace)
+    assert str(e.value) == e.value.message
+    return e.value.field, e.value.message
+
+
+M = "queues.A.matters.m"
+
+
+@pytest.mark.parametrize(
+    "model, field, message",
+    [
+        (model_with(threshold=-1), "threshold", "threshold（叫号时限）必须是不小于零的数，收到 -1"),
+        (
+            model_with(threshold=float("nan")),
+            "threshold",
+            "threshold（叫号时限）必须是不小于零的数，收到 nan",
+        ),
+        (model_with(opens="09:00"), "opens", "opens（开门时间）必须是 datetime.time，收到 '09:00'"),
+        (model_with(interval=45), "interval", "interval（到达率时段）必须是 30 或 60 分钟，收到 45"),
+        (model_with(load=(1.0, -0.5)), "load", "load：每天的到达倍数必须是不小于零的数，收到 -0.5"),
+        (model_with(load=(1.0, "2")), "load", "load：每天的到达倍数必须是不小于零的数，收到 '2'"),
+        (
+            model_with(queue={"per_hour": [0, 0]}),
+            "queues.A.per_hour",
+            "queues.A.per_hour：队列 A 的到达率全为零",
+        ),
+        (model_with(queue={"per_hour": []}), "queues.A.per_hour", "queues.A.per_hour：队列 A 没有到达率"),
+        (
+            model_with(queue={"per_hour": [60, "60"]}),
+            "queues.A.per_hour",
+            "queues.A.per_hour：队列 A 第 2 个时段的到达率必须是不小于零的数，收到 '60'",
+        ),
+        (
+            model_with(queue={"per_hour": [float("inf"), 60]}),
+            "queues.A.per_hour",
+            "queues.A.per_hour：队列 A 第 1 个时段的到达率必须是不小于零的数，收到 inf",
+        ),
+        (
+            model_with(queue={"priority_share": True}),
+            "queues.A.priority_share",
+            "queues.A.priority_share：优先比例必须在 0 到 1 之间，收到 True",
+        ),
+        (
+            model_with(queue={"priority_share": -0.1}),
+            "queues.A.priority_share",
+            "queues.A.priority_share：优先比例必须在 0 到 1 之间，收到 -0.1",
+        ),
+        (
+            model_with(queue={"patience": float("nan")}),
+            "queues.A.patience",
+            "queues.A.patience：平均耐心时间必须大于零（不放弃请用 None），收到 nan",
+        ),
+        (
+            model_with(queue={"no_show": -1}),
+            "queues.A.no_show",
+            "queues.A.no_show：过号占用窗口的时间必须是不小于零的数，收到 -1",
+        ),
+        (model_with(queue={"matters": []}), "queues.A.matters", "queues.A.matters：队列 A 没有事项"),
+        (
+            model_with(queue={"matters": [_matter(share=0)]}),
+            "queues.A.matters",
+            "queues.A.matters：队列 A 的事项占比全为零",
+        ),
+        (
+            model_with(queue={"matters": [_matter(share=-1)]}),
+            f"{M}.share",
+            f"{M}.share：事项 m 的占比必须是不小于零的数，收到 -1",
+        ),
+        (
+            model_with(queue={"matters": [_matter(share=True)]}),
+            f"{M}.share",
+            f"{M}.share：事项 m 的占比必须是不小于零的数，收到 True",
+        ),
+        (
+            model_with(queue={"matters": [_matter(second_visit=-0.1)]}),
+            f"{M}.second_visit",
+            f"{M}.second_visit：事项 m 的二次到访概率必须在 [0, 1) 之间，收到 -0.1",
+        ),
+        (
+            model_with(queue={"matters": [_matter(second_visit=1)]}),
+            f"{M}.second_visit",
+            f"{M}.second_visit：事项 m 的二次到访概率必须在 [0, 1) 之间，收到 1",
+        ),
+        (
+            model_with(queue={"matters": [_matter(return_after=0)]}),
+            f"{M}.return_after",
+            f"{M}.return_after：事项 m 的返回间隔必须大于零，收到 0",
+        ),
+        (
+            model_with(queue={"matters": [_matter(service=Exponential(0))]}),
+            f"{M}.service.mean",
+            f"{M}.service.mean：事项 m 的平均办理时长必须大于零，收到 0",
+        ),
+        (
+            model_with(queue={"matters": [_matter(service=Lognormal(10, -0.1))]}),
+            f"{M}.service.cv",
+            f"{M}.service.cv：事项 m 的变异系数必须不小于零，收到 -0.1",
+        ),
+        (
+            model_with(queue={"matters": [_matter(service=Empirical([1, float("nan")]))]}),
+            f"{M}.service.durations",
+            f"{M}.service.durations：事项 m 的观测办理时长必须非空且都不小于零",
+        ),
+        (
+            model_with(queue={"matters": [_matter(service=Empirical([1, -1]))]}),
+            f"{M}.service.durations",
+            f"{M}.service.durations：事项 m 的观测办理时长必须非空且都不小于零",
+        ),
+        (
+            model_with(queue={"matters": [_matter(service="exp")]}),
+            f"{M}.service",
+            f"{M}.service：事项 m 的办理时长分布未知：'exp'",
+        ),
+        (
+            model_with(windows=[WindowGroup("w", [], 5)]),
+            "windows.w.queues",
+            "windows.w.queues：窗口组 w 服务的没有队列",
+        ),
+        (
+            model_with(windows=[WindowGroup("w", ["A", "Y", "Z"], 5)]),
+            "windows.w.queues",
+            "windows.w.queues：窗口组 w 服务的未知队列 Y, Z",
+        ),
+        (
+            model_with(windows=[WindowGroup("w", ["A"], True)]),
+            "windows.w.open",
+            "windows.w.open：窗口组 w 第 1 个半小时的开放窗口数必须是不小于零的整数，收到 True",
+        ),
+        (
+            model_with(windows=[WindowGroup("w", ["A"], [5, 5, 2.0, 5])]),
+            "windows.w.open",
+            "windows.w.open：窗口组 w 第 3 个半小时的开放窗口数必须是不小于零的整数，收到 2.0",
+        ),
+        (
+            model_with(windows=[WindowGroup("w", ["A"], [5, 5])]),
+            "windows.w.open",
+            "windows.w.open：窗口组 w 的排班有 2 个半小时，一天有 4 个",
+        ),
+        (
+            Model(
+                queues=[Queue("A", [1], [_matter()]), Queue("A", [1], [_matter()])],
+                windows=[WindowGroup("w", ["A"], 1)],
+            ),
+            "queues",
+            "queues：队列 A 重复",
+        ),
+        (
+            Model(
+                queues=[Queue("A", [1, 1], [_matter()]), Queue("B", [1], [_matter()])],
+                windows=[WindowGroup("w", ["A", "B"], 1)],
+            ),
+            "queues.B.per_hour",
+            "queues.B.per_hour：队列 B 有 1 个时段的到达率，队列 A 有 2 个，必须一致",
+        ),
+        (Model(queues=[], windows=[WindowGroup("w", ["A"], 5)]), "queues", "queues：至少需要一个队列"),
+        (model_with(windows=[]), "windows", "windows：至少需要一组窗口"),
+    ],
+)
+def test_each_refusal_keeps_its_exact_words_and_field(model, field, message):
+    assert _refused(model) == (field, message)
+
+
+@pytest.mark.parametrize("replications", [np.int64(3), 2.0, "2", None])
+def test_replications_are_a_python_int(replications):
+    assert _refused(hall([10], 1), replications) == (
+        "replications",
+        f"replications（重复次数）必须是正整数，收到 {replications!r}",
+    )
+
+
+@pytest.mark.parametrize(
+    "model, field, message",
+    [
+        (
+            model_with(windows=[WindowGroup("w", ["A", 1], 5)]),
+            "windows.w.queues",
+            "windows.w.queues：窗口组 w 服务的未知队列 1",
+        ),
+        (
+            model_with(windows=[WindowGroup("w", ["A"], 2.5)]),
+            "windows.w.open",
+            "windows.w.open：窗口组 w 第 1 个半小时的开放窗口数必须是不小于零的整数，收到 2.5",
+        ),
+        (
+            model_with(windows=[WindowGroup("w", ["A"], None)]),
+            "windows.w.open",
+            "windows.w.open：窗口组 w 第 1 个半小时的开放窗口数必须是不小于零的整数，收到 None",
+        ),
+        (model_with(interval=30.0), "interval", "interval（到达率时段）必须是 30 或 60 分钟，收到 30.0"),
+        (model_with(load=None), "load", "load：每天的到达倍数必须是不小于零的数，收到 None"),
+        (
+            model_with(queue={"matters": [_matter(service=Empirical(["x"]))]}),
+            f"{M}.service.durations",
+            f"{M}.service.durations：事项 m 的观测办理时长必须非空且都不小于零",
+        ),
+        (
+            model_with(queue={"matters": "m"}),
+            "queues.A.matters",
+            "queues.A.matters：队列 A 的事项必须是 Matter 的列表，收到 'm'",
+        ),
+        (
+            model_with(queue={"matters": ["m"]}),
+            "queues.A.matters",
+            "queues.A.matters：队列 A 第 1 个事项必须是 Matter，收到 'm'",
+        ),
+        (
+            model_with(queue={"code": 1}, windows=[WindowGroup("w", [1], 5)]),
+            "queues",
+            "queues：第 1 个队列的编码必须是文字，收到 1",
+        ),
+        (
+            model_with(queue={"matters": [_matter(code=None)]}),
+            "queues.A.matters",
+            "queues.A.matters：队列 A 第 1 个事项的编码必须是文字，收到 None",
+        ),
+        (
+            model_with(windows=[WindowGroup(("w",), ["A"], 5)]),
+            "windows",
+            "windows：第 1 组窗口的编码必须是文字，收到 ('w',)",
+        ),
+        (
+            model_with(windows=[WindowGroup("w", "A", 5)]),
+            "windows.w.queues",
+            "windows.w.queues：窗口组 w 服务的队列必须是队列编码的列表，收到 'A'",
+        ),
+        (
+            model_with(queue={"per_hour": None}),
+            "queues.A.per_hour",
+            "queues.A.per_hour：队列 A 的到达率必须是数的列表，收到 None",
+        ),
+        (
+            model_with(queue={"matters": [{"code": "m", "share": 1, "service": Exponential(10)}]}),
+            "queues.A.matters",
+            "queues.A.matters：队列 A 第 1 个事项必须是 Matter，收到 {'code': 'm', 'share': 1, 'service': Exponential(mean=10)}",
+        ),
+        ("hall", "model", "model：必须是 Model，收到 'hall'"),
+    ],
+)
+def test_a_malformed_model_is_refused_naming_the_field_not_a_crash(model, field, message):
+    """What crashed the simulator with a TypeError or a bare ValueError (a 500 on a page) is a ModelError."""
+    assert _refused(model) == (field, message)
+
+
+def test_numpy_numbers_and_arrays_are_accepted_where_numbers_and_lists_are():
+    model = Model(
+        queues=[
+            Queue(
+                "A",
+                np.array([60.0, 60.0]),
+                [Matter("m", np.float64(1), Empirical(np.array([8.0, 12.0])), second_visit=np.float64(0.1))],
+                np.float64(0.1),
+                np.int64(20),
+            )
+        ],
+        windows=[WindowGroup("w", ["A"], np.array([4, 4, 4, 4])), WindowGroup("v", ["A"], np.int64(1))],
+        interval=np.int64(60),
+        threshold=np.int64(15),
+        load=np.array([0.9, 1.1]),
+    )
+    assert simulate(model, 4, seed=1).served().sum() > 0
+
+
+def _trace(**changes):
+    columns = {
+        "day": np.array([0, 1]),
+        "queue": np.array([0, 0]),
+        "priority": np.array([False, False]),
+        "matter": np.array([0, 0]),
+        "at": np.array([1.0, 2.0]),
+        "days": 2,
+    }
+    return Trace(**{**columns, **changes})
+
+
+@pytest.mark.parametrize(
+    "model, trace, field, message",
+    [
+        (model_with(), _trace(at=np.array([1.0])), "trace", "trace：到达记录的各列长度不一致"),
+        (
+            model_with(),
+            _trace(days=1),
+            "trace.days",
+            "trace.days：天数必须是正整数且覆盖每条记录的日序，收到 1",
+        ),
+        (
+            model_with(),
+            _trace(days=2.0),
+            "trace.days",
+            "trace.days：天数必须是正整数且覆盖每条记录的日序，收到 2.0",
+        ),
+        (
+            model_with(),
+            _trace(queue=np.array([0, 1])),
+            "trace.queue",
+            "trace.queue：到达记录的队列不在模型中",
+        ),
+        (
+            model_with(),
+            _trace(matter=np.array([0, 1])),
+            "trace.matter",
+            "trace.matter：队列 A 的到达记录含未知事项",
+        ),
+        (
+            model_with(queue={"priority_share": 1.0}),
+            _trace(priority=np.array([True, False])),
+            "trace.priority",
+            "trace.priority：队列 A 只有优先类，到达记录含普通类",
+        ),
+        (
+            model_with(),
+            _trace(at=np.array([1.0, -2.0])),
+            "trace.at",
+            "trace.at：到达时间必须是不小于零的分钟数",
+        ),
+        (
+            model_with(),
+            _trace(at=np.array([1.0, np.nan])),
+            "trace.at",
+            "trace.at：到达时间必须是不小于零的分钟数",
+        ),
+    ],
+)
+def test_a_trace_that_does_not_fit_the_model_is_refused(model, trace, field, message):
+    assert _refused(model, trace=trace) == (field, message)

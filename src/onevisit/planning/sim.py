@@ -40,8 +40,23 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import time
+from functools import cache
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    with_config,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from onevisit.planning.erlang import PlanningError
 
@@ -55,10 +70,78 @@ class ModelError(PlanningError):
     """A hall model that cannot be simulated; the message (Chinese) names the field."""
 
 
+# What each field of the model must be on its own, declared on the dataclasses below and checked by pydantic once
+# per run (`_validate`); the dataclasses stay plain for the simulation loops. A number is an int, a float or a
+# NumPy scalar, finite, never a boolean or text; a list may be a NumPy array.
+
+
+def _numeric(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise PydanticCustomError("number", "not a number")
+    return value
+
+
+def _whole(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise PydanticCustomError("whole", "not a whole number")
+    return value
+
+
+def _instance_of(kind: type) -> BeforeValidator:
+    """Only an instance of `kind` (pydantic would also build a dataclass from a mapping)."""
+
+    def check(value: object) -> object:
+        if not isinstance(value, kind):
+            raise PydanticCustomError("instance", "not an instance")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _listed(value: object) -> object:
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
+def _half_or_hour(value: int) -> int:
+    if value not in (30, 60):
+        raise PydanticCustomError("interval", "neither 30 nor 60")
+    return value
+
+
+def _not_all_zero(rates: Sequence[float]) -> Sequence[float]:
+    if sum(rates) <= 0:
+        raise PydanticCustomError("all_zero", "all zero")
+    return rates
+
+
+def _some_share(matters: Sequence[Matter]) -> Sequence[Matter]:
+    if sum(mt.share for mt in matters) <= 0:
+        raise PydanticCustomError("all_zero", "all shares zero")
+    return matters
+
+
+def _sampler_kind(value: object) -> str | None:
+    return next((k.__name__ for k in (Lognormal, Exponential, Empirical) if isinstance(value, k)), None)
+
+
+def _open_kind(value: object) -> str:
+    return "slots" if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str) else "day"
+
+
+_CHECKED = ConfigDict(revalidate_instances="always")  # a dataclass instance is checked field by field
+Code = Annotated[str, Strict()]
+Number = Annotated[float, BeforeValidator(_numeric), Field(allow_inf_nan=False)]
+NonNegative = Annotated[Number, Field(ge=0)]
+Positive = Annotated[Number, Field(gt=0)]
+Count = Annotated[int, BeforeValidator(_whole), Field(ge=0)]
+Numbers = Annotated[Sequence[NonNegative], BeforeValidator(_listed)]
+
+
+@with_config(_CHECKED)
 @dataclass(frozen=True)
 class Lognormal:
-    mean: float
-    cv: float  # standard deviation ÷ mean
+    mean: Positive
+    cv: NonNegative  # standard deviation ÷ mean
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         s2 = math.log1p(self.cv * self.cv)
@@ -68,17 +151,24 @@ class Lognormal:
         return np.exp(z, out=z)
 
 
+@with_config(_CHECKED)
 @dataclass(frozen=True)
 class Exponential:
-    mean: float
+    mean: Positive
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.exponential(self.mean, size)
 
 
+@with_config(_CHECKED)
 @dataclass(frozen=True)
 class Empirical:
-    durations: Sequence[float]  # observed service times, resampled with replacement
+    # observed service times, resampled with replacement; as lenient as np.asarray(durations, dtype=float)
+    durations: Annotated[
+        Sequence[Annotated[float, Field(ge=0, allow_inf_nan=False)]],
+        Field(min_length=1),
+        BeforeValidator(_listed),
+    ]
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.choice(np.asarray(self.durations, dtype=float), size)
@@ -100,42 +190,60 @@ class Trace:
     days: int
 
 
+@with_config(_CHECKED)
 @dataclass(frozen=True)
 class Matter:
-    code: str
-    share: float  # relative weight among the queue's matters (normalised)
-    service: Sampler
-    second_visit: float = 0.0  # probability a served visitor had incomplete materials and comes back
-    return_after: float = 60.0  # mean minutes from the end of that service to the return
+    code: Code
+    share: NonNegative  # relative weight among the queue's matters (normalised)
+    service: Annotated[
+        Annotated[Lognormal, Tag("Lognormal")]
+        | Annotated[Exponential, Tag("Exponential")]
+        | Annotated[Empirical, Tag("Empirical")],
+        Discriminator(_sampler_kind, custom_error_type="sampler", custom_error_message="unknown sampler"),
+    ]
+    # probability a served visitor had incomplete materials and comes back
+    second_visit: Annotated[Number, Field(ge=0, lt=1)] = 0.0
+    return_after: Positive = 60.0  # mean minutes from the end of that service to the return
 
 
+@with_config(_CHECKED)
 @dataclass(frozen=True)
 class Queue:
-    code: str
-    per_hour: Sequence[float]  # arrival rate (per hour) in each interval of the day
-    matters: Sequence[Matter]
-    priority_share: float = 0.0
-    patience: float | None = None  # mean minutes before a waiting visitor leaves; None: nobody leaves
-    no_show: float = (
-        0.0  # minutes a window spends calling a visitor who has left (过号) before calling the next
+    code: Code
+    # arrival rate (per hour) in each interval of the day
+    per_hour: Annotated[Numbers, Field(min_length=1), AfterValidator(_not_all_zero)]
+    matters: Annotated[
+        Sequence[Annotated[Matter, _instance_of(Matter)]], Field(min_length=1), AfterValidator(_some_share)
+    ]
+    priority_share: Annotated[Number, Field(ge=0, le=1)] = 0.0
+    patience: Positive | None = None  # mean minutes before a waiting visitor leaves; None: nobody leaves
+    no_show: NonNegative = (
+        0.0  # minutes a window spends calling a visitor who has left (过号) before the next
     )
 
 
+@with_config(_CHECKED)
 @dataclass(frozen=True)
 class WindowGroup:
-    code: str
-    queues: Sequence[str]
-    open: int | Sequence[int]  # windows open all day, or in each half-hour slot
+    code: Code
+    queues: Annotated[Sequence[Code], Field(min_length=1)]
+    # windows open all day, or in each half-hour slot
+    open: Annotated[
+        Annotated[Count, Tag("day")] | Annotated[Sequence[Count], BeforeValidator(_listed), Tag("slots")],
+        Discriminator(_open_kind),
+    ]
 
 
+@with_config(_CHECKED)
 @dataclass(frozen=True)
 class Model:
-    queues: Sequence[Queue]
-    windows: Sequence[WindowGroup]
-    interval: int = 60  # minutes covered by each per_hour entry: 60 or 30
-    opens: time = time(9, 0)  # clock time of minute 0, for messages
-    threshold: float = 15.0  # minutes: a visitor "called within" this counts towards share_within
-    load: Sequence[float] = ()  # replication r's arrival rates are all multiplied by load[r % len(load)]
+    queues: Annotated[Sequence[Annotated[Queue, _instance_of(Queue)]], Field(min_length=1)]
+    windows: Annotated[Sequence[Annotated[WindowGroup, _instance_of(WindowGroup)]], Field(min_length=1)]
+    # minutes covered by each per_hour entry: 60 or 30
+    interval: Annotated[int, BeforeValidator(_whole), AfterValidator(_half_or_hour)] = 60
+    opens: Annotated[time, Strict()] = time(9, 0)  # clock time of minute 0, for messages
+    threshold: NonNegative = 15.0  # minutes: a visitor "called within" this counts towards share_within
+    load: Numbers = ()  # replication r's arrival rates are all multiplied by load[r % len(load)]
 
     @property
     def minutes(self) -> int:
@@ -804,115 +912,152 @@ def _t975(df: int) -> float:
 
 
 def _validate(model: Model, replications: object) -> None:
-    """Refuse a model that cannot be simulated, naming the first field at fault (ModelError.field)."""
-    _validate_run(model, replications)
-    _validate_lists(model)
-    for q in model.queues:
-        _validate_rates(q, model.queues[0])
-        _validate_queue(q)
-    if model.minutes % SLOT:
-        raise ModelError(f"interval：一天的长度 {model.minutes} 分钟不是半小时的整数倍", field="interval")
+    """Refuse a model that cannot be simulated, naming the first field at fault (ModelError.field).
+
+    Each field on its own is checked by pydantic against the declarations on the dataclasses; what no single
+    field can tell (queue codes, the length of the day, the window groups' queues and slots, the coverage of
+    arrivals by open windows) is checked afterwards by the small plain functions below.
+    """
+    replications_checker, model_checker = _checkers()
+    try:
+        replications_checker.validate_python(replications)
+    except ValidationError:
+        raise ModelError(
+            f"replications（重复次数）必须是正整数，收到 {replications!r}", field="replications"
+        ) from None
+    try:
+        model_checker.validate_python(model)
+    except ValidationError as exc:
+        raise _model_error(model, min(exc.errors(), key=_rank)) from None
+    _validate_codes(model)
     codes = [q.code for q in model.queues]
     for g in model.windows:
         _validate_group(g, codes, model.slots)
     _validate_coverage(model)
 
 
-def _validate_run(model: Model, replications: object) -> None:
-    """The run's own settings: replications, interval, opening time, threshold, day-to-day load."""
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ModelError(f"replications（重复次数）必须是正整数，收到 {replications!r}", field="replications")
-    if model.interval not in (30, 60):
-        raise ModelError(
-            f"interval（到达率时段）必须是 30 或 60 分钟，收到 {model.interval!r}", field="interval"
-        )
-    if not isinstance(model.opens, time):
-        raise ModelError(f"opens（开门时间）必须是 datetime.time，收到 {model.opens!r}", field="opens")
-    if not _number(model.threshold) or model.threshold < 0:
-        raise ModelError(
-            f"threshold（叫号时限）必须是不小于零的数，收到 {model.threshold!r}", field="threshold"
-        )
-    bad = next((x for x in model.load if not _number(x) or x < 0), None)
-    if bad is not None:
-        raise ModelError(f"load：每天的到达倍数必须是不小于零的数，收到 {bad!r}", field="load")
+@cache
+def _checkers() -> tuple[TypeAdapter[int], TypeAdapter[Model]]:
+    """pydantic's validators of the replications (a positive int, not a NumPy one) and of a Model, built once."""
+    replications: Any = Annotated[int, Strict(), Field(ge=1)]
+    model: Any = Annotated[Model, _instance_of(Model)]
+    return TypeAdapter(replications), TypeAdapter(model)
 
 
-def _validate_lists(model: Model) -> None:
-    """At least one queue and one window group; no queue code twice."""
-    if not model.queues:
-        raise ModelError("queues：至少需要一个队列", field="queues")
-    if not model.windows:
-        raise ModelError("windows：至少需要一组窗口", field="windows")
+def _rank(error: ErrorDetails) -> int:
+    """The run's own settings are judged before the queues and windows, in this order (as before pydantic);
+    pydantic lists the rest in the order of the fields."""
+    first = ("", "interval", "opens", "threshold", "load")
+    head = str(error["loc"][0]) if error["loc"] else ""
+    return first.index(head) if head in first else len(first)
+
+
+# Each pydantic error as the Chinese reason shown, by its location with list positions as * (and the kind of
+# error after # where one location has several reasons). {f} is the field path (queues, matters and window groups
+# by their codes), {n} the position (from 1) in the list at fault, {value} what was given.
+_REASONS = {
+    "": "model：必须是 Model，收到 {value!r}",
+    "interval": "interval（到达率时段）必须是 30 或 60 分钟，收到 {value!r}",
+    "opens": "opens（开门时间）必须是 datetime.time，收到 {value!r}",
+    "threshold": "threshold（叫号时限）必须是不小于零的数，收到 {value!r}",
+    "load": "load：每天的到达倍数必须是不小于零的数，收到 {value!r}",
+    "load.*": "load：每天的到达倍数必须是不小于零的数，收到 {value!r}",
+    "queues": "queues：至少需要一个队列",
+    "queues.*": "queues：第 {n} 个队列必须是 Queue，收到 {value!r}",
+    "queues.*.code": "queues：第 {n} 个队列的编码必须是文字，收到 {value!r}",
+    "queues.*.per_hour": "{f}：队列 {queue} 的到达率必须是数的列表，收到 {value!r}",
+    "queues.*.per_hour#too_short": "{f}：队列 {queue} 没有到达率",
+    "queues.*.per_hour#all_zero": "{f}：队列 {queue} 的到达率全为零",
+    "queues.*.per_hour.*": "{f}：队列 {queue} 第 {n} 个时段的到达率必须是不小于零的数，收到 {value!r}",
+    "queues.*.priority_share": "{f}：优先比例必须在 0 到 1 之间，收到 {value!r}",
+    "queues.*.patience": "{f}：平均耐心时间必须大于零（不放弃请用 None），收到 {value!r}",
+    "queues.*.no_show": "{f}：过号占用窗口的时间必须是不小于零的数，收到 {value!r}",
+    "queues.*.matters": "{f}：队列 {queue} 的事项必须是 Matter 的列表，收到 {value!r}",
+    "queues.*.matters#too_short": "{f}：队列 {queue} 没有事项",
+    "queues.*.matters#all_zero": "{f}：队列 {queue} 的事项占比全为零",
+    "queues.*.matters.*": "{f}：队列 {queue} 第 {n} 个事项必须是 Matter，收到 {value!r}",
+    "queues.*.matters.*.code": "{f}：队列 {queue} 第 {n} 个事项的编码必须是文字，收到 {value!r}",
+    "queues.*.matters.*.share": "{f}：事项 {matter} 的占比必须是不小于零的数，收到 {value!r}",
+    "queues.*.matters.*.second_visit": "{f}：事项 {matter} 的二次到访概率必须在 [0, 1) 之间，收到 {value!r}",
+    "queues.*.matters.*.return_after": "{f}：事项 {matter} 的返回间隔必须大于零，收到 {value!r}",
+    "queues.*.matters.*.service": "{f}：事项 {matter} 的办理时长分布未知：{value!r}",
+    "queues.*.matters.*.service.mean": "{f}：事项 {matter} 的平均办理时长必须大于零，收到 {value!r}",
+    "queues.*.matters.*.service.cv": "{f}：事项 {matter} 的变异系数必须不小于零，收到 {value!r}",
+    "queues.*.matters.*.service.durations": "{f}：事项 {matter} 的观测办理时长必须非空且都不小于零",
+    "queues.*.matters.*.service.durations.*": "{f}：事项 {matter} 的观测办理时长必须非空且都不小于零",
+    "windows": "windows：至少需要一组窗口",
+    "windows.*": "windows：第 {n} 组窗口必须是 WindowGroup，收到 {value!r}",
+    "windows.*.code": "windows：第 {n} 组窗口的编码必须是文字，收到 {value!r}",
+    "windows.*.queues": "{f}：窗口组 {group} 服务的队列必须是队列编码的列表，收到 {value!r}",
+    "windows.*.queues#too_short": "{f}：窗口组 {group} 服务的没有队列",
+    "windows.*.queues.*": "{f}：窗口组 {group} 服务的未知队列 {value}",
+    "windows.*.open": "{f}：窗口组 {group} 第 {n} 个半小时的开放窗口数必须是不小于零的整数，收到 {value!r}",
+    "windows.*.open.*": "{f}：窗口组 {group} 第 {n} 个半小时的开放窗口数必须是不小于零的整数，收到 {value!r}",
+}
+_NAMED = {"queues": "queue", "matters": "matter", "windows": "group"}  # lists whose items have codes
+_TAGS = {"Lognormal", "Exponential", "Empirical", "day", "slots"}  # the kinds of a union, not fields
+
+
+def _model_error(model: Model, error: ErrorDetails) -> ModelError:
+    """A pydantic error as the ModelError the checks have always raised (see _REASONS)."""
+    loc = [part for part in error["loc"] if part not in _TAGS]
+    pattern = ".".join("*" if isinstance(part, int) else part for part in loc)
+    field, names = _field_path(model, loc)
+    reason = _REASONS.get(f"{pattern}#{error['type']}") or _REASONS.get(
+        pattern, "{f}：取值不符合要求，收到 {value!r}"
+    )
+    return ModelError(reason.format(f=field, value=error["input"], **names), field=field)
+
+
+def _field_path(model: Model, loc: list[str | int]) -> tuple[str, dict[str, object]]:
+    """The field path of a pydantic location: a queue, a matter or a window group by its code (the list itself
+    when the item or its code is at fault), a position in a list of numbers left to the message as {n}."""
+    path: list[str] = []
+    names: dict[str, object] = {"n": 1}
+    item: object = model
+    for k, part in enumerate(loc):
+        if isinstance(part, int):
+            item = item[part]  # type: ignore[index]  # pydantic reached it by this position
+            names["n"] = part + 1
+            kind = _NAMED.get(str(loc[k - 1]))
+            if kind and loc[k + 1 :] not in ([], ["code"]):
+                names[kind] = code = str(getattr(item, "code", ""))  # the item passed: it is its dataclass
+                path.append(code)
+        elif loc[k:] != ["code"]:  # not an item's code (the list is at fault then)
+            path.append(part)
+            item = getattr(item, part, None)
+    return ".".join(path) or "model", names
+
+
+def _validate_codes(model: Model) -> None:
+    """No queue code twice; every queue's arrival rates cover as many intervals as the first queue's."""
     codes = [q.code for q in model.queues]
-    if len(set(codes)) != len(codes):
-        dup = next(c for c in codes if codes.count(c) > 1)
+    dup = next((c for c in codes if codes.count(c) > 1), None)
+    if dup is not None:
         raise ModelError(f"queues：队列 {dup} 重复", field="queues")
-
-
-def _validate_rates(q: Queue, first: Queue) -> None:
-    """A queue's arrival rates: as many intervals as the first queue's, none negative, not all zero."""
-    f = f"queues.{q.code}.per_hour"
-    if len(q.per_hour) == 0:
-        raise ModelError(f"{f}：队列 {q.code} 没有到达率", field=f)
-    if len(q.per_hour) != len(first.per_hour):
-        raise ModelError(
-            f"{f}：队列 {q.code} 有 {len(q.per_hour)} 个时段的到达率，"
-            f"队列 {first.code} 有 {len(first.per_hour)} 个，必须一致",
-            field=f,
-        )
-    for i, rate in enumerate(q.per_hour):
-        if not _number(rate) or rate < 0:
+    first = model.queues[0]
+    for q in model.queues:
+        if len(q.per_hour) != len(first.per_hour):
+            f = f"queues.{q.code}.per_hour"
             raise ModelError(
-                f"{f}：队列 {q.code} 第 {i + 1} 个时段的到达率必须是不小于零的数，收到 {rate!r}", field=f
+                f"{f}：队列 {q.code} 有 {len(q.per_hour)} 个时段的到达率，"
+                f"队列 {first.code} 有 {len(first.per_hour)} 个，必须一致",
+                field=f,
             )
-    if sum(q.per_hour) <= 0:
-        raise ModelError(f"{f}：队列 {q.code} 的到达率全为零", field=f)
-
-
-def _validate_queue(q: Queue) -> None:
-    """A queue's classes, patience, 过号 time and matters."""
-    f = f"queues.{q.code}"
-    if not _number(q.priority_share) or not 0 <= q.priority_share <= 1:
-        raise ModelError(
-            f"{f}.priority_share：优先比例必须在 0 到 1 之间，收到 {q.priority_share!r}",
-            field=f"{f}.priority_share",
-        )
-    if q.patience is not None and (not _number(q.patience) or q.patience <= 0):
-        raise ModelError(
-            f"{f}.patience：平均耐心时间必须大于零（不放弃请用 None），收到 {q.patience!r}",
-            field=f"{f}.patience",
-        )
-    if not _number(q.no_show) or q.no_show < 0:
-        raise ModelError(
-            f"{f}.no_show：过号占用窗口的时间必须是不小于零的数，收到 {q.no_show!r}", field=f"{f}.no_show"
-        )
-    if not q.matters:
-        raise ModelError(f"{f}.matters：队列 {q.code} 没有事项", field=f"{f}.matters")
-    for mt in q.matters:
-        _validate_matter(mt, f"{f}.matters.{mt.code}")
-    if sum(mt.share for mt in q.matters) <= 0:
-        raise ModelError(f"{f}.matters：队列 {q.code} 的事项占比全为零", field=f"{f}.matters")
 
 
 def _validate_group(g: WindowGroup, codes: list[str], slots: int) -> None:
-    """A window group serves known queues; its staffing is a count, or one count per half-hour slot."""
+    """A window group serves queues of the model; its staffing by slot has one count per half hour of the day."""
     f = f"windows.{g.code}"
     unknown = [c for c in g.queues if c not in codes]
-    if not g.queues or unknown:
-        what = f"未知队列 {', '.join(unknown)}" if unknown else "没有队列"
-        raise ModelError(f"{f}.queues：窗口组 {g.code} 服务的{what}", field=f"{f}.queues")
-    whole_day = isinstance(g.open, int | np.integer)
-    counts = [g.open] if whole_day else list(g.open)  # type: ignore[arg-type]
-    if not whole_day and len(counts) != slots:
+    if unknown:
         raise ModelError(
-            f"{f}.open：窗口组 {g.code} 的排班有 {len(counts)} 个半小时，一天有 {slots} 个", field=f"{f}.open"
+            f"{f}.queues：窗口组 {g.code} 服务的未知队列 {', '.join(unknown)}", field=f"{f}.queues"
         )
-    for k, c in enumerate(counts):
-        if isinstance(c, bool) or not isinstance(c, int | np.integer) or c < 0:
-            raise ModelError(
-                f"{f}.open：窗口组 {g.code} 第 {k + 1} 个半小时的开放窗口数必须是不小于零的整数，收到 {c!r}",
-                field=f"{f}.open",
-            )
+    if not isinstance(g.open, int | np.integer) and len(g.open) != slots:
+        raise ModelError(
+            f"{f}.open：窗口组 {g.code} 的排班有 {len(g.open)} 个半小时，一天有 {slots} 个", field=f"{f}.open"
+        )
 
 
 def _validate_coverage(model: Model) -> None:
@@ -933,6 +1078,8 @@ def _validate_coverage(model: Model) -> None:
 
 
 def _validate_trace(model: Model, trace: Trace) -> None:
+    """A trace's columns are as long as each other and fit the model (plain checks: NumPy arrays, and what the
+    model allows); its days cover every record's day."""
     n = len(trace.at)
     if any(len(x) != n for x in (trace.day, trace.queue, trace.priority, trace.matter)):
         raise ModelError("trace：到达记录的各列长度不一致", field="trace")
@@ -946,69 +1093,20 @@ def _validate_trace(model: Model, trace: Trace) -> None:
         )
     if n and not (int(np.min(trace.queue)) >= 0 and int(np.max(trace.queue)) < len(model.queues)):
         raise ModelError("trace.queue：到达记录的队列不在模型中", field="trace.queue")
-    for qi, q in enumerate(model.queues):
-        mine = np.asarray(trace.matter)[np.asarray(trace.queue) == qi]
-        if mine.size and not (int(mine.min()) >= 0 and int(mine.max()) < len(q.matters)):
-            raise ModelError(f"trace.matter：队列 {q.code} 的到达记录含未知事项", field="trace.matter")
-        if (
-            q.priority_share >= 1
-            and mine.size
-            and not np.asarray(trace.priority)[np.asarray(trace.queue) == qi].all()
-        ):
-            raise ModelError(
-                f"trace.priority：队列 {q.code} 只有优先类，到达记录含普通类", field="trace.priority"
-            )
+    _validate_trace_queues(model, trace)
     at = np.asarray(trace.at, dtype=float)
     if n and (not np.all(np.isfinite(at)) or at.min() < 0):
         raise ModelError("trace.at：到达时间必须是不小于零的分钟数", field="trace.at")
 
 
-def _validate_matter(mt: Matter, f: str) -> None:
-    if not _number(mt.share) or mt.share < 0:
-        raise ModelError(
-            f"{f}.share：事项 {mt.code} 的占比必须是不小于零的数，收到 {mt.share!r}", field=f"{f}.share"
-        )
-    if not _number(mt.second_visit) or not 0 <= mt.second_visit < 1:
-        raise ModelError(
-            f"{f}.second_visit：事项 {mt.code} 的二次到访概率必须在 [0, 1) 之间，收到 {mt.second_visit!r}",
-            field=f"{f}.second_visit",
-        )
-    if not _number(mt.return_after) or mt.return_after <= 0:
-        raise ModelError(
-            f"{f}.return_after：事项 {mt.code} 的返回间隔必须大于零，收到 {mt.return_after!r}",
-            field=f"{f}.return_after",
-        )
-    _validate_service(mt, f)
-
-
-def _validate_service(mt: Matter, f: str) -> None:
-    """A matter's service-time sampler: a positive mean (and a cv not below zero), or observed durations."""
-    sv = mt.service
-    if isinstance(sv, Lognormal | Exponential):
-        if not _number(sv.mean) or sv.mean <= 0:
+def _validate_trace_queues(model: Model, trace: Trace) -> None:
+    """Each queue's records name its matters, and only the priority class where the queue has no other."""
+    for qi, q in enumerate(model.queues):
+        mine = np.asarray(trace.queue) == qi
+        matter = np.asarray(trace.matter)[mine]
+        if matter.size and not (int(matter.min()) >= 0 and int(matter.max()) < len(q.matters)):
+            raise ModelError(f"trace.matter：队列 {q.code} 的到达记录含未知事项", field="trace.matter")
+        if q.priority_share >= 1 and not np.asarray(trace.priority)[mine].all():
             raise ModelError(
-                f"{f}.service.mean：事项 {mt.code} 的平均办理时长必须大于零，收到 {sv.mean!r}",
-                field=f"{f}.service.mean",
+                f"trace.priority：队列 {q.code} 只有优先类，到达记录含普通类", field="trace.priority"
             )
-        if isinstance(sv, Lognormal) and (not _number(sv.cv) or sv.cv < 0):
-            raise ModelError(
-                f"{f}.service.cv：事项 {mt.code} 的变异系数必须不小于零，收到 {sv.cv!r}",
-                field=f"{f}.service.cv",
-            )
-    elif isinstance(sv, Empirical):
-        d = np.asarray(sv.durations, dtype=float)
-        if d.size == 0 or not np.all(np.isfinite(d)) or np.any(d < 0):
-            raise ModelError(
-                f"{f}.service.durations：事项 {mt.code} 的观测办理时长必须非空且都不小于零",
-                field=f"{f}.service.durations",
-            )
-    else:
-        raise ModelError(f"{f}.service：事项 {mt.code} 的办理时长分布未知：{sv!r}", field=f"{f}.service")
-
-
-def _number(value: object) -> bool:
-    return (
-        isinstance(value, int | float | np.integer | np.floating)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
