@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from onevisit.core import appendonly, clock
 from onevisit.ferry import audit, chain
 from onevisit.ferry.models import AuditHead, AuditRecord, AuditVerification
+from tests.conftest import login
 
 
 @pytest.fixture
@@ -179,3 +180,25 @@ def test_an_unreadable_pin_is_named(db, pinned, settings, tmp_path):
     (tmp_path / "operator" / "garbage.pub").write_text("not a key")
     settings.ONEVISIT_AUDIT_PUBLIC_KEY = str(tmp_path / "operator" / "garbage.pub")
     _verify_fails("不是 Ed25519 公钥")
+
+
+def test_the_information_centre_page_says_the_chain_could_not_be_verified_without_a_pin(
+    hall, pinned, settings
+):
+    _records(2)
+    settings.ONEVISIT_AUDIT_PUBLIC_KEY = ""
+    it = login("xinxi")
+    page = it.post("/ferry/audit/verify/", follow=True).content.decode()
+    assert "审计链未能校验：未固定检查点公钥" in page and "未能校验</span>" in page
+    settings.ONEVISIT_AUDIT_PUBLIC_KEY = str(pinned)
+    page = it.post("/ferry/audit/verify/", follow=True).content.decode()
+    assert "审计链完整：已核验 2 条记录" in page
+
+
+def test_pinning_warns_when_the_signing_key_sits_beside_the_database(db, pinned, settings, tmp_path, capsys):
+    settings.DATA_DIR = tmp_path / "signer"  # the fixture's signing key is in it
+    call_command("audit", "pin-key", "--write", str(pinned))
+    assert "sits in the data directory" in capsys.readouterr().err
+    settings.DATA_DIR = tmp_path / "data"
+    call_command("audit", "pin-key", "--write", str(pinned))
+    assert capsys.readouterr().err == ""

@@ -3,6 +3,7 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import Progress
 
@@ -56,6 +57,12 @@ class Command(BaseCommand):
             hexed = audit.pin_public_key(path) if path else audit.key_hex(audit.public_key())
         except audit.UntrustedKey as exc:
             raise CommandError(str(exc)) from None
+        signer = Path(settings.ONEVISIT_AUDIT_SIGNING_KEY).resolve()
+        if signer.is_relative_to(Path(settings.DATA_DIR).resolve()):
+            self.stderr.write(
+                f"warning: the signing key {signer} sits in the data directory, beside the database: whoever "
+                "copies one has both. In production set ONEVISIT_AUDIT_SIGNING_KEY to a path apart."
+            )
         if path:
             self.stdout.write(self.style.SUCCESS(f"checkpoint public key pinned in {path.resolve()}"))
             self.stdout.write(f"export ONEVISIT_AUDIT_PUBLIC_KEY={path.resolve()}")
