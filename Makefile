@@ -30,13 +30,18 @@ lock: | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The audit chain's checkpoint key is pinned outside the data directory (var/): the demo keeps it beside the
+# checkout, as a hall's operator keeps it on another machine; `make clean` removes it with the key it pins.
+DEMO_AUDIT_PIN := $(CURDIR)/audit-checkpoint-key.pub
+
 demo: install
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit migrate --noinput
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit catalog import data/catalog
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit ferry load data/ferry
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit history generate --days 42 --halls 2 --skip-existing
+	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit audit pin-key --write $(DEMO_AUDIT_PIN)
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit demo
-	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit serve --port $(PORT) --with-ferry
+	DATABASE_URL= ONEVISIT_DEMO=1 ONEVISIT_AUDIT_PUBLIC_KEY=$(DEMO_AUDIT_PIN) $(BIN)/onevisit serve --port $(PORT) --with-ferry
 
 # The browser walk audits every page with axe-core, from the npm registry into the git-ignored var/node/.
 # Without npm (a fresh machine has only python3) the walk still runs and only its audit is skipped, saying so.
@@ -86,4 +91,4 @@ mutation: install-dev
 	$(BIN)/python tools/mutation.py $(MODULE)
 
 clean:
-	rm -rf $(VENV) var build src/*.egg-info
+	rm -rf $(VENV) var build src/*.egg-info $(DEMO_AUDIT_PIN)

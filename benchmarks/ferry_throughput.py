@@ -117,7 +117,10 @@ def reset_ferry_tables() -> None:
     the workers claim nothing until release() - no audit record, the row is set directly."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
+    from onevisit.core import appendonly
+
+    # The audit records are append-only: this scratch database's owner empties them past the triggers.
+    with appendonly.lifted(connection, ["ferry_auditrecord"]), connection.cursor() as cursor:
         cursor.execute("TRUNCATE ferry_manualentry, ferry_envelope, ferry_auditrecord, ferry_audithead")
         cursor.execute("INSERT INTO ferry_audithead (id, seq, hash) VALUES (1, 0, %s)", ["0" * 64])
         cursor.execute(
@@ -505,6 +508,9 @@ def main() -> None:
             "ONEVISIT_DATA_DIR": str(workdir / "data"),
             "ONEVISIT_AUDIT_DIR": str(workdir / "audit"),
             "ONEVISIT_EXCHANGE_DIR": str(workdir / "exchange"),
+            # The checkpoints' signing key apart, its public half pinned outside the data dir (below).
+            "ONEVISIT_AUDIT_SIGNING_KEY": str(workdir / "signer" / "audit_signing_key"),
+            "ONEVISIT_AUDIT_PUBLIC_KEY": str(workdir / "pinned" / "checkpoint-key.pub"),
         }
         print(f"scratch database {name}; migrating …", flush=True)
         subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True, stdout=subprocess.DEVNULL)
@@ -515,9 +521,10 @@ def main() -> None:
         django.setup()
         from django.db import connection
 
-        from onevisit.ferry import services
+        from onevisit.ferry import audit, services
         from onevisit.simulators.legacy.ledger import load_population
 
+        audit.pin_public_key(workdir / "pinned" / "checkpoint-key.pub")
         services.load(FERRY_DATA)
         people = list(load_population(FERRY_DATA / "population.yaml"))
         with connection.cursor() as cursor:

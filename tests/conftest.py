@@ -99,15 +99,40 @@ def _running(pid: int) -> bool:
 
 @pytest.fixture(scope="session", autouse=True)
 def _own_ferry_dirs(tmp_path_factory):
-    """This process's audit checkpoints and file exchange, so two pytest runs in one checkout never share them
-    (a test that needs its own sets them again with the settings fixture)."""
+    """This process's audit checkpoints, signing key, pinned public key and file exchange, so two pytest runs in
+    one checkout never share them (a test that needs its own sets them again with the settings fixture)."""
+    keys = tmp_path_factory.mktemp("audit-keys")
     own = override_settings(
         ONEVISIT_AUDIT_DIR=tmp_path_factory.mktemp("audit"),
         ONEVISIT_EXCHANGE_DIR=tmp_path_factory.mktemp("exchange"),
+        ONEVISIT_AUDIT_SIGNING_KEY=keys / "audit_signing_key",
+        ONEVISIT_AUDIT_PUBLIC_KEY=str(keys / "checkpoint-key.pub"),
     )
     own.enable()
+    from onevisit.ferry import audit
+
+    audit.pin_public_key(keys / "checkpoint-key.pub")  # as a hall's operator does once, outside the data dir
     yield
     own.disable()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_as_the_owner():
+    """Transactional tests empty every table after each test (TRUNCATE on PostgreSQL, DELETE on SQLite), which
+    the append-only tables refuse: the suite's flush takes the owner's privileged path, appendonly.lifted()."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from onevisit.core import appendonly
+
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with appendonly.lifted(self.connection):
+            original(self, sql_list)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseDatabaseOperations, "execute_sql_flush", execute_sql_flush)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -63,6 +63,9 @@ class Env(BaseSettings):
 
     # --- the data ferry ---------------------------------------------------------------------------------------
     ONEVISIT_FERRY_CHAIN: bool = True
+    ONEVISIT_AUDIT_PUBLIC_KEY: str = ""
+    ONEVISIT_AUDIT_SIGNING_KEY: Path | None = None
+    ONEVISIT_AUDIT_CHECKPOINT_GRACE: int = Field(900, ge=1)
     ONEVISIT_FERRY_BREAKER_THRESHOLD: int = Field(3, ge=1)
     ONEVISIT_FERRY_BREAKER_COOLDOWN: float = Field(15.0, ge=0)
 
@@ -126,6 +129,15 @@ class Env(BaseSettings):
             raise ValueError("expected an address starting with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("ONEVISIT_AUDIT_PUBLIC_KEY")
+    @classmethod
+    def _public_key(cls, value: str) -> str:
+        """64 hex digits (the raw Ed25519 public key) or the path of a PEM file."""
+        value = value.strip()
+        if value and _looks_hex(value) and len(value) != 64:
+            raise ValueError("expected 64 hex digits (an Ed25519 public key) or the path of a PEM file")
+        return value
+
     @field_validator("DATABASE_URL", "ONEVISIT_TEST_DATABASE_URL")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -144,8 +156,16 @@ class Env(BaseSettings):
         return (self.ONEVISIT_AUDIT_DIR or self.data_dir / "audit").resolve()
 
     @property
+    def audit_signing_key(self) -> Path:
+        return (self.ONEVISIT_AUDIT_SIGNING_KEY or self.data_dir / "audit_signing_key").resolve()
+
+    @property
     def exchange_dir(self) -> Path:
         return (self.ONEVISIT_EXCHANGE_DIR or self.data_dir / "exchange").resolve()
+
+
+def _looks_hex(value: str) -> bool:
+    return len(value) >= 32 and all(c in "0123456789abcdefABCDEF" for c in value)
 
 
 def _is_name(value: str) -> bool:

@@ -181,6 +181,14 @@ ONEVISIT_PDF_FONT = env.ONEVISIT_PDF_FONT
 
 # Where the audit chain's signed checkpoints are kept: outside the database, ideally on write-once storage.
 ONEVISIT_AUDIT_DIR = env.audit_dir
+# The key that signs the checkpoints, kept apart from the database (only the ferry worker needs it), and the public
+# half that verification trusts: pinned here, from outside the data directory, never read beside the checkpoints.
+# 64 hex digits or the path of a PEM file; `onevisit audit pin-key --write PATH` writes one. Required unless DEBUG.
+ONEVISIT_AUDIT_SIGNING_KEY = env.audit_signing_key
+ONEVISIT_AUDIT_PUBLIC_KEY = env.ONEVISIT_AUDIT_PUBLIC_KEY
+# Verification refuses a chain whose records older than this many seconds no signed checkpoint covers (the worker
+# signs every 10 s or 100 records, and when it stops): checkpoints deleted to hide a rewrite are noticed.
+ONEVISIT_AUDIT_CHECKPOINT_GRACE = env.ONEVISIT_AUDIT_CHECKPOINT_GRACE
 # The ferry's audit chain; off only for the throughput benchmark's comparison run.
 ONEVISIT_FERRY_CHAIN = env.ONEVISIT_FERRY_CHAIN
 # The file-exchange back end's directory (relative addresses resolve under DATA_DIR).

@@ -202,3 +202,18 @@ def test_stale_test_databases_of_ended_processes_are_removed(tmp_path):
     alive.write_bytes(b"")
     remove_stale_test_databases(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == [alive.name]
+
+
+def test_the_audit_keys_are_configured_apart_from_the_data():
+    env = config.load({})
+    assert env.audit_signing_key == env.data_dir / "audit_signing_key" and env.ONEVISIT_AUDIT_PUBLIC_KEY == ""
+    assert env.ONEVISIT_AUDIT_CHECKPOINT_GRACE == 900
+    env = config.load(
+        {"ONEVISIT_AUDIT_SIGNING_KEY": "/srv/signer/key", "ONEVISIT_AUDIT_PUBLIC_KEY": "ab" * 32}
+    )
+    assert env.audit_signing_key == Path("/srv/signer/key") and env.ONEVISIT_AUDIT_PUBLIC_KEY == "ab" * 32
+    assert config.load({"ONEVISIT_AUDIT_PUBLIC_KEY": "/etc/onevisit/key.pub"}).ONEVISIT_AUDIT_PUBLIC_KEY
+    with pytest.raises(config.ConfigError, match="ONEVISIT_AUDIT_PUBLIC_KEY='abababab.*64 hex digits"):
+        config.load({"ONEVISIT_AUDIT_PUBLIC_KEY": "ab" * 20})
+    with pytest.raises(config.ConfigError, match="ONEVISIT_AUDIT_CHECKPOINT_GRACE"):
+        config.load({"ONEVISIT_AUDIT_CHECKPOINT_GRACE": "0"})

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection, transaction
 
 from onevisit.ferry import audit, keys, services
@@ -32,7 +33,12 @@ def _database_url() -> str:
 
 
 def _start_worker(tmp_path: Path, name: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "ONEVISIT_AUDIT_DIR": str(tmp_path / "audit")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "ONEVISIT_AUDIT_DIR": str(tmp_path / "audit"),
+        "ONEVISIT_AUDIT_SIGNING_KEY": str(settings.ONEVISIT_AUDIT_SIGNING_KEY),
+    }
     return subprocess.Popen(
         [
             sys.executable,

@@ -2,7 +2,8 @@
 
 Appends take the chain head's row lock, so links are made one at a time across every process; an append runs
 inside the caller's transaction, so the record and the exchange it describes land (or vanish) together.
-Checkpoints are Ed25519-signed lines in ONEVISIT_AUDIT_DIR/checkpoints.jsonl, outside the database.
+Checkpoints are Ed25519-signed lines in ONEVISIT_AUDIT_DIR/checkpoints.jsonl, outside the database, signed with
+the key at ONEVISIT_AUDIT_SIGNING_KEY and verified only against the public key pinned in ONEVISIT_AUDIT_PUBLIC_KEY.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -144,10 +145,16 @@ def _audit_dir() -> Path:
     return path
 
 
+class UntrustedKey(ValueError):
+    """Verification has no public key it may trust: nothing is checked, the chain is not called intact."""
+
+
 def _signing_key() -> Ed25519PrivateKey:
-    """Generated once and kept in DATA_DIR (mode 0600); the public half is published beside the checkpoints."""
-    path = Path(settings.DATA_DIR) / "audit_signing_key"
+    """Generated once at ONEVISIT_AUDIT_SIGNING_KEY (mode 0600; default DATA_DIR/audit_signing_key): only the
+    process that signs checkpoints (the ferry worker, `onevisit audit checkpoint`) needs to read it."""
+    path = Path(settings.ONEVISIT_AUDIT_SIGNING_KEY)
     if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
@@ -167,15 +174,82 @@ def public_key() -> Ed25519PublicKey:
     return _signing_key().public_key()
 
 
-def pinned_public_key() -> Ed25519PublicKey | None:
-    """The key published beside the checkpoints when the first one was signed; verification trusts only it
-    (it never derives one from, or creates, the private key)."""
-    path = _audit_dir() / PUBLIC_KEY_FILE
-    if not path.exists():
-        return None
-    key = serialization.load_pem_public_key(path.read_bytes())
-    assert isinstance(key, Ed25519PublicKey)
+def key_hex(key: Ed25519PublicKey) -> str:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+
+
+def _pem(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+NOT_PINNED = (
+    "未固定检查点公钥：请把公钥保存在数据目录之外，并设置 ONEVISIT_AUDIT_PUBLIC_KEY"
+    "（no pinned checkpoint public key: run `onevisit audit pin-key --write PATH` with PATH outside the data"
+    " directory and set ONEVISIT_AUDIT_PUBLIC_KEY=PATH）"
+)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(Path(folder).resolve())
+
+
+def _kept_outside(path: Path) -> None:
+    for folder, name in ((settings.DATA_DIR, "数据目录"), (settings.ONEVISIT_AUDIT_DIR, "检查点目录")):
+        if _inside(path, folder):
+            raise UntrustedKey(
+                f"检查点公钥 {path} 在{name}之内，须保存在数据和检查点目录之外"
+                f"（the pinned public key must be kept outside {folder}）"
+            )
+
+
+def pinned_public_key() -> Ed25519PublicKey:
+    """The one key verification trusts: ONEVISIT_AUDIT_PUBLIC_KEY (64 hex digits, or a PEM file kept outside the
+    data and checkpoint directories). It never derives one from the private key nor reads the copy published
+    beside the checkpoints, except in DEBUG (a developer's machine) when none is pinned."""
+    value = settings.ONEVISIT_AUDIT_PUBLIC_KEY
+    if not value:
+        published = _audit_dir() / PUBLIC_KEY_FILE
+        if settings.DEBUG and published.exists():
+            return _load_public_pem(published.read_bytes(), published)
+        raise UntrustedKey(NOT_PINNED)
+    if len(value) == 64 and all(c in "0123456789abcdefABCDEF" for c in value):
+        return Ed25519PublicKey.from_public_bytes(bytes.fromhex(value))
+    path = Path(value)
+    _kept_outside(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UntrustedKey(
+            f"无法读取检查点公钥 {path}（cannot read the pinned public key: {exc.strerror}）"
+        ) from None
+    return _load_public_pem(data, path)
+
+
+def _load_public_pem(data: bytes, path: Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(data)
+    except ValueError:
+        key = None
+    if not isinstance(key, Ed25519PublicKey):
+        raise UntrustedKey(f"{path} 不是 Ed25519 公钥（not an Ed25519 public key in PEM）")
     return key
+
+
+def pin_public_key(path: Path) -> str:
+    """Write the signing key's public half to `path`, outside the data and checkpoint directories, for
+    ONEVISIT_AUDIT_PUBLIC_KEY; its hex. A file already there holding another key is never replaced: re-pinning
+    is what an attacker with a new key would do, so the operator removes the old pin by hand."""
+    _kept_outside(path)
+    key = public_key()
+    if path.exists():
+        if _load_public_pem(path.read_bytes(), path).public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        ) != key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw):
+            raise UntrustedKey(f"{path} 已固定了另一把公钥，不会覆盖（{path} already pins another key）")
+        return key_hex(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_pem(key))
+    return key_hex(key)
 
 
 def checkpoint() -> chain.Checkpoint | None:
@@ -189,12 +263,8 @@ def checkpoint() -> chain.Checkpoint | None:
     )
     folder = _audit_dir()
     pub = folder / PUBLIC_KEY_FILE
-    if not pub.exists():
-        pub.write_bytes(
-            public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
+    if not pub.exists():  # published for readers; verification trusts only the pinned key
+        pub.write_bytes(_pem(public_key()))
     line = json.dumps(signed.__dict__, sort_keys=True) + "\n"
     fd = os.open(folder / CHECKPOINT_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     with os.fdopen(fd, "a") as fh:  # one short line per write: O_APPEND keeps concurrent writers whole
@@ -222,10 +292,7 @@ def last_checkpoint_seq() -> int:
     return max((c.seq for c in marks), default=0)
 
 
-def signature_ok(cp: chain.Checkpoint, key: Ed25519PublicKey | None = None) -> bool:
-    key = key or pinned_public_key()
-    if key is None:
-        return False
+def signature_ok(cp: chain.Checkpoint, key: Ed25519PublicKey) -> bool:
     try:
         key.verify(bytes.fromhex(cp.signature), cp.message())
     except (InvalidSignature, ValueError):
@@ -236,32 +303,34 @@ def signature_ok(cp: chain.Checkpoint, key: Ed25519PublicKey | None = None) -> b
 def verify(*, by: str = "", progress: Callable[[], None] | None = None) -> chain.Verdict:
     """Check the stored chain, up to the head as it stands now, against the checkpoints; record the outcome.
 
-    Workers may append while this runs: the head is read first and only records up to it are checked, so a
-    busy chain is never reported broken. The head row also tells whether records were cut from the tail.
+    Only checkpoints signed by the pinned key count, and records older than ONEVISIT_AUDIT_CHECKPOINT_GRACE must
+    be covered by one: deleting the checkpoints, or signing new ones with a new key, does not make a rewritten
+    chain pass. Workers may append while this runs: the head is read first and only records up to it are
+    checked, so a busy chain is never reported broken. The head row also tells whether records were cut from
+    the tail.
     """
     head = AuditHead.objects.filter(pk=1).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, chain.GENESIS)
     try:
+        key = pinned_public_key()
         marks = [cp for cp in checkpoints() if cp.seq <= head_seq]
-        key = pinned_public_key() if marks else None
-    except ValueError as exc:
+    except ValueError as exc:  # UntrustedKey, or an unreadable checkpoint file
         verdict = chain.Verdict(False, 0, 0, None, str(exc))
     else:
-        if marks and key is None:
-            verdict = chain.Verdict(False, 0, 0, None, f"有检查点但缺少公钥文件 {PUBLIC_KEY_FILE}")
-        else:
-            links = stored_links(upto=head_seq)
-            if progress is not None:
-                links = _ticking(links, progress)
-            verdict = chain.verify(links, marks, signature_ok=lambda cp: signature_ok(cp, key))
-            if verdict.ok and (verdict.checked != head_seq or verdict.last_hash != head_hash):
-                verdict = chain.Verdict(
-                    False,
-                    verdict.checked,
-                    verdict.checkpoints,
-                    verdict.checked + 1,
-                    f"链头记到第 {head_seq} 条，链只到第 {verdict.checked} 条（尾部被删除或改动）",
-                )
+        links = stored_links(upto=head_seq)
+        if progress is not None:
+            links = _ticking(links, progress)
+        verdict = chain.verify(links, marks, signature_ok=lambda cp: signature_ok(cp, key))
+        if verdict.ok and (verdict.checked != head_seq or verdict.last_hash != head_hash):
+            verdict = chain.Verdict(
+                False,
+                verdict.checked,
+                verdict.checkpoints,
+                verdict.checked + 1,
+                f"链头记到第 {head_seq} 条，链只到第 {verdict.checked} 条（尾部被删除或改动）",
+            )
+        if verdict.ok:
+            verdict = _unsigned_too_long(verdict, max((cp.seq for cp in marks), default=0), head_seq)
     with transaction.atomic():
         AuditVerification.objects.create(
             at=clock.now(),
@@ -273,6 +342,29 @@ def verify(*, by: str = "", progress: Callable[[], None] | None = None) -> chain
             by=by,
         )
     return verdict
+
+
+def _unsigned_too_long(verdict: chain.Verdict, signed_upto: int, head_seq: int) -> chain.Verdict:
+    """Records past the last checkpoint are expected only for the checkpoint interval; older ones mean the
+    checkpoints that covered them are gone (deleted with a rewrite) or the signer has stopped."""
+    grace = settings.ONEVISIT_AUDIT_CHECKPOINT_GRACE
+    stale = (
+        AuditRecord.objects.filter(
+            seq__gt=signed_upto, seq__lte=head_seq, at__lt=clock.now() - timedelta(seconds=grace)
+        )
+        .order_by("seq")
+        .first()
+    )
+    if stale is None:
+        return verdict
+    return chain.Verdict(
+        False,
+        verdict.checked,
+        verdict.checkpoints,
+        stale.seq,
+        f"第 {stale.seq} 条记录写入已超过 {grace} 秒，却没有签名检查点覆盖（检查点被删除或签名进程停止）"
+        f"（record {stale.seq} is older than {grace} s and no signed checkpoint covers it）",
+    )
 
 
 def _ticking(links: Iterable[chain.Link], tick: Callable[[], None]) -> Iterator[chain.Link]:

@@ -157,6 +157,16 @@ class ManualEntry(models.Model):
         ordering = ["-entered_at"]
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """The ORM's bulk paths refused too; the database's triggers (onevisit.core.appendonly) hold raw SQL."""
+
+    def update(self, **kwargs):
+        raise RuntimeError(f"{self.model._meta.db_table} is append-only")
+
+    def delete(self):
+        raise RuntimeError(f"{self.model._meta.db_table} is append-only")
+
+
 class AuditRecord(models.Model):
     """One link of the audit chain: hash = SHA-256(prev_hash + canonical record). Never updated or deleted."""
 
@@ -170,6 +180,8 @@ class AuditRecord(models.Model):
     detail = models.JSONField("详情", default=dict)
     prev_hash = models.CharField("前一条摘要", max_length=64)
     hash = models.CharField("摘要", max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "摆渡审计记录"
@@ -204,6 +216,8 @@ class AuditVerification(models.Model):
     first_broken = models.BigIntegerField("首个断点", null=True, blank=True)
     reason = models.CharField("原因", max_length=255, blank=True)
     by = models.CharField("校验人", max_length=150, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "审计链校验"

@@ -91,6 +91,8 @@ def verify(request):
         messages.success(
             request, f"审计链完整：已核验 {verdict.checked} 条记录、{verdict.checkpoints} 个签名检查点"
         )
+    elif verdict.first_broken is None:  # no trusted key, or the checkpoints themselves are unusable
+        messages.error(request, f"审计链未能校验：{verdict.reason}")
     else:
         messages.error(request, f"审计链被破坏：{verdict.reason}")
     return redirect("ferry:console")
