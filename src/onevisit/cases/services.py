@@ -42,7 +42,7 @@ from onevisit.cases.caseform import (
     save_draft,
     save_form,
 )
-from onevisit.cases.common import get_case, open_case_for
+from onevisit.cases.common import ReasonNeeded, get_case, in_scope, open_case_for, read_case, refuse_delivered
 from onevisit.cases.continuation import (
     ContinuationCheck,
     continuation_check,
@@ -81,6 +81,10 @@ __all__ = [
     "form_editable",
     "form_problems",
     "get_case",
+    "in_scope",
+    "read_case",
+    "refuse_delivered",
+    "ReasonNeeded",
     "hand_over",
     "judged_versions",
     "office_task",
