@@ -19,7 +19,6 @@ from onevisit.catalog.importer import import_catalog
 from onevisit.catalog.models import Matter
 from onevisit.web import demo
 
-
 # A refused request still shows the page it was sent from: the record of that read (core.access) is not a write of
 # the refused action.
 NOT_DOMAIN_WRITES = {"core.AccessRecord", "core.AccessHead"}
