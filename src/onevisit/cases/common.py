@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import Max, Q
 
+from onevisit.accounts import roles
 from onevisit.accounts.services import Actor
 from onevisit.cases.models import Case, Visit
 from onevisit.core import access
@@ -68,6 +69,19 @@ def read_case(*, actor: Actor, case_id: int, where: str, reason: str = "") -> Ca
     stated = access.checked_reason(reason)
     access.record_one(actor=actor, person=case.person_id, where=where, case=case, reason=stated)
     return case
+
+
+def full_resident_id(*, actor: Actor, case_id: int, where: str, reason: str) -> tuple[Case, str]:
+    """查看完整证件号码: only a window clerk (the role itself: a hall admin's all-roles pass does not count), on a
+    case of their own window (else not found), with a stated reason; the view is recorded (core.access)."""
+    if roles.CLERK not in actor.roles:
+        raise Forbidden(f"只有{roles.LABELS[roles.CLERK]}可在本窗口的办件上查看完整证件号码", field="case")
+    case = get_case(actor=actor, case_id=case_id)
+    if case.person is None:
+        raise NotFound(f"办件 {case.number} 没有登记办事人", field="case")
+    return case, access.reveal_resident_id(
+        actor=actor, person=case.person, where=where, reason=reason, case=case
+    )
 
 
 def in_scope(actor: Actor, case: Case) -> bool:

@@ -599,3 +599,25 @@ def flag_outlier(request, code: str, case_id: int):
         )
     messages.success(request, "已标记为极端案例：不计入平均办理时长与往返次数，在指标复盘中单列")
     return redirect("cases:case", code=code, case_id=case_id)
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def full_id(request, code: str, case_id: int):
+    """查看完整证件号码: a clerk of the case's own window, for a stated reason; recorded. The answer is not kept
+    by the browser's cache."""
+    window = _case_at(request, code, case_id)
+    reason = parse(ReasonForm, request.POST)["reason"]
+    try:
+        case, number = services.full_resident_id(
+            actor=request.actor, case_id=case_id, where=request.path, reason=reason
+        )
+    except Invalid as exc:
+        case = services.get_case(actor=request.actor, case_id=case_id)
+        response = render(
+            request, "cases/full_id.html", {"window": window, "case": case, "error": exc}, status=exc.status
+        )
+    else:
+        response = render(request, "cases/full_id.html", {"window": window, "case": case, "number": number})
+    response["Cache-Control"] = "no-store"
+    return response

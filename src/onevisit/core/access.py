@@ -115,6 +115,16 @@ def record_one(*, actor: Any, person: Any, where: str, reason: str = "", case: o
     record(actor=actor, persons=[getattr(person, "pk", person)], where=where, reason=reason, case=case)
 
 
+def reveal_resident_id(*, actor: Any, person: Any, where: str, reason: str, case: object = "") -> str:
+    """The full resident ID of a Person, for a stated reason, the view recorded as such (kind full_id). Who may
+    ask is the caller's rule (cases.common.full_resident_id); this is the one place that hands the number out to
+    a page."""
+    stated = checked_reason(reason)
+    record(actor=actor, persons=[person.pk], where=where, reason=stated, case=case, kind=FULL_ID)
+    value: str = person.resident_id
+    return value
+
+
 @dataclass(frozen=True)
 class Verdict:
     ok: bool

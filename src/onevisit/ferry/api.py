@@ -12,6 +12,7 @@ from onevisit.cases import services as cases
 from onevisit.core import access
 from onevisit.core.errors import NotFound
 from onevisit.ferry import services
+from onevisit.ferry.hooks import shown_at_window
 from onevisit.ferry.models import Envelope
 
 router = Router(tags=["ferry"])
@@ -84,7 +85,7 @@ def set_status_out(r: services.SetStatus) -> SetStatusOut:
         version=r.field_set.version,
         backend=r.backend.code if r.backend else "",
         state=r.state,
-        values=r.values,
+        values={k: shown_at_window(k, v) for k, v in r.values.items()},
         findings=[FindingOut(**f.__dict__) for f in r.findings if f.level != "ok"],
         manual_status=r.manual.status if r.manual else None,
     )
