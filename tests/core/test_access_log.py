@@ -60,6 +60,19 @@ def test_the_pages_and_api_that_show_a_citizen_record_who_read_whom_and_where(gu
             assert rid not in str(vars(read))  # the citizen by the internal id only
 
 
+def test_the_admin_sites_case_page_and_the_window_list_are_recorded(guide, clerk, window1):
+    case = _accepted(guide, clerk, window1)
+    assert login("admin").get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
+    assert (_last().staff, _last().person, _last().case, _last().hall) == (
+        "admin",
+        case.person_id,
+        str(case.pk),
+        "demo",
+    )
+    assert login("chuangkou1").get("/window/w1/").status_code == 200  # its open cases, by name
+    assert (_last().staff, _last().person, _last().where) == ("chuangkou1", case.person_id, "/window/w1/")
+
+
 def test_the_desk_result_and_the_scanned_ticket_are_recorded(guide, hall):
     pr = prereview(guide, "cbdj")
     desk = login("daoban")

@@ -93,6 +93,13 @@ def _window_page(
         "code": code,
         "refused_delivery": refused_delivery or {},
     }
+    shown = [
+        *(c.person_id for c in context["open_cases"]),
+        *(c.person_id for c, _ in context["returned"]),
+        *(c.person_id for c in to_deliver),
+        scanned.person_id if scanned else None,
+    ]
+    access.record(actor=request.actor, persons=shown, where=request.path)  # names and the scanned one's ID
     return render(request, "cases/window.html", context, status=status)
 
 
@@ -113,7 +120,6 @@ def scan(request, code: str):
         ticket = queueing.find_ticket(hall=request.actor.hall, code=scanned_code)
     except DomainError as exc:
         return _window_page(request, window, scan_error=exc.message, code=scanned_code, status=exc.status)
-    access.record_one(actor=request.actor, person=ticket.person_id, where=f"{request.path} {ticket.number}")
     return _window_page(request, window, scanned=ticket, code=scanned_code)
 
 

@@ -62,7 +62,8 @@ def record_hash(prev_hash: str, content: dict[str, Any]) -> str:
 def _who(actor: Any) -> tuple[str, str]:
     """(username, hall code) of an Actor, a user, or a plain name."""
     username = getattr(actor, "username", None) or getattr(actor, "get_username", lambda: str(actor))()
-    hall = getattr(getattr(actor, "hall", None), "code", "")
+    hall = getattr(actor, "hall", None) or getattr(getattr(actor, "staff", None), "hall", None)
+    hall = getattr(hall, "code", "")
     return str(username), hall or ""
 
 
