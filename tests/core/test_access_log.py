@@ -130,6 +130,7 @@ def test_the_auditor_searches_by_staff_person_and_date(auditor, guide, clerk, wi
     window.get(f"/window/w1/cases/{case.pk}/")
     window.get(f"/window/w1/cases/{other.pk}/")
     login("chuangkou2").get(f"/window/w2/cases/{case.pk}/", {"reason": "群众来电查询进度"})
+    assert auditor.get("/")["Location"] == "/audit/access/"  # the auditor's home
     page = auditor.get("/audit/access/")
     assert page.status_code == 200 and "个人信息访问记录" in page.content.decode()
     by_person = auditor.post("/audit/access/", {"resident_id": rid})
