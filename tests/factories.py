@@ -128,6 +128,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
         office = factory.Trait(groups__roles=[roles.OFFICE])
         it = factory.Trait(groups__roles=[roles.IT])
         kiosk = factory.Trait(groups__roles=[roles.KIOSK])
+        auditor = factory.Trait(groups__roles=[roles.AUDITOR])
         # The IT centre's administrator, as the demo's `admin`: the hall-admin role and Django's superuser.
         admin = factory.Trait(
             groups__roles=[roles.HALL_ADMIN],

@@ -6,6 +6,7 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 
+from onevisit.accounts.api import router as audit_router
 from onevisit.cases.api import router as cases_router
 from onevisit.catalog.api import router as catalog_router
 from onevisit.core.errors import DomainError
@@ -27,6 +28,7 @@ api.add_router("/queueing", queueing_router)
 api.add_router("/cases", cases_router)
 api.add_router("/ferry", ferry_router)
 api.add_router("/metrics", metrics_router)
+api.add_router("/audit", audit_router)
 
 
 @api.exception_handler(DomainError)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("ferry/", include("onevisit.ferry.urls")),
     path("metrics/", include("onevisit.metrics.urls")),
     path("planning/", include("onevisit.planning.urls")),
+    path("audit/", include("onevisit.accounts.audit_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -81,7 +81,7 @@ def test_the_last_approval_completes_the_case_and_delivery_closes_it(guide, cler
         services.deliver(actor=clerk, case_id=case.pk, method="mail")
     services.deliver(actor=clerk, case_id=case.pk, method="mail", tracking_number="SF1234567890")
     assert Case.objects.get(pk=case.pk).status == "delivered"
-    with pytest.raises(Conflict, match="办结后才能出件"):
+    with pytest.raises(Conflict, match="已出件，不能再作任何修改"):
         services.deliver(actor=clerk, case_id=case.pk, method="pickup")
 
 

@@ -55,7 +55,7 @@ def test_a_task_page_shows_the_case_file_masked(guide, clerk, window1):
     case = _retirement_with_tolerance(guide, clerk, window1)
     task = case.tasks.get(code="transfer")
     page = login("houtai1").get(f"/office/tasks/{task.pk}/").content.decode()
-    assert "赵**" in page and "110105********002X" in page and "139****5678" in page  # the masked applicant
+    assert "赵**" in page and "1101**********002X" in page and "139****5678" in page  # the masked applicant
     assert RID not in page and "13912345678" not in page and "赵丽华" not in page
     assert "容缺受理" in page  # the pre-review's verdict
     assert "关系转移接续申请表" in page and "容缺待补" in page  # the materials as the desk checked them
@@ -72,7 +72,7 @@ def test_the_api_gives_the_same_case_file(guide, clerk, window1):
     body = login("houtai1").get(f"/api/cases/office/tasks/{task.pk}").json()
     assert body["applicant"] == {
         "name": "赵**",
-        "resident_id_masked": "110105********002X",
+        "resident_id_masked": "1101**********002X",
         "phone_masked": "139****5678",
     }
     assert body["verdict"] == "容缺受理" and body["case"]["number"] == case.number

@@ -36,7 +36,7 @@ def test_the_whole_journey_through_the_api(guide_client, clerk_client, analyst_c
     call = post(clerk_client, "/api/queueing/windows/w1/call-next").json()
     assert call["ticket"]["number"] == "A001" and call["ticket"]["window"] == "w1"
     detail = clerk_client.get(f"/api/cases/tickets/{ticket['token']}").json()
-    assert detail["verdict"] == "complete" and detail["applicant"]["resident_id_masked"].count("*") == 8
+    assert detail["verdict"] == "complete" and detail["applicant"]["resident_id_masked"].count("*") == 10
 
     case = post(clerk_client, "/api/cases/windows/w1/accept", {"code": ticket["token"]})
     assert case.status_code == 201

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -20,10 +20,20 @@ class Actor:
 
     staff: Staff
     roles: frozenset[str]
+    at: Window | None = None  # the window a page acts at (window_of checked it), for staff not posted to one
 
     @property
     def hall(self) -> Hall:
         return self.staff.hall
+
+    @property
+    def window(self) -> Window | None:
+        """The window the actor works at: the one the page acts at (window_of allowed it: their post, or any for
+        a hall admin or a clerk without a post), else their post; the API knows no window but the post."""
+        return self.at or self.staff.window
+
+    def acting_at(self, window: Window) -> Actor:
+        return replace(self, at=window)
 
     @property
     def user(self):

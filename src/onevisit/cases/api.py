@@ -5,7 +5,7 @@ from ninja import Field, Router, Schema, Status
 from onevisit.accounts import roles
 from onevisit.accounts.services import require, window_of
 from onevisit.cases import casefile, services
-from onevisit.core import clock
+from onevisit.core import access, clock
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
 from onevisit.queueing.api import TicketOut, ticket_out
@@ -66,6 +66,8 @@ def ticket_detail(request, code: str):
     actor = require(request.user, roles.CLERK)
     ticket = queueing.find_ticket(hall=actor.hall, code=code)
     prereview = intake.prereview_of(ticket)
+    # the scanned code is a ticket's token: the record names the API, not the token
+    access.record_one(actor=actor, person=ticket.person_id, where="GET /api/cases/tickets/{code}")
     return TicketDetailOut(
         ticket=ticket_out(ticket),
         verdict=prereview.verdict if prereview else None,
@@ -317,7 +319,9 @@ def office_tasks(request):
 )
 def office_task(request, task_id: int):
     actor = require(request.user, roles.OFFICE)
-    return case_file_out(services.office_task(actor=actor, task_id=task_id))
+    task = services.office_task(actor=actor, task_id=task_id)
+    access.record_one(actor=actor, person=task.case.person_id, where=request.path, case=task.case)
+    return case_file_out(task)
 
 
 @router.post("/office/tasks/{task_id}/approve", response=TaskOut, summary="审批通过")

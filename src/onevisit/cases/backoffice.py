@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from onevisit.accounts.models import Department, Window
 from onevisit.accounts.services import Actor, department_scope
 from onevisit.cases.caseform import require_complete_form
-from onevisit.cases.common import close_case, get_case, locked_case, record_visit
+from onevisit.cases.common import close_case, get_case, locked_case, record_visit, refuse_delivered
 from onevisit.cases.models import Case, CaseReturn, Task, Verification, Visit
 from onevisit.catalog import services as catalog
 from onevisit.core import clock
@@ -119,7 +119,7 @@ def _office_task(actor: Actor, task_id: int) -> Task:
         raise NotFound(f"本部门没有后台任务 {task_id}", field="task")
     # One decision per case at a time, always locking the case before its tasks: parallel approvals each see
     # the other's result, and no two paths take the same locks in opposite orders.
-    Case.objects.select_for_update(of=("self",)).get(pk=case_id)
+    refuse_delivered(Case.objects.select_for_update(of=("self",)).select_related("hall").get(pk=case_id))
     task = (
         Task.objects.select_for_update(of=("self",))
         .select_related("case__hall", "case__window", "matter", "department")
@@ -246,6 +246,7 @@ def correct(*, actor: Actor, case_id: int, via: str, window: Window | None = Non
             .select_related("hall", "window", "matter")
             .get(pk=case_id)
         )
+        refuse_delivered(case)
         if case.status != Case.Status.RETURNED:
             raise Conflict(f"办件 {case.number} {case.get_status_display()}，没有待补正的退件", field="case")
         now = clock.now()
@@ -387,7 +388,11 @@ def answer_verification(
             raise NotFound(f"本部门没有待答复的核验请求 {verification_id}", field="verification")
         if verification.answered_at:
             raise Conflict("该核验请求已答复", field="verification")
-        Case.objects.select_for_update(of=("self",)).get(pk=verification.task.case_id)
+        refuse_delivered(
+            Case.objects.select_for_update(of=("self",))
+            .select_related("hall")
+            .get(pk=verification.task.case_id)
+        )
         if Task.objects.get(pk=verification.task_id).status != Task.Status.ON_HOLD:
             raise Conflict("该任务已不在核验中", field="verification")
         now = clock.now()

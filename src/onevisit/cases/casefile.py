@@ -15,7 +15,7 @@ from onevisit.cases.models import Case, CaseReturn, Commitment, Task, Verificati
 from onevisit.catalog.models import FieldDefinition
 from onevisit.core import clock, people
 from onevisit.core.durations import human_duration
-from onevisit.core.ids import mask_name, mask_phone, mask_resident_id
+from onevisit.core.ids import mask_birth_date, mask_name, mask_phone, mask_resident_id
 from onevisit.intake import services as intake
 
 
@@ -31,6 +31,8 @@ def shown_value(
         return mask_resident_id(value)
     if kind == FieldDefinition.Type.PHONE or field == "phone":
         return mask_phone(value)
+    if field == "birth_date":  # the applicant's, which the ID holds: its year only (core.ids.mask_birth_date)
+        return mask_birth_date(value)
     if mask_names and field == "name":
         return mask_name(value)
     if definition and definition.sensitivity == FieldDefinition.Sensitivity.SENSITIVE:

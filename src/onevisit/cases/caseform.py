@@ -9,7 +9,7 @@ from dataclasses import field as dc_field
 from django.db import transaction
 
 from onevisit.accounts.services import Actor
-from onevisit.cases.common import get_case
+from onevisit.cases.common import get_case, refuse_delivered
 from onevisit.cases.known import known_values
 from onevisit.cases.models import Case, FieldEntry
 from onevisit.catalog import services as catalog
@@ -151,6 +151,7 @@ def _save(actor, case_id, submitted, prefilled, *, keep_valid: bool) -> Draft:
         case.status = (
             Case.objects.select_for_update(of=("self",)).values_list("status", flat=True).get(pk=case.pk)
         )
+        refuse_delivered(case)
         if not form_editable(case):
             raise Conflict(
                 f"办件 {case.number} {case.get_status_display()}，表单不能再修改；需要改正时由后台退回补正",

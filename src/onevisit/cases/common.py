@@ -4,33 +4,107 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Max
+from django.db.models import Max, Q
 
+from onevisit.accounts import roles
 from onevisit.accounts.services import Actor
 from onevisit.cases.models import Case, Visit
-from onevisit.core.errors import NotFound
+from onevisit.core import access
+from onevisit.core.errors import Conflict, Forbidden, NotFound
 from onevisit.core.events import emit
 
 
-def get_case(*, actor: Actor, case_id: int) -> Case:
-    case = (
+def case_scope(actor: Actor) -> Q:
+    """The cases a clerk acts on (办件的窗口范围): those of the window they work at (Actor.window).
+
+    A case belongs to the window that accepted it (Case.window) and to every window that received one of its
+    visits (Visit.window). There is no transfer of a case as such: a ticket is transferred (queueing.transfer)
+    before acceptance, and the window that calls and accepts it owns the case it opens; a returning citizen's
+    ticket, wherever it was transferred, joins the case at the window that accepts it, which then acts on the
+    case too. Without a window (the API for staff with no post) no case is in scope."""
+    window = actor.window
+    if window is None:
+        return Q(pk__in=[])
+    return Q(window=window) | Q(pk__in=Visit.objects.filter(window=window).values("case_id"))
+
+
+def _hall_case(actor: Actor, case_id: int) -> Case | None:
+    return (
         Case.objects.select_related("hall", "matter", "person", "window")
         .filter(hall=actor.hall, pk=case_id)
         .first()
     )
-    if case is None:
-        raise NotFound(f"本大厅没有办件 {case_id}", field="case")
+
+
+def not_found(case_id: object) -> NotFound:
+    """What every write path answers for a case out of the clerk's scope, or none at all: the same 404, so a
+    clerk cannot learn which case numbers exist at other windows by acting on them."""
+    return NotFound(f"本窗口没有办件 {case_id}", field="case")
+
+
+def get_case(*, actor: Actor, case_id: int) -> Case:
+    """A case the actor acts on (case_scope), for a write; another window's or hall's is not found."""
+    case = _hall_case(actor, case_id)
+    if case is None or not Case.objects.filter(case_scope(actor), pk=case.pk).exists():
+        raise not_found(case_id)
     return case
 
 
+class ReasonNeeded(Forbidden):
+    """Reading a case of another window of the hall needs a stated reason (which is recorded)."""
+
+
+def read_case(*, actor: Actor, case_id: int, where: str, reason: str = "") -> Case:
+    """A case of the hall to show, its read recorded (core.access): one of the actor's own cases as it is, another
+    window's only with a stated reason (ReasonNeeded without one). Another hall's is not found."""
+    case = _hall_case(actor, case_id)
+    if case is None:
+        raise NotFound(f"本大厅没有办件 {case_id}", field="case")
+    own = Case.objects.filter(case_scope(actor), pk=case.pk).exists()
+    if own and not (reason or "").strip():
+        access.record_one(actor=actor, person=case.person_id, where=where, case=case)
+        return case
+    if not own and not (reason or "").strip():
+        raise ReasonNeeded(f"办件 {case.number} 不由本窗口办理：查阅须写明原因，查阅将被记录", field="reason")
+    stated = access.checked_reason(reason)
+    access.record_one(actor=actor, person=case.person_id, where=where, case=case, reason=stated)
+    return case
+
+
+def full_resident_id(*, actor: Actor, case_id: int, where: str, reason: str) -> tuple[Case, str]:
+    """查看完整证件号码: only a window clerk (the role itself: a hall admin's all-roles pass does not count), on a
+    case of their own window (else not found), with a stated reason; the view is recorded (core.access)."""
+    if roles.CLERK not in actor.roles:
+        raise Forbidden(f"只有{roles.LABELS[roles.CLERK]}可在本窗口的办件上查看完整证件号码", field="case")
+    case = get_case(actor=actor, case_id=case_id)
+    if case.person is None:
+        raise NotFound(f"办件 {case.number} 没有登记办事人", field="case")
+    return case, access.reveal_resident_id(
+        actor=actor, person=case.person, where=where, reason=reason, case=case
+    )
+
+
+def in_scope(actor: Actor, case: Case) -> bool:
+    return Case.objects.filter(case_scope(actor), pk=case.pk).exists()
+
+
+def refuse_delivered(case: Case) -> None:
+    """出件 ends the case: nothing about it changes afterwards (a Conflict, nothing written)."""
+    if case.status == Case.Status.DELIVERED:
+        raise Conflict(f"办件 {case.number} 已出件，不能再作任何修改", field="case")
+
+
 def locked_case(actor: Actor, case_id: int) -> Case:
-    """Inside the caller's transaction: the hall's case (else NotFound), locked against a concurrent change."""
+    """Inside the caller's transaction: a case the actor acts on (else NotFound), locked against a concurrent
+    change; a delivered one is refused (Conflict)."""
     get_case(actor=actor, case_id=case_id)
-    return (
+    case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("hall", "window", "matter")
         .get(pk=case_id)
     )
+    refuse_delivered(case)
+    return case
 
 
 def close_case(case: Case, *, actor, now, at_window: bool) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from onevisit.accounts.services import Actor
-from onevisit.cases.common import get_case
+from onevisit.cases.common import get_case, refuse_delivered
 from onevisit.cases.models import Case
 from onevisit.core.errors import Conflict, Invalid
 from onevisit.core.events import emit
@@ -27,7 +27,10 @@ def flag_outlier(*, actor: Actor, case_id: int, note: str) -> Case:
     if contains_personal_number(note):
         raise Invalid("原因中不能写身份证号或手机号", field="note")
     with transaction.atomic():
-        Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+        case.status = (
+            Case.objects.select_for_update(of=("self",)).values_list("status", flat=True).get(pk=case.pk)
+        )
+        refuse_delivered(case)
         if Event.objects.filter(
             type="case.outlier_flagged", hall=case.hall.code, case=case.event_ref
         ).exists():

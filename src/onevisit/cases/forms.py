@@ -78,3 +78,9 @@ class VerifyForm(PageForm):
 class AnswerForm(PageForm):
     confirmed = Flag("yes", label="核验结论")
     answer = Text(label="答复")
+
+
+class ReasonForm(PageForm):
+    """Why a clerk opens a case of another window (查阅原因): recorded with the read."""
+
+    reason = Text(strip=True, max_length=400, label="查阅原因")

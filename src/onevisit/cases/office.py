@@ -10,7 +10,7 @@ from onevisit.accounts.pages import parse, staff_page
 from onevisit.cases import casefile, services
 from onevisit.cases.forms import AnswerForm, NoteForm, ReturnForm, VerifyForm
 from onevisit.cases.models import CaseReturn
-from onevisit.core import clock
+from onevisit.core import access, clock
 from onevisit.core.errors import DomainError
 
 
@@ -31,6 +31,7 @@ def _list_page(request, *, refused: dict | None = None, status: int = 200):
 
 def _task_page(request, task_id: int, *, refused: dict | None = None, status: int = 200):
     task = services.office_task(actor=request.actor, task_id=task_id)
+    access.record_one(actor=request.actor, person=task.case.person_id, where=request.path, case=task.case)
     return render(
         request,
         "cases/office_task.html",

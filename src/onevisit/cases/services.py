@@ -42,7 +42,15 @@ from onevisit.cases.caseform import (
     save_draft,
     save_form,
 )
-from onevisit.cases.common import get_case, open_case_for
+from onevisit.cases.common import (
+    ReasonNeeded,
+    full_resident_id,
+    get_case,
+    in_scope,
+    open_case_for,
+    read_case,
+    refuse_delivered,
+)
 from onevisit.cases.continuation import (
     ContinuationCheck,
     continuation_check,
@@ -80,7 +88,12 @@ __all__ = [
     "flag_outlier",
     "form_editable",
     "form_problems",
+    "full_resident_id",
     "get_case",
+    "in_scope",
+    "read_case",
+    "refuse_delivered",
+    "ReasonNeeded",
     "hand_over",
     "judged_versions",
     "office_task",

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from onevisit.accounts.models import Window
 from onevisit.accounts.services import Actor
-from onevisit.cases.common import record_visit
+from onevisit.cases.common import case_scope, record_visit, refuse_delivered
 from onevisit.cases.models import Case, Commitment
 from onevisit.catalog import services as catalog
 from onevisit.core import clock
@@ -39,8 +39,13 @@ def add_commitment(
     return commitment
 
 
-def supply(*, actor: Actor, commitment_id: int, via: str, window: Window | None = None) -> Commitment:
-    """The promised material arrives online, by mail, or at the hall — only the hall is a round trip."""
+def supply(
+    *, actor: Actor, commitment_id: int, via: str, window: Window | None = None, case_id: int | None = None
+) -> Commitment:
+    """The promised material arrives online, by mail, or at the hall — only the hall is a round trip.
+
+    The commitment must be one of a case the clerk acts on (and of `case_id`, the case page it was sent from):
+    another window's, or one reached through another case's address, is not found."""
     if via not in ("online", "mail", "hall"):
         raise Invalid("补交方式须为网上、邮寄或大厅", field="via")
     with transaction.atomic():
@@ -48,10 +53,12 @@ def supply(*, actor: Actor, commitment_id: int, via: str, window: Window | None 
             Commitment.objects.select_for_update(of=("self",))
             .select_related("case__hall")
             .filter(pk=commitment_id, case__hall=actor.hall)
+            .filter(case__in=Case.objects.filter(case_scope(actor)).values("pk"))
             .first()
         )
-        if commitment is None:
-            raise NotFound(f"本大厅没有容缺承诺 {commitment_id}", field="commitment")
+        if commitment is None or (case_id is not None and commitment.case_id != case_id):
+            raise NotFound(f"本窗口的办件没有容缺承诺 {commitment_id}", field="commitment")
+        refuse_delivered(Case.objects.select_for_update(of=("self",)).get(pk=commitment.case_id))
         if commitment.status == Commitment.Status.SUPPLIED:
             raise Conflict(f"「{commitment.name}」已补交", field="commitment")
         now = clock.now()

@@ -17,6 +17,7 @@ from onevisit.cases.forms import (
     NoteForm,
     PauseForm,
     PrefilledForm,
+    ReasonForm,
     ScanForm,
     TransferForm,
     ViaForm,
@@ -24,12 +25,28 @@ from onevisit.cases.forms import (
 from onevisit.cases.models import CaseReturn
 from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services as catalog
-from onevisit.core import clock
+from onevisit.core import access, clock
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.core.links import public_url
 from onevisit.intake import printing
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
+
+
+def _at(request, code: str):
+    """The window this page acts at (window_of checks the clerk's post), carried by the actor to the services:
+    the cases a clerk acts on are the ones of this window (services.get_case)."""
+    window = window_of(request.actor, code)
+    request.actor = request.actor.acting_at(window)
+    return window
+
+
+def _case_at(request, code: str, case_id: int):
+    """Before any write on a case: the window, and the case among the ones it acts on; another window's case is
+    not found (404, the same answer as for no case at all: nothing tells that it exists)."""
+    window = _at(request, code)
+    services.get_case(actor=request.actor, case_id=case_id)
+    return window
 
 
 @staff_page(roles.CLERK)
@@ -51,7 +68,11 @@ def _window_page(
     status=200,
     refused_delivery=None,
 ):
-    """The window's page; a refused scan is shown at the scan field, any other refusal as an alert on top."""
+    """The window's page; a refused scan is shown at the scan field, any other refusal as an alert on top (a
+    refused delivery beside its case's row, or on top when the case is not among those to deliver)."""
+    to_deliver = services.to_deliver_at(window)
+    if refused_delivery and refused_delivery["case"] not in {c.pk for c in to_deliver}:
+        action_error = action_error or refused_delivery["message"]
     context = {
         "window": window,
         "paused": queueing.is_paused(window),
@@ -62,7 +83,7 @@ def _window_page(
         "no_show_rule": queueing.no_show_rule(),
         "open_cases": services.open_cases_at(window),
         "returned": services.returned_cases_at(window),
-        "to_deliver": services.to_deliver_at(window),
+        "to_deliver": to_deliver,
         "overdue": services.overdue_commitments(window.hall),
         "delivery_methods": services.DELIVERY_METHODS,
         "scanned": scanned,
@@ -72,19 +93,26 @@ def _window_page(
         "code": code,
         "refused_delivery": refused_delivery or {},
     }
+    shown = [
+        *(c.person_id for c in context["open_cases"]),
+        *(c.person_id for c, _ in context["returned"]),
+        *(c.person_id for c in to_deliver),
+        scanned.person_id if scanned else None,
+    ]
+    access.record(actor=request.actor, persons=shown, where=request.path)  # names and the scanned one's ID
     return render(request, "cases/window.html", context, status=status)
 
 
 @staff_page(roles.CLERK)
 def window_page(request, code: str):
-    return _window_page(request, window_of(request.actor, code))
+    return _window_page(request, _at(request, code))
 
 
 @require_POST
 @staff_page(roles.CLERK)
 def scan(request, code: str):
     """The scanned (or typed) ticket code comes by POST: whatever a scanner types never lands in a URL or log."""
-    window = window_of(request.actor, code)
+    window = _at(request, code)
     scanned_code = parse(ScanForm, request.POST)["code"]
     if not scanned_code:
         return _window_page(request, window)
@@ -98,7 +126,7 @@ def scan(request, code: str):
 @require_POST
 @staff_page(roles.CLERK)
 def call_next(request, code: str):
-    window = window_of(request.actor, code)
+    window = _at(request, code)
     try:
         ticket = queueing.call_next(window=window, actor=request.actor)
     except DomainError as exc:
@@ -111,7 +139,7 @@ def call_next(request, code: str):
 
 
 def _ticket_action(request, code: str, action) -> object:
-    window = window_of(request.actor, code)
+    window = _at(request, code)
     try:
         message = action(window)
     except DomainError as exc:
@@ -180,7 +208,7 @@ def pause(request, code: str):
 @require_POST
 @staff_page(roles.CLERK)
 def deliver(request, code: str, case_id: int):
-    window = window_of(request.actor, code)
+    window = _case_at(request, code, case_id)
     try:
         typed = parse(DeliverForm, request.POST)
         case = services.deliver(actor=request.actor, case_id=case_id, **typed)
@@ -206,7 +234,7 @@ def deliver(request, code: str, case_id: int):
 @require_POST
 @staff_page(roles.CLERK)
 def accept(request, code: str):
-    window = window_of(request.actor, code)
+    window = _at(request, code)
     scanned_code = parse(AcceptForm, request.POST)["code"]
     try:
         case = services.accept(actor=request.actor, window=window, code=scanned_code)
@@ -233,7 +261,7 @@ def _receipt(request, case) -> dict:
 @staff_page(roles.CLERK)
 def receipt_pdf(request, code: str, case_id: int):
     """The acceptance receipt as PDF: the electronic receipt when the window's printer is down."""
-    window_of(request.actor, code)
+    _case_at(request, code, case_id)
     case = services.get_case(actor=request.actor, case_id=case_id)
     accepted_at = clock.localtime(case.accepted_at, case.hall.timezone)
     response = HttpResponse(
@@ -284,7 +312,7 @@ def _leave_window(request, code: str, case_id: int, act, doing: str, done):
 
     A value that fails its rule is left out of the saved draft and keeps the case at the window, even in a field
     that may stay empty: the case never leaves with something the clerk typed silently dropped."""
-    window = window_of(request.actor, code)
+    window = _case_at(request, code, case_id)
     if refused := _save_typed(request, code, case_id, doing=doing):
         return refused
     try:
@@ -338,7 +366,20 @@ def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
 
 @staff_page(roles.CLERK)
 def case_page(request, code: str, case_id: int):
-    return _case_page(request, code, case_id)
+    """The case at the window. Another window's case of the hall shows only with a stated reason (?reason=…),
+    and every showing is recorded (core.access)."""
+    reason = parse(ReasonForm, request.GET)["reason"]
+    try:
+        return _case_page(request, code, case_id, reason=reason)
+    except (services.ReasonNeeded, Invalid) as exc:
+        if not isinstance(exc, services.ReasonNeeded) and "reason" not in exc.errors:
+            raise
+        return render(
+            request,
+            "cases/case_reason.html",
+            {"window": _at(request, code), "case_id": case_id, "error": exc, "reason": reason},
+            status=exc.status,
+        )
 
 
 def _case_page(
@@ -352,12 +393,13 @@ def _case_page(
     continuation=None,
     outlier_error="",
     status=200,
+    reason="",
 ):
     """The case at the window, for the page and for each action refused on it (called from views that have
     passed the clerk's role and window check): `errors` and `submitted` mark the merged form's fields, `problem`
     says why on top, `continuation` is the 接续受理 step in progress."""
-    window = window_of(request.actor, code)
-    case = services.get_case(actor=request.actor, case_id=case_id)
+    window = _at(request, code)
+    case = services.read_case(actor=request.actor, case_id=case_id, where=request.path, reason=reason)
     cf = services.case_form(case)
     matters = [item.matter for item in case.items.select_related("matter")]
     judged = services.judged_versions(case)  # what the desk judged, not a checklist republished since
@@ -370,6 +412,7 @@ def _case_page(
         {
             "window": window,
             "case": case,
+            "foreign": not services.in_scope(request.actor, case),
             "rows": _form_rows(case, cf, errors=errors or {}, submitted=submitted),
             "problem": problem if continuation is None else "",
             "continuation": continuation,
@@ -399,6 +442,7 @@ SUPPLY_CHANNELS = {"hall": "大厅补交", "online": "网上补交", "mail": "�
 @require_POST
 @staff_page(roles.CLERK)
 def save_form(request, code: str, case_id: int):
+    _case_at(request, code, case_id)
     if refused := _save_typed(request, code, case_id):
         return refused
     messages.success(request, "表单已保存（草稿）；办结时须填齐带 * 的必填项")
@@ -468,10 +512,12 @@ def _save_typed(request, code: str, case_id: int, *, doing: str = ""):
 @require_POST
 @staff_page(roles.CLERK)
 def supply(request, code: str, case_id: int, commitment_id: int):
-    window = window_of(request.actor, code)
+    window = _case_at(request, code, case_id)
     try:
         via = parse(ViaForm, request.POST)["via"]
-        services.supply(actor=request.actor, commitment_id=commitment_id, via=via, window=window)
+        services.supply(
+            actor=request.actor, commitment_id=commitment_id, via=via, window=window, case_id=case_id
+        )
     except DomainError as exc:
         return _case_page(request, code, case_id, problem=exc.message, status=exc.status)
     messages.success(request, "已登记补交")
@@ -482,7 +528,7 @@ def supply(request, code: str, case_id: int, commitment_id: int):
 @staff_page(roles.CLERK)
 def correct(request, code: str, case_id: int):
     """补正 registered at the window: the citizen here (a visit), or what came online or by mail (no visit)."""
-    window = window_of(request.actor, code)
+    window = _case_at(request, code, case_id)
     try:
         via = parse(ViaForm, request.POST)["via"]
         case = services.correct(actor=request.actor, case_id=case_id, via=via, window=window)
@@ -501,6 +547,7 @@ def continue_case(request, code: str, case_id: int):
 
     A commitment date the page cannot read is refused on the step, naming the field: it is never taken as no
     date (which the service would report as a date not filled in)."""
+    _case_at(request, code, case_id)
     form = ContinueForm(request.POST)
     refused = None if form.is_valid() else form.invalid()
     data = form.cleaned_data
@@ -547,6 +594,7 @@ def continue_case(request, code: str, case_id: int):
 @require_POST
 @staff_page(roles.CLERK)
 def flag_outlier(request, code: str, case_id: int):
+    _case_at(request, code, case_id)
     try:
         services.flag_outlier(
             actor=request.actor, case_id=case_id, note=parse(NoteForm, request.POST)["note"]
@@ -557,3 +605,25 @@ def flag_outlier(request, code: str, case_id: int):
         )
     messages.success(request, "已标记为极端案例：不计入平均办理时长与往返次数，在指标复盘中单列")
     return redirect("cases:case", code=code, case_id=case_id)
+
+
+@require_POST
+@staff_page(roles.CLERK)
+def full_id(request, code: str, case_id: int):
+    """查看完整证件号码: a clerk of the case's own window, for a stated reason; recorded. The answer is not kept
+    by the browser's cache."""
+    window = _case_at(request, code, case_id)
+    reason = parse(ReasonForm, request.POST)["reason"]
+    try:
+        case, number = services.full_resident_id(
+            actor=request.actor, case_id=case_id, where=request.path, reason=reason
+        )
+    except Invalid as exc:
+        case = services.get_case(actor=request.actor, case_id=case_id)
+        response = render(
+            request, "cases/full_id.html", {"window": window, "case": case, "error": exc}, status=exc.status
+        )
+    else:
+        response = render(request, "cases/full_id.html", {"window": window, "case": case, "number": number})
+    response["Cache-Control"] = "no-store"
+    return response

@@ -83,10 +83,21 @@ def parse_resident_id(raw: str, *, today: date, field: str = "resident_id") -> R
 
 
 def mask_resident_id(value: str) -> str:
-    """Show region and last four only: 110105********1234."""
+    """First four and last four only: 1101**********002X. The district (digits 5-6) and the whole birth date stay
+    hidden, so an address or an insured region beside it (which give the district) and the birth year shown on a
+    form (mask_birth_date) still leave dozens of candidates: no page, nor any pair of pages, gives the number back."""
     if len(value) != 18:
         return "*" * len(value)
-    return f"{value[:6]}{'*' * 8}{value[-4:]}"
+    return f"{value[:4]}{'*' * 10}{value[-4:]}"
+
+
+def mask_birth_date(value: str) -> str:
+    """A citizen's birth date as pages show it beside a masked ID: the year only (1985-**-**), what an age rule
+    needs to be seen; the full date is in the ID, shown only by the audited full-ID view."""
+    value = (value or "").strip()
+    if len(value) == 10 and value[4] == "-" and value[:4].isdigit():
+        return f"{value[:4]}-**-**"
+    return "*" * len(value)
 
 
 def normalize_phone(raw: str, *, field: str = "phone") -> str:
@@ -102,7 +113,8 @@ def normalize_phone(raw: str, *, field: str = "phone") -> str:
 
 
 def mask_phone(value: str) -> str:
-    """138****1234 for mobiles; area code and last four for landlines."""
+    """138****1234 for mobiles (the one phone mask of every page and the API: never a second one whose digits
+    would fill in the first's stars); the first three and last two digits of a landline."""
     if _MOBILE.fullmatch(value):
         return f"{value[:3]}****{value[-4:]}"
     digits = value.replace("-", "")

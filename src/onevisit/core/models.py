@@ -114,3 +114,60 @@ class PersonName(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "办事人姓名变更"
         ordering = ["person", "since", "id"]
+
+
+class AccessRecordQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("access records are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("access records are append-only")
+
+
+class AccessRecord(models.Model):
+    """One read of a citizen's personal data by staff (who, when, whom, where, why): 等保三级 audit records.
+
+    A hash chain (each row holds the previous row's hash) makes a changed, removed or inserted row visible to
+    `onevisit access verify`. The citizen is referred to by the internal id of their Person row, never by a
+    number that identifies them outside the hall. Append-only: the ORM refuses updates and deletes."""
+
+    class Kind(models.TextChoices):
+        READ = "read", "查看"
+        FULL_ID = "full_id", "查看完整证件号码"
+
+    seq = models.BigIntegerField("序号", unique=True)
+    at = models.DateTimeField("时间", db_index=True)
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.READ)
+    hall = models.CharField("大厅", max_length=32, blank=True, default="")
+    staff = models.CharField("工作人员", max_length=150, db_index=True)
+    person = models.BigIntegerField("办事人（内部编号）", null=True, blank=True, db_index=True)
+    case = models.CharField("办件", max_length=32, blank=True, default="")
+    where = models.CharField("页面或接口", max_length=200)
+    reason = models.CharField("查阅原因", max_length=200, blank=True, default="")
+    prev_hash = models.CharField("前一条摘要", max_length=64)
+    hash = models.CharField("摘要", max_length=64)
+
+    objects = AccessRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "个人信息访问记录"
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["staff", "at"]), models.Index(fields=["person", "at"])]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("access records are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("access records are append-only")
+
+
+class AccessHead(models.Model):
+    """The access log's tip, one row: appenders lock it so records are chained one at a time in every process."""
+
+    seq = models.BigIntegerField("序号", default=0)
+    hash = models.CharField("摘要", max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "访问记录链头"

@@ -9,8 +9,10 @@ from ninja import Router, Schema, Status
 from onevisit.accounts import roles
 from onevisit.accounts.services import require
 from onevisit.cases import services as cases
+from onevisit.core import access
 from onevisit.core.errors import NotFound
 from onevisit.ferry import services
+from onevisit.ferry.hooks import shown_at_window
 from onevisit.ferry.models import Envelope
 
 router = Router(tags=["ferry"])
@@ -83,7 +85,7 @@ def set_status_out(r: services.SetStatus) -> SetStatusOut:
         version=r.field_set.version,
         backend=r.backend.code if r.backend else "",
         state=r.state,
-        values=r.values,
+        values={k: shown_at_window(k, v) for k, v in r.values.items()},
         findings=[FindingOut(**f.__dict__) for f in r.findings if f.level != "ok"],
         manual_status=r.manual.status if r.manual else None,
     )
@@ -150,6 +152,7 @@ def case_exchanges(request, case_id: int):
     """What the back ends said about this case's citizen, with the validation findings, as the window sees it."""
     actor = require(request.user, roles.CLERK)
     case = cases.get_case(actor=actor, case_id=case_id)
+    access.record_one(actor=actor, person=case.person_id, where=request.path, case=case)
     return [set_status_out(r) for r in services.case_status(case)]
 
 
@@ -158,6 +161,7 @@ def manual_entry(request, case_id: int, field_set: str, body: ManualIn):
     """Type a field set's values by hand while its back end is down; they are back-filled when it recovers."""
     actor = require(request.user, roles.CLERK)
     case = cases.get_case(actor=actor, case_id=case_id)
+    cases.refuse_delivered(case)
     services.manual_entry(actor=actor, case=case, field_set_code=field_set, values=body.values)
     row = next(r for r in services.case_status(case) if r.field_set.code == field_set)
     return Status(201, set_status_out(row))

@@ -36,6 +36,7 @@ def panel_context(case, window):
         return None
     return "ferry/panel.html", {
         "rows": rows,
+        "shown": {r.field_set.code: {k: shown_at_window(k, v) for k, v in r.values.items()} for r in rows},
         "case": case,
         "window": window,
         "waiting": any(r.state == "waiting" for r in rows),
@@ -52,15 +53,25 @@ STATES = {
 }
 
 
+def shown_at_window(field: str, value: str) -> str:
+    """What the window reads of a value the ferry brought: identity numbers masked, the birth date to its year
+    (the masked ID beside it must not be rebuilt from it)."""
+    from onevisit.core.ids import mask_birth_date, mask_resident_id
+
+    if field == "resident_id":
+        return mask_resident_id(value)
+    if field == "birth_date":
+        return mask_birth_date(value)
+    return value
+
+
 def _shown(field: str, value: str) -> str:
-    """What the back office reads of a value the ferry brought: names and identity numbers masked."""
-    from onevisit.core.ids import mask_name, mask_resident_id
+    """What the back office reads of a value the ferry brought: names masked too."""
+    from onevisit.core.ids import mask_name
 
     if field == "name":
         return mask_name(value)
-    if field == "resident_id":
-        return mask_resident_id(value)
-    return value
+    return shown_at_window(field, value)
 
 
 def office_facts(case) -> list[case_hooks.FactSection]:

@@ -8,6 +8,7 @@ from onevisit.accounts import roles
 from onevisit.accounts.pages import parse, staff_page
 from onevisit.accounts.services import window_of
 from onevisit.cases import services as cases
+from onevisit.core import access
 from onevisit.core.errors import DomainError
 from onevisit.ferry import audit, services
 from onevisit.ferry.forms import BreakerForm, ManualEntryForm
@@ -18,9 +19,11 @@ from onevisit.intake import printing
 
 @staff_page(roles.CLERK)
 def case_panel(request, code: str, case_id: int):
-    """The panel alone, for htmx to refresh while replies are on their way."""
+    """The panel alone, for htmx to refresh while replies are on their way: only for a case of this window."""
     window = window_of(request.actor, code)
+    request.actor = request.actor.acting_at(window)
     case = cases.get_case(actor=request.actor, case_id=case_id)
+    access.record_one(actor=request.actor, person=case.person_id, where=request.path, case=case)
     found = panel_context(case, window)
     if found is None:
         return render(request, "ferry/_empty.html")
@@ -32,7 +35,9 @@ def case_panel(request, code: str, case_id: int):
 @staff_page(roles.CLERK)
 def manual_entry(request, code: str, case_id: int, field_set: str):
     window = window_of(request.actor, code)
+    request.actor = request.actor.acting_at(window)
     case = cases.get_case(actor=request.actor, case_id=case_id)
+    cases.refuse_delivered(case)
     fs = services.field_set(field_set)
     values = parse(ManualEntryForm, request.POST, reply_fields=fs.reply_fields)
     try:

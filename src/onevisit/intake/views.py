@@ -19,7 +19,7 @@ from onevisit.accounts.pages import parse, staff_page
 from onevisit.catalog import services as catalog
 from onevisit.catalog.notice import render_notice
 from onevisit.catalog.services import ANSWER_PREFIX
-from onevisit.core import clock, people
+from onevisit.core import access, clock, people
 from onevisit.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from onevisit.core.ids import mask_name
 from onevisit.core.links import public_url, qr_svg
@@ -248,6 +248,7 @@ def _as_list(value) -> list:
 @staff_page(roles.GUIDE)
 def prereview_result(request, pk: int):
     prereview = _own_prereview(request, pk)
+    access.record_one(actor=request.actor, person=prereview.person_id, where=request.path)
     ticket = prereview.ticket
     names = catalog.matter_names()
     online = None

@@ -23,6 +23,7 @@ def home(request):
         (roles.LEGAL, "catalog:review"),
         (roles.OFFICE, "office:work-list"),
         (roles.IT, "ferry:console"),
+        (roles.AUDITOR, "audit:access-log"),
     ):
         if role in actor.roles:
             return redirect(target)

@@ -1,0 +1,161 @@
+"""Who looked at whom (issue 16, hole 3): every staff read of a citizen's personal data is recorded in a
+hash-chained, append-only log that only the audit administrator searches, and `verify` names a changed record."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from onevisit.cases import services
+from onevisit.core import access
+from onevisit.core.models import AccessRecord, AppendOnlyError
+from onevisit.queueing import services as queueing
+from tests.conftest import login
+from tests.factories import StaffFactory, resident_id, signed_in
+from tests.journey import handed_over, prereview
+
+pytestmark = pytest.mark.django_db
+
+
+def _accepted(guide, clerk, window, matter="cbdj", rid=None):
+    pr = prereview(guide, matter, rid=rid)
+    assert queueing.call_next(window=window, actor=clerk) == pr.ticket
+    return services.accept(actor=clerk, window=window, code=pr.ticket.token)
+
+
+@pytest.fixture
+def auditor(hall):
+    return signed_in(StaffFactory(auditor=True, hall=hall))
+
+
+def _last():
+    return AccessRecord.objects.order_by("-seq").first()
+
+
+def test_the_pages_and_api_that_show_a_citizen_record_who_read_whom_and_where(guide, clerk, window1):
+    rid = resident_id()
+    case = handed_over(clerk, _accepted(guide, clerk, window1, "gxzy", rid=rid))
+    reads = {
+        "chuangkou1": [f"/window/w1/cases/{case.pk}/", f"/api/ferry/cases/{case.pk}"],
+        "houtai1": [
+            f"/office/tasks/{case.tasks.get().pk}/",
+            f"/api/cases/office/tasks/{case.tasks.get().pk}",
+        ],
+    }
+    for username, addresses in reads.items():
+        browser = login(username)
+        for address in addresses:
+            before = AccessRecord.objects.count()
+            assert browser.get(address).status_code == 200, address
+            assert AccessRecord.objects.count() == before + 1, address
+            read = _last()
+            assert (read.staff, read.person, read.case, read.where, read.hall) == (
+                username,
+                case.person_id,
+                str(case.pk),
+                address,
+                "demo",
+            )
+            assert rid not in str(vars(read))  # the citizen by the internal id only
+
+
+def test_the_admin_sites_case_page_and_the_window_list_are_recorded(guide, clerk, window1):
+    case = _accepted(guide, clerk, window1)
+    assert login("admin").get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
+    assert (_last().staff, _last().person, _last().case, _last().hall) == (
+        "admin",
+        case.person_id,
+        str(case.pk),
+        "demo",
+    )
+    assert login("chuangkou1").get("/window/w1/").status_code == 200  # its open cases, by name
+    assert (_last().staff, _last().person, _last().where) == ("chuangkou1", case.person_id, "/window/w1/")
+
+
+def test_the_desk_result_and_the_scanned_ticket_are_recorded(guide, hall):
+    pr = prereview(guide, "cbdj")
+    desk = login("daoban")
+    assert desk.get(f"/guide/prereviews/{pr.pk}/").status_code == 200
+    assert (_last().staff, _last().person) == ("daoban", pr.person_id)
+    window = login("chuangkou1")
+    assert window.post("/window/w1/scan/", {"code": pr.ticket.token}).status_code == 200
+    assert (_last().staff, _last().person) == ("chuangkou1", pr.person_id)
+    assert pr.ticket.token not in _last().where
+    api = login("chuangkou1")
+    assert api.get(f"/api/cases/tickets/{pr.ticket.token}").status_code == 200
+    assert (_last().staff, _last().person) == ("chuangkou1", pr.person_id)
+    assert pr.ticket.token not in _last().where
+
+
+def test_the_log_is_append_only():
+    access.record(actor="someone", persons=[1], where="/x/")
+    row = _last()
+    with pytest.raises(AppendOnlyError):
+        row.save()
+    with pytest.raises(AppendOnlyError):
+        row.delete()
+    with pytest.raises(AppendOnlyError):
+        AccessRecord.objects.filter(pk=row.pk).update(reason="改")
+    with pytest.raises(AppendOnlyError):
+        AccessRecord.objects.all().delete()
+
+
+def test_verify_names_the_first_altered_record(capsys):
+    for n in range(4):
+        access.record(actor="someone", persons=[n + 1], where=f"/x/{n}/")
+    assert access.verify().ok and access.verify().checked == 4
+    call_command("access", "verify")
+    with connection.cursor() as cursor:  # what the ORM refuses, straight at the database
+        cursor.execute("UPDATE core_accessrecord SET reason = %s WHERE seq = %s", ["随便看看", 3])
+    verdict = access.verify()
+    assert (verdict.ok, verdict.first_broken) == (False, 3)
+    with pytest.raises(CommandError, match="record 3"):
+        call_command("access", "verify")
+
+
+def test_verify_names_a_removed_record():
+    for n in range(3):
+        access.record(actor="someone", persons=[n + 1], where=f"/x/{n}/")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_accessrecord WHERE seq = %s", [2])
+    assert access.verify().first_broken == 2
+
+
+def test_the_auditor_searches_by_staff_person_and_date(auditor, guide, clerk, window1, hall):
+    rid = resident_id()
+    case = _accepted(guide, clerk, window1, rid=rid)
+    other = _accepted(guide, clerk, window1)
+    window = login("chuangkou1")
+    window.get(f"/window/w1/cases/{case.pk}/")
+    window.get(f"/window/w1/cases/{other.pk}/")
+    login("chuangkou2").get(f"/window/w2/cases/{case.pk}/", {"reason": "群众来电查询进度"})
+    assert auditor.get("/")["Location"] == "/audit/access/"  # the auditor's home
+    page = auditor.get("/audit/access/")
+    assert page.status_code == 200 and "个人信息访问记录" in page.content.decode()
+    by_person = auditor.post("/audit/access/", {"resident_id": rid})
+    html = by_person.content.decode()
+    assert by_person.status_code == 200
+    assert rid not in html and rid[6:14] not in html  # looked up by digest, never shown back
+    assert "群众来电查询进度" in html and html.count("<tr><td>") == 2
+    by_staff = auditor.post("/audit/access/", {"staff": "chuangkou2"})
+    assert by_staff.content.decode().count("<tr><td>") == 1
+    today = window1.hall.cases.first().accepted_at.date().isoformat()
+    dated = auditor.post("/audit/access/", {"start": "2000-01-01", "end": "2000-01-02"})
+    assert "没有符合条件的记录" in dated.content.decode()
+    assert auditor.post("/audit/access/", {"start": "x"}).status_code == 422
+    assert auditor.post("/audit/access/", {"resident_id": "123"}).status_code == 422
+    found = auditor.post(
+        "/api/audit/access", {"resident_id": rid, "start": today}, content_type="application/json"
+    ).json()
+    assert found["count"] == 2 and {r["staff"] for r in found["records"]} == {"chuangkou1", "chuangkou2"}
+    assert {r["person"] for r in found["records"]} == {case.person_id}
+
+
+@pytest.mark.parametrize("username", ["admin", "chuangkou1", "fenxi", "daoban"])
+def test_nobody_but_the_auditor_reads_the_log(hall, username):
+    browser = login(username)
+    assert browser.get("/audit/access/").status_code == 403
+    assert browser.post("/audit/access/", {"staff": "chuangkou1"}).status_code == 403
+    api = browser.post("/api/audit/access", {}, content_type="application/json")
+    assert api.status_code == 403

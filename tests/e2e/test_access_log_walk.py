@@ -1,0 +1,60 @@
+"""The audit administrator searches the personal-data access log by keyboard alone, and the page passes axe-core;
+a typed resident ID finds the citizen's reads and is never shown back (issue 16, hole 3)."""
+
+import pytest
+
+from onevisit.web import demo
+from tests.conftest import load_seed_catalog
+from tests.e2e.conftest import key_type, needs_chromium, new_page, tab_to
+
+pytestmark = [pytest.mark.django_db(transaction=True), needs_chromium]
+
+
+def test_the_auditor_finds_who_read_a_citizen_by_keyboard(live_server, browser, axe):
+    from onevisit.cases import services as cases
+    from tests.conftest import _actor
+    from tests.factories import StaffFactory, UserFactory, resident_id
+    from tests.journey import prereview
+
+    load_seed_catalog()
+    hall = demo.load()
+    base = live_server.url
+    StaffFactory(auditor=True, hall=hall, user=UserFactory(username="shenji", password=demo.DEMO_PASSWORD))
+    rid = resident_id()
+    window = hall.windows.get(code="w1")
+    pr = prereview(_actor("daoban"), "cbdj", rid=rid)
+    from onevisit.queueing import services as queueing
+
+    queueing.call_next(window=window, actor=_actor("chuangkou1"))
+    case = cases.accept(actor=_actor("chuangkou1"), window=window, code=pr.ticket.token)
+
+    clerk = new_page(browser)
+    clerk.goto(f"{base}/login/")
+    clerk.fill("input[name=username]", "chuangkou2")
+    clerk.fill("input[name=password]", demo.DEMO_PASSWORD)
+    clerk.keyboard.press("Enter")
+    clerk.wait_for_url(lambda url: "/login/" not in url)
+    clerk.goto(f"{base}/window/w2/cases/{case.pk}/")
+    clerk.wait_for_selector("#reason")
+    axe(clerk, "another window's case asking for a reason")
+    clerk.keyboard.type("群众来电查询进度")  # the reason field has focus
+    clerk.keyboard.press("Enter")
+    clerk.wait_for_selector("#foreign-case")
+
+    auditor = new_page(browser)
+    auditor.goto(f"{base}/login/")
+    auditor.fill("input[name=username]", "shenji")
+    auditor.fill("input[name=password]", demo.DEMO_PASSWORD)
+    auditor.keyboard.press("Enter")
+    auditor.wait_for_url(lambda url: "/login/" not in url)
+    auditor.goto(f"{base}/audit/access/")
+    axe(auditor, "access log")
+    key_type(auditor, "办事人公民身份号码", rid)
+    tab_to(auditor, "查询", kind="button")
+    with auditor.expect_navigation():
+        auditor.keyboard.press("Enter")
+    table = auditor.locator("#access-records").inner_text()
+    assert "chuangkou2" in table and "群众来电查询进度" in table
+    assert rid not in auditor.content()
+    axe(auditor, "access log filtered by a citizen")
+    axe.assert_clean()
