@@ -1,5 +1,5 @@
 """The database itself holds the append-only tables (the event log, the ferry's audit records and its record of
-verifications): raw UPDATE and DELETE are refused on both databases, TRUNCATE on PostgreSQL; only the owner's
+verifications, the data-access log): raw UPDATE and DELETE are refused on both databases, TRUNCATE on PostgreSQL; only the owner's
 privileged path (appendonly.lifted) gets past, inside one transaction."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from onevisit.core import appendonly, clock
+from onevisit.core import access, appendonly, clock
 from onevisit.core.events import emit
-from onevisit.core.models import Event
+from onevisit.core.models import AccessRecord, Event
 from onevisit.ferry import audit
 from onevisit.ferry.models import AuditRecord, AuditVerification
 
@@ -18,6 +18,7 @@ APPEND_ONLY = {
     "core_event": Event,
     "ferry_auditrecord": AuditRecord,
     "ferry_auditverification": AuditVerification,
+    "core_accessrecord": AccessRecord,
 }
 
 
@@ -29,6 +30,9 @@ def _one_row(table: str) -> int:
             record = audit.append("breaker", backend="payment", actor="test", detail={"state": "open"})
             assert record is not None
             return record.pk
+        if table == "core_accessrecord":
+            (read,) = access.record(actor="test", persons=[7], where="test")
+            return read.pk
         return AuditVerification.objects.create(at=clock.now(), ok=True, checked=0).pk
 
 

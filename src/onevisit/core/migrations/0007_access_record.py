@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0005_chinese_labels"),
+        ("core", "0006_event_refuses_delete_and_truncate"),
     ]
 
     operations = [

@@ -14,6 +14,6 @@ def remask(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0006_access_record")]
+    dependencies = [("core", "0007_access_record")]
 
     operations = [migrations.RunPython(remask, migrations.RunPython.noop)]
