@@ -225,3 +225,15 @@ def test_the_api_refuses_a_form_edit_after_delivery(delivered):
             content_type="application/json",
         )
     assert response.status_code == 409 and "已出件" in response.json()["detail"]
+
+
+def test_a_scanned_ticket_is_shown_only_at_the_window_it_was_called_to(guide, clerk, window1):
+    """The API's ticket lookup shows the applicant and the desk's findings: only to the window that called them
+    (found by the access matrix: window 2 could read window 1's called ticket)."""
+    pr = prereview(guide, "cbdj")
+    assert queueing.call_next(window=window1, actor=clerk) == pr.ticket
+    url = f"/api/cases/tickets/{pr.ticket.token}"
+    assert login("chuangkou1").get(url).status_code == 200
+    refused = login("chuangkou2").get(url)
+    assert refused.status_code == 404 and "本窗口" in refused.json()["detail"]
+    assert not AccessRecord.objects.filter(staff="chuangkou2").exists()

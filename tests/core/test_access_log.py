@@ -73,8 +73,9 @@ def test_the_admin_sites_case_page_and_the_window_list_are_recorded(guide, clerk
     assert (_last().staff, _last().person, _last().where) == ("chuangkou1", case.person_id, "/window/w1/")
 
 
-def test_the_desk_result_and_the_scanned_ticket_are_recorded(guide, hall):
+def test_the_desk_result_and_the_scanned_ticket_are_recorded(guide, clerk, window1):
     pr = prereview(guide, "cbdj")
+    assert queueing.call_next(window=window1, actor=clerk) == pr.ticket  # the applicant shows where called
     desk = login("daoban")
     assert desk.get(f"/guide/prereviews/{pr.pk}/").status_code == 200
     assert (_last().staff, _last().person) == ("daoban", pr.person_id)
@@ -161,3 +162,10 @@ def test_nobody_but_the_auditor_reads_the_log(hall, username):
     assert browser.post("/audit/access/", {"staff": "chuangkou1"}).status_code == 403
     api = browser.post("/api/audit/access", {}, content_type="application/json")
     assert api.status_code == 403
+
+
+def test_a_ticket_scanned_before_it_is_called_here_shows_no_applicant_and_records_no_read(guide, hall):
+    pr = prereview(guide, "cbdj")  # waiting: not called to any window yet
+    page = login("chuangkou1").post("/window/w1/scan/", {"code": pr.ticket.token}).content.decode()
+    assert "小票 A001" in page and "办事人" not in page and pr.person.id_masked not in page
+    assert not AccessRecord.objects.filter(staff="chuangkou1").exists()

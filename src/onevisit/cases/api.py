@@ -6,6 +6,7 @@ from onevisit.accounts import roles
 from onevisit.accounts.services import require, window_of
 from onevisit.cases import casefile, services
 from onevisit.core import access, clock
+from onevisit.core.errors import NotFound
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
 from onevisit.queueing.api import TicketOut, ticket_out
@@ -65,6 +66,8 @@ def case_out(case) -> CaseOut:
 def ticket_detail(request, code: str):
     actor = require(request.user, roles.CLERK)
     ticket = queueing.find_ticket(hall=actor.hall, code=code)
+    if not services.applicant_shown_at(ticket, actor.staff.window_id):
+        raise NotFound(f"本窗口没有叫到小票 {ticket.number}", field="code")
     prereview = intake.prereview_of(ticket)
     # the scanned code is a ticket's token: the record names the API, not the token
     access.record_one(actor=actor, person=ticket.person_id, where="GET /api/cases/tickets/{code}")

@@ -88,6 +88,15 @@ def in_scope(actor: Actor, case: Case) -> bool:
     return Case.objects.filter(case_scope(actor), pk=case.pk).exists()
 
 
+def applicant_shown_at(ticket, window_id: int | None) -> bool:
+    """Whether a window may see who holds a scanned ticket: the window it was called to, or any window serving its
+    queue once it is a no-show (the citizen is at the counter and is recalled there). A waiting ticket, or one
+    called to another window, shows its number and status only."""
+    if window_id is None:
+        return False
+    return ticket.called_window_id == window_id or ticket.status == "no_show"
+
+
 def refuse_delivered(case: Case) -> None:
     """出件 ends the case: nothing about it changes afterwards (a Conflict, nothing written)."""
     if case.status == Case.Status.DELIVERED:

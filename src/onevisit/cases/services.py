@@ -44,6 +44,7 @@ from onevisit.cases.caseform import (
 )
 from onevisit.cases.common import (
     ReasonNeeded,
+    applicant_shown_at,
     full_resident_id,
     get_case,
     in_scope,
@@ -62,6 +63,7 @@ from onevisit.cases.flags import OUTLIER_NOTE_MAX, flag_outlier
 from onevisit.cases.tolerance import add_commitment, overdue_commitments, supply
 
 __all__ = [
+    "applicant_shown_at",
     "ANSWER_MAX",
     "CaseForm",
     "ContinuationCheck",

@@ -87,6 +87,7 @@ def _window_page(
         "overdue": services.overdue_commitments(window.hall),
         "delivery_methods": services.DELIVERY_METHODS,
         "scanned": scanned,
+        "applicant_shown": bool(scanned) and services.applicant_shown_at(scanned, window.id),
         "prereview": intake.prereview_of(scanned) if scanned else None,
         "scan_error": scan_error,
         "action_error": action_error,
@@ -97,7 +98,7 @@ def _window_page(
         *(c.person_id for c in context["open_cases"]),
         *(c.person_id for c, _ in context["returned"]),
         *(c.person_id for c in to_deliver),
-        scanned.person_id if scanned else None,
+        scanned.person_id if context["applicant_shown"] else None,
     ]
     access.record(actor=request.actor, persons=shown, where=request.path)  # names and the scanned one's ID
     return render(request, "cases/window.html", context, status=status)
