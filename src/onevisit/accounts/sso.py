@@ -10,7 +10,7 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.http import Http404
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -56,6 +56,29 @@ def mapping(claims: dict) -> tuple[Hall, list[str]]:
 
 class StaffOIDCBackend(OIDCAuthenticationBackend):
     """Creates or updates the Staff row and its roles from the claims, in one transaction."""
+
+    def retrieve_matching_jwk(self, token):
+        """The provider's signing key for this token: by its key id when both name one, else the only key of the
+        token's algorithm (a provider with one key may name none); anything else is refused, never a 500."""
+        import jwt
+        import requests
+
+        response = requests.get(
+            self.OIDC_OP_JWKS_ENDPOINT,
+            verify=self.get_settings("OIDC_VERIFY_SSL", True),
+            timeout=self.get_settings("OIDC_TIMEOUT", 10),
+        )
+        response.raise_for_status()
+        header = jwt.get_unverified_header(token)
+        kid, alg = header.get("kid"), header.get("alg")
+        keys = [
+            key
+            for key in response.json().get("keys", [])
+            if not (kid and key.get("kid") and key["kid"] != kid) and key.get("alg", alg) == alg
+        ]
+        if len(keys) != 1:
+            raise SuspiciousOperation("no single signing key matches the token")
+        return jwt.PyJWK(keys[0])
 
     def get_username(self, claims):
         return username_of(claims.get("sub", ""))
