@@ -128,7 +128,7 @@ SECOND_FACTOR = [
 def test_each_role_that_needs_a_second_factor_is_held_at_the_code_step(hall, username, page):
     client = Client()
     assert _attempt(client, username, demo.DEMO_PASSWORD).status_code == 302
-    for address in (page, "/admin/", "/"):
+    for address in (page, "/admin/", "/", "/login/password/"):
         refused = client.get(address)
         assert refused.status_code == 302 and refused["Location"].startswith("/login/otp/"), address
     assert client.get("/api/cases/office/tasks").status_code == 403

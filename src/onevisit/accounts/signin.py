@@ -23,7 +23,8 @@ SECOND_FACTOR_ROLES = frozenset(
     {roles.HALL_ADMIN, roles.LEGAL, roles.IT, roles.SECURITY_ADMIN, roles.AUDITOR}
 )
 # Addresses a signed-in user reaches before the second factor: the sign-in pages themselves and static files.
-_BEFORE_SECOND_FACTOR = ("/login/", "/logout/", "/oidc/", "/static/")
+# Not the password page: with the password alone nobody changes it.
+_BEFORE_SECOND_FACTOR = ("/login/otp/", "/logout/", "/oidc/", "/static/")
 LAST_SEEN = "onevisit_last_seen"
 
 
@@ -93,6 +94,7 @@ class SecondFactorRequired:
         if (
             user is not None
             and user.is_authenticated
+            and request.path != "/login/"
             and not request.path.startswith(_BEFORE_SECOND_FACTOR)
             and needs_second_factor(user, role_names(request))
             and not user.is_verified()
