@@ -128,11 +128,19 @@ class StaffFactory(factory.django.DjangoModelFactory):
         office = factory.Trait(groups__roles=[roles.OFFICE])
         it = factory.Trait(groups__roles=[roles.IT])
         kiosk = factory.Trait(groups__roles=[roles.KIOSK])
-        auditor = factory.Trait(groups__roles=[roles.AUDITOR])
-        # The IT centre's administrator, as the demo's `admin`: the hall-admin role and Django's superuser.
+        # The system administrator, as the demo's `admin`: the hall-admin role and the admin site, not a superuser
+        # (三员分立: the security and audit administrators are other accounts).
         admin = factory.Trait(
             groups__roles=[roles.HALL_ADMIN],
-            user=factory.SubFactory(UserFactory, is_staff=True, is_superuser=True),
+            user=factory.SubFactory(UserFactory, is_staff=True),
+        )
+        security_admin = factory.Trait(
+            groups__roles=[roles.SECURITY_ADMIN],
+            user=factory.SubFactory(UserFactory, is_staff=True),
+        )
+        auditor = factory.Trait(
+            groups__roles=[roles.AUDITOR],
+            user=factory.SubFactory(UserFactory, is_staff=True),
         )
 
     user = factory.SubFactory(UserFactory)
@@ -147,6 +155,8 @@ class StaffFactory(factory.django.DjangoModelFactory):
 
 def signed_in(staff: Staff) -> Client:
     """A browser session of this staff member, as after the login page."""
+    from tests.conftest import code_given
+
     client = Client()
     client.force_login(staff.user)
-    return client
+    return code_given(client, staff.user)

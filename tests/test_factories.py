@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
         ("it", roles.IT),
         ("kiosk", roles.KIOSK),
         ("admin", roles.HALL_ADMIN),
+        ("security_admin", roles.SECURITY_ADMIN),
+        ("auditor", roles.AUDITOR),
     ],
 )
 def test_each_role_trait_gives_that_role_and_no_other(trait, role):
@@ -29,9 +31,12 @@ def test_each_role_trait_gives_that_role_and_no_other(trait, role):
     assert actor_for(staff.user).hall == staff.hall
 
 
-def test_the_admin_trait_is_a_superuser_and_the_others_are_not():
-    assert StaffFactory(admin=True).user.is_superuser
-    assert not StaffFactory(clerk=True).user.is_superuser
+def test_the_three_administrators_reach_the_admin_and_none_is_a_superuser():
+    """三员分立 (issue 16): the system administrator no longer holds every power as a superuser."""
+    for trait in ("admin", "security_admin", "auditor"):
+        user = StaffFactory(**{trait: True}).user
+        assert user.is_staff and not user.is_superuser
+    assert not StaffFactory(clerk=True).user.is_superuser and not StaffFactory(clerk=True).user.is_staff
 
 
 def test_a_signed_in_client_is_that_staff_member():

@@ -14,7 +14,13 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-SECRET = {"ONEVISIT_SECRET_KEY", "ONEVISIT_DATA_KEY", "ONEVISIT_FERRY_KEY", "DATABASE_URL"}
+SECRET = {
+    "ONEVISIT_SECRET_KEY",
+    "ONEVISIT_DATA_KEY",
+    "ONEVISIT_FERRY_KEY",
+    "ONEVISIT_OIDC_CLIENT_SECRET",
+    "DATABASE_URL",
+}
 # Adapter names (registries in onevisit.core.registry): letters, digits, _ and -.
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -48,6 +54,24 @@ class Env(BaseSettings):
     ONEVISIT_SECURE_COOKIES: bool = False
     ONEVISIT_DEBUG: bool = False
     ONEVISIT_LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Sign-in (issue 16): wrong passwords before a lockout, per login name and per address, and how long it lasts;
+    # staff signed out after this many minutes without a request (the kiosk's device account excepted), and at the
+    # latest this many hours after signing in.
+    ONEVISIT_LOGIN_FAILURE_LIMIT: int = Field(5, ge=1)
+    ONEVISIT_LOGIN_LOCKOUT_MINUTES: int = Field(15, ge=1)
+    ONEVISIT_STAFF_IDLE_MINUTES: int = Field(15, ge=1)
+    ONEVISIT_SESSION_HOURS: int = Field(10, ge=1)
+    # Staff single sign-on (统一身份认证) over OIDC: off while the issuer is empty. The endpoints default to the
+    # issuer's usual paths; the claims name the roles (a list of role codes) and the hall (a hall code).
+    ONEVISIT_OIDC_ISSUER: str = ""
+    ONEVISIT_OIDC_CLIENT_ID: str = ""
+    ONEVISIT_OIDC_CLIENT_SECRET: str = ""
+    ONEVISIT_OIDC_AUTHORIZATION_ENDPOINT: str = ""
+    ONEVISIT_OIDC_TOKEN_ENDPOINT: str = ""
+    ONEVISIT_OIDC_USERINFO_ENDPOINT: str = ""
+    ONEVISIT_OIDC_JWKS_ENDPOINT: str = ""
+    ONEVISIT_OIDC_ROLES_CLAIM: str = "onevisit_roles"
+    ONEVISIT_OIDC_HALL_CLAIM: str = "onevisit_hall"
 
     # --- the product ------------------------------------------------------------------------------------------
     ONEVISIT_DEMO: bool = False
@@ -122,7 +146,14 @@ class Env(BaseSettings):
             raise ValueError("expected an IANA time zone such as Asia/Shanghai") from exc
         return value
 
-    @field_validator("ONEVISIT_PUBLIC_BASE_URL")
+    @field_validator(
+        "ONEVISIT_PUBLIC_BASE_URL",
+        "ONEVISIT_OIDC_ISSUER",
+        "ONEVISIT_OIDC_AUTHORIZATION_ENDPOINT",
+        "ONEVISIT_OIDC_TOKEN_ENDPOINT",
+        "ONEVISIT_OIDC_USERINFO_ENDPOINT",
+        "ONEVISIT_OIDC_JWKS_ENDPOINT",
+    )
     @classmethod
     def _base_url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):

@@ -3,6 +3,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "onevisit.core",
     "onevisit.accounts",
     "onevisit.catalog",
@@ -75,10 +79,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "onevisit.accounts.signin.IdleTimeout",
+    "onevisit.accounts.signin.SecondFactorRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "onevisit.web.middleware.FormAddressOpened",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "onevisit.urls"
@@ -128,10 +136,65 @@ def _database(url: str) -> dict:
 DATABASES = {"default": _database(env.DATABASE_URL or f"sqlite:///{DATA_DIR / 'onevisit.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The password policy (MLPS level 3, issue 16): at least 12 characters of three kinds, not like the login or name,
+# not a common or all-digit password. The admin's user and password forms and the password page apply it.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "onevisit.accounts.passwords.CharacterClassValidator"},
 ]
+
+# Sign-in throttling (django-axes, database handler: every process sees the same failures): after
+# ONEVISIT_LOGIN_FAILURE_LIMIT wrong passwords for one login name, or from one address, sign-in is refused for
+# ONEVISIT_LOGIN_LOCKOUT_MINUTES (it lifts by itself) or until the security administrator unlocks it (the admin's
+# 登录失败记录, or `onevisit axes_reset_username NAME`). The axes backend comes first.
+AUTHENTICATION_BACKENDS = [
+    "onevisit.accounts.signin.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.ONEVISIT_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=env.ONEVISIT_LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the period counts from the last counted failure
+AXES_LOCKOUT_CALLABLE = "onevisit.accounts.signin.lockout_page"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = (
+    False  # onevisit.signin logs each failure and lockout itself, with the name and never the password
+)
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code"]
+
+# The second factor (django-otp, TOTP) for the roles that can change or read what others cannot
+# (onevisit.accounts.signin.SECOND_FACTOR_ROLES): asked after the password, before any page or the admin.
+OTP_TOTP_ISSUER = "一次办成"
+
+# Staff sessions end after ONEVISIT_STAFF_IDLE_MINUTES without a request (sliding) and at the latest
+# ONEVISIT_SESSION_HOURS after sign-in; closing the browser ends them too (shared guide-desk PCs).
+ONEVISIT_STAFF_IDLE_MINUTES = env.ONEVISIT_STAFF_IDLE_MINUTES
+SESSION_COOKIE_AGE = env.ONEVISIT_SESSION_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Staff single sign-on over OIDC (mozilla-django-oidc): on when an issuer is configured.
+ONEVISIT_OIDC = bool(env.ONEVISIT_OIDC_ISSUER and env.ONEVISIT_OIDC_CLIENT_ID)
+ONEVISIT_OIDC_ROLES_CLAIM = env.ONEVISIT_OIDC_ROLES_CLAIM
+ONEVISIT_OIDC_HALL_CLAIM = env.ONEVISIT_OIDC_HALL_CLAIM
+if ONEVISIT_OIDC:
+    _issuer = env.ONEVISIT_OIDC_ISSUER
+    AUTHENTICATION_BACKENDS.append("onevisit.accounts.sso.StaffOIDCBackend")
+    OIDC_RP_CLIENT_ID = env.ONEVISIT_OIDC_CLIENT_ID
+    OIDC_RP_CLIENT_SECRET = env.ONEVISIT_OIDC_CLIENT_SECRET
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env.ONEVISIT_OIDC_AUTHORIZATION_ENDPOINT or f"{_issuer}/oauth2/authorize"
+    OIDC_OP_TOKEN_ENDPOINT = env.ONEVISIT_OIDC_TOKEN_ENDPOINT or f"{_issuer}/oauth2/token"
+    OIDC_OP_USER_ENDPOINT = env.ONEVISIT_OIDC_USERINFO_ENDPOINT or f"{_issuer}/userinfo"
+    OIDC_OP_JWKS_ENDPOINT = env.ONEVISIT_OIDC_JWKS_ENDPOINT or f"{_issuer}/jwks"
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid profile"
+OIDC_CREATE_USER = True
+OIDC_USERNAME_ALGO = "onevisit.accounts.sso.username_of"
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=refused"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -167,7 +230,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.ONEVISIT_LOG_LEVEL},
     # Client libraries log every request at INFO; the ferry logs what matters itself.
-    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpcore", "zeep")},
+    "loggers": {name: {"level": "WARNING"} for name in ("httpx", "httpcore", "zeep", "axes")},
 }
 
 ONEVISIT_DEMO = env.ONEVISIT_DEMO

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from onevisit.accounts import sso
+from onevisit.accounts import views as account_views
 from onevisit.api import api
 from onevisit.web.views import home
 
@@ -10,8 +12,13 @@ admin.site.site_title = "一次办成"
 
 urlpatterns = [
     path("", home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", account_views.Login.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/otp/", account_views.verify, name="otp-verify"),
+    path("login/otp/enrol/", account_views.enrol, name="otp-enrol"),
+    path("login/password/", account_views.PasswordChange.as_view(), name="password-change"),
+    path("oidc/authenticate/", sso.start, name="oidc_authentication_init"),
+    path("oidc/callback/", sso.callback, name="oidc_authentication_callback"),
     path("notice/", include("onevisit.catalog.urls")),
     path("", include("onevisit.queueing.urls")),
     path("", include("onevisit.cases.urls")),  # t/…, window/…, office/…

@@ -11,7 +11,7 @@ from onevisit.cases import services
 from onevisit.catalog import services as catalog_services
 from onevisit.catalog.models import Bundle, Matter
 from onevisit.core.errors import Invalid, NotFound
-from tests.conftest import login, nothing_written
+from tests.conftest import hall_supervisor, login, nothing_written
 from tests.journey import called, handed_over
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +141,7 @@ def test_the_work_list_names_each_tasks_department_and_no_title_repeats(guide, c
     """The hall admin's list mixes departments; 养老保险关系转移接续（养老保险关系转移接续） said one thing twice."""
     case = _transfer_case(guide, clerk, window1)
     task = case.tasks.get()
-    listed = login("admin").get("/office/").content.decode()
+    listed = hall_supervisor().get("/office/").content.decode()
     assert f"{case.number} · {task.role}</a> <small>区社会保险经办机构</small>" in listed
     assert task.matter.name == task.role == "养老保险关系转移接续"  # a matter's own task is named after it
     assert f"{task.role}（{task.role}）" not in listed

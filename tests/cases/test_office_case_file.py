@@ -15,7 +15,7 @@ from onevisit.core import clock
 from onevisit.core.errors import NotFound
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
-from tests.conftest import login, nothing_written
+from tests.conftest import hall_supervisor, login, nothing_written
 from tests.journey import called, everything_for, handed_over
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +104,7 @@ def test_another_departments_task_is_not_found_on_pages_and_api_and_nothing_leak
     # a window clerk has no back-office role at all; the hall admin sees every department
     assert login("chuangkou1").get(f"/office/tasks/{social_task.pk}/").status_code == 403
     assert login("chuangkou1").get(f"/api/cases/office/tasks/{social_task.pk}").status_code == 403
-    assert login("admin").get(f"/office/tasks/{social_task.pk}/").status_code == 200
+    assert hall_supervisor().get(f"/office/tasks/{social_task.pk}/").status_code == 200
 
 
 def test_a_task_of_another_hall_is_not_found(guide, clerk, window1):

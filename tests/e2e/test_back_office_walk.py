@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from tests.conftest import hall_supervisor
 from tests.e2e.conftest import SHOTS, blur, login, needs_chromium, new_page, scan, tab_to
 from tests.e2e.test_hall_day import assert_plain_chinese
 from tests.factories import resident_id
@@ -173,7 +174,8 @@ def test_a_bundle_through_verification_return_correction_approval_and_delivery(d
         assert "已补正" in social.inner_text("main")
         social.get_by_role("button", name="审批通过").click()
         social.get_by_text("已审批通过").wait_for()
-        admin = login(browser, base, "admin")  # the hall admin sees every department's list
+        hall_supervisor()  # the hall admin with the back-office role sees every department's list
+        admin = login(browser, base, "admin")
         for _ in range(8):
             admin.goto(f"{base}/office/")
             link = admin.locator(".review-item h2 a")

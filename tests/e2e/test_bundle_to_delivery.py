@@ -6,7 +6,7 @@ import pytest
 
 from onevisit.cases.models import Case
 from onevisit.web import demo
-from tests.conftest import load_seed_catalog
+from tests.conftest import hall_supervisor, load_seed_catalog
 from tests.e2e.conftest import login, needs_chromium
 from tests.factories import resident_id
 
@@ -56,7 +56,8 @@ def test_retirement_bundle_from_scan_to_delivery(live_server, browser):
     window.keyboard.press("F10")
     window.wait_for_selector("text=已移交后台")
 
-    office = login(browser, base, "admin")  # hall admin: every department's list
+    hall_supervisor()  # the hall admin with the back-office role: every department's list
+    office = login(browser, base, "admin")
     for _ in range(10):
         office.goto(f"{base}/office/")
         task = office.locator(".review-item h2 a")

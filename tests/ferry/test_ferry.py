@@ -245,7 +245,7 @@ def test_outage_breaker_manual_entry_back_fill_and_reconciliation(ferry, guide, 
     assert ferry.rest.ledger.applied[key] == 1
     assert Event.objects.filter(type="ferry.backfilled", case=str(case.pk)).exists()
     assert AuditRecord.objects.filter(kind="backfill", envelope=str(entry.envelope_id)).exists()
-    report = login("admin").get("/ferry/").content.decode()
+    report = login("xinxi").get("/ferry/").content.decode()  # the information centre
     assert case.number in report and "不一致" in report and "用人单位名称" in report
 
 
@@ -257,7 +257,7 @@ def test_manual_entry_is_refused_while_the_back_end_answers(ferry, guide, clerk,
 
 
 def test_the_information_centre_trips_and_restores_a_breaker(ferry, hall):
-    client = login("admin")
+    client = login("xinxi")
     client.post("/ferry/breaker/payment/", {"state": "open", "reason": "网闸维护"})
     backend = Backend.objects.get(code="payment")
     assert backend.breaker == "open" and backend.held

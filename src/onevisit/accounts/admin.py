@@ -1,13 +1,36 @@
 """Halls, windows, staff and roles for the IT centre: every label in Chinese, roles by their Chinese names."""
 
+import logging
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from onevisit.accounts import roles
-from onevisit.accounts.models import Department, Hall, Role, Staff, Window, role_label
+from onevisit.accounts import duties, roles
+from onevisit.accounts.models import (
+    Department,
+    Hall,
+    Role,
+    SecondFactorDevice,
+    SignIn,
+    SignInFailure,
+    SignInLockout,
+    Staff,
+    Window,
+    role_label,
+)
 
+log = logging.getLogger("onevisit.signin")
+
+# Tables of libraries, shown (when at all) through the proxies in accounts.models, never picked by their own names.
+THIRD_PARTY_APPS = ("axes", "otp_totp", "django_otp", "admin", "sessions", "contenttypes")
 ACTIONS = {"add": "添加", "change": "修改", "delete": "删除", "view": "查看"}
 
 
@@ -151,18 +174,38 @@ class RoleAdmin(GroupAdmin):
     def members(self, obj):
         return obj.user_set.count()
 
-    def get_fields(self, request, obj=None):
+    def _fields(self, request, obj=None):
         if obj is not None and obj.name in roles.ALL:
             return ["label", "permissions"]  # a role is read by its Chinese name; its code is not for typing
         return super().get_fields(request, obj)
 
+    def get_fields(self, request, obj=None):
+        if self._fixed(request, obj):
+            return ["label", "fixed_permissions"]
+        return self._fields(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
+        if self._fixed(request, obj):
+            return ["label", "fixed_permissions"]  # 三员分立: fixed in accounts.duties, not granted here
         return ["label"] if obj is not None and obj.name in roles.ALL else []
+
+    @staticmethod
+    def _fixed(request, obj) -> bool:
+        return obj is not None and obj.name in duties.THREE and not request.user.is_superuser
+
+    @admin.display(description="权限")
+    def fixed_permissions(self, obj):
+        held = obj.permissions.select_related("content_type").order_by("content_type__app_label", "codename")
+        return "；".join(permission_label(p) for p in held) or "—"
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or obj.name not in roles.ALL
 
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name == "permissions":  # the product's own tables; sign-in records are under accounts
+            kwargs["queryset"] = Permission.objects.exclude(
+                content_type__app_label__in=THIRD_PARTY_APPS
+            ).select_related("content_type")
         formfield = super().formfield_for_manytomany(db_field, request=request, **kwargs)
         return _labelled(formfield, permission_label) if db_field.name == "permissions" else formfield
 
@@ -171,8 +214,26 @@ User = get_user_model()
 admin.site.unregister(User)
 
 
+class RoleCheckedUserForm(UserChangeForm):
+    """The account's roles, refused when they would make one person two of the three administrators (三员分立)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        groups = cleaned.get("groups")
+        if groups is not None:
+            try:
+                duties.check_roles(g.name for g in groups)
+            except ValidationError as exc:
+                self.add_error("groups", exc.message_dict["groups"])
+        return cleaned
+
+
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
+    """Accounts and their roles: the security administrator's (安全管理员). Only a superuser sets superuser status or
+    per-account permissions, and only a superuser changes a superuser's account."""
+
+    form = RoleCheckedUserForm
     list_display = ["username", "staff_name", "role_names", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_superuser", "is_active", RoleFilter]
 
@@ -186,6 +247,10 @@ class StaffUserAdmin(UserAdmin):
         return "、".join(role_label(g) for g in obj.groups.all()) or "—"
 
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name == "user_permissions":
+            kwargs["queryset"] = Permission.objects.exclude(
+                content_type__app_label__in=THIRD_PARTY_APPS
+            ).select_related("content_type")
         formfield = super().formfield_for_manytomany(db_field, request=request, **kwargs)
         if db_field.name == "groups":
             return _labelled(formfield, role_label)
@@ -195,3 +260,122 @@ class StaffUserAdmin(UserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("staff").prefetch_related("groups")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_superuser", "user_permissions", "last_login", "date_joined"]
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+# ---- sign-in records and second-factor devices (三员分立: the security administrator unlocks and resets; the audit
+# administrator reads) --------------------------------------------------------------------------------------------
+
+for _model in (AccessAttempt, AccessFailureLog, AccessLog, TOTPDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)  # their own admins are in English and show the TOTP key
+
+
+class SignInRecordAdmin(ReadOnly, admin.ModelAdmin):
+    """Read-only lists of django-axes' records, every column named in Chinese."""
+
+    search_fields = ["username", "ip_address"]
+
+    @admin.display(description="登录名", ordering="username")
+    def login_name(self, obj):
+        return obj.username or "—"
+
+    @admin.display(description="地址", ordering="ip_address")
+    def address(self, obj):
+        return obj.ip_address or "—"
+
+    @admin.display(description="时间", ordering="attempt_time")
+    def at(self, obj):
+        return formats.localize(timezone.localtime(obj.attempt_time))
+
+
+@admin.register(SignInLockout)
+class SignInLockoutAdmin(SignInRecordAdmin):
+    """Deleting a count unlocks that login name or address at once (解除锁定); otherwise it lifts by itself."""
+
+    list_display = ["login_name", "address", "failures", "at", "state"]
+    fields = readonly_fields = ["login_name", "address", "failures", "at", "state"]
+    actions = ["unlock"]
+
+    @admin.display(description="失败次数", ordering="failures_since_start")
+    def failures(self, obj):
+        return obj.failures_since_start
+
+    @admin.display(description="状态")
+    def state(self, obj):
+        return "已锁定" if obj.failures_since_start >= settings.AXES_FAILURE_LIMIT else "未锁定"
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.delete_signinlockout")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="解除锁定", permissions=["delete"])
+    def unlock(self, request, queryset):
+        names = sorted({r.username or r.ip_address or "" for r in queryset})
+        log.info("unlocked by %s: %s", request.user.get_username(), ", ".join(names))
+        count = queryset.delete()[0]
+        self.message_user(request, f"已解除 {count} 条锁定：{'、'.join(names)}")
+
+
+@admin.register(SignInFailure)
+class SignInFailureAdmin(SignInRecordAdmin):
+    list_display = ["login_name", "address", "at", "locked"]
+    fields = readonly_fields = ["login_name", "address", "at", "locked"]
+
+    @admin.display(description="触发锁定", boolean=True)
+    def locked(self, obj):
+        return obj.locked_out
+
+
+@admin.register(SignIn)
+class SignInAdmin(SignInRecordAdmin):
+    list_display = ["login_name", "address", "at", "signed_out"]
+    fields = readonly_fields = ["login_name", "address", "at", "signed_out"]
+
+    @admin.display(description="退出时间", ordering="logout_time")
+    def signed_out(self, obj):
+        return formats.localize(timezone.localtime(obj.logout_time)) if obj.logout_time else "—"
+
+
+@admin.register(SecondFactorDevice)
+class SecondFactorDeviceAdmin(ReadOnly, admin.ModelAdmin):
+    """A lost phone: delete its device and the staff member enrols a new one at the next sign-in. The key is
+    never shown."""
+
+    list_display = ["account", "enrolled", "last_used"]
+    fields = readonly_fields = ["account", "enrolled", "last_used"]
+    search_fields = ["user__username"]
+
+    @admin.display(description="登录账号", ordering="user__username")
+    def account(self, obj):
+        return obj.user.get_username()
+
+    @admin.display(description="已绑定", boolean=True)
+    def enrolled(self, obj):
+        return obj.confirmed
+
+    @admin.display(description="最近使用")
+    def last_used(self, obj):
+        return formats.localize(timezone.localtime(obj.last_used_at)) if obj.last_used_at else "—"
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("accounts.delete_secondfactordevice")

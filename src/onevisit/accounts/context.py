@@ -1,4 +1,3 @@
-from onevisit.accounts import roles
 from onevisit.accounts.models import Staff
 
 
@@ -13,6 +12,4 @@ def staff(request):
     else:
         member = Staff.objects.select_related("hall", "window").filter(user=user).first()
         names = set(user.groups.values_list("name", flat=True))
-    if roles.HALL_ADMIN in names:
-        names |= set(roles.ALL)
     return {"staff_member": member, "staff_roles": names}

@@ -1,7 +1,9 @@
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onevisit.accounts import roles
 
@@ -136,3 +138,52 @@ class Role(Group):
 def role_label(group: Group) -> str:
     """法制审核 for the group `legal`; a group that is not a role keeps its own name."""
     return roles.LABELS.get(group.name, group.name)
+
+
+# ---- sign-in records and second-factor devices, as the security and audit administrators read them ----------------
+# Proxies of django-axes' and django-otp's tables (no table of their own): the admin shows them in Chinese, under
+# this app, with permissions the three administrators' duties name (accounts.duties).
+
+
+class SignInLockout(AccessAttempt):
+    """登录失败计数: django-axes' count of wrong passwords per login name and address; deleting one unlocks it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "登录失败计数"
+
+    def __str__(self) -> str:
+        return f"{self.username or self.ip_address} 的登录失败计数"
+
+
+class SignInFailure(AccessFailureLog):
+    """登录失败记录: one row per wrong password, kept after an unlock (the audit administrator reads them)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "登录失败记录"
+
+    def __str__(self) -> str:
+        return f"{self.username or self.ip_address} 的登录失败"
+
+
+class SignIn(AccessLog):
+    """登录记录: each successful sign-in and its sign-out."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "登录记录"
+
+    def __str__(self) -> str:
+        return f"{self.username or self.ip_address} 的登录"
+
+
+class SecondFactorDevice(TOTPDevice):
+    """动态口令设备: a staff member's authenticator app; deleting it makes them enrol a new one at next sign-in."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "动态口令设备"
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} 的动态口令设备"

@@ -6,13 +6,15 @@ Idempotent: codes are natural keys, so running it again updates rather than dupl
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from onevisit.accounts import roles
+from onevisit.accounts import duties, roles, signin, twofactor
 from onevisit.accounts.models import Department, Hall, Staff, Window
 from onevisit.accounts.services import ensure_role_groups
 from onevisit.catalog.models import Matter
@@ -92,8 +94,30 @@ STAFF = [
     ("houtai1", "后台 社保经办", [roles.OFFICE], None),
     ("houtai2", "后台 人社审批", [roles.OFFICE], None),
     ("xinxi", "信息中心 张主任", [roles.IT], None),
+    # 三员分立: the system administrator (the hall's set-up), the security administrator (accounts, roles, unlocking)
+    # and the audit administrator (sign-in and data-access records) are three people.
     ("admin", "管理员", [roles.HALL_ADMIN], None),
+    ("anquan", "安全管理员 钱安", [roles.SECURITY_ADMIN], None),
+    ("shenji", "审计管理员 吴审", [roles.AUDITOR], None),
 ]
+# Accounts that sign in to the admin (each of the three sees only its own part there).
+ADMIN_LOGINS = ("admin", "anquan", "shenji")
+SECOND_FACTOR_LOGINS = tuple(
+    username for username, _, names, _ in STAFF if set(names) & signin.SECOND_FACTOR_ROLES
+)
+
+
+def totp_key(username: str) -> str:
+    """The demo's known authenticator key of a login (hex, 20 bytes): published like the demo password."""
+    return hashlib.sha1(f"onevisit-demo-totp:{username}".encode()).hexdigest()
+
+
+def totp_secrets() -> dict[str, str]:
+    """Each second-factor demo login's key as an authenticator app takes it (base32)."""
+    return {
+        username: base64.b32encode(bytes.fromhex(totp_key(username))).decode().rstrip("=")
+        for username in SECOND_FACTOR_LOGINS
+    }
 
 
 @transaction.atomic
@@ -103,6 +127,7 @@ def load(
     address: str = "示范区人民路100号 一楼大厅",
 ) -> Hall:
     ensure_role_groups()
+    duties.grant_admin_permissions()
     wanted = {c for queue in QUEUES for c in queue[3]}
     matters = {m.code: m for m in Matter.objects.filter(code__in=wanted)}
     if set(matters) != wanted:
@@ -124,9 +149,12 @@ def load(
         user, created = user_model.objects.get_or_create(username=username)
         if created:
             user.set_password(DEMO_PASSWORD)
-        user.is_staff = user.is_superuser = username == "admin"
+        user.is_staff = username in ADMIN_LOGINS
+        user.is_superuser = False  # no account holds every power (三员分立)
         user.save()
         user.groups.set(Group.objects.filter(name__in=role_names))
+        if username in SECOND_FACTOR_LOGINS and twofactor.confirmed_device(user) is None:
+            twofactor.enrol_with_key(user, totp_key(username))
         Staff.objects.update_or_create(
             user=user,
             defaults={
