@@ -10,13 +10,14 @@ from onevisit.accounts import roles
 from onevisit.accounts.services import require
 from onevisit.cases import services as cases
 from onevisit.core.errors import NotFound
+from onevisit.core.schemas import InputSchema
 from onevisit.ferry import services
 from onevisit.ferry.models import Envelope
 
 router = Router(tags=["ferry"])
 
 
-class EnvelopeIn(Schema):
+class EnvelopeIn(InputSchema):
     backend: str
     field_set: str
     version: int | None = None
@@ -25,7 +26,7 @@ class EnvelopeIn(Schema):
     idempotency_key: str
 
 
-class ManualIn(Schema):
+class ManualIn(InputSchema):
     values: dict[str, str]
 
 

@@ -32,7 +32,7 @@ class Command(BaseCommand):
                     "  admin 管理后台      http://127.0.0.1:8000/admin/    login admin",
                     "  API docs            http://127.0.0.1:8000/api/docs",
                     f"  password for every demo login: {demo.DEMO_PASSWORD}",
-                    "  the back-end simulators know e.g. 林星石 330106198506151233 and 王桂英 330106195603012469",
+                    "  the back-end simulators know e.g. 林星石 and 王桂英: their resident IDs are in",
                     "  (data/ferry/population.yaml); switch a fault: onevisit legacy-sim --set-fault social_insurance=down",
                     "",
                 ]
