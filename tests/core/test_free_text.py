@@ -144,3 +144,12 @@ def test_the_demo_banner_prints_no_full_resident_id(settings, catalog):
     call_command("demo", stdout=out)
     assert "demo data ready" in out.getvalue()
     assert not contains_personal_number(out.getvalue())
+
+
+@pytest.mark.django_db
+def test_a_not_applicable_reason_refuses_a_disguised_number(guide):
+    from tests.journey import prereview
+
+    with nothing_written(), pytest.raises(Invalid) as err:
+        prereview(guide, "gxzy", present=["sqb"], not_applicable={"jfpz": "本人 １３８-0013-8000 说不用"})
+    assert list(err.value.errors) == ["na-jfpz"] and "不要填写身份证号或手机号" in err.value.message

@@ -23,10 +23,11 @@ def free_text(
     required: str = "",
     mask: bool = False,
     lines: bool = False,
+    refusal: str = "",
 ) -> str:
     """The cleaned text, or Invalid naming `field`. `required` is the message for an empty text (empty allowed
     when it is blank); `mask` keeps personal numbers masked instead of refusing the text; `lines` keeps the
-    writer's line breaks (only the ends are trimmed)."""
+    writer's line breaks (only the ends are trimmed); `refusal` replaces the message of a refused number."""
     text = (value or "").strip() if lines else " ".join((value or "").split())
     if not text and required:
         raise Invalid(required, field=field)
@@ -34,9 +35,7 @@ def free_text(
         raise Invalid(f"{label}不能超过 {max_length} 个字", field=field)
     if contains_personal_number(text):
         if not mask:
-            raise Invalid(
-                f"{label}中不能写身份证号或手机号（含加空格、横线或全角数字的写法），请删去后再提交",
-                field=field,
-            )
+            refused = f"{label}中不能写身份证号或手机号（含加空格、横线或全角数字的写法），请删去后再提交"
+            raise Invalid(refusal or refused, field=field)
         text = redact(text)
     return text

@@ -209,6 +209,7 @@ def _check_not_applicable(
                     label=f"「{material.name}」不适用的原因",
                     max_length=NA_REASON_MAX,
                     lines=True,
+                    refusal=f"「{material.name}」不适用的原因中不要填写身份证号或手机号",
                 )
             except Invalid as refused:
                 errors.update(refused.errors)
