@@ -134,6 +134,8 @@ _BETWEEN_DIGITS = re.compile(rf"(?<=\d){_SEPARATOR}+(?=[\dXx])")
 _RESIDENT_ID_SPACED = re.compile(
     rf"(?<![0-9A-Za-z])\d(?:{_SEPARATOR}?\d){{16}}{_SEPARATOR}?[\dXx](?![0-9A-Za-z])"
 )
+# Eleven digits with only separators between them: in every number found below, so its absence is a quick no.
+_ELEVEN_DIGITS_LOOSELY = re.compile(rf"\d(?:{_SEPARATOR}*\d){{10}}")
 _MOBILE_SPACED = re.compile(rf"(?<!\d)1{_SEPARATOR}?[3-9](?:{_SEPARATOR}?\d){{9}}(?!\d)")
 
 
@@ -168,6 +170,8 @@ def personal_number_in(text: str, *, phones: bool = True) -> bool:
     """A full resident ID (or, with `phones`, a mobile number) in the text, as typed or with its separators and
     full-width digits folded; fast when it holds no long number, as almost every event payload does."""
     folded = fold_digits(text)
+    if not _ELEVEN_DIGITS_LOOSELY.search(folded):
+        return False
     if _RESIDENT_ID_SPACED.search(folded) or (phones and _MOBILE_SPACED.search(folded)):
         return True
     for variant in (folded, _BETWEEN_DIGITS.sub("", folded)):
