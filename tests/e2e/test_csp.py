@@ -39,7 +39,7 @@ def test_the_main_pages_work_under_the_content_security_policy(base, browser):
     case = cases.accept(actor=_actor("chuangkou1"), window=hall_window, code=ticket.token)
     problems: list[str] = []
 
-    citizen = new_page(browser, width=390, height=844)
+    citizen = new_page(browser, width=390, height=844, csp=True)
     seen = _watched(citizen)
     for path in (
         "/book/demo/",
@@ -55,12 +55,12 @@ def test_the_main_pages_work_under_the_content_security_policy(base, browser):
     citizen.wait_for_timeout(2500)  # the board's feed polls every 2 s: an htmx swap under the policy
     problems += _violations(citizen, seen)
 
-    desk = login(browser, base, "daoban")
+    desk = login(browser, base, "daoban", csp=True)
     seen = _watched(desk)
     desk.goto(f"{base}/guide/")
     problems += _violations(desk, seen)
 
-    window = login(browser, base, "chuangkou1")
+    window = login(browser, base, "chuangkou1", csp=True)
     seen = _watched(window)
     window.goto(f"{base}/window/w1/")
     link = window.locator(f"a[href$='/cases/{case.pk}/']").first
@@ -73,13 +73,13 @@ def test_the_main_pages_work_under_the_content_security_policy(base, browser):
     assert touched == "1", "the case page's inline script ran after a boosted navigation"
     problems += _violations(window, seen)
 
-    analyst = login(browser, base, "fenxi")
+    analyst = login(browser, base, "fenxi", csp=True)
     seen = _watched(analyst)
     analyst.goto(f"{base}/metrics/")
     analyst.wait_for_timeout(500)
     problems += _violations(analyst, seen)
 
-    admin = login(browser, base, "admin")
+    admin = login(browser, base, "admin", csp=True)
     seen = _watched(admin)
     for path in ("/admin/", "/admin/catalog/checklistversion/", "/api/docs"):
         admin.goto(f"{base}{path}")
