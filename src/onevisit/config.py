@@ -72,6 +72,12 @@ class Env(BaseSettings):
     ONEVISIT_OIDC_JWKS_ENDPOINT: str = ""
     ONEVISIT_OIDC_ROLES_CLAIM: str = "onevisit_roles"
     ONEVISIT_OIDC_HALL_CLAIM: str = "onevisit_hall"
+    # Production behind a TLS-terminating proxy: Secure cookies, HSTS, redirect to https (issue 16).
+    ONEVISIT_BEHIND_TLS: bool = False
+    ONEVISIT_HSTS_SECONDS: int = Field(31_536_000, ge=0)
+    # Per-address limits on the public pages, `N/s|m|h|d` or `off` (onevisit.web.ratelimit).
+    ONEVISIT_RATE_BOOKING: str = "20/h"
+    ONEVISIT_RATE_LOOKUP: str = "120/m"
 
     # --- the product ------------------------------------------------------------------------------------------
     ONEVISIT_DEMO: bool = False
@@ -129,6 +135,14 @@ class Env(BaseSettings):
                 raise ValueError(f"expected key=adapter pairs separated by commas, got {part!r}")
             pairs[key] = name
         return pairs
+
+    @field_validator("ONEVISIT_RATE_BOOKING", "ONEVISIT_RATE_LOOKUP")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        count, _, unit = value.partition("/")
+        if value != "off" and not (count.isdigit() and int(count) > 0 and unit in ("s", "m", "h", "d")):
+            raise ValueError("expected a rate such as 20/h (per s, m, h or d) or off")
+        return value
 
     @field_validator("ONEVISIT_NOTIFIER")
     @classmethod

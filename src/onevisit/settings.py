@@ -1,12 +1,14 @@
 """One settings module; every environment variable (DATABASE_URL, ONEVISIT_*) is read once, typed, in
 `onevisit.config`. Nothing else reads the environment: code and tests read these settings."""
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from onevisit import config
@@ -18,6 +20,17 @@ except config.ConfigError as exc:
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env.data_dir
+
+
+def _private_dir(path: Path) -> None:
+    """The data directory holds keys and the SQLite file: only its owner may list or open it (0700)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        with contextlib.suppress(PermissionError):  # not ours to change: the operator chose it
+            path.chmod(0o700)
+
+
+_private_dir(DATA_DIR)
 
 
 def _persisted_secret(given: str, file_name: str) -> str:
@@ -86,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "onevisit.web.middleware.FormAddressOpened",
+    "onevisit.web.ratelimit.RateLimitPublicPages",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
@@ -130,7 +144,21 @@ def _database(url: str) -> dict:
         # Tests use a file too: the concurrency tests need real locking, not shared-cache memory. One file per
         # test process, so two pytest runs in one checkout never share (and break) a database.
         db["TEST"] = {"NAME": str(DATA_DIR / f"{TEST_DATABASE_PREFIX}{os.getpid()}.sqlite3")}
+        _private_file(Path(db["NAME"]))
     return db
+
+
+def _private_file(path: Path) -> None:
+    """The SQLite file is created 0600 before SQLite opens it (its -wal and -shm files take the same mode)."""
+    if str(path) in ("", ":memory:"):
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            with contextlib.suppress(PermissionError):
+                path.chmod(0o600)
 
 
 DATABASES = {"default": _database(env.DATABASE_URL or f"sqlite:///{DATA_DIR / 'onevisit.sqlite3'}")}
@@ -292,3 +320,41 @@ ONEVISIT_SHOTS = env.ONEVISIT_SHOTS
 ONEVISIT_AXE_JS = env.ONEVISIT_AXE_JS
 ONEVISIT_E2E_REQUIRE_AXE = env.ONEVISIT_E2E_REQUIRE_AXE
 ONEVISIT_E2E_KEEP_GOING = env.ONEVISIT_E2E_KEEP_GOING
+
+# ---- issue 16: deployment behind TLS, rate limits ------------------------------------------------------------
+# ONEVISIT_BEHIND_TLS=1: the proxy in front terminates TLS and says so in X-Forwarded-Proto; cookies are Secure,
+# plain http is redirected, browsers are told to use https only (HSTS). `check --deploy` is then clean.
+ONEVISIT_BEHIND_TLS = env.ONEVISIT_BEHIND_TLS
+if ONEVISIT_BEHIND_TLS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.ONEVISIT_HSTS_SECONDS
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+# Per-address limits on the public pages (onevisit.web.ratelimit): bookings sent, status and booking pages read.
+ONEVISIT_RATE_BOOKING = env.ONEVISIT_RATE_BOOKING
+ONEVISIT_RATE_LOOKUP = env.ONEVISIT_RATE_LOOKUP
+
+# Content-Security-Policy on every response (django-csp 4; docs/security.md). Scripts only from this site or an
+# inline <script> carrying the response's nonce (`nonce="{{ request.csp_nonce }}"`); htmx gives the first page's
+# nonce to the scripts it inserts on a boosted navigation (`inlineScriptNonce` in base.html's htmx-config) and
+# adds no <style> of its own (`includeIndicatorStyles: false`). No inline style, no plugin, no framing, forms
+# post only here.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

@@ -141,3 +141,12 @@ def test_review_pages_for_the_legal_section(hall, matter, editor):
     client.post("/notice/review/matters/cbdj/check/", {"result": "ok"})
     assert ChecklistCheck.objects.filter(matter=matter).exists()
     assert login("chuangkou1").get("/notice/review/").status_code == 403
+
+
+def test_a_rejection_reason_with_a_disguised_resident_id_is_refused(matter, editor, legal):
+    """Issue 16, hole 9: the legal section's reason is free text like any other, checked by core.freetext."""
+    draft = _draft_with_change(matter, editor)
+    services.submit(version=draft, user=editor)
+    with nothing_written(), pytest.raises(Invalid) as err:
+        services.reject(version=draft, user=legal, reason="申请人 110105 19491231 002X 的材料不全")
+    assert list(err.value.errors) == ["reason"] and "身份证号" in err.value.message

@@ -7,6 +7,7 @@ from onevisit.accounts.services import require, window_of
 from onevisit.cases import casefile, services
 from onevisit.core import access, clock
 from onevisit.core.errors import NotFound
+from onevisit.core.schemas import InputSchema
 from onevisit.intake import services as intake
 from onevisit.queueing import services as queueing
 from onevisit.queueing.api import TicketOut, ticket_out
@@ -38,7 +39,7 @@ class CaseOut(Schema):
     completed_at: datetime | None
 
 
-class ScanIn(Schema):
+class ScanIn(InputSchema):
     code: str
 
 
@@ -101,7 +102,7 @@ def hand_over(request, case_id: int):
     return case_out(services.hand_over(actor=actor, case_id=case_id))
 
 
-class FormIn(Schema):
+class FormIn(InputSchema):
     """field → value; a multiple choice (参保险种) as a list of choices or one string joined by 、"""
 
     values: dict[str, str | list[str]]
@@ -146,16 +147,16 @@ def task_out(t) -> TaskOut:
     )
 
 
-class NoteIn(Schema):
+class NoteIn(InputSchema):
     note: str = ""
 
 
-class ReturnIn(Schema):
+class ReturnIn(InputSchema):
     reasons: str
     to: str = "window"
 
 
-class VerifyIn(Schema):
+class VerifyIn(InputSchema):
     department: str = Field(description="核验部门的代码（部门表中的 code）")
     question: str
     due_days: int = 1
@@ -299,12 +300,12 @@ def case_file_out(task) -> CaseFileOut:
     )
 
 
-class AnswerIn(Schema):
+class AnswerIn(InputSchema):
     confirmed: bool
     answer: str = ""
 
 
-class DeliverIn(Schema):
+class DeliverIn(InputSchema):
     method: str
     tracking_number: str = ""
 
@@ -363,7 +364,7 @@ def answer_verification(request, verification_id: int, payload: AnswerIn):
     return Status(204, None)
 
 
-class CorrectIn(Schema):
+class CorrectIn(InputSchema):
     via: str
 
 

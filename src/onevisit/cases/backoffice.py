@@ -16,7 +16,7 @@ from onevisit.catalog import services as catalog
 from onevisit.core import clock
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
-from onevisit.core.ids import contains_personal_number, redact
+from onevisit.core.freetext import free_text
 from onevisit.queueing import services as queueing
 
 
@@ -175,11 +175,14 @@ def return_task(*, actor: Actor, task_id: int, reasons: str, to: str = "window")
 
     The reasons are kept on the return (resident IDs and phones masked), never in an event. Whether the promised
     time limit stops meanwhile is the task's matter's catalog rule, taken now."""
-    reasons = " ".join((reasons or "").split())
-    if not reasons:
-        raise Invalid("退件须写明理由", field="reasons")
-    if len(reasons) > RETURN_REASONS_MAX:
-        raise Invalid(f"退件理由不能超过 {RETURN_REASONS_MAX} 字", field="reasons")
+    reasons = free_text(
+        reasons,
+        field="reasons",
+        label="退件理由",
+        max_length=RETURN_REASONS_MAX,
+        required="退件须写明理由",
+        mask=True,
+    )
     if to not in CaseReturn.To.values:
         raise Invalid("退回对象须为窗口或办事人", field="to")
     with transaction.atomic():
@@ -188,7 +191,7 @@ def return_task(*, actor: Actor, task_id: int, reasons: str, to: str = "window")
             raise Conflict(
                 f"任务「{task.role or task.code}」{task.get_status_display()}，不能退件", field="task"
             )
-        now, reasons = clock.now(), redact(reasons)
+        now = clock.now()
         task.status, task.note, task.handled_by = Task.Status.RETURNED, reasons, actor.user
         task.save(update_fields=["status", "note", "handled_by"])
         task.verifications.filter(answered_at__isnull=True).update(
@@ -324,10 +327,9 @@ def request_verification(
     to = Department.objects.filter(code=department).first()
     if to is None:
         raise Invalid(f"没有部门「{department}」，请从列表中选择", field="department")
-    if not question.strip() or len(question) > 300:
-        raise Invalid("核验事项须填写，且不超过300字", field="question")
-    if contains_personal_number(question):
-        raise Invalid("核验事项中不能写身份证号或手机号（对方部门可在案卷中看到脱敏信息）", field="question")
+    question = free_text(
+        question, field="question", label="核验事项", max_length=300, required="核验事项须填写"
+    )
     if due_days not in VERIFICATION_DAYS:
         raise Invalid(f"答复期限须为 {'、'.join(map(str, VERIFICATION_DAYS))} 个工作日之一", field="due_days")
     with transaction.atomic():
@@ -342,7 +344,7 @@ def request_verification(
         verification = Verification.objects.create(
             task=task,
             to_department=to,
-            question=question.strip(),
+            question=question,
             requested_by=actor.user,
             requested_at=now,
             due_at=queueing.add_working_days(now, due_days, task.case.hall.timezone),
@@ -372,11 +374,9 @@ def answer_verification(
 ) -> Verification:
     """The answer (属实 / 不符, with its text) goes back to the asking task, which is ready again. 不符 needs its
     reason; personal numbers in the text are masked."""
-    answer = " ".join((answer or "").split())
+    answer = free_text(answer, field="answer", label="答复", max_length=ANSWER_MAX, mask=True)
     if not confirmed and not answer:
         raise Invalid("核验不符须写明不符的情况", field="answer")
-    if len(answer) > ANSWER_MAX:
-        raise Invalid(f"答复不能超过 {ANSWER_MAX} 字", field="answer")
     with transaction.atomic():
         verification = (
             Verification.objects.select_for_update(of=("self",))
@@ -396,7 +396,7 @@ def answer_verification(
         if Task.objects.get(pk=verification.task_id).status != Task.Status.ON_HOLD:
             raise Conflict("该任务已不在核验中", field="verification")
         now = clock.now()
-        verification.confirmed, verification.answer = confirmed, redact(answer)
+        verification.confirmed, verification.answer = confirmed, answer
         verification.answered_by, verification.answered_at = actor.user, now
         verification.save()
         task = verification.task

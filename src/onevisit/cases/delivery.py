@@ -22,6 +22,7 @@ def to_deliver_at(window: Window) -> list[Case]:
     )
 
 
+TRACKING_NUMBER_MAX = Case._meta.get_field("tracking_number").max_length or 40
 DELIVERY_METHODS = {"pickup": "窗口领取", "mail": "邮寄", "electronic": "电子证照"}
 
 
@@ -31,6 +32,8 @@ def deliver(*, actor: Actor, case_id: int, method: str, tracking_number: str = "
         raise Invalid(f"出件方式须为 {'/'.join(DELIVERY_METHODS.values())}", field="method")
     if method == "mail" and not tracking_number.strip():
         raise Invalid("邮寄须填写运单号", field="tracking_number")
+    if len(tracking_number.strip()) > TRACKING_NUMBER_MAX:  # the column's width: PostgreSQL would refuse it
+        raise Invalid(f"运单号不超过 {TRACKING_NUMBER_MAX} 个字符", field="tracking_number")
     with transaction.atomic():
         case = locked_case(actor, case_id)
         if case.status != Case.Status.COMPLETED:

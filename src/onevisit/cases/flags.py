@@ -9,7 +9,7 @@ from onevisit.cases.common import get_case, refuse_delivered
 from onevisit.cases.models import Case
 from onevisit.core.errors import Conflict, Invalid
 from onevisit.core.events import emit
-from onevisit.core.ids import contains_personal_number
+from onevisit.core.freetext import free_text
 from onevisit.core.models import Event
 
 OUTLIER_NOTE_MAX = 200
@@ -19,13 +19,9 @@ def flag_outlier(*, actor: Actor, case_id: int, note: str) -> Case:
     """样本外的极端案例: staff mark a case (a system failure, a citizen who left and came back hours later) so that
     the metrics list it apart, with this note, instead of counting it in the means. Once per case."""
     case = get_case(actor=actor, case_id=case_id)
-    note = " ".join((note or "").split())
+    note = free_text(note, field="note", label="原因", max_length=OUTLIER_NOTE_MAX)
     if len(note) < 2:
         raise Invalid("请写明原因（至少 2 个字），例如“系统故障，等待 2 小时”", field="note")
-    if len(note) > OUTLIER_NOTE_MAX:
-        raise Invalid(f"原因不能超过 {OUTLIER_NOTE_MAX} 个字", field="note")
-    if contains_personal_number(note):
-        raise Invalid("原因中不能写身份证号或手机号", field="note")
     with transaction.atomic():
         case.status = (
             Case.objects.select_for_update(of=("self",)).values_list("status", flat=True).get(pk=case.pk)

@@ -2,6 +2,7 @@
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
 from onevisit.cases import certificate
 from onevisit.cases.models import Case
@@ -20,6 +21,7 @@ def _ticket_and_case(token: str):
     return ticket, case
 
 
+@never_cache  # a phone or a shared proxy must not keep a citizen's case (issue 16)
 def status(request, token: str):
     ticket, case = _ticket_and_case(token)
     if ticket is None:
@@ -46,6 +48,7 @@ def status(request, token: str):
     )
 
 
+@never_cache
 def certificate_pdf(request, token: str):
     """The electronic certificate (电子证照) of a case delivered electronically."""
     ticket, case = _ticket_and_case(token)

@@ -9,6 +9,7 @@ from ninja.security import django_auth
 from onevisit.accounts import roles
 from onevisit.accounts.services import require
 from onevisit.catalog import services
+from onevisit.core.schemas import InputSchema
 
 router = Router(tags=["catalog"], auth=None)  # the catalog is public; the legal section's review below is not
 
@@ -56,7 +57,7 @@ class BundleOut(Schema):
     questions: list[QuestionOut]
 
 
-class AnswersIn(Schema):
+class AnswersIn(InputSchema):
     answers: dict[str, Any] = {}
 
 
@@ -172,7 +173,7 @@ def bundle_checklist(request, code: str, payload: AnswersIn):
     return checklist_out(services.checklist_for_bundle(code, payload.answers))
 
 
-class FormIn(Schema):
+class FormIn(InputSchema):
     matters: list[str]
 
 
@@ -224,14 +225,14 @@ class VersionOut(Schema):
     published_at: datetime | None
 
 
-class PublishIn(Schema):
+class PublishIn(InputSchema):
     temporary: bool = False
     filing_number: str = ""
     reason: str = ""
     ends_on: date | None = None
 
 
-class RejectIn(Schema):
+class RejectIn(InputSchema):
     reason: str
 
 

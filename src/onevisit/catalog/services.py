@@ -41,6 +41,7 @@ from onevisit.catalog.situations import (
 from onevisit.core import clock
 from onevisit.core.errors import Conflict, Forbidden, Invalid, NotFound
 from onevisit.core.events import emit
+from onevisit.core.freetext import free_text
 
 # ---- reading ------------------------------------------------------------------------------------------------
 
@@ -466,11 +467,9 @@ def _submitted(version: ChecklistVersion, verb: str) -> ChecklistVersion:
 def reject(*, version: ChecklistVersion, user, reason: str) -> ChecklistVersion:
     """The legal section sends a submitted version back with its reason; the drafters edit it and submit again."""
     require_role(user, roles.LEGAL)
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid("退回须说明理由", field="reason")
-    if len(reason) > 1000:
-        raise Invalid("退回理由不超过 1000 字", field="reason")
+    reason = free_text(
+        reason, field="reason", label="退回理由", max_length=1000, required="退回须说明理由", lines=True
+    )
     with transaction.atomic():
         version = _submitted(version, "退回")
         now = clock.now()

@@ -34,3 +34,13 @@ class Conflict(DomainError):
 
 class Forbidden(DomainError):
     status = 403
+
+
+class TooManyRequests(DomainError):
+    """A public address asked too often; `retry_after` is in seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int = 60):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -135,19 +135,60 @@ def mask_name(value: str) -> str:
     return value[:1] + "*" * max(len(value) - 1, 1) if value else ""
 
 
+# What people type between the digits of a number (spaces, dashes, dots) and the full-width forms some input
+# methods give (１３８－００１３), folded so that `1380 0138 000` is the mobile number it is.
+_FOLD = str.maketrans(
+    {**{chr(0xFF10 + d): str(d) for d in range(10)}, "Ｘ": "X", "ｘ": "x", "\u3000": " ", "－": "-"}
+)
+_SEPARATOR = r"[ \t\u00a0\-\u2010-\u2015\u2212.]"
+_BETWEEN_DIGITS = re.compile(rf"(?<=\d){_SEPARATOR}+(?=[\dXx])")
+# The same numbers with at most one separator between digits: what masking replaces in place.
+_RESIDENT_ID_SPACED = re.compile(
+    rf"(?<![0-9A-Za-z])\d(?:{_SEPARATOR}?\d){{16}}{_SEPARATOR}?[\dXx](?![0-9A-Za-z])"
+)
+# Eleven digits with only separators between them: in every number found below, so its absence is a quick no.
+_ELEVEN_DIGITS_LOOSELY = re.compile(rf"\d(?:{_SEPARATOR}*\d){{10}}")
+_MOBILE_SPACED = re.compile(rf"(?<!\d)1{_SEPARATOR}?[3-9](?:{_SEPARATOR}?\d){{9}}(?!\d)")
+
+
+def fold_digits(text: str) -> str:
+    """Full-width digits, X, space and dash to ASCII; the length of the text is kept."""
+    return text.translate(_FOLD)
+
+
 def redact(text: str) -> str:
-    """Replace every resident ID and mobile number found in free text by its masked form."""
+    """Replace every resident ID and mobile number found in free text by its masked form, spaced, dashed or
+    full-width ones too; a number spaced so oddly that it cannot be cut out alone has all its digits starred."""
+    text = fold_digits(text)
+    text = _RESIDENT_ID_SPACED.sub(lambda m: mask_resident_id(_squeeze(m.group(0)).upper()), text)
     text = RESIDENT_ID_IN_TEXT.sub(lambda m: mask_resident_id(m.group(0)), text)
-    return MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    text = _MOBILE_SPACED.sub(lambda m: mask_phone(_squeeze(m.group(0))), text)
+    text = MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    if contains_personal_number(text):
+        text = re.sub(r"\d", "*", text)
+    return text
+
+
+def _squeeze(number: str) -> str:
+    return re.sub(_SEPARATOR, "", number)
 
 
 def contains_personal_number(text: str) -> bool:
-    return bool(RESIDENT_ID_IN_TEXT.search(text) or MOBILE_IN_TEXT.search(text))
+    """A full resident ID or mobile number, also when spaced, dashed or typed in full-width digits."""
+    return personal_number_in(text)
 
 
 def personal_number_in(text: str, *, phones: bool = True) -> bool:
-    """A full resident ID (or, with `phones`, a mobile number) in the text; fast when it holds no long number,
-    as almost every event payload does."""
-    if not _DIGIT_RUN.search(text):
+    """A full resident ID (or, with `phones`, a mobile number) in the text, as typed or with its separators and
+    full-width digits folded; fast when it holds no long number, as almost every event payload does."""
+    folded = fold_digits(text)
+    if not _ELEVEN_DIGITS_LOOSELY.search(folded):
         return False
-    return bool(RESIDENT_ID_IN_TEXT.search(text) or (phones and MOBILE_IN_TEXT.search(text)))
+    if _RESIDENT_ID_SPACED.search(folded) or (phones and _MOBILE_SPACED.search(folded)):
+        return True
+    for variant in (folded, _BETWEEN_DIGITS.sub("", folded)):
+        if _DIGIT_RUN.search(variant) and (
+            RESIDENT_ID_IN_TEXT.search(variant) or (phones and MOBILE_IN_TEXT.search(variant))
+        ):
+            return True
+    return False

@@ -11,6 +11,7 @@ from onevisit.accounts.services import require
 from onevisit.cases import services as cases
 from onevisit.core import access
 from onevisit.core.errors import NotFound
+from onevisit.core.schemas import InputSchema
 from onevisit.ferry import services
 from onevisit.ferry.hooks import shown_at_window
 from onevisit.ferry.models import Envelope
@@ -18,7 +19,7 @@ from onevisit.ferry.models import Envelope
 router = Router(tags=["ferry"])
 
 
-class EnvelopeIn(Schema):
+class EnvelopeIn(InputSchema):
     backend: str
     field_set: str
     version: int | None = None
@@ -27,7 +28,7 @@ class EnvelopeIn(Schema):
     idempotency_key: str
 
 
-class ManualIn(Schema):
+class ManualIn(InputSchema):
     values: dict[str, str]
 
 

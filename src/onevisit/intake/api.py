@@ -6,13 +6,14 @@ from ninja import Router, Schema, Status
 
 from onevisit.accounts import roles
 from onevisit.accounts.services import require
+from onevisit.core.schemas import InputSchema
 from onevisit.intake import services
 from onevisit.queueing.api import TicketOut, ticket_out
 
 router = Router(tags=["intake"])
 
 
-class PreReviewIn(Schema):
+class PreReviewIn(InputSchema):
     matter: str | None = None
     bundle: str | None = None
     answers: dict[str, Any] = {}
@@ -88,7 +89,7 @@ def submit_prereview(request, payload: PreReviewIn):
     )
 
 
-class ConsultationIn(Schema):
+class ConsultationIn(InputSchema):
     matter: str | None = None
     bundle: str | None = None
     note: str = ""
@@ -103,7 +104,7 @@ def consultation(request, payload: ConsultationIn):
     return Status(201, None)
 
 
-class KioskIn(Schema):
+class KioskIn(InputSchema):
     matter: str
     resident_id: str
     idempotency_key: str = ""
@@ -121,7 +122,7 @@ def kiosk_ticket(request, payload: KioskIn):
     return Status(201, ticket_out(ticket))
 
 
-class CheckInIn(Schema):
+class CheckInIn(InputSchema):
     code: str
 
 

@@ -16,7 +16,8 @@ from onevisit.catalog.merge import MergedMaterial
 from onevisit.core import clock, crypto, people
 from onevisit.core.errors import Conflict, Invalid
 from onevisit.core.events import emit
-from onevisit.core.ids import contains_personal_number, parse_resident_id
+from onevisit.core.freetext import free_text
+from onevisit.core.ids import parse_resident_id
 from onevisit.core.models import Person
 from onevisit.intake import rules
 from onevisit.intake.models import Consultation, PreReview
@@ -200,10 +201,18 @@ def _check_not_applicable(
             errors[f"na-{code}"] = f"请填写「{material.name}」不适用的原因"
         elif len(reason) > NA_REASON_MAX:
             errors[f"na-{code}"] = f"「{material.name}」不适用的原因不超过{NA_REASON_MAX}字"
-        elif contains_personal_number(reason):
-            errors[f"na-{code}"] = f"「{material.name}」不适用的原因中不要填写身份证号或手机号"
         else:
-            clean[code] = reason
+            try:
+                clean[code] = free_text(
+                    reason,
+                    field=f"na-{code}",
+                    label=f"「{material.name}」不适用的原因",
+                    max_length=NA_REASON_MAX,
+                    lines=True,
+                    refusal=f"「{material.name}」不适用的原因中不要填写身份证号或手机号",
+                )
+            except Invalid as refused:
+                errors.update(refused.errors)
     if errors:
         raise Invalid("；".join(errors.values()), errors=errors)
     return clean
@@ -563,14 +572,13 @@ def record_consultation(
         raise Invalid("请选择咨询的事项或一件事", field="matter")
     matter = catalog.get_matter(matter_code) if matter_code else None
     bundle = catalog.get_bundle(bundle_code) if bundle_code else None
-    if len(note) > 200:
-        raise Invalid("备注不超过200字", field="note")
+    note = free_text(note, field="note", label="备注", max_length=200)
     with transaction.atomic():
         consultation = Consultation.objects.create(
             hall=actor.hall,
             matter=matter,
             bundle=bundle,
-            note=note.strip(),
+            note=note,
             recorded_by=actor.user,
             created_at=clock.now(),
         )

@@ -4,6 +4,7 @@ from onevisit.accounts import roles
 from onevisit.accounts.models import Hall
 from onevisit.accounts.services import require, window_of
 from onevisit.core.errors import NotFound
+from onevisit.core.schemas import InputSchema
 from onevisit.queueing import services
 
 router = Router(tags=["queueing"])
@@ -38,7 +39,7 @@ class CallOut(Schema):
     detail: str
 
 
-class TransferIn(Schema):
+class TransferIn(InputSchema):
     queue: str
 
 

@@ -168,10 +168,15 @@ def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
             raise Invalid("该时段已过，请选择其他时段", field="slot")
         if not is_bookable(slot.day, slot.start, slot.end):
             raise Invalid("该时段不接受预约（周末、节假日或午休），请选择其他时段", field="slot")
-        active = slot.appointments.filter(
-            status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
+        live = [Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN]
+        active = slot.appointments.filter(status__in=live)
+        # One live booking per citizen and day in a hall (issue 16): the person is locked so two requests at once
+        # cannot both pass; the refusal is the same words as a full slot's, telling a stranger nothing.
+        Person.objects.select_for_update().filter(pk=person.pk).first()
+        that_day = Appointment.objects.filter(
+            person=person, slot__day=slot.day, slot__queue__hall=hall, status__in=live
         )
-        if active.filter(person=person).exists() or active.count() >= slot.capacity:
+        if that_day.exists() or active.count() >= slot.capacity:
             raise Conflict(SLOT_REFUSED, field="slot")
         appointment = Appointment.objects.create(
             slot=slot, matter=matter, person=person, code=new_token()[:8], booked_at=clock.now()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 
 from onevisit.accounts.models import Hall
 from onevisit.catalog import services as catalog
@@ -30,6 +31,7 @@ def board_feed(request, hall: str):
 BOOKING_FIELDS = ("slot", "name", "resident_id", "phone")  # in page order: focus goes to the first in error
 
 
+@never_cache
 def book(request, hall: str):
     """网上预约, one step at a time on a phone: the matter, then the day, then the slot and who is coming."""
     hall_obj = get_object_or_404(Hall, code=hall)
@@ -82,6 +84,7 @@ def _appointment(hall: str, code: str) -> Appointment:
     )
 
 
+@never_cache  # a booking's page is nobody else's: never kept by a proxy or the browser (issue 16)
 def booked(request, hall: str, code: str):
     """The booking's own page (the QR on it leads back here): when, where, what to bring, and its status."""
     appointment = _appointment(hall, code)

@@ -38,7 +38,7 @@ class Command(BaseCommand):
                     "`onevisit totp <login>` prints it,",
                     "  or add the key below to an authenticator app (TOTP, 6 digits, 30 s):",
                     *(f"    {login:8} {key}" for login, key in demo.totp_secrets().items()),
-                    "  the back-end simulators know e.g. 林星石 330106198506151233 and 王桂英 330106195603012469",
+                    "  the back-end simulators know e.g. 林星石 and 王桂英: their resident IDs are in",
                     "  (data/ferry/population.yaml); switch a fault: onevisit legacy-sim --set-fault social_insurance=down",
                     "",
                 ]

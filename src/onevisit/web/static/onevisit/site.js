@@ -172,4 +172,12 @@
 
   // A page that arrives with an error (a full load, e.g. the login form) puts the keyboard on it at once.
   document.addEventListener("DOMContentLoaded", function () { focusOn(firstInvalid(document.body)); });
+  // "返回上一页" on an error page: back in history when there is one, else the link's own address (no javascript:
+  // URL, which the Content-Security-Policy refuses).
+  document.addEventListener("click", function (e) {
+    var back = e.target.closest && e.target.closest("[data-history-back]");
+    if (!back || window.history.length < 2) return;
+    e.preventDefault();
+    window.history.back();
+  });
 })();

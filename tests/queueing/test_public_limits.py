@@ -1,0 +1,136 @@
+"""Issue 16, hole 11: the public pages are limited per address (counted in the database, so every process sees
+one count), and a citizen holds at most one live booking a day; refusals tell a stranger nothing."""
+
+from datetime import time
+
+import pytest
+from django.test import Client
+
+from onevisit.catalog.models import Matter
+from onevisit.core import crypto, people
+from onevisit.core.errors import Conflict
+from onevisit.core.models import Person
+from onevisit.queueing import services
+from onevisit.queueing.booking import SLOT_REFUSED
+from onevisit.queueing.models import Appointment, AppointmentSlot, Queue
+from tests.conftest import at_once, nothing_written
+from tests.factories import resident_id
+from tests.queueing.test_booking import _form, _working_day
+
+
+@pytest.fixture
+def queue_b(hall):
+    return Queue.objects.get(hall=hall, prefix="B")
+
+
+def _slot(queue, day, hour, capacity=5):
+    return AppointmentSlot.objects.create(
+        queue=queue, day=day, start=time(hour), end=time(hour + 1), capacity=capacity
+    )
+
+
+@pytest.mark.django_db
+def test_one_live_booking_per_id_and_day_refused_in_the_words_of_a_full_slot(client, hall, queue_b):
+    day = _working_day()
+    morning, evening = _slot(queue_b, day, 17), _slot(queue_b, day, 18)
+    rid = resident_id()
+    first = client.post(f"/book/demo/?matter=gxzy&day={day.isoformat()}", _form(morning, resident_id=rid))
+    assert first.status_code == 302
+    with nothing_written():
+        again = client.post(f"/book/demo/?matter=gxzy&day={day.isoformat()}", _form(evening, resident_id=rid))
+    assert again.status_code == 409 and SLOT_REFUSED in again.content.decode()
+    assert "已预约" not in again.content.decode()
+    next_day = _working_day(day)
+    other = client.post(
+        f"/book/demo/?matter=gxzy&day={next_day.isoformat()}",
+        _form(_slot(queue_b, next_day, 17), resident_id=rid),
+    )
+    assert other.status_code == 302, "another day is another booking"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_bookings_of_one_id_at_once_give_one(hall, queue_b):
+    day = _working_day()
+    slots = [_slot(queue_b, day, h) for h in (17, 18, 19)]
+    person = people.register(
+        people.check_identity(name="赵六", resident_id=resident_id(), phone="13600001111")
+    )
+    gxzy = Matter.objects.get(code="gxzy")
+    results = at_once(*[lambda s=s: services.book(slot_id=s.pk, matter=gxzy, person=person) for s in slots])
+    assert sum(isinstance(r, Appointment) for r in results) == 1, results
+    assert all(isinstance(r, (Appointment, Conflict)) for r in results), results
+
+
+@pytest.mark.django_db
+def test_an_anonymous_booking_does_not_change_what_the_hall_holds_for_a_known_id(client, hall, queue_b):
+    rid = resident_id()
+    people.register(people.check_identity(name="赵六", resident_id=rid, phone="13600001111"))
+    day = _working_day()
+    sent = client.post(
+        f"/book/demo/?matter=gxzy&day={day.isoformat()}",
+        _form(_slot(queue_b, day, 17), resident_id=rid, name="冒名", phone="13900009999"),
+    )
+    assert sent.status_code == 302
+    person = Person.objects.get(id_digest=crypto.digest("resident_id", rid))
+    assert person.name == "赵六" and person.phone_masked == "136****1111"
+
+
+@pytest.mark.django_db
+def test_bookings_from_one_address_are_limited_and_a_429_page_says_so_in_chinese(hall, queue_b, settings):
+    settings.ONEVISIT_RATE_BOOKING = "3/h"
+    day = _working_day()
+    slot = _slot(queue_b, day, 17, capacity=10)
+    phone, other = Client(REMOTE_ADDR="203.0.113.7"), Client(REMOTE_ADDR="203.0.113.8")
+    url = f"/book/demo/?matter=gxzy&day={day.isoformat()}"
+    assert [phone.post(url, _form(slot)).status_code for _ in range(3)] == [302, 302, 302]
+    with nothing_written():
+        refused = phone.post(url, _form(slot))
+    assert refused.status_code == 429 and "访问过于频繁" in refused.content.decode()
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    assert other.post(url, _form(slot)).status_code == 302, "another address has its own count"
+    assert phone.get(url).status_code == 200, "reading the booking page is not a booking"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bookings_at_once_from_one_address_stop_at_the_limit(hall, settings):
+    settings.ONEVISIT_RATE_BOOKING = "3/h"
+    day = _working_day()
+    slot = _slot(Queue.objects.get(hall=hall, prefix="B"), day, 17, capacity=20)
+    url = f"/book/demo/?matter=gxzy&day={day.isoformat()}"
+    results = at_once(*[lambda: Client(REMOTE_ADDR="203.0.113.9").post(url, _form(slot)).status_code] * 8)
+    assert sorted(results) == [302] * 3 + [429] * 5, results
+    assert Appointment.objects.filter(slot=slot).count() == 3
+
+
+@pytest.mark.django_db
+def test_status_and_booking_page_lookups_are_limited_per_address(client, hall, settings):
+    settings.ONEVISIT_RATE_LOOKUP = "4/m"
+    guesser = Client(REMOTE_ADDR="198.51.100.5")
+    assert [guesser.get(f"/t/guess{i}/").status_code for i in range(2)] == [404, 404]
+    assert [guesser.get(f"/book/demo/GUESS{i}/").status_code for i in range(2)] == [404, 404]
+    with nothing_written():
+        refused = guesser.get("/t/guess9/")
+    assert refused.status_code == 429 and "访问过于频繁" in refused.content.decode()
+    assert guesser.get("/book/demo/GUESS9/").status_code == 429
+    assert Client(REMOTE_ADDR="198.51.100.6").get("/t/guess9/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_public_status_and_booking_pages_are_never_cached(client, hall, queue_b, guide):
+    from tests.journey import ticket
+
+    t = ticket(guide, "gxzy")
+    status = client.get(f"/t/{t.token}/")
+    assert status.status_code == 200 and "no-store" in status["Cache-Control"]
+    day = _working_day()
+    booked = client.post(
+        f"/book/demo/?matter=gxzy&day={day.isoformat()}", _form(_slot(queue_b, day, 17)), follow=True
+    )
+    assert booked.status_code == 200 and "no-store" in booked["Cache-Control"]
+
+
+def test_a_bad_rate_setting_stops_the_start_naming_it():
+    from onevisit import config
+
+    with pytest.raises(config.ConfigError, match="ONEVISIT_RATE_BOOKING"):
+        config.load({"ONEVISIT_RATE_BOOKING": "lots"})
