@@ -4,7 +4,7 @@ answers): whitespace collapsed, length held, resident IDs and mobile numbers ref
 Refuse where the writer can simply leave the number out (an outlier note, a verification question, a
 consultation note, a not-applicable reason, a checklist's rejection reason): a 422 naming the field, nothing
 written. Mask where the text must be kept whole because someone acts on it (a return's reasons, a verification
-answer): the number is kept masked (`110105********002X`, `138****8000`). Detection folds spaces, dashes and
+answer): the number is kept masked (`1101**********002X`, `138****8000`). Detection folds spaces, dashes and
 full-width digits first (core.ids), so `1380 0138 000` and `１３８-0013-8000` are the numbers they are.
 """
 
