@@ -115,6 +115,16 @@ def test_status_and_booking_page_lookups_are_limited_per_address(client, hall, s
     assert Client(REMOTE_ADDR="198.51.100.6").get("/t/guess9/").status_code == 404
 
 
+def test_the_public_ticket_status_api_is_limited_like_the_page_and_answers_in_json(hall, settings):
+    settings.ONEVISIT_RATE_LOOKUP = "3/m"
+    guesser = Client(REMOTE_ADDR="198.51.100.7")
+    assert [guesser.get(f"/api/queueing/tickets/GUESS{i}/status").status_code for i in range(3)] == [404] * 3
+    with nothing_written():
+        refused = guesser.get("/api/queueing/tickets/GUESS9/status")
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert "访问过于频繁" in refused.json()["detail"]
+
+
 @pytest.mark.django_db
 def test_public_status_and_booking_pages_are_never_cached(client, hall, queue_b, guide):
     from tests.journey import ticket

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import JsonResponse
 from django.shortcuts import render
 
 from onevisit.core import clock, crypto
@@ -44,6 +45,7 @@ LIMITED = {
     ("public:certificate", "GET"): "lookup",
     ("queueing:booked", "GET"): "lookup",
     ("queueing:booked-qr", "GET"): "lookup",
+    ("api:ticket_status", "GET"): "lookup",  # the same lookup as the status page, for the hall's own screens
 }
 
 
@@ -90,7 +92,12 @@ class RateLimitPublicPages:
         try:
             hit(scope, request.META.get("REMOTE_ADDR", ""), rate)
         except TooManyRequests as exc:
-            response = render(request, "error.html", {"error": exc}, status=exc.status)
+            if match.view_name.startswith("api:"):
+                response = JsonResponse(
+                    exc.as_json(), status=exc.status, json_dumps_params={"ensure_ascii": False}
+                )
+            else:
+                response = render(request, "error.html", {"error": exc}, status=exc.status)
             response["Retry-After"] = str(exc.retry_after)
             return response
         return None
