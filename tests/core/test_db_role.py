@@ -117,7 +117,7 @@ def test_the_role_command_is_idempotent_and_refuses_the_owner_or_a_bad_name(app_
     out = io.StringIO()
     call_command("db_role", app_role, stdout=out)
     assert (
-        "append-only (SELECT, INSERT: core_event, ferry_auditrecord, ferry_auditverification"
+        "append-only (SELECT, INSERT: core_accessrecord, core_event, ferry_auditrecord, ferry_auditverification"
         in out.getvalue()
     )
     with connection.cursor() as cur:

@@ -12,15 +12,35 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
-class EventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """The ORM's bulk paths refused; the database's triggers (onevisit.core.appendonly) hold raw SQL."""
+
     def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("events are append-only")
+        raise AppendOnlyError(f"{self.model._meta.db_table} is append-only")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("events are append-only")
+        raise AppendOnlyError(f"{self.model._meta.db_table} is append-only")
 
 
-class Event(models.Model):
+class AppendOnly(models.Model):
+    """A table of records that are written once: the event log, the data-access log, the ferry's audit chain. A
+    row is saved once and never changed or deleted, by the ORM (here) or by raw SQL (the tables' triggers)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.db_table} is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self._meta.db_table} is append-only")
+
+
+class Event(AppendOnly):
     """One fact of the journey. Append-only: the ORM and database triggers refuse updates and deletes.
 
     References are codes or ids as text, so the log stands on its own when other tables change.
@@ -39,8 +59,6 @@ class Event(models.Model):
     actor = models.CharField("操作人", max_length=150, blank=True, default="")
     data = models.JSONField("数据", default=dict, blank=True)
 
-    objects = EventQuerySet.as_manager()
-
     class Meta:
         verbose_name = verbose_name_plural = "事件"
         ordering = ["id"]
@@ -53,14 +71,6 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.type}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("events are append-only")
 
 
 class Person(models.Model):
@@ -116,15 +126,7 @@ class PersonName(models.Model):
         ordering = ["person", "since", "id"]
 
 
-class AccessRecordQuerySet(models.QuerySet):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError("access records are append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("access records are append-only")
-
-
-class AccessRecord(models.Model):
+class AccessRecord(AppendOnly):
     """One read of a citizen's personal data by staff (who, when, whom, where, why): 等保三级 audit records.
 
     A hash chain (each row holds the previous row's hash) makes a changed, removed or inserted row visible to
@@ -147,20 +149,10 @@ class AccessRecord(models.Model):
     prev_hash = models.CharField("前一条摘要", max_length=64)
     hash = models.CharField("摘要", max_length=64)
 
-    objects = AccessRecordQuerySet.as_manager()
-
     class Meta:
         verbose_name = verbose_name_plural = "个人信息访问记录"
         ordering = ["seq"]
         indexes = [models.Index(fields=["staff", "at"]), models.Index(fields=["person", "at"])]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError("access records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("access records are append-only")
 
 
 class AccessHead(models.Model):

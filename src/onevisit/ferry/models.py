@@ -10,6 +10,7 @@ from django.db import models
 
 from onevisit.accounts.models import Hall
 from onevisit.cases.models import Case
+from onevisit.core.models import AppendOnly
 
 
 class FieldSet(models.Model):
@@ -157,17 +158,7 @@ class ManualEntry(models.Model):
         ordering = ["-entered_at"]
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    """The ORM's bulk paths refused too; the database's triggers (onevisit.core.appendonly) hold raw SQL."""
-
-    def update(self, **kwargs):
-        raise RuntimeError(f"{self.model._meta.db_table} is append-only")
-
-    def delete(self):
-        raise RuntimeError(f"{self.model._meta.db_table} is append-only")
-
-
-class AuditRecord(models.Model):
+class AuditRecord(AppendOnly):
     """One link of the audit chain: hash = SHA-256(prev_hash + canonical record). Never updated or deleted."""
 
     seq = models.BigIntegerField("序号", unique=True)
@@ -181,19 +172,9 @@ class AuditRecord(models.Model):
     prev_hash = models.CharField("前一条摘要", max_length=64)
     hash = models.CharField("摘要", max_length=64)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = verbose_name_plural = "摆渡审计记录"
         ordering = ["seq"]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise RuntimeError("audit records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("audit records are append-only")
 
 
 class AuditHead(models.Model):
@@ -206,7 +187,7 @@ class AuditHead(models.Model):
         verbose_name = verbose_name_plural = "审计链头"
 
 
-class AuditVerification(models.Model):
+class AuditVerification(AppendOnly):
     """The outcome of each `onevisit audit verify` run, shown to the information centre."""
 
     at = models.DateTimeField("时间")
@@ -216,8 +197,6 @@ class AuditVerification(models.Model):
     first_broken = models.BigIntegerField("首个断点", null=True, blank=True)
     reason = models.CharField("原因", max_length=255, blank=True)
     by = models.CharField("校验人", max_length=150, blank=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "审计链校验"
