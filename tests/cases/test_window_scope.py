@@ -84,7 +84,7 @@ def test_the_window_pages_refuse_another_windows_case_as_not_found(w1_case, acti
     with nothing_written():
         response = page.post(f"/window/w2/cases/{w1_case.pk}/{path}", data)
     assert response.status_code == 404
-    assert "本窗口没有办件" in response.content.decode()
+    assert "本窗口没有这个办件" in response.content.decode()
     assert not response.content.decode().count(w1_case.number)  # nothing tells that it exists
 
 
@@ -125,7 +125,7 @@ def test_the_api_refuses_another_windows_case_as_not_found(w1_case, call):
             path.format(id=w1_case.pk), body or {}, content_type="application/json"
         )
     assert response.status_code == 404, response.content
-    assert "本窗口没有办件" in response.json()["detail"]
+    assert "本窗口没有这个办件" in response.json()["detail"]
 
 
 def test_a_case_whose_ticket_was_transferred_is_acted_on_at_the_window_that_took_it(
@@ -178,6 +178,26 @@ def test_reading_another_windows_case_needs_a_reason_which_is_recorded(w1_case):
         address,
         "群众来电查询进度",
     )
+
+
+def test_another_windows_case_read_for_a_reason_offers_nothing_to_act_on(w1_case):
+    """The walk found the read-only page offering F8, F10, the receipt, the outlier flag and the ferry panel,
+    each of which then failed (the panel's error page nested inside the case page)."""
+    own = login("chuangkou1").get(f"/window/w1/cases/{w1_case.pk}/").content.decode()
+    assert all(a in own for a in ('data-hotkey="F8"', 'data-hotkey="F10"', "受理回执 PDF", "标记为极端案例"))
+    page = login("chuangkou2").get(f"/window/w2/cases/{w1_case.pk}/", {"reason": "群众来电查询进度"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "本窗口仅可查阅" in html
+    for offered in (
+        'data-hotkey="F8"',
+        'data-hotkey="F10"',
+        "受理回执 PDF",
+        "标记为极端案例",
+        "登记补交",
+        "/ferry/window/",
+    ):
+        assert offered not in html, offered
+    assert '<fieldset class="bare" disabled>' in html
 
 
 def test_the_own_windows_case_page_needs_no_reason_and_is_recorded(w1_case):

@@ -169,3 +169,15 @@ def test_a_ticket_scanned_before_it_is_called_here_shows_no_applicant_and_record
     page = login("chuangkou1").post("/window/w1/scan/", {"code": pr.ticket.token}).content.decode()
     assert "小票 A001" in page and "办事人" not in page and pr.person.id_masked not in page
     assert not AccessRecord.objects.filter(staff="chuangkou1").exists()
+
+
+def test_a_refused_search_lists_no_records(auditor, guide, clerk, window1):
+    """The walk found a resident ID with a wrong check digit refused above a table of every record, which an
+    auditor could read as its matches."""
+    _accepted(guide, clerk, window1)
+    login("chuangkou1").get("/window/w1/")
+    rid = resident_id()
+    bad = rid[:17] + ("0" if rid[17] != "0" else "1")  # the check digit wrong
+    page = auditor.post("/audit/access/", {"resident_id": bad, "page": "1"})
+    html = page.content.decode()
+    assert page.status_code == 422 and "未列出记录" in html and 'id="access-records"' not in html

@@ -146,3 +146,38 @@ def _user_form(user, group_pks: list[int]) -> dict:
         **({"is_staff": "on"} if user.is_staff else {}),
         "groups": group_pks,
     }
+
+
+def test_the_system_administrator_cannot_change_or_remove_the_other_two_administrators(hall):
+    """The walk found the hall administrator deleting the audit administrator's staff profile, after which the
+    auditor could no longer read the access log."""
+    from onevisit.accounts.models import Staff
+
+    admin = login("admin")
+    for login_name in ("shenji", "anquan"):
+        staff = Staff.objects.get(user__username=login_name)
+        url = f"/admin/accounts/staff/{staff.pk}/"
+        page = admin.get(f"{url}change/")
+        assert page.status_code == 200 and 'name="_save"' not in page.content.decode()  # read-only
+        with nothing_written():
+            refused = admin.post(f"{url}delete/", {"post": "yes"})
+        assert refused.status_code == 403 and "无权访问" in refused.content.decode()
+        with nothing_written():
+            bulk = admin.post(
+                "/admin/accounts/staff/",
+                {"action": "delete_selected", "_selected_action": [staff.pk], "post": "yes"},
+            )
+        assert bulk.status_code == 403 and "无权访问" in bulk.content.decode()
+        assert Staff.objects.filter(user__username=login_name).exists()
+    add = admin.get("/admin/accounts/staff/add/").content.decode()
+    assert ">shenji<" not in add and ">anquan<" not in add  # their logins are not offered for a new profile
+    assert login("shenji").get("/audit/access/").status_code == 200
+
+
+def test_the_admin_s_refusals_and_unknown_addresses_are_chinese_pages(hall):
+    admin = login("admin")
+    forbidden = admin.get("/admin/auth/user/")
+    assert forbidden.status_code == 403 and "无权访问" in forbidden.content.decode()
+    missing = admin.get("/admin/no/such/page/")
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
+    assert "Forbidden" not in forbidden.content.decode() and "Not Found" not in missing.content.decode()

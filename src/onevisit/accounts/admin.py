@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import formats, timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -144,6 +144,40 @@ class StaffAdmin(HallScoped, admin.ModelAdmin):
     @admin.display(description="角色")
     def role_names(self, obj):
         return "、".join(role_label(g) for g in obj.user.groups.order_by("name")) or "—"
+
+    # 三员分立: the system administrator keeps the hall's staff, not the other two administrators. Their profiles
+    # (which hall they audit, which login is theirs) are read-only here, and their logins are not offered for a
+    # new profile; only a superuser, the installation's first account, sets them up.
+    def _guarded(self, request, obj) -> bool:
+        return (
+            obj is not None
+            and not request.user.is_superuser
+            and (obj.user.is_superuser or obj.user.groups.filter(name__in=GUARDED_ROLES).exists())
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return not self._guarded(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._guarded(request, obj) and super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        if not request.user.is_superuser and (
+            queryset.filter(user__is_superuser=True).exists()
+            or queryset.filter(user__groups__name__in=GUARDED_ROLES).exists()
+        ):
+            raise PermissionDenied("三员分立：安全管理员、审计管理员的人员信息只能查看")
+        super().delete_queryset(request, queryset)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "user" and not request.user.is_superuser:
+            field.queryset = field.queryset.exclude(groups__name__in=GUARDED_ROLES).exclude(is_superuser=True)
+        return field
+
+
+# The administrators whose staff profiles the system administrator may only read.
+GUARDED_ROLES = (roles.SECURITY_ADMIN, roles.AUDITOR)
 
 
 class RoleFilter(admin.SimpleListFilter):

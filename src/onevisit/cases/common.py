@@ -39,7 +39,7 @@ def _hall_case(actor: Actor, case_id: int) -> Case | None:
 def not_found(case_id: object) -> NotFound:
     """What every write path answers for a case out of the clerk's scope, or none at all: the same 404, so a
     clerk cannot learn which case numbers exist at other windows by acting on them."""
-    return NotFound(f"本窗口没有办件 {case_id}", field="case")
+    return NotFound("本窗口没有这个办件：只能办理本窗口受理或转来的办件", field="case")
 
 
 def get_case(*, actor: Actor, case_id: int) -> Case:
@@ -59,7 +59,7 @@ def read_case(*, actor: Actor, case_id: int, where: str, reason: str = "") -> Ca
     window's only with a stated reason (ReasonNeeded without one). Another hall's is not found."""
     case = _hall_case(actor, case_id)
     if case is None:
-        raise NotFound(f"本大厅没有办件 {case_id}", field="case")
+        raise NotFound("本大厅没有这个办件", field="case")
     own = Case.objects.filter(case_scope(actor), pk=case.pk).exists()
     if own and not (reason or "").strip():
         access.record_one(actor=actor, person=case.person_id, where=where, case=case)

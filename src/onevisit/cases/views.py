@@ -407,13 +407,16 @@ def _case_page(
     guidance = [
         (m, catalog.materials_of(m, version=judged.get(m.code)), catalog.latest_check(m)) for m in matters
     ]
+    # Another window's case, read for a stated reason: shown, with nothing on it to act on (each action would be
+    # refused) and no ferry panel (it polls as the case's own window).
+    foreign = not services.in_scope(request.actor, case)
     return render(
         request,
         "cases/case.html",
         {
             "window": window,
             "case": case,
-            "foreign": not services.in_scope(request.actor, case),
+            "foreign": foreign,
             "rows": _form_rows(case, cf, errors=errors or {}, submitted=submitted),
             "problem": problem if continuation is None else "",
             "continuation": continuation,
@@ -422,16 +425,18 @@ def _case_page(
             "form": cf.form,
             "guidance": guidance,
             "tasks": case.tasks.select_related("matter", "department"),
-            "awaits_hand_over": services.awaits_hand_over(case),
-            "form_locked": not services.form_editable(case),
+            "awaits_hand_over": not foreign and services.awaits_hand_over(case),
+            "form_locked": foreign or not services.form_editable(case),
             "commitments": case.commitments.all(),
-            "offers": [(b, catalog.bundle_spec(b).questions) for b in services.continuation_offers(case)],
+            "offers": []
+            if foreign
+            else [(b, catalog.bundle_spec(b).questions) for b in services.continuation_offers(case)],
             "delivery_methods": services.DELIVERY_METHODS,
             "supply_channels": SUPPLY_CHANNELS,
             "returns": list(case.returns.select_related("department")),
             "correction_channels": CaseReturn.Via.choices,
             "history": casefile.case_history(case),
-            "panels": [p for p in (panel(case, window) for panel in hooks.PANELS) if p],
+            "panels": [] if foreign else [p for p in (panel(case, window) for panel in hooks.PANELS) if p],
         },
         status=status,
     )
