@@ -51,13 +51,10 @@ def call_next(*, window: Window, actor, queue_code: str | None = None) -> Ticket
         ticket.called_by = getattr(actor, "user", None)
         ticket.recalls = 0
         ticket.save(update_fields=["status", "called_at", "called_window", "called_by", "recalls"])
-        emit(
+        _ticket_event(
             "ticket.called",
-            hall=window.hall,
+            ticket,
             window=window,
-            queue=ticket.queue,
-            matter=ticket.matter,
-            ticket=ticket,
             actor=actor,
             data={"number": ticket.number, "waited_seconds": round((now - ticket.issued_at).total_seconds())},
             at=now,
@@ -93,13 +90,10 @@ def recall(*, window: Window, ticket_id: int, actor) -> Ticket:
         if ticket.recalls >= ticket.queue.max_recalls:
             ticket.status = Ticket.Status.NO_SHOW
             ticket.save(update_fields=["status"])
-            emit(
+            _ticket_event(
                 "ticket.no_show",
-                hall=window.hall,
+                ticket,
                 window=window,
-                queue=ticket.queue,
-                matter=ticket.matter,
-                ticket=ticket,
                 actor=actor,
                 data={"number": ticket.number, "recalls": ticket.recalls},
                 at=now,
@@ -107,13 +101,10 @@ def recall(*, window: Window, ticket_id: int, actor) -> Ticket:
             return ticket
         ticket.recalls += 1
         ticket.save(update_fields=["recalls"])
-        emit(
+        _ticket_event(
             "ticket.recalled",
-            hall=window.hall,
+            ticket,
             window=window,
-            queue=ticket.queue,
-            matter=ticket.matter,
-            ticket=ticket,
             actor=actor,
             data={"number": ticket.number, "recall": ticket.recalls},
             at=now,
@@ -126,13 +117,10 @@ def mark_no_show(*, window: Window, ticket_id: int, actor) -> Ticket:
         ticket = _called_here(window, ticket_id)
         ticket.status = Ticket.Status.NO_SHOW
         ticket.save(update_fields=["status"])
-        emit(
+        _ticket_event(
             "ticket.no_show",
-            hall=window.hall,
+            ticket,
             window=window,
-            queue=ticket.queue,
-            matter=ticket.matter,
-            ticket=ticket,
             actor=actor,
             data={"number": ticket.number, "recalls": ticket.recalls},
         )
@@ -217,13 +205,10 @@ def recall_no_show(*, window: Window, ticket_id: int, actor) -> Ticket:
         ticket.status, ticket.called_at, ticket.called_window = Ticket.Status.CALLED, now, window
         ticket.called_by, ticket.recalls = getattr(actor, "user", None), 0
         ticket.save(update_fields=["status", "called_at", "called_window", "called_by", "recalls"])
-        emit(
+        _ticket_event(
             "ticket.called",
-            hall=window.hall,
+            ticket,
             window=window,
-            queue=ticket.queue,
-            matter=ticket.matter,
-            ticket=ticket,
             actor=actor,
             at=now,
             data={
@@ -294,4 +279,18 @@ def called_at_window(window: Window) -> list[Ticket]:
             service_day=clock.local_date(window.hall.timezone),
         )
         .order_by("-called_at")
+    )
+
+
+def _ticket_event(kind: str, ticket: Ticket, *, window: Window, actor, **fields) -> Event:
+    """An event of one ticket at one window, with the references every calling event carries named once."""
+    return emit(
+        kind,
+        hall=window.hall,
+        window=window,
+        queue=ticket.queue,
+        matter=ticket.matter,
+        ticket=ticket,
+        actor=actor,
+        **fields,
     )
