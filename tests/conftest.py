@@ -5,6 +5,8 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
@@ -12,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from onevisit.accounts.models import Hall, Window
 from onevisit.accounts.services import actor_for
@@ -102,6 +105,35 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+# Where Django's now() is bound by name rather than read from django.utils.timezone at each call.
+_NOW_BOUND_BY_NAME = ("axes.attempts.now", "axes.handlers.proxy.now")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _away_from_midnight():
+    """Run the suite from the hall's noon when it starts in the hours around the hall's midnight.
+
+    A test that issues a ticket and moves the clock 40 minutes on fails when the hall's day ends in between (CI
+    started at 23:50 in Asia/Shanghai and refused a no-show's return as "not today's ticket"). The product reads
+    Django's now() through core.clock, so moving that moves the product, the sign-in records and the sessions alike;
+    the clock keeps running from there.
+    """
+    real_now = timezone.now
+    local = timezone.localtime(real_now(), ZoneInfo(settings.TIME_ZONE))
+    if 3 <= local.hour < 21:
+        yield
+        return
+    offset = local.replace(hour=12, minute=0, second=0, microsecond=0) - local
+
+    def shifted():
+        return real_now() + offset
+
+    with contextlib.ExitStack() as stack:
+        for target in ("django.utils.timezone.now", *_NOW_BOUND_BY_NAME):
+            stack.enter_context(mock.patch(target, shifted))
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
