@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ from onevisit.accounts.models import Hall, Window
 from onevisit.accounts.services import actor_for
 from onevisit.catalog.importer import import_catalog
 from onevisit.catalog.models import Matter
+from onevisit.core.notify import DemoNotifier
 from onevisit.web import demo
 
 # A refused request still shows the page it was sent from: the record of that read (core.access) is not a write of
@@ -107,8 +109,13 @@ def _running(pid: int) -> bool:
     return True
 
 
-# Where Django's now() is bound by name rather than read from django.utils.timezone at each call.
-_NOW_BOUND_BY_NAME = ("axes.attempts.now", "axes.handlers.proxy.now")
+# Where Django's now() is bound by name rather than read from django.utils.timezone at each call, and the clock of
+# the legacy back ends that answer in this process (their freshness check compares it with the product's).
+_NOW_BOUND_BY_NAME = (
+    "axes.attempts.now",
+    "axes.handlers.proxy.now",
+    "onevisit.simulators.legacy.ledger.system_clock",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -286,6 +293,28 @@ def clerk_client(hall) -> Client:
 @pytest.fixture
 def analyst_client(hall) -> Client:
     return login("fenxi")
+
+
+class Inbox:
+    """The short messages the product sent in this test through the `demo` notifier, read as a phone would."""
+
+    def to(self, phone: str) -> list[str]:
+        return [m.text for m in DemoNotifier.outbox if m.phone == phone]
+
+    def link(self, phone: str) -> str:
+        """The path of the web address in the latest message to `phone` (the booking page, say)."""
+        texts = self.to(phone)
+        assert texts, f"no message sent to {phone[:3]}****{phone[-4:]}"
+        found = re.findall(r"https?://[^/\s]+(/\S*)", texts[-1])
+        assert found, f"no link in the message: {texts[-1]}"
+        return found[-1]
+
+
+@pytest.fixture(autouse=True)
+def sms() -> Inbox:
+    """Every test starts with an empty outbox; `sms.to(phone)` reads what was sent since."""
+    DemoNotifier.clear()
+    return Inbox()
 
 
 @pytest.fixture(autouse=True)

@@ -103,6 +103,9 @@ class Env(BaseSettings):
     ONEVISIT_FERRY_ADAPTERS: NameMap = {}
     ONEVISIT_PRINTER_ADAPTERS: NameMap = {}
     ONEVISIT_NOTIFIER: str = "demo"
+    # The `gateway` notifier's SMS gateway (`onevisit sms-gateway` in the demo), and how long a send may take.
+    ONEVISIT_SMS_GATEWAY_URL: str = ""
+    ONEVISIT_SMS_TIMEOUT: float = Field(5.0, gt=0, le=60)
 
     # --- `onevisit serve` -------------------------------------------------------------------------------------
     ONEVISIT_HOST: str = "127.0.0.1"

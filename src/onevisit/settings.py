@@ -294,8 +294,11 @@ ONEVISIT_FERRY_BREAKER_COOLDOWN = env.ONEVISIT_FERRY_BREAKER_COOLDOWN
 # {"payment": "failing"} makes the payment back end fail, {"escpos": "demo"} keeps thermal jobs in memory.
 ONEVISIT_FERRY_ADAPTERS = env.ONEVISIT_FERRY_ADAPTERS
 ONEVISIT_PRINTER_ADAPTERS = env.ONEVISIT_PRINTER_ADAPTERS
-# Messages to citizens (SMS); "demo" keeps them in memory, "failing" refuses every one.
+# Messages to citizens (SMS): "demo" keeps them in memory, "gateway" sends them to ONEVISIT_SMS_GATEWAY_URL,
+# "failing" refuses every one.
 ONEVISIT_NOTIFIER = env.ONEVISIT_NOTIFIER
+ONEVISIT_SMS_GATEWAY_URL = env.ONEVISIT_SMS_GATEWAY_URL
+ONEVISIT_SMS_TIMEOUT = env.ONEVISIT_SMS_TIMEOUT
 
 # The self-service kiosk: back to its start screen after this many seconds without a touch, and this many seconds
 # after showing a ticket; it may fetch (reprint) only the tickets it issued itself, for this many minutes.

@@ -416,7 +416,7 @@ def test_guide_desk_by_keyboard_complete_tolerance_not_applicable_and_incomplete
 
 
 @needs_chromium
-def test_citizen_reads_the_notice_books_a_slot_and_checks_in_at_the_desk(day, browser, axe, step):
+def test_citizen_reads_the_notice_books_a_slot_and_checks_in_at_the_desk(day, browser, axe, step, sms):
     from onevisit.queueing.models import Appointment
 
     base, rid = day.base, resident_id()
@@ -445,8 +445,13 @@ def test_citizen_reads_the_notice_books_a_slot_and_checks_in_at_the_desk(day, br
         phone.get_by_label("公民身份号码").fill(rid)
         phone.get_by_label("联系电话").fill("13812345678")
         phone.get_by_role("button", name=re.compile("预约")).click()
+        phone.get_by_role("heading", name="预约申请已提交").wait_for()
+        assert "劳动合同" in phone.inner_text("main"), "the page after booking lists what to bring"
+        axe(phone, "booking: request sent")
+        phone.goto(base + sms.link("13812345678"))  # the result comes by SMS; its link opens the booking
         phone.get_by_role("heading", name="预约成功").wait_for()
         code = phone.locator(".ticket-number").inner_text().strip()
+        assert f"预约码 {code}" in sms.to("13812345678")[-1]
         text = phone.inner_text("main")
         assert "地点" in text and "劳动合同" in text, "the confirmation lacks the address or what to bring"
         assert phone.get_by_role("img", name=re.compile("二维码")).count() == 1

@@ -158,12 +158,19 @@ def _decode_qr_svg(svg: str) -> str:
     return found[0].text if found else ""
 
 
-def test_the_confirmation_carries_a_qr_the_address_and_what_to_bring(client, hall):
+def test_the_result_goes_by_sms_and_its_link_opens_the_booking_with_a_qr_the_address_and_what_to_bring(
+    client, hall, sms
+):
     day = _working_day()
     slot = AppointmentSlot.objects.filter(queue__prefix="B", day=day).first()
-    response = client.post("/book/demo/", _form(slot), follow=True)
-    html = response.content.decode()
+    response = client.post("/book/demo/", _form(slot, phone="13500001111"), follow=True)
+    sent = response.content.decode()
     appointment = Appointment.objects.get()
+    assert "预约申请已提交" in sent and appointment.code not in sent, "the page does not show the result"
+    [text] = sms.to("13500001111")
+    assert f"预约码 {appointment.code}" in text and "预约成功" in text and "养老保险关系转移接续" in text
+    assert sms.link("13500001111") == f"/book/demo/{appointment.code}/"
+    html = client.get(sms.link("13500001111")).content.decode()
     assert "预约成功" in html and appointment.code in html
     assert hall.address and hall.address in html
     for material in catalog.checklist_for_matter("gxzy").materials:
@@ -174,17 +181,18 @@ def test_the_confirmation_carries_a_qr_the_address_and_what_to_bring(client, hal
     assert f'src="/book/demo/{appointment.code}/qr.svg"' in html
 
 
-def test_the_confirmation_lists_what_to_bring_as_the_notice_does(client, hall):
+def test_the_sent_page_and_the_booking_page_list_what_to_bring_as_the_notice_does(client, hall, sms):
     """原件/复印件, stamp, 可容缺 with its due rule, 免提交, the note: the same words as the matter's notice."""
     slot = AppointmentSlot.objects.filter(queue__prefix="B", day=_working_day()).first()
-    booked = client.post("/book/demo/", _form(slot), follow=True).content.decode()
+    sent = client.post("/book/demo/", _form(slot, phone="13500002222"), follow=True).content.decode()
+    booked = client.get(sms.link("13500002222")).content.decode()
     notice = client.get("/notice/matters/gxzy/").content.decode()
 
     def materials(html):
         return re.sub(r"\s+", " ", re.search(r'<ol class="materials">(.*?)</ol>', html, re.S).group(1))
 
     assert "可容缺" in materials(booked)  # 关系转移接续申请表 may be supplied later
-    assert materials(booked) == materials(notice)
+    assert materials(booked) == materials(notice) == materials(sent)
 
 
 def test_a_slot_of_another_hall_cannot_be_booked_through_this_halls_page(client, hall):

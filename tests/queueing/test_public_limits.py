@@ -1,6 +1,7 @@
 """Issue 16, hole 11: the public pages are limited per address (counted in the database, so every process sees
 one count), and a citizen holds at most one live booking a day; refusals tell a stranger nothing."""
 
+import re
 from datetime import time
 
 import pytest
@@ -29,23 +30,70 @@ def _slot(queue, day, hour, capacity=5):
     )
 
 
+def _book(client, slot, **changes):
+    return client.post(
+        f"/book/demo/?matter=gxzy&day={slot.day.isoformat()}", _form(slot, **changes), follow=True
+    )
+
+
+def _page(response) -> str:
+    """The page without its per-request parts (the CSRF token, the CSP nonce)."""
+    html = response.content.decode()
+    return re.sub(r'(name="csrfmiddlewaretoken" value=|nonce=|Nonce":)"[^"]*"', r'\1""', html)
+
+
 @pytest.mark.django_db
-def test_one_live_booking_per_id_and_day_refused_in_the_words_of_a_full_slot(client, hall, queue_b):
+def test_a_second_booking_of_an_id_that_day_answers_as_a_first_one_and_tells_only_the_phone_on_record(
+    client, hall, queue_b, sms
+):
+    """Hole 11: the answer on the page is the same either way; the holder's phone learns of the booking held."""
     day = _working_day()
     morning, evening = _slot(queue_b, day, 17), _slot(queue_b, day, 18)
     rid = resident_id()
-    first = client.post(f"/book/demo/?matter=gxzy&day={day.isoformat()}", _form(morning, resident_id=rid))
-    assert first.status_code == 302
+    first = _book(client, morning, resident_id=rid, phone="13500001111")
+    held = Appointment.objects.get(slot=morning)
     with nothing_written():
-        again = client.post(f"/book/demo/?matter=gxzy&day={day.isoformat()}", _form(evening, resident_id=rid))
-    assert again.status_code == 409 and SLOT_REFUSED in again.content.decode()
-    assert "已预约" not in again.content.decode()
-    next_day = _working_day(day)
-    other = client.post(
-        f"/book/demo/?matter=gxzy&day={next_day.isoformat()}",
-        _form(_slot(queue_b, next_day, 17), resident_id=rid),
+        again = _book(client, evening, resident_id=rid, phone="13900009999", name="冒名")
+    stranger = _book(client, evening, resident_id=resident_id(), phone="13700007777")
+    assert first.status_code == again.status_code == stranger.status_code == 200
+    assert first.redirect_chain == again.redirect_chain == stranger.redirect_chain
+    assert _page(first) == _page(again) == _page(stranger), (
+        "the page does not tell whether the ID held a booking"
     )
-    assert other.status_code == 302, "another day is another booking"
+    assert not Appointment.objects.filter(slot=evening, person=held.person).exists()
+    assert sms.to("13900009999") == [], "nothing goes to a phone the hall does not hold for that ID"
+    booked, already = sms.to("13500001111")
+    assert f"预约码 {held.code}" in booked and "预约成功" in booked
+    assert f"预约码 {held.code}" in already and "同一天只能预约一次" in already and "没有受理" in already
+    next_day = _working_day(day)
+    _book(client, _slot(queue_b, next_day, 17), resident_id=rid, phone="13500001111")
+    assert Appointment.objects.filter(person=held.person).count() == 2, "another day is another booking"
+
+
+@pytest.mark.django_db
+def test_a_full_slot_is_refused_on_the_page_as_the_page_shows_it_full_anyway(client, hall, queue_b, sms):
+    slot = _slot(queue_b, _working_day(), 17, capacity=1)
+    _book(client, slot)
+    with nothing_written():
+        late = client.post(
+            f"/book/demo/?matter=gxzy&day={slot.day.isoformat()}", _form(slot, phone="13700007777")
+        )
+    assert late.status_code == 409 and SLOT_REFUSED in late.content.decode()
+    assert sms.to("13700007777") == []
+
+
+@pytest.mark.django_db
+def test_when_the_sms_gateway_is_down_the_page_warns_the_same_way_whoever_asks(
+    client, hall, queue_b, settings
+):
+    settings.ONEVISIT_NOTIFIER = "failing"
+    day = _working_day()
+    rid = resident_id()
+    first = _book(client, _slot(queue_b, day, 17), resident_id=rid)
+    again = _book(client, _slot(queue_b, day, 18), resident_id=rid)
+    assert _page(first) == _page(again)
+    assert 'class="message warning" role="alert"' in _page(first) and "短信暂时没有发出" in _page(first)
+    assert Appointment.objects.count() == 1, "the booking stands; its code comes when asked again"
 
 
 @pytest.mark.django_db(transaction=True)

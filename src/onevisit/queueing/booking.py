@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,10 +11,11 @@ from django.db.models import Count, Q
 
 from onevisit.accounts.models import Hall
 from onevisit.catalog.models import Matter
-from onevisit.core import clock, people
+from onevisit.core import clock, notify, people
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
 from onevisit.core.models import Person
+from onevisit.queueing.hours import weekday_name
 from onevisit.queueing.models import Appointment, AppointmentSlot, Queue, SlotTemplate, Ticket
 from onevisit.queueing.tickets import issue_ticket, new_token
 from onevisit.queueing.workdays import is_bookable
@@ -150,6 +152,14 @@ def bookable_matters(hall: Hall) -> list[Matter]:
 SLOT_REFUSED = "该时段已约满或不能再预约，请选择其他时段"
 
 
+class AlreadyBooked(Conflict):
+    """The citizen already holds a live booking that day in this hall: refused in the words of a full slot."""
+
+    def __init__(self, held: Appointment) -> None:
+        super().__init__(SLOT_REFUSED, field="slot")
+        self.held = held
+
+
 def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
     """Book a place in a slot; the code printed or sent to the citizen is what they check in with."""
     with transaction.atomic():
@@ -176,8 +186,11 @@ def book(*, slot_id: int, matter: Matter, person: Person) -> Appointment:
         that_day = Appointment.objects.filter(
             person=person, slot__day=slot.day, slot__queue__hall=hall, status__in=live
         )
-        if that_day.exists() or active.count() >= slot.capacity:
+        if active.count() >= slot.capacity:
             raise Conflict(SLOT_REFUSED, field="slot")
+        held = that_day.select_related("slot__queue__hall", "matter").first()
+        if held is not None:
+            raise AlreadyBooked(held)
         appointment = Appointment.objects.create(
             slot=slot, matter=matter, person=person, code=new_token()[:8], booked_at=clock.now()
         )
@@ -287,3 +300,49 @@ def check_in(*, hall: Hall, code: str, actor) -> tuple[Ticket, bool]:
         )
         mark_checked_in(appointment=appointment, ticket=ticket, on_time=on_time, actor=actor)
     return ticket, on_time
+
+
+def request_booking(
+    *, slot_id: int, matter: Matter, identity, hall: Hall, link: Callable[[Appointment], str]
+) -> bool:
+    """网上预约 by someone known only by what they typed: the page answers the same whether this booked a place
+    or the citizen already held one that day, so it tells no stranger that an ID holds a booking (issue 16). The
+    result goes by SMS to the phone the hall holds for that ID (the typed one only for an ID it does not know, or
+    holds no phone for): the booking code, or the booking already held. A full or past slot is refused on the page,
+    as the page shows those anyway. `link` gives a booking's page address for the message. Returns whether the
+    message went out."""
+    if not AppointmentSlot.objects.filter(pk=slot_id, queue__hall=hall).exists():
+        raise NotFound("没有这个预约时段", field="slot")
+    with transaction.atomic():
+        person = people.register(identity, update_existing=False)
+        try:
+            text = _booked_text(appointment := book(slot_id=slot_id, matter=matter, person=person))
+        except AlreadyBooked as refused:
+            appointment, text = refused.held, _already_booked_text(refused.held)
+    message = notify.Message(phone=person.phone or identity.phone, text=f"{text}详情：{link(appointment)}")
+    try:
+        notify.notifier().send(message)
+    except notify.NotifierUnavailable:
+        return False
+    return True
+
+
+def _when(appointment: Appointment) -> str:
+    slot = appointment.slot
+    return f"{slot.day.month}月{slot.day.day}日{weekday_name(slot.day)} {slot.start:%H:%M}–{slot.end:%H:%M}"
+
+
+def _booked_text(appointment: Appointment) -> str:
+    hall = appointment.slot.queue.hall
+    return (
+        f"【{hall.name}】预约成功：{_when(appointment)}办理「{appointment.matter.name}」，预约码 {appointment.code}。"
+        "请在时段开始前30分钟至结束后15分钟内到大厅签到。"
+    )
+
+
+def _already_booked_text(held: Appointment) -> str:
+    hall = held.slot.queue.hall
+    return (
+        f"【{hall.name}】您已预约{_when(held)}办理「{held.matter.name}」（预约码 {held.code}），同一天只能预约一次，"
+        "刚才的预约申请没有受理。"
+    )

@@ -22,3 +22,10 @@ class BookingForm(PageForm):
         if not re.fullmatch(r"[0-9]{1,9}", slot):
             raise forms.ValidationError("请选择预约时段")
         return int(slot)
+
+
+class BookingSentForm(PageForm):
+    """The page after a booking request: the matter (what to bring) and whether the SMS went out."""
+
+    matter = Text(label="事项")
+    sms = Text(label="短信")

@@ -22,6 +22,7 @@ from onevisit.queueing.booking import (
     lock_for_check_in,
     mark_checked_in,
     open_slots,
+    request_booking,
 )
 from onevisit.queueing.calling import (
     call_next,
@@ -104,6 +105,7 @@ __all__ = [
     "no_show_at",
     "no_show_rule",
     "open_slots",
+    "request_booking",
     "queue_for",
     "recall",
     "recall_no_show",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +15,7 @@ from onevisit.core import people
 from onevisit.core.errors import DomainError, Invalid
 from onevisit.core.links import public_url, qr_svg
 from onevisit.queueing import hours, services
-from onevisit.queueing.forms import BookingForm
+from onevisit.queueing.forms import BookingForm, BookingSentForm
 from onevisit.queueing.models import Appointment
 
 
@@ -57,15 +59,21 @@ def book(request, hall: str):
                 errors.update(exc.errors)
             if errors:
                 raise Invalid("；".join(errors.values()), errors=errors)
-            appointment = services.book_for(
-                slot_id=sent["slot"], matter=matter, identity=identity, hall=hall_obj
+            sms_sent = services.request_booking(
+                slot_id=sent["slot"],
+                matter=matter,
+                identity=identity,
+                hall=hall_obj,
+                link=lambda a: public_url(request, reverse("queueing:booked", args=[hall, a.code])),
             )
         except DomainError as exc:
             status = exc.status
             context.update(values=values, error=exc.message, errors=exc.errors)
             context["first_error"] = next((f for f in BOOKING_FIELDS if f in exc.errors), "slot")
         else:
-            return redirect("queueing:booked", hall=hall, code=appointment.code)
+            sent_page = reverse("queueing:book-sent", args=[hall])
+            query = {"matter": matter.code} | ({} if sms_sent else {"sms": "unsent"})
+            return redirect(f"{sent_page}?{urlencode(query)}")
     if matter is not None and day is None:
         context["days"] = [
             (d, hours.weekday_name(d), free) for d, free in services.booking_days(hall_obj, matter)
@@ -74,6 +82,24 @@ def book(request, hall: str):
         context["slots"] = services.open_slots(hall_obj, matter=matter, day=day)
         context["weekday"] = hours.weekday_name(day)
     return render(request, "queueing/book.html", context, status=status)
+
+
+@never_cache
+def book_sent(request, hall: str):
+    """After a booking request: the same page whether it booked or the ID already held a booking that day (the
+    result went by SMS to the phone on record), with what to bring for the matter."""
+    hall_obj = get_object_or_404(Hall, code=hall)
+    form = BookingSentForm(request.GET)
+    form.is_valid()
+    sent = form.cleaned_data
+    matter = next((m for m in services.bookable_matters(hall_obj) if m.code == sent.get("matter")), None)
+    context = {
+        "hall": hall_obj,
+        "matter": matter,
+        "checklist": catalog.checklist_for_matter(matter.code) if matter else None,
+        "sms_unsent": sent.get("sms") == "unsent",
+    }
+    return render(request, "queueing/book_sent.html", context)
 
 
 def _appointment(hall: str, code: str) -> Appointment:

@@ -3,6 +3,7 @@
 import atexit
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
@@ -39,16 +40,24 @@ class Command(BaseCommand):
             action="store_true",
             help="also run the legacy back-end simulators and one ferry worker (the demo's data ferry)",
         )
+        parser.add_argument(
+            "--with-sms",
+            action="store_true",
+            help="also run the stand-in SMS gateway (onevisit sms-gateway) the `gateway` notifier sends to",
+        )
 
-    def handle(self, *args, host, port, workers, no_collectstatic, with_ferry=False, **options):
+    def handle(
+        self, *args, host, port, workers, no_collectstatic, with_ferry=False, with_sms=False, **options
+    ):
         if not no_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
-        if with_ferry:
-            children = [
-                subprocess.Popen([sys.executable, "-m", "onevisit", *command])
-                for command in (["legacy_sim"], ["worker"])
-            ]
-            atexit.register(lambda: [child.terminate() for child in children])
+        commands = [["legacy_sim"], ["worker"]] if with_ferry else []
+        if with_sms:
+            gateway = urlsplit(settings.ONEVISIT_SMS_GATEWAY_URL or "http://127.0.0.1:8025")
+            where = ["--host", gateway.hostname or "127.0.0.1", "--port", str(gateway.port or 80)]
+            commands.append(["sms_gateway", *where])
+        children = [subprocess.Popen([sys.executable, "-m", "onevisit", *command]) for command in commands]
+        atexit.register(lambda: [child.terminate() for child in children])
         self.stdout.write(
             f"onevisit on http://{host}:{port}/ with {workers} workers ({settings.DATABASES['default']['ENGINE']})"
         )
