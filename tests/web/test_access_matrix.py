@@ -57,6 +57,7 @@ OWNER = {
     "queueing:board": PUBLIC,
     "queueing:board-feed": PUBLIC,
     "queueing:book": PUBLIC,
+    "queueing:book-sent": PUBLIC,
     "queueing:booked": PUBLIC,
     "queueing:booked-qr": PUBLIC,
     "public:status": PUBLIC,
