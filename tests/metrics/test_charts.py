@@ -209,3 +209,19 @@ def test_a_chart_taller_than_a_pdf_page_is_scaled_to_fit_it():
     fitted = charts.fit(many, doc.width, doc.height * 0.9)
     assert fitted.height <= doc.height * 0.9 and fitted.width <= doc.width
     doc.build([fitted])  # reportlab refuses a flowable taller than its frame
+
+
+@pytest.mark.parametrize(
+    "drawing",
+    [
+        lambda: charts.lines("每日受理件数", DAYS[:5], [("受理件数", [0, 0, 0, 0, 0])], axis="日期"),
+        lambda: charts.lines("每日受理件数", DAYS[:5], [("受理件数", [None] * 5)], axis="日期"),
+        lambda: charts.bars("各窗口受理件数", ["1号窗口", "2号窗口"], [1, 3], axis="窗口"),
+    ],
+    ids=["a period with nothing", "a period with no data", "small counts"],
+)
+def test_counts_that_are_nothing_or_few_have_whole_number_ticks(drawing):
+    """The review of an empty period drew its count axis 0-0.01 in steps of 0.002."""
+    numbers = [t for t, _, _ in texts(drawing()) if t.replace(",", "").replace(".", "").isdigit()]
+    assert numbers and all("." not in n for n in numbers), numbers
+    assert {"0", "5"} <= set(numbers), numbers

@@ -169,15 +169,23 @@ def _tick_format(percent: bool):
     return (lambda v: f"{v:g}%") if percent else (lambda v: f"{v:,g}")
 
 
-def _value_axis(axis, font: str, percent: bool) -> None:
+SMALL_COUNT = 5  # a count axis whose values all stay below this is drawn 0-5 in whole steps
+
+
+def _value_axis(axis, font: str, percent: bool, values: Sequence[float | None] = ()) -> None:
+    """The value axis from 0; a share runs 0-100%. Counts that are all zero, missing or small get whole-number
+    ticks to 5 (left to itself the axis draws 0-0.01 in steps of 0.002 for a period with nothing in it)."""
     axis.valueMin = 0
     axis.labels.fontName = font
     axis.labels.fontSize = MIN_FONT
     axis.labels.fillColor = INK
     axis.labelTextFormat = _tick_format(percent)
     axis.rangeRound = "ceiling"  # the top at a labelled tick, above the highest value
+    known = [v for v in values if not _missing(v)]
     if percent:  # a share: the whole scale, 0-100%
         axis.valueMax, axis.valueStep = 100, 20
+    elif all(float(v).is_integer() for v in known) and max(known, default=0) < SMALL_COUNT:
+        axis.valueMax, axis.valueStep = SMALL_COUNT, 1
     axis.visibleGrid = True
     axis.gridStrokeColor = colors.HexColor("#dddddd")
 
@@ -242,7 +250,7 @@ def lines(
     chart.categoryAxis.labels.fillColor = INK
     chart.categoryAxis.labels.boxAnchor = "n"
     chart.categoryAxis.labels.dy = -8  # clear of the value axis's 0
-    _value_axis(chart.valueAxis, font, percent)
+    _value_axis(chart.valueAxis, font, percent, [v for row in data for v in row])
     for i, (color, dash) in enumerate(styles):
         chart.lines[i].strokeColor = color
         chart.lines[i].strokeWidth = 2
@@ -312,7 +320,7 @@ def bars(
     chart.categoryAxis.categoryNames = [""] * len(names)  # the names are drawn below, right-aligned
     chart.categoryAxis.visibleLabels = False
     chart.categoryAxis.visibleTicks = False
-    _value_axis(chart.valueAxis, font, percent)
+    _value_axis(chart.valueAxis, font, percent, data)
     chart.bars[0].fillColor = BRAND
     chart.bars[0].strokeColor = None
     chart.barWidth = 10
