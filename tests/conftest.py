@@ -6,7 +6,6 @@ import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +20,7 @@ from onevisit.accounts.models import Hall, Window
 from onevisit.accounts.services import actor_for
 from onevisit.catalog.importer import import_catalog
 from onevisit.catalog.models import Matter
+from onevisit.core import clock
 from onevisit.core.notify import DemoNotifier
 from onevisit.web import demo
 
@@ -109,38 +109,18 @@ def _running(pid: int) -> bool:
     return True
 
 
-# Where Django's now() is bound by name rather than read from django.utils.timezone at each call, and the clock of
-# the legacy back ends that answer in this process (their freshness check compares it with the product's).
-_NOW_BOUND_BY_NAME = (
-    "axes.attempts.now",
-    "axes.handlers.proxy.now",
-    "onevisit.simulators.legacy.ledger.system_clock",
-)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _away_from_midnight():
-    """Run the suite from the hall's noon when it starts in the hours around the hall's midnight.
-
-    A test that issues a ticket and moves the clock 40 minutes on fails when the hall's day ends in between (CI
-    started at 23:50 in Asia/Shanghai and refused a no-show's return as "not today's ticket"). The product reads
-    Django's now() through core.clock, so moving that moves the product, the sign-in records and the sessions alike;
-    the clock keeps running from there.
-    """
-    real_now = timezone.now
+@pytest.fixture
+def daytime(monkeypatch):
+    """The product's clock running from 10:00 of today in the hall's zone, for a test that moves it on by minutes
+    or hours and needs it still to be the same day. Without it, such a test started near midnight fails (CI started
+    one at 23:50 in Asia/Shanghai and a no-show's return 31 minutes later was refused as not today's ticket).
+    Only this process's clock moves, and only back (the suite runs in the hall's evening and night): use it in
+    tests that run no worker or simulator of their own."""
+    real_now = clock.now
     local = timezone.localtime(real_now(), ZoneInfo(settings.TIME_ZONE))
-    if 3 <= local.hour < 21:
-        yield
-        return
-    offset = local.replace(hour=12, minute=0, second=0, microsecond=0) - local
-
-    def shifted():
-        return real_now() + offset
-
-    with contextlib.ExitStack() as stack:
-        for target in ("django.utils.timezone.now", *_NOW_BOUND_BY_NAME):
-            stack.enter_context(mock.patch(target, shifted))
-        yield
+    offset = local.replace(hour=10, minute=0, second=0, microsecond=0) - local
+    if offset.total_seconds() < 0:
+        monkeypatch.setattr(clock, "now", lambda: real_now() + offset)
 
 
 @pytest.fixture(scope="session", autouse=True)

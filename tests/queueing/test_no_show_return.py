@@ -12,7 +12,7 @@ from onevisit.queueing.models import Ticket
 from tests.conftest import journey_events, nothing_written
 from tests.journey import ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("daytime")]
 
 
 def _no_show(guide, clerk, window):

@@ -98,7 +98,7 @@ def test_kiosk_cannot_fetch_a_ticket_it_did_not_issue(hall, guide):
         assert "退出" not in html.split("<main", 1)[0]
 
 
-def test_kiosk_can_fetch_its_own_ticket_only_for_a_short_time(hall, settings):
+def test_kiosk_can_fetch_its_own_ticket_only_for_a_short_time(hall, settings, daytime):
     settings.ONEVISIT_KIOSK_TICKET_MINUTES = 10
     kiosk = login("zizhu")
     ticket = _kiosk_ticket(kiosk)
@@ -113,7 +113,7 @@ def test_kiosk_can_fetch_its_own_ticket_only_for_a_short_time(hall, settings):
             assert "已超过打印时间" in html and not TECHNICAL.search(html.split("<main", 1)[1]), url
 
 
-def test_guide_desk_still_prints_any_ticket_of_its_hall(hall, guide_client):
+def test_guide_desk_still_prints_any_ticket_of_its_hall(hall, guide_client, daytime):
     kiosk = login("zizhu")
     ticket = _kiosk_ticket(kiosk)
     later = clock.now() + timedelta(minutes=30)
