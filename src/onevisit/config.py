@@ -54,10 +54,11 @@ class Env(BaseSettings):
     ONEVISIT_SECURE_COOKIES: bool = False
     ONEVISIT_DEBUG: bool = False
     ONEVISIT_LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    # Sign-in (issue 16): wrong passwords before a lockout, per login name and per address, and how long it lasts;
-    # staff signed out after this many minutes without a request (the kiosk's device account excepted), and at the
-    # latest this many hours after signing in.
+    # Sign-in (issue 16): wrong passwords before a lockout, per login name and (many more, whatever the names: a
+    # shared PC; 0 is off) per address, and how long it lasts; staff signed out after this many minutes without a
+    # request (the kiosk's device account excepted), and at the latest this many hours after signing in.
     ONEVISIT_LOGIN_FAILURE_LIMIT: int = Field(5, ge=1)
+    ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT: int = Field(30, ge=0)
     ONEVISIT_LOGIN_LOCKOUT_MINUTES: int = Field(15, ge=1)
     ONEVISIT_STAFF_IDLE_MINUTES: int = Field(15, ge=1)
     ONEVISIT_SESSION_HOURS: int = Field(10, ge=1)

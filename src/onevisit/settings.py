@@ -175,17 +175,22 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Sign-in throttling (django-axes, database handler: every process sees the same failures): after
-# ONEVISIT_LOGIN_FAILURE_LIMIT wrong passwords for one login name, or from one address, sign-in is refused for
-# ONEVISIT_LOGIN_LOCKOUT_MINUTES (it lifts by itself) or until the security administrator unlocks it (the admin's
-# 登录失败记录, or `onevisit axes_reset_username NAME`). The axes backend comes first.
+# ONEVISIT_LOGIN_FAILURE_LIMIT wrong passwords for one login name (from any address), or
+# ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT from one address (whatever the names: a shared PC's typos do not lock everyone
+# who signs in there), sign-in is refused for ONEVISIT_LOGIN_LOCKOUT_MINUTES (it lifts by itself) or until the
+# security administrator unlocks it (the admin's 登录失败计数, or `onevisit axes_reset_username NAME` /
+# `axes_reset_ip ADDRESS`). Axes records each failure per login name and address; the handler
+# (onevisit.accounts.signin.LockoutHandler) applies the two limits (onevisit.accounts.lockout) and lets a right
+# password clear that login name's count only. The axes backend comes first.
 AUTHENTICATION_BACKENDS = [
     "onevisit.accounts.signin.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "onevisit.accounts.signin.LockoutHandler"
 AXES_FAILURE_LIMIT = env.ONEVISIT_LOGIN_FAILURE_LIMIT
+ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT = env.ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=env.ONEVISIT_LOGIN_LOCKOUT_MINUTES)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each with its own limit, in the handler
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the period counts from the last counted failure
 AXES_LOCKOUT_CALLABLE = "onevisit.accounts.signin.lockout_page"

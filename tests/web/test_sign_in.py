@@ -80,12 +80,82 @@ def test_a_lockout_lifts_by_itself_after_the_configured_period(hall, settings):
     assert _signed_in_as(client) == "chuangkou1"
 
 
-def test_a_login_name_is_locked_from_every_address_and_an_address_for_every_login(hall):
+def test_a_login_name_is_locked_from_every_address_but_not_the_others_at_that_pc(hall):
     _lock("chuangkou1", REMOTE_ADDR="10.0.0.1")
     elsewhere = Client()  # another PC (another process would read the same rows)
-    assert _attempt(elsewhere, "chuangkou1", demo.DEMO_PASSWORD, REMOTE_ADDR="10.0.0.2").status_code == 429
-    assert _attempt(elsewhere, "chuangkou2", demo.DEMO_PASSWORD, REMOTE_ADDR="10.0.0.1").status_code == 429
+    refused = _attempt(elsewhere, "chuangkou1", demo.DEMO_PASSWORD, REMOTE_ADDR="10.0.0.2")
+    assert refused.status_code == 429 and "该账号密码输错次数过多" in _lockout_text(refused)
+    assert "这台电脑" not in _lockout_text(refused)
     assert _attempt(elsewhere, "chuangkou2", demo.DEMO_PASSWORD, REMOTE_ADDR="10.0.0.3").status_code == 302
+
+
+def test_five_wrong_passwords_for_one_login_at_a_shared_pc_do_not_lock_the_others_there(hall, settings):
+    """The guide desk's PC: a clerk's typos lock the clerk, not the security administrator who signs in next."""
+    desk = {"REMOTE_ADDR": "10.0.0.7"}
+    answers = [
+        _attempt(Client(), "chuangkou1", WRONG, **desk).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    assert answers[-1] == 429
+    next_one = Client()
+    assert _attempt(next_one, "anquan", demo.DEMO_PASSWORD, **desk).status_code == 302
+    assert _signed_in_as(next_one) == "anquan"
+    assert _attempt(Client(), "chuangkou2", demo.DEMO_PASSWORD, **desk).status_code == 302
+
+
+def test_a_colleagues_sign_in_at_the_pc_does_not_clear_another_logins_count(hall, settings):
+    desk = {"REMOTE_ADDR": "10.0.0.7"}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        _attempt(Client(), "anquan", WRONG, **desk)
+    assert _attempt(Client(), "chuangkou1", demo.DEMO_PASSWORD, **desk).status_code == 302
+    assert _attempt(Client(), "anquan", WRONG, **desk).status_code == 429  # the count held: this one locks
+    assert _attempt(Client(), "chuangkou2", WRONG, **desk).status_code == 200
+    assert _attempt(Client(), "chuangkou2", demo.DEMO_PASSWORD, **desk).status_code == 302
+    assert not AccessAttempt.objects.filter(username="chuangkou2").exists()  # a right password clears its own
+
+
+def _guess_at(address: str, count: int) -> list[int]:
+    """`count` wrong passwords from one address, four per login name (under the name's own limit), most of the
+    names not existing: one PC guessing across logins."""
+    return [
+        _attempt(Client(), f"guess{i // 4}", WRONG, REMOTE_ADDR=address).status_code for i in range(count)
+    ]
+
+
+def test_an_address_is_locked_after_its_own_higher_limit_whatever_the_names(hall, settings):
+    limit = settings.ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT
+    assert limit == 30 and limit > settings.AXES_FAILURE_LIMIT
+    answers = _guess_at("10.0.0.9", limit)
+    assert answers[:-1] == [200] * (limit - 1) and answers[-1] == 429  # the one that reaches the limit locks
+    refused = _attempt(Client(), "anquan", demo.DEMO_PASSWORD, REMOTE_ADDR="10.0.0.9")
+    text = _lockout_text(refused)
+    assert refused.status_code == 429 and "这台电脑已暂停登录" in text and "15 分钟后自动恢复" in text
+    assert "该账号" not in text
+    assert _attempt(Client(), "anquan", demo.DEMO_PASSWORD, REMOTE_ADDR="10.0.0.10").status_code == 302
+    earlier = timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(minutes=1)
+    AccessAttempt.objects.update(attempt_time=earlier)  # it lifts by itself
+    assert _attempt(Client(), "anquan", demo.DEMO_PASSWORD, REMOTE_ADDR="10.0.0.9").status_code == 302
+
+
+def test_an_address_limit_of_zero_turns_the_address_lock_off(hall, settings):
+    settings.ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT = 0
+    assert set(_guess_at("10.0.0.9", 40)) == {200}
+    assert _attempt(Client(), "anquan", demo.DEMO_PASSWORD, REMOTE_ADDR="10.0.0.9").status_code == 302
+
+
+def test_the_lockout_page_says_the_same_for_a_login_name_that_does_not_exist(hall):
+    known = _attempt(_lock("chuangkou1", REMOTE_ADDR="10.0.0.1"), "chuangkou1", WRONG, REMOTE_ADDR="10.0.0.1")
+    unknown = _attempt(
+        _lock("nobody-here", REMOTE_ADDR="10.0.0.2"), "nobody-here", WRONG, REMOTE_ADDR="10.0.0.2"
+    )
+    assert known.status_code == unknown.status_code == 429
+    assert _lockout_text(known) == _lockout_text(unknown)
+    assert "该账号密码输错次数过多，已暂停登录，15 分钟后自动恢复" in _lockout_text(known)
+
+
+def _lockout_text(response) -> str:
+    doc = lxml.html.fromstring(response.content.decode())
+    return " ".join(" ".join(doc.xpath("//section[@role='alert']//text()")).split())
 
 
 def test_the_security_administrator_unlocks_a_login_and_the_others_cannot(hall):
@@ -100,7 +170,8 @@ def test_the_security_administrator_unlocks_a_login_and_the_others_cannot(hall):
     assert AccessAttempt.objects.count() == len(rows)
     security = login("anquan")
     page = security.post(lockouts, {"action": "unlock", "_selected_action": rows}, follow=True)
-    assert "已解除" in page.content.decode() and not AccessAttempt.objects.exists()
+    assert _messages(page) == [("success", f"已解除 {len(rows)} 条记录的锁定：账号 chuangkou1。")]
+    assert not AccessAttempt.objects.exists()
     assert _attempt(client, "chuangkou1", demo.DEMO_PASSWORD).status_code == 302
 
 
@@ -111,6 +182,61 @@ def test_the_unlock_command_lifts_a_lockout(hall):
     call_command("axes_reset_username", "chuangkou1", verbosity=0)
     AccessAttempt.objects.filter(ip_address="127.0.0.1").delete()  # and the address: axes_reset_ip 127.0.0.1
     assert _attempt(client, "chuangkou1", demo.DEMO_PASSWORD).status_code == 302
+
+
+LOCKOUTS = "/admin/accounts/signinlockout/"
+
+
+def _states(page) -> dict[tuple[str, str], str]:
+    """The 登录失败计数 list: (login name, address) → 状态."""
+    doc = lxml.html.fromstring(page.content.decode())
+    return {
+        (
+            row.xpath("string(.//*[contains(@class,'field-login_name')])").strip(),
+            row.xpath("string(.//*[contains(@class,'field-address')])").strip(),
+        ): row.xpath("string(.//*[contains(@class,'field-state')])").strip()
+        for row in doc.xpath("//table[@id='result_list']/tbody/tr")
+    }
+
+
+def test_the_list_says_whether_a_row_is_locked_by_its_login_or_its_address(hall, settings):
+    settings.ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT = 8
+    _guess_at("10.0.0.9", 8)  # guess0 and guess1 at 10.0.0.9: the address is locked, neither name
+    _lock("chuangkou1", REMOTE_ADDR="10.0.0.1")
+    _attempt(Client(), "chuangkou2", WRONG, REMOTE_ADDR="10.0.0.2")
+    states = _states(login("anquan").get(LOCKOUTS))
+    assert states[("guess0", "10.0.0.9")].startswith("已锁定（地址）")
+    assert states[("guess1", "10.0.0.9")].startswith("已锁定（地址）")
+    assert states[("chuangkou1", "10.0.0.1")].startswith("已锁定（账号）")
+    assert states[("chuangkou2", "10.0.0.2")] == "未锁定"
+    assert "自动解除" in states[("guess0", "10.0.0.9")]
+
+
+def test_unlocking_says_what_was_locked_and_leaves_the_rest(hall, settings):
+    settings.ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT = 8
+    _guess_at("10.0.0.9", 8)
+    _attempt(Client(), "chuangkou2", WRONG, REMOTE_ADDR="10.0.0.2")
+    security = login("anquan")
+    unlocked = AccessAttempt.objects.get(username="guess0").pk
+    not_locked = AccessAttempt.objects.get(username="chuangkou2").pk
+
+    page = security.post(LOCKOUTS, {"action": "unlock", "_selected_action": [not_locked]}, follow=True)
+    assert _messages(page) == [("warning", "所选的 1 条记录都未锁定，没有需要解除的锁定。")]
+    assert AccessAttempt.objects.count() == 3
+
+    page = security.post(
+        LOCKOUTS, {"action": "unlock", "_selected_action": [unlocked, not_locked]}, follow=True
+    )
+    assert _messages(page) == [
+        ("success", "已解除 1 条记录的锁定：地址 10.0.0.9；另有 1 条记录未锁定，未作改动。")
+    ]
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["chuangkou2"]
+    assert _attempt(Client(), "chuangkou1", demo.DEMO_PASSWORD, REMOTE_ADDR="10.0.0.9").status_code == 302
+
+
+def _messages(page) -> list[tuple[str, str]]:
+    doc = lxml.html.fromstring(page.content.decode())
+    return [(li.get("class"), li.text_content().strip()) for li in doc.xpath("//ul[@class='messagelist']/li")]
 
 
 # ---- the second factor -----------------------------------------------------------------------------------------

@@ -3,8 +3,7 @@
 import logging
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserChangeForm
@@ -13,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import formats, timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from onevisit.accounts import duties, roles
+from onevisit.accounts import duties, roles, signin
 from onevisit.accounts.models import (
     Department,
     Hall,
@@ -340,7 +339,8 @@ class SignInRecordAdmin(ReadOnly, admin.ModelAdmin):
 
 @admin.register(SignInLockout)
 class SignInLockoutAdmin(SignInRecordAdmin):
-    """Deleting a count unlocks that login name or address at once (解除锁定); otherwise it lifts by itself."""
+    """解除锁定 lifts at once what a row is locked by (its login name's counts, or its address's); otherwise the
+    lockout lifts by itself. A row that is not locked is left alone."""
 
     list_display = ["login_name", "address", "failures", "at", "state"]
     fields = readonly_fields = ["login_name", "address", "failures", "at", "state"]
@@ -352,7 +352,11 @@ class SignInLockoutAdmin(SignInRecordAdmin):
 
     @admin.display(description="状态")
     def state(self, obj):
-        return "已锁定" if obj.failures_since_start >= settings.AXES_FAILURE_LIMIT else "未锁定"
+        """Locked by its login name, its address or both, as the sign-in decides (accounts.signin.lockout_of)."""
+        state = signin.lockout_of(obj.username, obj.ip_address)
+        if not state.until:
+            return state.label
+        return f"{state.label}，{formats.time_format(timezone.localtime(state.until), 'H:i')} 自动解除"
 
     def has_delete_permission(self, request, obj=None):
         return request.user.has_perm("accounts.delete_signinlockout")
@@ -364,10 +368,23 @@ class SignInLockoutAdmin(SignInRecordAdmin):
 
     @admin.action(description="解除锁定", permissions=["delete"])
     def unlock(self, request, queryset):
-        names = sorted({r.username or r.ip_address or "" for r in queryset})
-        log.info("unlocked by %s: %s", request.user.get_username(), ", ".join(names))
-        count = queryset.delete()[0]
-        self.message_user(request, f"已解除 {count} 条锁定：{'、'.join(names)}")
+        done = signin.unlock(queryset)
+        if not done.locked_rows:
+            self.message_user(
+                request, f"所选的 {done.other_rows} 条记录都未锁定，没有需要解除的锁定。", messages.WARNING
+            )
+            return
+        freed = [f"账号 {name}" for name in done.names] + [f"地址 {address}" for address in done.addresses]
+        log.info(
+            "unlocked by %s: login names %s; addresses %s",
+            request.user.get_username(),
+            ", ".join(done.names) or "-",
+            ", ".join(done.addresses) or "-",
+        )
+        message = f"已解除 {done.locked_rows} 条记录的锁定：{'、'.join(freed)}"
+        if done.other_rows:
+            message += f"；另有 {done.other_rows} 条记录未锁定，未作改动"
+        self.message_user(request, message + "。", messages.SUCCESS)
 
 
 @admin.register(SignInFailure)

@@ -146,7 +146,8 @@ def role_label(group: Group) -> str:
 
 
 class SignInLockout(AccessAttempt):
-    """登录失败计数: django-axes' count of wrong passwords per login name and address; deleting one unlocks it."""
+    """登录失败计数: django-axes' count of wrong passwords per login name, address and browser; a login name is
+    locked after a few in all, an address after many more (accounts.lockout)."""
 
     class Meta:
         proxy = True

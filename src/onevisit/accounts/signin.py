@@ -4,17 +4,29 @@ or read what others cannot, and an idle timeout for staff sessions on shared PCs
 from __future__ import annotations
 
 import logging
+import math
+import operator
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
 from urllib.parse import urlencode
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username, get_failure_limit
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from onevisit.accounts import roles
+from onevisit.accounts import lockout, roles
+from onevisit.core import clock
 
 log = logging.getLogger("onevisit.signin")
 
@@ -26,6 +38,75 @@ SECOND_FACTOR_ROLES = frozenset(
 # Not the password page: with the password alone nobody changes it.
 _BEFORE_SECOND_FACTOR = ("/login/otp/", "/logout/", "/oidc/", "/static/")
 LAST_SEEN = "onevisit_last_seen"
+
+
+def lockout_of(username: str | None, address: str | None, *, now: datetime | None = None) -> lockout.Lockout:
+    """Whether this login name typed at this address is locked out, by what and until when: django-axes' counts
+    (one row per name, address and browser) read by accounts.lockout's rule. The sign-in, the lockout page and the
+    admin's list all ask here."""
+    wanted = [Q(username=username)] if username else []
+    wanted += [Q(ip_address=address)] if address else []
+    if not wanted:
+        return lockout.Lockout()
+    now = now or clock.now()
+    cool_off = settings.AXES_COOLOFF_TIME
+    rows = AccessAttempt.objects.filter(reduce(operator.or_, wanted), attempt_time__gte=now - cool_off)
+    counts = list(rows.values_list("username", "ip_address", "attempt_time", "failures_since_start"))
+    return lockout.decide(
+        name_failures=[(at, n) for name, _, at, n in counts if username and name == username],
+        address_failures=[(at, n) for _, ip, at, n in counts if address and ip == address],
+        name_limit=settings.AXES_FAILURE_LIMIT,
+        address_limit=settings.ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT,
+        cool_off=cool_off,
+        now=now,
+    )
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """django-axes' database handler (it records every wrong password, per login name, address and browser) with
+    the decision taken by lockout_of: a login name after AXES_FAILURE_LIMIT, an address after
+    ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT, whatever names were typed there."""
+
+    def is_locked(self, request, credentials=None) -> bool:
+        name = get_client_username(request, credentials)
+        return bool(lockout_of(name, request.axes_ip_address, now=request.axes_attempt_time))
+
+    def get_failures(self, request, credentials=None) -> int:
+        """Axes compares this with AXES_FAILURE_LIMIT right after counting a wrong password, to lock at the one that
+        reaches a limit: the limit itself when locked (by the name or by the address), else 0."""
+        return get_failure_limit(request, credentials) if self.is_locked(request, credentials) else 0
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """A right password clears that login name's count only, not its address's (axes would clear both): the
+        address's count holds the other names typed at that PC, which a colleague's sign-in there must not wipe."""
+        name = get_client_username(request, credentials)
+        return self.reset_attempts(username=name) if name else 0
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """What an unlock lifted: how many of the chosen rows were locked, and the login names and addresses freed."""
+
+    locked_rows: int
+    other_rows: int
+    names: tuple[str, ...]
+    addresses: tuple[str, ...]
+
+
+def unlock(rows: Iterable[AccessAttempt], *, now: datetime | None = None) -> Unlocked:
+    """Lift the lockout each row is under: a locked login name loses all its counts, a locked address all of its
+    own (django-axes' reset). A row under no lockout is left as it is."""
+    states = [(row, lockout_of(row.username, row.ip_address, now=now)) for row in rows]
+    names = sorted({row.username for row, state in states if lockout.ACCOUNT in state.by and row.username})
+    addresses = sorted(
+        {row.ip_address for row, state in states if lockout.ADDRESS in state.by and row.ip_address}
+    )
+    for name in names:
+        AxesProxyHandler.reset_attempts(username=name)
+    for address in addresses:
+        AxesProxyHandler.reset_attempts(ip_address=address)
+    locked = sum(1 for _, state in states if state)
+    return Unlocked(locked, len(states) - locked, tuple(names), tuple(addresses))
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -106,11 +187,22 @@ class SecondFactorRequired:
 
 
 def lockout_page(request, original_response=None, credentials=None):
-    """django-axes' answer to a locked-out sign-in: a Chinese page saying when it lifts and whom to ask."""
-    name = str((credentials or {}).get("username", ""))[:150]
-    log.warning("sign-in refused for %r from %s: locked out", name, request.META.get("REMOTE_ADDR", "-"))
-    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
-    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+    """django-axes' answer to a locked-out sign-in: a Chinese page saying whether the login name or this computer
+    is locked, when it lifts and whom to ask. A login name that does not exist is locked like one that does."""
+    name = str((credentials or {}).get("username") or "")[:150]
+    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    now = getattr(request, "axes_attempt_time", None) or clock.now()
+    state = lockout_of(name, address, now=now)
+    log.warning(
+        "sign-in refused for %r from %s: locked out (%s)", name, address or "-", ", ".join(state.by) or "-"
+    )
+    left = (state.until - now).total_seconds() if state.until else settings.AXES_COOLOFF_TIME.total_seconds()
+    context = {
+        "minutes": max(1, math.ceil(left / 60)),
+        "account_locked": lockout.ACCOUNT in state.by,
+        "address_locked": lockout.ADDRESS in state.by,
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 def _login_failed(sender, credentials, request=None, **kwargs) -> None:
