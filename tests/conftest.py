@@ -3,6 +3,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -74,6 +76,25 @@ def at_once(*calls: Callable[[], object], timeout: float = 120) -> list[object]:
 
 
 SEED_CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog"
+
+
+@contextlib.contextmanager
+def product_service(*command: str, banner: str):
+    """A service the product starts with its own command (`onevisit <command>`: the OIDC provider, the SMS
+    gateway), as its own process until the block ends; yields the address its first line gives after `banner`."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "onevisit", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        assert line.startswith(banner), line
+        yield line[len(banner) :].split()[0].rstrip(";/")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def load_seed_catalog() -> None:

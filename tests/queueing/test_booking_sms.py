@@ -1,33 +1,20 @@
 """The booking's result by SMS through the `gateway` notifier, to the stand-in gateway the demo runs: started as its
 own process by the product's command (`onevisit sms-gateway`), as `onevisit serve --with-sms` starts it."""
 
-import subprocess
-import sys
-
 import httpx
 import pytest
 
 from onevisit.core import notify
 from onevisit.queueing.models import Appointment, AppointmentSlot
+from tests.conftest import product_service
 from tests.queueing.test_booking import _form, _working_day
 
 
 @pytest.fixture(scope="module")
 def gateway():
     """The gateway's address; the process is stopped after the module."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "onevisit", "sms-gateway", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline() if process.stdout else ""
-        assert line.startswith("SMS gateway at "), line
-        yield line.split()[3].rstrip("/")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with product_service("sms-gateway", "--port", "0", banner="SMS gateway at ") as address:
+        yield address
 
 
 @pytest.mark.django_db

@@ -4,8 +4,6 @@ code flow with the test client (the product's side) and httpx (the browser at th
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -14,7 +12,7 @@ from django.contrib.auth import get_user_model
 
 from onevisit.accounts import roles
 from onevisit.accounts.models import SignInFailure, Staff
-from tests.conftest import nothing_written
+from tests.conftest import nothing_written, product_service
 
 pytestmark = pytest.mark.django_db
 
@@ -24,19 +22,8 @@ pytest.importorskip("oidc_provider_mock")
 @pytest.fixture(scope="module")
 def provider():
     """The provider's issuer address; the process is stopped after the module."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "onevisit", "oidc-provider", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline() if process.stdout else ""
-        assert line.startswith("OIDC provider at "), line
-        yield line.split()[3].rstrip(";")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with product_service("oidc-provider", "--port", "0", banner="OIDC provider at ") as issuer:
+        yield issuer
 
 
 @pytest.fixture
