@@ -71,6 +71,14 @@ def read_case(*, actor: Actor, case_id: int, where: str, reason: str = "") -> Ca
     return case
 
 
+def reason_to_read(*, actor: Actor, case_id: int, reason: str) -> str:
+    """The reason a clerk states to read a case of the hall, checked (nothing written); the page keeps it a few
+    minutes and reads the case with it, read_case recording each showing. Another hall's case is not found."""
+    if _hall_case(actor, case_id) is None:
+        raise NotFound("本大厅没有这个办件", field="case")
+    return access.checked_reason(reason)
+
+
 def full_resident_id(*, actor: Actor, case_id: int, where: str, reason: str) -> tuple[Case, str]:
     """查看完整证件号码: only a window clerk (the role itself: a hall admin's all-roles pass does not count), on a
     case of their own window (else not found), with a stated reason; the view is recorded (core.access)."""

@@ -50,6 +50,7 @@ from onevisit.cases.common import (
     in_scope,
     open_case_for,
     read_case,
+    reason_to_read,
     refuse_delivered,
 )
 from onevisit.cases.continuation import (
@@ -94,6 +95,7 @@ __all__ = [
     "get_case",
     "in_scope",
     "read_case",
+    "reason_to_read",
     "refuse_delivered",
     "ReasonNeeded",
     "hand_over",
