@@ -45,6 +45,7 @@ from onevisit.cases.caseform import (
 from onevisit.cases.common import (
     ReasonNeeded,
     applicant_shown_at,
+    case_numbers,
     full_resident_id,
     get_case,
     in_scope,
@@ -81,6 +82,7 @@ __all__ = [
     "approve_task",
     "awaits_hand_over",
     "case_form",
+    "case_numbers",
     "complete",
     "continuation_check",
     "continuation_offers",

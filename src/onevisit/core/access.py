@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -68,6 +68,20 @@ def _who(actor: Any) -> tuple[str, str]:
     hall = getattr(actor, "hall", None) or getattr(getattr(actor, "staff", None), "hall", None)
     hall = getattr(hall, "code", "")
     return str(username), hall or ""
+
+
+# How a record's case reference (the case's internal id) reads as the business number staff know it by: the cases
+# domain adds its lookup at start-up (cases.apps), core knowing nothing of cases. One lookup per page of records.
+CASE_NUMBERS: list[Callable[[set[str]], dict[str, str]]] = []
+
+
+def case_numbers(refs: Iterable[str]) -> dict[str, str]:
+    """{case reference: business number} for the references given (blank ones left out), in one query each."""
+    wanted = {ref for ref in refs if ref}
+    found: dict[str, str] = {}
+    for lookup in CASE_NUMBERS if wanted else ():
+        found.update(lookup(wanted))
+    return found
 
 
 def record(
