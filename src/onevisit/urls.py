@@ -5,13 +5,14 @@ from django.urls import include, path
 from onevisit.accounts import sso
 from onevisit.accounts import views as account_views
 from onevisit.api import api
-from onevisit.web.views import home
+from onevisit.web.views import favicon, home
 
 admin.site.site_header = "一次办成 · 大厅管理后台"
 admin.site.site_title = "一次办成"
 
 urlpatterns = [
     path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("login/", account_views.Login.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/otp/", account_views.verify, name="otp-verify"),

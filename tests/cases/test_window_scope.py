@@ -3,10 +3,16 @@ with a stated reason, which is recorded; a delivered case changes no more (issue
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
+import lxml.html
 import pytest
+from django.test import Client
 
 from onevisit.cases import services
 from onevisit.cases.models import Case, Commitment
+from onevisit.cases.views import READ_GRANT, READ_GRANTS
+from onevisit.core import clock
 from onevisit.core.errors import Conflict, NotFound
 from onevisit.core.models import AccessRecord
 from onevisit.queueing import services as queueing
@@ -165,9 +171,13 @@ def test_reading_another_windows_case_needs_a_reason_which_is_recorded(w1_case):
     assert refused.status_code == 403
     assert "查阅原因" in refused.content.decode() and "张三" not in refused.content.decode()
     assert AccessRecord.objects.count() == before
-    short = page.get(address, {"reason": "看"})
-    assert short.status_code == 422 and "至少 2 个字" in short.content.decode()
-    shown = page.get(address, {"reason": "群众来电查询进度"})
+    with nothing_written():
+        short = page.post(address, {"reason": "看"})
+    assert short.status_code == 422 and "请写明查阅原因（至少 2 个字）" in short.content.decode()
+    assert AccessRecord.objects.count() == before and READ_GRANTS not in page.session
+    stated = page.post(address, {"reason": "群众来电查询进度"})
+    assert stated.status_code == 302 and stated["Location"] == address
+    shown = page.get(address)
     assert shown.status_code == 200
     assert "本窗口仅可查阅" in shown.content.decode()
     read = AccessRecord.objects.order_by("-seq").first()
@@ -178,6 +188,40 @@ def test_reading_another_windows_case_needs_a_reason_which_is_recorded(w1_case):
         address,
         "群众来电查询进度",
     )
+    assert AccessRecord.objects.count() == before + 1  # the showing, once
+
+
+def test_the_reason_to_read_another_windows_case_never_travels_in_an_address(w1_case):
+    """The walk found the reason sent as GET ?reason=…: in proxy logs and the browser's history."""
+    page = login("chuangkou2")
+    address = f"/window/w2/cases/{w1_case.pk}/"
+    form = lxml.html.fromstring(page.get(address).content.decode()).get_element_by_id("reason").getparent()
+    assert (form.tag, form.get("method"), form.get("action")) == ("form", "post", address)
+    assert "novalidate" in form.attrib and form.xpath(".//input[@name='csrfmiddlewaretoken']")
+    before = AccessRecord.objects.count()
+    in_address = page.get(address, {"reason": "群众来电查询进度"})
+    assert in_address.status_code == 403 and "本窗口仅可查阅" not in in_address.content.decode()
+    assert AccessRecord.objects.count() == before
+    walked = page.post(address, {"reason": "群众来电查询进度"}, follow=True)
+    assert walked.status_code == 200 and "本窗口仅可查阅" in walked.content.decode()
+    assert all("群众来电" not in unquote(url) for url, _ in walked.redirect_chain)
+    checked = Client(enforce_csrf_checks=True)
+    checked.cookies = page.cookies
+    assert checked.post(address, {"reason": "群众来电查询进度"}).status_code == 403  # no CSRF token
+
+
+def test_a_stated_reason_opens_another_windows_case_for_a_few_minutes_only(w1_case):
+    page = login("chuangkou2")
+    address = f"/window/w2/cases/{w1_case.pk}/"
+    page.post(address, {"reason": "群众来电查询进度"})
+    assert page.get(address).status_code == 200
+    assert login("chuangkou2").get(address).status_code == 403  # the grant is this session's only
+    session = page.session
+    grant = session[READ_GRANTS][str(w1_case.pk)]
+    assert grant["until"] - clock.now().timestamp() <= READ_GRANT.total_seconds()
+    grant["until"] = clock.now().timestamp() - 1
+    session.save()
+    assert page.get(address).status_code == 403  # asked again
 
 
 def test_another_windows_case_read_for_a_reason_offers_nothing_to_act_on(w1_case):
@@ -185,7 +229,9 @@ def test_another_windows_case_read_for_a_reason_offers_nothing_to_act_on(w1_case
     each of which then failed (the panel's error page nested inside the case page)."""
     own = login("chuangkou1").get(f"/window/w1/cases/{w1_case.pk}/").content.decode()
     assert all(a in own for a in ('data-hotkey="F8"', 'data-hotkey="F10"', "受理回执 PDF", "标记为极端案例"))
-    page = login("chuangkou2").get(f"/window/w2/cases/{w1_case.pk}/", {"reason": "群众来电查询进度"})
+    page = login("chuangkou2").post(
+        f"/window/w2/cases/{w1_case.pk}/", {"reason": "群众来电查询进度"}, follow=True
+    )
     html = page.content.decode()
     assert page.status_code == 200 and "本窗口仅可查阅" in html
     for offered in (
@@ -257,3 +303,22 @@ def test_a_scanned_ticket_is_shown_only_at_the_window_it_was_called_to(guide, cl
     refused = login("chuangkou2").get(url)
     assert refused.status_code == 404 and "本窗口" in refused.json()["detail"]
     assert not AccessRecord.objects.filter(staff="chuangkou2").exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("", "请写明查看原因（至少 2 个字）"), ("核对 110105194912310025", "查看原因中不能写身份证号或手机号")],
+)
+def test_the_full_id_reason_is_checked_by_the_server_in_chinese_naming_the_field(w1_case, typed, said):
+    """The walk met the browser's English bubble on the reason field: the forms leave checking to the server."""
+    page = login("chuangkou1")
+    case_page = lxml.html.fromstring(page.get(f"/window/w1/cases/{w1_case.pk}/").content.decode())
+    assert "novalidate" in case_page.get_element_by_id("full-id-form").attrib
+    before = AccessRecord.objects.count()
+    with nothing_written():
+        refused = page.post(f"/window/w1/cases/{w1_case.pk}/full-id/", {"reason": typed})
+    assert refused.status_code == 422 and AccessRecord.objects.count() == before
+    again = lxml.html.fromstring(refused.content.decode())
+    assert said in again.get_element_by_id("reason-error").text_content()
+    field = again.get_element_by_id("full-id-reason")
+    assert field.get("aria-invalid") == "true" and "novalidate" in field.getparent().attrib

@@ -76,7 +76,7 @@ def test_the_full_id_needs_the_cases_own_clerk_and_a_reason_and_is_recorded(ferr
     before = AccessRecord.objects.count()
     refused = own.post(address, {"reason": ""})
     assert refused.status_code == 422 and LIN not in refused.content.decode()
-    assert "请写明查阅原因" in refused.content.decode()
+    assert "请写明查看原因" in refused.content.decode()
     assert AccessRecord.objects.count() == before
     shown = own.post(address, {"reason": "核对证件原件"})
     assert shown.status_code == 200 and LIN in shown.content.decode()

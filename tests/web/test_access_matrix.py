@@ -41,6 +41,7 @@ PUBLIC = "public"
 OWNER = {
     # pages
     "home": PUBLIC,
+    "favicon": PUBLIC,  # a redirect to the icon in static
     "login": PUBLIC,
     "logout": PUBLIC,
     "oidc_authentication_init": PUBLIC,  # the province's sign-in: 404 unless configured

@@ -364,3 +364,23 @@ def test_a_matter_s_channels_are_ticked_in_the_admin(hall):
     assert admin_client.post(url, data).status_code == 302
     matter.refresh_from_db()
     assert matter.channels == ["window", "online"]
+
+
+def test_the_admin_greets_staff_by_the_name_they_are_known_by(hall):
+    """The walk read "欢迎，admin": the login name; the staff member's display name, else the user's full name,
+    else the login."""
+
+    def greeting(client: Client) -> str:
+        doc = lxml.html.fromstring(client.get("/admin/").content.decode())
+        return " ".join(doc.get_element_by_id("user-tools").xpath("./strong/text()"))
+
+    assert greeting(login("admin")) == "管理员"
+    from django.contrib.auth import get_user_model
+
+    plain = get_user_model().objects.create_user("itstaff", password="Hall-Window-2026", is_staff=True)
+    client = Client()
+    client.force_login(plain)
+    assert greeting(client) == "itstaff"  # no staff record, no name: the login
+    plain.first_name = "运维"
+    plain.save()
+    assert greeting(client) == "运维"

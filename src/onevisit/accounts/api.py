@@ -6,6 +6,7 @@ from datetime import date, datetime
 from ninja import Router, Schema
 
 from onevisit.accounts.audit import PAGE_SIZE, require_auditor, search
+from onevisit.core import access
 
 router = Router(tags=["audit"])
 
@@ -25,6 +26,7 @@ class AccessRecordOut(Schema):
     staff: str
     person: int | None
     case: str
+    case_number: str = ""  # the case's business number (办件号), "" when none
     where: str
     reason: str
 
@@ -41,6 +43,7 @@ class AccessPageOut(Schema):
 def access_records(request, payload: AccessSearchIn):
     actor = require_auditor(request.user)
     page, _ = search(actor, payload.model_dump())
+    numbers = access.case_numbers(r.case for r in page)
     return AccessPageOut(
         count=page.paginator.count,
         page=page.number,
@@ -54,6 +57,7 @@ def access_records(request, payload: AccessSearchIn):
                 staff=r.staff,
                 person=r.person,
                 case=r.case,
+                case_number=numbers.get(r.case, ""),
                 where=r.where,
                 reason=r.reason,
             )

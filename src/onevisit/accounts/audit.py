@@ -83,6 +83,12 @@ def access_log(request):
     return render(
         request,
         "accounts/access_log.html",
-        {"page": page, "criteria": carried, "error": error, "names": names},
+        {
+            "page": page,
+            "criteria": carried,
+            "error": error,
+            "names": names,
+            "case_numbers": access.case_numbers(r.case for r in page),
+        },
         status=status,
     )

@@ -27,6 +27,11 @@ def secret_of(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
+def grouped(secret: str, size: int = 4) -> list[str]:
+    """The key in blocks of four, as it is read out and typed; the page spaces them without adding characters."""
+    return [secret[i : i + size] for i in range(0, len(secret), size)]
+
+
 def check(device: TOTPDevice, code: str) -> tuple[bool, bool]:
     """(accepted, throttled): a wrong code makes the next try wait longer (django-otp's throttling); a code is
     accepted once."""

@@ -78,7 +78,7 @@ def enrol(request):
             "error": error,
             "next": _next(request),
             "qr": qr_svg(device.config_url, size=200, title="用验证器扫描此二维码"),
-            "secret": twofactor.secret_of(device),
+            "secret_groups": twofactor.grouped(twofactor.secret_of(device)),
         },
         status=422 if error else 200,
     )

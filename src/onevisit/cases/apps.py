@@ -8,7 +8,10 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from onevisit.cases import services
+        from onevisit.core import access
         from onevisit.intake import services as intake
+
+        access.CASE_NUMBERS.append(services.case_numbers)  # the access log names cases by their number
 
         intake.OPEN_CASES.append(
             services.open_cases_of

@@ -71,6 +71,14 @@ def read_case(*, actor: Actor, case_id: int, where: str, reason: str = "") -> Ca
     return case
 
 
+def reason_to_read(*, actor: Actor, case_id: int, reason: str) -> str:
+    """The reason a clerk states to read a case of the hall, checked (nothing written); the page keeps it a few
+    minutes and reads the case with it, read_case recording each showing. Another hall's case is not found."""
+    if _hall_case(actor, case_id) is None:
+        raise NotFound("本大厅没有这个办件", field="case")
+    return access.checked_reason(reason)
+
+
 def full_resident_id(*, actor: Actor, case_id: int, where: str, reason: str) -> tuple[Case, str]:
     """查看完整证件号码: only a window clerk (the role itself: a hall admin's all-roles pass does not count), on a
     case of their own window (else not found), with a stated reason; the view is recorded (core.access)."""
@@ -82,6 +90,14 @@ def full_resident_id(*, actor: Actor, case_id: int, where: str, reason: str) -> 
     return case, access.reveal_resident_id(
         actor=actor, person=case.person, where=where, reason=reason, case=case
     )
+
+
+def case_numbers(refs: set[str]) -> dict[str, str]:
+    """{case reference (event_ref, the id): business number} of the cases referred to, in one query: the access
+    log's page names cases as staff know them (core.access.CASE_NUMBERS)."""
+    ids = {int(ref) for ref in refs if ref.isdigit()}
+    found = Case.objects.filter(pk__in=ids).select_related("hall").only("pk", "accepted_at", "hall__timezone")
+    return {case.event_ref: case.number for case in found}
 
 
 def in_scope(actor: Actor, case: Case) -> bool:

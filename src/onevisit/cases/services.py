@@ -45,11 +45,13 @@ from onevisit.cases.caseform import (
 from onevisit.cases.common import (
     ReasonNeeded,
     applicant_shown_at,
+    case_numbers,
     full_resident_id,
     get_case,
     in_scope,
     open_case_for,
     read_case,
+    reason_to_read,
     refuse_delivered,
 )
 from onevisit.cases.continuation import (
@@ -80,6 +82,7 @@ __all__ = [
     "approve_task",
     "awaits_hand_over",
     "case_form",
+    "case_numbers",
     "complete",
     "continuation_check",
     "continuation_offers",
@@ -94,6 +97,7 @@ __all__ = [
     "get_case",
     "in_scope",
     "read_case",
+    "reason_to_read",
     "refuse_delivered",
     "ReasonNeeded",
     "hand_over",

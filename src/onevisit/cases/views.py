@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from onevisit.accounts import roles
 from onevisit.accounts.pages import parse, staff_page
@@ -365,22 +365,53 @@ def _form_rows(case, cf, *, errors: dict, submitted: dict | None) -> list:
     return rows
 
 
+READ_GRANT = timedelta(minutes=10)
+READ_GRANTS = "case_reads"  # session key: {case id: {"reason": …, "until": POSIX seconds}}
+
+
+def _granted_reason(request, case_id: int) -> str:
+    """The reason this session stated for reading the case, while its grant lasts; else ""."""
+    grant = request.session.get(READ_GRANTS, {}).get(str(case_id))
+    if not grant or grant["until"] <= clock.now().timestamp():
+        return ""
+    return str(grant["reason"])
+
+
+def _grant_read(request, case_id: int, reason: str) -> None:
+    now = clock.now().timestamp()
+    grants = {k: g for k, g in request.session.get(READ_GRANTS, {}).items() if g["until"] > now}
+    grants[str(case_id)] = {"reason": reason, "until": now + READ_GRANT.total_seconds()}
+    request.session[READ_GRANTS] = grants
+
+
+@require_http_methods(["GET", "POST"])
 @staff_page(roles.CLERK)
 def case_page(request, code: str, case_id: int):
-    """The case at the window. Another window's case of the hall shows only with a stated reason (?reason=…),
-    and every showing is recorded (core.access)."""
-    reason = parse(ReasonForm, request.GET)["reason"]
+    """The case at the window. Another window's case of the hall shows only for a reason stated on the form
+    (POST here: a reason in the address would land in proxy logs and the browser's history), kept in the session
+    for READ_GRANT; then the page reads it again by GET, each showing recorded with the reason (core.access)."""
+    if request.method == "POST":
+        window = _at(request, code)
+        try:
+            reason = parse(ReasonForm, request.POST)["reason"]
+            stated = services.reason_to_read(actor=request.actor, case_id=case_id, reason=reason)
+        except Invalid as exc:
+            return _reason_page(request, window, case_id, exc)
+        _grant_read(request, case_id, stated)
+        return redirect("cases:case", code=code, case_id=case_id)
     try:
-        return _case_page(request, code, case_id, reason=reason)
-    except (services.ReasonNeeded, Invalid) as exc:
-        if not isinstance(exc, services.ReasonNeeded) and "reason" not in exc.errors:
-            raise
-        return render(
-            request,
-            "cases/case_reason.html",
-            {"window": _at(request, code), "case_id": case_id, "error": exc, "reason": reason},
-            status=exc.status,
-        )
+        return _case_page(request, code, case_id, reason=_granted_reason(request, case_id))
+    except services.ReasonNeeded as exc:
+        return _reason_page(request, _at(request, code), case_id, exc)
+
+
+def _reason_page(request, window, case_id: int, error):
+    return render(
+        request,
+        "cases/case_reason.html",
+        {"window": window, "case_id": case_id, "error": error},
+        status=error.status,
+    )
 
 
 def _case_page(
@@ -619,8 +650,8 @@ def full_id(request, code: str, case_id: int):
     """查看完整证件号码: a clerk of the case's own window, for a stated reason; recorded. The answer is not kept
     by the browser's cache."""
     window = _case_at(request, code, case_id)
-    reason = parse(ReasonForm, request.POST)["reason"]
     try:
+        reason = parse(ReasonForm, request.POST)["reason"]
         case, number = services.full_resident_id(
             actor=request.actor, case_id=case_id, where=request.path, reason=reason
         )

@@ -101,13 +101,12 @@ def render_notice(
     )
     story += [table, Spacer(0, 4 * mm)]
     form = checklist.form
-    story.append(
-        _para(
-            f"申请表：一张表共 {form.entries_merged} 项（分别填写需 {form.entries_separately} 项，合并后少填 "
-            f"{form.entries_saved} 项）。",
-            body,
-        )
+    saved = (
+        f"（分别填写需 {form.entries_separately} 项，合并后少填 {form.entries_saved} 项）"
+        if form.entries_saved > 0
+        else ""  # one matter's form, or nothing asked twice: no "少填 0 项"
     )
+    story.append(_para(f"申请表：一张表共 {form.entries_merged} 项{saved}。", body))
     story.append(
         _para(
             "以上为一次性告知的全部材料，窗口不再要求清单以外的材料。可容缺材料可先受理、承诺期限内补交。",

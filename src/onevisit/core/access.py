@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -32,15 +32,18 @@ REASON_MIN, REASON_MAX = 2, 200
 READ, FULL_ID = "read", "full_id"  # AccessRecord.Kind
 
 
-def checked_reason(reason: str | None, *, field: str = "reason") -> str:
-    """A stated reason for reading beyond one's own work: a few words, no personal number in it."""
+def checked_reason(
+    reason: str | None, *, field: str = "reason", label: str = "查阅原因", example: str = "群众来电查询进度"
+) -> str:
+    """A stated reason for reading beyond one's own work: a few words, no personal number in it. A refusal names
+    the field by the label its page gives it."""
     text = " ".join((reason or "").split())
     if len(text) < REASON_MIN:
-        raise Invalid(f"请写明查阅原因（至少 {REASON_MIN} 个字），例如“群众来电查询进度”", field=field)
+        raise Invalid(f"请写明{label}（至少 {REASON_MIN} 个字），例如“{example}”", field=field)
     if len(text) > REASON_MAX:
-        raise Invalid(f"查阅原因不能超过 {REASON_MAX} 个字", field=field)
+        raise Invalid(f"{label}不能超过 {REASON_MAX} 个字", field=field)
     if contains_personal_number(text):
-        raise Invalid("查阅原因中不能写身份证号或手机号", field=field)
+        raise Invalid(f"{label}中不能写身份证号或手机号", field=field)
     return text
 
 
@@ -65,6 +68,20 @@ def _who(actor: Any) -> tuple[str, str]:
     hall = getattr(actor, "hall", None) or getattr(getattr(actor, "staff", None), "hall", None)
     hall = getattr(hall, "code", "")
     return str(username), hall or ""
+
+
+# How a record's case reference (the case's internal id) reads as the business number staff know it by: the cases
+# domain adds its lookup at start-up (cases.apps), core knowing nothing of cases. One lookup per page of records.
+CASE_NUMBERS: list[Callable[[set[str]], dict[str, str]]] = []
+
+
+def case_numbers(refs: Iterable[str]) -> dict[str, str]:
+    """{case reference: business number} for the references given (blank ones left out), in one query each."""
+    wanted = {ref for ref in refs if ref}
+    found: dict[str, str] = {}
+    for lookup in CASE_NUMBERS if wanted else ():
+        found.update(lookup(wanted))
+    return found
 
 
 def record(
@@ -120,7 +137,7 @@ def reveal_resident_id(*, actor: Any, person: Any, where: str, reason: str, case
     """The full resident ID of a Person, for a stated reason, the view recorded as such (kind full_id). Who may
     ask is the caller's rule (cases.common.full_resident_id); this is the one place that hands the number out to
     a page."""
-    stated = checked_reason(reason)
+    stated = checked_reason(reason, label="查看原因", example="核对证件原件")
     record(actor=actor, persons=[person.pk], where=where, reason=stated, case=case, kind=FULL_ID)
     value: str = person.resident_id
     return value

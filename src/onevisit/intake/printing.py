@@ -32,6 +32,7 @@ from onevisit.core import clock
 from onevisit.core.errors import Invalid
 from onevisit.core.events import emit
 from onevisit.core.ids import redact
+from onevisit.core.labels import names_line
 from onevisit.core.pdf import cjk_font, qr_drawing, style
 from onevisit.core.registry import Registry, UnknownAdapter
 from onevisit.intake.models import Printer
@@ -80,7 +81,7 @@ def escpos_bytes(t: TicketContent) -> bytes:
     p.set(align="center", double_height=True, double_width=True)
     line(t.number)
     p.set(align="center")
-    line(f"{t.queue} · {t.matter}")
+    line(names_line(t.queue, t.matter))
     if t.priority:
         line(t.priority)
     line(f"前面还有 {t.waiting_ahead} 人，约等候 {t.estimated_minutes} 分钟")
@@ -105,7 +106,7 @@ def ticket_pdf(t: TicketContent) -> bytes:
     c.setFont(font, 34)
     c.drawCentredString(width / 2, y - 14 * mm, t.number)
     c.setFont(font, 10)
-    c.drawCentredString(width / 2, y - 21 * mm, f"{t.queue} · {t.matter}")
+    c.drawCentredString(width / 2, y - 21 * mm, names_line(t.queue, t.matter))
     if t.priority:
         c.drawCentredString(width / 2, y - 26 * mm, t.priority)
     c.drawCentredString(

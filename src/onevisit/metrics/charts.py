@@ -9,6 +9,7 @@ gives every chart its text alternative (the SVG's title and description) and a t
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -407,7 +408,22 @@ def svg(drawing: Drawing, ident: str = "chart") -> str:
         text = text.replace(f'id="{name}"', f'id="{ident}-{name}"').replace(
             f"url(#{name})", f"url(#{ident}-{name})"
         )
-    return text
+    return _STYLE.sub(_presentation_attributes, text)
+
+
+_STYLE = re.compile(r'\sstyle="([^"]*)"')
+
+
+def _presentation_attributes(match: re.Match[str]) -> str:
+    """reportlab's style="fill: …; stroke: …" as SVG's own attributes (fill="…" stroke="…"): the pages'
+    Content-Security-Policy (style-src 'self') blocks every inline style, which drew the charts black and
+    unclipped; presentation attributes are not styles. The value is kept as the renderer escaped it."""
+    attributes = []
+    for declaration in match.group(1).split(";"):
+        name, colon, value = (part.strip() for part in declaration.partition(":"))
+        if colon and name and value:
+            attributes.append(f' {name}="{value}"')
+    return "".join(attributes)
 
 
 def for_page(drawings: Sequence[Drawing], prefix: str = "chart") -> list[dict]:

@@ -1,5 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 
 from onevisit.accounts import roles
 from onevisit.accounts.services import actor_for
@@ -28,3 +30,13 @@ def home(request):
         if role in actor.roles:
             return redirect(target)
     return redirect("intake:guide" if actor.has(roles.GUIDE) else "admin:index")
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin's, a PDF): the product's icon,
+    the initial 一 on its red square."""
+    return redirect(static(FAVICON))
+
+
+FAVICON = "onevisit/favicon.svg"

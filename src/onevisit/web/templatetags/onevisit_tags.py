@@ -1,5 +1,6 @@
 from django import template
 
+from onevisit.core import labels
 from onevisit.core.durations import human_duration
 
 register = template.Library()
@@ -21,3 +22,9 @@ def duration(seconds):
 def overdue(item, now):
     """item.overdue(now) in a template: a verification past its deadline."""
     return item.overdue(now)
+
+
+@register.simple_tag
+def names_line(*names):
+    """{% names_line hall queue matter %}: the names joined by " · ", each once (core.labels)."""
+    return labels.names_line(*(str(n) if n is not None else "" for n in names))

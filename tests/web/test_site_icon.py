@@ -1,0 +1,42 @@
+"""The product's icon (issue 16, browser walk: every page's request for /favicon.ico met the 404 page)."""
+
+from __future__ import annotations
+
+import lxml.etree
+import lxml.html
+import pytest
+from django.contrib.staticfiles import finders
+
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+ICON = "/static/onevisit/favicon.svg"
+
+
+def _icons(html: str) -> list[str]:
+    return lxml.html.fromstring(html).xpath("//link[@rel='icon']/@href")
+
+
+def test_favicon_ico_leads_to_the_products_icon(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code in (301, 302) and answer["Location"] == ICON
+    assert (
+        lxml.etree.parse(finders.find("onevisit/favicon.svg")).getroot().tag
+        == "{http://www.w3.org/2000/svg}svg"
+    )
+
+
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [
+        (None, "/login/"),
+        (None, "/notice/"),
+        (None, "/board/demo/"),
+        ("daoban", "/guide/"),
+        ("admin", "/admin/"),
+    ],
+)
+def test_every_kind_of_page_names_the_icon(client, hall, username, path):
+    page = (login(username) if username else client).get(path)
+    assert page.status_code == 200 and _icons(page.content.decode()) == [ICON]
