@@ -83,3 +83,18 @@ def test_the_review_page_with_its_charts_has_no_inline_style(guide, clerk, windo
 def test_the_staff_pages_have_no_inline_style(hall, username, path):
     response = login(username).get(path)
     assert response.status_code == 200 and not _inline_styles(response.content.decode())
+
+
+FORM_WITHOUT_NOVALIDATE = re.compile(r"<form\b(?![^>]*\bnovalidate\b)[^>]*>", re.IGNORECASE)
+
+
+def test_every_form_leaves_checking_to_the_server():
+    """A browser's own check of `required` speaks the browser's language in a bubble (the walk met English ones);
+    every form is sent as it is and the server answers in Chinese beside the field, writing nothing."""
+    assert FORM_WITHOUT_NOVALIDATE.search('<form method="post">')
+    assert not FORM_WITHOUT_NOVALIDATE.search('<form novalidate method="post">')
+    found = {
+        str(p.relative_to(SOURCE)): [m.group(0)[:80] for m in FORM_WITHOUT_NOVALIDATE.finditer(p.read_text())]
+        for p in TEMPLATES
+    }
+    assert not {k: v for k, v in found.items() if v}

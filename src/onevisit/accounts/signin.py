@@ -36,7 +36,7 @@ SECOND_FACTOR_ROLES = frozenset(
 )
 # Addresses a signed-in user reaches before the second factor: the sign-in pages themselves and static files.
 # Not the password page: with the password alone nobody changes it.
-_BEFORE_SECOND_FACTOR = ("/login/otp/", "/logout/", "/oidc/", "/static/")
+_BEFORE_SECOND_FACTOR = ("/login/otp/", "/logout/", "/oidc/", "/static/", "/favicon.ico")
 LAST_SEEN = "onevisit_last_seen"
 
 
