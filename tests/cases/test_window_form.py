@@ -277,3 +277,30 @@ def test_emptying_a_typed_value_clears_it_instead_of_keeping_the_old_one(guide, 
     assert "错的单位" not in clerk_client.get(f"/window/w1/cases/{case.pk}/").content.decode()
     with nothing_written():  # nothing typed there: emptying it again changes nothing
         services.save_draft(actor=clerk, case_id=case.pk, submitted={"employer_name": ""})
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [
+        ("employer_name", "示范科技有限公司 联系人13800138000"),
+        ("address", "滨江区江南大道1号（身份证 1101 0519 4912 3100 2X）"),
+        ("address", "滨江区江南大道1号 电话１３８-0013-8000"),
+    ],
+)
+def test_a_text_of_the_form_holds_no_resident_id_or_phone_and_nothing_is_written(
+    guide, clerk, window1, field, typed
+):
+    """Issue 16, hole 9: the merged form's texts pass the one free-text rule; the numbers have their own fields."""
+    case = _case(guide, clerk, window1)
+    with nothing_written(), pytest.raises(Invalid) as err:
+        services.save_form(actor=clerk, case_id=case.pk, submitted={field: typed})
+    assert set(err.value.errors) == {field} and "不能写身份证号或手机号" in err.value.errors[field]
+
+
+def test_a_sensitive_field_may_hold_digits_that_look_like_a_phone():
+    account = "6222 1380 0138 0001 234"  # a bank card whose digits hold 13800138000
+    assert check_value(
+        "text", {}, account, label="银行账号", today=date(2026, 12, 5), sensitivity="sensitive"
+    )
+    with pytest.raises(FieldValueError, match="不能写身份证号或手机号"):
+        check_value("text", {}, "13800138000", label="企业名称", today=date(2026, 12, 5))

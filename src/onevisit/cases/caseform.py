@@ -60,7 +60,9 @@ class CaseForm:
                 continue
             if d is not None:
                 try:
-                    check_value(d.type, d.validation, value, label=use.label, today=today)
+                    check_value(
+                        d.type, d.validation, value, label=use.label, today=today, sensitivity=d.sensitivity
+                    )
                 except FieldValueError as exc:
                     found[code] = exc.reason
         return found
@@ -170,7 +172,7 @@ def _normalised(d: FieldDefinition | None, value: str, today) -> str:
     if d is None or not value:
         return value
     try:
-        return check_value(d.type, d.validation, value, label=d.label, today=today)
+        return check_value(d.type, d.validation, value, label=d.label, today=today, sensitivity=d.sensitivity)
     except FieldValueError:
         return value
 
@@ -191,7 +193,9 @@ def _save_form(
             continue  # a draft: what is still empty is asked for at completion
         d = cf.definitions[code]
         try:
-            values[code] = check_value(d.type, d.validation, raw, label=use.label, today=today)
+            values[code] = check_value(
+                d.type, d.validation, raw, label=use.label, today=today, sensitivity=d.sensitivity
+            )
         except FieldValueError as exc:
             errors[code] = exc.reason
     if errors and not keep_valid:

@@ -8,7 +8,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from onevisit.core.ids import PersonalDataError, normalize_name, normalize_phone, parse_resident_id
+from onevisit.core.ids import (
+    PersonalDataError,
+    contains_personal_number,
+    normalize_name,
+    normalize_phone,
+    parse_resident_id,
+)
 
 # A number or amount with no declared maximum is still bounded: a 15-digit amount is more than any form needs,
 # and what a database column, a PDF and a clerk can take.
@@ -28,9 +34,18 @@ class FieldValueError(ValueError):
 
 
 def check_value(
-    kind: str, validation: dict[str, Any], raw: str | Sequence[str], *, label: str, today: date
+    kind: str,
+    validation: dict[str, Any],
+    raw: str | Sequence[str],
+    *,
+    label: str,
+    today: date,
+    sensitivity: str = "public",
 ) -> str:
     """The value normalised for storage, or FieldValueError with the reason in Chinese.
+
+    A text or an address holds no resident ID or mobile number (they have their own fields, which mask them),
+    unless the field is itself sensitive (a bank account's digits may look like one).
 
     `raw` is what was typed, or the list a group of checkboxes (or an API client) sends: a list is one value
     per choice of a multiple choice, and holds at most one value for any other field."""
@@ -81,6 +96,10 @@ def check_value(
         if choices and value not in choices:
             raise FieldValueError(f"{label}须为：{'、'.join(choices)}")
         return value
+    if kind in ("text", "address") and sensitivity != "sensitive" and contains_personal_number(value):
+        raise FieldValueError(
+            f"{label}中不能写身份证号或手机号（含加空格、横线或全角数字的写法），请填在身份证号、电话的栏目里"
+        )
     limit = validation.get("max_length", 200)
     if len(value) > limit:
         raise FieldValueError(f"{label}不超过{limit}字")
