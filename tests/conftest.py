@@ -132,16 +132,15 @@ def _running(pid: int) -> bool:
 
 @pytest.fixture
 def daytime(monkeypatch):
-    """The product's clock running from 10:00 of today in the hall's zone, for a test that moves it on by minutes
-    or hours and needs it still to be the same day. Without it, such a test started near midnight fails (CI started
-    one at 23:50 in Asia/Shanghai and a no-show's return 31 minutes later was refused as not today's ticket).
-    Only this process's clock moves, and only back (the suite runs in the hall's evening and night): use it in
-    tests that run no worker or simulator of their own."""
+    """The product's clock running from 10:00 of today in the hall's zone, for a test that moves it by minutes or
+    hours (or writes events an hour back) and needs it still to be the same day. Without it such a test fails near
+    midnight: CI started one at 23:50 in Asia/Shanghai and a no-show's return 31 minutes later was refused as not
+    today's ticket; at 00:55 events written an hour back fell on yesterday. Only this process's clock moves: use
+    it in tests that run no worker or simulator of their own."""
     real_now = clock.now
     local = timezone.localtime(real_now(), ZoneInfo(settings.TIME_ZONE))
     offset = local.replace(hour=10, minute=0, second=0, microsecond=0) - local
-    if offset.total_seconds() < 0:
-        monkeypatch.setattr(clock, "now", lambda: real_now() + offset)
+    monkeypatch.setattr(clock, "now", lambda: real_now() + offset)
 
 
 @pytest.fixture(scope="session", autouse=True)
