@@ -42,7 +42,7 @@ demo: install
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit ferry load data/ferry
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit history generate --days 42 --halls 2 --skip-existing
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit audit pin-key --write $(DEMO_AUDIT_PIN)
-	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit demo
+	DATABASE_URL= ONEVISIT_DEMO=1 ONEVISIT_PORT=$(PORT) ONEVISIT_SMS_GATEWAY_URL=$(DEMO_SMS) $(BIN)/onevisit demo
 	DATABASE_URL= ONEVISIT_DEMO=1 ONEVISIT_AUDIT_PUBLIC_KEY=$(DEMO_AUDIT_PIN) ONEVISIT_NOTIFIER=gateway \
 		ONEVISIT_SMS_GATEWAY_URL=$(DEMO_SMS) $(BIN)/onevisit serve --port $(PORT) --with-ferry --with-sms
 

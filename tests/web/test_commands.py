@@ -31,6 +31,17 @@ def test_demo_data_loads_twice_without_duplicates(settings, catalog):
     ) == counts
 
 
+def test_the_demo_banner_names_the_port_it_is_served_on(settings, catalog):
+    """`PORT=8300 make demo` printed http://127.0.0.1:8000/… for every page."""
+    settings.ONEVISIT_DEMO, settings.ONEVISIT_PORT = True, 8300
+    settings.ONEVISIT_SMS_GATEWAY_URL = "http://127.0.0.1:8026"
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    banner = out.getvalue()
+    assert "http://127.0.0.1:8300/guide/" in banner and "http://127.0.0.1:8300/book/demo/" in banner
+    assert ":8000" not in banner and "http://127.0.0.1:8026/" in banner
+
+
 @pytest.mark.django_db
 def test_demo_needs_the_catalog_first(settings):
     settings.ONEVISIT_DEMO = True

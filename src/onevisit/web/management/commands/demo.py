@@ -15,25 +15,27 @@ class Command(BaseCommand):
         except demo.MissingCatalog as exc:
             raise CommandError(f"{exc}: run `onevisit catalog import data/catalog` first") from None
         self.stdout.write(self.style.SUCCESS(f"demo data ready: {hall.name}"))
+        site = f"http://{settings.ONEVISIT_HOST}:{settings.ONEVISIT_PORT}"  # where `make demo` serves (PORT=…)
+        sms = (settings.ONEVISIT_SMS_GATEWAY_URL or "http://127.0.0.1:8025").rstrip("/")
         self.stdout.write(
             "\n".join(
                 [
                     "",
-                    "  guide desk 导引台   http://127.0.0.1:8000/guide/    login daoban",
-                    "  window 窗口         http://127.0.0.1:8000/window/   login chuangkou1 / chuangkou2 / chuangkou3",
-                    "  back office 后台    http://127.0.0.1:8000/office/   login houtai1 / houtai2",
-                    "  metrics 指标        http://127.0.0.1:8000/metrics/  login fenxi",
-                    "  kiosk 自助取号      http://127.0.0.1:8000/guide/kiosk/  login zizhu",
-                    "  display board 叫号屏 http://127.0.0.1:8000/board/demo/  no login",
-                    "  booking 网上预约    http://127.0.0.1:8000/book/demo/   no login; the result comes by SMS:",
-                    "  SMS 短信模拟网关    http://127.0.0.1:8025/  type the phone booked with to read its messages",
-                    "  notice 办事指南     http://127.0.0.1:8000/notice/   no login (public)",
-                    "  legal 法制审核      http://127.0.0.1:8000/notice/review/  login fazhi",
-                    "  info centre 信息中心 http://127.0.0.1:8000/ferry/    login xinxi (data ferry, audit chain)",
-                    "  admin 管理后台      http://127.0.0.1:8000/admin/    login admin (系统管理员: the hall's set-up)",
+                    f"  guide desk 导引台   {site}/guide/    login daoban",
+                    f"  window 窗口         {site}/window/   login chuangkou1 / chuangkou2 / chuangkou3",
+                    f"  back office 后台    {site}/office/   login houtai1 / houtai2",
+                    f"  metrics 指标        {site}/metrics/  login fenxi",
+                    f"  kiosk 自助取号      {site}/guide/kiosk/  login zizhu",
+                    f"  display board 叫号屏 {site}/board/demo/  no login",
+                    f"  booking 网上预约    {site}/book/demo/   no login; the result comes by SMS:",
+                    f"  SMS 短信模拟网关    {sms}/  type the phone booked with to read its messages",
+                    f"  notice 办事指南     {site}/notice/   no login (public)",
+                    f"  legal 法制审核      {site}/notice/review/  login fazhi",
+                    f"  info centre 信息中心 {site}/ferry/    login xinxi (data ferry, audit chain)",
+                    f"  admin 管理后台      {site}/admin/    login admin (系统管理员: the hall's set-up)",
                     "                                                      anquan (安全管理员: accounts, roles, unlock)",
                     "                                                      shenji (审计管理员: sign-in records)",
-                    "  API docs            http://127.0.0.1:8000/api/docs",
+                    f"  API docs            {site}/api/docs",
                     f"  password for every demo login: {demo.DEMO_PASSWORD}",
                     f"  {', '.join(demo.SECOND_FACTOR_LOGINS)} also ask for a one-time code (动态口令): "
                     "`onevisit totp <login>` prints it,",
