@@ -163,6 +163,16 @@ def test_a_returning_citizen_served_at_another_window_brings_the_case_to_it(
     assert services.hand_over(actor=clerk2, case_id=case.pk).status == "in_progress"
 
 
+def test_scanning_a_ticket_another_window_accepted_names_that_window_and_leads_to_its_case(w1_case):
+    """The walk met a bare "该小票已受理，不能在本窗口受理" and had to type the case's address by hand."""
+    page = login("chuangkou2")
+    html = page.post("/window/w2/scan/", {"code": w1_case.visits.get().ticket.token}).content.decode()
+    assert f"办件 {w1_case.number} 由1号窗口办理" in html and "不能在本窗口受理" in html
+    link = lxml.html.fromstring(html).xpath("//a[contains(., '查阅该办件')]/@href")
+    assert link == [f"/window/w2/cases/{w1_case.pk}/"]
+    assert "查阅原因" in page.get(link[0]).content.decode(), "the link asks for the reason first"
+
+
 def test_reading_another_windows_case_needs_a_reason_which_is_recorded(w1_case):
     page = login("chuangkou2")
     address = f"/window/w2/cases/{w1_case.pk}/"

@@ -182,3 +182,8 @@ def open_case_for(*, hall, person, matters: Iterable) -> Case | None:
         .distinct()
         .first()
     )
+
+
+def case_of_ticket(ticket) -> Case | None:
+    """The case a ticket led to (its visit's case), with the window that holds it, or None."""
+    return Case.objects.filter(visits__ticket=ticket).select_related("window").first()

@@ -89,6 +89,8 @@ def _window_page(
         "scanned": scanned,
         "applicant_shown": bool(scanned) and services.applicant_shown_at(scanned, window.id),
         "prereview": intake.prereview_of(scanned) if scanned else None,
+        # A ticket accepted elsewhere: which window holds its case, to be read there or here with a reason.
+        "scanned_case": services.case_of_ticket(scanned) if scanned and scanned.status == "served" else None,
         "scan_error": scan_error,
         "action_error": action_error,
         "code": code,

@@ -15,7 +15,9 @@ class Command(BaseCommand):
         except demo.MissingCatalog as exc:
             raise CommandError(f"{exc}: run `onevisit catalog import data/catalog` first") from None
         self.stdout.write(self.style.SUCCESS(f"demo data ready: {hall.name}"))
-        site = f"http://{settings.ONEVISIT_HOST}:{settings.ONEVISIT_PORT}"  # where `make demo` serves (PORT=…)
+        site = (
+            f"http://{settings.ONEVISIT_HOST}:{settings.ONEVISIT_PORT}"  # where `make demo` serves (PORT=…)
+        )
         sms = (settings.ONEVISIT_SMS_GATEWAY_URL or "http://127.0.0.1:8025").rstrip("/")
         self.stdout.write(
             "\n".join(
