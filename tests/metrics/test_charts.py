@@ -121,6 +121,10 @@ CASES = {
             ),
         ],
     ),
+    "a period with no days": lambda: charts.trend(
+        "每日受理件数", [], [], axis="日期", baseline=None, baseline_label="基期日均 — 件"
+    ),
+    "no window with the figure": lambda: charts.bars("各窗口平均办理时长(分钟)", [], [], axis="窗口"),
     "a very long title": lambda: charts.bars(
         "各窗口平均办理时长(分钟)，不含后台办结的办件，按首次受理的窗口归属，极端案例另列",
         ["1号窗口", "2号窗口"],
@@ -215,13 +219,69 @@ def test_a_chart_taller_than_a_pdf_page_is_scaled_to_fit_it():
     "drawing",
     [
         lambda: charts.lines("每日受理件数", DAYS[:5], [("受理件数", [0, 0, 0, 0, 0])], axis="日期"),
-        lambda: charts.lines("每日受理件数", DAYS[:5], [("受理件数", [None] * 5)], axis="日期"),
         lambda: charts.bars("各窗口受理件数", ["1号窗口", "2号窗口"], [1, 3], axis="窗口"),
     ],
-    ids=["a period with nothing", "a period with no data", "small counts"],
+    ids=["a period with nothing", "small counts"],
 )
 def test_counts_that_are_nothing_or_few_have_whole_number_ticks(drawing):
     """The review of an empty period drew its count axis 0-0.01 in steps of 0.002."""
     numbers = [t for t, _, _ in texts(drawing()) if t.replace(",", "").replace(".", "").isdigit()]
     assert numbers and all("." not in n for n in numbers), numbers
     assert {"0", "5"} <= set(numbers), numbers
+
+
+def _charts_in(drawing) -> list:
+    return [c for c in drawing.contents if hasattr(c, "data")]
+
+
+@pytest.mark.parametrize(
+    "drawing",
+    [
+        lambda: charts.trend("每日受理件数", [], [], axis="日期", baseline=None),
+        lambda: charts.trend("每日一次性办成率(%)", [], [], percent=True, axis="日期", baseline=None),
+        lambda: charts.trend("每日一次性办成率(%)", DAYS[:3], [None] * 3, percent=True, axis="日期"),
+        lambda: charts.lines("各小时平均等待", HOURS[:3], [("现状", [None] * 3), ("情景", [None] * 3)]),
+        lambda: charts.bars("各窗口平均办理时长(分钟)", [], [], axis="窗口"),
+        lambda: charts.bars("各事项一次性办成率(%)", [], [], percent=True, axis="事项"),
+        lambda: charts.bars("各事项一次性办成率(%)", MATTERS[:2], [None, None], percent=True, axis="事项"),
+    ],
+    ids=[
+        "counts, no day",
+        "a rate, no day",
+        "a rate, days without it",
+        "two series without values",
+        "durations, no window",
+        "a rate, no matter",
+        "a rate, matters without it",
+    ],
+)
+def test_a_chart_with_no_known_value_says_so_rather_than_drawing_zeros(drawing):
+    """A period with no data drew a lone dot at 0 / 0% with no date, and unnamed 0 and 0.0% bars, beside a page
+    saying the figures are empty, not zero."""
+    d = drawing()
+    shown = texts(d)
+    assert charts.NO_DATA in [t for t, _, _ in shown]
+    assert not _charts_in(d)  # no axis, no point, no bar
+    assert not [t for t, _, _ in shown if t.rstrip("%").replace(".", "").replace("0", "") == ""], shown
+    for text, size, (x0, y0, x1, y1) in shown:
+        assert size >= charts.MIN_FONT, text
+        assert x0 >= 0 and y0 >= 0 and x1 <= d.width and y1 <= d.height, text
+    note = next(box for t, _, box in shown if t == charts.NO_DATA)
+    assert abs((note[0] + note[2]) / 2 - d.width / 2) < 1  # centred
+    assert charts.describe(d._figure).endswith("没有数据。")
+
+
+def test_a_missing_value_beside_known_ones_is_still_a_dash():
+    d = charts.bars("各窗口平均办理时长(分钟)", ["1号窗口", "2号窗口"], [None, 12.5], axis="窗口")
+    shown = [t for t, _, _ in texts(d)]
+    assert "—" in shown and "12.5" in shown and charts.NO_DATA not in shown
+    assert "0" not in shown[shown.index("2号窗口") :]  # the value axis's ticks come before the names
+
+
+def test_no_bar_is_drawn_without_a_name():
+    """The demo's week drew a bar named nothing with the value 0."""
+    d = charts.bars("各窗口平均办理时长(分钟)", ["", "2号窗口"], [3.0, 4.0], axis="窗口")
+    (chart,) = _charts_in(d)
+    names = [t for t, _, _ in texts(d) if t in (charts.UNNAMED, "2号窗口")]
+    assert len(chart.data[0]) == len(names) == 2
+    assert charts.table(d._figure)[1][0] == [charts.UNNAMED, "3"]

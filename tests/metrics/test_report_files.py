@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import date, datetime
 
 import pytest
@@ -302,3 +303,124 @@ def test_the_review_page_offers_the_same_files_to_the_analyst_only(
     assert bad_date.status_code == 422 and "结束日期不能早于开始日期" in bad_date.content.decode()
     assert clerk_client.get(by_format["xlsx"]).status_code == 403
     assert analyst_client.get("/metrics/review.xlsx", {"hall": "nowhere"}).status_code == 403
+
+
+FONT_SITUATIONS = {  # as tests/core/test_pdf_fonts.py forces them: what the font discovery finds
+    "no-cjk-truetype": (),
+    "droid-sans-fallback-only": ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",),
+    "full-cjk-truetype": (
+        "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "/usr/share/fonts/truetype/arphic/uming.ttc",
+    ),
+}
+
+
+@pytest.fixture(params=list(FONT_SITUATIONS))
+def fonts(request, monkeypatch, settings):
+    from pathlib import Path
+
+    from onevisit.core import pdf
+
+    found = [p for p in FONT_SITUATIONS[request.param] if Path(p).is_file()]
+    if FONT_SITUATIONS[request.param] and not found:
+        pytest.skip(f"{request.param}: no such font on this machine")
+    settings.ONEVISIT_PDF_FONT = ""
+    monkeypatch.setattr(pdf, "CANDIDATES", tuple(found[:1]))
+    pdf.cjk_font.cache_clear()
+    yield request.param
+    pdf.cjk_font.cache_clear()
+
+
+def _chars(content: bytes) -> list[tuple[str, float, float, float]]:
+    """Every character drawn, with its page's width and its box's left and right edges (points)."""
+    import pypdfium2
+
+    out = []
+    for page in pypdfium2.PdfDocument(content):
+        width = page.get_width()
+        text = page.get_textpage()
+        for i in range(text.count_chars()):
+            ch = text.get_text_range(i, 1)
+            if ch.strip():
+                left, _bottom, right, _top = text.get_charbox(i)
+                out.append((ch, width, left, right))
+    return out
+
+
+LONG_NOTE = "业务系统故障，重启后继续办理，群众离开大厅两小时后返回窗口补齐材料，由窗口负责人确认后标记"
+
+
+@pytest.fixture
+def flagged_twice(history_hall) -> str:
+    """The week's slowest case over the rule's percentile, also flagged by its clerk with a long note: listed
+    twice by the engine, one row in the files."""
+    from onevisit.core.models import Event
+
+    table = queries.period_table(hall=HALL, start=START, end=END, tz_name=TZ)
+    case = engine.outlier_list(table, queries.rule())[0]["case"]
+    done = Event.objects.filter(hall=HALL, case=case, type="case.completed").latest("id")
+    Event.objects.create(
+        at=done.at,
+        type="case.outlier_flagged",
+        hall=HALL,
+        window=done.window,
+        matter=done.matter,
+        bundle=done.bundle,
+        case=case,
+        actor=done.actor,
+        data={"note": LONG_NOTE},
+    )
+    return case
+
+
+def test_the_pdf_lists_stay_within_the_page_and_keep_every_word(flagged_twice, tmp_path, fonts):
+    """The outliers' table was wider than A4: its case numbers were cut at the left edge and its notes at the
+    right. Every character stays inside the page's frame (15 mm margins), and every cell is there in full."""
+    from reportlab.lib.units import mm
+
+    content = _file(tmp_path, "pdf")
+    chars = _chars(content)
+    assert chars
+    outside = [
+        (ch, left, right)
+        for ch, width, left, right in chars
+        if left < 15 * mm - 1 or right > width - 15 * mm + 1
+    ]
+    assert not outside, outside[:10]
+    text = "".join(ch for ch, *_ in chars)
+    built = report.build(
+        hall=HALL, tz_name=TZ, start=START, end=END, base_start=BASE_START, base_end=BASE_END
+    )
+    rows = report.outlier_rows(built)
+    assert any(LONG_NOTE in row[-1] for row in rows)
+    assert all(row[0] in text for row in rows)  # each case number whole, on one line
+    # every character of every cell drawn (a wrapped cell's lines interleave with its row's other cells)
+    cells = Counter("".join("".join(c.split()) for row in (*rows, *report.volume_rows(built)) for c in row))
+    assert not cells - Counter(text), cells - Counter(text)
+
+
+def test_the_page_the_workbook_and_the_pdf_count_the_outliers_alike(
+    history_hall, flagged_twice, tmp_path, analyst_client
+):
+    """A case over the percentile that a clerk also flagged is one row with both notes; the PDF's heading
+    counted the two entries (极端案例（9 件）over a table of 7 rows)."""
+    import re
+
+    from onevisit.accounts.models import Staff
+
+    built = report.build(
+        hall=HALL, tz_name=TZ, start=START, end=END, base_start=BASE_START, base_end=BASE_END
+    )
+    rows = report.outlier_rows(built)
+    assert len(rows) < len(built.outliers)  # the week holds a case listed twice, merged into one row
+    (row,) = [r for r in rows if r[0] == flagged_twice]
+    assert set(row[-1].split("；")) == {"超过该事项第 99 百分位", LONG_NOTE}
+    Staff.objects.get(user__username="fenxi").compare_halls.add(history_hall)
+    query = {"hall": HALL, "from": START, "to": END, "base_from": BASE_START, "base_to": BASE_END}
+    page = analyst_client.get("/metrics/review/", query).content.decode()
+    (on_page,) = re.findall(r"极端案例（(\d+) 件", page)
+    pdf_text = "".join(ch for ch, *_ in _chars(_file(tmp_path, "pdf")))
+    (in_pdf,) = re.findall(r"极端案例（(\d+)件）", "".join(pdf_text.split()))
+    in_workbook = list(load_workbook(io.BytesIO(_file(tmp_path, "xlsx")))["极端案例"].iter_rows(min_row=3))
+    assert int(on_page) == int(in_pdf) == len(in_workbook) == len(rows)

@@ -42,6 +42,10 @@ TITLE_FONT = 14
 WIDTH = 500  # two charts side by side on a page at 1366 px; fits an A4 portrait frame in the PDF
 PLOT_HEIGHT = 150
 PAD = 8
+NO_DATA = "无数据"  # what a chart with no known value shows instead of made-up zeros
+NO_DATA_FONT = 13
+NO_DATA_HEIGHT = 48
+UNNAMED = "（未指定）"  # a category without a name: a bar is never drawn without one
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,19 @@ def _widest_tick(values: Sequence[float | None], percent: bool, font: str) -> fl
 # ---- the charts ------------------------------------------------------------------------------------------------
 
 
+def _no_data(title: str, width: int, font: str) -> Drawing:
+    """A chart with nothing known to draw: its title and 无数据 in the middle, no axis, no bar, no point — a
+    period without figures is empty, not zero."""
+    title_lines, title_h = _frame(title, width, font)
+    d = Drawing(width, title_h + NO_DATA_HEIGHT + PAD)
+    _put_title(d, title_lines, font)
+    # centred by our own measure (the SVG renderer would centre with Helvetica's metrics, which know no Chinese)
+    x = (width - text_width(NO_DATA, font, NO_DATA_FONT)) / 2
+    y = PAD + (NO_DATA_HEIGHT - NO_DATA_FONT) / 2
+    d.add(String(x, y, NO_DATA, fontName=font, fontSize=NO_DATA_FONT, fillColor=BASELINE))
+    return d
+
+
 def lines(
     title: str,
     labels: Sequence[str],
@@ -221,7 +238,13 @@ def lines(
 ) -> Drawing:
     """Series over the same categories, one colour each (those in `dashed` drawn dashed), a legend below when
     there is more than one; `height` is the plot's. A missing value is left out (the line joins its neighbours)
-    and every value is marked, so a single day still shows."""
+    and every value is marked, so a single day still shows. With no known value at all, no line: 无数据."""
+    scale = 100 if percent else 1
+    data = [[None if _missing(v) else v * scale for v in values] for _, values in series]
+    if not labels or not any(v is not None for row in data for v in row):
+        d = _no_data(title, width, font)
+        _keep(d, title, "折线图", axis, labels, series, percent)
+        return d
     title_lines, title_h = _frame(title, width, font)
     names = [name for name, _ in series]
     styles = [
@@ -238,14 +261,11 @@ def lines(
     chart.x = PAD + _widest_tick(every, percent, font) + 8
     chart.y = PAD + legend_h + axis_h
     chart.width, chart.height = width - chart.x - PAD - 4, height
-    scale = 100 if percent else 1
-    data = [[None if _missing(v) else v * scale for v in values] for _, values in series]
-    known = any(v is not None for row in data for v in row)
-    chart.data = data if known and labels else [[0] * max(len(labels), 1)]
+    chart.data = data
     chart.joinedLines = 1
     chart.categoryAxis.categoryNames = _thinned(
         [str(x) for x in labels], chart.width / max(len(labels), 1), font
-    ) or [""]
+    )
     chart.categoryAxis.labels.fontName = font
     chart.categoryAxis.labels.fontSize = MIN_FONT
     chart.categoryAxis.labels.fillColor = INK
@@ -297,15 +317,20 @@ def bars(
     axis: str = "",
 ) -> Drawing:
     """Horizontal bars, one row per category from the top, the name on the left (wrapped when long) and the value
-    at the bar's end; a missing value shows as —, not as a bar of zero."""
+    at the bar's end; a missing value shows as —, not as a bar of zero, and a chart with no known value shows
+    无数据, no bar. A category without a name is drawn as （未指定）."""
+    scale = 100 if percent else 1
+    data = [None if _missing(v) else v * scale for v in values]
+    if not any(v is not None for v in data):
+        d = _no_data(title, width, font)
+        _keep(d, title, "条形图", axis, labels, [(title, values)], percent)
+        return d
     title_lines, title_h = _frame(title, width, font)
-    names = [str(x) for x in labels] or [""]
+    names = [str(x).strip() or UNNAMED for x in labels]
     name_room = width * 0.4
     wrapped = [wrap(n, name_room, font, MIN_FONT) for n in names]
     name_w = max(text_width(line, font, MIN_FONT) for w in wrapped for line in w)
     row = max(24, max(len(w) for w in wrapped) * (MIN_FONT + 3) + 10)
-    scale = 100 if percent else 1
-    data = [None if _missing(v) else v * scale for v in values] or [None]
     fmt = (lambda v: f"{v:.1f}%") if percent else _number
     value_w = max((text_width(fmt(v), font, MIN_FONT) for v in data if v is not None), default=0)
     axis_h = MIN_FONT + 12
@@ -317,7 +342,7 @@ def bars(
     chart.y = PAD + axis_h
     chart.width = width - chart.x - value_w - 12 - PAD
     chart.height = plot_h
-    chart.data = [list(reversed(data))] if any(v is not None for v in data) else [[0] * len(names)]
+    chart.data = [list(reversed(data))]
     chart.categoryAxis.categoryNames = [""] * len(names)  # the names are drawn below, right-aligned
     chart.categoryAxis.visibleLabels = False
     chart.categoryAxis.visibleTicks = False
@@ -348,7 +373,7 @@ def bars(
             x = chart.x - 6 - text_width(line, font, MIN_FONT)
             d.add(String(x, y, line, fontName=font, fontSize=MIN_FONT, fillColor=INK))
             y -= MIN_FONT + 3
-    _keep(d, title, "条形图", axis, labels, [(title, values)], percent)
+    _keep(d, title, "条形图", axis, names, [(title, values)], percent)
     return d
 
 

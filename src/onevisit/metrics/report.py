@@ -656,22 +656,48 @@ def to_pdf(r: Report) -> bytes:
     story += [Table(rows, repeatRows=1, style=pdf.grid(9)), Spacer(1, 6 * mm)]
     for d in drawings(r, font=font):
         story += [KeepTogether([charts.fit(d, doc.width, doc.height * 0.9)]), Spacer(1, 4 * mm)]
-    grid = pdf.grid(8)
     if r.volumes:
         story += [
             Spacer(1, 4 * mm),
             Paragraph(LABELS["relative_volume"], style("title", size=11)),
-            Table([VOLUME_HEADER, *volume_rows(r)], repeatRows=1, style=grid),
+            _fitted(VOLUME_HEADER, volume_rows(r), VOLUME_WIDTHS, doc.width),
         ]
+    outliers = outlier_rows(r)  # one row per case, as the page and the workbook count them
     story += [
         Spacer(1, 4 * mm),
-        Paragraph(f"极端案例（{len(r.outliers)} 件）", style("title", size=11)),
+        Paragraph(f"极端案例（{len(outliers)} 件）", style("title", size=11)),
         Paragraph(r.rule_text, style()),
     ]
-    if r.outliers:
-        story.append(Table([OUTLIER_HEADER, *outlier_rows(r)], repeatRows=1, style=grid))
+    if outliers:
+        story.append(_fitted(OUTLIER_HEADER, outliers, OUTLIER_WIDTHS, doc.width))
     doc.build(story)
     return buf.getvalue()
+
+
+# The PDF's lists as shares of the frame's width (each sums to 1): long names and notes wrap within their column.
+OUTLIER_WIDTHS = (0.13, 0.19, 0.1, 0.12, 0.09, 0.08, 0.29)
+VOLUME_WIDTHS = (0.2, 0.2, 0.12, 0.14, 0.1, 0.24)
+CELL_SIZE = 8
+
+
+def _fitted(header: list[str], rows: list[list[str]], shares: tuple[float, ...], width: float):
+    """A list as wide as the page's frame, not wider: each column its share of `width`, every cell a paragraph in
+    the CJK font that wraps (a case number, a matter's name and a note ran off both edges of the page)."""
+    from html import escape
+
+    from reportlab.platypus import Paragraph, Table
+
+    from onevisit.core import pdf
+
+    cell = pdf.style("cell", size=CELL_SIZE, leading=CELL_SIZE * 1.3)
+    table = Table(
+        [[Paragraph(escape(str(v)), cell) for v in row] for row in (header, *rows)],
+        colWidths=[width * k for k in shares],
+        repeatRows=1,
+        style=pdf.grid(CELL_SIZE),
+    )
+    table.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])
+    return table
 
 
 FORMATS = {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf}
