@@ -375,6 +375,12 @@ def test_the_admin_greets_staff_by_the_name_they_are_known_by(hall):
         return " ".join(doc.get_element_by_id("user-tools").xpath("./strong/text()"))
 
     assert greeting(login("admin")) == "管理员"
+    # Chinese punctuation: no space after the full-width comma, no ASCII full stop after the name
+    tools = lxml.html.fromstring(login("anquan").get("/admin/").content.decode()).get_element_by_id(
+        "user-tools"
+    )
+    said = " ".join(tools.text_content().split())
+    assert said.startswith("欢迎，安全管理员") and "， " not in said and "." not in said, said
     from django.contrib.auth import get_user_model
 
     plain = get_user_model().objects.create_user("itstaff", password="Hall-Window-2026", is_staff=True)
