@@ -16,7 +16,8 @@ from onevisit.core import access
 from onevisit.core.errors import DomainError, Forbidden
 
 PAGE_SIZE = 50
-FIELDS = ("staff", "resident_id", "start", "end")  # the search's fields the page shows (person and page are hidden)
+# The search's fields the page shows, each with its error beside it (person and page are hidden).
+FIELDS = ("staff", "resident_id", "start", "end")
 
 
 def require_auditor(user) -> Actor:
