@@ -332,3 +332,23 @@ def test_the_full_id_reason_is_checked_by_the_server_in_chinese_naming_the_field
     assert said in again.get_element_by_id("reason-error").text_content()
     field = again.get_element_by_id("full-id-reason")
     assert field.get("aria-invalid") == "true" and "novalidate" in field.getparent().attrib
+
+
+def test_the_reason_page_is_neutral_on_arrival_and_marks_the_field_only_after_a_refused_reason(w1_case):
+    """The walk found the first arrival looking like an error: a red note and a red-bordered empty field."""
+    page = login("chuangkou2")
+    address = f"/window/w2/cases/{w1_case.pk}/"
+    arrival = lxml.html.fromstring(page.get(address).content.decode())
+    field = arrival.get_element_by_id("reason")
+    assert field.get("aria-invalid") is None and not arrival.xpath(
+        "//*[@role='alert'] | //*[contains(@class, 'error')]"
+    )
+    explained = [arrival.get_element_by_id(i).text_content() for i in field.get("aria-describedby").split()]
+    assert "查阅须写明原因" in explained[0] and "记录您的账号" in explained[1]
+    refused = lxml.html.fromstring(page.post(address, {"reason": "看"}).content.decode())
+    field = refused.get_element_by_id("reason")
+    error = refused.get_element_by_id(field.get("aria-describedby").split()[0])
+    assert (
+        field.get("aria-invalid") == "true" and error.get("role") == "alert" and "error" in error.get("class")
+    )
+    assert "请写明查阅原因（至少 2 个字）" in error.text_content()

@@ -3,6 +3,8 @@ hash-chained, append-only log that only the audit administrator searches, and `v
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import lxml.html
 import pytest
 from django.core.management import CommandError, call_command
@@ -15,6 +17,8 @@ from onevisit.queueing import services as queueing
 from tests.conftest import login
 from tests.factories import StaffFactory, resident_id, signed_in
 from tests.journey import handed_over, prereview
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +218,57 @@ def test_a_refused_search_lists_no_records(auditor, guide, clerk, window1):
     page = auditor.post("/audit/access/", {"resident_id": bad, "page": "1"})
     html = page.content.decode()
     assert page.status_code == 422 and "未列出记录" in html and 'id="access-records"' not in html
+
+
+def test_a_refused_resident_id_is_told_beside_its_field_and_the_earlier_filter_is_not_shown(
+    auditor, guide, clerk, window1
+):
+    """The walk found the error in the top banner, and the note of the earlier search's filter (已按办事人筛选)
+    kept under a search that was refused."""
+    case = _accepted(guide, clerk, window1)
+    login("chuangkou1").get(f"/window/w1/cases/{case.pk}/")
+    first = lxml.html.fromstring(
+        auditor.post("/audit/access/", {"resident_id": case.person.resident_id}).content
+    )
+    assert first.get_element_by_id("person-filter") is not None
+    person = first.xpath("//input[@name='person']/@value")
+    rid = resident_id()
+    bad = rid[:17] + ("0" if rid[17] != "0" else "1")
+    refused = auditor.post("/audit/access/", {"resident_id": bad, "person": person, "page": "1"})
+    doc = lxml.html.fromstring(refused.content.decode())
+    field = doc.get_element_by_id("resident-id")
+    assert (
+        refused.status_code == 422
+        and field.get("aria-invalid") == "true"
+        and field.get("autofocus") is not None
+    )
+    beside = doc.get_element_by_id(field.get("aria-describedby"))
+    assert "field-error" in beside.get("class") and "身份号码" in beside.text_content()
+    assert beside.getprevious() is field, "the error stands right under its field"
+    assert not doc.xpath("//*[@role='alert']"), "no banner above the form for a field's error"
+    assert not doc.xpath("//*[@id='person-filter'] | //input[@name='person']"), "no filter is in force"
+    assert "未列出记录" in doc.text_content()
+    assert doc.get_element_by_id("staff").get("autofocus") is None
+
+
+def test_the_logs_short_columns_never_wrap_and_a_narrow_window_scrolls_the_table(
+    auditor, guide, clerk, window1
+):
+    """The walk found 查看 one character a line and case numbers split at their hyphen (20261206-/000001)."""
+    case = _accepted(guide, clerk, window1)
+    login("chuangkou1").get(f"/window/w1/cases/{case.pk}/")
+    doc = lxml.html.fromstring(auditor.post("/audit/access/", {"staff": "chuangkou1"}).content.decode())
+    table = doc.get_element_by_id("access-records")
+    region = table.getparent()
+    assert (
+        "scroll" in region.get("class") and region.get("role") == "region" and region.get("tabindex") == "0"
+    )
+    row = table.xpath(".//tbody/tr")[0]
+    cells = {
+        th.text_content(): td for th, td in zip(table.xpath(".//thead//th"), row.xpath("./td"), strict=True)
+    }
+    assert cells["办件"].text_content().strip() == case.number and cells["类型"].text_content() == "查看"
+    for name in ("时间", "办件", "类型"):
+        assert "nowrap" in cells[name].get("class", "").split(), name
+    css = (ROOT / "src/onevisit/web/static/onevisit/site.css").read_text()
+    assert ".nowrap { white-space: nowrap; }" in css and ".scroll { overflow-x: auto;" in css

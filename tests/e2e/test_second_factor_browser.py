@@ -34,3 +34,37 @@ def test_the_enrolment_page_focuses_the_code_groups_the_key_and_answers_in_chine
     page.keyboard.press("Enter")  # nothing typed: the server answers
     page.wait_for_selector("#code-error")
     assert "请输入动态口令" in page.inner_text("#code-error")
+
+
+def test_on_a_phone_the_key_wraps_between_whole_blocks_each_line_flush(base, browser):
+    """The walk found the key's second line indented (the space before a block) and a block split across lines."""
+    TOTPDevice.objects.filter(user__username="fazhi").delete()
+    page = new_page(browser, width=360, height=800)
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", "fazhi")
+    page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login/otp/enrol/" in url)
+    lines = page.evaluate(
+        """() => { const spans = [...document.querySelectorAll('#otp-secret span')];
+           return spans.map(s => ({rects: s.getClientRects().length, top: Math.round(s.getBoundingClientRect().top),
+                                   left: s.getBoundingClientRect().left})); }"""
+    )
+    assert all(s["rects"] == 1 for s in lines), "a block is split across lines"
+    starts = [s["left"] for i, s in enumerate(lines) if i and s["top"] > lines[i - 1]["top"]]
+    assert starts, "the key fits one line at 360 px: nothing to check"
+    owner = page.evaluate("document.getElementById('otp-secret').parentElement.getBoundingClientRect().left")
+    assert all(abs(left - owner) < 1 for left in starts), (starts, owner)
+
+
+def test_the_code_page_s_two_buttons_stand_apart(base, browser):
+    """The walk found 验证 and 退出登录 stacked with no gap between them."""
+    page = new_page(browser, width=360, height=800)
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", "anquan")
+    page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#otp-code")
+    verify = page.get_by_role("button", name="验证").bounding_box()
+    leave = page.get_by_role("button", name="退出登录").bounding_box()
+    assert leave["y"] - (verify["y"] + verify["height"]) >= 8

@@ -1,6 +1,8 @@
 """The booking's result by SMS through the `gateway` notifier, to the stand-in gateway the demo runs: started as its
 own process by the product's command (`onevisit sms-gateway`), as `onevisit serve --with-sms` starts it."""
 
+import re
+
 import httpx
 import pytest
 
@@ -58,3 +60,18 @@ def test_the_gateway_notifier_needs_an_address(settings):
     assert "ONEVISIT_SMS_GATEWAY_URL" in notify.GatewayNotifier().check_config()[0]
     settings.ONEVISIT_SMS_GATEWAY_URL = "http://127.0.0.1:8025"
     assert notify.GatewayNotifier().check_config() == []
+
+
+def test_the_gateway_page_wraps_a_long_link_and_answers_the_icon_with_nothing(gateway):
+    """The walk found the message's link running off its card at 390 px, and /favicon.ico answered 404."""
+    link = "http://127.0.0.1:8000/book/demo/0V7P8CQY/?from=sms&hall=demo&something=long-enough-to-overflow"
+    assert httpx.post(
+        f"{gateway}/messages", json={"phone": "13512340005", "text": f"预约成功 {link}"}
+    ).is_success
+    page = httpx.get(f"{gateway}/", params={"phone": "13512340005"}, timeout=10).text
+    assert f'<a href="{link.replace("&", "&amp;")}">' in page
+    assert re.search(r"\.inbox li\{\{?[^}]*overflow-wrap:anywhere", page), (
+        "a long address wraps inside its card"
+    )
+    icon = httpx.get(f"{gateway}/favicon.ico", timeout=10)
+    assert icon.status_code == 204 and icon.content == b""

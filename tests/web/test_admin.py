@@ -375,6 +375,12 @@ def test_the_admin_greets_staff_by_the_name_they_are_known_by(hall):
         return " ".join(doc.get_element_by_id("user-tools").xpath("./strong/text()"))
 
     assert greeting(login("admin")) == "管理员"
+    # Chinese punctuation: no space after the full-width comma, no ASCII full stop after the name
+    tools = lxml.html.fromstring(login("anquan").get("/admin/").content.decode()).get_element_by_id(
+        "user-tools"
+    )
+    said = " ".join(tools.text_content().split())
+    assert said.startswith("欢迎，安全管理员") and "， " not in said and "." not in said, said
     from django.contrib.auth import get_user_model
 
     plain = get_user_model().objects.create_user("itstaff", password="Hall-Window-2026", is_staff=True)
@@ -384,3 +390,38 @@ def test_the_admin_greets_staff_by_the_name_they_are_known_by(hall):
     plain.first_name = "运维"
     plain.save()
     assert greeting(client) == "运维"
+
+
+def test_roles_are_on_the_admin_index_only_for_those_who_may_use_them(hall):
+    """The walk found a dead 角色 row (no link, no action) on the system administrator's index: the delete
+    permission answered yes without a role to delete, whatever the user's permissions."""
+
+    def role_rows(client: Client) -> list:
+        return lxml.html.fromstring(client.get("/admin/").content.decode()).xpath("//tr[@class='model-role']")
+
+    system_admin = login("admin")  # 三员分立: roles are the security administrator's, not the system admin's
+    assert role_rows(system_admin) == []
+    assert system_admin.get("/admin/accounts/role/").status_code == 403
+    [row] = role_rows(login("anquan"))
+    assert row.xpath(".//a[@href='/admin/accounts/role/']")
+
+
+def test_a_staff_account_without_permissions_is_offered_nothing_in_the_admin(hall):
+    """Every model admin asks the user's own permissions: one with none sees no model and may do nothing."""
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
+
+    bare = get_user_model().objects.create_user("bare", password="Hall-Window-2026", is_staff=True)
+    client = Client()
+    client.force_login(bare)
+    index = lxml.html.fromstring(client.get("/admin/").content.decode())
+    assert index.xpath("//tr[starts-with(@class, 'model-')]") == []
+    request = RequestFactory().get("/admin/")
+    request.user = bare
+    offered = [
+        (type(model_admin).__name__, action)
+        for model_admin in admin.site._registry.values()
+        for action in ("add", "change", "delete", "view")
+        if getattr(model_admin, f"has_{action}_permission")(request)
+    ]
+    assert offered == []

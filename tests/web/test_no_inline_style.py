@@ -98,3 +98,12 @@ def test_every_form_leaves_checking_to_the_server():
         for p in TEMPLATES
     }
     assert not {k: v for k, v in found.items() if v}
+
+
+def test_a_button_under_a_field_keeps_its_distance():
+    """The full-ID page's 查看 touched its reason field; the one-time code's two forms' buttons touched."""
+    css = (SOURCE / "web/static/onevisit/site.css").read_text()
+    assert "input:not([type=checkbox], [type=radio], [type=hidden]) + button" in css
+    assert ".panel form + form { margin-top:" in css
+    full_id = (SOURCE / "cases/templates/cases/full_id.html").read_text()
+    assert re.search(r'<input id="full-id-reason"[^>]*>\s*<button', full_id)

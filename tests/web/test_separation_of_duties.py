@@ -181,3 +181,18 @@ def test_the_admin_s_refusals_and_unknown_addresses_are_chinese_pages(hall):
     missing = admin.get("/admin/no/such/page/")
     assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
     assert "Forbidden" not in forbidden.content.decode() and "Not Found" not in missing.content.decode()
+
+
+def test_the_top_bar_links_the_admin_for_those_who_work_there(hall):
+    """The walk found the audit administrator on the access log with no way to the sign-in records: the top bar
+    linked the admin only for accounts with no staff record."""
+    import lxml.html
+
+    def admin_links(username: str, address: str) -> list:
+        page = lxml.html.fromstring(login(username).get(address).content.decode())
+        return page.xpath("//header[@class='topbar']//a[@href='/admin/']")
+
+    assert [a.text_content() for a in admin_links("shenji", "/audit/access/")] == ["管理后台"]
+    assert admin_links("chuangkou1", "/window/w1/") == []  # a clerk does not work in the admin
+    anquan = login("anquan")
+    assert anquan.get("/admin/").status_code == 200 and admin_links("anquan", "/catalog/")

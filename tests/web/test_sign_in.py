@@ -399,3 +399,17 @@ def test_a_staff_member_changes_their_password_under_the_policy(hall):
     )
     assert done.status_code == 302
     assert get_user_model().objects.get(username="chuangkou1").check_password(strong)
+
+
+def test_after_a_wrong_password_the_focus_is_on_the_password_not_the_username(hall):
+    """The walk found the cursor back at the start of the username, the password cleared: the person retyping
+    the password typed it into the username."""
+
+    def autofocused(response) -> list[str]:
+        return lxml.html.fromstring(response.content.decode()).xpath("//form//input[@autofocus]/@name")
+
+    assert autofocused(Client().get("/login/")) == ["username"]
+    refused = _attempt(Client(), "chuangkou1", WRONG)
+    assert autofocused(refused) == ["password"]
+    assert "login-error" in refused.content.decode()
+    assert autofocused(_attempt(Client(), "", WRONG)) == ["username"]  # no username given: it comes first

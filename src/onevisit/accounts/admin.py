@@ -232,7 +232,8 @@ class RoleAdmin(GroupAdmin):
         return "；".join(permission_label(p) for p in held) or "—"
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or obj.name not in roles.ALL
+        # The user's own permission first (without it the index showed a dead 角色 row); a fixed role never goes.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.name not in roles.ALL)
 
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
         if db_field.name == "permissions":  # the product's own tables; sign-in records are under accounts

@@ -16,6 +16,8 @@ from onevisit.core import access
 from onevisit.core.errors import DomainError, Forbidden
 
 PAGE_SIZE = 50
+# The search's fields the page shows, each with its error beside it (person and page are hidden).
+FIELDS = ("staff", "resident_id", "start", "end")
 
 
 def require_auditor(user) -> Actor:
@@ -75,6 +77,7 @@ def access_log(request):
         error, status = exc, exc.status
         page, carried = search(actor, {})
         carried = {**criteria, "resident_id": ""}
+    beside = [name for name in (error.errors if error is not None else ()) if name in FIELDS]
     names = dict(
         Staff.objects.filter(user__username__in={r.staff for r in page}).values_list(
             "user__username", "display_name"
@@ -87,6 +90,9 @@ def access_log(request):
             "page": page,
             "criteria": carried,
             "error": error,
+            # a field's error is shown beside it, and it has the focus; an error of no field, above the form
+            "focus": next(iter(beside), "staff"),
+            "banner": error is not None and not beside,
             "names": names,
             "case_numbers": access.case_numbers(r.case for r in page),
         },

@@ -1,3 +1,4 @@
+from onevisit.accounts import roles
 from onevisit.accounts.models import Staff
 
 
@@ -12,4 +13,7 @@ def staff(request):
     else:
         member = Staff.objects.select_related("hall", "window").filter(user=user).first()
         names = set(user.groups.values_list("name", flat=True))
-    return {"staff_member": member, "staff_roles": names}
+    # The admin's link, for whoever works there: a staff member of the hall too (the audit administrator's
+    # sign-in records are there), not only an account with no staff record.
+    admin_link = user.is_staff or bool(names & set(roles.ADMIN_ROLES))
+    return {"staff_member": member, "staff_roles": names, "admin_link": admin_link}

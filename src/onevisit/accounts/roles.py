@@ -26,3 +26,5 @@ LABELS = {
     AUDITOR: "审计管理员",
 }
 ALL = tuple(LABELS)
+# The roles whose work is in the admin (三员分立: each of the three sees its own part there).
+ADMIN_ROLES = (HALL_ADMIN, SECURITY_ADMIN, AUDITOR)

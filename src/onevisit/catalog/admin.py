@@ -39,7 +39,7 @@ class ClauseAdmin(admin.ModelAdmin):
         return []
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or not obj.materials.exists()
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.materials.exists())
 
 
 @admin.register(FieldDefinition)
@@ -167,7 +167,8 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
         return [waiting.asc(), "matter__code", "-number"]
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and obj.editable  # only drafts; published history is kept
+        # only drafts, by those who may delete versions; published history is kept
+        return obj is not None and obj.editable and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         if not obj.editable:

@@ -20,6 +20,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from onevisit.catalog.situations import own_note
 from onevisit.core.pdf import cjk_font, qr_drawing, style
 
 
@@ -83,7 +84,7 @@ def render_notice(
         rows.append(
             [
                 _para(str(i), body),
-                _para(m.name + (f"（{m.note}）" if m.note else ""), body),
+                _para(m.name + (f"（{own_note(m)}）" if own_note(m) else ""), body),
                 _para(requirement_text(m), body),
                 _para("、".join(matter_names.get(c, c) for c in m.matters), body),
             ]

@@ -73,6 +73,26 @@ class MaterialSpec:
     due_working_days: int | None = None  # 容缺: to be supplied within this many working days
 
 
+_NOTE_PARTS = re.compile(r"[，,；;。]")
+
+
+def own_note(material: Any) -> str:
+    """A material's note less what its 可容缺 badge already says ("可容缺", "5个工作日内补交"): the seed's notes
+    repeat the rule ("制作社保卡用，可容缺"), which shown beside the badge read twice. A note that says something
+    else (another number of days, a use) is kept as written."""
+    note = str(material.note or "")
+    if not material.tolerable:
+        return note
+    due = getattr(material, "due_working_days", None)
+    said = {"可容缺", "可容缺后补"} | (
+        {f"{due}个工作日内补交", f"可容缺{due}个工作日内补交"} if due else set()
+    )
+    parts = [p.strip() for p in _NOTE_PARTS.split(note)]
+    if not any(p in said for p in parts):
+        return note
+    return "，".join(p for p in parts if p and p not in said)
+
+
 @dataclass(frozen=True)
 class FieldUse:
     field: str

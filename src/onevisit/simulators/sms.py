@@ -66,6 +66,11 @@ class _Handler(BaseHTTPRequestHandler):
             if not PHONE.fullmatch(phone):
                 return self._json(422, {"error": "phone must be 11 digits starting with 1"})
             return self._json(200, self.server.inbox(phone))
+        if url.path == "/favicon.ico":  # a browser asks for it with the page: nothing, and no error
+            self.send_response(204)
+            self.send_header("Cache-Control", "max-age=86400")
+            self.end_headers()
+            return None
         if url.path == "/":
             return self._reply(
                 200, _page(phone, self.server.inbox(phone)).encode(), "text/html; charset=utf-8"
@@ -89,7 +94,8 @@ def _page(phone: str, messages: list[dict]) -> str:
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>短信模拟网关</title>
 <style>body{{font:16px/1.6 system-ui,sans-serif;max-width:36rem;margin:1rem auto;padding:0 1rem}}
-.inbox{{list-style:none;padding:0}}.inbox li{{border:1px solid #ccd;border-radius:8px;padding:.5rem 1rem;margin:.5rem 0}}
+.inbox{{list-style:none;padding:0}}.inbox li{{border:1px solid #ccd;border-radius:8px;padding:.5rem 1rem;margin:.5rem 0;
+overflow-wrap:anywhere}}
 time{{color:#556;font-size:.9em}}.warn{{color:#8a1c1c;font-weight:bold}}input{{font-size:1.1em}}</style></head>
 <body><h1>短信模拟网关</h1><p>演示和测试用：产品发出的短信都到这里，不会发到真实手机。</p>
 <form method="get"><label for="phone">手机号码</label> <input id="phone" name="phone" inputmode="numeric"

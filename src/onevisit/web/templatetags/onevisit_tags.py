@@ -1,5 +1,6 @@
 from django import template
 
+from onevisit.catalog.situations import own_note as material_note
 from onevisit.core import labels
 from onevisit.core.durations import human_duration
 
@@ -10,6 +11,12 @@ register = template.Library()
 def get_item(mapping, key):
     """mapping[key] in a template, or None."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def own_note(material):
+    """A material's note less what its 可容缺 badge says (catalog.situations.own_note)."""
+    return material_note(material)
 
 
 @register.filter

@@ -170,8 +170,12 @@
   document.addEventListener("htmx:load", function (e) { reachableScrolls(e.target); });
   document.addEventListener("DOMContentLoaded", function () { reachableScrolls(document.body); });
 
-  // A page that arrives with an error (a full load, e.g. the login form) puts the keyboard on it at once.
-  document.addEventListener("DOMContentLoaded", function () { focusOn(firstInvalid(document.body)); });
+  // A page that arrives with an error (a full load, e.g. the login form) puts the keyboard on it at once: on the
+  // field in error the page chose (autofocus: the login's password, retyped after a refusal), else the first.
+  document.addEventListener("DOMContentLoaded", function () {
+    var chosen = document.querySelector('[aria-invalid="true"][autofocus]');
+    focusOn(usable(chosen) ? chosen : firstInvalid(document.body));
+  });
   // "返回上一页" on an error page: back in history when there is one, else the link's own address (no javascript:
   // URL, which the Content-Security-Policy refuses).
   document.addEventListener("click", function (e) {
