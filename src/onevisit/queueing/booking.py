@@ -311,14 +311,12 @@ def request_booking(
     holds no phone for): the booking code, or the booking already held. A full or past slot is refused on the page,
     as the page shows those anyway. `link` gives a booking's page address for the message. Returns whether the
     message went out."""
-    if not AppointmentSlot.objects.filter(pk=slot_id, queue__hall=hall).exists():
-        raise NotFound("没有这个预约时段", field="slot")
-    with transaction.atomic():
-        person = people.register(identity, update_existing=False)
-        try:
-            text = _booked_text(appointment := book(slot_id=slot_id, matter=matter, person=person))
-        except AlreadyBooked as refused:
-            appointment, text = refused.held, _already_booked_text(refused.held)
+    try:
+        appointment = book_for(slot_id=slot_id, matter=matter, identity=identity, hall=hall)
+        text = _booked_text(appointment)
+    except AlreadyBooked as refused:
+        appointment, text = refused.held, _already_booked_text(refused.held)
+    person = appointment.person
     message = notify.Message(phone=person.phone or identity.phone, text=f"{text}详情：{link(appointment)}")
     try:
         notify.notifier().send(message)
