@@ -99,7 +99,8 @@ def test_a_killed_worker_loses_nothing_and_applies_nothing_twice(tmp_path, setti
         try:
             _wait(lambda: len(ledger.applied) >= ENVELOPES // 4, 120, "the first worker to get going")
         finally:  # killed also when it never got going: a failed run leaves no worker polling behind it
-            first.send_signal(signal.SIGKILL)  # no clean-up, mid-batch: claims stay leased, replies unrecorded
+            # No clean-up, mid-batch: claims stay leased, replies unrecorded.
+            first.send_signal(signal.SIGKILL)
             first.wait(10)
         killed_at = len(ledger.applied)
         assert killed_at < ENVELOPES, "the worker finished before it could be killed"
