@@ -12,7 +12,9 @@ import lxml.html
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from onevisit.accounts import signin, twofactor
@@ -413,3 +415,18 @@ def test_after_a_wrong_password_the_focus_is_on_the_password_not_the_username(ha
     assert autofocused(refused) == ["password"]
     assert "login-error" in refused.content.decode()
     assert autofocused(_attempt(Client(), "", WRONG)) == ["username"]  # no username given: it comes first
+
+
+def test_the_list_reads_every_rows_lockout_in_one_query(hall, settings):
+    settings.ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT = 8
+    security = login("anquan")
+    security.get(LOCKOUTS)  # the session and the admin's own reads, warmed
+    _guess_at("10.0.0.9", 8)
+    with CaptureQueriesContext(connection) as few:
+        security.get(LOCKOUTS)
+    for n in range(6):
+        _attempt(Client(), f"chuangkou{n % 3 + 1}", WRONG, REMOTE_ADDR=f"10.0.1.{n}")
+    with CaptureQueriesContext(connection) as many:
+        page = security.get(LOCKOUTS)
+    assert len(_states(page)) == 8
+    assert len(many.captured_queries) == len(few.captured_queries)

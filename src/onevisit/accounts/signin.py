@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import logging
 import math
-import operator
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import reduce
 from urllib.parse import urlencode
 
 from axes.backends import AxesStandaloneBackend
@@ -24,9 +22,9 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from onevisit.accounts import lockout, roles
-from onevisit.core import clock
 
 log = logging.getLogger("onevisit.signin")
 
@@ -43,23 +41,39 @@ LAST_SEEN = "onevisit_last_seen"
 def lockout_of(username: str | None, address: str | None, *, now: datetime | None = None) -> lockout.Lockout:
     """Whether this login name typed at this address is locked out, by what and until when: django-axes' counts
     (one row per name, address and browser) read by accounts.lockout's rule. The sign-in, the lockout page and the
-    admin's list all ask here."""
-    wanted = [Q(username=username)] if username else []
-    wanted += [Q(ip_address=address)] if address else []
-    if not wanted:
-        return lockout.Lockout()
-    now = now or clock.now()
+    admin's list all ask here (the list through lockouts, for a page of rows in one query)."""
+    return lockouts([(username, address)], now=now)[(username, address)]
+
+
+def lockouts(
+    pairs: Iterable[tuple[str | None, str | None]], *, now: datetime | None = None
+) -> dict[tuple[str | None, str | None], lockout.Lockout]:
+    """{(login name, address): its lockout} for many pairs, from one read of the counts within the cool-off. `now`
+    defaults to django-axes' own clock (Django's), which stamps the counts, not the product's shiftable one."""
+    pairs = list(dict.fromkeys(pairs))
+    names = {name for name, _ in pairs if name}
+    addresses = {address for _, address in pairs if address}
+    if not names and not addresses:
+        return {pair: lockout.Lockout() for pair in pairs}
+    now = now or timezone.now()
     cool_off = settings.AXES_COOLOFF_TIME
-    rows = AccessAttempt.objects.filter(reduce(operator.or_, wanted), attempt_time__gte=now - cool_off)
-    counts = list(rows.values_list("username", "ip_address", "attempt_time", "failures_since_start"))
-    return lockout.decide(
-        name_failures=[(at, n) for name, _, at, n in counts if username and name == username],
-        address_failures=[(at, n) for _, ip, at, n in counts if address and ip == address],
-        name_limit=settings.AXES_FAILURE_LIMIT,
-        address_limit=settings.ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT,
-        cool_off=cool_off,
-        now=now,
+    wanted = Q(username__in=names) | Q(ip_address__in=addresses)
+    counts = list(
+        AccessAttempt.objects.filter(wanted, attempt_time__gte=now - cool_off).values_list(
+            "username", "ip_address", "attempt_time", "failures_since_start"
+        )
     )
+    return {
+        (username, address): lockout.decide(
+            name_failures=[(at, n) for name, _, at, n in counts if username and name == username],
+            address_failures=[(at, n) for _, ip, at, n in counts if address and ip == address],
+            name_limit=settings.AXES_FAILURE_LIMIT,
+            address_limit=settings.ONEVISIT_LOGIN_ADDRESS_FAILURE_LIMIT,
+            cool_off=cool_off,
+            now=now,
+        )
+        for username, address in pairs
+    }
 
 
 class LockoutHandler(AxesDatabaseHandler):
@@ -96,7 +110,9 @@ class Unlocked:
 def unlock(rows: Iterable[AccessAttempt], *, now: datetime | None = None) -> Unlocked:
     """Lift the lockout each row is under: a locked login name loses all its counts, a locked address all of its
     own (django-axes' reset). A row under no lockout is left as it is."""
-    states = [(row, lockout_of(row.username, row.ip_address, now=now)) for row in rows]
+    rows = list(rows)
+    found = lockouts([(row.username, row.ip_address) for row in rows], now=now)
+    states = [(row, found[(row.username, row.ip_address)]) for row in rows]
     names = sorted({row.username for row, state in states if lockout.ACCOUNT in state.by and row.username})
     addresses = sorted(
         {row.ip_address for row, state in states if lockout.ADDRESS in state.by and row.ip_address}
@@ -191,7 +207,7 @@ def lockout_page(request, original_response=None, credentials=None):
     is locked, when it lifts and whom to ask. A login name that does not exist is locked like one that does."""
     name = str((credentials or {}).get("username") or "")[:150]
     address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
-    now = getattr(request, "axes_attempt_time", None) or clock.now()
+    now = getattr(request, "axes_attempt_time", None) or timezone.now()
     state = lockout_of(name, address, now=now)
     log.warning(
         "sign-in refused for %r from %s: locked out (%s)", name, address or "-", ", ".join(state.by) or "-"
