@@ -65,13 +65,11 @@ lint: install-dev
 	$(BIN)/mypy
 
 # With PostgreSQL at hand the browser walks and the API fuzzing (one_leg) run once, on it (the database a hall
-# runs); every other database test runs on both. Without it, SQLite runs everything.
+# runs); every other database test runs on both, the two legs side by side (tools/test_legs.py: one after the other
+# they took over the 25-minute budget). Without it, SQLite runs everything.
 test: lint axe
 	@if [ -n "$$ONEVISIT_TEST_DATABASE_URL" ]; then \
-		echo "== pytest on SQLite (the pure and database tiers; the browser tier and the API fuzzing run on PostgreSQL) =="; \
-		DATABASE_URL= $(BIN)/pytest -m "not browser and not one_leg" || exit 1; \
-		echo "== pytest on PostgreSQL (the database and browser tiers: the pure tier touches no database) =="; \
-		DATABASE_URL="$$ONEVISIT_TEST_DATABASE_URL" $(BIN)/pytest -m "database or browser"; \
+		$(BIN)/python tools/test_legs.py "$$ONEVISIT_TEST_DATABASE_URL"; \
 	else \
 		echo "== pytest on SQLite =="; \
 		DATABASE_URL= $(BIN)/pytest || exit 1; \
