@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onevisit.accounts import twofactor
 from onevisit.web import demo
-from tests.conftest import nothing_written
+from tests.conftest import code_given, nothing_written
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +88,22 @@ def test_the_enrolment_key_reads_in_blocks_of_four_and_copies_whole(enrolling):
 def test_the_key_is_grouped_in_fours_with_the_last_block_shorter():
     assert twofactor.grouped("ABCDEFGHIJ") == ["ABCD", "EFGH", "IJ"]
     assert twofactor.grouped("") == []
+
+
+@pytest.mark.parametrize("address", ["/login/otp/", "/login/otp/enrol/"])
+def test_before_the_code_the_page_offers_one_way_out_and_no_links_to_pages_not_yet_open(hall, enrolling, address):
+    """The walk found 管理后台 and 法制审核 in the top bar of the code step (each sends back to it), and two
+    logout buttons on the code page."""
+    client = _signed_in("fazhi") if address == "/login/otp/" else enrolling
+    doc = lxml.html.fromstring(client.get(address).content.decode())
+    assert not doc.xpath("//header//nav"), "links to pages the code step still closes"
+    assert [b.text_content().strip() for b in doc.xpath("//form[contains(@action,'logout')]//button")] == ["退出"]
+
+
+def test_after_the_code_the_top_bar_links_the_work_pages(hall):
+    client = Client()
+    staff = StaffFactory(legal=True)
+    client.force_login(staff.user)
+    code_given(client, staff.user)
+    doc = lxml.html.fromstring(client.get("/notice/review/").content.decode())
+    assert [a.text_content() for a in doc.xpath("//header//nav//a[@href='/notice/review/']")] == ["法制审核"]

@@ -1,4 +1,4 @@
-from onevisit.accounts import roles
+from onevisit.accounts import roles, signin
 from onevisit.accounts.models import Staff
 
 
@@ -16,4 +16,6 @@ def staff(request):
     # The admin's link, for whoever works there: a staff member of the hall too (the audit administrator's
     # sign-in records are there), not only an account with no staff record.
     admin_link = user.is_staff or bool(names & set(roles.ADMIN_ROLES))
-    return {"staff_member": member, "staff_roles": names, "admin_link": admin_link}
+    # Before the one-time code, every page but the code step sends them back to it: no links to follow yet.
+    pending = signin.needs_second_factor(user, frozenset(names)) and not user.is_verified()
+    return {"staff_member": member, "staff_roles": names, "admin_link": admin_link, "second_factor_pending": pending}
