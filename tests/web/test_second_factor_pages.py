@@ -91,13 +91,17 @@ def test_the_key_is_grouped_in_fours_with_the_last_block_shorter():
 
 
 @pytest.mark.parametrize("address", ["/login/otp/", "/login/otp/enrol/"])
-def test_before_the_code_the_page_offers_one_way_out_and_no_links_to_pages_not_yet_open(hall, enrolling, address):
+def test_before_the_code_the_page_offers_one_way_out_and_no_links_to_pages_not_yet_open(
+    hall, enrolling, address
+):
     """The walk found 管理后台 and 法制审核 in the top bar of the code step (each sends back to it), and two
     logout buttons on the code page."""
     client = _signed_in("fazhi") if address == "/login/otp/" else enrolling
     doc = lxml.html.fromstring(client.get(address).content.decode())
     assert not doc.xpath("//header//nav"), "links to pages the code step still closes"
-    assert [b.text_content().strip() for b in doc.xpath("//form[contains(@action,'logout')]//button")] == ["退出"]
+    assert [b.text_content().strip() for b in doc.xpath("//form[contains(@action,'logout')]//button")] == [
+        "退出"
+    ]
 
 
 def test_after_the_code_the_top_bar_links_the_work_pages(hall):

@@ -18,4 +18,9 @@ def staff(request):
     admin_link = user.is_staff or bool(names & set(roles.ADMIN_ROLES))
     # Before the one-time code, every page but the code step sends them back to it: no links to follow yet.
     pending = signin.needs_second_factor(user, frozenset(names)) and not user.is_verified()
-    return {"staff_member": member, "staff_roles": names, "admin_link": admin_link, "second_factor_pending": pending}
+    return {
+        "staff_member": member,
+        "staff_roles": names,
+        "admin_link": admin_link,
+        "second_factor_pending": pending,
+    }

@@ -1,8 +1,8 @@
 """Edge checks that apply to every request before any view runs."""
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 from onevisit.core.errors import Invalid
 
@@ -56,3 +56,21 @@ class FormAddressOpened:
             {"error": Invalid("这个地址用于提交表单，不能直接打开。请返回上一页重新操作。")},
             status=405,
         )
+
+
+class FullPageOutsideTheProduct:
+    """A boosted link (the product's pages swap in the next page's <body> and keep their own <head>) to a page
+    that is not the product's own layout: the admin. Swapped in, it showed with none of its stylesheets or scripts
+    until reloaded. Answer a boosted request there with HX-Redirect, which htmx follows as a full page load."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method in ("GET", "HEAD")
+            and request.headers.get("HX-Boosted") == "true"
+            and request.path.startswith(reverse("admin:index"))
+        ):
+            return HttpResponse(headers={"HX-Redirect": request.get_full_path()})
+        return self.get_response(request)
