@@ -214,3 +214,26 @@ def test_the_confirmations_qr_uses_the_public_address_when_the_hall_sets_one(cli
     code = Appointment.objects.get().code
     svg = client.get(f"/book/demo/{code}/qr.svg").content.decode()
     assert _decode_qr_svg(svg) == f"https://zwfw.example.gov.cn/hall/book/demo/{code}/"
+
+
+def test_the_guide_links_each_matter_to_where_it_is_booked_and_the_link_starts_the_booking(hall, client):
+    """The walk found no link to 网上预约 anywhere a citizen goes: the booking page was reached only by typing
+    its address."""
+    bookable = {m.code for m in services.bookable_matters(hall)}
+    (matter,) = sorted(bookable)[:1]
+    index = client.get("/notice/").content.decode()
+    assert f'href="/book/{hall.code}/"' in index and "网上预约" in index
+    page = client.get(f"/notice/matters/{matter}/").content.decode()
+    link = f"/book/{hall.code}/?matter={matter}"
+    assert f'href="{link}"' in page
+    assert f"{hall.name} · 网上预约" in page
+    # the link opens the booking at that matter's days
+    assert '<h2 id="step-heading">请选择日期</h2>' in client.get(link).content.decode()
+
+
+def test_a_matter_no_hall_takes_bookings_for_has_no_booking_link(hall, client):
+    bookable = {m.code for m in services.bookable_matters(hall)}
+    other = Matter.objects.exclude(code__in=bookable).filter(checklists__isnull=False).order_by("code").first()
+    assert other is not None
+    page = client.get(f"/notice/matters/{other.code}/").content.decode()
+    assert "/book/" not in page and "网上预约" not in page

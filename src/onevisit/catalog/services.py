@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -44,6 +45,16 @@ from onevisit.core.events import emit
 from onevisit.core.freetext import free_text
 
 # ---- reading ------------------------------------------------------------------------------------------------
+
+
+# Where matters can be booked online (网上预约): the queueing domain adds its lookup at start-up (queueing.apps),
+# the catalog knowing nothing of halls' queues. Each gives [(hall name, address)] for any of the matter codes
+# (None: for any matter).
+BOOKING_PLACES: list[Callable[[set[str] | None], list[tuple[str, str]]]] = []
+
+
+def booking_places(codes: set[str] | None = None) -> list[tuple[str, str]]:
+    return [place for lookup in BOOKING_PLACES for place in lookup(codes)]
 
 
 def get_matter(code: str) -> Matter:

@@ -47,7 +47,11 @@ def index(request):
     return render(
         request,
         "catalog/index.html",
-        {"bundles": services.list_bundles(), "matters": services.list_matters(published_only=True)},
+        {
+            "bundles": services.list_bundles(),
+            "matters": services.list_matters(published_only=True),
+            "booking_places": services.booking_places(),
+        },
     )
 
 
@@ -75,6 +79,7 @@ def notice_page(request, code: str, kind: str):
             "situation": _situation(checklist),
             "matter_names": services.matter_names(),
             "pdf_url": reverse(f"catalog:{kind}-pdf", args=[code]) + (f"?{query}" if query else ""),
+            "booking_places": services.booking_places({m.code for m in checklist.matters}),
         },
     )
 

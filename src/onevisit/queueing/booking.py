@@ -148,6 +148,21 @@ def bookable_matters(hall: Hall) -> list[Matter]:
     )
 
 
+def halls_booking() -> dict[tuple[str, str], set[str]]:
+    """{(hall code, hall name): the matter codes it takes bookings for}, every hall that has slots ahead, in one
+    query: the public guide's pages link each matter to where it can be booked."""
+    today = clock.local_date()
+    rows = (
+        Queue.objects.filter(slots__day__gte=today, matters__isnull=False)
+        .values_list("hall__code", "hall__name", "matters__code")
+        .distinct()
+    )
+    found: dict[tuple[str, str], set[str]] = {}
+    for hall, name, matter in rows:
+        found.setdefault((hall, name), set()).add(matter)
+    return dict(sorted(found.items()))
+
+
 # One answer for every refusal of a place: it must not tell a stranger whether an ID already holds a booking.
 SLOT_REFUSED = "该时段已约满或不能再预约，请选择其他时段"
 

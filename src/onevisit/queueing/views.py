@@ -30,6 +30,21 @@ def board_feed(request, hall: str):
     return render(request, "queueing/_board_feed.html", {"hall": hall_obj, **services.board(hall_obj)})
 
 
+def booking_places(codes: set[str] | None) -> list[tuple[str, str]]:
+    """(label, address) of each hall's 网上预约 for any of these matters (None: for any matter): the address names
+    the matter when the hall takes exactly one of them, so the booking starts at its day."""
+    places = []
+    for (hall, name), taken in services.halls_booking().items():
+        wanted = taken if codes is None else taken & codes
+        if not wanted:
+            continue
+        address = reverse("queueing:book", args=[hall])
+        if codes is not None and len(wanted) == 1:
+            address += "?" + urlencode({"matter": next(iter(wanted))})
+        places.append((name, address))
+    return places
+
+
 BOOKING_FIELDS = ("slot", "name", "resident_id", "phone")  # in page order: focus goes to the first in error
 
 
