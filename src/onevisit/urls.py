@@ -5,7 +5,7 @@ from django.urls import include, path
 from onevisit.accounts import sso
 from onevisit.accounts import views as account_views
 from onevisit.api import api
-from onevisit.web.views import favicon, home
+from onevisit.web.views import admin_login, favicon, home
 
 admin.site.site_header = "一次办成 · 大厅管理后台"
 admin.site.site_title = "一次办成"
@@ -29,5 +29,6 @@ urlpatterns = [
     path("planning/", include("onevisit.planning.urls")),
     path("audit/", include("onevisit.accounts.audit_urls")),
     path("api/", api.urls),
+    path("admin/login/", admin_login),  # before the admin's own: see web.views.admin_login
     path("admin/", admin.site.urls),
 ]

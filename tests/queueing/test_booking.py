@@ -233,7 +233,9 @@ def test_the_guide_links_each_matter_to_where_it_is_booked_and_the_link_starts_t
 
 def test_a_matter_no_hall_takes_bookings_for_has_no_booking_link(hall, client):
     bookable = {m.code for m in services.bookable_matters(hall)}
-    other = Matter.objects.exclude(code__in=bookable).filter(checklists__isnull=False).order_by("code").first()
+    other = (
+        Matter.objects.exclude(code__in=bookable).filter(checklists__isnull=False).order_by("code").first()
+    )
     assert other is not None
     page = client.get(f"/notice/matters/{other.code}/").content.decode()
     assert "/book/" not in page and "网上预约" not in page

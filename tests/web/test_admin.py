@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 import lxml.html
 import pytest
@@ -425,3 +426,24 @@ def test_a_staff_account_without_permissions_is_offered_nothing_in_the_admin(hal
         if getattr(model_admin, f"has_{action}_permission")(request)
     ]
     assert offered == []
+
+
+def test_staff_without_the_admins_rights_get_the_plain_refusal_not_a_second_sign_in(hall):
+    """The walk found Django's own sign-in form, in its stock wording, offered to a clerk who opened /admin/."""
+    clerk = login("chuangkou1")
+    page = clerk.get("/admin/", follow=True)
+    html = page.content.decode()
+    assert page.status_code == 403 and "没有使用管理后台的权限" in html
+    assert 'name="password"' not in html
+
+
+def test_the_admin_sends_a_stranger_to_the_products_sign_in_and_back(hall):
+    page = Client().get("/admin/catalog/matter/", follow=True)
+    assert page.redirect_chain[-1][0] == "/login/?" + urlencode({"next": "/admin/catalog/matter/"})
+    assert Client().get("/admin/login/?next=https://evil.example/").url == "/login/?" + urlencode(
+        {"next": "/admin/"}
+    )
+
+
+def test_the_admins_own_people_pass_the_sign_in_address(hall):
+    assert login("admin").get("/admin/login/?next=/admin/catalog/matter/").url == "/admin/catalog/matter/"

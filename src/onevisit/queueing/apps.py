@@ -10,4 +10,6 @@ class QueueingConfig(AppConfig):
         from onevisit.catalog import services as catalog
         from onevisit.queueing import views
 
-        catalog.BOOKING_PLACES.append(views.booking_places)  # the guide's pages link to where a matter is booked
+        catalog.BOOKING_PLACES.append(
+            views.booking_places
+        )  # the guide's pages link to where a matter is booked

@@ -1,6 +1,11 @@
+from urllib.parse import urlencode
+
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 
 from onevisit.accounts import roles
@@ -30,6 +35,26 @@ def home(request):
         if role in actor.roles:
             return redirect(target)
     return redirect("intake:guide" if actor.has(roles.GUIDE) else "admin:index")
+
+
+def admin_login(request):
+    """/admin/login/, where the admin sends whoever it does not let in. Signed in without the admin's rights: the
+    product's plain refusal (Django's own page offered a second sign-in form, in stock wording). Not signed in: the
+    product's sign-in, which has the lockout, the second factor and the Chinese messages, then back to the admin."""
+    if admin.site.has_permission(request):
+        return redirect(_safe_next(request) or reverse("admin:index"))
+    if request.user.is_authenticated:
+        refused = Forbidden("您的账号没有使用管理后台的权限。如需使用，请联系大厅管理员。")
+        return render(request, "error.html", {"error": refused}, status=refused.status)
+    return redirect(
+        f"{reverse('login')}?{urlencode({'next': _safe_next(request) or reverse('admin:index')})}"
+    )
+
+
+def _safe_next(request) -> str:
+    wanted = request.GET.get("next", "")
+    ok = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=False)
+    return wanted if ok else ""
 
 
 @cache_control(max_age=86400, public=True)
