@@ -152,6 +152,11 @@ def test_the_auditor_searches_by_staff_person_and_date(auditor, guide, clerk, wi
     dated = auditor.post("/audit/access/", {"start": "2000-01-01", "end": "2000-01-02"})
     assert "没有符合条件的记录" in dated.content.decode()
     assert auditor.post("/audit/access/", {"start": "x"}).status_code == 422
+    backwards = auditor.post("/audit/access/", {"start": "2026-12-10", "end": "2026-12-01"})
+    assert backwards.status_code == 422
+    (end,) = lxml.html.fromstring(backwards.content.decode()).xpath("//input[@name='end']")
+    assert end.get("aria-invalid") == "true" and "结束日期不能早于开始日期" in backwards.content.decode()
+    assert end.get("value") == "2026-12-01"  # what was typed stays
     assert auditor.post("/audit/access/", {"resident_id": "123"}).status_code == 422
     found = auditor.post(
         "/api/audit/access", {"resident_id": rid, "start": today}, content_type="application/json"

@@ -40,6 +40,14 @@ def test_the_auditor_finds_who_read_a_citizen_by_keyboard(live_server, browser, 
     clerk.keyboard.press("Enter")
     clerk.wait_for_selector("#foreign-case")
 
+    # the widest row a window writes: the full number seen, on the case's own page, for a reason
+    cases.full_resident_id(
+        actor=_actor("chuangkou1"),
+        case_id=case.pk,
+        where=f"/window/w1/cases/{case.pk}/full-id/",
+        reason="核对证件原件与系统记录是否一致",
+    )
+
     auditor = login(browser, base, "shenji")  # the demo's audit administrator, past the one-time code
     assert "/audit/access/" in auditor.url  # the auditor's home
     axe(auditor, "access log")
@@ -50,5 +58,10 @@ def test_the_auditor_finds_who_read_a_citizen_by_keyboard(live_server, browser, 
     table = auditor.locator("#access-records").inner_text()
     assert "chuangkou2" in table and "群众来电查询进度" in table
     assert rid not in auditor.content()
+    # the whole row in view at 1280 px, the reason an auditor reads included (the walk found it cut off)
+    region = auditor.locator("#access-records").locator("xpath=..")
+    assert region.evaluate("e => e.scrollWidth <= e.clientWidth"), region.evaluate(
+        "e => [e.scrollWidth, e.clientWidth]"
+    )
     axe(auditor, "access log filtered by a citizen")
     axe.assert_clean()

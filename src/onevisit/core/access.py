@@ -185,7 +185,9 @@ def search(
 ) -> QuerySet[AccessRecord]:
     """The hall's records, newest first: by staff member (login), by citizen (a typed resident ID, looked up by
     its keyed digest and never kept or shown, or the Person row's id it led to), between two local dates (both
-    included)."""
+    included; an end before the start is refused, not answered with nothing)."""
+    if start is not None and end is not None and end < start:
+        raise Invalid("结束日期不能早于开始日期", field="end")
     found = AccessRecord.objects.filter(hall=hall)
     if person is not None:
         found = found.filter(person=person)
