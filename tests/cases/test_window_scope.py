@@ -352,3 +352,24 @@ def test_the_reason_page_is_neutral_on_arrival_and_marks_the_field_only_after_a_
         field.get("aria-invalid") == "true" and error.get("role") == "alert" and "error" in error.get("class")
     )
     assert "请写明查阅原因（至少 2 个字）" in error.text_content()
+
+
+@pytest.mark.parametrize(
+    ("address", "field", "typed", "kept"),
+    [
+        ("/window/w2/cases/{pk}/", "reason", "看", "看"),
+        ("/window/w2/cases/{pk}/", "reason", "查询 13912345678 的进度", ""),
+        ("/window/w1/cases/{pk}/full-id/", "full-id-reason", "x", "x"),
+        ("/window/w1/cases/{pk}/full-id/", "full-id-reason", "核对 110105194912310025", ""),
+    ],
+)
+def test_a_refused_reason_stays_in_its_field_unless_it_holds_a_personal_number(
+    w1_case, address, field, typed, kept
+):
+    """The walk found the reason field emptied after a refusal; a number refused as such is never shown back."""
+    page = login("chuangkou2" if "/w2/" in address else "chuangkou1")
+    refused = page.post(address.format(pk=w1_case.pk), {"reason": typed})
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert lxml.html.fromstring(html).get_element_by_id(field).get("value", "") == kept
+    assert "13912345678" not in html and "110105194912310025" not in html

@@ -27,6 +27,7 @@ from onevisit.catalog import fields as fields_rules
 from onevisit.catalog import services as catalog
 from onevisit.core import access, clock
 from onevisit.core.errors import DomainError, Invalid
+from onevisit.core.ids import contains_personal_number
 from onevisit.core.links import public_url
 from onevisit.intake import printing
 from onevisit.intake import services as intake
@@ -398,7 +399,7 @@ def case_page(request, code: str, case_id: int):
             reason = parse(ReasonForm, request.POST)["reason"]
             stated = services.reason_to_read(actor=request.actor, case_id=case_id, reason=reason)
         except Invalid as exc:
-            return _reason_page(request, window, case_id, exc)
+            return _reason_page(request, window, case_id, exc, typed=_kept_reason(request))
         _grant_read(request, case_id, stated)
         return redirect("cases:case", code=code, case_id=case_id)
     try:
@@ -407,13 +408,20 @@ def case_page(request, code: str, case_id: int):
         return _reason_page(request, _at(request, code), case_id, exc)
 
 
-def _reason_page(request, window, case_id: int, error):
+def _reason_page(request, window, case_id: int, error, *, typed: str = ""):
     return render(
         request,
         "cases/case_reason.html",
-        {"window": window, "case_id": case_id, "error": error},
+        {"window": window, "case_id": case_id, "error": error, "reason": typed},
         status=error.status,
     )
+
+
+def _kept_reason(request) -> str:
+    """A refused reason, given back to its field to be mended rather than typed again; not one refused for holding
+    a resident ID or a phone, which the page must not show in full."""
+    typed = str(request.POST.get("reason", ""))
+    return "" if contains_personal_number(typed) else typed
 
 
 def _case_page(
@@ -660,7 +668,10 @@ def full_id(request, code: str, case_id: int):
     except Invalid as exc:
         case = services.get_case(actor=request.actor, case_id=case_id)
         response = render(
-            request, "cases/full_id.html", {"window": window, "case": case, "error": exc}, status=exc.status
+            request,
+            "cases/full_id.html",
+            {"window": window, "case": case, "error": exc, "reason": _kept_reason(request)},
+            status=exc.status,
         )
     else:
         response = render(request, "cases/full_id.html", {"window": window, "case": case, "number": number})
