@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import lxml.html
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -447,3 +448,22 @@ def test_the_admin_sends_a_stranger_to_the_products_sign_in_and_back(hall):
 
 def test_the_admins_own_people_pass_the_sign_in_address(hall):
     assert login("admin").get("/admin/login/?next=/admin/catalog/matter/").url == "/admin/catalog/matter/"
+
+
+@pytest.mark.parametrize(
+    "model", ["queueing.ticket", "queueing.appointment", "intake.prereview", "intake.consultation"]
+)
+def test_the_records_of_visits_are_shown_never_edited_or_deleted_in_the_admin(hall, model):
+    """The walk found the hall's administrator offered deletion of tickets, desk findings and bookings: records
+    that change only through the services, each step an event."""
+    from django.apps import apps
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = get_user_model().objects.get(username="admin")
+    model_admin = admin.site._registry[apps.get_model(model)]
+    assert model_admin.has_view_permission(request)
+    assert not model_admin.has_delete_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_add_permission(request)
+    assert "delete_selected" not in model_admin.get_actions(request)

@@ -1,27 +1,23 @@
 from django.contrib import admin
 
-from onevisit.accounts.admin import HallScoped
+from onevisit.accounts.admin import HallScoped, ReadOnly
 from onevisit.intake.models import Consultation, PreReview, Printer
 
 
 @admin.register(PreReview)
-class PreReviewAdmin(HallScoped, admin.ModelAdmin):
+class PreReviewAdmin(HallScoped, ReadOnly, admin.ModelAdmin):
+    """The guide desk's findings, shown: the desk writes them, with their events; nobody edits or deletes them here."""
+
     list_display = ["id", "hall", "matter", "bundle", "verdict", "channel", "ticket", "created_at"]
     list_filter = [("hall", admin.RelatedOnlyFieldListFilter), "verdict", "channel"]
     readonly_fields = [f.name for f in PreReview._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(Consultation)
-class ConsultationAdmin(HallScoped, admin.ModelAdmin):
+class ConsultationAdmin(HallScoped, ReadOnly, admin.ModelAdmin):
     list_display = ["created_at", "hall", "matter", "bundle", "note"]
     list_filter = [("hall", admin.RelatedOnlyFieldListFilter)]
     readonly_fields = [f.name for f in Consultation._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(Printer)

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
-from onevisit.accounts.admin import HallScoped
+from onevisit.accounts.admin import HallScoped, ReadOnly
 from onevisit.core import clock
 from onevisit.core.errors import DomainError
 from onevisit.queueing import services
@@ -37,13 +37,12 @@ class QueueAdmin(HallScoped, admin.ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(HallScoped, admin.ModelAdmin):
+class TicketAdmin(HallScoped, ReadOnly, admin.ModelAdmin):
+    """A visit's record, shown: it changes only through the queue's services, which record each step as an event."""
+
     list_display = ["number", "service_day", "queue", "matter", "status", "issued_at", "called_window"]
     list_filter = [("hall", admin.RelatedOnlyFieldListFilter), "status", "service_day"]
     readonly_fields = [f.name for f in Ticket._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 class GenerateForm(forms.Form):
@@ -115,11 +114,10 @@ class AppointmentSlotAdmin(HallScoped, admin.ModelAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(HallScoped, admin.ModelAdmin):
+class AppointmentAdmin(HallScoped, ReadOnly, admin.ModelAdmin):
+    """A citizen's booking, shown: booked, checked in and missed through the booking services only."""
+
     hall_path = "slot__queue__hall"
     list_display = ["code", "slot", "matter", "status", "ticket"]
     list_filter = ["status"]
     readonly_fields = ["slot", "matter", "person", "code", "booked_at", "ticket"]
-
-    def has_add_permission(self, request):
-        return False
