@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import lxml.html
 import pytest
 
 from onevisit.core import clock
@@ -152,6 +153,12 @@ def test_another_name_on_the_page_shows_the_known_masked_name_and_asks_to_confir
     assert response.status_code == 409
     html = response.content.decode()
     assert "张*" in html and "张三" not in html and 'name="confirm_name"' in html
+    # the message names the box by the words beside it (it named a "确认更改姓名" the page did not have)
+    doc = lxml.html.fromstring(html)
+    (box,) = doc.xpath("//input[@name='confirm_name']/parent::label")
+    words = " ".join(box.text_content().split())
+    assert words.startswith("已核对证件，确认把姓名") and words.endswith("更改为填写的姓名")
+    assert "勾选“已核对证件，确认把姓名……更改为填写的姓名”" in html
     confirmed = _desk(
         rid, name="王五", channel="online_assisted", materials=["ldht", "hkb", "zp"], confirm_name="on"
     )

@@ -68,7 +68,7 @@ class NameDiffers(Conflict):
         self.known_masked = mask_name(known.name)
         super().__init__(
             f"该身份证号已登记的姓名为「{self.known_masked}」，与填写的姓名不一致。"
-            "请核对证件；确认要更改姓名的，勾选“确认更改姓名”后再提交",
+            "请核对证件；确认要更改姓名的，勾选“已核对证件，确认把姓名……更改为填写的姓名”后再提交",
             field="name",
         )
 
