@@ -47,3 +47,18 @@ def test_the_booking_code_fits_the_card_on_a_320_px_phone_and_stays_large(base, 
         assert fits["px"] >= 32, (width, fits)  # still the largest thing on the page
         assert page.locator(".ticket-number").inner_text() == "0V7P8CQY"
         page.context.close()
+
+
+def test_a_slots_time_and_places_left_each_stay_on_one_line(base, browser):
+    """The walk found "余 4 个" split at 360 px, leaving 个 alone on a line."""
+    slot = AppointmentSlot.objects.filter(queue__hall__code="demo", day__gt=clock.local_date()).first()
+    matter = slot.queue.matters.order_by("code").first()
+    for width in WIDTHS:
+        page = new_page(browser, width=width, height=800)
+        page.goto(f"{base}/book/demo/?matter={matter.code}&day={slot.day.isoformat()}")
+        counts = page.locator("fieldset .slot-free")
+        assert counts.count() > 0
+        lines = counts.evaluate_all("els => els.map(e => e.getClientRects().length)")
+        assert set(lines) == {1}, (width, lines)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+        page.context.close()
