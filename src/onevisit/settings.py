@@ -258,9 +258,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_personal_data": {"()": "onevisit.core.logging.RedactPersonalData"}},
+    "filters": {
+        "redact_personal_data": {"()": "onevisit.core.logging.RedactPersonalData"},
+        "refusal_without_traceback": {"()": "onevisit.core.logging.RefusalWithoutTraceback"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_personal_data"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_personal_data", "refusal_without_traceback"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.ONEVISIT_LOG_LEVEL},
     # Client libraries log every request at INFO; the ferry logs what matters itself.
