@@ -467,3 +467,24 @@ def test_the_records_of_visits_are_shown_never_edited_or_deleted_in_the_admin(ha
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_add_permission(request)
     assert "delete_selected" not in model_admin.get_actions(request)
+
+
+def test_a_ticket_and_a_desk_finding_show_no_request_keys_tokens_or_raw_maps(guide, clerk, window1):
+    """The walk found 请求键, 请求指纹 (a JSON blob), the barcode token and the raw 预审材料 map on the detail pages."""
+    from tests.journey import prereview
+
+    pr = prereview(guide, "cbdj")
+    admin_client = login("admin")
+    for address in (
+        f"/admin/queueing/ticket/{pr.ticket.pk}/change/",
+        f"/admin/intake/prereview/{pr.pk}/change/",
+    ):
+        page = admin_client.get(address)
+        html = page.content.decode()
+        assert page.status_code == 200
+        shown = {
+            label.text_content().strip(" :")
+            for label in lxml.html.fromstring(html).xpath("//fieldset//label")
+        }
+        assert shown and not shown & {"请求键", "请求指纹", "条码令牌", "预审材料", "材料清单版本"}, shown
+        assert pr.ticket.token not in html

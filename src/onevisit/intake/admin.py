@@ -3,6 +3,8 @@ from django.contrib import admin
 from onevisit.accounts.admin import HallScoped, ReadOnly
 from onevisit.intake.models import Consultation, PreReview, Printer
 
+INTERNAL = ["idempotency_key", "idempotency_fingerprint", "checklists", "judged"]
+
 
 @admin.register(PreReview)
 class PreReviewAdmin(HallScoped, ReadOnly, admin.ModelAdmin):
@@ -10,7 +12,10 @@ class PreReviewAdmin(HallScoped, ReadOnly, admin.ModelAdmin):
 
     list_display = ["id", "hall", "matter", "bundle", "verdict", "channel", "ticket", "created_at"]
     list_filter = [("hall", admin.RelatedOnlyFieldListFilter), "verdict", "channel"]
-    readonly_fields = [f.name for f in PreReview._meta.fields]
+    # Not the machinery: the request's key and fingerprint (repeat protection) and the raw version and judgement
+    # maps the desk keeps for the window (the materials present and missing say the same in words).
+    exclude = INTERNAL
+    readonly_fields = [f.name for f in PreReview._meta.fields if f.name not in INTERNAL]
 
 
 @admin.register(Consultation)

@@ -36,13 +36,19 @@ class QueueAdmin(HallScoped, admin.ModelAdmin):
     filter_horizontal = ["matters", "windows"]
 
 
+INTERNAL = {"idempotency_key", "idempotency_fingerprint", "token"}
+
+
 @admin.register(Ticket)
 class TicketAdmin(HallScoped, ReadOnly, admin.ModelAdmin):
     """A visit's record, shown: it changes only through the queue's services, which record each step as an event."""
 
     list_display = ["number", "service_day", "queue", "matter", "status", "issued_at", "called_window"]
     list_filter = [("hall", admin.RelatedOnlyFieldListFilter), "status", "service_day"]
-    readonly_fields = [f.name for f in Ticket._meta.fields]
+    # Not the machinery: the request's key and fingerprint (repeat protection) and the barcode's token (it opens
+    # the ticket's status page; shown, it could be printed again).
+    exclude = sorted(INTERNAL)
+    readonly_fields = [f.name for f in Ticket._meta.fields if f.name not in INTERNAL]
 
 
 class GenerateForm(forms.Form):
