@@ -133,7 +133,11 @@ def build(
     what_if = outliers if outliers is not None and outliers != rule else None
     table = queries.period_table(hall=hall, start=start, end=end, tz_name=tz_name)
     base_table = queries.period_table(
-        hall=base_hall, start=base_start, end=base_end, tz_name=base_tz_name or tz_name
+        hall=base_hall,
+        start=base_start,
+        end=base_end,
+        tz_name=base_tz_name or tz_name,
+        fields=("base_from", "base_to"),
     )
 
     def rows(dims: tuple[str, ...], of=table, by=rule) -> list[dict]:
