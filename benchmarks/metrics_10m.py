@@ -863,7 +863,7 @@ def pandas_dashboard(table: pa.Table, dims: list[str]) -> Any:
     checked = []
     for ind in INDICATORS.computed():
         try:
-            out[ind.code] = ind.formula.frame(ind.code, out)
+            out[ind.code] = ind.formula.frame(ind.code, out) if ind.defined_by(dims) else float("nan")
         except (KeyError, NotImplementedError):
             continue
         checked.append(ind.code)

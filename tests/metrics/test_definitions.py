@@ -189,6 +189,23 @@ def test_staffed_time_belongs_to_no_matter():
     assert served == {("cbdj",): 2, ("gxzy",): 1, ("",): 0}
 
 
+def test_throughput_by_matter_or_bundle_is_empty_even_in_the_row_of_no_matter():
+    """The row of no matter holds all staffed time and no service: 0 served ÷ 2 hours is no window's rate (the
+    review showed 0.0 there, beside — in every other cell); a matter's row has no staffed time at all."""
+    for dims in (("matter",), ("bundle",), ("window", "matter"), ("matter", "day")):
+        rates = agree(_window_day(), dims, "throughput_per_window_hour", blank=True)
+        assert rates and set(rates.values()) == {None}, dims
+    assert agree(_window_day(), ("window", "day"), "throughput_per_window_hour")[("w1", NINE.date())] == 1.5
+    assert agree(_window_day(), (), "throughput_per_window_hour") == {(): 1.5}
+
+
+def test_every_dimension_an_indicator_is_not_computed_by_is_a_dimension():
+    from onevisit.metrics.indicators import INDICATORS
+
+    declared = {d for ind in INDICATORS for d in ind.not_by}
+    assert declared and declared <= set(engine.DIMENSIONS)
+
+
 # ---- 群众往返次数 ------------------------------------------------------------------------------------------------
 
 

@@ -166,3 +166,15 @@ def test_a_report_compares_with_another_hall(one_case, tmp_path):
             str(out),
             stdout=io.StringIO(),
         )
+
+
+def test_the_workbook_s_tables_of_an_empty_period_stay_machine_readable_and_say_no_data(empty_hall, tmp_path):
+    """A 无数据 row would be read as a window or matter of that name: the sheet keeps its header alone, the header
+    says 无数据 in a comment, and no empty chart stands under it."""
+    start = clock.local_date() - timedelta(days=400)
+    wb = load_workbook(_run(tmp_path, "xlsx", start, start + timedelta(days=6)))
+    for title in ("按日期", "按窗口", "按事项"):
+        sheet = wb[title]
+        assert sheet.max_row == 1 and sheet["A1"].value in ("日期", "窗口", "事项"), title
+        assert sheet["A1"].comment is not None and sheet["A1"].comment.text.startswith("无数据"), title
+        assert not sheet._charts, title

@@ -424,3 +424,34 @@ def test_the_page_the_workbook_and_the_pdf_count_the_outliers_alike(
     (in_pdf,) = re.findall(r"极端案例（(\d+)件）", "".join(pdf_text.split()))
     in_workbook = list(load_workbook(io.BytesIO(_file(tmp_path, "xlsx")))["极端案例"].iter_rows(min_row=3))
     assert int(on_page) == int(in_pdf) == len(in_workbook) == len(rows)
+
+
+def test_the_row_of_no_matter_has_no_throughput_on_the_page_in_the_workbook_and_the_csv(
+    history_hall, analyst_client, tmp_path
+):
+    """Found in a browser walk of hist01: （不分事项：在岗时长、分流等） showed 窗口每小时办件量 0.0 (the workbook 0)
+    where its other cells were —: it holds all staffed time and no service, so there is no rate to show."""
+    import lxml.html
+
+    from onevisit.accounts.models import Staff
+
+    no_matter, throughput = report.UNOWNED["matter"], "throughput_per_window_hour"
+    Staff.objects.get(user__username="fenxi").compare_halls.add(history_hall)
+    response = analyst_client.get("/metrics/review/", {"hall": HALL, "from": str(START), "to": str(END)})
+    page = lxml.html.fromstring(response.content.decode())
+    (table,) = page.xpath("//section[@id='by-matter']//table")
+    head = [" ".join(th.text_content().split()) for th in table.xpath(".//thead//th")]
+    (row,) = [r for r in table.xpath(".//tbody/tr") if r.xpath("./td")[0].text_content() == no_matter]
+    assert row.xpath("./td")[head.index(review.LABELS[throughput])].text_content() == "—"
+
+    wb = load_workbook(io.BytesIO(_file(tmp_path, "xlsx")))
+    sheet = wb["按事项"]
+    head = [c.value for c in sheet[1]]
+    (written,) = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == no_matter]
+    assert written[head.index(review.labelled(throughput))] is None
+    per_indicator = wb[review.labelled(throughput)[:31]]
+    assert [r[2] for r in per_indicator.iter_rows(min_row=3, values_only=True) if r[1] == no_matter] == [None]
+
+    rows = csv.DictReader(io.StringIO(_file(tmp_path, "csv").decode("utf-8-sig")))
+    (value,) = [r["值"] for r in rows if r["名称"] == no_matter and r["代码"] == throughput]
+    assert value == ""

@@ -322,3 +322,133 @@ def test_a_date_outside_any_hall_s_history_is_refused_naming_it_not_a_server_err
         queries.period(hall="demo", start=date(2026, 1, 1), end=date(9999, 12, 31), tz_name="Asia/Shanghai")
     answer = analyst_of_empty_hall.get("/api/metrics/period?start=0001-01-01&end=0001-01-12")
     assert answer.status_code == 422 and "1970" in answer.content.decode()
+
+
+# ---- the review's form: each error beside its field, as typed ------------------------------------------------------
+
+
+def _doc(response):
+    import lxml.html
+
+    return lxml.html.fromstring(response.content.decode())
+
+
+def _input(page, name: str):
+    (field,) = page.xpath(f"//form//input[@name='{name}'] | //form//select[@name='{name}']")
+    return field
+
+
+def _error_of(page, name: str) -> str:
+    """The text of the error the field points at (aria-describedby), asserting it is marked invalid."""
+    field = _input(page, name)
+    assert field.get("aria-invalid") == "true", name
+    (described,) = page.xpath(f"//*[@id='{field.get('aria-describedby')}']")
+    return " ".join(described.text_content().split())
+
+
+def test_each_error_of_the_review_form_stands_beside_its_field_as_typed(analyst_of_empty_hall):
+    """Found in a browser walk: three bad dates gave one box under the form, "日期格式应为 2026-11-02：62020-11-30；"
+    three times naming no field, and a bad percentile was cleared from its field."""
+    from tests.conftest import nothing_written
+
+    query = "from=62020-11-30&to=62020-12-30&base_from=2026-02-30&base_to=2026-03-01&outlier=abc"
+    with nothing_written():
+        response = analyst_of_empty_hall.get(f"/metrics/review/?{query}")
+    assert response.status_code == 422
+    page = _doc(response)
+    assert _error_of(page, "from") == "本期开始日期格式应为 2026-11-02：62020-11-30"
+    assert _error_of(page, "to") == "本期结束日期格式应为 2026-11-02：62020-12-30"
+    assert _error_of(page, "base_from") == "基期开始日期格式应为 2026-11-02：2026-02-30"
+    assert "极端值分位数应为数字" in _error_of(page, "outlier") and "abc" in _error_of(page, "outlier")
+    assert _input(page, "base_to").get("aria-invalid") is None
+    assert [_input(page, n).get("value") for n in ("from", "to", "base_from", "base_to", "outlier")] == [
+        "62020-11-30",
+        "62020-12-30",
+        "2026-02-30",
+        "2026-03-01",
+        "abc",
+    ]
+    assert [f.get("name") for f in page.xpath("//form//*[@autofocus]")] == ["from"]  # the first in error
+    assert not page.xpath("//*[@id='form-error']")  # no box of all the errors
+    assert "；" not in " ".join(page.xpath("//form")[0].text_content().split())
+
+
+def test_a_bad_percentile_alone_is_beside_its_field_and_keeps_the_focus(analyst_of_empty_hall):
+    response = analyst_of_empty_hall.get("/metrics/review/?from=2026-09-07&to=2026-09-13&outlier=abc")
+    page = _doc(response)
+    assert response.status_code == 422 and "abc" in _error_of(page, "outlier")
+    outlier, start = _input(page, "outlier"), _input(page, "from")
+    assert outlier.get("value") == "abc" and outlier.get("autofocus") is not None
+    assert start.get("value") == "2026-09-07" and start.get("aria-invalid") is None
+
+
+def test_a_bad_baseline_is_named_beside_the_baseline_not_the_period(analyst_of_empty_hall):
+    response = analyst_of_empty_hall.get("/metrics/review/?base_from=2026-09-07&base_to=2026-09-01")
+    page = _doc(response)
+    assert response.status_code == 422
+    assert _error_of(page, "base_to") == "结束日期不能早于开始日期"
+    assert _input(page, "to").get("aria-invalid") is None and _input(page, "from").get("aria-invalid") is None
+    assert _input(page, "base_to").get("autofocus") is not None
+
+
+def test_an_error_of_no_field_on_the_page_stands_above_the_form(guide, clerk, window1, analyst_client):
+    """With no choice of halls the page has no hall field: a hall the analyst may not see is said above the form.
+    With a choice, it stands beside the select it came from (对比大厅, not 大厅)."""
+    from onevisit.accounts.models import Hall, Staff
+
+    refused = analyst_client.get("/metrics/review/?base_hall=east")
+    page = _doc(refused)
+    assert refused.status_code == 403
+    (banner,) = page.xpath("//*[@id='form-error']")
+    assert "无权查看大厅 east" in banner.text_content() and banner.getnext().tag == "form"
+    assert not page.xpath("//*[@aria-invalid]")
+    east = Hall.objects.create(code="east", name="东区政务服务中心")
+    Staff.objects.get(user__username="fenxi").compare_halls.add(east)
+    beside = _doc(analyst_client.get("/metrics/review/?base_hall=west"))
+    assert _error_of(beside, "base_hall") == "无权查看大厅 west 的指标"
+    assert _input(beside, "hall").get("aria-invalid") is None and not beside.xpath("//*[@id='form-error']")
+    again = _doc(analyst_client.get("/metrics/review/?hall=east&outlier=abc"))  # the halls stay as chosen
+    for name in ("hall", "base_hall"):  # the baseline's hall, not chosen, is the period's
+        assert _input(again, name).xpath("./option[@selected]/@value") == ["east"], name
+
+
+# ---- the periods in the headings, the empty tables ------------------------------------------------------------------
+
+
+def test_a_period_is_written_with_its_year_unless_both_ends_are_in_the_current_year():
+    from datetime import date
+
+    today = date(2026, 11, 20)
+    assert review.span(date(2026, 11, 9), date(2026, 11, 15), today) == "11月9日–11月15日"
+    assert review.span(date(2020, 1, 6), date(2020, 1, 12), today) == "2020年1月6日–2020年1月12日"
+    assert review.span(date(2019, 12, 30), date(2020, 1, 5), today) == "2019年12月30日–2020年1月5日"
+    assert review.span(date(2025, 12, 29), date(2026, 1, 4), today) == "2025年12月29日–2026年1月4日"
+    new_year = date(2026, 1, 4)
+    assert review.span(date(2025, 12, 29), new_year, new_year) == "2025年12月29日–2026年1月4日"
+    assert review.span(date(2027, 1, 4), date(2027, 1, 10), today) == "2027年1月4日–2027年1月10日"
+
+
+def test_a_far_past_period_shows_its_years_in_the_heading(analyst_of_empty_hall):
+    """Found in a browser walk: 基期 12月30日–1月5日 → 本期 1月6日–1月12日 for a 2019/2020 period."""
+    page = _doc(analyst_of_empty_hall.get("/metrics/review/?from=2020-01-06&to=2020-01-12"))
+    (heading,) = page.xpath("//*[@id='targets-title']")
+    assert " ".join(heading.text_content().split()) == (
+        "目标对照（基期 2019年12月30日–2020年1月5日 → 本期 2020年1月6日–2020年1月12日）"
+    )
+
+
+def test_the_tables_of_an_empty_period_say_no_data_in_one_row_across(analyst_of_empty_hall):
+    page = _doc(analyst_of_empty_hall.get("/metrics/review/?from=2020-01-06&to=2020-01-12"))
+    for section in ("by-matter", "by-window"):
+        (table,) = page.xpath(f"//section[@id='{section}']//table")
+        columns = len(table.xpath(".//thead//th"))
+        (row,) = table.xpath(".//tbody/tr")
+        (cell,) = row.xpath("./td")
+        assert cell.text_content() == "无数据" and int(cell.get("colspan")) == columns > 1, section
+    charts = page.xpath("//figure[@class='chart']//table")
+    assert len(charts) == 4  # each chart's data table, under its 无数据 drawing, says so too
+    for table in charts:
+        (row,) = table.xpath(".//tbody/tr")
+        (cell,) = row.xpath("./td")
+        columns = len(table.xpath(".//thead//th"))
+        assert cell.text_content() == "无数据" and int(cell.get("colspan")) == columns

@@ -674,7 +674,7 @@ WITH facts AS (
     FROM ({union})
     {_group(keys)}
 )
-SELECT {names}{", " if keys else ""}{", ".join(f"{expr} AS {name}" for name, expr in _output().items())}
+SELECT {names}{", " if keys else ""}{", ".join(f"{expr} AS {name}" for name, expr in _output(keys).items())}
 FROM facts
 {"ORDER BY " + names if keys else ""}
 """
@@ -789,7 +789,10 @@ _FACTS = (
 )
 
 
-def _output() -> dict[str, str]:
+def _output(keys: Sequence[str] = ()) -> dict[str, str]:
     """Each indicator's column as SQL over the facts, as the registry declares it (counts: 0 where a group has
-    none; means and shares: empty)."""
-    return {ind.code: ind.column for ind in INDICATORS.computed()}
+    none; means and shares: empty), and empty under a grouping that gives it no meaning (its `not_by`)."""
+    return {
+        ind.code: ind.column if ind.defined_by(keys) else "CAST(NULL AS DOUBLE)"
+        for ind in INDICATORS.computed()
+    }

@@ -267,10 +267,17 @@ class Indicator:
     headline: bool = False  # on the review's target table, in the report files
     short: str = ""  # a narrow table's column header (default: the name)
     basis: str = ""  # what the figure rests on, the day page's sample column: "{accepted}" is that indicator
+    # Dimensions a grouping by which leaves the indicator empty in every group: what it divides by belongs to no
+    # such group (staffed time has no matter or bundle), so a group's quotient would be an artefact, not a figure.
+    not_by: tuple[str, ...] = ()
 
     @property
     def header(self) -> str:
         return self.short or self.name
+
+    def defined_by(self, dims: Sequence[str]) -> bool:
+        """Whether a grouping by `dims` gives the indicator a meaning (see `not_by`)."""
+        return not set(self.not_by) & set(dims)
 
     @property
     def labelled(self) -> str:
@@ -585,9 +592,13 @@ INDICATORS = Registry(
             definition="窗口办件数 ÷ 窗口在岗小时（目标每小时 10–12 件）。窗口办件数：窗口叫号服务、"
             "并在该次服务内（叫下一个号之前、当天）办结或移交后台的号；在岗小时：窗口人员登录且未暂停的时长——"
             "未登录就在办件的从当天第一项操作算起，未退出的算到当天最后一项操作。在岗时长属于窗口，不分事项。"
-            "在岗不足半小时的不计算（显示“—”）：几分钟里办一两件，折成每小时是几百件，不是速率。",
+            "在岗不足半小时的不计算（显示“—”）：几分钟里办一两件，折成每小时是几百件，不是速率。"
+            "按事项或一件事分组时不计算（显示“—”）：在岗时长不分事项。",
             target=Target("between", (10.0, 12.0), "每小时 10–12 件"),
             basis="办件 {served_to_end} 件 ÷ 在岗 {window_hours} 小时",
+            # The not-per-matter row holds all staffed time and, by construction, no service: 0 件 ÷ its hours read
+            # as a window serving nobody. A matter's rows have no staffed time: empty already.
+            not_by=("matter", "bundle"),
         ),
         Indicator("triaged", "分流件数", Count()),
         Indicator(

@@ -100,26 +100,32 @@ def rule(percentile: str | float | None = None) -> engine.OutlierRule:
 EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
 
 
-def bounds(start: date, end: date, tz_name: str) -> tuple[datetime, datetime]:
-    """The instants that bound the local days start..end (inclusive); bad periods are refused with the field."""
-    for day, name in ((start, "from"), (end, "to")):
+def bounds(
+    start: date, end: date, tz_name: str, fields: tuple[str, str] = ("from", "to")
+) -> tuple[datetime, datetime]:
+    """The instants that bound the local days start..end (inclusive); bad periods are refused with the field
+    (`fields`: the names of the inputs start and end came from — a baseline's are not the period's)."""
+    first, last = fields
+    for day, name in ((start, first), (end, last)):
         if not EARLIEST <= day <= LATEST:
             raise Invalid(
                 f"日期须在 {EARLIEST.year} 年至 {LATEST.year} 年之间，收到 {day.isoformat()}", field=name
             )
     if end < start:
-        raise Invalid("结束日期不能早于开始日期", field="to")
+        raise Invalid("结束日期不能早于开始日期", field=last)
     if (end - start).days >= MAX_PERIOD_DAYS:
-        raise Invalid(f"时段不能超过 {MAX_PERIOD_DAYS} 天", field="to")
+        raise Invalid(f"时段不能超过 {MAX_PERIOD_DAYS} 天", field=last)
     tz = ZoneInfo(tz_name)
     return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(
         end + timedelta(days=1), time.min, tzinfo=tz
     )
 
 
-def period_table(*, hall: str, start: date, end: date, tz_name: str) -> pa.Table:
+def period_table(
+    *, hall: str, start: date, end: date, tz_name: str, fields: tuple[str, str] = ("from", "to")
+) -> pa.Table:
     """The events of the hall's local days start..end (inclusive); bad periods are refused with the field."""
-    begin, finish = bounds(start, end, tz_name)
+    begin, finish = bounds(start, end, tz_name, fields)
     return events_table(start=begin, end=finish, tz_name=tz_name, halls=[hall])
 
 

@@ -365,7 +365,7 @@ def indicators(
     for key, refs in marked.items():
         facts[key]["not_applicable_prereviews"] = [1] * len(refs)
 
-    return {key: values(f) for key, f in facts.items()}
+    return {key: values(f, dims) for key, f in facts.items()}
 
 
 # The facts collected above, per group: what the registry's formulas may name. A name not here is a mistake, not
@@ -429,11 +429,12 @@ class _Facts:
         return self.computed[name] if name in self.computed else self.count(name)
 
 
-def values(facts: dict[str, list[Any]]) -> dict[str, Any]:
-    """Every indicator of the registry from one group's facts, each by its own reference formula, in order."""
+def values(facts: dict[str, list[Any]], dims: Sequence[str] = ()) -> dict[str, Any]:
+    """Every indicator of the registry from one group's facts, each by its own reference formula, in order;
+    None where the grouping by `dims` gives it no meaning (its `not_by`)."""
     group = _Facts(facts)
     for ind in INDICATORS.computed():
-        group.computed[ind.code] = ind.reference(group)
+        group.computed[ind.code] = ind.reference(group) if ind.defined_by(dims) else None
     return group.computed
 
 

@@ -133,7 +133,11 @@ def build(
     what_if = outliers if outliers is not None and outliers != rule else None
     table = queries.period_table(hall=hall, start=start, end=end, tz_name=tz_name)
     base_table = queries.period_table(
-        hall=base_hall, start=base_start, end=base_end, tz_name=base_tz_name or tz_name
+        hall=base_hall,
+        start=base_start,
+        end=base_end,
+        tz_name=base_tz_name or tz_name,
+        fields=("base_from", "base_to"),
     )
 
     def rows(dims: tuple[str, ...], of=table, by=rule) -> list[dict]:
@@ -503,8 +507,17 @@ def _indicator_sheets(wb, r: Report) -> None:
         _widths(sheet, {"A": 10, "B": 28, "C": 12, "D": 22})
 
 
+NO_DATA_NOTE = f"{charts.NO_DATA}：所选时段没有事件记录。"  # the charts' own words for the same
+
+
 def _wide_sheet(wb, r: Report, title: str, key: str, rows: list[dict], extra: dict[str, float | None]):
-    """The figures of one grouping, a column per indicator in its unit, then constant baseline columns."""
+    """The figures of one grouping, a column per indicator in its unit, then constant baseline columns.
+
+    Without rows the table stays its header alone — a 无数据 row would be read as a window or matter of that
+    name by whoever sorts, filters or loads the sheet — and the header's first cell carries the 无数据 note as a
+    comment, which no reader of the cells sees as data."""
+    from openpyxl.comments import Comment
+
     ws = wb.create_sheet(title)
     header = [
         {"day": "日期", "window": "窗口", "matter": "事项"}[key],
@@ -513,6 +526,8 @@ def _wide_sheet(wb, r: Report, title: str, key: str, rows: list[dict], extra: di
         *extra,
     ]
     ws.append(header)
+    if not rows:
+        ws["A1"].comment = Comment(NO_DATA_NOTE, "onevisit")
     for i, row in enumerate(rows, start=2):
         if key == "day":
             _cell(ws, i, 1, row["day"], DATE_FORMAT)
@@ -562,10 +577,12 @@ def _charts(wb, r: Report) -> None:
         {f"基期日均{accepted.name}": r.base_daily_accepted, f"基期{rate.name}": base_rate},
     )
     first_extra = 3 + len(WIDE)
-    for metric, extra_col, title, y_title, percent, anchor in (
+    trends = (
         ("accepted", first_extra, f"每日{accepted.name}", "件", False, "A"),
         ("one_visit_rate", first_extra + 1, f"每日{rate.name}", rate.name, True, "N"),
-    ):
+    )
+    # No rows, no chart: an empty frame over an empty range of cells reads as a broken file, not as 无数据.
+    for metric, extra_col, title, y_title, percent, anchor in trends if n_days else ():
         chart = _chart("line", title, y_title, percent=percent)
         for col in (_column(metric), extra_col):
             chart.add_data(
@@ -581,6 +598,8 @@ def _charts(wb, r: Report) -> None:
         ("按事项", "matter", r.by_matter, rate.code, f"各事项{rate.name}", rate.name, True),
     ):
         ws = _wide_sheet(wb, r, title, key, rows, {})
+        if not rows:
+            continue
         chart = _chart("bar", chart_title, y_title, percent=percent, horizontal=True)
         chart.add_data(
             Reference(ws, min_col=_column(metric), min_row=1, max_row=1 + len(rows)), titles_from_data=True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from onevisit.metrics.indicators import INDICATORS, Attribute, Codes, CodeSet, Target
@@ -117,3 +118,16 @@ def compare(
             )
         )
     return rows
+
+
+def span(start: date, end: date, today: date) -> str:
+    """A period as the page's headings write it: 1月6日–1月12日 in the current year; with the year on each end
+    that is in another year, or on both ends when they are in different years (a 2019/2020 period written
+    without years read as this winter's)."""
+    with_years = start.year != end.year
+
+    def day(d: date) -> str:
+        year = f"{d.year}年" if with_years or d.year != today.year else ""
+        return f"{year}{d.month}月{d.day}日"
+
+    return f"{day(start)}–{day(end)}"

@@ -10,7 +10,7 @@ from onevisit.accounts.pages import parse, staff_page
 from onevisit.accounts.services import metric_hall, metric_halls, windows_of
 from onevisit.catalog.services import matter_names
 from onevisit.core import clock
-from onevisit.core.errors import DomainError, Invalid
+from onevisit.core.errors import DomainError, Forbidden, Invalid
 from onevisit.metrics import charts, queries, report, review
 from onevisit.metrics.forms import ReviewForm
 from onevisit.metrics.indicators import INDICATORS
@@ -154,7 +154,10 @@ def _review(request, *, drill: bool = False):
     actor = request.actor
     q = parse(ReviewForm, request.GET)
     hall = metric_hall(actor, q["hall"])
-    base_hall = metric_hall(actor, q["base_hall"] or hall.code)
+    try:
+        base_hall = metric_hall(actor, q["base_hall"] or hall.code)
+    except Forbidden as exc:  # named by the input it came from: the page shows it beside 对比大厅
+        raise Forbidden(exc.message, field="base_hall") from None
     end = q["to"] or clock.local_date(hall.timezone)
     start = q["from"] or end - timedelta(days=6)
     built = report.build(
@@ -179,17 +182,42 @@ REVIEW_FILES = {
 }
 
 
+# The review form's inputs in page order (the halls only when there is a choice of them): an error of one of them
+# stands beside it, and the first in error has the focus.
+REVIEW_INPUTS = ("hall", "from", "to", "base_hall", "base_from", "base_to", "outlier")
+
+
+def _refused(request, halls: list, exc: DomainError):
+    """The form again, as typed, each error beside its input and the first of them focused; an error of no input
+    the page shows (a hall the analyst may not see, with no choice of halls on the page) above the form."""
+    shown = [n for n in REVIEW_INPUTS if len(halls) > 1 or n not in ("hall", "base_hall")]
+    beside = [n for n in shown if n in exc.errors]
+    above = [m for n, m in exc.errors.items() if n not in beside] if exc.errors else [exc.message]
+    form = ReviewForm(request.GET)  # the halls as chosen: the baseline's, unless chosen, is the period's
+    chosen = form["hall"].value() or request.actor.hall.code
+    context = {
+        "GET": request.GET,
+        "halls": halls,
+        "hall_code": chosen,
+        "base_hall_code": form["base_hall"].value() or chosen,
+        "error": exc,
+        "focus": beside[0] if beside else "",
+        "banner": "；".join(above),
+    }
+    return render(request, "metrics/review.html", context, status=exc.status)
+
+
 @staff_page(roles.ANALYST)
 def review_page(request):
     """The weekly review: the period against its baseline (an earlier period, or another hall the analyst may
     compare with) with the pilot targets, trends, drill-down, relative volumes and the outliers kept apart."""
     halls = metric_halls(request.actor)
-    context = {"GET": request.GET, "halls": halls}  # what was typed, shown back beside an error
+    context = {"GET": request.GET, "halls": halls}
     try:
         hall, base_hall, built, q = _review(request, drill=True)
     except DomainError as exc:
-        context["error"] = exc
-        return render(request, "metrics/review.html", context, status=exc.status)
+        return _refused(request, halls, exc)
+    today = clock.local_date(hall.timezone)
     window_names, names = built.window_names, built.matter_names
     figures = charts.for_page(report.drawings(built), "review-chart")
     for f in figures:
@@ -201,11 +229,15 @@ def review_page(request):
     context |= {
         "hall": hall,
         "base_hall": base_hall,
+        "hall_code": hall.code,
+        "base_hall_code": base_hall.code,
         "outlier": q["outlier"],
         "start": built.start,
         "end": built.end,
         "base_start": built.base_start,
         "base_end": built.base_end,
+        "period_span": review.span(built.start, built.end, today),
+        "base_span": review.span(built.base_start, built.base_end, today),
         "matter": matter,
         "matter_name": names.get(matter, matter),
         "empty": built.empty,
