@@ -33,7 +33,8 @@ install-dev: $(VENV)/.installed-dev
 # The audit chain's checkpoint key is pinned outside the data directory (var/): the demo keeps it beside the
 # checkout, as a hall's operator keeps it on another machine; `make clean` removes it with the key it pins.
 DEMO_AUDIT_PIN := $(CURDIR)/audit-checkpoint-key.pub
-# The demo's SMS goes to a stand-in gateway (onevisit sms-gateway); its page shows each phone's messages.
+# The demo's SMS goes to a stand-in gateway (onevisit sms-gateway); its page shows each phone's messages. The
+# messages are sent by the background job cluster (onevisit jobs), which the demo runs beside the web server.
 DEMO_SMS := http://127.0.0.1:8025
 
 demo: install
@@ -44,7 +45,8 @@ demo: install
 	DATABASE_URL= ONEVISIT_DEMO=1 $(BIN)/onevisit audit pin-key --write $(DEMO_AUDIT_PIN)
 	DATABASE_URL= ONEVISIT_DEMO=1 ONEVISIT_PORT=$(PORT) ONEVISIT_SMS_GATEWAY_URL=$(DEMO_SMS) $(BIN)/onevisit demo
 	DATABASE_URL= ONEVISIT_DEMO=1 ONEVISIT_AUDIT_PUBLIC_KEY=$(DEMO_AUDIT_PIN) ONEVISIT_NOTIFIER=gateway \
-		ONEVISIT_SMS_GATEWAY_URL=$(DEMO_SMS) $(BIN)/onevisit serve --port $(PORT) --with-ferry --with-sms
+		ONEVISIT_SMS_GATEWAY_URL=$(DEMO_SMS) ONEVISIT_JOBS=cluster \
+		$(BIN)/onevisit serve --port $(PORT) --with-ferry --with-sms --with-jobs
 
 # The browser walk audits every page with axe-core, from the npm registry into the git-ignored var/node/.
 # Without npm (a fresh machine has only python3) the walk still runs and only its audit is skipped, saying so.

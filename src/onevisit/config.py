@@ -108,6 +108,10 @@ class Env(BaseSettings):
     ONEVISIT_SMS_GATEWAY_URL: str = ""
     ONEVISIT_SMS_TIMEOUT: float = Field(5.0, gt=0, le=60)
 
+    # --- background jobs (core.jobs; `onevisit jobs` runs Django-Q2's cluster) --------------------------------
+    ONEVISIT_JOBS: Literal["inline", "cluster"] = "inline"
+    ONEVISIT_JOB_WORKERS: int = Field(2, ge=1, le=32)
+
     # --- `onevisit serve` -------------------------------------------------------------------------------------
     ONEVISIT_HOST: str = "127.0.0.1"
     ONEVISIT_PORT: int = Field(8000, ge=1, le=65535)

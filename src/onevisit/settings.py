@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_q",
     "onevisit.core",
     "onevisit.accounts",
     "onevisit.catalog",
@@ -311,6 +312,23 @@ ONEVISIT_PRINTER_ADAPTERS = env.ONEVISIT_PRINTER_ADAPTERS
 ONEVISIT_NOTIFIER = env.ONEVISIT_NOTIFIER
 ONEVISIT_SMS_GATEWAY_URL = env.ONEVISIT_SMS_GATEWAY_URL
 ONEVISIT_SMS_TIMEOUT = env.ONEVISIT_SMS_TIMEOUT
+
+# Background jobs (core.jobs): "inline" runs each in the process that asks; "cluster" hands it to Django-Q2's
+# cluster (`onevisit jobs`), whose queue is a table of this database (the ORM broker).
+ONEVISIT_JOBS = env.ONEVISIT_JOBS
+Q_CLUSTER = {
+    "name": "onevisit",
+    "orm": "default",
+    "workers": env.ONEVISIT_JOB_WORKERS,
+    "timeout": 120,  # a job running longer is stopped (and its worker replaced)
+    "retry": 180,  # a task whose worker died is handed out again after this long (more than `timeout`)
+    "max_attempts": 3,
+    "ack_failures": True,  # a job that raised is kept among the failures, not re-run: jobs retry themselves
+    "save_limit": 1000,
+    "catch_up": False,  # after a stop, a schedule runs once, not once for every missed turn
+    "poll": 1,
+    "label": "后台任务",
+}
 
 # The self-service kiosk: back to its start screen after this many seconds without a touch, and this many seconds
 # after showing a ticket; it may fetch (reprint) only the tickets it issued itself, for this many minutes.

@@ -12,30 +12,22 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from onevisit.ferry import audit, keys, services
 from onevisit.ferry.models import Backend, Envelope
 from onevisit.simulators.legacy.ledger import Ledger, load_field_sets, load_population
 from onevisit.simulators.legacy.rest import RestSim
+from tests.conftest import test_database_url
 
 FERRY_DATA = Path(__file__).resolve().parents[2] / "data" / "ferry"
 ENVELOPES = 5000
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or "postgres"
-    auth = f"{user}:{db['PASSWORD']}@" if db.get("PASSWORD") else f"{user}@"
-    return f"postgresql://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
 def _start_worker(tmp_path: Path, name: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": test_database_url(),
         "ONEVISIT_AUDIT_DIR": str(tmp_path / "audit"),
         "ONEVISIT_AUDIT_SIGNING_KEY": str(settings.ONEVISIT_AUDIT_SIGNING_KEY),
     }

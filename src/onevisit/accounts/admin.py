@@ -25,6 +25,7 @@ from onevisit.accounts.models import (
     Window,
     role_label,
 )
+from onevisit.core.models import Notification
 
 log = logging.getLogger("onevisit.signin")
 
@@ -441,3 +442,30 @@ class SecondFactorDeviceAdmin(ReadOnly, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.has_perm("accounts.delete_secondfactordevice")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnly, admin.ModelAdmin):
+    """短信: each message to a citizen's phone and how it went — sent, waiting for its next try (and why the last
+    failed), or given up. The number is shown masked and the text not at all (it holds a booking code)."""
+
+    list_display = [
+        "created_at",
+        "kind_name",
+        "phone_masked",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "error",
+    ]
+    list_filter = ["status", "kind"]
+    fields = readonly_fields = list_display + ["sent_at", "hall"]
+
+    @admin.display(description="类别", ordering="kind")
+    def kind_name(self, obj):
+        return obj.get_kind_display()
+
+    def get_queryset(self, request):
+        hall = admin_hall(request)
+        found = super().get_queryset(request)
+        return found if hall is None else found.filter(hall=hall.code)

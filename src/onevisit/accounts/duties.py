@@ -20,7 +20,8 @@ SIGN_IN_RECORDS = ("accounts.view_signinlockout", "accounts.view_signinfailure",
 
 # What each of the three may do in the admin, as "app_label.codename"; a "*" codename is every permission of the app.
 PERMISSIONS: dict[str, tuple[str, ...]] = {
-    roles.HALL_ADMIN: tuple(f"{app}.*" for app in PRODUCT_APPS),
+    # the hall's set-up, and the background jobs (后台任务: Django-Q2's tasks, failures and schedules)
+    roles.HALL_ADMIN: (*(f"{app}.*" for app in PRODUCT_APPS), "django_q.*"),
     roles.SECURITY_ADMIN: (
         "auth.add_user",
         "auth.change_user",

@@ -714,6 +714,34 @@ _declare(
 )
 
 
+class NotificationSent(Payload):
+    kind: str = Field(description="the message's kind (core.notify.KINDS)")
+    attempts: int = Field(description="sends it took, this one included")
+
+
+_declare(
+    "notification.sent",
+    "A message reached the SMS gateway (core.notify.deliver); never the number or the text.",
+    "hall",
+    NotificationSent,
+)
+
+
+class NotificationFailed(Payload):
+    kind: str = Field(description="the message's kind (core.notify.KINDS)")
+    attempts: int
+    reason: str = Field(description="the last failure, as the notifier said it")
+
+
+_declare(
+    "notification.failed",
+    "A message was given up after its last try (core.notify.RETRY_DELAYS).",
+    "hall",
+    NotificationFailed,
+    personal={"reason": FREE_TEXT},
+)
+
+
 EVENT_TYPES = frozenset(REGISTRY)
 
 

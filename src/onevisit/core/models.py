@@ -163,3 +163,43 @@ class AccessHead(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "访问记录链头"
+
+
+class Notification(models.Model):
+    """One short message to a citizen's phone, kept until it is delivered or given up (the outbox): the request
+    that causes it writes the row, a job sends it (core.notify.deliver), and a failed send is tried again later
+    (core.notify.RETRY_DELAYS). The number is kept sealed, and only until the message is done with."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+
+    created_at = models.DateTimeField("创建时间", db_index=True)
+    hall = models.CharField("大厅", max_length=32, blank=True, default="")
+    kind = models.CharField("类别", max_length=40)
+    phone_sealed = models.TextField("电话（加密）", blank=True, default="")
+    phone_masked = models.CharField("电话（脱敏）", max_length=20)
+    text = models.TextField("内容")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    next_attempt_at = models.DateTimeField("下次发送时间", db_index=True)
+    claimed_until = models.DateTimeField("发送中至", null=True, blank=True)
+    sent_at = models.DateTimeField("发出时间", null=True, blank=True)
+    error = models.CharField("最近一次失败原因", max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "短信"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.phone_masked}"
+
+    def get_kind_display(self) -> str:
+        from onevisit.core.notify import KINDS
+
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def phone(self) -> str:
+        return crypto.unseal(self.phone_sealed) if self.phone_sealed else ""

@@ -11,11 +11,15 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from datetime import timedelta
+from typing import Any, ClassVar, Protocol
 
 import httpx
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
 
+from onevisit.core import clock, crypto
 from onevisit.core.registry import Registry
 
 
@@ -95,3 +99,104 @@ class FailingNotifier:
 def notifier() -> Notifier:
     """The configured adapter (ONEVISIT_NOTIFIER); building it sends nothing."""
     return NOTIFIERS[settings.ONEVISIT_NOTIFIER]()
+
+
+# ---- the outbox: each message a row, sent by a job, tried again later when the gateway fails ------------------
+
+# The kinds of message, as the admin's list and the events name them.
+KINDS = {"booking": "预约结果"}
+# After the 1st, 2nd, … failed send, the next try this many seconds later; after the last, the message is given up.
+RETRY_DELAYS = (30, 120, 600, 1800)
+DELIVER = "onevisit.core.notify.deliver"
+DELIVER_DUE = "onevisit.core.notify.deliver_due"
+
+
+def queue(*, phone: str, text: str, kind: str, hall: str = "") -> Any:
+    """Keep a message for `phone` and hand its sending to a job (core.jobs): at once when jobs run inline, else by
+    the job cluster after the caller's transaction commits. Returns the Notification row."""
+    from onevisit.core import jobs
+    from onevisit.core.ids import mask_phone
+    from onevisit.core.models import Notification
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    now = clock.now()
+    row = Notification.objects.create(
+        created_at=now,
+        hall=hall,
+        kind=kind,
+        phone_sealed=crypto.seal(phone),
+        phone_masked=mask_phone(phone),
+        text=text,
+        next_attempt_at=now,
+    )
+    jobs.enqueue(DELIVER, row.pk, name=f"短信 {row.pk}")
+    row.refresh_from_db()
+    return row
+
+
+def deliver(pk: int) -> str:
+    """The job that sends one kept message, if it is still waiting and due: claimed first by a conditional update
+    (on both databases; two workers never send it twice), sent without a transaction held open, then marked sent,
+    or put off by the next of RETRY_DELAYS, or given up after the last. Each outcome is an event; the number is
+    dropped once the message is sent or given up. Returns the status."""
+    from onevisit.core.events import emit
+    from onevisit.core.models import Notification
+
+    now = clock.now()
+    lease = now + timedelta(seconds=settings.ONEVISIT_SMS_TIMEOUT * 2 + 5)
+    claimed = (
+        Notification.objects.filter(pk=pk, status=Notification.Status.PENDING, next_attempt_at__lte=now)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=lease)
+    )
+    row = Notification.objects.get(pk=pk)
+    if not claimed:
+        return str(row.status)
+    try:
+        notifier().send(Message(phone=row.phone, text=row.text))
+    except NotifierUnavailable as exc:
+        failure: str | None = str(exc)[:200]
+    else:
+        failure = None
+    row.attempts += 1
+    row.claimed_until = None
+    done = clock.now()
+    if failure is None:
+        row.status, row.sent_at, row.error = Notification.Status.SENT, done, ""
+    else:
+        row.error = failure
+        if row.attempts > len(RETRY_DELAYS):
+            row.status = Notification.Status.FAILED
+        else:
+            row.next_attempt_at = done + timedelta(seconds=RETRY_DELAYS[row.attempts - 1])
+    if row.status != Notification.Status.PENDING:
+        row.phone_sealed = ""
+    with transaction.atomic():
+        row.save()
+        if row.status == Notification.Status.SENT:
+            emit(
+                "notification.sent", hall=row.hall or None, data={"kind": row.kind, "attempts": row.attempts}
+            )
+        elif row.status == Notification.Status.FAILED:
+            emit(
+                "notification.failed",
+                hall=row.hall or None,
+                data={"kind": row.kind, "attempts": row.attempts, "reason": row.error},
+            )
+    return str(row.status)
+
+
+def deliver_due() -> int:
+    """The periodic job: every waiting message whose next try is due (a retry, or one whose job was lost), sent.
+    Returns how many were tried."""
+    from onevisit.core.models import Notification
+
+    due = Notification.objects.filter(
+        status=Notification.Status.PENDING, next_attempt_at__lte=clock.now()
+    ).values_list("pk", flat=True)
+    tried = 0
+    for pk in list(due[:500]):
+        deliver(pk)
+        tried += 1
+    return tried

@@ -324,20 +324,23 @@ def request_booking(
     or the citizen already held one that day, so it tells no stranger that an ID holds a booking (issue 16). The
     result goes by SMS to the phone the hall holds for that ID (the typed one only for an ID it does not know, or
     holds no phone for): the booking code, or the booking already held. A full or past slot is refused on the page,
-    as the page shows those anyway. `link` gives a booking's page address for the message. Returns whether the
-    message went out."""
+    as the page shows those anyway. `link` gives a booking's page address for the message, which goes through the
+    outbox (core.notify.queue: tried again later when the gateway fails). Returns False when the one try made in
+    this request failed (jobs inline), so the page can say so."""
     try:
         appointment = book_for(slot_id=slot_id, matter=matter, identity=identity, hall=hall)
         text = _booked_text(appointment)
     except AlreadyBooked as refused:
         appointment, text = refused.held, _already_booked_text(refused.held)
     person = appointment.person
-    message = notify.Message(phone=person.phone or identity.phone, text=f"{text}详情：{link(appointment)}")
-    try:
-        notify.notifier().send(message)
-    except notify.NotifierUnavailable:
-        return False
-    return True
+    kept = notify.queue(
+        phone=person.phone or identity.phone,
+        text=f"{text}详情：{link(appointment)}",
+        kind="booking",
+        hall=hall.code,
+    )
+    # sent, or waiting for the job cluster's first try; not when the one try made here failed
+    return kept.status == "sent" or kept.attempts == 0
 
 
 def _when(appointment: Appointment) -> str:

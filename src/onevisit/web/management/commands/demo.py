@@ -31,6 +31,8 @@ class Command(BaseCommand):
                     f"  display board 叫号屏 {site}/board/demo/  no login",
                     f"  booking 网上预约    {site}/book/demo/   no login; the result comes by SMS:",
                     f"  SMS 短信模拟网关    {sms}/  type the phone booked with to read its messages",
+                    f"  jobs 后台任务       {site}/admin/django_q/  login admin (sent by `onevisit jobs`; "
+                    "短信 lists each message)",
                     f"  notice 办事指南     {site}/notice/   no login (public)",
                     f"  legal 法制审核      {site}/notice/review/  login fazhi",
                     f"  info centre 信息中心 {site}/ferry/    login xinxi (data ferry, audit chain)",

@@ -45,9 +45,23 @@ class Command(BaseCommand):
             action="store_true",
             help="also run the stand-in SMS gateway (onevisit sms-gateway) the `gateway` notifier sends to",
         )
+        parser.add_argument(
+            "--with-jobs",
+            action="store_true",
+            help="also run the background job cluster (onevisit jobs); set ONEVISIT_JOBS=cluster to hand it jobs",
+        )
 
     def handle(
-        self, *args, host, port, workers, no_collectstatic, with_ferry=False, with_sms=False, **options
+        self,
+        *args,
+        host,
+        port,
+        workers,
+        no_collectstatic,
+        with_ferry=False,
+        with_sms=False,
+        with_jobs=False,
+        **options,
     ):
         if not no_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
@@ -56,6 +70,8 @@ class Command(BaseCommand):
             gateway = urlsplit(settings.ONEVISIT_SMS_GATEWAY_URL or "http://127.0.0.1:8025")
             where = ["--host", gateway.hostname or "127.0.0.1", "--port", str(gateway.port or 80)]
             commands.append(["sms_gateway", *where])
+        if with_jobs:
+            commands.append(["jobs"])
         children = [subprocess.Popen([sys.executable, "-m", "onevisit", *command]) for command in commands]
         atexit.register(lambda: [child.terminate() for child in children])
         self.stdout.write(
