@@ -420,7 +420,7 @@ def _reason_page(request, window, case_id: int, error, *, typed: str = ""):
 def _kept_reason(request) -> str:
     """A refused reason, given back to its field to be mended rather than typed again; not one refused for holding
     a resident ID or a phone, which the page must not show in full."""
-    typed = str(request.POST.get("reason", ""))
+    typed = str(ReasonForm(request.POST)["reason"].value() or "")
     return "" if contains_personal_number(typed) else typed
 
 

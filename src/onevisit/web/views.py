@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 
 from onevisit.accounts import roles
+from onevisit.accounts.pages import PageForm, Text
 from onevisit.accounts.services import actor_for
 from onevisit.core.errors import Forbidden
 
@@ -51,8 +52,14 @@ def admin_login(request):
     )
 
 
+class NextForm(PageForm):
+    next = Text(max_length=2000)
+
+
 def _safe_next(request) -> str:
-    wanted = request.GET.get("next", "")
+    """The page the admin meant to open after signing in, when it is one of this site's."""
+    form = NextForm(request.GET)
+    wanted = form.cleaned_data["next"] if form.is_valid() else ""
     ok = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=False)
     return wanted if ok else ""
 
