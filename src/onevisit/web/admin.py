@@ -18,7 +18,19 @@ def _local(value) -> str:
     return formats.localize(timezone.localtime(value)) if value else "—"
 
 
-class _TaskAdmin(ReadOnly, admin.ModelAdmin):
+class _Named(ReadOnly, admin.ModelAdmin):
+    """A task's or a timer's name and the function it runs, as their lists show them."""
+
+    @admin.display(description="名称", ordering="name")
+    def job(self, obj):
+        return obj.name
+
+    @admin.display(description="函数", ordering="func")
+    def function(self, obj):
+        return obj.func
+
+
+class _TaskAdmin(_Named):
     list_display = ["job", "function", "started_at", "stopped_at", "tries"]
     fields = readonly_fields = [
         "job",
@@ -30,14 +42,6 @@ class _TaskAdmin(ReadOnly, admin.ModelAdmin):
         "outcome",
     ]
     search_fields = ["name", "func"]
-
-    @admin.display(description="任务", ordering="name")
-    def job(self, obj):
-        return obj.name
-
-    @admin.display(description="函数", ordering="func")
-    def function(self, obj):
-        return obj.func
 
     @admin.display(description="参数")
     def arguments(self, obj):
@@ -71,17 +75,9 @@ class FailedAdmin(_TaskAdmin):
 
 
 @admin.register(Schedule)
-class TimerAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["timer", "function", "every", "next_at"]
+class TimerAdmin(_Named):
+    list_display = ["job", "function", "every", "next_at"]
     fields = readonly_fields = list_display
-
-    @admin.display(description="名称", ordering="name")
-    def timer(self, obj):
-        return obj.name
-
-    @admin.display(description="函数", ordering="func")
-    def function(self, obj):
-        return obj.func
 
     @admin.display(description="间隔")
     def every(self, obj):
