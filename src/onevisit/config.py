@@ -107,6 +107,10 @@ class Env(BaseSettings):
     # The `gateway` notifier's SMS gateway (`onevisit sms-gateway` in the demo), and how long a send may take.
     ONEVISIT_SMS_GATEWAY_URL: str = ""
     ONEVISIT_SMS_TIMEOUT: float = Field(5.0, gt=0, le=60)
+    # At most this many messages to one phone an hour (more are recorded, not sent), and the 即将叫号 reminder
+    # goes to whoever has this many people ahead after a call (0: no reminder).
+    ONEVISIT_SMS_PER_PHONE_HOUR: int = Field(10, ge=1)
+    ONEVISIT_SMS_SOON_AHEAD: int = Field(3, ge=0, le=50)
 
     # --- background jobs (core.jobs; `onevisit jobs` runs Django-Q2's cluster) --------------------------------
     ONEVISIT_JOBS: Literal["inline", "cluster"] = "inline"

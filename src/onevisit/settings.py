@@ -312,6 +312,8 @@ ONEVISIT_PRINTER_ADAPTERS = env.ONEVISIT_PRINTER_ADAPTERS
 ONEVISIT_NOTIFIER = env.ONEVISIT_NOTIFIER
 ONEVISIT_SMS_GATEWAY_URL = env.ONEVISIT_SMS_GATEWAY_URL
 ONEVISIT_SMS_TIMEOUT = env.ONEVISIT_SMS_TIMEOUT
+ONEVISIT_SMS_PER_PHONE_HOUR = env.ONEVISIT_SMS_PER_PHONE_HOUR
+ONEVISIT_SMS_SOON_AHEAD = env.ONEVISIT_SMS_SOON_AHEAD
 
 # Background jobs (core.jobs): "inline" runs each in the process that asks; "cluster" hands it to Django-Q2's
 # cluster (`onevisit jobs`), whose queue is a table of this database (the ORM broker).

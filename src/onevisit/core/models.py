@@ -82,6 +82,8 @@ class Person(models.Model):
     name = models.CharField("姓名", max_length=50, blank=True)
     phone_sealed = models.TextField("电话（加密）", blank=True, default="")
     phone_masked = models.CharField("电话（脱敏）", max_length=20, blank=True, default="")
+    # 退订: no reminders by SMS (叫号提醒 and the like); what answers the citizen's own request still goes
+    sms_opt_out = models.BooleanField("退订短信提醒", default=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -174,12 +176,14 @@ class Notification(models.Model):
         PENDING = "pending", "待发送"
         SENT = "sent", "已发送"
         FAILED = "failed", "发送失败"
+        SKIPPED = "skipped", "未发送（超过频率限制）"
 
     created_at = models.DateTimeField("创建时间", db_index=True)
     hall = models.CharField("大厅", max_length=32, blank=True, default="")
     kind = models.CharField("类别", max_length=40)
     phone_sealed = models.TextField("电话（加密）", blank=True, default="")
     phone_masked = models.CharField("电话（脱敏）", max_length=20)
+    phone_digest = models.CharField("电话摘要", max_length=64, db_index=True, blank=True, default="")
     text = models.TextField("内容")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField("发送次数", default=0)

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from onevisit.core import clock, crypto
+from onevisit.core.ids import personal_number_in
 from onevisit.core.registry import Registry
 
 
@@ -103,8 +104,10 @@ def notifier() -> Notifier:
 
 # ---- the outbox: each message a row, sent by a job, tried again later when the gateway fails ------------------
 
-# The kinds of message, as the admin's list and the events name them.
-KINDS = {"booking": "预约结果"}
+# The kinds of message, as the admin's list and the events name them; REMINDERS are those a citizen may opt out of
+# (退订); the others answer the citizen's own request (the booking they asked for) and always go.
+KINDS = {"booking": "预约结果", "called": "叫号", "soon": "即将叫号"}
+REMINDERS = frozenset({"called", "soon"})
 # After the 1st, 2nd, … failed send, the next try this many seconds later; after the last, the message is given up.
 RETRY_DELAYS = (30, 120, 600, 1800)
 DELIVER = "onevisit.core.notify.deliver"
@@ -120,19 +123,43 @@ def queue(*, phone: str, text: str, kind: str, hall: str = "") -> Any:
 
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
+    if personal_number_in(text):
+        raise ValueError("a message never carries a full resident ID or phone number")
     now = clock.now()
+    phone_digest = crypto.digest("phone", phone)
+    recent = Notification.objects.filter(
+        phone_digest=phone_digest, created_at__gte=now - timedelta(hours=1)
+    ).exclude(status=Notification.Status.SKIPPED)
+    limited = recent.count() >= settings.ONEVISIT_SMS_PER_PHONE_HOUR
     row = Notification.objects.create(
         created_at=now,
         hall=hall,
         kind=kind,
-        phone_sealed=crypto.seal(phone),
+        phone_sealed="" if limited else crypto.seal(phone),
         phone_masked=mask_phone(phone),
+        phone_digest=phone_digest,
         text=text,
         next_attempt_at=now,
+        status=Notification.Status.SKIPPED if limited else Notification.Status.PENDING,
     )
+    if limited:  # a phone flooded by requests in its number's name (or a loop) hears no more this hour
+        return row
     jobs.enqueue(DELIVER, row.pk, name=f"短信 {row.pk}")
     row.refresh_from_db()
     return row
+
+
+def tell(person: Any, *, kind: str, text: str, hall: str = "") -> Any:
+    """A message to a known citizen (core.models.Person) at the phone the hall holds: none without one, none for a
+    reminder they opted out of. The text never names them (a lost or shared phone shows it) nor carries a full
+    number. Returns the Notification row, or None when nothing is sent."""
+    if person is None or not person.phone_sealed:
+        return None
+    if kind in REMINDERS and person.sms_opt_out:
+        return None
+    if person.name and person.name in text:
+        raise ValueError("a message never names the citizen")
+    return queue(phone=person.phone, text=text, kind=kind, hall=hall)
 
 
 def deliver(pk: int) -> str:

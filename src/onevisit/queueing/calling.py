@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from onevisit.accounts.models import Hall, Window
-from onevisit.core import clock
+from onevisit.core import clock, notify
 from onevisit.core.errors import Conflict, Invalid, NotFound
 from onevisit.core.events import emit
 from onevisit.core.models import Event
@@ -59,7 +59,36 @@ def call_next(*, window: Window, actor, queue_code: str | None = None) -> Ticket
             data={"number": ticket.number, "waited_seconds": round((now - ticket.issued_at).total_seconds())},
             at=now,
         )
+    _tell_the_queue(ticket, window, day)
     return ticket
+
+
+def _tell_the_queue(ticket: Ticket, window: Window, day) -> None:
+    """After a call, by SMS (core.notify, once the call is written): the citizen called, where to go; and in that
+    queue the one who now has ONEVISIT_SMS_SOON_AHEAD people ahead, to come back to the board. Numbers and window
+    names only: a message never names anyone."""
+    hall = window.hall
+    notify.tell(
+        ticket.person,
+        kind="called",
+        text=f"【{hall.name}】请 {ticket.number} 号到{window.name}办理。",
+        hall=hall.code,
+    )
+    ahead = settings.ONEVISIT_SMS_SOON_AHEAD
+    if not ahead:
+        return
+    soon = (
+        Ticket.objects.filter(queue_id=ticket.queue_id, service_day=day, status=Ticket.Status.WAITING)
+        .select_related("person")
+        .order_by("-priority", QUEUED, "id")[ahead : ahead + 1]
+    )
+    for waiting in soon:
+        notify.tell(
+            waiting.person,
+            kind="soon",
+            text=f"【{hall.name}】{waiting.number} 号前面还有 {ahead} 人，请回到叫号屏附近等候。",
+            hall=hall.code,
+        )
 
 
 def _locked_in_hall(window: Window, ticket_id: int) -> Ticket:
