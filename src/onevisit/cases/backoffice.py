@@ -10,7 +10,14 @@ from django.db.models import Prefetch
 from onevisit.accounts.models import Department, Window
 from onevisit.accounts.services import Actor, department_scope
 from onevisit.cases.caseform import require_complete_form
-from onevisit.cases.common import close_case, get_case, locked_case, record_visit, refuse_delivered
+from onevisit.cases.common import (
+    close_case,
+    get_case,
+    locked_case,
+    record_visit,
+    refuse_delivered,
+    tell_citizen,
+)
 from onevisit.cases.models import Case, CaseReturn, Task, Verification, Visit
 from onevisit.catalog import services as catalog
 from onevisit.core import clock
@@ -221,6 +228,12 @@ def return_task(*, actor: Actor, task_id: int, reasons: str, to: str = "window")
             data={"task": task.code, "department": task.department.code, "to": to, "pauses_clock": pauses},
             at=now,
         )
+        if to == CaseReturn.To.CITIZEN:  # the reasons stay off the phone: free text may name someone
+            tell_citizen(
+                case,
+                "returned",
+                f"办件 {case.number} 需要补正，请联系{case.window.name}或到大厅查看需补正的内容。",
+            )
     return task
 
 

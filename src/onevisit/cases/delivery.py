@@ -6,7 +6,7 @@ from django.db import transaction
 
 from onevisit.accounts.models import Window
 from onevisit.accounts.services import Actor
-from onevisit.cases.common import locked_case
+from onevisit.cases.common import locked_case, tell_citizen
 from onevisit.cases.models import Case
 from onevisit.core import clock
 from onevisit.core.errors import Conflict, Invalid
@@ -52,4 +52,6 @@ def deliver(*, actor: Actor, case_id: int, method: str, tracking_number: str = "
             data={"method": method},
             at=now,
         )
+        # the way it left, not the tracking number a clerk typed (it could read as a phone number)
+        tell_citizen(case, "delivered", f"办件 {case.number} 已出件（{DELIVERY_METHODS[method]}）。")
     return case

@@ -105,9 +105,16 @@ def notifier() -> Notifier:
 # ---- the outbox: each message a row, sent by a job, tried again later when the gateway fails ------------------
 
 # The kinds of message, as the admin's list and the events name them; REMINDERS are those a citizen may opt out of
-# (退订); the others answer the citizen's own request (the booking they asked for) and always go.
-KINDS = {"booking": "预约结果", "called": "叫号", "soon": "即将叫号"}
-REMINDERS = frozenset({"called", "soon"})
+# (退订); the other answers the citizen's own request (the booking they asked for) and always goes.
+KINDS = {
+    "booking": "预约结果",
+    "called": "叫号",
+    "soon": "即将叫号",
+    "returned": "退回补正",
+    "ready": "办结待出件",
+    "delivered": "已出件",
+}
+REMINDERS = frozenset(KINDS) - {"booking"}
 # After the 1st, 2nd, … failed send, the next try this many seconds later; after the last, the message is given up.
 RETRY_DELAYS = (30, 120, 600, 1800)
 DELIVER = "onevisit.core.notify.deliver"
