@@ -65,3 +65,26 @@ def test_the_auditor_finds_who_read_a_citizen_by_keyboard(live_server, browser, 
     )
     axe(auditor, "access log filtered by a citizen")
     axe.assert_clean()
+
+
+def test_a_date_that_does_not_exist_stops_the_search_with_a_word_beside_the_field(live_server, browser):
+    """The walk found 2月30日 sent as nothing: the access log then searched without it and listed everything."""
+    load_seed_catalog()
+    demo.load()
+    auditor = login(browser, live_server.url, "shenji")
+    start = auditor.locator("input[name=start]")
+    start.focus()
+    auditor.keyboard.type("02302026")  # the browser's mm/dd/yyyy: February the 30th
+    assert auditor.evaluate("document.querySelector('input[name=start]').validity.badInput")
+    sent = []
+    auditor.on(
+        "request", lambda request: sent.append(request.method) if "/audit/access/" in request.url else None
+    )
+    auditor.keyboard.press("Enter")
+    note = auditor.locator("[id$='start-unreadable']")
+    note.wait_for()
+    assert "日期不存在" in note.inner_text()
+    assert start.get_attribute("aria-invalid") == "true"
+    assert auditor.evaluate("document.activeElement.name") == "start"
+    auditor.wait_for_timeout(500)
+    assert sent == [], "nothing is sent while the date cannot be read"

@@ -55,3 +55,16 @@ def test_on_a_phone_the_key_wraps_between_whole_blocks_each_line_flush(base, bro
     assert starts, "the key fits one line at 360 px: nothing to check"
     owner = page.evaluate("document.getElementById('otp-secret').parentElement.getBoundingClientRect().left")
     assert all(abs(left - owner) < 1 for left in starts), (starts, owner)
+
+
+def test_on_the_code_page_the_way_out_is_at_the_top_right_as_its_note_says(base, browser):
+    """The walk found 退出 right after the name, mid-bar, on the one page whose note points to the top right."""
+    page = new_page(browser, width=1280, height=800)
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", "fazhi")
+    page.fill("input[name=password]", demo.DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#otp-code")
+    assert "右上角" in page.locator("main").inner_text()
+    leave = page.locator("header").get_by_role("button", name="退出").bounding_box()
+    assert leave["x"] + leave["width"] > 1280 - 60, leave

@@ -488,3 +488,20 @@ def test_a_ticket_and_a_desk_finding_show_no_request_keys_tokens_or_raw_maps(gui
         }
         assert shown and not shown & {"请求键", "请求指纹", "条码令牌", "预审材料", "材料清单版本"}, shown
         assert pr.ticket.token not in html
+
+
+def test_the_message_list_and_the_job_results_speak_chinese(hall):
+    """The walk found the 短信 list's 类别 filter offering "booking" and a job's result reading "sent"."""
+    from types import SimpleNamespace
+
+    from onevisit.core import notify
+
+    notify.queue(phone="13712340400", text="测试", kind="booking", hall="demo")
+    page = login("admin").get("/admin/core/notification/")
+    doc = lxml.html.fromstring(page.content.decode())
+    options = [a.text_content().strip() for a in doc.xpath("//*[@id='changelist-filter']//a")]
+    assert "预约结果" in options and "booking" not in options
+    assert "137****0400" in page.content.decode()
+    from django_q.models import Success
+
+    assert admin.site._registry[Success].outcome(SimpleNamespace(result="sent")) == "已发送"

@@ -25,6 +25,7 @@ from onevisit.accounts.models import (
     Window,
     role_label,
 )
+from onevisit.core import notify
 from onevisit.core.models import Notification
 
 log = logging.getLogger("onevisit.signin")
@@ -444,6 +445,17 @@ class SecondFactorDeviceAdmin(ReadOnly, admin.ModelAdmin):
         return request.user.has_perm("accounts.delete_secondfactordevice")
 
 
+class NotificationKindFilter(admin.SimpleListFilter):
+    title = "类别"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return list(notify.KINDS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnly, admin.ModelAdmin):
     """短信: each message to a citizen's phone and how it went — sent, waiting for its next try (and why the last
@@ -458,7 +470,7 @@ class NotificationAdmin(ReadOnly, admin.ModelAdmin):
         "next_attempt_at",
         "error",
     ]
-    list_filter = ["status", "kind"]
+    list_filter = ["status", NotificationKindFilter]
     fields = readonly_fields = list_display + ["sent_at", "hall"]
 
     @admin.display(description="类别", ordering="kind")

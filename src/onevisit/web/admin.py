@@ -6,6 +6,7 @@ from django.utils import formats, timezone
 from django_q.models import Failure, OrmQ, Schedule, Success
 
 from onevisit.accounts.admin import ReadOnly
+from onevisit.core.models import Notification
 
 for _model in (Success, Failure, Schedule, OrmQ):
     if admin.site.is_registered(_model):
@@ -61,7 +62,10 @@ class _TaskAdmin(_Named):
 
     @admin.display(description="结果")
     def outcome(self, obj):
-        return str(obj.result) if obj.result is not None else "—"
+        """A message job's result is its status code (core.notify.deliver): shown by its Chinese name."""
+        if obj.result is None:
+            return "—"
+        return dict(Notification.Status.choices).get(str(obj.result), str(obj.result))
 
 
 @admin.register(Success)

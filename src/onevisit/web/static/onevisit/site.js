@@ -184,4 +184,37 @@
     e.preventDefault();
     window.history.back();
   });
+
+  // A date the browser cannot read (2月30日, a year half typed) is sent as nothing, so a search would run without
+  // it and a page would fall back to its default: the form stops and says so beside the field, before htmx (this
+  // listens in the capture phase) or the browser sends anything.
+  var UNREADABLE = {
+    date: "这个日期不存在或没有填写完整，请重新填写",
+    time: "这个时间没有填写完整，请重新填写",
+    number: "请填写数字"
+  };
+  document.addEventListener("submit", function (e) {
+    var bad = Array.prototype.filter.call(e.target.querySelectorAll("input"), function (el) {
+      return UNREADABLE[el.type] && el.validity && el.validity.badInput;
+    });
+    if (!bad.length) return;
+    e.preventDefault();
+    e.stopPropagation();
+    bad.forEach(function (el) {
+      var id = (el.id || el.name) + "-unreadable";
+      var note = document.getElementById(id);
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "field-error";
+        note.id = id;
+        note.setAttribute("role", "alert");
+        el.insertAdjacentElement("afterend", note);
+      }
+      note.textContent = UNREADABLE[el.type];
+      el.setAttribute("aria-invalid", "true");
+      var described = (el.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(id) === -1) el.setAttribute("aria-describedby", described.concat(id).join(" "));
+    });
+    focusOn(bad[0]);
+  }, true);
 })();
