@@ -184,6 +184,7 @@ def test_reading_another_windows_case_needs_a_reason_which_is_recorded(w1_case):
     with nothing_written():
         short = page.post(address, {"reason": "看"})
     assert short.status_code == 422 and "请写明查阅原因（至少 2 个字）" in short.content.decode()
+    assert f"查阅办件 {w1_case.number}" in short.content.decode(), "the refusal still names the case"
     assert AccessRecord.objects.count() == before and READ_GRANTS not in page.session
     stated = page.post(address, {"reason": "群众来电查询进度"})
     assert stated.status_code == 302 and stated["Location"] == address

@@ -488,6 +488,8 @@ def test_a_ticket_and_a_desk_finding_show_no_request_keys_tokens_or_raw_maps(gui
         }
         assert shown and not shown & {"请求键", "请求指纹", "条码令牌", "预审材料", "材料清单版本"}, shown
         assert pr.ticket.token not in html
+        assert '["' not in html, "codes as raw JSON lists"
+    assert "参保登记" in html and "daoban" not in html.split("<main")[-1].split("</main>")[0]
 
 
 def test_the_message_list_and_the_job_results_speak_chinese(hall):

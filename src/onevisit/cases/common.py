@@ -10,7 +10,7 @@ from onevisit.accounts import roles
 from onevisit.accounts.services import Actor
 from onevisit.cases.models import Case, Visit
 from onevisit.core import access, notify
-from onevisit.core.errors import Conflict, Forbidden, NotFound
+from onevisit.core.errors import Conflict, Forbidden, Invalid, NotFound
 from onevisit.core.events import emit
 
 
@@ -74,9 +74,13 @@ def read_case(*, actor: Actor, case_id: int, where: str, reason: str = "") -> Ca
 def reason_to_read(*, actor: Actor, case_id: int, reason: str) -> str:
     """The reason a clerk states to read a case of the hall, checked (nothing written); the page keeps it a few
     minutes and reads the case with it, read_case recording each showing. Another hall's case is not found."""
-    if _hall_case(actor, case_id) is None:
+    case = _hall_case(actor, case_id)
+    if case is None:
         raise NotFound("本大厅没有这个办件", field="case")
-    return access.checked_reason(reason)
+    try:
+        return access.checked_reason(reason)
+    except Invalid as exc:  # the refusal keeps naming the case the page is about
+        raise Invalid(f"查阅办件 {case.number}：{exc.message}", field="reason") from None
 
 
 def full_resident_id(*, actor: Actor, case_id: int, where: str, reason: str) -> tuple[Case, str]:
