@@ -63,3 +63,36 @@ def test_a_return_to_the_window_and_a_completion_at_the_window_send_nothing(
     fill_form(clerk, quick)
     assert services.complete(actor=clerk, case_id=quick.pk).status == "completed"
     assert not Notification.objects.filter(kind__in=["returned", "ready", "delivered"]).exists()
+
+
+def test_a_citizen_is_reminded_once_the_day_before_a_tolerated_material_is_due(
+    guide, clerk, window1, hall, sms
+):
+    """容缺补交提醒, the periodic job: tomorrow's and today's open commitments, once each; not those supplied or
+    further off."""
+    from datetime import timedelta
+
+    from onevisit.cases import tolerance
+    from onevisit.cases.models import Commitment
+    from onevisit.core import clock, jobs
+
+    assert ("容缺补交提醒", tolerance.REMIND) in [(p.name, p.func) for p in jobs.PERIODIC]
+    ticket = called(guide, clerk, window1, "cbdj")
+    case = services.accept(actor=clerk, window=window1, code=ticket.token)
+    today = clock.local_date(hall.timezone)
+    hkb = Commitment.objects.create(case=case, material="hkb", name="户口簿", due=today + timedelta(days=1))
+    far = Commitment.objects.create(case=case, material="zp", name="照片", due=today + timedelta(days=5))
+    Commitment.objects.create(
+        case=case, material="sfz", name="身份证", due=today, status=Commitment.Status.SUPPLIED
+    )
+    assert tolerance.remind_due_commitments() == 1
+    (text,) = [t for t in sms.to(PHONE) if "容缺" in t]
+    tomorrow = today + timedelta(days=1)
+    assert (
+        text
+        == f"【{hall.name}】办件 {case.number} 的容缺材料「户口簿」请于{tomorrow.month}月{tomorrow.day}日前补交。"
+    )
+    assert tolerance.remind_due_commitments() == 0, "once per commitment"
+    far.refresh_from_db()
+    hkb.refresh_from_db()
+    assert far.reminded_at is None and hkb.reminded_at is not None

@@ -285,6 +285,7 @@ class Commitment(models.Model):
         "补交方式", max_length=16, blank=True, help_text="online 为网上，mail 为邮寄，hall 为到大厅"
     )
     supplied_at = models.DateTimeField("补交时间", null=True, blank=True)
+    reminded_at = models.DateTimeField("提醒时间", null=True, blank=True)  # the SMS before the date, once
 
     class Meta:
         verbose_name = verbose_name_plural = "容缺承诺"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 
 from onevisit.accounts.models import Window
 from onevisit.accounts.services import Actor
-from onevisit.cases.common import case_scope, record_visit, refuse_delivered
+from onevisit.cases.common import case_scope, record_visit, refuse_delivered, tell_citizen
 from onevisit.cases.models import Case, Commitment
 from onevisit.catalog import services as catalog
 from onevisit.core import clock
@@ -93,3 +95,35 @@ def overdue_commitments(hall) -> list[Commitment]:
             case__hall=hall, status=Commitment.Status.OPEN, due__lt=today
         )
     )
+
+
+REMIND_DAYS_BEFORE = (
+    1  # the reminder goes out from the day before the date (and on the date, if not yet sent)
+)
+REMIND = "onevisit.cases.tolerance.remind_due_commitments"
+
+
+def remind_due_commitments() -> int:
+    """The periodic job (core.jobs): an SMS to each citizen whose 容缺 material is due tomorrow or today and not
+    yet supplied, once per commitment (claimed by a conditional update, so two runs never send it twice).
+    Returns how many were sent or queued."""
+    sent = 0
+    candidates = Commitment.objects.select_related("case__hall", "case__person").filter(
+        status=Commitment.Status.OPEN, reminded_at__isnull=True
+    )
+    for commitment in candidates.iterator():
+        case = commitment.case
+        today = clock.local_date(case.hall.timezone)
+        if not today <= commitment.due <= today + timedelta(days=REMIND_DAYS_BEFORE):
+            continue
+        claimed = Commitment.objects.filter(pk=commitment.pk, reminded_at__isnull=True).update(
+            reminded_at=clock.now()
+        )
+        if not claimed:
+            continue
+        when = "今天" if commitment.due == today else f"{commitment.due.month}月{commitment.due.day}日前"
+        tell_citizen(
+            case, "commitment", f"办件 {case.number} 的容缺材料「{commitment.name}」请于{when}补交。"
+        )
+        sent += 1
+    return sent

@@ -113,6 +113,7 @@ KINDS = {
     "returned": "退回补正",
     "ready": "办结待出件",
     "delivered": "已出件",
+    "commitment": "容缺补交提醒",
 }
 REMINDERS = frozenset(KINDS) - {"booking"}
 # After the 1st, 2nd, … failed send, the next try this many seconds later; after the last, the message is given up.
