@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_department_table'),
+        ("cases", "0007_department_table"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='commitment',
-            name='reminded_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='提醒时间'),
+            model_name="commitment",
+            name="reminded_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="提醒时间"),
         ),
     ]
