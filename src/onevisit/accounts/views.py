@@ -18,13 +18,14 @@ from onevisit.accounts.forms import CodeForm, NextForm
 from onevisit.core.links import qr_svg
 
 
-def _next(request) -> str:
-    """Where to go once the code is given: the page asked for, if it is on this site."""
+def next_page(request, default: str | None = None) -> str:
+    """Where to go next (`next`, sent or in the address): the page asked for, if it is on this site; else
+    `default` (the sign-in's landing page when none is given)."""
     form = NextForm(request.POST if request.method == "POST" else request.GET)
     wanted = form.cleaned_data["next"] if form.is_valid() else ""
     if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
         return wanted
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return default if default is not None else resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _code(request, device) -> str | None:
@@ -46,16 +47,16 @@ def verify(request):
     """第二步：动态口令. A staff member without an enrolled app is sent to enrol one."""
     device = twofactor.confirmed_device(request.user)
     if device is None:
-        return redirect(f"{reverse('otp-enrol')}?{urlencode({'next': _next(request)})}")
+        return redirect(f"{reverse('otp-enrol')}?{urlencode({'next': next_page(request)})}")
     error = None
     if request.method == "POST":
         error = _code(request, device)
         if error is None:
-            return redirect(_next(request))
+            return redirect(next_page(request))
     return render(
         request,
         "accounts/otp_verify.html",
-        {"error": error, "next": _next(request)},
+        {"error": error, "next": next_page(request)},
         status=422 if error else 200,
     )
 
@@ -64,19 +65,19 @@ def verify(request):
 def enrol(request):
     """First sign-in of a role that needs a second factor: scan the QR (or type the key), then give one code."""
     if twofactor.confirmed_device(request.user) is not None:
-        return redirect(f"{reverse('otp-verify')}?{urlencode({'next': _next(request)})}")
+        return redirect(f"{reverse('otp-verify')}?{urlencode({'next': next_page(request)})}")
     device = twofactor.pending_device(request.user)
     error = None
     if request.method == "POST":
         error = _code(request, device)
         if error is None:
-            return redirect(_next(request))
+            return redirect(next_page(request))
     return render(
         request,
         "accounts/otp_enrol.html",
         {
             "error": error,
-            "next": _next(request),
+            "next": next_page(request),
             "qr": qr_svg(device.config_url, size=200, title="用验证器扫描此二维码"),
             "secret_groups": twofactor.grouped(twofactor.secret_of(device)),
         },

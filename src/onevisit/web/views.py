@@ -5,12 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 
 from onevisit.accounts import roles
-from onevisit.accounts.pages import PageForm, Text
 from onevisit.accounts.services import actor_for
+from onevisit.accounts.views import next_page
 from onevisit.core.errors import Forbidden
 
 
@@ -43,25 +42,11 @@ def admin_login(request):
     product's plain refusal (Django's own page offered a second sign-in form, in stock wording). Not signed in: the
     product's sign-in, which has the lockout, the second factor and the Chinese messages, then back to the admin."""
     if admin.site.has_permission(request):
-        return redirect(_safe_next(request) or reverse("admin:index"))
+        return redirect(next_page(request, reverse("admin:index")))
     if request.user.is_authenticated:
         refused = Forbidden("您的账号没有使用管理后台的权限。如需使用，请联系大厅管理员。")
         return render(request, "error.html", {"error": refused}, status=refused.status)
-    return redirect(
-        f"{reverse('login')}?{urlencode({'next': _safe_next(request) or reverse('admin:index')})}"
-    )
-
-
-class NextForm(PageForm):
-    next = Text(max_length=2000)
-
-
-def _safe_next(request) -> str:
-    """The page the admin meant to open after signing in, when it is one of this site's."""
-    form = NextForm(request.GET)
-    wanted = form.cleaned_data["next"] if form.is_valid() else ""
-    ok = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=False)
-    return wanted if ok else ""
+    return redirect(f"{reverse('login')}?{urlencode({'next': next_page(request, reverse('admin:index'))})}")
 
 
 @cache_control(max_age=86400, public=True)
