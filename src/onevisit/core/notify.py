@@ -153,7 +153,8 @@ def queue(*, phone: str, text: str, kind: str, hall: str = "") -> Any:
     if limited:  # a phone flooded by requests in its number's name (or a loop) hears no more this hour
         return row
     jobs.enqueue(DELIVER, row.pk, name=f"短信 {row.pk}")
-    row.refresh_from_db()
+    if settings.ONEVISIT_JOBS == jobs.INLINE:  # sent (or tried) already: the row as the send left it
+        row.refresh_from_db()
     return row
 
 
